@@ -1,0 +1,324 @@
+"""The ``genius`` command line."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from genius.config import Settings
+
+app = typer.Typer(help="GeniusERP platform", no_args_is_help=True, add_completion=False)
+tenant_app = typer.Typer(help="Tenants", no_args_is_help=True)
+user_app = typer.Typer(help="Users", no_args_is_help=True)
+audit_app = typer.Typer(help="Audit log", no_args_is_help=True)
+app.add_typer(tenant_app, name="tenant")
+app.add_typer(user_app, name="user")
+app.add_typer(audit_app, name="audit")
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def _serve(started: Any, settings: Settings, banner: list[str]) -> None:
+    import uvicorn
+
+    from genius.app import create_app
+
+    app_ = create_app(started.platform)
+    config = uvicorn.Config(app_, host=settings.host, port=settings.port, log_config=None, access_log=False,
+                            lifespan="on", timeout_graceful_shutdown=5)
+    server = uvicorn.Server(config)
+
+    def _announce() -> None:
+        while not server.started and not server.should_exit:
+            time.sleep(0.05)
+        if server.started:
+            for line in banner:
+                typer.echo(line)
+
+    import threading
+
+    threading.Thread(target=_announce, daemon=True).start()
+    try:
+        server.run()
+    finally:
+        started.stop()
+        typer.echo("genius: stopped (database and redis shut down cleanly)", err=True)
+
+
+@app.command()
+def demo() -> None:
+    """Run the platform on the embedded default with demo data; prints the URL and the login."""
+    from genius.bootstrap import DEMO_ADMIN, DEMO_TENANT, ensure_demo, start
+
+    t0 = time.perf_counter()
+    settings = _settings()
+    from genius.core.observability.logging import configure_logging
+
+    configure_logging(settings.log_level, settings.log_json)
+    started = start(settings)
+    try:
+        password, generated = ensure_demo(started.platform)
+    except BaseException:
+        started.stop()
+        raise
+    ready = time.perf_counter() - t0
+    url = f"http://{settings.host}:{settings.port}"
+    banner = [
+        "",
+        "  GeniusERP is running",
+        f"  URL:       {url}/   (API docs {url}/docs)",
+        f"  Tenant:    {DEMO_TENANT}",
+        f"  Login:     {DEMO_ADMIN}",
+        f"  Password:  {password}" + ("   (generated; kept in " + str(settings.data_dir / 'demo_password') + ")"
+                                      if generated else "   (GENIUS_DEMO_PASSWORD)"),
+        f"  Data:      {settings.data_dir.resolve()}",
+        f"  Started in {ready:.2f} s. Press Ctrl-C to stop.",
+        "",
+    ]
+    _serve(started, settings, banner)
+
+
+@app.command()
+def serve(
+    migrate: Annotated[bool, typer.Option(help="Run migrations first")] = False,
+) -> None:
+    """Serve the API and web app on GENIUS_HOST:GENIUS_PORT (embedded stores unless URLs are set)."""
+    from genius.bootstrap import start
+
+    settings = _settings()
+    started = start(settings, run_migrations=migrate)
+    _serve(started, settings, [f"genius: serving on http://{settings.host}:{settings.port}"])
+
+
+@app.command("migrate")
+def migrate_cmd() -> None:
+    """Run database migrations as the owner and (re)apply the app role's grants."""
+    from genius.core.db import migrate as m
+    from genius.embedded import start_runtime
+
+    settings = _settings()
+    runtime = start_runtime(settings, need_redis=False)
+    try:
+        m.upgrade(runtime.owner_dsn, settings.app_db_role, settings.app_db_password)
+        typer.echo("migrations: at head")
+    finally:
+        runtime.stop()
+
+
+def _with_platform(fn: Any) -> Any:
+    from genius.bootstrap import start
+
+    settings = _settings()
+    started = start(settings, need_redis=False)
+    try:
+        return fn(started.platform)
+    finally:
+        started.stop()
+
+
+def _password(value: str | None, prompt: str) -> str:
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        line = sys.stdin.readline().strip()
+        if line:
+            return line
+        _fail("a password is required (option or stdin)", 2)
+    return getpass.getpass(prompt)
+
+
+@tenant_app.command("create")
+def tenant_create(
+    slug: Annotated[str, typer.Option(help="Login name of the tenant")],
+    name: Annotated[str, typer.Option(help="Company name")],
+    admin_email: Annotated[str, typer.Option()],
+    admin_password: Annotated[str | None, typer.Option(help="Read from stdin or prompted when absent")] = None,
+    dsn: Annotated[str | None, typer.Option(help="Dedicated database for this tenant (owner DSN)")] = None,
+) -> None:
+    """Provision a tenant with its admin user."""
+    from pydantic import ValidationError
+
+    from genius.core.kit.errors import Problem
+    from genius.core.tenancy import service
+    from genius.core.tenancy.schemas import TenantCreate
+
+    password = _password(admin_password, "Admin password: ")
+    try:
+        body = TenantCreate(slug=slug, name=name, admin_email=admin_email, admin_password=password, dsn=dsn)
+    except ValidationError as exc:
+        _fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()), 2)
+        return
+
+    def run(platform: Any) -> None:
+        t0 = time.perf_counter()
+        try:
+            result = service.provision_tenant(
+                platform.db, platform.passwords, slug=body.slug, name=body.name, admin_email=str(body.admin_email),
+                admin_password=body.admin_password, actor="cli", dsn=body.dsn,
+                app_role=platform.settings.app_db_role, app_password=platform.settings.app_db_password,
+            )
+        except Problem as exc:
+            _fail(str(exc.detail), 2)
+            return
+        typer.echo(json.dumps({"id": str(result.tenant.id), "slug": result.tenant.slug,
+                               "admin_user_id": str(result.admin_user_id),
+                               "seconds": round(time.perf_counter() - t0, 3)}))
+
+    _with_platform(run)
+
+
+@tenant_app.command("list")
+def tenant_list() -> None:
+    """List tenants."""
+    from genius.core.tenancy import service
+
+    def run(platform: Any) -> None:
+        rows, total = service.list_tenants(platform.db, 1000, 0)
+        for t in rows:
+            typer.echo(f"{t.id}  {t.slug:<24} {t.status:<8} {t.name}")
+        typer.echo(f"{total} tenant(s)")
+
+    _with_platform(run)
+
+
+@user_app.command("create")
+def user_create(
+    tenant: Annotated[str, typer.Option(help="Tenant slug or id")],
+    email: Annotated[str, typer.Option()],
+    role: Annotated[str, typer.Option(help="admin, manager, sales, ops, viewer, platform_admin")] = "viewer",
+    password: Annotated[str | None, typer.Option(help="Read from stdin or prompted when absent")] = None,
+    name: Annotated[str, typer.Option()] = "",
+) -> None:
+    """Create a user in a tenant."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from genius.core.auth import service
+    from genius.core.auth.schemas import UserCreate
+    from genius.core.kit.errors import Problem
+
+    secret = _password(password, "Password: ")
+    try:
+        body = TypeAdapter(UserCreate).validate_python({"email": email, "password": secret, "role": role, "name": name})
+    except ValidationError as exc:
+        _fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()), 2)
+        return
+
+    def run(platform: Any) -> None:
+        with platform.db.platform_session() as s:
+            t = service.find_tenant(s, tenant)
+            tid = t.id if t else None
+        if tid is None:
+            _fail(f"no tenant {tenant!r}", 2)
+            return
+        try:
+            with platform.db.tenant_session(tid) as s:
+                user = service.create_user(s, platform.passwords, tid, email=str(body.email), password=body.password,
+                                           role=body.role, name=body.name)
+                from genius.core.audit import service as audit
+
+                audit.record(s, tid, "user.created", actor="cli", target=str(user.id),
+                             data={"email": user.email, "role": user.role})
+                typer.echo(json.dumps({"id": str(user.id), "email": user.email, "role": user.role}))
+        except Problem as exc:
+            _fail(str(exc.detail), 2)
+
+    _with_platform(run)
+
+
+@app.command()
+def token(
+    tenant: Annotated[str | None, typer.Option(help="Tenant slug or id (password grant)")] = None,
+    email: Annotated[str | None, typer.Option()] = None,
+    password: Annotated[str | None, typer.Option(help="Read from stdin or prompted when absent")] = None,
+    client_id: Annotated[str | None, typer.Option(help="Service account (client_credentials)")] = None,
+    client_secret: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Print an access token for scripting: TOKEN=$(genius token --tenant demo --email admin@demo.local)."""
+    from genius.core.auth import service
+
+    if client_id:
+        secret = _password(client_secret, "Client secret: ")
+    elif tenant and email:
+        secret = _password(password, "Password: ")
+    else:
+        _fail("give --tenant and --email, or --client-id", 2)
+        return
+
+    def run(platform: Any) -> None:
+        try:
+            if client_id:
+                account = service.authenticate_client(platform.db, platform.passwords, client_id, secret)
+            else:
+                account = service.authenticate_password(platform.db, platform.passwords, tenant or "", email or "",
+                                                        secret)
+        except service.OAuthError as exc:
+            _fail(str(exc.detail), 1)
+            return
+        access, _ = platform.tokens.issue(sub=str(account.id), tid=account.tid, scopes=account.scopes,
+                                          role=account.role, whid=account.whid, kind=account.kind,
+                                          email=account.email if account.kind == "user" else "")
+        typer.echo(access)
+
+    _with_platform(run)
+
+
+@audit_app.command("verify")
+def audit_verify(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    public_key: Annotated[
+        str | None,
+        typer.Option(help="JWKS/JWK file or URL of /v1/audit/public-key; default: this platform's endpoint"),
+    ] = None,
+    chain_only: Annotated[bool, typer.Option(help="Check hashes and chain only, not the signature")] = False,
+) -> None:
+    """Check an audit export: every line's hash, the chain order, and the Ed25519 signature."""
+    from genius.core.audit.service import public_key_from_jwk, verify_export
+
+    lines = file.read_text(encoding="utf-8").splitlines(keepends=True)
+    keys = None
+    if not chain_only:
+        source = public_key or f"{_settings().issuer}/v1/audit/public-key"
+        try:
+            if source.startswith(("http://", "https://")):
+                import httpx
+
+                doc = httpx.get(source, timeout=10).raise_for_status().json()
+            else:
+                doc = json.loads(Path(source).read_text())
+            jwks = doc.get("keys", [doc])
+            keys = {str(k["kid"]): public_key_from_jwk(k) for k in jwks}
+        except Exception as exc:  # noqa: BLE001 - reported to the user
+            _fail(f"cannot load the public key from {source}: {exc} (use --public-key or --chain-only)", 2)
+    result = verify_export(lines, keys)
+    if result.ok:
+        sig = "signature valid" if result.signature_checked else "signature not checked"
+        typer.secho(f"OK: {result.count} entries, head {result.head[:16]}…, {sig}", fg=typer.colors.GREEN)
+        return
+    for problem in result.problems:
+        typer.secho(f"FAIL: {problem}", fg=typer.colors.RED)
+    raise typer.Exit(1)
+
+
+def main() -> None:
+    # Ctrl-C / SIGTERM: uvicorn handles them for the server; elsewhere exit without a traceback.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+

@@ -1,0 +1,92 @@
+"""Settings: every knob is an environment variable with the ``GENIUS_`` prefix (see .env.example)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GENIUS_", env_file=".env", extra="ignore")
+
+    # --- runtime -----------------------------------------------------------------------------
+    env: Literal["development", "production", "test"] = "development"
+    data_dir: Path = Path(".genius")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str | None = Field(
+        default=None, description="Externally visible base URL; the JWT issuer. Default http://HOST:PORT"
+    )
+    secret_key: str | None = Field(
+        default=None,
+        description="Encrypts keys at rest and signs web sessions. Generated under DATA_DIR when unset "
+        "in the embedded mode; required otherwise.",
+    )
+
+    # --- storage -----------------------------------------------------------------------------
+    database_url: str | None = Field(
+        default=None, description="Owner DSN (runs migrations). Unset: embedded PostgreSQL under DATA_DIR."
+    )
+    app_database_url: str | None = Field(
+        default=None,
+        description="DSN of the non-owner application role. Unset: DATABASE_URL with the user swapped "
+        "for APP_DB_ROLE / APP_DB_PASSWORD.",
+    )
+    app_db_role: str = "genius_app"
+    app_db_password: str = "genius_app"
+    db_pool_size: int = 10
+    redis_url: str | None = Field(default=None, description="Unset: embedded Redis under DATA_DIR.")
+
+    # --- auth ----------------------------------------------------------------------------------
+    jwt_audience: str = "genius-api"
+    access_token_ttl_seconds: int = 900
+    session_ttl_seconds: int = 8 * 3600
+    key_cache_seconds: float = 5.0
+    oidc_issuer: str | None = Field(default=None, description="External IdP issuer accepted besides ours")
+    oidc_audience: str | None = None
+    oidc_jwks_url: str | None = Field(default=None, description="Unset: read from the issuer's discovery")
+    oidc_algorithms: list[str] = ["RS256"]
+    oidc_tenant_claim: str = "tid"
+    oidc_scope_claim: str = "scp"
+    oidc_role_claim: str = "role"
+    demo_password: str | None = None
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    cookie_secure: bool | None = Field(default=None, description="Unset: secure when PUBLIC_URL is https")
+
+    # --- limits --------------------------------------------------------------------------------
+    rate_limit_enabled: bool = True
+    rate_limit_user: str = "10/s"
+    rate_limit_ip: str = "1000/min"
+    rate_limit_routes: dict[str, str] = Field(
+        default_factory=lambda: {"POST /v1/auth/token": "20/s"},
+        description='Per-route per-caller limits, JSON: {"METHOD /path": "N/s|N/min"}',
+    )
+
+    # --- observability ---------------------------------------------------------------------------
+    log_level: str = "INFO"
+    log_json: bool = True
+    otel_exporter: Literal["none", "console", "otlp"] = "none"
+    otel_endpoint: str | None = None
+    service_name: str = "genius"
+
+    @property
+    def embedded_db(self) -> bool:
+        return self.database_url is None
+
+    @property
+    def embedded_redis(self) -> bool:
+        return self.redis_url is None
+
+    @property
+    def issuer(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

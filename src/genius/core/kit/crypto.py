@@ -1,0 +1,22 @@
+"""Secrets at rest: keys stored in the database are encrypted with a key derived from GENIUS_SECRET_KEY."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+
+def derive_key(secret: str, purpose: str) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(secret.encode())
+
+
+def fernet(secret: str, purpose: str = "genius-at-rest") -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(derive_key(secret, purpose)))
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

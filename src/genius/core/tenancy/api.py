@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from genius.core.audit import service as audit
+from genius.core.auth.deps import PlatformAdmin, PlatformDep, TenantDB
+from genius.core.tenancy import service
+from genius.core.tenancy.models import Tenant
+from genius.core.tenancy.schemas import TenantCreate, TenantCreated, TenantOut, TenantPage
+
+router = APIRouter(tags=["tenants"])
+
+
+def _out(t: Tenant) -> TenantOut:
+    return TenantOut(id=t.id, slug=t.slug, name=t.name, status=t.status, dedicated_database=bool(t.dsn),
+                     created_at=t.created_at)
+
+
+@router.post("/v1/tenants", response_model=TenantCreated, status_code=201, summary="Provision a tenant")
+def create_tenant(body: TenantCreate, principal: PlatformAdmin, platform: PlatformDep, db: TenantDB,
+                  request: Request) -> TenantCreated:
+    s = platform.settings
+    result = service.provision_tenant(
+        platform.db, platform.passwords, slug=body.slug, name=body.name, admin_email=str(body.admin_email),
+        admin_password=body.admin_password, actor=principal.email or principal.sub,
+        request_id=request.state.request_id, dsn=body.dsn, app_role=s.app_db_role, app_password=s.app_db_password,
+    )
+    # The provisioning is also recorded in the acting platform admin's own chain.
+    audit.record(db, principal.tid, "tenant.created", actor=principal.email or principal.sub,
+                 target=str(result.tenant.id), data={"slug": body.slug}, request_id=request.state.request_id)
+    return TenantCreated(**_out(result.tenant).model_dump(), admin_user_id=result.admin_user_id)
+
+
+@router.get("/v1/tenants", response_model=TenantPage, summary="List tenants")
+def list_tenants(
+    principal: PlatformAdmin,
+    platform: PlatformDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> TenantPage:
+    rows, total = service.list_tenants(platform.db, limit, offset)
+    return TenantPage(items=[_out(t) for t in rows], total=total)

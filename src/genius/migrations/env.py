@@ -1,0 +1,34 @@
+"""Alembic environment: migrations run as the owner; afterwards the app role's grants are re-applied."""
+
+from alembic import context
+from sqlalchemy import create_engine, pool, text
+
+from genius.core.db import rls
+
+config = context.config
+owner_url = config.attributes["owner_url"]
+app_role = config.attributes["app_role"]
+app_password = config.attributes["app_password"]
+
+
+def run_migrations_online() -> None:
+    engine = create_engine(owner_url, poolclass=pool.NullPool)
+    with engine.connect() as conn:
+        # Serialise concurrent migrators (several xdist workers, a demo and a CLI call).
+        conn.execute(text("SELECT pg_advisory_lock(7243001)"))
+        conn.commit()
+        try:
+            with conn.begin():
+                rls.ensure_app_role(conn, app_role, app_password)
+            context.configure(connection=conn, version_table_schema="public", transaction_per_migration=True)
+            with context.begin_transaction():
+                context.run_migrations()
+            with conn.begin():
+                rls.grant_app_role(conn, app_role)
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(7243001)"))
+            conn.commit()
+    engine.dispose()
+
+
+run_migrations_online()

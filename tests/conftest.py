@@ -1,0 +1,225 @@
+"""Test fixtures: a real PostgreSQL (embedded, or GENIUS_TEST_DATABASE_URL) and a real Redis.
+
+Each xdist worker gets its own database, migrated once; each test runs inside one transaction on the
+application role's connection, rolled back at the end (``db`` fixture). Everything the app does in a
+test goes through that connection, so nothing leaks between tests.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, create_engine, text
+from sqlalchemy.engine import URL
+
+from genius.app import create_app
+from genius.config import Settings
+from genius.core.auth import service as auth_service
+from genius.core.db import migrate
+from genius.core.db.session import sqlalchemy_url
+from genius.core.observability.logging import configure_logging
+from genius.core.platform import Platform
+from genius.core.tenancy import service as tenancy
+from genius.embedded import EmbeddedPostgres, EmbeddedRedis
+
+ROOT = Path(__file__).resolve().parents[1]
+TEST_DATA = Path(os.environ.get("GENIUS_TEST_DATA_DIR", ROOT / ".test-data"))
+SECRET = "test-secret-key-not-for-production-0123456789"
+PASSWORD = "correct-horse-battery"
+
+
+def worker_id() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def test_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "env": "test",
+        "data_dir": TEST_DATA,
+        "secret_key": SECRET,
+        "public_url": "http://127.0.0.1:8000",
+        "argon2_time_cost": 1,
+        "argon2_memory_kib": 1024,
+        "rate_limit_user": "100000/s",
+        "rate_limit_ip": "1000000/min",
+        "rate_limit_routes": {},
+        "key_cache_seconds": 0.0,
+        "log_json": True,
+        "log_level": "WARNING",
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture(scope="session")
+def owner_url() -> Iterator[URL]:
+    """Owner DSN of this worker's own, freshly migrated database."""
+    given = os.environ.get("GENIUS_TEST_DATABASE_URL")
+    pg: EmbeddedPostgres | None = None
+    if given:
+        server_url = sqlalchemy_url(given)
+    else:
+        pg = EmbeddedPostgres(TEST_DATA)
+        server_url = sqlalchemy_url(pg.start())
+    name = f"genius_test_{worker_id()}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = server_url.set(database=name)
+    migrate.upgrade(url, "genius_app", "genius_app")
+    yield url
+    if pg is not None:
+        pg.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    given = os.environ.get("GENIUS_TEST_REDIS_URL")
+    if given:
+        yield given
+        return
+    rd = EmbeddedRedis(TEST_DATA)
+    base = rd.start()
+    # One Redis database per xdist worker.
+    n = int(worker_id().removeprefix("gw")) + 1 if worker_id().startswith("gw") else 0
+    import redis as redis_lib
+
+    url = f"{base}?db={n}"
+    redis_lib.Redis.from_url(url).flushdb()
+    yield url
+    rd.stop()
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    configure_logging("WARNING", True)
+    return test_settings()
+
+
+@pytest.fixture(scope="session")
+def platform(owner_url: URL, redis_url: str, settings: Settings) -> Iterator[Platform]:
+    p = Platform.build(settings, owner_url.render_as_string(hide_password=False), redis_url)
+    p.keys.ensure()  # committed once; tests reuse the keys
+    yield p
+    p.close()
+
+
+@pytest.fixture
+def db(platform: Platform) -> Iterator[Connection]:
+    """The test's transaction, on the application role's connection; rolled back afterwards."""
+    engine = platform.db.engine()
+    conn = engine.connect()
+    trans = conn.begin()
+    platform.db.bound_connection = conn
+    try:
+        yield conn
+    finally:
+        platform.db.bound_connection = None
+        if trans.is_active:
+            trans.rollback()
+        conn.close()
+
+
+@pytest.fixture(scope="session")
+def app(platform: Platform) -> FastAPI:
+    return create_app(platform, configure_observability=False)
+
+
+@pytest.fixture
+def client(app: FastAPI, db: Connection) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+@dataclass
+class TenantCtx:
+    id: uuid.UUID
+    slug: str
+    admin_id: uuid.UUID
+    admin_email: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@pytest.fixture
+def make_tenant(platform: Platform, db: Connection) -> Any:
+    def make(slug: str | None = None, role: str = "admin") -> TenantCtx:
+        slug = slug or f"t-{uuid.uuid4().hex[:10]}"
+        email = f"admin@{slug}.test"
+        result = tenancy.provision_tenant(
+            platform.db, platform.passwords, slug=slug, name=f"Tenant {slug}", admin_email=email,
+            admin_password=PASSWORD, actor="test", admin_role=role,
+        )
+        account = auth_service.authenticate_password(platform.db, platform.passwords, slug, email, PASSWORD)
+        token, _ = platform.tokens.issue(sub=str(account.id), tid=account.tid, scopes=account.scopes,
+                                         role=account.role, email=email)
+        return TenantCtx(result.tenant.id, slug, result.admin_user_id, email, token)
+
+    return make
+
+
+@pytest.fixture
+def tenant(make_tenant: Any) -> TenantCtx:
+    return make_tenant()
+
+
+@pytest.fixture
+def platform_admin(make_tenant: Any) -> TenantCtx:
+    return make_tenant(role="platform_admin")
+
+
+class LiveServer:
+    def __init__(self, app: FastAPI, port: int) -> None:
+        self.url = f"http://127.0.0.1:{port}"
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
+                                                    access_log=False, lifespan="off"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("live server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def live_server(platform: Platform, db: Connection, settings: Settings) -> Iterator[LiveServer]:
+    """A real HTTP server (uvicorn) whose issuer URL is its own address, sharing the test transaction."""
+    port = free_port()
+    live_settings = settings.model_copy(update={"public_url": f"http://127.0.0.1:{port}"})
+    live_platform = Platform.build(live_settings, platform.db.app_url.render_as_string(hide_password=False),
+                                   None, db=platform.db)
+    app = create_app(live_platform, configure_observability=False)
+    with LiveServer(app, port) as server:
+        yield server

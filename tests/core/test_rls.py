@@ -1,0 +1,125 @@
+"""Tenant isolation, proven from the catalog as the application role.
+
+Every table of every module schema that has a ``tid`` column is a tenant table; new tables are
+picked up automatically. For each one: RLS is enabled *and forced*, and tenant A can neither read
+nor write tenant B's rows.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError
+
+from genius.core.db.rls import MODULE_SCHEMAS
+from genius.core.db.session import SET_TENANT
+
+
+def tenant_tables(conn: Connection) -> list[tuple[str, str, bool, bool]]:
+    rows = conn.execute(
+        text(
+            """
+            SELECT n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity
+            FROM pg_class c
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tid' AND NOT a.attisdropped
+            WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY(:schemas)
+            ORDER BY 1, 2
+            """
+        ),
+        {"schemas": MODULE_SCHEMAS},
+    ).all()
+    return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+def as_tenant(conn: Connection, tid: uuid.UUID) -> None:
+    conn.execute(SET_TENANT, {"tid": str(tid), "whid": ""})
+
+
+def test_runs_as_unprivileged_app_role(db: Connection) -> None:
+    row = db.execute(
+        text("SELECT current_user, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
+    ).one()
+    assert row[0] == "genius_app"
+    assert row[1] is False and row[2] is False
+    owners = db.execute(
+        text("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = ANY(:s)"), {"s": MODULE_SCHEMAS}
+    ).scalars().all()
+    assert "genius_app" not in owners
+
+
+def test_every_tenant_table_has_forced_rls_and_a_policy(db: Connection) -> None:
+    tables = tenant_tables(db)
+    assert len(tables) >= 5, tables
+    for schema, name, enabled, forced in tables:
+        assert enabled, f"{schema}.{name}: RLS not enabled"
+        assert forced, f"{schema}.{name}: RLS not forced"
+        policies = db.execute(
+            text("SELECT qual, with_check FROM pg_policies WHERE schemaname = :s AND tablename = :t"),
+            {"s": schema, "t": name},
+        ).all()
+        assert policies, f"{schema}.{name}: no policy"
+        assert any("current_setting('app.tid'" in (p[0] or "") for p in policies), f"{schema}.{name}: policy"
+
+
+def test_tenant_a_cannot_read_or_write_tenant_b(db: Connection, make_tenant) -> None:  # type: ignore[no-untyped-def]
+    a = make_tenant()
+    b = make_tenant()
+    tables = tenant_tables(db)
+    for schema, name, _, _ in tables:
+        table = f'{schema}."{name}"'
+        as_tenant(db, b.id)
+        b_rows = db.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+        b_sample = db.execute(text(f"SELECT to_jsonb(t) FROM {table} t LIMIT 1")).scalar()
+        as_tenant(db, a.id)
+        # Read: nothing of B is visible, and only A's rows are.
+        assert db.execute(text(f"SELECT count(*) FROM {table} WHERE tid = :b"), {"b": b.id}).scalar() == 0
+        assert db.execute(text(f"SELECT count(*) FROM {table} WHERE tid <> :a"), {"a": a.id}).scalar() == 0
+        # Update and delete: B's rows are out of reach (or the table is append-only).
+        for stmt in (f"UPDATE {table} SET tid = tid WHERE tid = :b", f"DELETE FROM {table} WHERE tid = :b"):
+            with db.begin_nested() as sp:
+                try:
+                    assert db.execute(text(stmt), {"b": b.id}).rowcount == 0, f"{stmt} touched B"
+                except DBAPIError as exc:
+                    assert "permission denied" in str(exc.orig) or "append-only" in str(exc.orig)
+                    sp.rollback()
+        # Moving one of A's rows to B is refused.
+        with db.begin_nested() as sp:
+            try:
+                n = db.execute(text(f"UPDATE {table} SET tid = :b WHERE tid = :a"), {"a": a.id, "b": b.id}).rowcount
+                pytest.fail(f"{table}: moved {n} rows into another tenant")
+            except DBAPIError as exc:
+                assert any(m in str(exc.orig) for m in ("row-level security", "permission denied", "append-only"))
+                sp.rollback()
+        # Insert: a row claiming tenant B is refused while acting as A.
+        if b_sample is not None:
+            with db.begin_nested() as sp:
+                try:
+                    db.execute(
+                        text(f"INSERT INTO {table} SELECT * FROM jsonb_populate_record(NULL::{table}, :row)"),
+                        {"row": __import__("json").dumps(b_sample)},
+                    )
+                    pytest.fail(f"{table}: inserted a row for another tenant")
+                except DBAPIError as exc:
+                    assert "row-level security" in str(exc.orig), f"{table}: {exc.orig}"
+                    sp.rollback()
+        assert b_rows is not None
+
+
+def test_no_tenant_set_fails_closed(db: Connection, tenant) -> None:  # type: ignore[no-untyped-def]
+    with db.begin_nested() as sp:
+        db.execute(text("SELECT set_config('app.tid', '', true)"))
+        with pytest.raises(DBAPIError):
+            db.execute(text("SELECT count(*) FROM core.users")).scalar()
+        sp.rollback()
+
+
+def test_audit_log_is_append_only_for_the_app_role(db: Connection, tenant) -> None:  # type: ignore[no-untyped-def]
+    as_tenant(db, tenant.id)
+    for stmt in ("UPDATE core.audit_log SET actor = 'x'", "DELETE FROM core.audit_log"):
+        with db.begin_nested() as sp:
+            with pytest.raises(DBAPIError, match="permission denied"):
+                db.execute(text(stmt))
+            sp.rollback()
