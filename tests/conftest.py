@@ -43,7 +43,7 @@ def worker_id() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
-def test_settings(**overrides: Any) -> Settings:
+def make_settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "env": "test",
         "data_dir": TEST_DATA,
@@ -106,7 +106,7 @@ def redis_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def settings() -> Settings:
     configure_logging("WARNING", True)
-    return test_settings()
+    return make_settings()
 
 
 @pytest.fixture(scope="session")

@@ -322,3 +322,7 @@ def main() -> None:
         sys.exit(130)
 
 
+
+
+if __name__ == "__main__":
+    main()

@@ -23,9 +23,14 @@ def run_migrations_online() -> None:
             context.configure(connection=conn, version_table_schema="public", transaction_per_migration=True)
             with context.begin_transaction():
                 context.run_migrations()
+            # Alembic may leave an autobegun transaction behind when there was nothing to run.
+            if conn.in_transaction():
+                conn.commit()
             with conn.begin():
                 rls.grant_app_role(conn, app_role)
         finally:
+            if conn.in_transaction():
+                conn.rollback()
             conn.execute(text("SELECT pg_advisory_unlock(7243001)"))
             conn.commit()
     engine.dispose()

@@ -95,27 +95,33 @@ class Database:
 
     # -- sessions ------------------------------------------------------------------------------
     @contextmanager
+    def _restore_tenant(self) -> Iterator[None]:
+        """Test mode only: sessions are savepoints of one transaction, and a transaction-local setting
+        outlives a released savepoint; put back the enclosing session's tenant on the way out."""
+        bound = self.bound_connection
+        if bound is None:
+            yield
+            return
+        previous = bound.execute(
+            text("SELECT current_setting('app.tid', true), current_setting('app.whid', true)")
+        ).one()
+        try:
+            yield
+        finally:
+            if not bound.closed and bound.in_transaction():
+                bound.execute(SET_TENANT, {"tid": previous[0] or "", "whid": previous[1] or ""})
+
+    @contextmanager
     def platform_session(self) -> Iterator[Session]:
         """A transaction on platform tables only (no tenant set: tenant tables stay invisible)."""
-        with self._session() as s, s.begin():
+        with self._restore_tenant(), self._session() as s, s.begin():
             yield s
 
     @contextmanager
     def tenant_session(self, tid: uuid.UUID, whid: uuid.UUID | None = None) -> Iterator[Session]:
-        bound = self.bound_connection
-        if bound is not None:
-            # Test mode: sessions are savepoints of one transaction, and a transaction-local setting
-            # outlives a released savepoint; restore the enclosing session's tenant on the way out.
-            previous = bound.execute(
-                text("SELECT current_setting('app.tid', true), current_setting('app.whid', true)")
-            ).one()
-        try:
-            with self._session(self.url_for_tenant(tid)) as s, s.begin():
-                set_tenant(s, tid, whid)
-                yield s
-        finally:
-            if bound is not None and not bound.closed and bound.in_transaction():
-                bound.execute(SET_TENANT, {"tid": previous[0] or "", "whid": previous[1] or ""})
+        with self._restore_tenant(), self._session(self.url_for_tenant(tid)) as s, s.begin():
+            set_tenant(s, tid, whid)
+            yield s
 
 
 def set_tenant(session: Session, tid: uuid.UUID, whid: uuid.UUID | None = None) -> None:

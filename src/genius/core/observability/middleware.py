@@ -100,9 +100,12 @@ class RequestContextMiddleware:
                 span.set_attribute("http.request.method", method)
                 span.set_attribute("http.route", route_label)
                 span.set_attribute("http.response.status_code", status_holder["status"])
+                # Auth runs in a worker thread whose contextvars do not flow back here; read the state.
+                principal = scope.get("state", {}).get("principal")
+                who = {"tid": str(principal.tid), "sub": principal.sub} if principal is not None else {}
                 level = log.debug if path.startswith(QUIET_PATHS) else log.info
                 level("request", method=method, path=path, route=route_label, status=status_holder["status"],
-                      duration_ms=round(elapsed * 1000, 2), client=client)
+                      duration_ms=round(elapsed * 1000, 2), client=client, **who)
 
 
 async def _too_many(send: Any, path: str, request_id: str, retry_after: int) -> None:

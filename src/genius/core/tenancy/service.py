@@ -13,7 +13,7 @@ from genius.core.auth.passwords import Passwords
 from genius.core.db.base import new_id, utcnow
 from genius.core.db.session import Database, set_tenant, sqlalchemy_url
 from genius.core.events.models import OutboxEvent
-from genius.core.kit.errors import Conflict
+from genius.core.kit.errors import Conflict, Problem
 from genius.core.tenancy.models import Tenant
 
 TENANT_CREATED_TOPIC = "core.tenant.created"
@@ -50,14 +50,25 @@ def provision_tenant(
     if dsn:
         # Dedicated database: migrate it, then write the tenant's rows there (the directory row,
         # which the tenant tables reference, is mirrored).
+        from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+        from sqlalchemy.orm import Session
+
         from genius.core.db import migrate
 
-        migrate.upgrade(dsn, app_role, app_password)
-        target = sqlalchemy_url(dsn).set(username=app_role, password=app_password)
-        with db._session(target) as s, s.begin():  # noqa: SLF001 - routing by explicit URL
-            s.add(Tenant(id=tid, slug=slug, name=name, status="active", dsn=None, created_at=tenant.created_at))
-            s.flush()
-            admin_id = _seed(s, tid, admin_email, password_hash, admin_role, actor, request_id, slug, name)
+        try:
+            migrate.upgrade(dsn, app_role, app_password)
+            target = sqlalchemy_url(dsn).set(username=app_role, password=app_password)
+            with Session(bind=db.engine(target), expire_on_commit=False) as s, s.begin():
+                s.add(Tenant(id=tid, slug=slug, name=name, status="active", dsn=None, created_at=tenant.created_at))
+                s.flush()
+                admin_id = _seed(s, tid, admin_email, password_hash, admin_role, actor, request_id, slug, name)
+        except (SQLAlchemyError, ArgumentError, ValueError, OSError) as exc:
+            # The caller named a database we cannot use: that is a bad request, not an outage.
+            raise Problem(
+                "The dedicated database cannot be prepared: " + str(getattr(exc, "orig", exc)).split("\n")[0][:300],
+                status=422, code="dedicated-database", title="Validation failed",
+                errors=[{"field": "dsn", "in": "body", "message": "cannot connect or migrate"}],
+            ) from exc
         with db.platform_session() as s:
             s.add(tenant)
         db.forget_tenant(tid)
