@@ -37,6 +37,8 @@ demo: setup
 	$(UV) run --frozen genius demo
 
 test: setup
+	$(UV) run --frozen ruff check src tests bench
+	$(UV) run --frozen mypy
 	$(UV) run --frozen pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: setup

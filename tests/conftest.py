@@ -91,13 +91,11 @@ def redis_url() -> Iterator[str]:
     if given:
         yield given
         return
-    rd = EmbeddedRedis(TEST_DATA)
-    base = rd.start()
-    # One Redis database per xdist worker.
-    n = int(worker_id().removeprefix("gw")) + 1 if worker_id().startswith("gw") else 0
+    # One Redis server per xdist worker: a worker that finishes first must not stop another's.
+    rd = EmbeddedRedis(TEST_DATA / f"redis-{worker_id()}")
+    url = rd.start()
     import redis as redis_lib
 
-    url = f"{base}?db={n}"
     redis_lib.Redis.from_url(url).flushdb()
     yield url
     rd.stop()
@@ -163,12 +161,19 @@ def make_tenant(platform: Platform, db: Connection) -> Any:
         slug = slug or f"t-{uuid.uuid4().hex[:10]}"
         email = f"admin@{slug}.test"
         result = tenancy.provision_tenant(
-            platform.db, platform.passwords, slug=slug, name=f"Tenant {slug}", admin_email=email,
-            admin_password=PASSWORD, actor="test", admin_role=role,
+            platform.db,
+            platform.passwords,
+            slug=slug,
+            name=f"Tenant {slug}",
+            admin_email=email,
+            admin_password=PASSWORD,
+            actor="test",
+            admin_role=role,
         )
         account = auth_service.authenticate_password(platform.db, platform.passwords, slug, email, PASSWORD)
-        token, _ = platform.tokens.issue(sub=str(account.id), tid=account.tid, scopes=account.scopes,
-                                         role=account.role, email=email)
+        token, _ = platform.tokens.issue(
+            sub=str(account.id), tid=account.tid, scopes=account.scopes, role=account.role, email=email
+        )
         return TenantCtx(result.tenant.id, slug, result.admin_user_id, email, token)
 
     return make
@@ -187,8 +192,11 @@ def platform_admin(make_tenant: Any) -> TenantCtx:
 class LiveServer:
     def __init__(self, app: FastAPI, port: int) -> None:
         self.url = f"http://127.0.0.1:{port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
-                                                    access_log=False, lifespan="off"))
+        self.server = uvicorn.Server(
+            uvicorn.Config(
+                app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="off"
+            )
+        )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> LiveServer:
@@ -218,8 +226,9 @@ def live_server(platform: Platform, db: Connection, settings: Settings) -> Itera
     """A real HTTP server (uvicorn) whose issuer URL is its own address, sharing the test transaction."""
     port = free_port()
     live_settings = settings.model_copy(update={"public_url": f"http://127.0.0.1:{port}"})
-    live_platform = Platform.build(live_settings, platform.db.app_url.render_as_string(hide_password=False),
-                                   None, db=platform.db)
+    live_platform = Platform.build(
+        live_settings, platform.db.app_url.render_as_string(hide_password=False), None, db=platform.db
+    )
     app = create_app(live_platform, configure_observability=False)
     with LiveServer(app, port) as server:
         yield server

@@ -68,9 +68,16 @@ def ensure_demo(platform: Platform) -> tuple[str, bool]:
         tenant = s.scalars(select(Tenant).where(Tenant.slug == DEMO_TENANT)).first()
     if tenant is None:
         tenancy.provision_tenant(
-            db, platform.passwords, slug=DEMO_TENANT, name="Demo SRL", admin_email=DEMO_ADMIN,
-            admin_password=password, actor="genius demo", admin_role="platform_admin",
-            app_role=settings.app_db_role, app_password=settings.app_db_password,
+            db,
+            platform.passwords,
+            slug=DEMO_TENANT,
+            name="Demo SRL",
+            admin_email=DEMO_ADMIN,
+            admin_password=password,
+            actor="genius demo",
+            admin_role="platform_admin",
+            app_role=settings.app_db_role,
+            app_password=settings.app_db_password,
         )
         return password, generated
     with db.tenant_session(tenant.id) as s:
@@ -80,10 +87,19 @@ def ensure_demo(platform: Platform) -> tuple[str, bool]:
         role = s.get(Role, (tenant.id, "platform_admin"))
         if role is not None and set(role.scopes) != set(DEFAULT_ROLES["platform_admin"][0]):
             role.scopes = list(DEFAULT_ROLES["platform_admin"][0])
-        user = s.scalars(select(User).where(User.tid == tenant.id, func.lower(User.email) == DEMO_ADMIN)).first()
+        user = s.scalars(
+            select(User).where(User.tid == tenant.id, func.lower(User.email) == DEMO_ADMIN)
+        ).first()
         if user is None:
-            s.add(User(tid=tenant.id, email=DEMO_ADMIN, name="Administrator",
-                       password_hash=platform.passwords.hash(password), role="platform_admin"))
+            s.add(
+                User(
+                    tid=tenant.id,
+                    email=DEMO_ADMIN,
+                    name="Administrator",
+                    password_hash=platform.passwords.hash(password),
+                    role="platform_admin",
+                )
+            )
         elif not platform.passwords.verify(user.password_hash, password):
             user.password_hash = platform.passwords.hash(password)
     return password, generated

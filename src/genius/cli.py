@@ -38,8 +38,15 @@ def _serve(started: Any, settings: Settings, banner: list[str]) -> None:
     from genius.app import create_app
 
     app_ = create_app(started.platform)
-    config = uvicorn.Config(app_, host=settings.host, port=settings.port, log_config=None, access_log=False,
-                            lifespan="on", timeout_graceful_shutdown=5)
+    config = uvicorn.Config(
+        app_,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=5,
+    )
     server = uvicorn.Server(config)
 
     def _announce() -> None:
@@ -83,8 +90,12 @@ def demo() -> None:
         f"  URL:       {url}/   (API docs {url}/docs)",
         f"  Tenant:    {DEMO_TENANT}",
         f"  Login:     {DEMO_ADMIN}",
-        f"  Password:  {password}" + ("   (generated; kept in " + str(settings.data_dir / 'demo_password') + ")"
-                                      if generated else "   (GENIUS_DEMO_PASSWORD)"),
+        f"  Password:  {password}"
+        + (
+            "   (generated; kept in " + str(settings.data_dir / "demo_password") + ")"
+            if generated
+            else "   (GENIUS_DEMO_PASSWORD)"
+        ),
         f"  Data:      {settings.data_dir.resolve()}",
         f"  Started in {ready:.2f} s. Press Ctrl-C to stop.",
         "",
@@ -146,7 +157,9 @@ def tenant_create(
     slug: Annotated[str, typer.Option(help="Login name of the tenant")],
     name: Annotated[str, typer.Option(help="Company name")],
     admin_email: Annotated[str, typer.Option()],
-    admin_password: Annotated[str | None, typer.Option(help="Read from stdin or prompted when absent")] = None,
+    admin_password: Annotated[
+        str | None, typer.Option(help="Read from stdin or prompted when absent")
+    ] = None,
     dsn: Annotated[str | None, typer.Option(help="Dedicated database for this tenant (owner DSN)")] = None,
 ) -> None:
     """Provision a tenant with its admin user."""
@@ -167,16 +180,30 @@ def tenant_create(
         t0 = time.perf_counter()
         try:
             result = service.provision_tenant(
-                platform.db, platform.passwords, slug=body.slug, name=body.name, admin_email=str(body.admin_email),
-                admin_password=body.admin_password, actor="cli", dsn=body.dsn,
-                app_role=platform.settings.app_db_role, app_password=platform.settings.app_db_password,
+                platform.db,
+                platform.passwords,
+                slug=body.slug,
+                name=body.name,
+                admin_email=str(body.admin_email),
+                admin_password=body.admin_password,
+                actor="cli",
+                dsn=body.dsn,
+                app_role=platform.settings.app_db_role,
+                app_password=platform.settings.app_db_password,
             )
         except Problem as exc:
             _fail(str(exc.detail), 2)
             return
-        typer.echo(json.dumps({"id": str(result.tenant.id), "slug": result.tenant.slug,
-                               "admin_user_id": str(result.admin_user_id),
-                               "seconds": round(time.perf_counter() - t0, 3)}))
+        typer.echo(
+            json.dumps(
+                {
+                    "id": str(result.tenant.id),
+                    "slug": result.tenant.slug,
+                    "admin_user_id": str(result.admin_user_id),
+                    "seconds": round(time.perf_counter() - t0, 3),
+                }
+            )
+        )
 
     _with_platform(run)
 
@@ -212,7 +239,9 @@ def user_create(
 
     secret = _password(password, "Password: ")
     try:
-        body = TypeAdapter(UserCreate).validate_python({"email": email, "password": secret, "role": role, "name": name})
+        body = TypeAdapter(UserCreate).validate_python(
+            {"email": email, "password": secret, "role": role, "name": name}
+        )
     except ValidationError as exc:
         _fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()), 2)
         return
@@ -226,12 +255,25 @@ def user_create(
             return
         try:
             with platform.db.tenant_session(tid) as s:
-                user = service.create_user(s, platform.passwords, tid, email=str(body.email), password=body.password,
-                                           role=body.role, name=body.name)
+                user = service.create_user(
+                    s,
+                    platform.passwords,
+                    tid,
+                    email=str(body.email),
+                    password=body.password,
+                    role=body.role,
+                    name=body.name,
+                )
                 from genius.core.audit import service as audit
 
-                audit.record(s, tid, "user.created", actor="cli", target=str(user.id),
-                             data={"email": user.email, "role": user.role})
+                audit.record(
+                    s,
+                    tid,
+                    "user.created",
+                    actor="cli",
+                    target=str(user.id),
+                    data={"email": user.email, "role": user.role},
+                )
                 typer.echo(json.dumps({"id": str(user.id), "email": user.email, "role": user.role}))
         except Problem as exc:
             _fail(str(exc.detail), 2)
@@ -263,14 +305,21 @@ def token(
             if client_id:
                 account = service.authenticate_client(platform.db, platform.passwords, client_id, secret)
             else:
-                account = service.authenticate_password(platform.db, platform.passwords, tenant or "", email or "",
-                                                        secret)
+                account = service.authenticate_password(
+                    platform.db, platform.passwords, tenant or "", email or "", secret
+                )
         except service.OAuthError as exc:
             _fail(str(exc.detail), 1)
             return
-        access, _ = platform.tokens.issue(sub=str(account.id), tid=account.tid, scopes=account.scopes,
-                                          role=account.role, whid=account.whid, kind=account.kind,
-                                          email=account.email if account.kind == "user" else "")
+        access, _ = platform.tokens.issue(
+            sub=str(account.id),
+            tid=account.tid,
+            scopes=account.scopes,
+            role=account.role,
+            whid=account.whid,
+            kind=account.kind,
+            email=account.email if account.kind == "user" else "",
+        )
         typer.echo(access)
 
     _with_platform(run)
@@ -301,7 +350,7 @@ def audit_verify(
                 doc = json.loads(Path(source).read_text())
             jwks = doc.get("keys", [doc])
             keys = {str(k["kid"]): public_key_from_jwk(k) for k in jwks}
-        except Exception as exc:  # noqa: BLE001 - reported to the user
+        except Exception as exc:
             _fail(f"cannot load the public key from {source}: {exc} (use --public-key or --chain-only)", 2)
     result = verify_export(lines, keys)
     if result.ok:
@@ -320,8 +369,6 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
-
-
 
 
 if __name__ == "__main__":

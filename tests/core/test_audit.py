@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from genius.cli import app as cli
+from genius.core.audit import service as audit
 from genius.core.audit.service import GENESIS, public_key_from_jwk, verify_export
 from genius.core.db.session import tenant_session
-from genius.core.audit import service as audit
 
 
 def _export(client, ctx) -> list[str]:  # type: ignore[no-untyped-def]
@@ -27,7 +28,9 @@ def _keys(client):  # type: ignore[no-untyped-def]
 def _add_entries(ctx, n: int) -> None:  # type: ignore[no-untyped-def]
     with tenant_session(ctx.id) as s:
         for i in range(n):
-            audit.record(s, ctx.id, "test.event", actor="tester", target=f"t{i}", data={"i": i, "ș": "Brașov"})
+            audit.record(
+                s, ctx.id, "test.event", actor="tester", target=f"t{i}", data={"i": i, "ș": "Brașov"}
+            )
 
 
 def test_chain_links_and_reads_only_own_tenant(client, make_tenant) -> None:  # type: ignore[no-untyped-def]
@@ -37,7 +40,7 @@ def test_chain_links_and_reads_only_own_tenant(client, make_tenant) -> None:  # 
     items = client.get("/v1/audit", headers=a.headers).json()["items"]
     assert [i["seq"] for i in items] == [4, 3, 2, 1]
     assert items[-1]["prev_hash"] == GENESIS and items[-1]["action"] == "tenant.created"
-    for newer, older in zip(items, items[1:], strict=False):
+    for newer, older in itertools.pairwise(items):
         assert newer["prev_hash"] == older["hash"]
     assert {i["target"] for i in items}.isdisjoint({"t0-b"})
     b_items = client.get("/v1/audit", headers=b.headers).json()["items"]
@@ -98,6 +101,8 @@ def test_cli_verify(client, tenant, tmp_path: Path) -> None:  # type: ignore[no-
 
 
 def test_audit_requires_scope(client, tenant, platform) -> None:  # type: ignore[no-untyped-def]
-    token, _ = platform.tokens.issue(sub=str(tenant.admin_id), tid=tenant.id, scopes=["crm:read"], role="sales")
+    token, _ = platform.tokens.issue(
+        sub=str(tenant.admin_id), tid=tenant.id, scopes=["crm:read"], role="sales"
+    )
     r = client.get("/v1/audit", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 403

@@ -17,8 +17,10 @@ from tests.conftest import PASSWORD
 
 
 def password_grant(client: TestClient, tenant: str, email: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
-    return client.post("/v1/auth/token", data={"grant_type": "password", "tenant": tenant, "username": email,
-                                               "password": password})
+    return client.post(
+        "/v1/auth/token",
+        data={"grant_type": "password", "tenant": tenant, "username": email, "password": password},
+    )
 
 
 def test_password_grant_issues_rs256_token_with_required_claims(client, tenant, platform: Platform) -> None:  # type: ignore[no-untyped-def]
@@ -38,14 +40,28 @@ def test_password_grant_issues_rs256_token_with_required_claims(client, tenant, 
 
 
 def test_tenant_id_also_accepted_and_scope_can_be_narrowed(client, tenant) -> None:  # type: ignore[no-untyped-def]
-    r = client.post("/v1/auth/token", data={"grant_type": "password", "tenant": str(tenant.id),
-                                            "username": tenant.admin_email.upper(), "password": PASSWORD,
-                                            "scope": "crm:read"})
+    r = client.post(
+        "/v1/auth/token",
+        data={
+            "grant_type": "password",
+            "tenant": str(tenant.id),
+            "username": tenant.admin_email.upper(),
+            "password": PASSWORD,
+            "scope": "crm:read",
+        },
+    )
     assert r.status_code == 200, r.text
     assert r.json()["scope"] == "crm:read"
-    bad = client.post("/v1/auth/token", data={"grant_type": "password", "tenant": tenant.slug,
-                                              "username": tenant.admin_email, "password": PASSWORD,
-                                              "scope": "platform:admin"})
+    bad = client.post(
+        "/v1/auth/token",
+        data={
+            "grant_type": "password",
+            "tenant": tenant.slug,
+            "username": tenant.admin_email,
+            "password": PASSWORD,
+            "scope": "platform:admin",
+        },
+    )
     assert bad.status_code == 400 and bad.json()["error"] == "invalid_scope"
 
 
@@ -73,17 +89,22 @@ def test_client_credentials_for_service_accounts(client, tenant) -> None:  # typ
     r = client.post("/v1/service-accounts", json={"name": "etl", "role": "ops"}, headers=tenant.headers)
     assert r.status_code == 201, r.text
     cid, secret = r.json()["client_id"], r.json()["client_secret"]
-    tok = client.post("/v1/auth/token", data={"grant_type": "client_credentials", "client_id": cid,
-                                              "client_secret": secret})
+    tok = client.post(
+        "/v1/auth/token", data={"grant_type": "client_credentials", "client_id": cid, "client_secret": secret}
+    )
     assert tok.status_code == 200, tok.text
     claims = jwt.decode(tok.json()["access_token"], options={"verify_signature": False})
     assert claims["kind"] == "service" and claims["role"] == "ops" and "workers:admin" in claims["scp"]
     basic = base64.b64encode(f"{cid}:{secret}".encode()).decode()
-    tok2 = client.post("/v1/auth/token", data={"grant_type": "client_credentials"},
-                       headers={"Authorization": f"Basic {basic}"})
+    tok2 = client.post(
+        "/v1/auth/token",
+        data={"grant_type": "client_credentials"},
+        headers={"Authorization": f"Basic {basic}"},
+    )
     assert tok2.status_code == 200
-    bad = client.post("/v1/auth/token", data={"grant_type": "client_credentials", "client_id": cid,
-                                              "client_secret": "nope"})
+    bad = client.post(
+        "/v1/auth/token", data={"grant_type": "client_credentials", "client_id": cid, "client_secret": "nope"}
+    )
     assert bad.status_code == 401 and bad.json()["error"] == "invalid_client"
 
 
@@ -94,16 +115,27 @@ def _b64(data: bytes) -> str:
 
 def _claims(platform: Platform, tenant, **over):  # type: ignore[no-untyped-def]
     now = int(time.time())
-    base = {"iss": platform.tokens.issuer, "aud": platform.settings.jwt_audience, "sub": str(tenant.admin_id),
-            "tid": str(tenant.id), "whid": None, "scp": "tenant:admin audit:read crm:read", "role": "admin",
-            "iat": now, "exp": now + 300}
+    base = {
+        "iss": platform.tokens.issuer,
+        "aud": platform.settings.jwt_audience,
+        "sub": str(tenant.admin_id),
+        "tid": str(tenant.id),
+        "whid": None,
+        "scp": "tenant:admin audit:read crm:read",
+        "role": "admin",
+        "iat": now,
+        "exp": now + 300,
+    }
     base.update(over)
     return base
 
 
 def forged_tokens(platform: Platform, tenant) -> dict[str, str]:  # type: ignore[no-untyped-def]
     key = platform.keys.signing_key("jwt")
-    sign = lambda claims, **kw: jwt.encode(claims, key.private, algorithm="RS256", headers={"kid": key.kid}, **kw)  # noqa: E731
+
+    def sign(claims, **kw):
+        return jwt.encode(claims, key.private, algorithm="RS256", headers={"kid": key.kid}, **kw)
+
     valid = sign(_claims(platform, tenant))
     h, p, s = valid.split(".")
     tampered_payload = json.loads(base64.urlsafe_b64decode(p + "=="))
@@ -125,9 +157,12 @@ def forged_tokens(platform: Platform, tenant) -> dict[str, str]:  # type: ignore
         "wrong_aud": sign(_claims(platform, tenant, aud="another-api")),
         "alg_none": f"{none_header}.{hs_payload}.",
         "hs256_with_public_key": f"{hs_header}.{hs_payload}.{hs_sig}",
-        "unknown_kid": jwt.encode(_claims(platform, tenant), other, algorithm="RS256", headers={"kid": "rogue-1"}),
-        "right_kid_wrong_key": jwt.encode(_claims(platform, tenant), other, algorithm="RS256",
-                                          headers={"kid": key.kid}),
+        "unknown_kid": jwt.encode(
+            _claims(platform, tenant), other, algorithm="RS256", headers={"kid": "rogue-1"}
+        ),
+        "right_kid_wrong_key": jwt.encode(
+            _claims(platform, tenant), other, algorithm="RS256", headers={"kid": key.kid}
+        ),
         "tampered_payload": f"{h}.{_b64(json.dumps(tampered_payload).encode())}.{s}",
         "garbage": "not-a-jwt",
         "missing_tid": sign({k: v for k, v in _claims(platform, tenant).items() if k != "tid"}),
@@ -147,16 +182,22 @@ def test_missing_scope_gets_403(client, tenant) -> None:  # type: ignore[no-unty
     r = client.get("/v1/tenants", headers=tenant.headers)
     assert r.status_code == 403
     assert r.json()["required_scopes"] == ["platform:admin"]
-    viewer = client.post("/v1/users", json={"email": "v@x.ro", "password": PASSWORD, "role": "viewer"},
-                         headers=tenant.headers)
+    viewer = client.post(
+        "/v1/users", json={"email": "v@x.ro", "password": PASSWORD, "role": "viewer"}, headers=tenant.headers
+    )
     assert viewer.status_code == 201
     tok = password_grant(client, tenant.slug, "v@x.ro").json()["access_token"]
-    r = client.post("/v1/users", json={"email": "w@x.ro", "password": PASSWORD, "role": "viewer"},
-                    headers={"Authorization": f"Bearer {tok}"})
+    r = client.post(
+        "/v1/users",
+        json={"email": "w@x.ro", "password": PASSWORD, "role": "viewer"},
+        headers={"Authorization": f"Bearer {tok}"},
+    )
     assert r.status_code == 403
 
 
-def test_key_rotation_keeps_old_key_until_its_tokens_expire(client, platform_admin, platform: Platform) -> None:  # type: ignore[no-untyped-def]
+def test_key_rotation_keeps_old_key_until_its_tokens_expire(
+    client, platform_admin, platform: Platform
+) -> None:  # type: ignore[no-untyped-def]
     old_token = platform_admin.token
     old_kid = jwt.get_unverified_header(old_token)["kid"]
     r = client.post("/v1/auth/keys/rotate", headers=platform_admin.headers)
@@ -174,8 +215,10 @@ def test_key_rotation_keeps_old_key_until_its_tokens_expire(client, platform_adm
     from genius.core.db.session import platform_session
 
     with platform_session() as s:
-        s.execute(text("UPDATE core.signing_keys SET retired_at = now() - interval '2 days' WHERE kid = :k"),
-                  {"k": old_kid})
+        s.execute(
+            text("UPDATE core.signing_keys SET retired_at = now() - interval '2 days' WHERE kid = :k"),
+            {"k": old_kid},
+        )
     platform.keys.invalidate()
     assert old_kid not in {k["kid"] for k in client.get("/.well-known/jwks.json").json()["keys"]}
     assert client.get("/v1/auth/me", headers=platform_admin.headers).status_code == 401

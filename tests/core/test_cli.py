@@ -30,28 +30,72 @@ def test_tenant_user_token_commands(cli_env, platform) -> None:  # type: ignore[
     runner = CliRunner()
     slug = f"cli-{uuid.uuid4().hex[:6]}"
     try:
-        r = runner.invoke(cli, ["tenant", "create", "--slug", slug, "--name", "CLI SRL", "--admin-email",
-                                f"a@{slug}.ro", "--admin-password", PASSWORD])
+        r = runner.invoke(
+            cli,
+            [
+                "tenant",
+                "create",
+                "--slug",
+                slug,
+                "--name",
+                "CLI SRL",
+                "--admin-email",
+                f"a@{slug}.ro",
+                "--admin-password",
+                PASSWORD,
+            ],
+        )
         assert r.exit_code == 0, r.output
         created = json.loads(r.output.strip().splitlines()[-1])
         assert created["slug"] == slug
-        r = runner.invoke(cli, ["tenant", "create", "--slug", slug, "--name", "x", "--admin-email", "a@b.ro",
-                                "--admin-password", PASSWORD])
+        r = runner.invoke(
+            cli,
+            [
+                "tenant",
+                "create",
+                "--slug",
+                slug,
+                "--name",
+                "x",
+                "--admin-email",
+                "a@b.ro",
+                "--admin-password",
+                PASSWORD,
+            ],
+        )
         assert r.exit_code == 2 and "taken" in r.output
-        r = runner.invoke(cli, ["tenant", "create", "--slug", "Bad!", "--name", "x", "--admin-email", "nope",
-                                "--admin-password", "short"])
+        r = runner.invoke(
+            cli,
+            [
+                "tenant",
+                "create",
+                "--slug",
+                "Bad!",
+                "--name",
+                "x",
+                "--admin-email",
+                "nope",
+                "--admin-password",
+                "short",
+            ],
+        )
         assert r.exit_code == 2 and "slug" in r.output
         r = runner.invoke(cli, ["tenant", "list"])
         assert r.exit_code == 0 and slug in r.output
-        r = runner.invoke(cli, ["user", "create", "--tenant", slug, "--email", f"s@{slug}.ro", "--role", "sales"],
-                          input=PASSWORD + "\n")
+        r = runner.invoke(
+            cli,
+            ["user", "create", "--tenant", slug, "--email", f"s@{slug}.ro", "--role", "sales"],
+            input=PASSWORD + "\n",
+        )
         assert r.exit_code == 0, r.output
         r = runner.invoke(cli, ["token", "--tenant", slug, "--email", f"s@{slug}.ro"], input=PASSWORD + "\n")
         assert r.exit_code == 0, r.output
         token = r.output.strip().splitlines()[-1]
         assert platform.tokens.verify(token).role == "sales"
         assert jwt.get_unverified_header(token)["alg"] == "RS256"
-        r = runner.invoke(cli, ["token", "--tenant", slug, "--email", f"s@{slug}.ro", "--password", "wrong-pass"])
+        r = runner.invoke(
+            cli, ["token", "--tenant", slug, "--email", f"s@{slug}.ro", "--password", "wrong-pass"]
+        )
         assert r.exit_code == 1
     finally:
         configure_database(platform.db)

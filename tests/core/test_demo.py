@@ -18,13 +18,24 @@ from tests.conftest import free_port
 
 
 def _start(data_dir: Path, port: int) -> tuple[subprocess.Popen[str], str, float]:
-    env = {**os.environ, "GENIUS_DATA_DIR": str(data_dir), "GENIUS_PORT": str(port),
-           "GENIUS_ARGON2_TIME_COST": "1", "GENIUS_ARGON2_MEMORY_KIB": "1024", "GENIUS_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "GENIUS_DATA_DIR": str(data_dir),
+        "GENIUS_PORT": str(port),
+        "GENIUS_ARGON2_TIME_COST": "1",
+        "GENIUS_ARGON2_MEMORY_KIB": "1024",
+        "GENIUS_LOG_LEVEL": "WARNING",
+    }
     for key in ("GENIUS_DATABASE_URL", "GENIUS_REDIS_URL", "GENIUS_DEMO_PASSWORD", "GENIUS_SECRET_KEY"):
         env.pop(key, None)
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "genius.cli", "demo"], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "genius.cli", "demo"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     output = ""
     deadline = time.monotonic() + 120
     assert proc.stdout is not None
@@ -54,13 +65,28 @@ def test_demo_start_stop_restart(tmp_path: Path) -> None:
         password = re.search(r"Password:\s+(\S+)", output).group(1)  # type: ignore[union-attr]
         assert "admin@demo.local" in output and f"http://127.0.0.1:{port}" in output
         base = f"http://127.0.0.1:{port}"
-        tok = httpx.post(f"{base}/v1/auth/token", data={"grant_type": "password", "tenant": "demo",
-                                                        "username": "admin@demo.local", "password": password})
+        tok = httpx.post(
+            f"{base}/v1/auth/token",
+            data={
+                "grant_type": "password",
+                "tenant": "demo",
+                "username": "admin@demo.local",
+                "password": password,
+            },
+        )
         assert tok.status_code == 200, tok.text
         headers = {"Authorization": f"Bearer {tok.json()['access_token']}"}
         assert "platform:admin" in tok.json()["scope"].split()
-        created = httpx.post(f"{base}/v1/tenants", headers=headers, json={
-            "slug": "persist", "name": "Persist SRL", "admin_email": "a@persist.ro", "admin_password": "0123456789ab"})
+        created = httpx.post(
+            f"{base}/v1/tenants",
+            headers=headers,
+            json={
+                "slug": "persist",
+                "name": "Persist SRL",
+                "admin_email": "a@persist.ro",
+                "admin_password": "0123456789ab",
+            },
+        )
         assert created.status_code == 201, created.text
         assert httpx.get(f"{base}/health/ready").status_code == 200
     finally:
@@ -68,8 +94,15 @@ def test_demo_start_stop_restart(tmp_path: Path) -> None:
     proc, output, second = _start(data_dir, port)
     try:
         assert re.search(r"Password:\s+(\S+)", output).group(1) == password  # type: ignore[union-attr]
-        tok = httpx.post(f"{base}/v1/auth/token", data={"grant_type": "password", "tenant": "persist",
-                                                        "username": "a@persist.ro", "password": "0123456789ab"})
+        tok = httpx.post(
+            f"{base}/v1/auth/token",
+            data={
+                "grant_type": "password",
+                "tenant": "persist",
+                "username": "a@persist.ro",
+                "password": "0123456789ab",
+            },
+        )
         assert tok.status_code == 200, "data did not survive the restart"
     finally:
         _stop(proc)

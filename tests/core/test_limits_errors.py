@@ -15,8 +15,9 @@ from tests.conftest import make_settings
 
 def limited_client(platform: Platform, redis_url: str, **limits: object) -> TestClient:
     settings = make_settings(**limits)
-    p = Platform.build(settings, platform.db.app_url.render_as_string(hide_password=False), redis_url,
-                       db=platform.db)
+    p = Platform.build(
+        settings, platform.db.app_url.render_as_string(hide_password=False), redis_url, db=platform.db
+    )
     # Fresh key space per test, so earlier tests' traffic does not count.
     p.limiter.prefix = f"genius:rl:{uuid.uuid4().hex}:"
     return TestClient(create_app(p, configure_observability=False), raise_server_exceptions=False)
@@ -62,8 +63,12 @@ def test_problem_json_everywhere(client, tenant) -> None:  # type: ignore[no-unt
     cases = [
         client.get("/v1/nope"),
         client.delete("/v1/tenants", headers=tenant.headers),
-        client.post("/v1/users", content=b"{not json", headers={**tenant.headers, "content-type": "application/json"}),
-        client.post("/v1/users", json={"email": "bad", "password": "x", "role": "Bad Role"}, headers=tenant.headers),
+        client.post(
+            "/v1/users", content=b"{not json", headers={**tenant.headers, "content-type": "application/json"}
+        ),
+        client.post(
+            "/v1/users", json={"email": "bad", "password": "x", "role": "Bad Role"}, headers=tenant.headers
+        ),
         client.get("/v1/audit?limit=100000", headers=tenant.headers),
         client.get("/v1/audit?before_seq=abc", headers=tenant.headers),
     ]
@@ -81,8 +86,11 @@ def test_duplicate_user_and_unknown_role(client, tenant) -> None:  # type: ignor
     assert client.post("/v1/users", json=body, headers=tenant.headers).status_code == 201
     again = client.post("/v1/users", json={**body, "email": "DUP@x.ro"}, headers=tenant.headers)
     assert again.status_code == 409
-    unknown = client.post("/v1/users", json={**body, "email": "n@x.ro", "role": "wizard"}, headers=tenant.headers)
+    unknown = client.post(
+        "/v1/users", json={**body, "email": "n@x.ro", "role": "wizard"}, headers=tenant.headers
+    )
     assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "role"
-    escalate = client.post("/v1/users", json={**body, "email": "e@x.ro", "role": "platform_admin"},
-                           headers=tenant.headers)
+    escalate = client.post(
+        "/v1/users", json={**body, "email": "e@x.ro", "role": "platform_admin"}, headers=tenant.headers
+    )
     assert escalate.status_code == 403

@@ -21,7 +21,10 @@ def test_metrics_expose_request_histogram(client) -> None:  # type: ignore[no-un
     client.get("/health")
     client.get("/v1/auth/me")
     text = client.get("/metrics").text
-    assert 'genius_http_request_duration_seconds_bucket{le="0.005",method="GET",route="/health",status="200"}' in text
+    assert (
+        'genius_http_request_duration_seconds_bucket{le="0.005",method="GET",route="/health",status="200"}'
+        in text
+    )
     assert 'genius_http_request_duration_seconds_count{method="GET",route="/v1/auth/me",status="401"}' in text
     assert "genius_auth_failures_total" in text
 
@@ -32,8 +35,14 @@ def test_traceparent_is_propagated_and_logged(client, tenant) -> None:  # type: 
     configure_logging("INFO", True, stream=stream)
     try:
         trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
-        r = client.get("/v1/auth/me", headers={**tenant.headers, "traceparent": f"00-{trace_id}-00f067aa0ba902b7-01",
-                                               "x-request-id": "req-123"})
+        r = client.get(
+            "/v1/auth/me",
+            headers={
+                **tenant.headers,
+                "traceparent": f"00-{trace_id}-00f067aa0ba902b7-01",
+                "x-request-id": "req-123",
+            },
+        )
         assert r.status_code == 200
         assert r.headers["x-request-id"] == "req-123"
         assert r.headers["traceparent"].split("-")[1] == trace_id

@@ -16,13 +16,21 @@ def test_authlib_fetches_and_verifies_tokens_via_discovery(live_server, tenant, 
     meta = httpx.get(f"{live_server.url}/.well-known/openid-configuration").json()
     assert meta["issuer"] == live_server.url
     client = OAuth2Client(token_endpoint_auth_method="client_secret_post")
-    token = client.fetch_token(meta["token_endpoint"], grant_type="password", username=tenant.admin_email,
-                               password=PASSWORD, tenant=tenant.slug)
+    token = client.fetch_token(
+        meta["token_endpoint"],
+        grant_type="password",
+        username=tenant.admin_email,
+        password=PASSWORD,
+        tenant=tenant.slug,
+    )
     jwks = JsonWebKey.import_key_set(httpx.get(meta["jwks_uri"]).json())
     claims = JsonWebToken(["RS256"]).decode(
-        token["access_token"], jwks,
-        claims_options={"iss": {"essential": True, "value": meta["issuer"]},
-                        "aud": {"essential": True, "value": "genius-api"}},
+        token["access_token"],
+        jwks,
+        claims_options={
+            "iss": {"essential": True, "value": meta["issuer"]},
+            "aud": {"essential": True, "value": "genius-api"},
+        },
     )
     claims.validate()
     assert claims["tid"] == str(tenant.id)
@@ -34,8 +42,11 @@ def test_authlib_fetches_and_verifies_tokens_via_discovery(live_server, tenant, 
 def test_authlib_rejects_every_forged_token(live_server, tenant, platform) -> None:  # type: ignore[no-untyped-def]
     meta = httpx.get(f"{live_server.url}/.well-known/openid-configuration").json()
     jwks = JsonWebKey.import_key_set(httpx.get(meta["jwks_uri"]).json())
-    opts = {"iss": {"essential": True, "value": platform.tokens.issuer},
-            "aud": {"essential": True, "value": "genius-api"}, "tid": {"essential": True}}
+    opts = {
+        "iss": {"essential": True, "value": platform.tokens.issuer},
+        "aud": {"essential": True, "value": "genius-api"},
+        "tid": {"essential": True},
+    }
     for name, token in forged_tokens(platform, tenant).items():
         with pytest.raises((JoseError, ValueError)):
             claims = JsonWebToken(["RS256"]).decode(token, jwks, claims_options=opts)

@@ -44,9 +44,14 @@ def test_runs_as_unprivileged_app_role(db: Connection) -> None:
     ).one()
     assert row[0] == "genius_app"
     assert row[1] is False and row[2] is False
-    owners = db.execute(
-        text("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = ANY(:s)"), {"s": MODULE_SCHEMAS}
-    ).scalars().all()
+    owners = (
+        db.execute(
+            text("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = ANY(:s)"),
+            {"s": MODULE_SCHEMAS},
+        )
+        .scalars()
+        .all()
+    )
     assert "genius_app" not in owners
 
 
@@ -88,10 +93,14 @@ def test_tenant_a_cannot_read_or_write_tenant_b(db: Connection, make_tenant) -> 
         # Moving one of A's rows to B is refused.
         with db.begin_nested() as sp:
             try:
-                n = db.execute(text(f"UPDATE {table} SET tid = :b WHERE tid = :a"), {"a": a.id, "b": b.id}).rowcount
+                n = db.execute(
+                    text(f"UPDATE {table} SET tid = :b WHERE tid = :a"), {"a": a.id, "b": b.id}
+                ).rowcount
                 pytest.fail(f"{table}: moved {n} rows into another tenant")
             except DBAPIError as exc:
-                assert any(m in str(exc.orig) for m in ("row-level security", "permission denied", "append-only"))
+                assert any(
+                    m in str(exc.orig) for m in ("row-level security", "permission denied", "append-only")
+                )
                 sp.rollback()
         # Insert: a row claiming tenant B is refused while acting as A.
         if b_sample is not None:

@@ -26,8 +26,15 @@ def test_platform_admin_provisions_and_lists(client, platform_admin) -> None:  #
     listed = client.get("/v1/tenants?limit=100", headers=platform_admin.headers).json()
     assert slug in {t["slug"] for t in listed["items"]} and listed["total"] >= 2
     # The new admin can log in and sees tenant.created in its own audit log.
-    tok = client.post("/v1/auth/token", data={"grant_type": "password", "tenant": slug,
-                                              "username": BODY["admin_email"], "password": PASSWORD})
+    tok = client.post(
+        "/v1/auth/token",
+        data={
+            "grant_type": "password",
+            "tenant": slug,
+            "username": BODY["admin_email"],
+            "password": PASSWORD,
+        },
+    )
     assert tok.status_code == 200
     headers = {"Authorization": f"Bearer {tok.json()['access_token']}"}
     actions = [i["action"] for i in client.get("/v1/audit", headers=headers).json()["items"]]
@@ -42,11 +49,17 @@ def test_platform_admin_provisions_and_lists(client, platform_admin) -> None:  #
 
 def test_duplicate_slug_and_bad_input(client, platform_admin) -> None:  # type: ignore[no-untyped-def]
     slug = f"dup-{uuid.uuid4().hex[:6]}"
-    assert client.post("/v1/tenants", json={**BODY, "slug": slug}, headers=platform_admin.headers).status_code == 201
+    assert (
+        client.post("/v1/tenants", json={**BODY, "slug": slug}, headers=platform_admin.headers).status_code
+        == 201
+    )
     again = client.post("/v1/tenants", json={**BODY, "slug": slug}, headers=platform_admin.headers)
     assert again.status_code == 409 and again.json()["errors"][0]["field"] == "slug"
-    bad = client.post("/v1/tenants", json={"slug": "Bad Slug!", "name": "", "admin_email": "nope",
-                                           "admin_password": "short"}, headers=platform_admin.headers)
+    bad = client.post(
+        "/v1/tenants",
+        json={"slug": "Bad Slug!", "name": "", "admin_email": "nope", "admin_password": "short"},
+        headers=platform_admin.headers,
+    )
     assert bad.status_code == 422
     fields = {e["field"] for e in bad.json()["errors"]}
     assert fields == {"slug", "name", "admin_email", "admin_password"}
@@ -68,15 +81,25 @@ def test_dedicated_database_routing(owner_url, platform) -> None:  # type: ignor
     db = Database(app_role_url(owner_url.render_as_string(hide_password=False), "genius_app", "genius_app"))
     slug = f"big-{uuid.uuid4().hex[:6]}"
     try:
-        result = tenancy.provision_tenant(db, platform.passwords, slug=slug, name="Big Corp", admin_email="a@big.ro",
-                                          admin_password=PASSWORD, actor="test", dsn=dedicated_owner)
+        result = tenancy.provision_tenant(
+            db,
+            platform.passwords,
+            slug=slug,
+            name="Big Corp",
+            admin_email="a@big.ro",
+            admin_password=PASSWORD,
+            actor="test",
+            dsn=dedicated_owner,
+        )
         tid = result.tenant.id
         with db.tenant_session(tid) as s:
             assert s.execute(text("SELECT current_database()")).scalar() == name
             assert s.execute(text("SELECT count(*) FROM core.users")).scalar() == 1
         with db.platform_session() as s:
             assert s.execute(text("SELECT current_database()")).scalar() == owner_url.database
-            assert s.execute(text("SELECT dsn IS NOT NULL FROM core.tenants WHERE id = :t"), {"t": tid}).scalar()
+            assert s.execute(
+                text("SELECT dsn IS NOT NULL FROM core.tenants WHERE id = :t"), {"t": tid}
+            ).scalar()
         from genius.core.auth.service import authenticate_password
 
         account = authenticate_password(db, platform.passwords, slug, "a@big.ro", PASSWORD)

@@ -17,8 +17,16 @@ def test_login_sets_secure_cookie_and_shows_dashboard(client, tenant) -> None:  
     assert client.get("/", follow_redirects=False).headers["location"] == "/login"
     form = client.get("/login")
     assert form.status_code == 200
-    r = client.post("/login", data={"tenant": tenant.slug, "email": tenant.admin_email, "password": PASSWORD,
-                                    "csrf_token": _csrf(form.text)}, follow_redirects=False)
+    r = client.post(
+        "/login",
+        data={
+            "tenant": tenant.slug,
+            "email": tenant.admin_email,
+            "password": PASSWORD,
+            "csrf_token": _csrf(form.text),
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 303, r.text
     cookie = next(h for h in r.headers.get_list("set-cookie") if h.startswith("genius_session="))
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie
@@ -32,19 +40,42 @@ def test_login_sets_secure_cookie_and_shows_dashboard(client, tenant) -> None:  
 
 def test_login_without_csrf_or_with_wrong_password_fails(client, tenant) -> None:  # type: ignore[no-untyped-def]
     client.get("/login")
-    r = client.post("/login", data={"tenant": tenant.slug, "email": tenant.admin_email, "password": PASSWORD,
-                                    "csrf_token": "forged"}, follow_redirects=False)
+    r = client.post(
+        "/login",
+        data={
+            "tenant": tenant.slug,
+            "email": tenant.admin_email,
+            "password": PASSWORD,
+            "csrf_token": "forged",
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 403 and "genius_session" not in r.headers.get("set-cookie", "")
     form = client.get("/login")
-    r = client.post("/login", data={"tenant": tenant.slug, "email": tenant.admin_email, "password": "wrong-one",
-                                    "csrf_token": _csrf(form.text)}, follow_redirects=False)
+    r = client.post(
+        "/login",
+        data={
+            "tenant": tenant.slug,
+            "email": tenant.admin_email,
+            "password": "wrong-one",
+            "csrf_token": _csrf(form.text),
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 401 and "Invalid tenant, email or password" in r.text
 
 
 def test_logout_requires_csrf(client, tenant) -> None:  # type: ignore[no-untyped-def]
     form = client.get("/login")
-    client.post("/login", data={"tenant": tenant.slug, "email": tenant.admin_email, "password": PASSWORD,
-                                "csrf_token": _csrf(form.text)})
+    client.post(
+        "/login",
+        data={
+            "tenant": tenant.slug,
+            "email": tenant.admin_email,
+            "password": PASSWORD,
+            "csrf_token": _csrf(form.text),
+        },
+    )
     assert client.post("/logout", data={"csrf_token": "nope"}, follow_redirects=False).status_code == 403
     assert client.get("/").status_code == 200
     token = _csrf(client.get("/").text)

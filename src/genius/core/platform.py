@@ -28,7 +28,9 @@ class Platform:
     route_limits: dict[str, Limit] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, settings: Settings, owner_dsn: str, redis_url: str | None, db: Database | None = None) -> Platform:
+    def build(
+        cls, settings: Settings, owner_dsn: str, redis_url: str | None, db: Database | None = None
+    ) -> Platform:
         if db is None:
             app_url = (
                 sqlalchemy_url(settings.app_database_url)
@@ -40,7 +42,9 @@ class Platform:
         assert settings.secret_key, "secret key must be resolved before building the platform"
         keys = KeyStore(settings.secret_key, settings.access_token_ttl_seconds, settings.key_cache_seconds)
         client = (
-            redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=30)
+            redis.Redis.from_url(
+                redis_url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=30
+            )
             if redis_url
             else None
         )

@@ -85,13 +85,21 @@ def _ctx(request: Request, **extra: Any) -> dict[str, Any]:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, tenant: Annotated[str, Query(max_length=63)] = "", error: str = "") -> Response:
+def login_form(
+    request: Request, tenant: Annotated[str, Query(max_length=63)] = "", error: str = ""
+) -> Response:
     token = secrets.token_urlsafe(24)
     response = templates.TemplateResponse(
         request, "login.html", {"csrf": token, "tenant": tenant, "error": error[:200]}
     )
-    response.set_cookie(PRELOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
-                        secure=_codec(request).secure, max_age=3600)
+    response.set_cookie(
+        PRELOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=_codec(request).secure,
+        max_age=3600,
+    )
     return response
 
 
@@ -113,11 +121,24 @@ def login(
         return _login_error(request, tenant, "Invalid tenant, email or password.", 401)
     value, _ = codec.encode(account.id, account.tid)
     with platform.db.tenant_session(account.tid) as s:
-        audit.record(s, account.tid, "auth.web_login", actor=account.email, target=str(account.id),
-                     request_id=request.state.request_id)
+        audit.record(
+            s,
+            account.tid,
+            "auth.web_login",
+            actor=account.email,
+            target=str(account.id),
+            request_id=request.state.request_id,
+        )
     response = RedirectResponse("/", status_code=303)
-    response.set_cookie(SESSION_COOKIE, value, httponly=True, samesite="lax", secure=codec.secure,
-                        max_age=codec.max_age, path="/")
+    response.set_cookie(
+        SESSION_COOKIE,
+        value,
+        httponly=True,
+        samesite="lax",
+        secure=codec.secure,
+        max_age=codec.max_age,
+        path="/",
+    )
     response.delete_cookie(PRELOGIN_CSRF_COOKIE)
     return response
 
@@ -127,8 +148,14 @@ def _login_error(request: Request, tenant: str, message: str, status: int) -> Re
     response = templates.TemplateResponse(
         request, "login.html", {"csrf": token, "tenant": tenant, "error": message}, status_code=status
     )
-    response.set_cookie(PRELOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
-                        secure=_codec(request).secure, max_age=3600)
+    response.set_cookie(
+        PRELOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=_codec(request).secure,
+        max_age=3600,
+    )
     return response
 
 
@@ -143,7 +170,9 @@ def logout() -> Response:
 def dashboard(request: Request, user: WebUser) -> Response:
     _, account, tenant = user
     return templates.TemplateResponse(
-        request, "dashboard.html", _ctx(request, account=account, tenant=tenant, scopes=sorted(account.scopes))
+        request,
+        "dashboard.html",
+        _ctx(request, account=account, tenant=tenant, scopes=sorted(account.scopes)),
     )
 
 
@@ -154,7 +183,9 @@ def audit_page(
     _, account, tenant = user
     if "audit:read" not in account.scopes:
         return templates.TemplateResponse(
-            request, "forbidden.html", _ctx(request, account=account, tenant=tenant, scope="audit:read"),
+            request,
+            "forbidden.html",
+            _ctx(request, account=account, tenant=tenant, scope="audit:read"),
             status_code=403,
         )
     platform = _platform(request)
@@ -180,5 +211,6 @@ def install_web(app: FastAPI, platform: Platform) -> None:
 
     @app.exception_handler(CsrfFailed)
     async def _csrf_failed(request: Request, exc: CsrfFailed) -> Response:
-        return HTMLResponse("<h1>403</h1><p>The form expired (CSRF check failed). Reload and try again.</p>",
-                            status_code=403)
+        return HTMLResponse(
+            "<h1>403</h1><p>The form expired (CSRF check failed). Reload and try again.</p>", status_code=403
+        )

@@ -39,7 +39,9 @@ def list_audit(
     principal: AuditRead,
     platform: PlatformDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    before_seq: Annotated[int | None, Query(ge=1, le=2**62, description="Cursor: entries before this seq")] = None,
+    before_seq: Annotated[
+        int | None, Query(ge=1, le=2**62, description="Cursor: entries before this seq")
+    ] = None,
     action: Annotated[str | None, Query(max_length=100)] = None,
 ) -> AuditPage:
     with platform.db.tenant_session(principal.tid) as s:

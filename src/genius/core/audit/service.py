@@ -69,7 +69,9 @@ def record(
 ) -> AuditEntry:
     """Append one entry in the caller's transaction (which must have ``app.tid`` = ``tid``)."""
     session.execute(
-        text("INSERT INTO core.audit_heads (tid, seq, hash) VALUES (:tid, 0, :h) ON CONFLICT (tid) DO NOTHING"),
+        text(
+            "INSERT INTO core.audit_heads (tid, seq, hash) VALUES (:tid, 0, :h) ON CONFLICT (tid) DO NOTHING"
+        ),
         {"tid": tid, "h": GENESIS},
     )
     seq, prev = session.execute(
@@ -114,7 +116,9 @@ def page(session: Session, *, limit: int, before_seq: int | None, action: str | 
 
 
 # --- export and verification ----------------------------------------------------------------------
-def export_lines(session: Session, tid: uuid.UUID, key_kid: str, private: ed25519.Ed25519PrivateKey) -> Iterator[str]:
+def export_lines(
+    session: Session, tid: uuid.UUID, key_kid: str, private: ed25519.Ed25519PrivateKey
+) -> Iterator[str]:
     """Stream the chain as JSON Lines and end with the signature line."""
     digest = hashlib.sha256()
     count = 0
@@ -200,7 +204,9 @@ def verify_export(lines: list[str], public_keys: dict[str, ed25519.Ed25519Public
         if entry_hash(entry) != claimed:
             problems.append(f"line {lineno} (seq {entry.get('seq')}): content changed, hash mismatch")
         if entry.get("prev_hash") != prev:
-            problems.append(f"line {lineno} (seq {entry.get('seq')}): chain broken (line removed or reordered)")
+            problems.append(
+                f"line {lineno} (seq {entry.get('seq')}): chain broken (line removed or reordered)"
+            )
         if entry.get("seq") != expected_seq:
             problems.append(f"line {lineno}: expected seq {expected_seq}, found {entry.get('seq')}")
         if tid is not None and entry.get("tid") != tid:

@@ -57,7 +57,10 @@ def _basic_client(request: Request) -> tuple[str, str] | None:
     response_model=TokenResponse,
     dependencies=[Depends(enforce_route_limit)],
     summary="OAuth2 token endpoint (password with tenant, client_credentials)",
-    responses={400: {"description": "OAuth error (problem+json with `error`)"}, 401: {"description": "Bad client"}},
+    responses={
+        400: {"description": "OAuth error (problem+json with `error`)"},
+        401: {"description": "Bad client"},
+    },
 )
 def token(
     request: Request,
@@ -65,10 +68,14 @@ def token(
     grant_type: Annotated[str, Form(max_length=40)],
     username: Annotated[str | None, Form(max_length=254)] = None,
     password: Annotated[str | None, Form(max_length=200)] = None,
-    tenant: Annotated[str | None, Form(max_length=63, description="Tenant slug or id (password grant)")] = None,
+    tenant: Annotated[
+        str | None, Form(max_length=63, description="Tenant slug or id (password grant)")
+    ] = None,
     client_id: Annotated[str | None, Form(max_length=80)] = None,
     client_secret: Annotated[str | None, Form(max_length=200)] = None,
-    scope: Annotated[str | None, Form(max_length=1000, description="Optional subset of the role's scopes")] = None,
+    scope: Annotated[
+        str | None, Form(max_length=1000, description="Optional subset of the role's scopes")
+    ] = None,
 ) -> TokenResponse:
     if grant_type == "password":
         if not (username and password and tenant):
@@ -89,8 +96,13 @@ def token(
             raise OAuthError("invalid_scope", f"Not granted: {' '.join(sorted(requested - granted))}.")
         granted = requested
     access, ttl = platform.tokens.issue(
-        sub=str(account.id), tid=account.tid, scopes=sorted(granted), role=account.role,
-        whid=account.whid, kind=account.kind, email=account.email if account.kind == "user" else "",
+        sub=str(account.id),
+        tid=account.tid,
+        scopes=sorted(granted),
+        role=account.role,
+        whid=account.whid,
+        kind=account.kind,
+        email=account.email if account.kind == "user" else "",
     )
     TOKENS_ISSUED.labels(grant_type).inc()
     return TokenResponse(access_token=access, expires_in=ttl, scope=" ".join(sorted(granted)))
@@ -121,22 +133,44 @@ def jwks(platform: PlatformDep) -> JSONResponse:
 
 @router.get("/v1/auth/me", response_model=Me, summary="The caller, as the token describes it")
 def me(principal: CurrentPrincipal) -> Me:
-    return Me(sub=principal.sub, tid=principal.tid, whid=principal.whid, role=principal.role,
-              scopes=sorted(principal.scopes), kind=principal.kind, email=principal.email)
+    return Me(
+        sub=principal.sub,
+        tid=principal.tid,
+        whid=principal.whid,
+        role=principal.role,
+        scopes=sorted(principal.scopes),
+        kind=principal.kind,
+        email=principal.email,
+    )
 
 
 @router.post("/v1/auth/keys/rotate", response_model=KeyRotated, summary="Rotate the token signing key")
 def rotate_key(principal: PlatformAdmin, platform: PlatformDep, db: TenantDB, request: Request) -> KeyRotated:
     kid = platform.keys.rotate("jwt")
-    audit.record(db, principal.tid, "auth.key.rotated", actor=principal.email or principal.sub, target=kid,
-                 request_id=request.state.request_id)
+    audit.record(
+        db,
+        principal.tid,
+        "auth.key.rotated",
+        actor=principal.email or principal.sub,
+        target=kid,
+        request_id=request.state.request_id,
+    )
     return KeyRotated(kid=kid)
 
 
 def _user_out(u: User) -> UserOut:
-    return UserOut(id=u.id, email=u.email, name=u.name, role=u.role, kind=u.kind, whid=u.whid,
-                   is_active=u.is_active, created_at=u.created_at, last_login_at=u.last_login_at,
-                   client_id=u.client_id)
+    return UserOut(
+        id=u.id,
+        email=u.email,
+        name=u.name,
+        role=u.role,
+        kind=u.kind,
+        whid=u.whid,
+        is_active=u.is_active,
+        created_at=u.created_at,
+        last_login_at=u.last_login_at,
+        client_id=u.client_id,
+    )
 
 
 @router.get("/v1/users", response_model=list[UserOut], tags=["users"], summary="Users of the tenant")
@@ -145,33 +179,66 @@ def list_users(principal: TenantAdmin, db: TenantDB) -> list[UserOut]:
 
 
 @router.post("/v1/users", response_model=UserOut, status_code=201, tags=["users"], summary="Create a user")
-def create_user(body: UserCreate, principal: TenantAdmin, platform: PlatformDep, db: TenantDB,
-                request: Request) -> UserOut:
+def create_user(
+    body: UserCreate, principal: TenantAdmin, platform: PlatformDep, db: TenantDB, request: Request
+) -> UserOut:
     if body.role == "platform_admin" and "platform:admin" not in principal.scopes:
-        raise service.Problem("Only a platform admin can grant platform_admin.", status=403, code="forbidden",
-                              title="Forbidden")
-    user = service.create_user(db, platform.passwords, principal.tid, email=str(body.email),
-                               password=body.password, role=body.role, name=body.name, whid=body.whid)
-    audit.record(db, principal.tid, "user.created", actor=principal.email or principal.sub,
-                 target=str(user.id), data={"email": user.email, "role": user.role},
-                 request_id=request.state.request_id)
+        raise service.Problem(
+            "Only a platform admin can grant platform_admin.", status=403, code="forbidden", title="Forbidden"
+        )
+    user = service.create_user(
+        db,
+        platform.passwords,
+        principal.tid,
+        email=str(body.email),
+        password=body.password,
+        role=body.role,
+        name=body.name,
+        whid=body.whid,
+    )
+    audit.record(
+        db,
+        principal.tid,
+        "user.created",
+        actor=principal.email or principal.sub,
+        target=str(user.id),
+        data={"email": user.email, "role": user.role},
+        request_id=request.state.request_id,
+    )
     return _user_out(user)
 
 
-@router.post("/v1/service-accounts", response_model=ServiceAccountCreated, status_code=201, tags=["users"],
-             summary="Create a service account (client_credentials)")
-def create_service_account(body: ServiceAccountCreate, principal: TenantAdmin, platform: PlatformDep,
-                           db: TenantDB, request: Request) -> ServiceAccountCreated:
+@router.post(
+    "/v1/service-accounts",
+    response_model=ServiceAccountCreated,
+    status_code=201,
+    tags=["users"],
+    summary="Create a service account (client_credentials)",
+)
+def create_service_account(
+    body: ServiceAccountCreate, principal: TenantAdmin, platform: PlatformDep, db: TenantDB, request: Request
+) -> ServiceAccountCreated:
     if body.role == "platform_admin":
-        raise service.Problem("Service accounts cannot hold platform_admin.", status=403, code="forbidden",
-                              title="Forbidden")
+        raise service.Problem(
+            "Service accounts cannot hold platform_admin.", status=403, code="forbidden", title="Forbidden"
+        )
     tenant = db.get(Tenant, principal.tid)
     assert tenant is not None
-    user, secret = service.create_service_account(db, platform.passwords, tenant, name=body.name, role=body.role)
-    audit.record(db, principal.tid, "service_account.created", actor=principal.email or principal.sub,
-                 target=str(user.id), data={"client_id": user.client_id, "role": user.role},
-                 request_id=request.state.request_id)
-    return ServiceAccountCreated(id=user.id, client_id=user.client_id or "", client_secret=secret, role=user.role)
+    user, secret = service.create_service_account(
+        db, platform.passwords, tenant, name=body.name, role=body.role
+    )
+    audit.record(
+        db,
+        principal.tid,
+        "service_account.created",
+        actor=principal.email or principal.sub,
+        target=str(user.id),
+        data={"client_id": user.client_id, "role": user.role},
+        request_id=request.state.request_id,
+    )
+    return ServiceAccountCreated(
+        id=user.id, client_id=user.client_id or "", client_secret=secret, role=user.role
+    )
 
 
 @router.get("/v1/roles", response_model=list[RoleOut], tags=["users"], summary="Roles and their scopes")

@@ -51,7 +51,9 @@ def enforce_route_limit(request: Request, platform: PlatformDep) -> None:
     client = request.client.host if request.client else "unknown"
     decision = platform.limiter.hit(f"route:{key}:{client}", limit, "route")
     if not decision.allowed:
-        raise TooManyRequests(f"Rate limit for {key} exceeded.", headers={"Retry-After": str(decision.retry_after)})
+        raise TooManyRequests(
+            f"Rate limit for {key} exceeded.", headers={"Retry-After": str(decision.retry_after)}
+        )
 
 
 def current_principal(
@@ -61,7 +63,9 @@ def current_principal(
 ) -> Principal:
     if credentials is None:
         AUTH_FAILURES.labels("missing").inc()
-        raise Unauthorized("A bearer token is required.", headers={"WWW-Authenticate": 'Bearer realm="genius"'})
+        raise Unauthorized(
+            "A bearer token is required.", headers={"WWW-Authenticate": 'Bearer realm="genius"'}
+        )
     try:
         principal = platform.tokens.verify(credentials.credentials)
     except InvalidToken as exc:
@@ -69,13 +73,17 @@ def current_principal(
         log.info("token_rejected", reason=str(exc))
         raise Unauthorized(
             f"The access token is not valid: {exc}.",
-            headers={"WWW-Authenticate": f'Bearer realm="genius", error="invalid_token", error_description="{exc}"'},
+            headers={
+                "WWW-Authenticate": f'Bearer realm="genius", error="invalid_token", error_description="{exc}"'
+            },
         ) from exc
     structlog.contextvars.bind_contextvars(tid=str(principal.tid), sub=principal.sub)
     request.state.principal = principal
     decision = platform.limiter.hit(f"user:{principal.tid}:{principal.sub}", platform.user_limit, "user")
     if not decision.allowed:
-        raise TooManyRequests("Rate limit for this user exceeded.", headers={"Retry-After": str(decision.retry_after)})
+        raise TooManyRequests(
+            "Rate limit for this user exceeded.", headers={"Retry-After": str(decision.retry_after)}
+        )
     return principal
 
 

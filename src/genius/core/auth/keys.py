@@ -66,23 +66,35 @@ class KeyStore:
             alg = "RS256"
         else:
             private = ed25519.Ed25519PrivateKey.generate()
-            raw = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+            raw = private.public_key().public_bytes(
+                serialization.Encoding.Raw, serialization.PublicFormat.Raw
+            )
             import base64
 
-            jwk = {"kty": "OKP", "crv": "Ed25519", "x": base64.urlsafe_b64encode(raw).rstrip(b"=").decode(),
-                   "kid": kid, "alg": "EdDSA", "use": "sig"}
+            jwk = {
+                "kty": "OKP",
+                "crv": "Ed25519",
+                "x": base64.urlsafe_b64encode(raw).rstrip(b"=").decode(),
+                "kid": kid,
+                "alg": "EdDSA",
+                "use": "sig",
+            }
             alg = "EdDSA"
         pem = private.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-        return SigningKey(kid=kid, purpose=purpose, alg=alg, private_key=self._fernet.encrypt(pem), public_jwk=jwk)
+        return SigningKey(
+            kid=kid, purpose=purpose, alg=alg, private_key=self._fernet.encrypt(pem), public_jwk=jwk
+        )
 
     def ensure(self) -> None:
         """Create the first key of each purpose if there is none (idempotent; safe across processes)."""
         with platform_session() as s:
             for purpose in ("jwt", "audit"):
                 active = s.execute(
-                    select(SigningKey.kid).where(SigningKey.purpose == purpose, SigningKey.retired_at.is_(None))
+                    select(SigningKey.kid).where(
+                        SigningKey.purpose == purpose, SigningKey.retired_at.is_(None)
+                    )
                 ).first()
                 if active is None:
                     s.add(self._generate(purpose))
@@ -116,8 +128,11 @@ class KeyStore:
             with platform_session() as s:
                 rows = s.scalars(
                     select(SigningKey)
-                    .where((SigningKey.retired_at.is_(None)) | (SigningKey.retired_at > horizon)
-                           | (SigningKey.purpose == "audit"))
+                    .where(
+                        (SigningKey.retired_at.is_(None))
+                        | (SigningKey.retired_at > horizon)
+                        | (SigningKey.purpose == "audit")
+                    )
                     .order_by(SigningKey.created_at.desc())
                 ).all()
             keys = []
@@ -125,7 +140,14 @@ class KeyStore:
                 private = serialization.load_pem_private_key(self._fernet.decrypt(row.private_key), None)
                 assert isinstance(private, (rsa.RSAPrivateKey, ed25519.Ed25519PrivateKey))
                 keys.append(
-                    LoadedKey(row.kid, row.purpose, row.alg, private, dict(row.public_jwk), row.retired_at is not None)
+                    LoadedKey(
+                        row.kid,
+                        row.purpose,
+                        row.alg,
+                        private,
+                        dict(row.public_jwk),
+                        row.retired_at is not None,
+                    )
                 )
             self._keys = keys
             self._loaded_at = time.monotonic()

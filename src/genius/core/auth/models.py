@@ -16,7 +16,9 @@ class Role(Base):
     __tablename__ = "roles"
     __table_args__ = {"schema": "core"}
 
-    tid: Mapped[uuid.UUID] = mapped_column(ForeignKey("core.tenants.id", ondelete="CASCADE"), primary_key=True)
+    tid: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("core.tenants.id", ondelete="CASCADE"), primary_key=True
+    )
     name: Mapped[str] = mapped_column(String(50), primary_key=True)
     scopes: Mapped[list[str]] = mapped_column(ARRAY(String(50)))
     description: Mapped[str] = mapped_column(String(200), default="")

@@ -24,7 +24,15 @@ DEFAULT_ROLES: dict[str, tuple[list[str], str]] = {
     "platform_admin": (ALL_SCOPES, "Everything, including other tenants' provisioning"),
     "admin": (TENANT_SCOPES, "Everything within the tenant"),
     "manager": (
-        ["crm:read", "crm:write", "crm:admin", "outreach:read", "outreach:write", "compliance:read", "audit:read"],
+        [
+            "crm:read",
+            "crm:write",
+            "crm:admin",
+            "outreach:read",
+            "outreach:write",
+            "compliance:read",
+            "audit:read",
+        ],
         "Runs sales and outreach",
     ),
     "sales": (["crm:read", "crm:write", "outreach:read", "outreach:write", "compliance:read"], "Sales staff"),

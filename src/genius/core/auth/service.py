@@ -24,8 +24,12 @@ class OAuthError(Problem):
 
     def __init__(self, error: str, description: str, status: int = 400) -> None:
         super().__init__(
-            description, status=status, code=f"oauth-{error.replace('_', '-')}", title="Token request failed",
-            error=error, error_description=description,
+            description,
+            status=status,
+            code=f"oauth-{error.replace('_', '-')}",
+            title="Token request failed",
+            error=error,
+            error_description=description,
             headers={"WWW-Authenticate": 'Basic realm="genius"'} if status == 401 else None,
         )
 
@@ -68,19 +72,36 @@ def role_scopes(session: Session, tid: uuid.UUID, role: str) -> list[str] | None
 
 
 def create_user(
-    session: Session, passwords: Passwords, tid: uuid.UUID, *, email: str, password: str, role: str,
-    name: str = "", whid: uuid.UUID | None = None,
+    session: Session,
+    passwords: Passwords,
+    tid: uuid.UUID,
+    *,
+    email: str,
+    password: str,
+    role: str,
+    name: str = "",
+    whid: uuid.UUID | None = None,
 ) -> User:
     if role_scopes(session, tid, role) is None:
-        raise Problem(f"Unknown role {role!r}.", status=422, code="unknown-role", title="Validation failed",
-                      errors=[{"field": "role", "in": "body", "message": f"unknown role {role!r}"}])
-    exists = session.scalar(
-        select(User.id).where(User.tid == tid, func.lower(User.email) == email.lower())
-    )
+        raise Problem(
+            f"Unknown role {role!r}.",
+            status=422,
+            code="unknown-role",
+            title="Validation failed",
+            errors=[{"field": "role", "in": "body", "message": f"unknown role {role!r}"}],
+        )
+    exists = session.scalar(select(User.id).where(User.tid == tid, func.lower(User.email) == email.lower()))
     if exists:
         raise Conflict(f"A user with email {email} already exists in this tenant.")
-    user = User(tid=tid, email=email, name=name, password_hash=passwords.hash(password), role=role,
-                whid=whid, kind="user")
+    user = User(
+        tid=tid,
+        email=email,
+        name=name,
+        password_hash=passwords.hash(password),
+        role=role,
+        whid=whid,
+        kind="user",
+    )
     session.add(user)
     session.flush()
     return user
@@ -91,13 +112,25 @@ def create_service_account(
 ) -> tuple[User, str]:
     """Returns the account and its client secret, which is shown once and stored only hashed."""
     if role_scopes(session, tenant.id, role) is None:
-        raise Problem(f"Unknown role {role!r}.", status=422, code="unknown-role", title="Validation failed",
-                      errors=[{"field": "role", "in": "body", "message": f"unknown role {role!r}"}])
+        raise Problem(
+            f"Unknown role {role!r}.",
+            status=422,
+            code="unknown-role",
+            title="Validation failed",
+            errors=[{"field": "role", "in": "body", "message": f"unknown role {role!r}"}],
+        )
     # The slug prefix lets the token endpoint find the tenant before it can see the tenant's rows.
     client_id = f"{tenant.slug}.{secrets.token_hex(8)}"
     secret = secrets.token_urlsafe(32)
-    user = User(tid=tenant.id, email=f"{client_id}@service.invalid", name=name,
-                password_hash=passwords.hash(secret), role=role, kind="service", client_id=client_id)
+    user = User(
+        tid=tenant.id,
+        email=f"{client_id}@service.invalid",
+        name=name,
+        password_hash=passwords.hash_secret(secret),
+        role=role,
+        kind="service",
+        client_id=client_id,
+    )
     session.add(user)
     session.flush()
     return user, secret
@@ -108,7 +141,9 @@ def _account(session: Session, user: User) -> Account:
     return Account(user.id, user.tid, user.email, user.role, scopes, user.kind, user.whid)
 
 
-def authenticate_password(db: Database, passwords: Passwords, tenant_ref: str, email: str, password: str) -> Account:
+def authenticate_password(
+    db: Database, passwords: Passwords, tenant_ref: str, email: str, password: str
+) -> Account:
     with db.platform_session() as s:
         tenant = find_tenant(s, tenant_ref)
         tenant_id = tenant.id if tenant and tenant.status == "active" else None
@@ -117,7 +152,9 @@ def authenticate_password(db: Database, passwords: Passwords, tenant_ref: str, e
         raise OAuthError("invalid_grant", "Invalid tenant, email or password.")
     with db.tenant_session(tenant_id) as s:
         user = s.scalars(
-            select(User).where(User.tid == tenant_id, func.lower(User.email) == email.lower(), User.kind == "user")
+            select(User).where(
+                User.tid == tenant_id, func.lower(User.email) == email.lower(), User.kind == "user"
+            )
         ).first()
         if user is None or not user.is_active or not passwords.verify(user.password_hash, password):
             if user is None:
@@ -135,11 +172,10 @@ def authenticate_client(db: Database, passwords: Passwords, client_id: str, secr
         tenant = find_tenant(s, slug) if slug and "." in client_id else None
         tenant_id = tenant.id if tenant and tenant.status == "active" else None
     if tenant_id is None:
-        passwords.verify(None, secret)
         raise OAuthError("invalid_client", "Client authentication failed.", status=401)
     with db.tenant_session(tenant_id) as s:
         user = s.scalars(select(User).where(User.client_id == client_id, User.kind == "service")).first()
-        if user is None or not user.is_active or not passwords.verify(user.password_hash, secret):
+        if user is None or not user.is_active or not passwords.verify_secret(user.password_hash, secret):
             raise OAuthError("invalid_client", "Client authentication failed.", status=401)
         user.last_login_at = utcnow()
         return _account(s, user)

@@ -7,6 +7,9 @@ our own (or the IdP's JWKS), and ``iss``/``aud``/``exp`` are required and checke
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import secrets
 import time
 import uuid
@@ -70,6 +73,22 @@ def _uuid(value: Any) -> uuid.UUID | None:
         return None
 
 
+def _b64json(segment: str) -> Any:
+    return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+
+
+def _peek(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Header and claims, *unverified*: only to pick the issuer and key; PyJWT then verifies."""
+    try:
+        head, body, _sig = token.split(".")
+        header, claims = _b64json(head), _b64json(body)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        raise InvalidToken("malformed token") from exc
+    if not isinstance(header, dict) or not isinstance(claims, dict):
+        raise InvalidToken("malformed token")
+    return header, claims
+
+
 class TokenService:
     def __init__(self, settings: Settings, keys: KeyStore) -> None:
         self.settings = settings
@@ -116,11 +135,7 @@ class TokenService:
 
     # -- verifying -------------------------------------------------------------------------------
     def verify(self, token: str) -> Principal:
-        try:
-            header = jwt.get_unverified_header(token)
-            unverified = jwt.decode(token, options={"verify_signature": False})
-        except jwt.PyJWTError as exc:
-            raise InvalidToken("malformed token") from exc
+        header, unverified = _peek(token)
         iss = unverified.get("iss")
         if iss == self.issuer:
             return self._verify_internal(token, header)
@@ -144,7 +159,7 @@ class TokenService:
                 algorithms=INTERNAL_ALGORITHMS,
                 audience=self.audience,
                 issuer=self.issuer,
-                options={"require": REQUIRED_CLAIMS + ["tid"]},
+                options={"require": [*REQUIRED_CLAIMS, "tid"]},
                 leeway=5,
             )
         except jwt.ExpiredSignatureError as exc:

@@ -51,13 +51,13 @@ def ensure_app_role(conn: Connection, role: str, password: str) -> None:
                     )
                 )
                 return
-            except Exception:  # noqa: BLE001 - created concurrently; fall through to ALTER
+            except Exception:
                 sp.rollback()
     # The role may have been created by a DBA; keep its password in step when we are allowed to.
     with conn.begin_nested() as sp:
         try:
             conn.execute(text(f"ALTER ROLE {quote_ident(role)} PASSWORD {pw} NOBYPASSRLS"))
-        except Exception:  # noqa: BLE001 - insufficient privilege is fine here
+        except Exception:
             sp.rollback()
 
 
@@ -65,9 +65,7 @@ def grant_app_role(conn: Connection, role: str) -> None:
     """(Re)apply the application role's grants after every migration run, so new tables are covered."""
     r = quote_ident(role)
     for schema in MODULE_SCHEMAS:
-        exists = conn.execute(
-            text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": schema}
-        ).scalar()
+        exists = conn.execute(text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": schema}).scalar()
         if not exists:
             continue
         s = quote_ident(schema)

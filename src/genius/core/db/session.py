@@ -69,7 +69,9 @@ class Database:
 
     def _session(self, url: URL | None = None) -> Session:
         if self.bound_connection is not None:
-            return Session(bind=self.bound_connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+            return Session(
+                bind=self.bound_connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+            )
         return Session(bind=self.engine(url), expire_on_commit=False)
 
     # -- tenant routing ------------------------------------------------------------------------

@@ -11,7 +11,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 
 def derive_key(secret: str, purpose: str) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(secret.encode())
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(
+        secret.encode()
+    )
 
 
 def fernet(secret: str, purpose: str = "genius-at-rest") -> Fernet:

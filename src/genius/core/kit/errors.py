@@ -107,14 +107,24 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
         loc = [str(p) for p in err.get("loc", ())]
         where = loc[0] if loc else "body"
         field = ".".join(loc[1:]) if len(loc) > 1 else where
-        out.append({"field": field, "in": where, "message": err.get("msg", "invalid"), "type": err.get("type")})
+        out.append(
+            {"field": field, "in": where, "message": err.get("msg", "invalid"), "type": err.get("type")}
+        )
     return out
 
 
 _STATUS_TITLES = {
-    400: "Bad request", 401: "Authentication required", 403: "Forbidden", 404: "Not found",
-    405: "Method not allowed", 406: "Not acceptable", 409: "Conflict", 413: "Content too large",
-    415: "Unsupported media type", 422: "Unprocessable content", 429: "Too many requests",
+    400: "Bad request",
+    401: "Authentication required",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    413: "Content too large",
+    415: "Unsupported media type",
+    422: "Unprocessable content",
+    429: "Too many requests",
 }
 
 
@@ -128,7 +138,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         return problem_response(
-            422, "Validation failed", "The request has invalid fields.", "validation", request,
+            422,
+            "Validation failed",
+            "The request has invalid fields.",
+            "validation",
+            request,
             errors=_field_errors(exc),
         )
 
@@ -137,25 +151,38 @@ def install_error_handlers(app: FastAPI) -> None:
         title = _STATUS_TITLES.get(exc.status_code, "Error")
         detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
         return problem_response(
-            exc.status_code, title, detail, title.lower().replace(" ", "-"), request, exc.headers
+            exc.status_code,
+            title,
+            detail,
+            title.lower().replace(" ", "-"),
+            request,
+            dict(exc.headers) if exc.headers else None,
         )
 
     # Safety nets: a constraint the validation layer did not anticipate is still the caller's error.
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
         log.warning("integrity_error", error=str(exc.orig))
-        return problem_response(409, "Conflict", "The change conflicts with existing data.", "conflict", request)
+        return problem_response(
+            409, "Conflict", "The change conflicts with existing data.", "conflict", request
+        )
 
     @app.exception_handler(DataError)
     async def _data(request: Request, exc: DataError) -> JSONResponse:
         log.warning("data_error", error=str(exc.orig))
-        return problem_response(400, "Bad request", "A value is out of range or malformed.", "bad-value", request)
+        return problem_response(
+            400, "Bad request", "A value is out of range or malformed.", "bad-value", request
+        )
 
     @app.exception_handler(OperationalError)
     async def _operational(request: Request, exc: OperationalError) -> JSONResponse:
         log.error("database_unavailable", error=str(exc.orig))
         return problem_response(
-            503, "Service unavailable", "The database is unavailable.", "unavailable", request,
+            503,
+            "Service unavailable",
+            "The database is unavailable.",
+            "unavailable",
+            request,
             {"Retry-After": "5"},
         )
 

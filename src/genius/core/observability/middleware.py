@@ -40,7 +40,9 @@ def _headers(scope: Scope) -> dict[str, str]:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, limiter: RateLimiter | None = None, ip_limit: Limit | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, limiter: RateLimiter | None = None, ip_limit: Limit | None = None
+    ) -> None:
         self.app = app
         self.limiter = limiter
         self.ip_limit = ip_limit
@@ -61,7 +63,9 @@ class RequestContextMiddleware:
         status_holder = {"status": 500}
         start = time.perf_counter()
         IN_PROGRESS.inc()
-        with tracer().start_as_current_span(f"{method} {path}", context=parent, kind=trace.SpanKind.SERVER) as span:
+        with tracer().start_as_current_span(
+            f"{method} {path}", context=parent, kind=trace.SpanKind.SERVER
+        ) as span:
             ctx = span.get_span_context()
             trace_id = format(ctx.trace_id, "032x")
             structlog.contextvars.clear_contextvars()
@@ -104,23 +108,35 @@ class RequestContextMiddleware:
                 principal = scope.get("state", {}).get("principal")
                 who = {"tid": str(principal.tid), "sub": principal.sub} if principal is not None else {}
                 level = log.debug if path.startswith(QUIET_PATHS) else log.info
-                level("request", method=method, path=path, route=route_label, status=status_holder["status"],
-                      duration_ms=round(elapsed * 1000, 2), client=client, **who)
+                level(
+                    "request",
+                    method=method,
+                    path=path,
+                    route=route_label,
+                    status=status_holder["status"],
+                    duration_ms=round(elapsed * 1000, 2),
+                    client=client,
+                    **who,
+                )
 
 
 async def _too_many(send: Any, path: str, request_id: str, retry_after: int) -> None:
     import json
 
-    body = problem_body(429, "Too many requests", "Rate limit exceeded for this address.", "rate-limited", None)
+    body = problem_body(
+        429, "Too many requests", "Rate limit exceeded for this address.", "rate-limited", None
+    )
     body.update({"instance": path, "request_id": request_id})
     raw = json.dumps(body).encode()
-    await send({
-        "type": "http.response.start",
-        "status": 429,
-        "headers": [
-            (b"content-type", PROBLEM_JSON.encode()),
-            (b"content-length", str(len(raw)).encode()),
-            (b"retry-after", str(retry_after).encode()),
-        ],
-    })
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 429,
+            "headers": [
+                (b"content-type", PROBLEM_JSON.encode()),
+                (b"content-length", str(len(raw)).encode()),
+                (b"retry-after", str(retry_after).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": raw})

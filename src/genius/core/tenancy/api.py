@@ -14,22 +14,44 @@ router = APIRouter(tags=["tenants"])
 
 
 def _out(t: Tenant) -> TenantOut:
-    return TenantOut(id=t.id, slug=t.slug, name=t.name, status=t.status, dedicated_database=bool(t.dsn),
-                     created_at=t.created_at)
+    return TenantOut(
+        id=t.id,
+        slug=t.slug,
+        name=t.name,
+        status=t.status,
+        dedicated_database=bool(t.dsn),
+        created_at=t.created_at,
+    )
 
 
 @router.post("/v1/tenants", response_model=TenantCreated, status_code=201, summary="Provision a tenant")
-def create_tenant(body: TenantCreate, principal: PlatformAdmin, platform: PlatformDep, db: TenantDB,
-                  request: Request) -> TenantCreated:
+def create_tenant(
+    body: TenantCreate, principal: PlatformAdmin, platform: PlatformDep, db: TenantDB, request: Request
+) -> TenantCreated:
     s = platform.settings
     result = service.provision_tenant(
-        platform.db, platform.passwords, slug=body.slug, name=body.name, admin_email=str(body.admin_email),
-        admin_password=body.admin_password, actor=principal.email or principal.sub,
-        request_id=request.state.request_id, dsn=body.dsn, app_role=s.app_db_role, app_password=s.app_db_password,
+        platform.db,
+        platform.passwords,
+        slug=body.slug,
+        name=body.name,
+        admin_email=str(body.admin_email),
+        admin_password=body.admin_password,
+        actor=principal.email or principal.sub,
+        request_id=request.state.request_id,
+        dsn=body.dsn,
+        app_role=s.app_db_role,
+        app_password=s.app_db_password,
     )
     # The provisioning is also recorded in the acting platform admin's own chain.
-    audit.record(db, principal.tid, "tenant.created", actor=principal.email or principal.sub,
-                 target=str(result.tenant.id), data={"slug": body.slug}, request_id=request.state.request_id)
+    audit.record(
+        db,
+        principal.tid,
+        "tenant.created",
+        actor=principal.email or principal.sub,
+        target=str(result.tenant.id),
+        data={"slug": body.slug},
+        request_id=request.state.request_id,
+    )
     return TenantCreated(**_out(result.tenant).model_dump(), admin_user_id=result.admin_user_id)
 
 

@@ -9,13 +9,19 @@ SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
 
 
 class TenantCreate(BaseModel):
-    slug: str = Field(min_length=1, max_length=63, pattern=SLUG_PATTERN,
-                      description="Lowercase letters, digits and dashes; used at login")
+    slug: str = Field(
+        min_length=1,
+        max_length=63,
+        pattern=SLUG_PATTERN,
+        description="Lowercase letters, digits and dashes; used at login",
+    )
     name: str = Field(min_length=1, max_length=200)
     admin_email: EmailStr
     admin_password: str = Field(min_length=10, max_length=200)
     dsn: str | None = Field(
-        default=None, max_length=500, pattern=r"^postgres(ql)?(\+psycopg)?://",
+        default=None,
+        max_length=500,
+        pattern=r"^postgres(ql)?(\+psycopg)?://",
         description="Optional dedicated database (owner DSN); migrated and used for this tenant's rows",
     )
 

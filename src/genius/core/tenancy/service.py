@@ -38,14 +38,16 @@ def provision_tenant(
     admin_role: str = "admin",
     dsn: str | None = None,
     app_role: str = "genius_app",
-    app_password: str = "genius_app",
+    app_password: str = "genius_app",  # noqa: S107 - the documented default, overridden by settings
 ) -> Provisioned:
     tid = new_id()
     password_hash = passwords.hash(admin_password)  # hashed before the transaction: keep it short
     with db.platform_session() as s:
         if s.scalar(select(Tenant.id).where(Tenant.slug == slug)):
-            raise Conflict(f"The tenant slug {slug!r} is taken.", errors=[
-                {"field": "slug", "in": "body", "message": "already taken"}])
+            raise Conflict(
+                f"The tenant slug {slug!r} is taken.",
+                errors=[{"field": "slug", "in": "body", "message": "already taken"}],
+            )
     tenant = Tenant(id=tid, slug=slug, name=name, status="active", dsn=dsn, created_at=utcnow())
     if dsn:
         # Dedicated database: migrate it, then write the tenant's rows there (the directory row,
@@ -59,14 +61,23 @@ def provision_tenant(
             migrate.upgrade(dsn, app_role, app_password)
             target = sqlalchemy_url(dsn).set(username=app_role, password=app_password)
             with Session(bind=db.engine(target), expire_on_commit=False) as s, s.begin():
-                s.add(Tenant(id=tid, slug=slug, name=name, status="active", dsn=None, created_at=tenant.created_at))
+                s.add(
+                    Tenant(
+                        id=tid, slug=slug, name=name, status="active", dsn=None, created_at=tenant.created_at
+                    )
+                )
                 s.flush()
-                admin_id = _seed(s, tid, admin_email, password_hash, admin_role, actor, request_id, slug, name)
+                admin_id = _seed(
+                    s, tid, admin_email, password_hash, admin_role, actor, request_id, slug, name
+                )
         except (SQLAlchemyError, ArgumentError, ValueError, OSError) as exc:
             # The caller named a database we cannot use: that is a bad request, not an outage.
             raise Problem(
-                "The dedicated database cannot be prepared: " + str(getattr(exc, "orig", exc)).split("\n")[0][:300],
-                status=422, code="dedicated-database", title="Validation failed",
+                "The dedicated database cannot be prepared: "
+                + str(getattr(exc, "orig", exc)).split("\n")[0][:300],
+                status=422,
+                code="dedicated-database",
+                title="Validation failed",
                 errors=[{"field": "dsn", "in": "body", "message": "cannot connect or migrate"}],
             ) from exc
         with db.platform_session() as s:
@@ -85,21 +96,43 @@ def _seed(s, tid, admin_email, password_hash, admin_role, actor, request_id, slu
 
     set_tenant(s, tid)
     auth.seed_roles(s, tid)
-    admin = User(tid=tid, email=admin_email, name="Administrator", password_hash=password_hash,
-                 role=admin_role, kind="user")
+    admin = User(
+        tid=tid,
+        email=admin_email,
+        name="Administrator",
+        password_hash=password_hash,
+        role=admin_role,
+        kind="user",
+    )
     s.add(admin)
     s.flush()
-    audit.record(s, tid, "tenant.created", actor=actor, target=str(tid),
-                 data={"slug": slug, "name": name, "admin_email": admin_email}, request_id=request_id)
-    s.add(OutboxEvent(tid=tid, topic=TENANT_CREATED_TOPIC, aggregate_id=str(tid), correlation_id=request_id or None,
-                      data={"tenant_id": str(tid), "slug": slug, "name": name}))
+    audit.record(
+        s,
+        tid,
+        "tenant.created",
+        actor=actor,
+        target=str(tid),
+        data={"slug": slug, "name": name, "admin_email": admin_email},
+        request_id=request_id,
+    )
+    s.add(
+        OutboxEvent(
+            tid=tid,
+            topic=TENANT_CREATED_TOPIC,
+            aggregate_id=str(tid),
+            correlation_id=request_id or None,
+            data={"tenant_id": str(tid), "slug": slug, "name": name},
+        )
+    )
     s.flush()
     return admin.id
 
 
 def list_tenants(db: Database, limit: int, offset: int) -> tuple[list[Tenant], int]:
     with db.platform_session() as s:
-        rows = list(s.scalars(select(Tenant).order_by(Tenant.created_at, Tenant.slug).limit(limit).offset(offset)))
+        rows = list(
+            s.scalars(select(Tenant).order_by(Tenant.created_at, Tenant.slug).limit(limit).offset(offset))
+        )
         total = s.scalar(select(func.count()).select_from(Tenant)) or 0
     return rows, total
 
