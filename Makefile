@@ -16,7 +16,7 @@ help:
 
 # uv itself: the one on PATH, or a private copy in .tools (pip from the Python package index).
 .tools/bin/uv:
-	python3 -m venv .tools
+	python3 -m venv .tools || { apt-get update -qq && apt-get install -y -qq python3-venv && python3 -m venv .tools; }
 	.tools/bin/pip install --quiet uv
 
 .venv/.synced: uv.lock pyproject.toml | $(UV)
