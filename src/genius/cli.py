@@ -179,18 +179,7 @@ def tenant_create(
     def run(platform: Any) -> None:
         t0 = time.perf_counter()
         try:
-            result = service.provision_tenant(
-                platform.db,
-                platform.passwords,
-                slug=body.slug,
-                name=body.name,
-                admin_email=str(body.admin_email),
-                admin_password=body.admin_password,
-                actor="cli",
-                dsn=body.dsn,
-                app_role=platform.settings.app_db_role,
-                app_password=platform.settings.app_db_password,
-            )
+            result = service.provision_from_request(platform, body, actor="cli")
         except Problem as exc:
             _fail(str(exc.detail), 2)
             return

@@ -85,22 +85,8 @@ def _ctx(request: Request, **extra: Any) -> dict[str, Any]:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(
-    request: Request, tenant: Annotated[str, Query(max_length=63)] = "", error: str = ""
-) -> Response:
-    token = secrets.token_urlsafe(24)
-    response = templates.TemplateResponse(
-        request, "login.html", {"csrf": token, "tenant": tenant, "error": error[:200]}
-    )
-    response.set_cookie(
-        PRELOGIN_CSRF_COOKIE,
-        token,
-        httponly=True,
-        samesite="strict",
-        secure=_codec(request).secure,
-        max_age=3600,
-    )
-    return response
+def login_form(request: Request, tenant: Annotated[str, Query(max_length=63)] = "") -> Response:
+    return _login_page(request, tenant, "", 200)
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -113,12 +99,12 @@ def login(
 ) -> Response:
     codec = _codec(request)
     if not csrf_ok(request.cookies.get(PRELOGIN_CSRF_COOKIE), csrf_token):
-        return _login_error(request, tenant, "Your session expired; please try again.", 403)
+        return _login_page(request, tenant, "Your session expired; please try again.", 403)
     platform = _platform(request)
     try:
         account = auth.authenticate_password(platform.db, platform.passwords, tenant, email, password)
     except OAuthError:
-        return _login_error(request, tenant, "Invalid tenant, email or password.", 401)
+        return _login_page(request, tenant, "Invalid tenant, email or password.", 401)
     value, _ = codec.encode(account.id, account.tid)
     with platform.db.tenant_session(account.tid) as s:
         audit.record(
@@ -143,10 +129,11 @@ def login(
     return response
 
 
-def _login_error(request: Request, tenant: str, message: str, status: int) -> Response:
+def _login_page(request: Request, tenant: str, error: str, status: int) -> Response:
+    """The login form with a fresh double-submit CSRF token (cookie + hidden field)."""
     token = secrets.token_urlsafe(24)
     response = templates.TemplateResponse(
-        request, "login.html", {"csrf": token, "tenant": tenant, "error": message}, status_code=status
+        request, "login.html", {"csrf": token, "tenant": tenant, "error": error}, status_code=status
     )
     response.set_cookie(
         PRELOGIN_CSRF_COOKIE,

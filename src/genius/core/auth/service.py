@@ -71,6 +71,19 @@ def role_scopes(session: Session, tid: uuid.UUID, role: str) -> list[str] | None
     return list(r.scopes) if r else None
 
 
+def require_role(session: Session, tid: uuid.UUID, role: str) -> list[str]:
+    scopes = role_scopes(session, tid, role)
+    if scopes is None:
+        raise Problem(
+            f"Unknown role {role!r}.",
+            status=422,
+            code="unknown-role",
+            title="Validation failed",
+            errors=[{"field": "role", "in": "body", "message": f"unknown role {role!r}"}],
+        )
+    return scopes
+
+
 def create_user(
     session: Session,
     passwords: Passwords,
@@ -82,14 +95,7 @@ def create_user(
     name: str = "",
     whid: uuid.UUID | None = None,
 ) -> User:
-    if role_scopes(session, tid, role) is None:
-        raise Problem(
-            f"Unknown role {role!r}.",
-            status=422,
-            code="unknown-role",
-            title="Validation failed",
-            errors=[{"field": "role", "in": "body", "message": f"unknown role {role!r}"}],
-        )
+    require_role(session, tid, role)
     exists = session.scalar(select(User.id).where(User.tid == tid, func.lower(User.email) == email.lower()))
     if exists:
         raise Conflict(f"A user with email {email} already exists in this tenant.")
@@ -111,14 +117,7 @@ def create_service_account(
     session: Session, passwords: Passwords, tenant: Tenant, *, name: str, role: str
 ) -> tuple[User, str]:
     """Returns the account and its client secret, which is shown once and stored only hashed."""
-    if role_scopes(session, tenant.id, role) is None:
-        raise Problem(
-            f"Unknown role {role!r}.",
-            status=422,
-            code="unknown-role",
-            title="Validation failed",
-            errors=[{"field": "role", "in": "body", "message": f"unknown role {role!r}"}],
-        )
+    require_role(session, tenant.id, role)
     # The slug prefix lets the token endpoint find the tenant before it can see the tenant's rows.
     client_id = f"{tenant.slug}.{secrets.token_hex(8)}"
     secret = secrets.token_urlsafe(32)

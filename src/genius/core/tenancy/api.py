@@ -28,19 +28,8 @@ def _out(t: Tenant) -> TenantOut:
 def create_tenant(
     body: TenantCreate, principal: PlatformAdmin, platform: PlatformDep, db: TenantDB, request: Request
 ) -> TenantCreated:
-    s = platform.settings
-    result = service.provision_tenant(
-        platform.db,
-        platform.passwords,
-        slug=body.slug,
-        name=body.name,
-        admin_email=str(body.admin_email),
-        admin_password=body.admin_password,
-        actor=principal.email or principal.sub,
-        request_id=request.state.request_id,
-        dsn=body.dsn,
-        app_role=s.app_db_role,
-        app_password=s.app_db_password,
+    result = service.provision_from_request(
+        platform, body, actor=principal.email or principal.sub, request_id=request.state.request_id
     )
     # The provisioning is also recorded in the acting platform admin's own chain.
     audit.record(

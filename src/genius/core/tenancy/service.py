@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select, text
 
@@ -15,6 +16,10 @@ from genius.core.db.session import Database, set_tenant, sqlalchemy_url
 from genius.core.events.models import OutboxEvent
 from genius.core.kit.errors import Conflict, Problem
 from genius.core.tenancy.models import Tenant
+from genius.core.tenancy.schemas import TenantCreate
+
+if TYPE_CHECKING:
+    from genius.core.platform import Platform
 
 TENANT_CREATED_TOPIC = "core.tenant.created"
 
@@ -126,6 +131,26 @@ def _seed(s, tid, admin_email, password_hash, admin_role, actor, request_id, slu
     )
     s.flush()
     return admin.id
+
+
+def provision_from_request(
+    platform: Platform, body: TenantCreate, *, actor: str, request_id: str = ""
+) -> Provisioned:
+    """The API's and the CLI's entry point: a validated request, this process's platform."""
+    s = platform.settings
+    return provision_tenant(
+        platform.db,
+        platform.passwords,
+        slug=body.slug,
+        name=body.name,
+        admin_email=str(body.admin_email),
+        admin_password=body.admin_password,
+        actor=actor,
+        request_id=request_id,
+        dsn=body.dsn,
+        app_role=s.app_db_role,
+        app_password=s.app_db_password,
+    )
 
 
 def list_tenants(db: Database, limit: int, offset: int) -> tuple[list[Tenant], int]:
