@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENDOR := src/genius/web/static/vendor
 PYTEST_WORKERS ?= 2
 
-.PHONY: help setup assets demo test lint bench clean
+.PHONY: help setup assets demo test test-services lint bench clean
 
 help:
 	@echo "make demo   - install, then run the platform on embedded PostgreSQL/Redis with demo data"
@@ -33,10 +33,15 @@ assets: $(VENDOR)/htmx.min.js
 
 setup: .venv/.synced assets
 
+# Test-only system services: Debian's RabbitMQ (the tests start it when it is not running).
+test-services:
+	@if ! command -v rabbitmq-server >/dev/null && [ ! -x /usr/sbin/rabbitmq-server ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server; fi
+
 demo: setup
 	$(UV) run --frozen genius demo
 
-test: setup
+test: setup test-services
 	$(UV) run --frozen ruff check src tests bench
 	$(UV) run --frozen mypy
 	$(UV) run --frozen pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)

@@ -232,3 +232,73 @@ def live_server(platform: Platform, db: Connection, settings: Settings) -> Itera
     app = create_app(live_platform, configure_observability=False)
     with LiveServer(app, port) as server:
         yield server
+
+
+# --- brokers ------------------------------------------------------------------------------------
+def _port_open(host: str, port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex((host, port)) == 0
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_url() -> str:
+    """A real RabbitMQ (Debian's rabbitmq-server): `make test` installs it; started here when down."""
+    given = os.environ.get("GENIUS_TEST_AMQP_URL")
+    if given:
+        return given
+    if not _port_open("127.0.0.1", 5672):
+        import shutil
+        import subprocess
+
+        server = shutil.which("rabbitmq-server") or "/usr/sbin/rabbitmq-server"
+        if not Path(server).exists():
+            pytest.fail("rabbitmq-server is not installed (make test installs it)")
+        subprocess.run([server, "-detached"], check=False, capture_output=True)
+        ctl = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
+        subprocess.run(
+            [ctl, "await_startup", "--timeout", "120"], check=False, capture_output=True, timeout=150
+        )
+        deadline = time.monotonic() + 60
+        while not _port_open("127.0.0.1", 5672):
+            if time.monotonic() > deadline:
+                pytest.fail("rabbitmq-server did not start")
+            time.sleep(0.5)
+    return "amqp://guest:guest@127.0.0.1:5672//"
+
+
+@pytest.fixture(params=["redis", "rabbitmq"])
+def broker_url(request: pytest.FixtureRequest) -> str:
+    if request.param == "redis":
+        return str(request.getfixturevalue("redis_url"))
+    return str(request.getfixturevalue("rabbitmq_url"))
+
+
+@pytest.fixture
+def committed_tenant(platform: Platform) -> Iterator[TenantCtx]:
+    """A tenant whose rows are committed (for the relay, consumers and workers, which run outside the
+    test's transaction); deleted afterwards."""
+    slug = f"c-{uuid.uuid4().hex[:10]}"
+    email = f"admin@{slug}.test"
+    result = tenancy.provision_tenant(
+        platform.db,
+        platform.passwords,
+        slug=slug,
+        name=f"Tenant {slug}",
+        admin_email=email,
+        admin_password=PASSWORD,
+        actor="test",
+    )
+    token, _ = platform.tokens.issue(
+        sub=str(result.admin_user_id),
+        tid=result.tenant.id,
+        scopes=["workers:admin", "audit:read"],
+        role="admin",
+        email=email,
+    )
+    yield TenantCtx(result.tenant.id, slug, result.admin_user_id, email, token)
+    with platform.db.tenant_session(result.tenant.id) as s:
+        for table in ("core.outbox", "core.inbox"):
+            s.execute(text(f"DELETE FROM {table} WHERE tid = :t"), {"t": result.tenant.id})

@@ -13,6 +13,7 @@ from genius.config import Settings
 from genius.core.audit.api import router as audit_router
 from genius.core.auth.api import router as auth_router
 from genius.core.auth.deps import enforce_route_limit
+from genius.core.events.api import router as events_router
 from genius.core.kit.errors import install_error_handlers
 from genius.core.observability.logging import configure_logging
 from genius.core.observability.middleware import RequestContextMiddleware
@@ -41,6 +42,7 @@ def create_app(platform: Platform, *, configure_observability: bool = True) -> F
     app.include_router(auth_router)
     app.include_router(tenancy_router)
     app.include_router(audit_router)
+    app.include_router(events_router)
 
     @app.get("/health", tags=["ops"], summary="Liveness")
     def health() -> dict[str, str]:

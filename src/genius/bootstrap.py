@@ -36,7 +36,7 @@ def start(settings: Settings, *, run_migrations: bool = True, need_redis: bool =
     runtime = start_runtime(settings, need_redis=need_redis)
     try:
         if run_migrations:
-            migrate.upgrade(runtime.owner_dsn, settings.app_db_role, settings.app_db_password)
+            migrate.upgrade_for(settings, runtime.owner_dsn)
         platform = Platform.build(settings, runtime.owner_dsn, runtime.redis_url)
         platform.keys.ensure()
     except BaseException:

@@ -18,9 +18,11 @@ app = typer.Typer(help="GeniusERP platform", no_args_is_help=True, add_completio
 tenant_app = typer.Typer(help="Tenants", no_args_is_help=True)
 user_app = typer.Typer(help="Users", no_args_is_help=True)
 audit_app = typer.Typer(help="Audit log", no_args_is_help=True)
+contracts_app = typer.Typer(help="Event contracts", no_args_is_help=True)
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
+app.add_typer(contracts_app, name="contracts")
 
 
 def _settings() -> Settings:
@@ -124,7 +126,7 @@ def migrate_cmd() -> None:
     settings = _settings()
     runtime = start_runtime(settings, need_redis=False)
     try:
-        m.upgrade(runtime.owner_dsn, settings.app_db_role, settings.app_db_password)
+        m.upgrade_for(settings, runtime.owner_dsn)
         typer.echo("migrations: at head")
     finally:
         runtime.stop()
@@ -349,6 +351,38 @@ def audit_verify(
     for problem in result.problems:
         typer.secho(f"FAIL: {problem}", fg=typer.colors.RED)
     raise typer.Exit(1)
+
+
+@app.command()
+def relay() -> None:
+    """Publish committed outbox rows to the event exchange (one active relay; others stand by)."""
+    import threading
+
+    from genius.core.events.relay import relay_from_settings
+    from genius.core.observability.logging import configure_logging
+    from genius.embedded import start_runtime
+
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_json)
+    runtime = start_runtime(settings)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    r = relay_from_settings(settings, runtime.owner_dsn, runtime.redis_url)
+    try:
+        r.run_forever(stop)
+    except KeyboardInterrupt:
+        stop.set()
+    finally:
+        runtime.stop()
+
+
+@contracts_app.command("export")
+def contracts_export() -> None:
+    """Write contracts/events/<topic>.v<version>.json from the registered event models."""
+    from genius.core.events.contracts import export
+
+    for path in export():
+        typer.echo(str(path))
 
 
 def main() -> None:

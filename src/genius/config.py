@@ -40,6 +40,17 @@ class Settings(BaseSettings):
     app_db_password: str = "genius_app"
     db_pool_size: int = 10
     redis_url: str | None = Field(default=None, description="Unset: embedded Redis under DATA_DIR.")
+    relay_db_role: str = "genius_relay"
+    relay_db_password: str = "genius_relay"
+
+    # --- events and workers ----------------------------------------------------------------------
+    broker_url: str | None = Field(
+        default=None, description="amqp://… (RabbitMQ) in production. Unset: the Redis URL (embedded mode)."
+    )
+    events_exchange: str = "genius.events"
+    relay_batch_size: int = 500
+    relay_poll_seconds: float = 0.5
+    relay_max_attempts: int = 10
 
     # --- auth ----------------------------------------------------------------------------------
     jwt_audience: str = "genius-api"

@@ -38,6 +38,15 @@ def as_tenant(conn: Connection, tid: uuid.UUID) -> None:
     conn.execute(SET_TENANT, {"tid": str(tid), "whid": ""})
 
 
+def seed_rows(conn: Connection, tid: uuid.UUID) -> None:
+    """Rows for tenant tables that provisioning does not fill."""
+    as_tenant(conn, tid)
+    conn.execute(
+        text("INSERT INTO core.inbox (tid, consumer, event_id, topic) VALUES (:t, 'rls-test', :e, 'x.y.z')"),
+        {"t": tid, "e": uuid.uuid4()},
+    )
+
+
 def test_runs_as_unprivileged_app_role(db: Connection) -> None:
     row = db.execute(
         text("SELECT current_user, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
@@ -72,7 +81,10 @@ def test_every_tenant_table_has_forced_rls_and_a_policy(db: Connection) -> None:
 def test_tenant_a_cannot_read_or_write_tenant_b(db: Connection, make_tenant) -> None:  # type: ignore[no-untyped-def]
     a = make_tenant()
     b = make_tenant()
+    seed_rows(db, a.id)
+    seed_rows(db, b.id)
     tables = tenant_tables(db)
+    empty = []
     for schema, name, _, _ in tables:
         table = f'{schema}."{name}"'
         as_tenant(db, b.id)
@@ -107,7 +119,9 @@ def test_tenant_a_cannot_read_or_write_tenant_b(db: Connection, make_tenant) -> 
             with db.begin_nested() as sp:
                 try:
                     db.execute(
-                        text(f"INSERT INTO {table} SELECT * FROM jsonb_populate_record(NULL::{table}, :row)"),
+                        text(
+                            f"INSERT INTO {table} OVERRIDING SYSTEM VALUE SELECT * FROM jsonb_populate_record(NULL::{table}, :row)"
+                        ),
                         {"row": __import__("json").dumps(b_sample)},
                     )
                     pytest.fail(f"{table}: inserted a row for another tenant")
@@ -115,6 +129,10 @@ def test_tenant_a_cannot_read_or_write_tenant_b(db: Connection, make_tenant) -> 
                     assert "row-level security" in str(exc.orig), f"{table}: {exc.orig}"
                     sp.rollback()
         assert b_rows is not None
+        if not b_rows:
+            empty.append(table)
+    # Every tenant table must have held rows of both tenants, or the checks above proved little.
+    assert not empty, f"add seed rows for {empty} in seed_rows()"
 
 
 def test_no_tenant_set_fails_closed(db: Connection, tenant) -> None:  # type: ignore[no-untyped-def]

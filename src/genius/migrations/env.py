@@ -9,6 +9,8 @@ config = context.config
 owner_url = config.attributes["owner_url"]
 app_role = config.attributes["app_role"]
 app_password = config.attributes["app_password"]
+relay_role = config.attributes.get("relay_role", "genius_relay")
+relay_password = config.attributes.get("relay_password", "genius_relay")
 
 
 def run_migrations_online() -> None:
@@ -20,6 +22,7 @@ def run_migrations_online() -> None:
         try:
             with conn.begin():
                 rls.ensure_app_role(conn, app_role, app_password)
+                rls.ensure_app_role(conn, relay_role, relay_password)
             context.configure(connection=conn, version_table_schema="public", transaction_per_migration=True)
             with context.begin_transaction():
                 context.run_migrations()
@@ -28,6 +31,7 @@ def run_migrations_online() -> None:
                 conn.commit()
             with conn.begin():
                 rls.grant_app_role(conn, app_role)
+                rls.grant_relay_role(conn, relay_role)
         finally:
             if conn.in_transaction():
                 conn.rollback()

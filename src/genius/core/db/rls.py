@@ -75,3 +75,20 @@ def grant_app_role(conn: Connection, role: str) -> None:
         conn.execute(text(f"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {s} TO {r}"))
     for table in sorted(APPEND_ONLY_TABLES):
         conn.execute(text(f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM {r}"))
+
+
+def grant_relay_role(conn: Connection, role: str) -> None:
+    """The outbox relay reads and marks every tenant's outbox rows, and nothing else.
+
+    Its own permissive policy (``TO <relay role> USING (true)``) gives it the outbox across tenants
+    while the application role stays bound to ``app.tid``; no role needs BYPASSRLS.
+    """
+    exists = conn.execute(text("SELECT to_regclass('core.outbox')")).scalar()
+    if not exists:
+        return
+    r = quote_ident(role)
+    conn.execute(text(f"GRANT USAGE ON SCHEMA core TO {r}"))
+    conn.execute(text(f"GRANT SELECT, UPDATE ON core.outbox TO {r}"))
+    conn.execute(text(f"GRANT SELECT ON core.tenants TO {r}"))
+    conn.execute(text("DROP POLICY IF EXISTS relay_access ON core.outbox"))
+    conn.execute(text(f"CREATE POLICY relay_access ON core.outbox TO {r} USING (true) WITH CHECK (true)"))

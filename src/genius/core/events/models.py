@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy import BigInteger, DateTime, Identity, Integer, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -18,6 +18,8 @@ class OutboxEvent(Base):
     __table_args__ = {"schema": "core"}
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    # Publication order; the relay keeps it per aggregate.
+    seq: Mapped[int] = mapped_column(BigInteger, Identity(always=True))
     tid: Mapped[uuid.UUID] = mapped_column(index=True)
     topic: Mapped[str] = mapped_column(String(120))
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -30,3 +32,17 @@ class OutboxEvent(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     dead: Mapped[bool] = mapped_column(default=False)
     last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class InboxEntry(Base):
+    """Tenant table: one row per (consumer, event) processed, written in the handler's transaction."""
+
+    __tablename__ = "inbox"
+    __table_args__ = {"schema": "core"}
+
+    consumer: Mapped[str] = mapped_column(String(100), primary_key=True)
+    event_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    tid: Mapped[uuid.UUID] = mapped_column(index=True)
+    topic: Mapped[str] = mapped_column(String(120))
+    processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -13,7 +13,8 @@ from genius.core.auth import service as auth
 from genius.core.auth.passwords import Passwords
 from genius.core.db.base import new_id, utcnow
 from genius.core.db.session import Database, set_tenant, sqlalchemy_url
-from genius.core.events.models import OutboxEvent
+from genius.core.events.service import publish
+from genius.core.events.topics import TenantCreated
 from genius.core.kit.errors import Conflict, Problem
 from genius.core.tenancy.models import Tenant
 from genius.core.tenancy.schemas import TenantCreate
@@ -120,15 +121,15 @@ def _seed(s, tid, admin_email, password_hash, admin_role, actor, request_id, slu
         data={"slug": slug, "name": name, "admin_email": admin_email},
         request_id=request_id,
     )
-    s.add(
-        OutboxEvent(
-            tid=tid,
-            topic=TENANT_CREATED_TOPIC,
-            aggregate_id=str(tid),
-            correlation_id=request_id or None,
-            data={"tenant_id": str(tid), "slug": slug, "name": name},
-        )
+    publish(
+        s,
+        TENANT_CREATED_TOPIC,
+        TenantCreated(tenant_id=tid, slug=slug, name=name),
+        tid=tid,
+        aggregate_id=tid,
+        correlation_id=request_id or None,
     )
+
     s.flush()
     return admin.id
 
