@@ -120,7 +120,8 @@ def test_tenant_a_cannot_read_or_write_tenant_b(db: Connection, make_tenant) -> 
                 try:
                     db.execute(
                         text(
-                            f"INSERT INTO {table} OVERRIDING SYSTEM VALUE SELECT * FROM jsonb_populate_record(NULL::{table}, :row)"
+                            f"INSERT INTO {table} OVERRIDING SYSTEM VALUE "
+                            f"SELECT * FROM jsonb_populate_record(NULL::{table}, :row)"
                         ),
                         {"row": __import__("json").dumps(b_sample)},
                     )
