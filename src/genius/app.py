@@ -20,6 +20,7 @@ from genius.core.observability.middleware import RequestContextMiddleware
 from genius.core.observability.tracing import configure_tracing
 from genius.core.platform import Platform
 from genius.core.tenancy.api import router as tenancy_router
+from genius.registry.api import router as registry_router
 
 VERSION = "0.1.0"
 
@@ -43,6 +44,16 @@ def create_app(platform: Platform, *, configure_observability: bool = True) -> F
     app.include_router(tenancy_router)
     app.include_router(audit_router)
     app.include_router(events_router)
+    app.include_router(registry_router)
+    if platform.redis is not None:
+        from genius.registry import metrics as fleet_metrics
+        from genius.registry.queues import queue_depth_reader
+        from genius.registry.service import Registry
+
+        fleet_metrics.install(
+            Registry(platform.redis, ttl=settings.worker_ttl_seconds),
+            queue_depth_reader(platform.broker_url) if platform.broker_url else None,
+        )
 
     @app.get("/health", tags=["ops"], summary="Liveness")
     def health() -> dict[str, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import signal
 import sys
 import time
@@ -34,7 +35,7 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def _serve(started: Any, settings: Settings, banner: list[str]) -> None:
+def _serve(started: Any, settings: Settings, banner: list[str], before_stop: Any = None) -> None:
     import uvicorn
 
     from genius.app import create_app
@@ -64,6 +65,8 @@ def _serve(started: Any, settings: Settings, banner: list[str]) -> None:
     try:
         server.run()
     finally:
+        if before_stop is not None:
+            before_stop()
         started.stop()
         typer.echo("genius: stopped (database and redis shut down cleanly)", err=True)
 
@@ -102,7 +105,21 @@ def demo() -> None:
         f"  Started in {ready:.2f} s. Press Ctrl-C to stop.",
         "",
     ]
-    _serve(started, settings, banner)
+    from genius.supervisor import Supervisor
+
+    supervisor = Supervisor()
+    supervisor.add("relay", "relay")
+    supervisor.add("worker", "worker", "--concurrency", "2")
+    supervisor.add("beat", "beat")
+    supervisor.start()
+    banner.insert(-2, "  Workers:   relay, beat and a worker serving " + ", ".join(_implemented()))
+    _serve(started, settings, banner, before_stop=supervisor.stop)
+
+
+def _implemented() -> list[str]:
+    from genius.workers.fleet import IMPLEMENTED
+
+    return IMPLEMENTED
 
 
 @app.command()
@@ -374,6 +391,51 @@ def relay() -> None:
         stop.set()
     finally:
         runtime.stop()
+
+
+@app.command()
+def worker(
+    queues: Annotated[
+        str | None, typer.Option("--queues", "-Q", help="Comma-separated; default: implemented")
+    ] = None,
+    concurrency: Annotated[int | None, typer.Option("--concurrency", "-c")] = None,
+    pool: Annotated[str, typer.Option(help="prefork, threads or solo")] = "prefork",
+    loglevel: Annotated[str, typer.Option()] = "INFO",
+) -> None:
+    """Run a Celery worker serving the given queues (worker tags)."""
+    from genius.workers.celery_app import celery_app
+    from genius.workers.fleet import IMPLEMENTED, TAGS
+
+    chosen = [q.strip() for q in (queues or ",".join(IMPLEMENTED)).split(",") if q.strip()]
+    unknown = [q for q in chosen if q not in TAGS]
+    if unknown:
+        _fail(f"unknown queue(s): {', '.join(unknown)}; known: {', '.join(TAGS)}", 2)
+    settings = _settings()
+    argv = [
+        "worker",
+        "-Q",
+        ",".join(chosen),
+        "--loglevel",
+        loglevel,
+        "--pool",
+        pool,
+        "-n",
+        f"genius-{os.getpid()}@%h",
+        "--without-mingle",
+    ]
+    if concurrency or settings.worker_concurrency:
+        argv += ["--concurrency", str(concurrency or settings.worker_concurrency)]
+    celery_app.worker_main(argv)
+
+
+@app.command()
+def beat() -> None:
+    """Run the scheduler (registry health checks and missing-worker detection)."""
+    from genius.workers.celery_app import celery_app
+
+    settings = _settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    celery_app.start(["beat", "--loglevel", "INFO", "-s", str(settings.data_dir / "celerybeat-schedule")])
 
 
 @contracts_app.command("export")

@@ -51,6 +51,33 @@ class Settings(BaseSettings):
     relay_batch_size: int = 500
     relay_poll_seconds: float = 0.5
     relay_max_attempts: int = 10
+    worker_heartbeat_seconds: float = 30.0
+    worker_ttl_seconds: int = Field(default=120, description="A worker unseen this long is missing")
+    worker_metrics_ttl_seconds: int = 60
+    worker_health_interval: float = 60.0
+    worker_health_timeout: float = 5.0
+    worker_monitor_interval: float = 15.0
+    worker_max_tasks_per_child: int = 1000
+    worker_visibility_timeout: int = 3600
+    worker_concurrency: int | None = Field(default=None, description="Unset: one process per CPU")
+
+    # --- base workers ----------------------------------------------------------------------------
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    smtp_timeout: float = 30.0
+    smtp_from: str = "GeniusERP <no-reply@genius.local>"
+    email_retry_base_seconds: float = 5.0
+    slack_webhook_url: str | None = None
+    slack_bot_token: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    storage_url: str | None = Field(
+        default=None,
+        description="s3://bucket/prefix (with AWS_* or GENIUS_S3_*) or file:///path. Unset: DATA_DIR/files",
+    )
+    s3_endpoint_url: str | None = None
 
     # --- auth ----------------------------------------------------------------------------------
     jwt_audience: str = "genius-api"

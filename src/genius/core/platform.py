@@ -26,6 +26,7 @@ class Platform:
     user_limit: Limit
     ip_limit: Limit
     route_limits: dict[str, Limit] = field(default_factory=dict)
+    broker_url: str | None = None
 
     @classmethod
     def build(
@@ -60,6 +61,7 @@ class Platform:
             user_limit=Limit.parse(settings.rate_limit_user),
             ip_limit=Limit.parse(settings.rate_limit_ip),
             route_limits={k.strip(): Limit.parse(v) for k, v in settings.rate_limit_routes.items()},
+            broker_url=settings.broker_url or redis_url,
         )
 
     def close(self) -> None:

@@ -56,4 +56,5 @@ def spec(topic: str, version: int | None = None) -> EventSpec:
 
 def load_all() -> None:
     """Import every module's events so the registry is complete (contracts, relay, tests)."""
-    import genius.core.events.topics  # noqa: F401
+    import genius.core.events.topics
+    import genius.registry.events  # noqa: F401

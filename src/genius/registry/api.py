@@ -1,0 +1,128 @@
+"""Worker Registry API (scope ``workers:admin``)."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Request
+from pydantic import BaseModel, Field
+
+from genius.core.audit import service as audit
+from genius.core.auth.deps import PlatformDep, TenantDB, requires
+from genius.core.auth.tokens import Principal
+from genius.core.kit.errors import NotFound, ServiceUnavailable
+from genius.registry.service import Registry
+
+router = APIRouter(tags=["workers"])
+WorkersAdmin = Annotated[Principal, Depends(requires("workers:admin"))]
+TagPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_.-]*$")]
+TAG_RE = re.compile(r"^[a-z][a-z0-9_.-]*$")
+
+
+class WorkerOut(BaseModel):
+    tag: str
+    status: Literal["running", "idle", "error", "stopped", "missing"]
+    instances: int
+    health_score: int
+    version: str = ""
+    last_seen: float | None = None
+    queue_size: int = 0
+    last_task_time: float | None = None
+    active: int = 0
+    processed: int = 0
+    failed: int = 0
+    health: dict[str, Any] | None = None
+    metrics: dict[str, Any] | None = None
+    instances_detail: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class HeartbeatIn(BaseModel):
+    instance: str = Field(min_length=1, max_length=200)
+    version: str = Field(default="", max_length=50)
+    active: int = Field(default=0, ge=0, le=100000)
+    queue_size: int = Field(default=0, ge=0, le=10_000_000)
+    processed: int = Field(default=0, ge=0)
+    failed: int = Field(default=0, ge=0)
+    last_task_time: float | None = Field(default=None, ge=0)
+    memory_rss: int = Field(default=0, ge=0)
+    cpu_percent: float = Field(default=0.0, ge=0)
+
+
+class SignalIn(BaseModel):
+    signal: Literal["pause", "resume", "restart"]
+
+
+def get_registry(platform: PlatformDep) -> Registry:
+    if platform.redis is None:
+        raise ServiceUnavailable("The registry needs Redis.")
+    s = platform.settings
+    return Registry(platform.redis, ttl=s.worker_ttl_seconds, metrics_ttl=s.worker_metrics_ttl_seconds)
+
+
+RegistryDep = Annotated[Registry, Depends(get_registry)]
+
+
+@router.get("/v1/workers", response_model=list[WorkerOut], summary="Every worker tag and its status")
+def list_workers(principal: WorkersAdmin, registry: RegistryDep) -> list[WorkerOut]:
+    return [WorkerOut.model_validate(w) for w in registry.workers()]
+
+
+@router.get("/v1/workers/{tag}", response_model=WorkerOut, summary="One worker tag")
+def get_worker(tag: TagPath, principal: WorkersAdmin, registry: RegistryDep) -> WorkerOut:
+    worker = registry.describe(tag)
+    if worker is None:
+        raise NotFound(f"No worker {tag!r} has registered.")
+    return WorkerOut.model_validate(worker)
+
+
+@router.patch(
+    "/v1/workers/{tag}/heartbeat",
+    response_model=WorkerOut,
+    summary="Heartbeat from a worker outside this code base",
+)
+def heartbeat(tag: TagPath, body: HeartbeatIn, principal: WorkersAdmin, registry: RegistryDep) -> WorkerOut:
+    registry.heartbeat(tag, body.instance, body.model_dump(exclude={"instance"}))
+    worker = registry.describe(tag)
+    assert worker is not None
+    return WorkerOut.model_validate(worker)
+
+
+@router.delete("/v1/workers/{tag}", status_code=204, summary="Forget a worker tag")
+def delete_worker(
+    tag: TagPath, principal: WorkersAdmin, registry: RegistryDep, db: TenantDB, request: Request
+) -> None:
+    if not registry.forget(tag):
+        raise NotFound(f"No worker {tag!r} has registered.")
+    audit.record(
+        db,
+        principal.tid,
+        "workers.worker.removed",
+        actor=principal.email or principal.sub,
+        target=tag,
+        request_id=request.state.request_id,
+    )
+
+
+@router.post("/v1/workers/{tag}/signals", status_code=202, summary="Pause, resume or restart a worker tag")
+def send_signal(
+    tag: TagPath,
+    body: SignalIn,
+    principal: WorkersAdmin,
+    registry: RegistryDep,
+    db: TenantDB,
+    request: Request,
+) -> dict[str, str]:
+    if registry.describe(tag) is None:
+        raise NotFound(f"No worker {tag!r} has registered.")
+    registry.send_signal(tag, body.signal)
+    audit.record(
+        db,
+        principal.tid,
+        "workers.worker.signalled",
+        actor=principal.email or principal.sub,
+        target=tag,
+        data={"signal": body.signal},
+        request_id=request.state.request_id,
+    )
+    return {"tag": tag, "signal": body.signal, "status": "queued"}
