@@ -19,14 +19,10 @@ import structlog
 from genius.config import get_settings
 from genius.workers.base import registry
 from genius.workers.celery_app import broker_url_of, celery_app
+from genius.workers.fleet import HEALTH_CHECKS
 
 log = structlog.get_logger("genius.registry")
 
-HEALTH_CHECKS: dict[str, str] = {
-    "email.send": "genius.workers.email_send.tasks:health",
-    "notify.slack": "genius.workers.notify_slack.tasks:health",
-    "pdf.render": "genius.workers.pdf_render.tasks:health",
-}
 BREAKER_THRESHOLD = 3
 BREAKER_COOLDOWN = 300.0
 

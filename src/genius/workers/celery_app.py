@@ -12,15 +12,7 @@ from kombu import Exchange, Queue
 
 from genius.config import Settings, get_settings
 from genius.core.events.broker import is_amqp, kombu_url
-from genius.workers.fleet import FLEET, TAGS
-
-# Every module with tasks is listed here: nothing is discovered implicitly.
-TASK_MODULES = [
-    "genius.workers.email_send.tasks",
-    "genius.workers.notify_slack.tasks",
-    "genius.workers.pdf_render.tasks",
-    "genius.registry.tasks",
-]
+from genius.workers.fleet import FLEET, TAGS, TASK_MODULES
 
 
 def redis_url_of(settings: Settings) -> str:

@@ -1,7 +1,8 @@
 """The worker fleet of the seeds (001 §8): one Celery queue per worker tag.
 
-Every tag gets its queue declared; ``implemented`` tags have tasks in this code base and are served
-by ``genius demo`` and ``genius worker`` by default.
+Every tag gets its queue declared. A tag whose ``module`` is set is implemented: that module holds its
+Celery tasks and a ``health() -> str`` deep check (raising on failure); ``genius demo`` and ``genius
+worker`` serve implemented tags by default. ``genius scaffold worker --tag X`` fills in ``module``.
 """
 
 from __future__ import annotations
@@ -13,14 +14,29 @@ from dataclasses import dataclass
 class WorkerTag:
     tag: str
     description: str
-    implemented: bool = False
+    module: str | None = None  # "genius.workers.<pkg>.tasks" once implemented
     heavy: bool = False  # long CPU-bound tasks: prefetch 1, few per child
+
+    @property
+    def implemented(self) -> bool:
+        return self.module is not None
 
 
 FLEET: list[WorkerTag] = [
-    WorkerTag("email.send", "SMTP mail, single and batch (aiosmtplib)", implemented=True),
-    WorkerTag("notify.slack", "Slack webhook and chat.postMessage (slack_sdk)", implemented=True),
-    WorkerTag("pdf.render", "HTML/template to PDF (WeasyPrint)", implemented=True, heavy=True),
+    WorkerTag(
+        "email.send", "SMTP mail, single and batch (aiosmtplib)", module="genius.workers.email_send.tasks"
+    ),
+    WorkerTag(
+        "notify.slack",
+        "Slack webhook and chat.postMessage (slack_sdk)",
+        module="genius.workers.notify_slack.tasks",
+    ),
+    WorkerTag(
+        "pdf.render",
+        "HTML/template to PDF (WeasyPrint)",
+        module="genius.workers.pdf_render.tasks",
+        heavy=True,
+    ),
     WorkerTag("ocr", "Text from images and PDFs (Tesseract 5)", heavy=True),
     WorkerTag("tax.vat", "VAT rules and validation"),
     WorkerTag("anaf.taxpayer", "ANAF taxpayer (CUI) lookup"),
@@ -44,8 +60,16 @@ FLEET: list[WorkerTag] = [
     WorkerTag("gdpr.rtbf", "Right to be forgotten orchestration"),
     WorkerTag("gdpr.classify", "PII classification"),
     WorkerTag("gdpr.audit.ai", "AI audit trails"),
-    WorkerTag("registry", "Worker Registry jobs (health checks, missing-worker detection)", implemented=True),
+    WorkerTag(
+        "registry",
+        "Worker Registry jobs (health checks, missing-worker detection)",
+        module="genius.registry.tasks",
+    ),
 ]
 
 TAGS = {w.tag: w for w in FLEET}
 IMPLEMENTED = [w.tag for w in FLEET if w.implemented]
+# Every module with tasks: nothing is discovered implicitly.
+TASK_MODULES = [w.module for w in FLEET if w.module]
+# Deep health checks run by registry.health_check (the registry's own jobs have none).
+HEALTH_CHECKS = {w.tag: f"{w.module}:health" for w in FLEET if w.module and w.tag != "registry"}
