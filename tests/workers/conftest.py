@@ -18,7 +18,7 @@ from celery import Celery
 from genius.config import Settings
 from genius.core.events.broker import kombu_url
 from genius.workers.celery_app import configure
-from tests.conftest import ROOT, make_settings, worker_id
+from tests.conftest import ROOT, free_port, make_settings, worker_id
 
 
 def rabbit_vhost(base_url: str) -> str:
@@ -130,3 +130,113 @@ def start_worker(tmp_path: Path, redis_url: str) -> Iterator[Any]:
     yield start
     for w in started:
         w.stop()
+
+
+def spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[str]:
+    """A ``python -m genius.cli …`` child in its own process group (so kill -9 takes its pool too)."""
+    fh = log.open("a")
+    return subprocess.Popen(
+        [sys.executable, "-m", "genius.cli", *args],
+        env=env,
+        stdout=fh,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=str(ROOT),
+        start_new_session=True,
+    )
+
+
+def kill_group(proc: subprocess.Popen[str], sig: int = signal.SIGKILL) -> None:
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        proc.wait(30)
+
+
+class PrivateRabbit:
+    """A RabbitMQ node of the test's own (own ports, data and cookie), so it can be restarted without
+    disturbing the shared broker other test processes use."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self.port = free_port()
+        self.node = f"gtest{self.port}@localhost"
+        base.mkdir(parents=True, exist_ok=True)
+        (base / "plugins").write_text("[].")
+        self.env = {
+            **os.environ,
+            "HOME": str(base),
+            "RABBITMQ_NODENAME": self.node,
+            "RABBITMQ_NODE_PORT": str(self.port),
+            "RABBITMQ_DIST_PORT": str(free_port()),
+            "RABBITMQ_MNESIA_BASE": str(base / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(base / "log"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(base / "plugins"),
+            "RABBITMQ_PID_FILE": str(base / "pid"),
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.port}//"
+
+    def start(self, timeout: float = 90.0) -> None:
+        self.process = subprocess.Popen(
+            ["/usr/lib/rabbitmq/bin/rabbitmq-server"],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while not port_open(self.port):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("private rabbitmq-server did not start")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        subprocess.run(
+            ["/usr/lib/rabbitmq/bin/rabbitmqctl", "-n", self.node, "stop"],
+            env=self.env,
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+        # epmd may still hold the name for a moment; the port must be free before a restart.
+        deadline = time.monotonic() + 20
+        while port_open(self.port) and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+
+def port_open(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        s.settimeout(0.3)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture
+def private_rabbit(tmp_path: Path, rabbitmq_url: str) -> Iterator[PrivateRabbit]:
+    rabbit = PrivateRabbit(tmp_path / "rabbit")
+    rabbit.start()
+    yield rabbit
+    rabbit.stop()
+
+
+@pytest.fixture
+def children() -> Iterator[list[subprocess.Popen[str]]]:
+    """Processes a test spawns; all killed at the end."""
+    procs: list[subprocess.Popen[str]] = []
+    yield procs
+    for p in procs:
+        kill_group(p, signal.SIGTERM)

@@ -22,6 +22,10 @@ class FleetCollector(Collector):
         self.cache_seconds = cache_seconds
         self._cache: tuple[float, list[Any]] = (0.0, [])
 
+    def describe(self) -> list[Any]:
+        # Registering must not scrape Redis (and fill the cache with an empty fleet).
+        return []
+
     def collect(self) -> Iterator[Any]:
         now = time.monotonic()
         if now - self._cache[0] < self.cache_seconds:

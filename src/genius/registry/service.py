@@ -91,8 +91,13 @@ class Registry:
             status = "stopped"
         else:
             status = "idle"
-        processed = sum(int(i.get("processed", 0)) for i in instances)
-        failed = sum(int(i.get("failed", 0)) for i in instances)
+        # Tasks run in pool child processes, so counts come from the fleet-wide counters they write.
+        counters = self.counters(tag)
+        processed = int(
+            sum(v for k, v in counters.items() if k.startswith("runs|") and not k.endswith("|retry"))
+        )
+        failed = int(sum(v for k, v in counters.items() if k.startswith("runs|") and k.endswith("|failure")))
+        last_task_time = counters.get("last_task_time") or None
         score = 100
         if health is not None and not health.get("ok", True):
             score -= 60
@@ -107,8 +112,7 @@ class Registry:
             "version": max((str(i.get("version", "")) for i in instances), default=""),
             "last_seen": max((float(i.get("last_seen", 0)) for i in instances), default=None),
             "queue_size": max((int(i.get("queue_size", 0)) for i in instances), default=0),
-            "last_task_time": max((float(i.get("last_task_time") or 0) for i in instances), default=None)
-            or None,
+            "last_task_time": last_task_time,
             "active": sum(int(i.get("active", 0)) for i in instances),
             "processed": processed,
             "failed": failed,
@@ -134,6 +138,7 @@ class Registry:
         key = f"{P}counters:{tag}"
         pipe = self.client.pipeline()
         pipe.hincrby(key, f"runs|{task}|{outcome}", 1)
+        pipe.hset(key, "last_task_time", _now())
         for name, value in (("duration", duration), ("wait", wait)):
             if value is None:
                 continue

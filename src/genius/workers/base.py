@@ -29,7 +29,6 @@ VERSION = "0.1.0"
 
 _registry: Registry | None = None
 _started: dict[str, float] = {}
-_counts = {"processed": 0, "failed": 0, "last_task_time": 0.0}
 
 
 def registry() -> Registry:
@@ -74,10 +73,6 @@ def _finish(task: Any, task_id: str | None, outcome: str) -> None:
         )
     wait = max(0.0, time.time() - float(sent_at) - (duration or 0.0)) if sent_at else None
     delivery = getattr(request, "delivery_info", None) if request is not None else None
-    _counts["processed"] += 1
-    _counts["last_task_time"] = time.time()
-    if outcome == "failure":
-        _counts["failed"] += 1
     try:
         registry().record_task(tag_of(task.name, delivery), task.name, outcome, duration, wait)
     except redis.RedisError as exc:  # metrics are best effort; the task's work is done
@@ -131,9 +126,6 @@ class Heartbeat(threading.Thread):
             "hostname": socket.gethostname(),
             "pid": os.getpid(),
             "active": len(worker_state.active_requests),
-            "processed": _counts["processed"],
-            "failed": _counts["failed"],
-            "last_task_time": _counts["last_task_time"] or None,
             "queue_size": len(worker_state.reserved_requests),
             "memory_rss": rss,
             "cpu_percent": cpu,

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -26,7 +27,12 @@ def build_message(mail: EmailIn, default_from: str) -> EmailMessage:
         msg["Reply-To"] = str(mail.reply_to)
     msg["Subject"] = mail.subject
     domain = (mail.from_address or default_from).rsplit("@", 1)[-1].strip("> ") or "genius.local"
-    msg["Message-ID"] = make_msgid(domain=domain)
+    # One idempotency key, one Message-ID: a copy re-sent after a crash is recognisably the same mail.
+    msg["Message-ID"] = (
+        f"<{hashlib.sha256(mail.idempotency_key.encode()).hexdigest()[:40]}@{domain}>"
+        if mail.idempotency_key
+        else make_msgid(domain=domain)
+    )
     if mail.list_unsubscribe:
         msg["List-Unsubscribe"] = mail.list_unsubscribe
         if mail.list_unsubscribe_post:

@@ -35,7 +35,14 @@ def backoff(retries: int) -> float:
     return float(min(2**retries * get_settings().email_retry_base_seconds, 600))
 
 
-@celery_app.task(name="email.send", bind=True, acks_late=True, max_retries=MAX_RETRIES)
+@celery_app.task(
+    name="email.send",
+    bind=True,
+    acks_late=True,
+    max_retries=MAX_RETRIES,
+    autoretry_for=(idempotency.InProgress,),
+    retry_backoff=1,
+)
 def send_email(self: Task, message: dict[str, Any]) -> dict[str, Any]:
     """Send one message. Temporary (4xx) refusals are retried with backoff; permanent ones reported."""
     mail = parse(message)
@@ -73,7 +80,7 @@ def send_email(self: Task, message: dict[str, Any]) -> dict[str, Any]:
                 )
         return result.model_copy(update={"attempts": self.request.retries + 1}).model_dump(mode="json")
 
-    return idempotency.once("email.send", mail.idempotency_key, deliver)
+    return idempotency.once("email.send", mail.idempotency_key, deliver, owner=self.request.id)
 
 
 @celery_app.task(name="email.send.batch", bind=True, acks_late=True, max_retries=MAX_RETRIES)

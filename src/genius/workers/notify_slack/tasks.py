@@ -36,7 +36,14 @@ def _retry_after(headers: Any, default: int = 30) -> int:
         return default
 
 
-@celery_app.task(name="notify.slack.webhook", bind=True, acks_late=True, max_retries=MAX_RETRIES)
+@celery_app.task(
+    name="notify.slack.webhook",
+    bind=True,
+    acks_late=True,
+    max_retries=MAX_RETRIES,
+    autoretry_for=(idempotency.InProgress,),
+    retry_backoff=1,
+)
 def post_webhook(
     self: Task,
     text: str,
@@ -58,10 +65,17 @@ def post_webhook(
             raise SlackError(f"webhook refused: {response.status_code} {response.body}")
         return {"ok": True, "status": response.status_code}
 
-    return idempotency.once("notify.slack.webhook", idempotency_key, deliver)
+    return idempotency.once("notify.slack.webhook", idempotency_key, deliver, owner=self.request.id)
 
 
-@celery_app.task(name="notify.slack.post", bind=True, acks_late=True, max_retries=MAX_RETRIES)
+@celery_app.task(
+    name="notify.slack.post",
+    bind=True,
+    acks_late=True,
+    max_retries=MAX_RETRIES,
+    autoretry_for=(idempotency.InProgress,),
+    retry_backoff=1,
+)
 def post_message(
     self: Task,
     channel: str,
@@ -85,7 +99,7 @@ def post_message(
             raise SlackError(f"chat.postMessage failed: {exc.response.get('error')}") from exc
         return {"ok": True, "channel": response.get("channel"), "ts": response.get("ts")}
 
-    return idempotency.once("notify.slack.post", idempotency_key, deliver)
+    return idempotency.once("notify.slack.post", idempotency_key, deliver, owner=self.request.id)
 
 
 def health() -> str:
