@@ -2,52 +2,9 @@
 
 from __future__ import annotations
 
-import email
-import threading
-from email import policy
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-
-from tests.conftest import free_port
-
-
-class Inbox:
-    """aiosmtpd handler: stores every message; refuses some recipients permanently or (once) temporarily."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
-        self.refuse_permanently: set[str] = set()
-        self.refuse_once: set[str] = set()
-        self.lock = threading.Lock()
-
-    async def handle_RCPT(  # noqa: N802 - aiosmtpd hook name
-        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
-    ) -> str:
-        if address in self.refuse_permanently:
-            return "550 5.1.1 No such user"
-        if address in self.refuse_once:
-            self.refuse_once.discard(address)
-            return "451 4.7.1 Greylisted, try again later"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        msg = email.message_from_bytes(envelope.content, policy=policy.default)
-        with self.lock:
-            self.messages.append((list(envelope.rcpt_tos), msg))  # type: ignore[arg-type]
-        return "250 Message accepted"
-
-
-@pytest.fixture
-def smtp_server() -> Any:
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
 
 
 def _mail(**over: Any) -> dict[str, Any]:
