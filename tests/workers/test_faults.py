@@ -142,9 +142,7 @@ def test_relay_killed_mid_stream_loses_nothing_and_inbox_drops_duplicates(
             "genius_events_consumed_total",
             {"consumer": consumer.name, "topic": "test.thing.happened", "outcome": "duplicate"},
         )
-        print(
-            f"relay killed at {marked}/{total} marked; inbox dropped {dropped or 0:.0f} duplicates"
-        )
+        print(f"relay killed at {marked}/{total} marked; inbox dropped {dropped or 0:.0f} duplicates")
     finally:
         stop.set()
         thread.join(10)

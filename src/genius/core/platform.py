@@ -27,6 +27,7 @@ class Platform:
     ip_limit: Limit
     route_limits: dict[str, Limit] = field(default_factory=dict)
     broker_url: str | None = None
+    redis_url: str | None = None
 
     @classmethod
     def build(
@@ -62,6 +63,7 @@ class Platform:
             ip_limit=Limit.parse(settings.rate_limit_ip),
             route_limits={k.strip(): Limit.parse(v) for k, v in settings.rate_limit_routes.items()},
             broker_url=settings.broker_url or redis_url,
+            redis_url=redis_url,
         )
 
     def close(self) -> None:

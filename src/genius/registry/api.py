@@ -12,6 +12,7 @@ from genius.core.audit import service as audit
 from genius.core.auth.deps import PlatformDep, TenantDB, requires
 from genius.core.auth.tokens import Principal
 from genius.core.kit.errors import NotFound, ServiceUnavailable
+from genius.registry import ops
 from genius.registry.service import Registry
 
 router = APIRouter(tags=["workers"])
@@ -126,3 +127,47 @@ def send_signal(
         request_id=request.state.request_id,
     )
     return {"tag": tag, "signal": body.signal, "status": "queued"}
+
+
+class FailedTaskOut(BaseModel):
+    id: str
+    task: str
+    queue: str
+    tid: str | None = None
+    error: str = ""
+    retries: int = 0
+    failed_at: float
+    retriable: bool
+
+
+TaskIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+
+
+@router.get("/v1/tasks/failed", response_model=list[FailedTaskOut], summary="Recently failed tasks")
+def failed_tasks(principal: WorkersAdmin, registry: RegistryDep) -> list[FailedTaskOut]:
+    return [
+        FailedTaskOut.model_validate({**e, "retriable": e.get("call") is not None})
+        for e in registry.failed(ops.visible_tid(principal), limit=100)
+    ]
+
+
+@router.post("/v1/tasks/failed/{task_id}/retry", status_code=202, summary="Send a failed task again")
+def retry_failed_task(
+    task_id: TaskIdPath,
+    principal: WorkersAdmin,
+    registry: RegistryDep,
+    platform: PlatformDep,
+    db: TenantDB,
+    request: Request,
+) -> dict[str, Any]:
+    result = ops.retry_failed(platform, registry, task_id, ops.visible_tid(principal))
+    audit.record(
+        db,
+        principal.tid,
+        "workers.task.retried",
+        actor=principal.email or principal.sub,
+        target=task_id,
+        data={"task": result["task"], "new_id": result["id"]},
+        request_id=request.state.request_id,
+    )
+    return result

@@ -7,6 +7,7 @@
 * ``wrk:registry:missing`` set of tags currently missing; ``wrk:registry:health:<tag>`` last health check
 * ``wrk:registry:counters:<tag>`` task counters and duration/wait histograms (for /metrics)
 * ``wrk:signals:<tag>`` the signals list workers read (pause, resume, restart)
+* ``wrk:registry:failed`` the last failed tasks (newest first, capped), for the ops page's retry
 * pub/sub channel ``wrk:events``: every change, as JSON
 """
 
@@ -23,6 +24,7 @@ P = "wrk:registry:"
 EVENTS_CHANNEL = "wrk:events"
 DURATION_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
 STATUSES = ("running", "idle", "error", "stopped")
+FAILED_KEEP = 500
 
 
 def _now() -> float:
@@ -236,6 +238,33 @@ class Registry:
                     recovered.append(tag)
                     self.publish_event("recovered", tag)
         return newly_missing, recovered
+
+    # -- failed tasks -------------------------------------------------------------------------------------
+    def record_failure(self, entry: dict[str, Any]) -> None:
+        pipe = self.client.pipeline()
+        pipe.lpush(f"{P}failed", json.dumps({**entry, "failed_at": _now()}, default=str))
+        pipe.ltrim(f"{P}failed", 0, FAILED_KEEP - 1)
+        pipe.execute()
+
+    def failed(self, tid: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        """Newest first; with ``tid``, only that tenant's tasks (the fleet is shared by tenants)."""
+        out = []
+        for raw in self.client.lrange(f"{P}failed", 0, FAILED_KEEP - 1):
+            entry = json.loads(raw)
+            if tid is None or entry.get("tid") == tid:
+                out.append(entry)
+            if len(out) >= limit:
+                break
+        return out
+
+    def take_failed(self, task_id: str, tid: str | None = None) -> dict[str, Any] | None:
+        """Remove and return one failed task (to retry it); None when unknown or another tenant's."""
+        for raw in self.client.lrange(f"{P}failed", 0, FAILED_KEEP - 1):
+            entry = json.loads(raw)
+            if entry.get("id") == task_id and (tid is None or entry.get("tid") == tid):
+                exact: Any = raw  # the stored bytes, as LREM compares them
+                return entry if self.client.lrem(f"{P}failed", 1, exact) else None
+        return None
 
     # -- signals (ops page → workers) --------------------------------------------------------------------
     def send_signal(self, tag: str, signal: str) -> None:

@@ -189,6 +189,9 @@ def install_web(app: FastAPI, platform: Platform) -> None:
     app.state.session_codec = SessionCodec(platform.settings)
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     app.include_router(router)
+    from genius.registry.pages import router as ops_router
+
+    app.include_router(ops_router)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:

@@ -26,6 +26,7 @@ from genius.workers.celery_app import redis_url_of, route_by_name
 
 log = structlog.get_logger("genius.worker")
 VERSION = "0.1.0"
+MAX_KEPT_CALL_BYTES = 64 * 1024
 
 _registry: Registry | None = None
 _started: dict[str, float] = {}
@@ -51,9 +52,19 @@ def tag_of(task_name: str, delivery_info: dict[str, Any] | None = None) -> str:
 
 # --- task metrics ----------------------------------------------------------------------------------
 @signals.before_task_publish.connect
-def _stamp_sent_at(headers: dict[str, Any] | None = None, **_: Any) -> None:
+def _stamp_headers(headers: dict[str, Any] | None = None, **_: Any) -> None:
     if headers is not None:
         headers.setdefault("genius_sent_at", time.time())
+        # The tenant a task runs for (bound per request/event): failed tasks are shown per tenant.
+        tid = structlog.contextvars.get_contextvars().get("tid")
+        if tid and "genius_tid" not in headers:
+            headers["genius_tid"] = str(tid)
+
+
+def _header(request: Any, name: str) -> Any:
+    if request is None:
+        return None
+    return (getattr(request, "headers", None) or {}).get(name) or getattr(request, name, None)
 
 
 @signals.task_prerun.connect
@@ -66,11 +77,7 @@ def _finish(task: Any, task_id: str | None, outcome: str) -> None:
     started = _started.pop(task_id or "", None)
     duration = time.monotonic() - started if started is not None else None
     request = getattr(task, "request", None)
-    sent_at = None
-    if request is not None:
-        sent_at = (getattr(request, "headers", None) or {}).get("genius_sent_at") or getattr(
-            request, "genius_sent_at", None
-        )
+    sent_at = _header(request, "genius_sent_at")
     wait = max(0.0, time.time() - float(sent_at) - (duration or 0.0)) if sent_at else None
     delivery = getattr(request, "delivery_info", None) if request is not None else None
     try:
@@ -85,8 +92,33 @@ def _task_success(sender: Any = None, **_: Any) -> None:
 
 
 @signals.task_failure.connect
-def _task_failure(sender: Any = None, task_id: str | None = None, **_: Any) -> None:
+def _task_failure(
+    sender: Any = None,
+    task_id: str | None = None,
+    exception: BaseException | None = None,
+    args: Any = None,
+    kwargs: Any = None,
+    **_: Any,
+) -> None:
     _finish(sender, task_id, "failure")
+    request = getattr(sender, "request", None)
+    call = {"args": list(args or []), "kwargs": dict(kwargs or {})}
+    encoded = json.dumps(call, default=str)
+    try:
+        registry().record_failure(
+            {
+                "id": task_id,
+                "task": getattr(sender, "name", "?"),
+                "queue": tag_of(getattr(sender, "name", ""), getattr(request, "delivery_info", None)),
+                "tid": _header(request, "genius_tid"),
+                "error": f"{type(exception).__name__}: {exception}"[:1000] if exception else "",
+                "retries": getattr(request, "retries", 0),
+                # Large payloads are not kept (nor retried from here): the caller still has them.
+                "call": call if len(encoded) <= MAX_KEPT_CALL_BYTES else None,
+            }
+        )
+    except redis.RedisError as exc:
+        log.warning("failure_not_recorded", task_id=task_id, error=str(exc))
 
 
 @signals.task_retry.connect

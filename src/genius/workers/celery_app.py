@@ -74,6 +74,14 @@ def configure(app: Celery, settings: Settings) -> Celery:
     return app
 
 
+def sender_app(settings: Settings, broker_url: str, redis_url: str | None) -> Celery:
+    """A Celery app that only sends tasks (the API's retries), on the given broker."""
+    return configure(
+        Celery("genius-sender"),
+        settings.model_copy(update={"broker_url": broker_url, "redis_url": redis_url or settings.redis_url}),
+    )
+
+
 def route_by_name(
     name: str, args: object, kwargs: object, options: object, task: object = None, **kw: object
 ) -> dict[str, str] | None:
