@@ -217,6 +217,7 @@ def _free_port() -> int:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--suite", choices=["all", "core", "workers"], default="all")
     args = parser.parse_args()
     from genius.core.observability.logging import configure_logging
 
@@ -239,15 +240,31 @@ def main() -> None:
             f"# genius bench ({'quick' if args.quick else 'full'}), n={n}, "
             "PostgreSQL embedded, Redis embedded"
         )
-        bench_tokens(started.platform, tid, n)
-        bench_tenants(started.platform, 20 if args.quick else 50)
-        bench_http(started.platform, started.runtime.redis_url, n // 4)
-        bench_audit(started.platform, n)
-        bench_limiter(started.platform, n)
+        if args.suite in ("all", "core"):
+            bench_tokens(started.platform, tid, n)
+            bench_tenants(started.platform, 20 if args.quick else 50)
+            bench_http(started.platform, started.runtime.redis_url, n // 4)
+            bench_audit(started.platform, n)
+            bench_limiter(started.platform, n)
+        if args.suite in ("all", "workers"):
+            from bench import workers
+
+            if args.suite == "workers":  # the relay benchmark publishes as a tenant
+                tenancy.provision_tenant(
+                    started.platform.db,
+                    started.platform.passwords,
+                    slug="bench",
+                    name="Bench",
+                    admin_email="admin@bench.local",
+                    admin_password="bench-password-1",
+                    actor="bench",
+                )
+            workers.run(args.quick, started, settings)
     finally:
         started.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
-    bench_demo_cold_start()
+    if args.suite in ("all", "core"):
+        bench_demo_cold_start()
 
 
 if __name__ == "__main__":

@@ -100,3 +100,9 @@ def detect_missing() -> dict[str, list[str]]:
             WorkerRecovered(tag=tag),
         )
     return {"missing": missing, "recovered": recovered}
+
+
+@celery_app.task(name="registry.ping", acks_late=False)
+def ping(payload: str = "") -> str:
+    """No-op round trip through broker, worker and result backend (liveness probes, benchmarks)."""
+    return payload or "pong"
