@@ -167,3 +167,39 @@ def test_broker_restart_workers_reconnect_and_carry_on(start_worker, private_rab
     assert all(r.get(timeout=90)["size"] > 0 for r in after)
     assert w.process is not None and w.process.poll() is None
     w.stop(signal.SIGTERM)
+
+
+def test_worker_keeps_processing_while_redis_is_down(
+    start_worker, smtp_server, rabbitmq_url, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """Redis holds the registry and results, not the work: with it down, tasks still run (RabbitMQ) and
+    heartbeats back off; when it returns the worker registers again."""
+    import redis
+
+    from genius.embedded import EmbeddedRedis
+    from genius.registry.service import Registry
+
+    inbox, port = smtp_server
+    broker = rabbit_vhost(rabbitmq_url)
+    purge(broker, "email.send")
+    own_redis = EmbeddedRedis(tmp_path / "own-redis")
+    url = own_redis.start()
+    try:
+        w = start_worker("email.send", broker=broker, GENIUS_SMTP_PORT=str(port), GENIUS_REDIS_URL=url)
+        registry = Registry(redis.Redis.from_url(url), ttl=4)
+        assert registry.describe("email.send")["instances"] == 1  # type: ignore[index]
+        own_redis.stop()
+        for i in range(5):
+            w.app.send_task(
+                "email.send",
+                args=[{"to": ["ana@client.ro"], "subject": f"Fără Redis {i}", "text": "x"}],
+                ignore_result=True,
+            )
+        assert wait_until(lambda: len(inbox.messages) == 5, 60), len(inbox.messages)
+        assert w.process is not None and w.process.poll() is None
+        assert wait_until(lambda: "heartbeat_failed" in w.log.read_text(), 20)  # backing off, not dead
+        own_redis.start()
+        registry = Registry(redis.Redis.from_url(url), ttl=4)
+        assert wait_until(lambda: (registry.describe("email.send") or {}).get("instances") == 1, 30)
+    finally:
+        own_redis.stop()
