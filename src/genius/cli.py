@@ -20,10 +20,12 @@ tenant_app = typer.Typer(help="Tenants", no_args_is_help=True)
 user_app = typer.Typer(help="Users", no_args_is_help=True)
 audit_app = typer.Typer(help="Audit log", no_args_is_help=True)
 contracts_app = typer.Typer(help="Event contracts", no_args_is_help=True)
+scaffold_app = typer.Typer(help="Code generators", no_args_is_help=True)
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.add_typer(contracts_app, name="contracts")
+app.add_typer(scaffold_app, name="scaffold")
 
 
 def _settings() -> Settings:
@@ -445,6 +447,40 @@ def contracts_export() -> None:
 
     for path in export():
         typer.echo(str(path))
+
+
+@scaffold_app.command("worker")
+def scaffold_worker_cmd(
+    tag: Annotated[str, typer.Option(help="Worker tag (queue), e.g. image.resize")],
+    description: Annotated[
+        str | None,
+        typer.Option(help="One line for the docstrings (and the fleet entry of a new tag)"),
+    ] = None,
+    root: Annotated[
+        Path | None, typer.Option(help="Repository root (default: the current directory)")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite the generated files if they exist")] = False,
+) -> None:
+    """Generate a working worker (task, deep health check, tests) and register it in the fleet."""
+    from genius.scaffold import ScaffoldError, scaffold_worker
+
+    base = (root or Path.cwd()).resolve()
+    try:
+        written = scaffold_worker(tag, base, description=description, force=force)
+    except ScaffoldError as exc:
+        _fail(str(exc), 2)
+        return
+    *generated, fleet = (path.relative_to(base) for path in written)
+    typer.echo(f"Scaffolded worker {tag}:")
+    for path in generated:
+        typer.echo(f"  created {path}")
+    typer.echo(f"  updated {fleet} (the tasks and the health check are registered)")
+    test_file = next(p for p in generated if p.name.startswith("test_"))
+    tasks_file = next(p for p in generated if p.name == "tasks.py")
+    typer.echo("Next steps:")
+    typer.echo(f"  genius worker -Q {tag}")
+    typer.echo(f"  uv run --frozen pytest -q {test_file}")
+    typer.echo(f"  Replace transform() in {tasks_file} with the real work.")
 
 
 def main() -> None:
