@@ -33,10 +33,18 @@ assets: $(VENDOR)/htmx.min.js
 
 setup: .venv/.synced assets
 
-# Test-only system services: Debian's RabbitMQ (the tests start it when it is not running).
+# Test-only system packages: Debian's RabbitMQ (the tests start it when it is not running), and
+# Tesseract 5 with the Romanian and English data plus a font with Romanian letters (the OCR tests
+# render their own images).
+TEST_APT := $(shell command -v rabbitmq-server >/dev/null || [ -x /usr/sbin/rabbitmq-server ] || echo rabbitmq-server) \
+	$(shell command -v tesseract >/dev/null || echo tesseract-ocr) \
+	$(shell tesseract --list-langs 2>/dev/null | grep -qx ron || echo tesseract-ocr-ron) \
+	$(shell tesseract --list-langs 2>/dev/null | grep -qx eng || echo tesseract-ocr-eng) \
+	$(shell [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || echo fonts-dejavu-core)
 test-services:
-	@if ! command -v rabbitmq-server >/dev/null && [ ! -x /usr/sbin/rabbitmq-server ]; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server; fi
+	@if [ -n "$(strip $(TEST_APT))" ]; then \
+		echo "installing $(strip $(TEST_APT))"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEST_APT); fi
 
 demo: setup
 	$(UV) run --frozen genius demo

@@ -37,7 +37,9 @@ FLEET: list[WorkerTag] = [
         module="genius.workers.pdf_render.tasks",
         heavy=True,
     ),
-    WorkerTag("ocr", "Text from images and PDFs (Tesseract 5)", heavy=True),
+    WorkerTag(
+        "ocr", "Text from images and PDFs (Tesseract 5)", module="genius.workers.ocr.tasks", heavy=True
+    ),
     WorkerTag("tax.vat", "VAT rules and validation"),
     WorkerTag("anaf.taxpayer", "ANAF taxpayer (CUI) lookup"),
     WorkerTag("anaf.efactura", "ANAF e-Factura submission and status"),
