@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENDOR := src/genius/web/static/vendor
 PYTEST_WORKERS ?= 2
 
-.PHONY: help setup assets demo test test-services lint bench clean
+.PHONY: help setup assets demo demo-services test test-services lint bench clean
 
 help:
 	@echo "make demo   - install, then run the platform on embedded PostgreSQL/Redis with demo data"
@@ -33,20 +33,26 @@ assets: $(VENDOR)/htmx.min.js
 
 setup: .venv/.synced assets
 
-# Test-only system packages: Debian's RabbitMQ (the tests start it when it is not running), and
-# Tesseract 5 with the Romanian and English data plus a font with Romanian letters (the OCR tests
-# render their own images).
-TEST_APT := $(shell command -v rabbitmq-server >/dev/null || [ -x /usr/sbin/rabbitmq-server ] || echo rabbitmq-server) \
-	$(shell command -v tesseract >/dev/null || echo tesseract-ocr) \
+# System packages from Debian, installed only when missing. The OCR worker needs Tesseract 5 with the
+# Romanian and English data (demo and tests); the tests also need RabbitMQ (they start it when it is
+# not running) and a font with Romanian letters (the OCR tests render their own images).
+OCR_APT := $(shell command -v tesseract >/dev/null || echo tesseract-ocr) \
 	$(shell tesseract --list-langs 2>/dev/null | grep -qx ron || echo tesseract-ocr-ron) \
-	$(shell tesseract --list-langs 2>/dev/null | grep -qx eng || echo tesseract-ocr-eng) \
+	$(shell tesseract --list-langs 2>/dev/null | grep -qx eng || echo tesseract-ocr-eng)
+TEST_APT := $(OCR_APT) \
+	$(shell command -v rabbitmq-server >/dev/null || [ -x /usr/sbin/rabbitmq-server ] || echo rabbitmq-server) \
 	$(shell [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || echo fonts-dejavu-core)
-test-services:
-	@if [ -n "$(strip $(TEST_APT))" ]; then \
-		echo "installing $(strip $(TEST_APT))"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEST_APT); fi
+APT_INSTALL = apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
-demo: setup
+test-services:
+	@if [ -n "$(strip $(TEST_APT))" ]; then echo "installing $(strip $(TEST_APT))"; $(APT_INSTALL) $(TEST_APT); fi
+
+# The demo runs without Tesseract too (the registry then shows the ocr worker's health check failing).
+demo-services:
+	@if [ -n "$(strip $(OCR_APT))" ]; then echo "installing $(strip $(OCR_APT))"; \
+		$(APT_INSTALL) $(OCR_APT) || echo "warning: could not install $(strip $(OCR_APT)); ocr.extract will fail"; fi
+
+demo: setup demo-services
 	$(UV) run --frozen genius demo
 
 test: setup test-services
