@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
+from genius.compliance.api import router as compliance_router
 from genius.config import Settings
 from genius.core.audit.api import router as audit_router
 from genius.core.auth.api import router as auth_router
@@ -45,6 +46,7 @@ def create_app(platform: Platform, *, configure_observability: bool = True) -> F
     app.include_router(audit_router)
     app.include_router(events_router)
     app.include_router(registry_router)
+    app.include_router(compliance_router)
     if platform.redis is not None:
         from genius.registry import metrics as fleet_metrics
         from genius.registry.queues import queue_depth_reader

@@ -28,6 +28,15 @@ app.add_typer(contracts_app, name="contracts")
 app.add_typer(scaffold_app, name="scaffold")
 
 
+def _register_compliance() -> None:
+    from genius.compliance.cli import register
+
+    register(app)
+
+
+_register_compliance()
+
+
 def _settings() -> Settings:
     return Settings()
 

@@ -79,6 +79,29 @@ class Settings(BaseSettings):
     )
     s3_endpoint_url: str | None = None
 
+    # --- compliance (ANAF, REGES) --------------------------------------------------------------
+    # Real endpoints by default; `genius demo` and the tests point these at the local fake servers.
+    anaf_taxpayer_url: str = "https://webservicesp.anaf.ro/api/PlatitorTvaRest/v9/tva"
+    anaf_taxpayer_rate: str = Field(default="1/s", description="Across all workers (a Redis limiter)")
+    anaf_taxpayer_cache_seconds: int = 86400
+    anaf_api_base: str = Field(default="https://api.anaf.ro", description="e-Factura and e-Transport host")
+    anaf_env: Literal["test", "prod"] = Field(default="test", description="ANAF API environment")
+    anaf_oauth_base: str = "https://logincert.anaf.ro/anaf-oauth2/v1"
+    anaf_client_id: str | None = None
+    anaf_client_secret: str | None = None
+    anaf_redirect_uri: str | None = None
+    anaf_timeout: float = 30.0
+    efactura_artefacts_dir: Path | None = Field(
+        default=None, description="Official CIUS-RO compiled XSLT, run with saxonche besides our rules"
+    )
+    duk_jar: Path | None = Field(default=None, description="DUKIntegrator jar for SAF-T D406 checks")
+    reges_base_url: str = "https://reges.inspectiamuncii.ro"
+    reges_token_url: str | None = Field(default=None, description="Keycloak token endpoint of the realm")
+    reges_client_id: str | None = None
+    reges_client_secret: str | None = None
+    reges_username: str | None = None
+    reges_password: str | None = None
+
     # --- auth ----------------------------------------------------------------------------------
     jwt_audience: str = "genius-api"
     access_token_ttl_seconds: int = 900

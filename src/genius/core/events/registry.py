@@ -56,5 +56,6 @@ def spec(topic: str, version: int | None = None) -> EventSpec:
 
 def load_all() -> None:
     """Import every module's events so the registry is complete (contracts, relay, tests)."""
+    import genius.compliance.events
     import genius.core.events.topics
     import genius.registry.events  # noqa: F401

@@ -1,0 +1,46 @@
+"""One local server standing in for ANAF (taxpayer lookup, e-Factura, e-Transport, OAuth) and REGES.
+
+Each service's fake lives in its own module with a ``State`` (what it knows, what it received, which
+faults to inject) and ``make_router(state)``; the paths are the real ones, so a client only needs its
+base URL pointed here (``settings_for(url)``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI
+
+from genius.compliance.fakes import efactura, etransport, reges, taxpayer
+
+
+@dataclass
+class FakeStates:
+    taxpayer: taxpayer.State = field(default_factory=taxpayer.State)
+    efactura: efactura.State = field(default_factory=efactura.State)
+    etransport: etransport.State = field(default_factory=etransport.State)
+    reges: reges.State = field(default_factory=reges.State)
+
+
+def create_fake_app(states: FakeStates | None = None) -> FastAPI:
+    states = states or FakeStates()
+    app = FastAPI(title="Fake ANAF and REGES", docs_url=None, redoc_url=None)
+    app.state.fakes = states
+    app.include_router(taxpayer.make_router(states.taxpayer))
+    app.include_router(efactura.make_router(states.efactura))
+    app.include_router(etransport.make_router(states.etransport))
+    app.include_router(reges.make_router(states.reges))
+    return app
+
+
+def settings_for(url: str) -> dict[str, Any]:
+    """``Settings`` overrides pointing every compliance client at a fake server running at ``url``."""
+    url = url.rstrip("/")
+    return {
+        "anaf_taxpayer_url": f"{url}/api/PlatitorTvaRest/v9/tva",
+        "anaf_api_base": url,
+        "anaf_oauth_base": f"{url}/anaf-oauth2/v1",
+        "reges_base_url": f"{url}/reges",
+        "reges_token_url": f"{url}/reges-auth/realms/reges/protocol/openid-connect/token",
+    }
