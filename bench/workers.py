@@ -33,8 +33,10 @@ ECHO = """
 import sys
 from kombu import Connection, Queue
 url, req, rep = sys.argv[1:4]
-with Connection(url) as conn:
-    producer = conn.Producer()
+# Replies go out on their own connection: publishing on the consuming connection from inside its
+# callback makes py-amqp recurse into frame handling once thousands of messages are in flight.
+with Connection(url) as conn, Connection(url) as out:
+    producer = out.Producer()
     def on(body, message):
         producer.publish(body, routing_key=rep, serializer="json")
         message.ack()

@@ -89,6 +89,9 @@ def demo() -> None:
 
     t0 = time.perf_counter()
     settings = _settings()
+    fakes_url = _use_demo_fakes(settings)
+    if fakes_url:
+        settings = _settings()
     from genius.core.observability.logging import configure_logging
 
     configure_logging(settings.log_level, settings.log_json)
@@ -122,9 +125,29 @@ def demo() -> None:
     supervisor.add("relay", "relay")
     supervisor.add("worker", "worker", "--concurrency", "2")
     supervisor.add("beat", "beat")
+    if fakes_url:
+        supervisor.add("fake-anaf", "fake-anaf", "--port", str(settings.demo_fakes_port))
     supervisor.start()
+    if fakes_url:
+        banner.insert(
+            -2, f"  ANAF/REGES: local fake server at {fakes_url} (GENIUS_DEMO_FAKES=false for the real ones)"
+        )
     banner.insert(-2, "  Workers:   relay, beat and a worker serving " + ", ".join(_implemented()))
     _serve(started, settings, banner, before_stop=supervisor.stop)
+
+
+def _use_demo_fakes(settings: Settings) -> str | None:
+    """Point the compliance clients at the demo's fake ANAF/REGES server (explicit URLs win).
+
+    Set in the environment, so the worker processes the demo starts see the same URLs."""
+    if not settings.demo_fakes:
+        return None
+    from genius.compliance.fakes.app import settings_for
+
+    url = f"http://127.0.0.1:{settings.demo_fakes_port}"
+    for name, value in settings_for(url).items():
+        os.environ.setdefault(f"GENIUS_{name.upper()}", str(value))
+    return url
 
 
 def _implemented() -> list[str]:

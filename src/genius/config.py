@@ -101,6 +101,11 @@ class Settings(BaseSettings):
     reges_client_secret: str | None = None
     reges_username: str | None = None
     reges_password: str | None = None
+    demo_fakes: bool = Field(
+        default=True,
+        description="genius demo runs the local fake ANAF/REGES server and points the clients at it",
+    )
+    demo_fakes_port: int = 8099
 
     # --- auth ----------------------------------------------------------------------------------
     jwt_audience: str = "genius-api"

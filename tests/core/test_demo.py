@@ -17,11 +17,12 @@ import pytest
 from tests.conftest import free_port
 
 
-def _start(data_dir: Path, port: int) -> tuple[subprocess.Popen[str], str, float]:
+def _start(data_dir: Path, port: int, fakes_port: int) -> tuple[subprocess.Popen[str], str, float]:
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if not k.startswith(("GENIUS_ANAF_", "GENIUS_REGES_"))},
         "GENIUS_DATA_DIR": str(data_dir),
         "GENIUS_PORT": str(port),
+        "GENIUS_DEMO_FAKES_PORT": str(fakes_port),
         "GENIUS_ARGON2_TIME_COST": "1",
         "GENIUS_ARGON2_MEMORY_KIB": "1024",
         "GENIUS_LOG_LEVEL": "WARNING",
@@ -59,8 +60,8 @@ def _stop(proc: subprocess.Popen[str]) -> None:
 @pytest.mark.slow
 def test_demo_start_stop_restart(tmp_path: Path) -> None:
     data_dir = tmp_path / "genius"
-    port = free_port()
-    proc, output, first = _start(data_dir, port)
+    port, fakes_port = free_port(), free_port()
+    proc, output, first = _start(data_dir, port, fakes_port)
     try:
         password = re.search(r"Password:\s+(\S+)", output).group(1)  # type: ignore[union-attr]
         assert "admin@demo.local" in output and f"http://127.0.0.1:{port}" in output
@@ -89,9 +90,19 @@ def test_demo_start_stop_restart(tmp_path: Path) -> None:
         )
         assert created.status_code == 201, created.text
         assert httpx.get(f"{base}/health/ready").status_code == 200
+        assert f"local fake server at http://127.0.0.1:{fakes_port}" in output
+        # The demo's worker processes register: the registry lists every implemented queue running.
+        from genius.workers.fleet import IMPLEMENTED
+
+        deadline, up = time.monotonic() + 90, set()
+        while time.monotonic() < deadline and not set(IMPLEMENTED) <= up:
+            workers = httpx.get(f"{base}/v1/workers", headers=headers).json()
+            up = {w["tag"] for w in workers if w["status"] in ("running", "idle")}
+            time.sleep(1)
+        assert set(IMPLEMENTED) <= up, workers
     finally:
         _stop(proc)
-    proc, output, second = _start(data_dir, port)
+    proc, output, second = _start(data_dir, port, fakes_port)
     try:
         assert re.search(r"Password:\s+(\S+)", output).group(1) == password  # type: ignore[union-attr]
         tok = httpx.post(

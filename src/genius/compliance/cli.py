@@ -7,6 +7,8 @@ finding.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from genius.compliance.efactura.cli import app as efactura_app
@@ -19,7 +21,20 @@ anaf_app = typer.Typer(help="ANAF services", no_args_is_help=True)
 anaf_app.add_typer(taxpayer_app, name="taxpayer")
 
 
+def fake_anaf(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8099,
+) -> None:
+    """Run the local fake ANAF (taxpayer lookup, e-Factura, e-Transport, OAuth) and REGES server."""
+    import uvicorn
+
+    from genius.compliance.fakes.app import create_fake_app
+
+    uvicorn.run(create_fake_app(), host=host, port=port, log_level="warning", access_log=False)
+
+
 def register(app: typer.Typer) -> None:
+    app.command("fake-anaf")(fake_anaf)
     app.add_typer(anaf_app, name="anaf")
     app.add_typer(efactura_app, name="efactura", help="e-Factura (EN 16931 / CIUS-RO)")
     app.add_typer(etransport_app, name="etransport", help="e-Transport v2")
