@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     efactura_artefacts_dir: Path | None = Field(
         default=None, description="Official CIUS-RO compiled XSLT, run with saxonche besides our rules"
     )
+    efactura_certs_dir: Path | None = Field(
+        default=None, description="ANAF signing certificates (mf*.cer) pinned when verifying downloaded ZIPs"
+    )
     duk_jar: Path | None = Field(default=None, description="DUKIntegrator jar for SAF-T D406 checks")
     reges_base_url: str = "https://reges.inspectiamuncii.ro"
     reges_token_url: str | None = Field(default=None, description="Keycloak token endpoint of the realm")

@@ -42,7 +42,9 @@ FLEET: list[WorkerTag] = [
     ),
     WorkerTag("tax.vat", "VAT rules and validation"),
     WorkerTag("anaf.taxpayer", "ANAF taxpayer (CUI) lookup"),
-    WorkerTag("anaf.efactura", "ANAF e-Factura submission and status"),
+    WorkerTag(
+        "anaf.efactura", "ANAF e-Factura submission and status", module="genius.compliance.efactura.tasks"
+    ),
     WorkerTag("anaf.etransport", "ANAF e-Transport declarations"),
     WorkerTag("anaf.saft", "SAF-T D406 generation and validation", heavy=True),
     WorkerTag("reges", "REGES Online (employment register)"),

@@ -1,7 +1,233 @@
-"""HTTP API for efactura (under /v1/compliance)."""
+"""HTTP API for efactura (under /v1/compliance/efactura).
+
+* ``GET  …/oauth/start`` (compliance:write): the ANAF authorize URL for this tenant;
+* ``GET  …/oauth/callback?code=&state=``: ANAF redirects the browser here (no API token: the
+  encrypted ``state`` names the tenant); exchanges the code and stores the tokens encrypted;
+* ``GET  …/oauth`` (compliance:read): whether the tenant is connected, until when;
+* ``POST …/submissions?cif=&standard=UBL[&extern=true][&autofactura=true]`` (compliance:write): the raw
+  invoice XML as body (``Idempotency-Key`` header optional); 202 and the submission, queued on
+  ``anaf.efactura.upload``;
+* ``GET  …/submissions/{id}`` (compliance:read): its state and ANAF's messages;
+* ``GET  …/messages?zile=&cif=[&filtru=]`` (compliance:read): ANAF's message list;
+* ``GET  …/archive/{id_descarcare}`` (compliance:read): the signed ZIP (archived on first access).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from typing import Annotated, Any, Literal
 
-router = APIRouter(tags=["compliance"])
+import structlog
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from pydantic import BaseModel
+
+from genius.compliance.efactura import archive, oauth, service
+from genius.compliance.efactura.client import AnafApiError
+from genius.core.auth.deps import PlatformDep, requires
+from genius.core.auth.tokens import Principal
+from genius.core.kit.errors import Problem, ServiceUnavailable
+from genius.core.kit.ratelimit import RateLimiter
+from genius.core.platform import Platform
+from genius.core.storage import storage_from_settings
+
+log = structlog.get_logger("genius.efactura.api")
+router = APIRouter(tags=["compliance"], prefix="/v1/compliance/efactura")
+ComplianceRead = Annotated[Principal, Depends(requires("compliance:read"))]
+ComplianceWrite = Annotated[Principal, Depends(requires("compliance:write"))]
+Cif = Annotated[str, Query(min_length=2, max_length=15, pattern=r"^(RO|ro)?\d{2,13}$")]
+
+
+class AnafUnavailable(Problem):
+    status, code, title = 502, "anaf-error", "ANAF refused or failed the request"
+
+
+class SubmissionOut(BaseModel):
+    id: str
+    state: str
+    cif: str
+    standard: str
+    index_incarcare: str | None = None
+    id_descarcare: str | None = None
+    errors: list[str] = []
+    attempts: int = 0
+    xml_sha256: str
+    correlation_id: str
+    created_at: str | None = None
+    updated_at: str | None = None
+    queued: bool | None = None
+
+
+def context_of(platform: Platform) -> service.Context:
+    return service.Context(
+        db=platform.db,
+        settings=platform.settings,
+        storage=storage_from_settings(platform.settings),
+        certs_dir=platform.settings.efactura_certs_dir,
+        # the same buckets as the workers (tasks.context): ANAF's limits are per CUI/message, not per process
+        limiter=RateLimiter(platform.redis, prefix="genius:anaf:") if platform.redis is not None else None,
+    )
+
+
+def _anaf_problem(exc: AnafApiError | oauth.OAuthError) -> Problem:
+    if isinstance(exc, oauth.OAuthError):
+        if exc.kind in ("not_connected", "config", "state"):
+            return Problem(
+                str(exc), status=409, code="anaf-not-connected", title="ANAF account not connected"
+            )
+        return ServiceUnavailable(str(exc), headers={"Retry-After": "60"})
+    error = exc.error
+    if error.kind in ("rate_limited", "limit"):
+        retry = str(int(error.retry_after or 60))
+        return Problem(
+            error.message,
+            status=429,
+            code="anaf-limit",
+            title="ANAF limit reached",
+            headers={"Retry-After": retry},
+        )
+    if error.retryable:
+        return ServiceUnavailable(f"ANAF is unavailable: {error.message}", headers={"Retry-After": "30"})
+    if error.kind == "not_found":
+        return Problem(error.message, status=404, code="anaf-not-found", title="Not found at ANAF")
+    return AnafUnavailable(error.message, anaf_kind=error.kind)
+
+
+# --- OAuth ------------------------------------------------------------------------------------------
+@router.get("/oauth/start", summary="Start connecting the tenant's ANAF account (OAuth)")
+def oauth_start(principal: ComplianceWrite, platform: PlatformDep) -> dict[str, str]:
+    try:
+        state = oauth.make_state(platform.settings, principal.tid)
+        return {"authorize_url": oauth.authorize_url(platform.settings, state), "state": state}
+    except oauth.OAuthError as exc:
+        raise _anaf_problem(exc) from exc
+
+
+@router.get("/oauth/callback", summary="ANAF's redirect back with the authorization code")
+def oauth_callback(
+    platform: PlatformDep,
+    code: Annotated[str, Query(min_length=1, max_length=4096)],
+    state: Annotated[str, Query(min_length=1, max_length=4096)],
+) -> dict[str, Any]:
+    try:
+        tid = oauth.read_state(platform.settings, state)
+        tokens = oauth.OAuthClient(platform.settings).exchange_code(code)
+        with platform.db.tenant_session(tid) as session:
+            store = oauth.TokenStore(platform.settings)
+            store.save(session, tid, tokens)
+            return {"connected": True, **store.status(session, tid)}
+    except oauth.OAuthError as exc:
+        if exc.kind == "refused":
+            raise Problem(
+                str(exc), status=400, code="anaf-oauth-refused", title="ANAF refused the code"
+            ) from exc
+        raise _anaf_problem(exc) from exc
+
+
+@router.get("/oauth", summary="Whether the tenant's ANAF account is connected")
+def oauth_status(principal: ComplianceRead, platform: PlatformDep) -> dict[str, Any]:
+    with platform.db.tenant_session(principal.tid) as session:
+        return oauth.TokenStore(platform.settings).status(session, principal.tid)
+
+
+# --- submissions ------------------------------------------------------------------------------------
+def _enqueue(platform: Platform, tid: uuid.UUID, submission_id: uuid.UUID) -> bool:
+    try:
+        from genius.registry.ops import sender
+
+        sender(platform).send_task(
+            "anaf.efactura.upload", args=[str(tid), str(submission_id)], headers={"genius_tid": str(tid)}
+        )
+        return True
+    except Exception as exc:  # a broker outage must not lose the recorded submission
+        log.warning("efactura_enqueue_failed", submission=str(submission_id), error=str(exc))
+        return False
+
+
+@router.post(
+    "/submissions",
+    status_code=202,
+    response_model=SubmissionOut,
+    summary="Submit an invoice XML to ANAF (idempotent)",
+)
+async def submit(
+    request: Request,
+    principal: ComplianceWrite,
+    platform: PlatformDep,
+    response: Response,
+    cif: Cif,
+    standard: Annotated[Literal["UBL", "CN", "CII", "RASP"], Query()] = "UBL",
+    extern: bool = False,
+    autofactura: bool = False,
+    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+    x_correlation_id: Annotated[str | None, Header(max_length=64)] = None,
+) -> SubmissionOut:
+    body = await request.body()
+    with platform.db.tenant_session(principal.tid) as session:
+        sub, created = service.submit(
+            session,
+            principal.tid,
+            body,
+            cif,
+            standard,
+            extern=extern,
+            autofactura=autofactura,
+            idempotency_key=idempotency_key,
+            correlation_id=x_correlation_id,
+        )
+        out = SubmissionOut.model_validate(service.summary(sub))
+    if created:
+        out.queued = _enqueue(platform, principal.tid, uuid.UUID(out.id))
+    else:
+        response.status_code = 200
+    return out
+
+
+@router.get("/submissions/{submission_id}", response_model=SubmissionOut, summary="A submission's state")
+def get_submission(
+    submission_id: uuid.UUID, principal: ComplianceRead, platform: PlatformDep
+) -> SubmissionOut:
+    with platform.db.tenant_session(principal.tid) as session:
+        return SubmissionOut.model_validate(
+            service.summary(service.get_submission(session, principal.tid, submission_id))
+        )
+
+
+@router.get("/messages", summary="ANAF's list of messages (listaMesajeFactura)")
+def list_messages(
+    principal: ComplianceRead,
+    platform: PlatformDep,
+    cif: Cif,
+    zile: Annotated[int, Query(ge=1, le=60)] = 60,
+    filtru: Annotated[Literal["E", "T", "P", "R"] | None, Query()] = None,
+) -> dict[str, Any]:
+    client = context_of(platform).client(principal.tid)
+    try:
+        result = client.messages(zile, cif.upper().removeprefix("RO"), filtru)
+    except (AnafApiError, oauth.OAuthError) as exc:
+        raise _anaf_problem(exc) from exc
+    return result.model_dump(mode="json")
+
+
+@router.get(
+    "/archive/{id_descarcare}",
+    summary="The signed ZIP of a message (downloaded from ANAF once, then from the archive)",
+    responses={200: {"content": {"application/zip": {}}}},
+)
+def get_archive(
+    principal: ComplianceRead,
+    platform: PlatformDep,
+    id_descarcare: Annotated[str, Path(pattern=r"^\d{1,20}$")],
+) -> Response:
+    try:
+        row, data = service.download(context_of(platform), principal.tid, id_descarcare)
+    except (AnafApiError, oauth.OAuthError) as exc:
+        raise _anaf_problem(exc) from exc
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{id_descarcare}.zip"',
+            "X-Signature-Ok": "true" if row.signature_ok else "false",
+            "X-Downloads-Left-Today": str(archive.downloads_left_today(row)),
+        },
+    )

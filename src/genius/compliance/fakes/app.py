@@ -41,6 +41,8 @@ def settings_for(url: str) -> dict[str, Any]:
         "anaf_taxpayer_url": f"{url}/api/PlatitorTvaRest/v9/tva",
         "anaf_api_base": url,
         "anaf_oauth_base": f"{url}/anaf-oauth2/v1",
+        "anaf_client_id": efactura.State.client_id,
+        "anaf_client_secret": efactura.State.client_secret,
         "reges_base_url": f"{url}/reges",
         "reges_token_url": f"{url}/reges-auth/realms/reges/protocol/openid-connect/token",
     }

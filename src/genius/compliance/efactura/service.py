@@ -1,0 +1,463 @@
+"""Submitting invoices to ANAF with an idempotency guard, following them, archiving the replies.
+
+The guard: ``submit`` writes a ``Submission`` row keyed by (tenant, idempotency key — by default the
+SHA-256 of the XML and its upload parameters) *before* anything is sent. ``upload`` commits the state
+``uploading`` before calling ANAF, then records the outcome in a second transaction:
+
+* a reply → ``uploaded`` (with ``index_incarcare``; event ``anaf.efactura.submitted``) or
+  ``xml_errors`` (refused at upload; event ``anaf.efactura.rejected``);
+* a timeout (or a crash mid-call, which leaves ``uploading``) → ``unknown``. The next attempt does
+  not upload again: it first looks for the upload in ``listaMesajeFactura`` (messages of the CIF since
+  the attempt that ANAF lists for an upload index none of our submissions knows; several candidates
+  are told apart by downloading them and comparing the invoice). Found → ``uploaded`` with that
+  index. Not found → still ``unknown`` until ``unknown_grace`` has passed since the attempt (ANAF
+  lists an upload only once processed), after which uploading again is the right thing to do.
+
+``poll`` reads ``stareMesaj``: ``ok`` → ``anaf.efactura.accepted``; ``nok`` → the ZIP with ANAF's
+error report is downloaded and archived and ``anaf.efactura.rejected`` carries its messages.
+Events are written in the same tenant transaction as the state change, with the submission's
+correlation id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import structlog
+from lxml import etree
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from genius.compliance.efactura import archive
+from genius.compliance.efactura import events as _events  # noqa: F401  (registers the topics)
+from genius.compliance.efactura.client import STANDARDS, AnafApiError, AnafTimeout, EFacturaClient
+from genius.compliance.efactura.models_db import FINAL_STATES, ArchivedZip, Submission
+from genius.compliance.efactura.oauth import OAuthClient, OAuthError, TokenStore
+from genius.compliance.efactura.replies import Message, StatusReply, parse_error_report
+from genius.compliance.efactura.signature import split_zip
+from genius.config import Settings
+from genius.core.db.session import Database
+from genius.core.events.service import publish
+from genius.core.kit.crypto import sha256_hex
+from genius.core.kit.errors import Conflict, NotFound, Problem
+from genius.core.kit.ratelimit import RateLimiter
+from genius.core.storage import Storage
+
+log = structlog.get_logger("genius.efactura")
+
+MAX_XML_BYTES = 10 * 1024 * 1024  # ANAF refuses larger files
+RECONCILE_SLACK = timedelta(minutes=5)
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+
+
+class InvalidSubmission(Problem):
+    status, code, title = 422, "efactura-invalid", "Invalid e-Factura submission"
+
+
+@dataclass
+class Context:
+    """What the service needs besides the database session (built by the API and the tasks)."""
+
+    db: Database
+    settings: Settings
+    storage: Storage
+    limiter: RateLimiter | None = None
+    http: httpx.Client | None = None
+    timeout: float | None = None
+    certs_dir: Path | None = None
+    unknown_grace: timedelta = timedelta(hours=2)
+    sleep: Callable[[float], None] = field(default=time.sleep)
+
+    def client(self, tid: uuid.UUID) -> EFacturaClient:
+        store = TokenStore(self.settings)
+        oauth = OAuthClient(self.settings, self.http)
+
+        def token(refresh: bool) -> str:
+            with self.db.tenant_session(tid) as session:
+                if refresh:
+                    return store.refresh(session, tid, oauth).access_token
+                return store.access_token(session, tid, oauth)
+
+        return EFacturaClient(
+            self.settings, token, http=self.http, limiter=self.limiter, timeout=self.timeout, sleep=self.sleep
+        )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _c14n_hash(xml: bytes) -> str | None:
+    try:
+        return hashlib.sha256(etree.tostring(etree.fromstring(xml, _PARSER), method="c14n")).hexdigest()
+    except (etree.XMLSyntaxError, ValueError):
+        return None
+
+
+def summary(sub: Submission) -> dict[str, Any]:
+    return {
+        "id": str(sub.id),
+        "state": sub.state,
+        "cif": sub.cif,
+        "standard": sub.standard,
+        "index_incarcare": sub.index_incarcare,
+        "id_descarcare": sub.id_descarcare,
+        "errors": list(sub.errors or []),
+        "attempts": sub.attempts,
+        "xml_sha256": sub.xml_sha256,
+        "correlation_id": sub.correlation_id,
+        "created_at": sub.created_at.isoformat() if sub.created_at else None,
+        "updated_at": sub.updated_at.isoformat() if sub.updated_at else None,
+    }
+
+
+# --- submit ----------------------------------------------------------------------------------------------
+def submit(
+    session: Session,
+    tid: uuid.UUID,
+    xml: bytes,
+    cif: str,
+    standard: str = "UBL",
+    *,
+    extern: bool = False,
+    autofactura: bool = False,
+    idempotency_key: str | None = None,
+    correlation_id: str | None = None,
+) -> tuple[Submission, bool]:
+    """Record an invoice to upload; the same key again returns the first row (``created`` False)."""
+    if standard not in STANDARDS:
+        raise InvalidSubmission(f"standard must be one of {', '.join(STANDARDS)}")
+    cif = cif.strip().upper().removeprefix("RO")
+    if not cif.isdigit() or not 2 <= len(cif) <= 13:
+        raise InvalidSubmission("cif must be the numeric fiscal code (CUI/CIF) of the sender")
+    if not xml.strip():
+        raise InvalidSubmission("the invoice XML is empty")
+    if len(xml) > MAX_XML_BYTES:
+        raise InvalidSubmission("the invoice XML is larger than 10 MB, ANAF's limit")
+    try:
+        etree.fromstring(xml, _PARSER)
+    except (etree.XMLSyntaxError, ValueError) as exc:
+        raise InvalidSubmission(f"the body is not well-formed XML: {exc}") from None
+    xml_hash = sha256_hex(xml)
+    key = idempotency_key or sha256_hex(
+        f"{xml_hash}|{cif}|{standard}|{int(extern)}|{int(autofactura)}".encode()
+    )
+    if len(key) > 128:
+        raise InvalidSubmission("the idempotency key is longer than 128 characters")
+    existing = session.scalar(
+        select(Submission).where(Submission.tid == tid, Submission.idempotency_key == key)
+    )
+    if existing is not None:
+        if existing.xml_sha256 != xml_hash:
+            raise Conflict("This idempotency key was used for a different invoice XML.")
+        return existing, False
+    try:
+        text = xml.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidSubmission("the invoice XML must be UTF-8") from None
+    sub = Submission(
+        id=uuid.uuid4(),
+        tid=tid,
+        idempotency_key=key,
+        xml_sha256=xml_hash,
+        xml=text,
+        cif=cif,
+        standard=standard,
+        extern=extern,
+        autofactura=autofactura,
+        state="pending",
+        errors=[],
+        attempts=0,
+        polls=0,
+        correlation_id=correlation_id or uuid.uuid4().hex,
+        created_at=_now(),
+        updated_at=_now(),
+    )
+    session.add(sub)
+    session.flush()
+    return sub, True
+
+
+def get_submission(session: Session, tid: uuid.UUID, submission_id: uuid.UUID) -> Submission:
+    sub = session.get(Submission, submission_id)
+    if sub is None or sub.tid != tid:
+        raise NotFound(f"No e-Factura submission {submission_id}.")
+    return sub
+
+
+def _locked(session: Session, tid: uuid.UUID, submission_id: uuid.UUID) -> Submission:
+    sub = session.scalar(select(Submission).where(Submission.id == submission_id).with_for_update())
+    if sub is None or sub.tid != tid:
+        raise NotFound(f"No e-Factura submission {submission_id}.")
+    return sub
+
+
+def _touch(sub: Submission, state: str, errors: list[str] | None = None) -> None:
+    sub.state = state
+    if errors is not None:
+        sub.errors = errors
+    sub.updated_at = _now()
+    if state in FINAL_STATES:
+        sub.finished_at = sub.updated_at
+
+
+def _event(session: Session, sub: Submission, topic: str, data: dict[str, Any]) -> None:
+    publish(
+        session,
+        topic,
+        {"submission_id": sub.id, "cif": sub.cif, **data},
+        tid=sub.tid,
+        aggregate_id=sub.id,
+        correlation_id=sub.correlation_id,
+    )
+
+
+def _adopt(ctx: Context, tid: uuid.UUID, submission_id: uuid.UUID, index: str, how: str) -> None:
+    with ctx.db.tenant_session(tid) as session:
+        sub = _locked(session, tid, submission_id)
+        sub.index_incarcare = index
+        sub.uploaded_at = sub.uploaded_at or _now()
+        _touch(sub, "uploaded", [])
+        _event(
+            session,
+            sub,
+            "anaf.efactura.submitted",
+            {"standard": sub.standard, "index_incarcare": index, "xml_sha256": sub.xml_sha256},
+        )
+        log.info("efactura_uploaded", submission=str(sub.id), index=index, how=how)
+
+
+# --- upload ------------------------------------------------------------------------------------------------
+def _reconcile(ctx: Context, tid: uuid.UUID, submission_id: uuid.UUID, client: EFacturaClient) -> str:
+    """After a timeout: find the earlier upload at ANAF. Returns the new state."""
+    with ctx.db.tenant_session(tid) as session:
+        sub = _locked(session, tid, submission_id)
+        started = sub.upload_started_at or sub.created_at
+        cif, xml = sub.cif, sub.xml.encode()
+        known = set(
+            session.scalars(
+                select(Submission.index_incarcare).where(
+                    Submission.tid == tid, Submission.index_incarcare.is_not(None)
+                )
+            )
+        )
+    age = _now() - started
+    zile = max(1, min(60, age.days + 1))
+    listing = client.messages(zile, cif)
+    since = started - RECONCILE_SLACK
+    candidates: list[Message] = [
+        m
+        for m in listing.messages
+        if m.id_solicitare
+        and m.id_solicitare not in known
+        and m.kind in ("sent", "errors")
+        and (m.data_creare is None or m.data_creare >= since.replace(second=0, microsecond=0))
+    ]
+    unique = {m.id_solicitare for m in candidates}
+    if len(unique) > 1:
+        # Several unknown uploads of this CIF: compare the signed invoices with ours.
+        ours = _c14n_hash(xml)
+        matched = set()
+        for m in candidates:
+            if m.kind != "sent":
+                continue
+            with ctx.db.tenant_session(tid) as session:
+                _, data = archive.fetch(
+                    session, ctx.storage, tid, m.id, client.download, certs_dir=ctx.certs_dir
+                )
+            _, document, _, _, _ = split_zip(data)
+            if document is not None and _c14n_hash(document) == ours:
+                matched.add(m.id_solicitare)
+        unique = {u for u in matched if u}
+    if len(unique) == 1:
+        index = next(iter(unique))
+        assert index is not None
+        _adopt(ctx, tid, submission_id, index, "reconciled")
+        return "uploaded"
+    with ctx.db.tenant_session(tid) as session:
+        sub = _locked(session, tid, submission_id)
+        if age >= ctx.unknown_grace:
+            # ANAF lists an upload once processed; this long after the attempt it never arrived.
+            _touch(sub, "pending", [f"upload of {started.isoformat()} not found at ANAF; uploading again"])
+            return "pending"
+        _touch(sub, "unknown")
+        return "unknown"
+
+
+def upload(ctx: Context, tid: uuid.UUID, submission_id: uuid.UUID) -> dict[str, Any]:
+    """Upload once (or reconcile an earlier attempt). Returns the submission's summary."""
+    client = ctx.client(tid)
+    with ctx.db.tenant_session(tid) as session:
+        sub = _locked(session, tid, submission_id)
+        state = sub.state
+    if state in ("unknown", "uploading"):
+        try:
+            state = _reconcile(ctx, tid, submission_id, client)
+        except (AnafApiError, OAuthError) as exc:
+            log.warning("efactura_reconcile_failed", submission=str(submission_id), error=str(exc))
+            raise
+    if state != "pending":
+        with ctx.db.tenant_session(tid) as session:
+            return summary(get_submission(session, tid, submission_id))
+
+    # 1. Commit "uploading" before the call: a timeout or a crash leaves evidence behind.
+    with ctx.db.tenant_session(tid) as session:
+        sub = _locked(session, tid, submission_id)
+        if sub.state != "pending":
+            return summary(sub)
+        sub.attempts += 1
+        sub.upload_started_at = _now()
+        _touch(sub, "uploading")
+        xml, cif, standard = sub.xml.encode(), sub.cif, sub.standard
+        extern, autofactura = sub.extern, sub.autofactura
+
+    # 2. The call, outside any transaction.
+    try:
+        reply = client.upload(
+            xml,
+            cif,
+            standard,  # type: ignore[arg-type]
+            extern=extern,
+            autofactura=autofactura,
+        )
+    except AnafTimeout:
+        with ctx.db.tenant_session(tid) as session:
+            sub = _locked(session, tid, submission_id)
+            _touch(sub, "unknown", ["the upload timed out; ANAF may have received it"])
+            return summary(sub)
+    except (AnafApiError, OAuthError) as exc:
+        # Refused before ANAF read it (token, 429, 5xx, firewall): safe to upload again later.
+        with ctx.db.tenant_session(tid) as session:
+            sub = _locked(session, tid, submission_id)
+            permanent = isinstance(exc, OAuthError) and exc.kind in ("config", "not_connected")
+            _touch(sub, "failed" if permanent else "pending", [str(exc)])
+        raise
+
+    # 3. The outcome, with its event, in one transaction.
+    with ctx.db.tenant_session(tid) as session:
+        sub = _locked(session, tid, submission_id)
+        if reply.ok and reply.index_incarcare:
+            sub.index_incarcare = reply.index_incarcare
+            sub.uploaded_at = _now()
+            _touch(sub, "uploaded", [])
+            _event(
+                session,
+                sub,
+                "anaf.efactura.submitted",
+                {
+                    "standard": sub.standard,
+                    "index_incarcare": reply.index_incarcare,
+                    "xml_sha256": sub.xml_sha256,
+                },
+            )
+        else:
+            _touch(sub, "xml_errors", reply.errors or ["ANAF refused the upload"])
+            _event(session, sub, "anaf.efactura.rejected", {"stage": "upload", "messages": list(sub.errors)})
+        return summary(sub)
+
+
+# --- status ------------------------------------------------------------------------------------------------
+def poll(ctx: Context, tid: uuid.UUID, submission_id: uuid.UUID) -> dict[str, Any]:
+    """One ``stareMesaj`` call; final states are recorded with their event."""
+    with ctx.db.tenant_session(tid) as session:
+        sub = get_submission(session, tid, submission_id)
+        if sub.state in FINAL_STATES or not sub.index_incarcare:
+            return summary(sub)
+        index = sub.index_incarcare
+    client = ctx.client(tid)
+    status: StatusReply = client.status(index)
+    messages: list[str] = list(status.errors)
+    if status.state == "nok" and status.id_descarcare:
+        try:
+            with ctx.db.tenant_session(tid) as session:
+                _, data = archive.fetch(
+                    session, ctx.storage, tid, status.id_descarcare, client.download, certs_dir=ctx.certs_dir
+                )
+            _, document, _, _, _ = split_zip(data)
+            report = parse_error_report(document) if document else None
+            if report is not None and report.errors:
+                messages = report.errors
+        except (AnafApiError, Problem) as exc:
+            log.warning("efactura_error_report_unavailable", index=index, error=str(exc))
+    with ctx.db.tenant_session(tid) as session:
+        sub = _locked(session, tid, submission_id)
+        sub.polls += 1
+        if sub.state in FINAL_STATES:
+            return summary(sub)
+        if status.state == "in_progress":
+            sub.updated_at = _now()
+        elif status.state == "ok":
+            sub.id_descarcare = status.id_descarcare
+            _touch(sub, "ok", [])
+            _event(
+                session,
+                sub,
+                "anaf.efactura.accepted",
+                {"index_incarcare": index, "id_descarcare": status.id_descarcare},
+            )
+        else:
+            sub.id_descarcare = status.id_descarcare
+            final = "nok" if status.state == "nok" else "xml_errors"
+            _touch(sub, final, messages or [f"ANAF: {status.state}"])
+            _event(
+                session,
+                sub,
+                "anaf.efactura.rejected",
+                {
+                    "stage": "processing",
+                    "index_incarcare": index,
+                    "id_descarcare": status.id_descarcare,
+                    "messages": list(sub.errors),
+                },
+            )
+        return summary(sub)
+
+
+def follow(
+    ctx: Context,
+    tid: uuid.UUID,
+    submission_id: uuid.UUID,
+    *,
+    initial: float = 2.0,
+    factor: float = 2.0,
+    max_delay: float = 60.0,
+    max_polls: int = 20,
+) -> dict[str, Any]:
+    """Poll with exponential backoff until the state is final (or ``max_polls``)."""
+    delay = initial
+    result = poll(ctx, tid, submission_id)
+    polls = 1
+    while result["state"] not in FINAL_STATES and polls < max_polls:
+        ctx.sleep(delay)
+        delay = min(max_delay, delay * factor)
+        result = poll(ctx, tid, submission_id)
+        polls += 1
+    return result
+
+
+# --- downloads ---------------------------------------------------------------------------------------
+def download(
+    ctx: Context, tid: uuid.UUID, id_descarcare: str, *, refresh: bool = False
+) -> tuple[ArchivedZip, bytes]:
+    """The ZIP of a message, from the archive or (once) from ANAF."""
+    if not id_descarcare.isdigit() or len(id_descarcare) > 20:
+        raise InvalidSubmission("the download id must be numeric")
+    client = ctx.client(tid)
+    with ctx.db.tenant_session(tid) as session:
+        return archive.fetch(
+            session,
+            ctx.storage,
+            tid,
+            id_descarcare,
+            client.download,
+            certs_dir=ctx.certs_dir,
+            refresh=refresh,
+        )

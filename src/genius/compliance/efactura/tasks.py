@@ -1,0 +1,136 @@
+"""Queue ``anaf.efactura``: ``anaf.efactura.upload``, ``anaf.efactura.poll``, ``anaf.efactura.download``.
+
+* ``upload(tid, submission_id)``: the guarded upload (see ``service``); an ``unknown`` outcome (the
+  call timed out) is retried later — the retry reconciles with ANAF's list before uploading again.
+  After a successful upload the poll is scheduled.
+* ``poll(tid, submission_id)``: one ``stareMesaj``; while ``in prelucrare`` it re-schedules itself
+  with exponential backoff; on ``ok`` the download is scheduled.
+* ``download(tid, id_descarcare)``: the ZIP, archived (``efactura/<tid>/<id>.zip``).
+
+Temporary ANAF failures (429, 5xx, firewall page, timeouts) are retried with backoff; ANAF's
+refusals are recorded on the submission and raise no retry.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import redis
+from celery import Task
+
+from genius.compliance.efactura import service
+from genius.compliance.efactura.client import AnafApiError, EFacturaClient
+from genius.compliance.efactura.oauth import OAuthError
+from genius.config import Settings, get_settings
+from genius.core.db.session import Database, app_role_url, get_database, sqlalchemy_url
+from genius.core.kit.ratelimit import RateLimiter
+from genius.core.storage import storage_from_settings
+from genius.workers.celery_app import celery_app, redis_url_of
+
+__all__ = ["download", "health", "poll", "upload"]
+
+MAX_RETRIES = 8
+_context: service.Context | None = None
+
+
+def _database(settings: Settings) -> Database:
+    try:
+        return get_database()
+    except RuntimeError:
+        pass
+    if settings.app_database_url:
+        return Database(sqlalchemy_url(settings.app_database_url), pool_size=2)
+    if settings.database_url:
+        return Database(
+            app_role_url(settings.database_url, settings.app_db_role, settings.app_db_password), pool_size=2
+        )
+    from genius.embedded import start_runtime
+
+    runtime = start_runtime(settings, need_redis=False)
+    return Database(
+        app_role_url(runtime.owner_dsn, settings.app_db_role, settings.app_db_password), pool_size=2
+    )
+
+
+def context() -> service.Context:
+    """The worker process's service context (database, storage, Redis limiter), built once."""
+    global _context
+    if _context is None:
+        settings = get_settings()
+        client = redis.Redis.from_url(redis_url_of(settings), socket_timeout=3, socket_connect_timeout=3)
+        _context = service.Context(
+            db=_database(settings),
+            settings=settings,
+            storage=storage_from_settings(settings),
+            limiter=RateLimiter(client, prefix="genius:anaf:"),
+            certs_dir=settings.efactura_certs_dir,
+        )
+    return _context
+
+
+def backoff(retries: int, base: float = 5.0, cap: float = 900.0) -> float:
+    return float(min(cap, base * 2**retries))
+
+
+def _temporary(exc: BaseException) -> bool:
+    if isinstance(exc, AnafApiError):
+        return exc.error.retryable or exc.kind == "unauthorized"
+    return isinstance(exc, OAuthError) and exc.kind == "unavailable"
+
+
+@celery_app.task(name="anaf.efactura.upload", bind=True, acks_late=True, max_retries=MAX_RETRIES)
+def upload(self: Task, tid: str, submission_id: str) -> dict[str, Any]:
+    try:
+        result = service.upload(context(), uuid.UUID(tid), uuid.UUID(submission_id))
+    except (AnafApiError, OAuthError) as exc:
+        if _temporary(exc) and self.request.retries < MAX_RETRIES:
+            wait = getattr(getattr(exc, "error", None), "retry_after", None)
+            raise self.retry(exc=exc, countdown=wait or backoff(self.request.retries)) from exc
+        raise
+    if result["state"] in ("unknown", "pending") and self.request.retries < MAX_RETRIES:
+        raise self.retry(countdown=backoff(self.request.retries, base=60.0))
+    if result["state"] == "uploaded":
+        poll.apply_async(args=[tid, submission_id], countdown=2)
+    return result
+
+
+@celery_app.task(name="anaf.efactura.poll", bind=True, acks_late=True, max_retries=20)
+def poll(self: Task, tid: str, submission_id: str) -> dict[str, Any]:
+    try:
+        result = service.poll(context(), uuid.UUID(tid), uuid.UUID(submission_id))
+    except (AnafApiError, OAuthError) as exc:
+        if _temporary(exc) and self.request.retries < 20:
+            raise self.retry(exc=exc, countdown=backoff(self.request.retries, base=2.0, cap=600.0)) from exc
+        raise
+    if result["state"] == "uploaded" and self.request.retries < 20:
+        raise self.retry(countdown=backoff(self.request.retries, base=2.0, cap=600.0))
+    if result["state"] == "ok" and result.get("id_descarcare"):
+        download.apply_async(args=[tid, result["id_descarcare"]])
+    return result
+
+
+@celery_app.task(name="anaf.efactura.download", bind=True, acks_late=True, max_retries=MAX_RETRIES)
+def download(self: Task, tid: str, id_descarcare: str) -> dict[str, Any]:
+    try:
+        row, _ = service.download(context(), uuid.UUID(tid), id_descarcare)
+    except (AnafApiError, OAuthError) as exc:
+        if _temporary(exc) and self.request.retries < MAX_RETRIES:
+            raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
+        raise
+    return {
+        "id_descarcare": row.id_descarcare,
+        "storage_key": row.storage_key,
+        "sha256": row.sha256,
+        "signature_ok": row.signature_ok,
+        "kind": row.kind,
+        "invoice_id": row.invoice_id,
+        "download_count": row.download_count,
+    }
+
+
+def health() -> str:
+    """Deep check: the e-Factura API host answers."""
+    settings = get_settings()
+    client = EFacturaClient(settings, lambda refresh: "", timeout=min(settings.anaf_timeout, 10.0))
+    return client.reachable()
