@@ -145,7 +145,8 @@ def _use_demo_fakes(settings: Settings) -> str | None:
     from genius.compliance.fakes.app import settings_for
 
     url = f"http://127.0.0.1:{settings.demo_fakes_port}"
-    values = {**settings_for(url), "anaf_redirect_uri": f"{settings.issuer}/v1/compliance/efactura/oauth/callback"}
+    callback = f"{settings.issuer}/v1/compliance/efactura/oauth/callback"
+    values = {**settings_for(url), "anaf_redirect_uri": callback}
     for name, value in values.items():
         os.environ.setdefault(f"GENIUS_{name.upper()}", str(value))
     return url
