@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from genius.compliance.efactura.replies import (
     ApiError,
     Download,
@@ -158,3 +160,12 @@ def test_transport_errors() -> None:
     assert isinstance(junk, ApiError) and junk.kind == "protocol"
     unknown = parse_reply("status", 200, XML, b'<header xmlns="x" stare="ciudat"/>')
     assert isinstance(unknown, ApiError) and unknown.kind == "protocol"
+
+
+def test_anaf_timestamps_keep_their_minutes() -> None:
+    from genius.compliance.efactura.replies import _datetime
+
+    # 12 digits is yyyyMMddHHmm; strptime alone would read "0348" as 03:04:08.
+    assert _datetime("202611230348") == datetime(2026, 11, 23, 3, 48, tzinfo=UTC)
+    assert _datetime("20261123034859") == datetime(2026, 11, 23, 3, 48, 59, tzinfo=UTC)
+    assert _datetime("2026-11-23") is None

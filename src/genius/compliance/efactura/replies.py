@@ -194,12 +194,16 @@ def _datetime(value: str | None) -> datetime | None:
     """ANAF's ``yyyyMMddHHmm`` (and ``yyyyMMddHHmmss``)."""
     if not value:
         return None
-    for fmt in ("%Y%m%d%H%M%S", "%Y%m%d%H%M"):
-        try:
-            return datetime.strptime(value.strip(), fmt).replace(tzinfo=UTC)
-        except ValueError:
-            continue
-    return None
+    text = value.strip()
+    # strptime's %M/%S accept one digit, so "202611230348" would also match the 14-digit form
+    # (as 03:04:08): pick the format by length.
+    fmt = {12: "%Y%m%d%H%M", 14: "%Y%m%d%H%M%S"}.get(len(text))
+    if fmt is None or not text.isdigit():
+        return None
+    try:
+        return datetime.strptime(text, fmt).replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def _looks_html(content_type: str, body: bytes) -> bool:
