@@ -14,11 +14,21 @@ from genius.compliance.fakes.app import FakeStates, create_fake_app, settings_fo
 from genius.config import Settings
 from tests.conftest import LiveServer, free_port
 
-# ../shared/data next to the project (GENIUS_TEST_SHARED_DATA overrides), read in place, never copied.
-SHARED_DATA = Path(
-    os.environ.get("GENIUS_TEST_SHARED_DATA")
-    or Path(__file__).resolve().parents[2].parent / "shared" / "data"
-)
+
+def _find_shared_data() -> Path:
+    """``../shared/data`` next to the project; a clone elsewhere (CI) finds the machine's copy.
+
+    GENIUS_TEST_SHARED_DATA overrides. The folder is read in place, never copied."""
+    if explicit := os.environ.get("GENIUS_TEST_SHARED_DATA"):
+        return Path(explicit)
+    beside = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+    for candidate in (beside, Path("/work/shared/data")):
+        if candidate.is_dir():
+            return candidate
+    return beside
+
+
+SHARED_DATA = _find_shared_data()
 
 
 def shared_data(*parts: str) -> Path:
