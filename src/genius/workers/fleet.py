@@ -41,7 +41,7 @@ FLEET: list[WorkerTag] = [
         "ocr", "Text from images and PDFs (Tesseract 5)", module="genius.workers.ocr.tasks", heavy=True
     ),
     WorkerTag("tax.vat", "VAT rules and validation"),
-    WorkerTag("anaf.taxpayer", "ANAF taxpayer (CUI) lookup"),
+    WorkerTag("anaf.taxpayer", "ANAF taxpayer (CUI) lookup", module="genius.compliance.taxpayer.tasks"),
     WorkerTag(
         "anaf.efactura", "ANAF e-Factura submission and status", module="genius.compliance.efactura.tasks"
     ),
