@@ -94,6 +94,10 @@ class Settings(BaseSettings):
     efactura_artefacts_dir: Path | None = Field(
         default=None, description="Official CIUS-RO compiled XSLT, run with saxonche besides our rules"
     )
+    etransport_xsd: Path | None = Field(
+        default=None,
+        description="e-Transport v2 XSD (schema_ETR_v2.xsd) checked besides our rules (optional)",
+    )
     efactura_certs_dir: Path | None = Field(
         default=None, description="ANAF signing certificates (mf*.cer) pinned when verifying downloaded ZIPs"
     )

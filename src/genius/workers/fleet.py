@@ -45,7 +45,9 @@ FLEET: list[WorkerTag] = [
     WorkerTag(
         "anaf.efactura", "ANAF e-Factura submission and status", module="genius.compliance.efactura.tasks"
     ),
-    WorkerTag("anaf.etransport", "ANAF e-Transport declarations"),
+    WorkerTag(
+        "anaf.etransport", "ANAF e-Transport declarations", module="genius.compliance.etransport.tasks"
+    ),
     WorkerTag("anaf.saft", "SAF-T D406 generation and validation", heavy=True),
     WorkerTag("reges", "REGES Online (employment register)"),
     WorkerTag("ai.llm", "Local LLM", heavy=True),

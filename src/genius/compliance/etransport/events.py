@@ -1,3 +1,43 @@
-"""Event contracts published by etransport (registered with ``@event``; see core/events/topics.py)."""
+"""Event contracts published by etransport (registered with ``@event``; see core/events/topics.py).
+
+Published in the tenant's transaction (transactional outbox) with the declaration's correlation id
+(the caller's, e.g. the WMS shipment flow, when it gave one).
+"""
 
 from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+from genius.core.events.registry import event
+
+
+@event("wms.shipment.etransport_code", version=1)
+class ShipmentEtransportCode(BaseModel):
+    """ANAF confirmed the notification: the shipment's UIT is valid (put it on the transport papers)."""
+
+    declaration_id: uuid.UUID
+    shipment_ref: str | None = Field(None, description="the logistics module's shipment reference")
+    cif: str
+    uit: str
+    index_incarcare: str
+    operation_type: str | None = None
+    transport_date: date | None = None
+    valid_from: date | None = None
+    valid_until: date | None = Field(None, description="the UIT expires at the end of this day")
+
+
+@event("anaf.etransport.rejected", version=1)
+class EtransportRejected(BaseModel):
+    """ANAF refused a declaration (at upload or after processing), or its UIT failed BR-019."""
+
+    declaration_id: uuid.UUID
+    shipment_ref: str | None = None
+    cif: str
+    kind: str
+    stage: str = Field(description="upload | processing | uit")
+    index_incarcare: str | None = None
+    uit: str | None = None
+    messages: list[str] = Field(default_factory=list)

@@ -1,0 +1,99 @@
+"""Queue ``anaf.etransport``: ``anaf.etransport.submit`` and ``anaf.etransport.status``.
+
+* ``submit(tid, declaration_id)``: the guarded upload (see ``service``); ANAF answers with the upload
+  index and the UIT (check digits verified). An ``unknown`` outcome (the call timed out) is retried
+  later — the retry looks in ANAF's list before uploading again. After an upload the status check
+  is scheduled.
+* ``status(tid, declaration_id)``: one ``stareMesaj``; while ``in prelucrare`` it re-schedules itself
+  with exponential backoff. ``ok`` publishes ``wms.shipment.etransport_code`` (with the UIT and its
+  validity window); a refusal publishes ``anaf.etransport.rejected``.
+
+Temporary ANAF failures (429, 5xx, firewall page, timeouts, token refresh) are retried with backoff;
+ANAF's refusals are recorded on the declaration and raise no retry.
+
+``health()`` is the deep check: the e-Transport API host answers (5 s).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import redis
+from celery import Task
+
+from genius.compliance.efactura.client import AnafApiError
+from genius.compliance.efactura.oauth import OAuthError
+from genius.compliance.efactura.tasks import _database, backoff
+from genius.compliance.etransport import service
+from genius.compliance.etransport.client import ETransportClient
+from genius.config import get_settings
+from genius.core.kit.ratelimit import RateLimiter
+from genius.workers.celery_app import celery_app, redis_url_of
+
+__all__ = ["health", "status", "submit"]
+
+MAX_RETRIES = 8
+MAX_POLLS = 20
+HEALTH_TIMEOUT = 5.0
+_context: service.Context | None = None
+
+
+def context() -> service.Context:
+    """The worker process's service context (database, Redis limiter), built once."""
+    global _context
+    if _context is None:
+        settings = get_settings()
+        client = redis.Redis.from_url(redis_url_of(settings), socket_timeout=3, socket_connect_timeout=3)
+        _context = service.Context(
+            db=_database(settings), settings=settings, limiter=RateLimiter(client, prefix="genius:anaf:")
+        )
+    return _context
+
+
+def use_context(ctx: service.Context | None) -> None:
+    """Replace the process's context (tests)."""
+    global _context
+    _context = ctx
+
+
+def _temporary(exc: BaseException) -> bool:
+    if isinstance(exc, AnafApiError):
+        return exc.error.retryable or exc.kind == "unauthorized"
+    return isinstance(exc, OAuthError) and exc.kind == "unavailable"
+
+
+@celery_app.task(name="anaf.etransport.submit", bind=True, acks_late=True, max_retries=MAX_RETRIES)
+def submit(self: Task, tid: str, declaration_id: str) -> dict[str, Any]:
+    try:
+        result = service.upload(context(), uuid.UUID(tid), uuid.UUID(declaration_id))
+    except (AnafApiError, OAuthError) as exc:
+        if _temporary(exc) and self.request.retries < MAX_RETRIES:
+            wait = getattr(getattr(exc, "error", None), "retry_after", None)
+            raise self.retry(exc=exc, countdown=wait or backoff(self.request.retries)) from exc
+        raise
+    if result["state"] in ("unknown", "pending") and self.request.retries < MAX_RETRIES:
+        raise self.retry(countdown=backoff(self.request.retries, base=60.0))
+    if result["state"] == "uploaded":
+        status.apply_async(args=[tid, declaration_id], countdown=2)
+    return result
+
+
+@celery_app.task(name="anaf.etransport.status", bind=True, acks_late=True, max_retries=MAX_POLLS)
+def status(self: Task, tid: str, declaration_id: str) -> dict[str, Any]:
+    try:
+        result = service.poll(context(), uuid.UUID(tid), uuid.UUID(declaration_id))
+    except (AnafApiError, OAuthError) as exc:
+        if _temporary(exc) and self.request.retries < MAX_POLLS:
+            raise self.retry(exc=exc, countdown=backoff(self.request.retries, base=2.0, cap=600.0)) from exc
+        raise
+    if result["state"] == "uploaded" and self.request.retries < MAX_POLLS:
+        raise self.retry(countdown=backoff(self.request.retries, base=2.0, cap=600.0))
+    return result
+
+
+def health() -> str:
+    """Deep check: the e-Transport API host answers within 5 s (no token needed)."""
+    settings = get_settings()
+    client = ETransportClient(settings, lambda refresh: "", timeout=HEALTH_TIMEOUT)
+    return client.reachable()
