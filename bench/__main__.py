@@ -7,6 +7,7 @@ Each figure is printed next to a baseline measured in the same run:
   audit       hash-chained appends vs raw INSERTs into a scratch table
   limiter     Lua token bucket vs raw Redis INCR
   demo        `genius demo` cold start, first and second run on a fresh data dir
+  compliance  e-Factura generated+validated per second vs raw lxml XSD validation (bench/compliance.py)
 """
 
 from __future__ import annotations
@@ -217,11 +218,16 @@ def _free_port() -> int:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--suite", choices=["all", "core", "workers"], default="all")
+    parser.add_argument("--suite", choices=["all", "core", "workers", "compliance"], default="all")
     args = parser.parse_args()
     from genius.core.observability.logging import configure_logging
 
     configure_logging("WARNING", True)
+    if args.suite == "compliance":  # pure CPU work: no database or broker needed
+        from bench import compliance
+
+        compliance.run(quick=args.quick)
+        return
     n = 200 if args.quick else 2000
     data_dir = Path(tempfile.mkdtemp(prefix="genius-bench-"))
     settings = Settings(
@@ -265,6 +271,10 @@ def main() -> None:
         shutil.rmtree(data_dir, ignore_errors=True)
     if args.suite in ("all", "core"):
         bench_demo_cold_start()
+    if args.suite in ("all", "compliance"):
+        from bench import compliance
+
+        compliance.run(quick=args.quick)
 
 
 if __name__ == "__main__":

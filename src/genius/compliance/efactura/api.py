@@ -9,7 +9,10 @@
   ``anaf.efactura.upload``;
 * ``GET  …/submissions/{id}`` (compliance:read): its state and ANAF's messages;
 * ``GET  …/messages?zile=&cif=[&filtru=]`` (compliance:read): ANAF's message list;
-* ``GET  …/archive/{id_descarcare}`` (compliance:read): the signed ZIP (archived on first access).
+* ``GET  …/archive/{id_descarcare}`` (compliance:read): the signed ZIP (archived on first access);
+* ``POST …/validate`` (compliance:read): the XML as body → every finding (XSD, EN 16931, CIUS-RO);
+* ``POST …/documents[?format=json|xml|pdf]`` (compliance:read): an invoice as JSON (the typed model)
+  → its UBL XML with its validation, or the PDF.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from pydantic import BaseModel
 
 from genius.compliance.efactura import archive, oauth, service
 from genius.compliance.efactura.client import AnafApiError
+from genius.compliance.efactura.model import Invoice
 from genius.core.auth.deps import PlatformDep, requires
 from genius.core.auth.tokens import Principal
 from genius.core.kit.errors import Problem, ServiceUnavailable
@@ -231,3 +235,98 @@ def get_archive(
             "X-Downloads-Left-Today": str(archive.downloads_left_today(row)),
         },
     )
+
+
+# --- documents: validate and generate (no ANAF call) -----------------------------------------------
+MAX_XML_BYTES = 10 * 1024 * 1024  # ANAF's own upload limit is 10 MB
+
+
+class FindingOut(BaseModel):
+    rule: str
+    severity: Literal["fatal", "warning"]
+    location: str
+    message: str
+
+
+class ValidationOut(BaseModel):
+    valid: bool
+    fatal: int
+    warnings: int
+    findings: list[FindingOut]
+
+
+def _validation(platform: Platform, xml: bytes) -> ValidationOut:
+    from genius.compliance.efactura.validate import validate
+
+    findings = validate(xml, artefacts_dir=platform.settings.efactura_artefacts_dir)
+    fatal = sum(1 for f in findings if f.severity == "fatal")
+    return ValidationOut(
+        valid=fatal == 0,
+        fatal=fatal,
+        warnings=len(findings) - fatal,
+        findings=[FindingOut(**f.as_dict()) for f in findings],
+    )
+
+
+@router.post(
+    "/validate",
+    response_model=ValidationOut,
+    summary="Validate a UBL invoice/credit note: XSD, EN 16931 and CIUS-RO rules (nothing is sent)",
+)
+async def validate_document(
+    request: Request, principal: ComplianceRead, platform: PlatformDep
+) -> ValidationOut:
+    body = await request.body()
+    if len(body) > MAX_XML_BYTES:
+        raise Problem("the XML is larger than 10 MB", status=413, code="too-large", title="Payload too large")
+    if not body.strip():
+        raise Problem(
+            "send the invoice XML as the request body", status=400, code="empty-body", title="Empty body"
+        )
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(_validation, platform, body)
+
+
+class GeneratedOut(BaseModel):
+    xml: str
+    validation: ValidationOut
+
+
+@router.post(
+    "/documents",
+    summary="Generate the CIUS-RO UBL XML (or ?format=pdf) of an invoice given as JSON, with its validation",
+    responses={200: {"content": {"application/xml": {}, "application/pdf": {}}}},
+)
+def generate_document(
+    invoice: Invoice,
+    principal: ComplianceRead,
+    platform: PlatformDep,
+    output: Annotated[Literal["json", "xml", "pdf"], Query(alias="format")] = "json",
+) -> Any:
+    from genius.compliance.efactura.ubl import to_ubl_xml
+
+    if output == "pdf":
+        from genius.compliance.efactura.render import render_pdf
+
+        return Response(
+            render_pdf(invoice),
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{_safe_name(invoice.number)}.pdf"'},
+        )
+    xml = to_ubl_xml(invoice)
+    validation = _validation(platform, xml)
+    if output == "xml":
+        return Response(
+            xml,
+            media_type="application/xml",
+            headers={
+                "X-Validation-Fatal": str(validation.fatal),
+                "X-Validation-Warnings": str(validation.warnings),
+            },
+        )
+    return GeneratedOut(xml=xml.decode(), validation=validation)
+
+
+def _safe_name(number: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in number)[:80] or "invoice"

@@ -71,3 +71,52 @@ def render_command(
         typer.echo(f"{target}: cannot write the PDF: {exc.strerror or exc}", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"{target} ({'credit note' if invoice.is_credit_note else 'invoice'} {invoice.number})")
+
+
+# --- validate (helper rules-en) -------------------------------------------------------------------
+@app.command("validate")
+def validate_command(
+    files: list[str] = typer.Argument(..., help="UBL Invoice/CreditNote XML files"),
+    as_json: bool = typer.Option(
+        False, "--json", help='Print {"FILE": [{"rule","severity","location","message"}]}'
+    ),
+    xsd_dir: str | None = typer.Option(
+        None, "--xsd-dir", help="Folder with the UBL 2.1 XSDs (default: $GENIUS_EFACTURA_XSD_DIR / settings)"
+    ),
+    artefacts_dir: str | None = typer.Option(
+        None,
+        "--artefacts-dir",
+        help="Folder with the official CIUS-RO compiled XSLT, run besides our rules (default: settings)",
+    ),
+) -> None:
+    """Validate e-Factura UBL files: XML, UBL 2.1 XSD, EN 16931 and CIUS-RO rules.
+
+    Prints every finding (rule id, fatal|warning, XPath location, message). Exits 1 when any file has
+    a fatal finding; a missing or broken file is reported as a finding of that file.
+    """
+    import json
+    from pathlib import Path
+
+    from genius.compliance.efactura.validate import has_fatal, validate
+
+    results = {}
+    for file in files:
+        results[file] = validate(
+            Path(file),
+            xsd_dir=Path(xsd_dir) if xsd_dir else None,
+            artefacts_dir=Path(artefacts_dir) if artefacts_dir else None,
+        )
+    if as_json:
+        payload = {file: [f.as_dict() for f in found] for file, found in results.items()}
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        for file, found in results.items():
+            fatal = sum(1 for f in found if f.severity == "fatal")
+            warnings = len(found) - fatal
+            status = "OK" if not fatal else "INVALID"
+            typer.echo(f"{file}: {status} ({fatal} fatal, {warnings} warning{'s' if warnings != 1 else ''})")
+            for f in found:
+                typer.echo(f"  {f.severity:<7} {f.rule:<12} {f.location or '-'}")
+                typer.echo(f"          {f.message}")
+    if any(has_fatal(found) for found in results.values()):
+        raise typer.Exit(1)
