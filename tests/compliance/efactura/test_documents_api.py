@@ -66,3 +66,16 @@ def test_generate_rejects_bad_fields_with_problem_details(client: TestClient, te
     assert bad.headers["content-type"].startswith("application/problem+json")
     fields = str(bad.json())
     assert "issue_date" in fields and "seller" in fields
+
+
+def test_control_characters_are_a_422_not_a_500(client: TestClient, tenant: TenantCtx) -> None:
+    payload = ro_b2b_invoice().model_dump(mode="json")
+    payload["buyer"]["name"] = "Client\b SA"
+    # the PDF can show them; XML cannot carry them
+    pdf = client.post(f"{BASE}/documents", params={"format": "pdf"}, json=payload, headers=tenant.headers)
+    assert pdf.status_code == 200
+    for output in ("json", "xml"):
+        bad = client.post(
+            f"{BASE}/documents", params={"format": output}, json=payload, headers=tenant.headers
+        )
+        assert bad.status_code == 422, (output, bad.text)

@@ -306,15 +306,23 @@ def generate_document(
 ) -> Any:
     from genius.compliance.efactura.ubl import to_ubl_xml
 
-    if output == "pdf":
-        from genius.compliance.efactura.render import render_pdf
+    try:
+        if output == "pdf":
+            from genius.compliance.efactura.render import render_pdf
 
-        return Response(
-            render_pdf(invoice),
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="{_safe_name(invoice.number)}.pdf"'},
-        )
-    xml = to_ubl_xml(invoice)
+            return Response(
+                render_pdf(invoice),
+                media_type="application/pdf",
+                headers={"Content-Disposition": f'inline; filename="{_safe_name(invoice.number)}.pdf"'},
+            )
+        xml = to_ubl_xml(invoice)
+    except ValueError as exc:  # e.g. control characters, which XML cannot carry
+        raise Problem(
+            f"the invoice cannot be written as XML: {exc}",
+            status=422,
+            code="unrepresentable-invoice",
+            title="Invalid invoice",
+        ) from exc
     validation = _validation(platform, xml)
     if output == "xml":
         return Response(
