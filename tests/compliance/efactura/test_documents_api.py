@@ -79,3 +79,11 @@ def test_control_characters_are_a_422_not_a_500(client: TestClient, tenant: Tena
             f"{BASE}/documents", params={"format": output}, json=payload, headers=tenant.headers
         )
         assert bad.status_code == 422, (output, bad.text)
+
+
+def test_control_characters_anywhere_are_a_422(client: TestClient, tenant: TenantCtx) -> None:
+    """The safety net: a text that lxml cannot write is the caller's error (schemathesis found these)."""
+    payload = {"codDeclarant": "\u001f", "declPostAvarie": False, "stergere": {"uit": ""}}
+    reply = client.post("/v1/compliance/etransport/declarations", json=payload, headers=tenant.headers)
+    assert reply.status_code == 422, reply.text
+    assert reply.headers["content-type"].startswith("application/problem+json")

@@ -186,6 +186,22 @@ def install_error_handlers(app: FastAPI) -> None:
             {"Retry-After": "5"},
         )
 
+    # Safety net: control characters reach lxml (XML 1.0 cannot carry them) or PostgreSQL (no NUL in text)
+    # from fields the validation layer let through: the caller's input, not our fault.
+    @app.exception_handler(ValueError)
+    async def _unrepresentable(request: Request, exc: ValueError) -> JSONResponse:
+        text = str(exc)
+        if "XML compatible" not in text and "NUL (0x00)" not in text:
+            raise exc  # a real bug: the 500 handler below answers and logs it
+        log.warning("unrepresentable_input", error=text)
+        return problem_response(
+            422,
+            "Validation failed",
+            "A text field contains control characters that cannot be stored or sent.",
+            "control-characters",
+            request,
+        )
+
     @app.exception_handler(Exception)
     async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled_error")
