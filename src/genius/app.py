@@ -22,6 +22,7 @@ from genius.core.observability.tracing import configure_tracing
 from genius.core.platform import Platform
 from genius.core.tenancy.api import router as tenancy_router
 from genius.registry.api import router as registry_router
+from genius.vettify.api import router as crm_router
 
 VERSION = "0.1.0"
 
@@ -47,6 +48,7 @@ def create_app(platform: Platform, *, configure_observability: bool = True) -> F
     app.include_router(events_router)
     app.include_router(registry_router)
     app.include_router(compliance_router)
+    app.include_router(crm_router)
     if platform.redis is not None:
         from genius.registry import metrics as fleet_metrics
         from genius.registry.queues import queue_depth_reader

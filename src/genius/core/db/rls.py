@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, text
 
 # One PostgreSQL schema per bounded context; modules append theirs as they arrive.
-MODULE_SCHEMAS: list[str] = ["core", "compliance"]
+MODULE_SCHEMAS: list[str] = ["core", "compliance", "crm"]
 
 # Tables the application may only read and append to.
 APPEND_ONLY_TABLES: set[str] = {"core.audit_log"}

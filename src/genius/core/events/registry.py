@@ -58,4 +58,5 @@ def load_all() -> None:
     """Import every module's events so the registry is complete (contracts, relay, tests)."""
     import genius.compliance.events
     import genius.core.events.topics
-    import genius.registry.events  # noqa: F401
+    import genius.registry.events
+    import genius.vettify.events  # noqa: F401

@@ -1,0 +1,551 @@
+"""API shapes for the CRM: plain English snake_case fields, strict validation, field-level errors.
+
+- e-mail: ``email-validator`` syntax check (no DNS), stored lower-case;
+- phone: normalised to E.164 with a strict pattern (``phonenumbers`` is not installed): spaces,
+  dots, dashes and parentheses are dropped, ``00`` becomes ``+`` and a Romanian national number
+  (``07xx xxx xxx``, ``02x/03x …``) gets ``+40``; the result must be ``+`` and 8-15 digits;
+- CUI: ``stdnum.ro.cui`` checksum, stored as digits without the ``RO`` prefix;
+- amounts: ``Decimal`` (≥ 0, 2 decimals, 16 integer digits) with an ISO 4217 currency code;
+- custom fields: a flat JSON object of scalars with snake_case keys, at most 50 keys / 16 KB.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.ro import cui as ro_cui
+
+
+# --- scalar types ---------------------------------------------------------------------------------
+def _no_control(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+def _blank_to_none(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+Str300 = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), AfterValidator(_no_control)
+]
+
+
+Opt40 = Annotated[
+    Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), AfterValidator(_no_control)]
+    | None,
+    BeforeValidator(_blank_to_none),
+]
+Opt50 = Annotated[
+    Annotated[str, StringConstraints(strip_whitespace=True, max_length=50), AfterValidator(_no_control)]
+    | None,
+    BeforeValidator(_blank_to_none),
+]
+Opt100 = Annotated[
+    Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), AfterValidator(_no_control)]
+    | None,
+    BeforeValidator(_blank_to_none),
+]
+Opt150 = Annotated[
+    Annotated[str, StringConstraints(strip_whitespace=True, max_length=150), AfterValidator(_no_control)]
+    | None,
+    BeforeValidator(_blank_to_none),
+]
+Opt200 = Annotated[
+    Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(_no_control)]
+    | None,
+    BeforeValidator(_blank_to_none),
+]
+Opt300 = Annotated[
+    Annotated[str, StringConstraints(strip_whitespace=True, max_length=300), AfterValidator(_no_control)]
+    | None,
+    BeforeValidator(_blank_to_none),
+]
+Opt500 = Annotated[
+    Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(_no_control)]
+    | None,
+    BeforeValidator(_blank_to_none),
+]
+Opt2000 = Annotated[
+    Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), AfterValidator(_no_control)]
+    | None,
+    BeforeValidator(_blank_to_none),
+]
+Opt10k = Annotated[
+    Annotated[str, StringConstraints(strip_whitespace=True, max_length=10_000), AfterValidator(_no_control)]
+    | None,
+    BeforeValidator(_blank_to_none),
+]
+Opt50k = Annotated[
+    Annotated[str, StringConstraints(strip_whitespace=True, max_length=50_000), AfterValidator(_no_control)]
+    | None,
+    BeforeValidator(_blank_to_none),
+]
+
+
+_PHONE_STRIP = re.compile(r"[\s().\-/]")
+E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+
+
+def normalise_phone(value: str) -> str:
+    raw = _PHONE_STRIP.sub("", value)
+    if raw.startswith("00"):
+        raw = "+" + raw[2:]
+    elif re.fullmatch(r"0[2-9]\d{8}", raw):  # Romanian national format
+        raw = "+40" + raw[1:]
+    if not E164.match(raw):
+        raise ValueError("must be a phone number in E.164 format, e.g. +40722123456")
+    return raw
+
+
+def normalise_cui(value: str) -> str:
+    try:
+        return str(ro_cui.validate(value))
+    except StdnumError as exc:
+        raise ValueError(f"is not a valid Romanian CUI/CIF: {exc}") from exc
+
+
+def _lower_email(value: str) -> str:
+    return value.lower()
+
+
+Phone = Annotated[
+    Annotated[str, StringConstraints(max_length=40), AfterValidator(normalise_phone)] | None,
+    BeforeValidator(_blank_to_none),
+]
+Cui = Annotated[
+    Annotated[str, StringConstraints(max_length=20), AfterValidator(normalise_cui)] | None,
+    BeforeValidator(_blank_to_none),
+]
+Email = Annotated[
+    Annotated[EmailStr, StringConstraints(max_length=320), AfterValidator(_lower_email)] | None,
+    BeforeValidator(_blank_to_none),
+]
+
+# ISO 4217 active codes.
+CURRENCIES = frozenset(
+    """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN
+    BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP
+    GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD
+    KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK
+    NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD
+    SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD
+    XCG XOF XPF YER ZAR ZMW ZWG""".split()
+)
+
+
+def _currency(value: str) -> str:
+    code = value.strip().upper()
+    if code not in CURRENCIES:
+        raise ValueError("must be an ISO 4217 currency code, e.g. RON, EUR")
+    return code
+
+
+Currency = Annotated[str, StringConstraints(max_length=3), AfterValidator(_currency)]
+Amount = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=2, allow_inf_nan=False)]
+
+_CUSTOM_KEY = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+CustomValue = str | int | float | bool | None
+
+
+def _custom_fields(value: dict[str, Any]) -> dict[str, Any]:
+    if len(value) > 50:
+        raise ValueError("at most 50 custom fields")
+    for key, item in value.items():
+        if not _CUSTOM_KEY.match(key):
+            raise ValueError(f"key {key[:70]!r} must be snake_case (a-z, 0-9, _; up to 63 characters)")
+        if isinstance(item, str) and (len(item) > 1000 or "\x00" in item):
+            raise ValueError(f"{key}: text values are at most 1000 characters, without NUL")
+        if isinstance(item, float) and item != item:  # NaN
+            raise ValueError(f"{key}: NaN is not allowed")
+    if len(json.dumps(value, default=str)) > 16_384:
+        raise ValueError("custom fields are limited to 16 KB")
+    return value
+
+
+CustomFields = Annotated[dict[str, CustomValue], AfterValidator(_custom_fields)]
+
+
+class Stage(StrEnum):
+    prospecting = "prospecting"
+    qualification = "qualification"
+    proposal = "proposal"
+    negotiation = "negotiation"
+    won = "won"
+    lost = "lost"
+
+
+OPEN_STAGES = (Stage.prospecting, Stage.qualification, Stage.proposal, Stage.negotiation)
+# From → allowed targets. Open stages move freely among themselves and close as won or lost;
+# won is final; a lost opportunity may be reopened (with a reason) at prospecting or qualification.
+TRANSITIONS: dict[Stage, frozenset[Stage]] = {
+    **{s: frozenset(set(OPEN_STAGES) - {s} | {Stage.won, Stage.lost}) for s in OPEN_STAGES},
+    Stage.won: frozenset(),
+    Stage.lost: frozenset({Stage.prospecting, Stage.qualification}),
+}
+REASON_REQUIRED = frozenset({Stage.won, Stage.lost})
+
+
+class LeadStatus(StrEnum):
+    new = "new"
+    qualified = "qualified"
+    disqualified = "disqualified"
+    converted = "converted"
+
+
+class ActivityKind(StrEnum):
+    note = "note"
+    call = "call"
+    meeting = "meeting"
+    email = "email"
+    task = "task"
+
+
+class ComplianceStatus(StrEnum):
+    unchecked = "unchecked"
+    pending = "pending"
+    verified = "verified"
+    invalid = "invalid"
+    inactive = "inactive"
+    unavailable = "unavailable"
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Patch(Input):
+    """PATCH bodies: only the fields sent are changed; ``null`` clears a field unless it is required."""
+
+    NOT_NULL: ClassVar[frozenset[str]] = frozenset({"custom_fields"})
+
+    @model_validator(mode="after")
+    def _required_not_cleared(self) -> Patch:
+        for name in self.NOT_NULL & self.model_fields_set:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        return self.model_dump(exclude_unset=True)
+
+
+# --- accounts -------------------------------------------------------------------------------------
+class AccountFields(Input):
+    registration_number: Opt40 = None
+    email: Email = None
+    phone: Phone = None
+    website: Opt300 = None
+    industry: Opt100 = None
+    address: Opt500 = None
+    city: Opt100 = None
+    county: Opt100 = None
+    owner: Opt200 = None
+
+
+class AccountCreate(AccountFields):
+    name: Str300
+    custom_fields: CustomFields = Field(default_factory=dict)
+    cui: Cui = None
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = "RO"
+
+
+class AccountUpdate(AccountFields, Patch):
+    NOT_NULL = frozenset({"name", "country", "custom_fields"})
+
+    name: Str300 | None = None
+    cui: Cui = None
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
+    custom_fields: CustomFields | None = None
+
+
+class Timestamps(BaseModel):
+    id: uuid.UUID
+    version: int
+    custom_fields: dict[str, Any]
+    owner: str | None
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class AccountOut(Timestamps):
+    name: str
+    cui: str | None
+    registration_number: str | None
+    email: str | None
+    phone: str | None
+    website: str | None
+    industry: str | None
+    address: str | None
+    city: str | None
+    county: str | None
+    country: str
+    compliance_status: ComplianceStatus
+    official: dict[str, Any] | None
+    checked_at: datetime | None
+    merged_into_id: uuid.UUID | None
+
+
+# --- contacts -------------------------------------------------------------------------------------
+class ContactFields(Input):
+    account_id: uuid.UUID | None = None
+    first_name: Opt100 = None
+    last_name: Opt100 = None
+    email: Email = None
+    phone: Phone = None
+    job_title: Opt150 = None
+    city: Opt100 = None
+    county: Opt100 = None
+    owner: Opt200 = None
+
+
+class ContactCreate(ContactFields):
+    custom_fields: CustomFields = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _named(self) -> ContactCreate:
+        if not (self.first_name or self.last_name or self.email):
+            raise ValueError("a contact needs a first_name, a last_name or an email")
+        return self
+
+
+class ContactUpdate(ContactFields, Patch):
+    custom_fields: CustomFields | None = None
+
+
+class ContactOut(Timestamps):
+    account_id: uuid.UUID | None
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    phone: str | None
+    job_title: str | None
+    city: str | None
+    county: str | None
+
+
+# --- leads ----------------------------------------------------------------------------------------
+class LeadFields(Input):
+    first_name: Opt100 = None
+    last_name: Opt100 = None
+    email: Email = None
+    phone: Phone = None
+    company_name: Opt300 = None
+    cui: Cui = None
+    job_title: Opt150 = None
+    city: Opt100 = None
+    county: Opt100 = None
+    source: Opt50 = None
+    notes: Opt10k = None
+    owner: Opt200 = None
+
+
+class LeadCreate(LeadFields):
+    custom_fields: CustomFields = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _named(self) -> LeadCreate:
+        if not (self.first_name or self.last_name or self.company_name or self.email):
+            raise ValueError("a lead needs a first_name, a last_name, a company_name or an email")
+        return self
+
+
+class LeadUpdate(LeadFields, Patch):
+    NOT_NULL = frozenset({"status", "custom_fields"})
+
+    custom_fields: CustomFields | None = None
+    status: LeadStatus | None = Field(
+        None, description="Only new ↔ disqualified here; use /qualify and /convert for the rest"
+    )
+
+
+class LeadOut(Timestamps):
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    phone: str | None
+    company_name: str | None
+    cui: str | None
+    job_title: str | None
+    city: str | None
+    county: str | None
+    source: str | None
+    notes: str | None
+    status: LeadStatus
+    qualified_at: datetime | None
+    converted_at: datetime | None
+    converted_account_id: uuid.UUID | None
+    converted_contact_id: uuid.UUID | None
+    converted_opportunity_id: uuid.UUID | None
+
+
+class ConvertIn(Input):
+    account_id: uuid.UUID | None = Field(
+        None, description="Link this existing account instead of creating one"
+    )
+    contact_id: uuid.UUID | None = Field(
+        None, description="Link this existing contact instead of creating one"
+    )
+    create_opportunity: bool = True
+    opportunity_name: Opt300 = None
+    amount: Amount | None = None
+    currency: Currency = "RON"
+    expected_close_date: date | None = None
+
+
+class ConvertOut(BaseModel):
+    account_id: uuid.UUID
+    contact_id: uuid.UUID
+    opportunity_id: uuid.UUID | None
+    account_created: bool
+    contact_created: bool
+
+
+class CuiCheckIn(Input):
+    cui: Annotated[str, StringConstraints(max_length=40)]
+
+
+class CuiCheckOut(BaseModel):
+    cui: str
+    input: str
+    valid: bool
+    reason: str | None = None
+    vat_code: str | None = Field(None, description="The CUI with the RO prefix (VAT status not checked)")
+    existing_account_id: uuid.UUID | None = None
+
+
+# --- opportunities --------------------------------------------------------------------------------
+class OpportunityFields(Input):
+    contact_id: uuid.UUID | None = None
+    amount: Amount | None = None
+    probability: Annotated[int, Field(ge=0, le=100)] | None = None
+    expected_close_date: date | None = None
+    owner: Opt200 = None
+
+
+class OpportunityCreate(OpportunityFields):
+    name: Str300
+    account_id: uuid.UUID
+    currency: Currency = "RON"
+    stage: Stage = Stage.prospecting
+    custom_fields: CustomFields = Field(default_factory=dict)
+
+    @field_validator("stage")
+    @classmethod
+    def _open(cls, value: Stage) -> Stage:
+        if value not in OPEN_STAGES:
+            raise ValueError("a new opportunity starts in an open stage; close it with /stage")
+        return value
+
+
+class OpportunityUpdate(OpportunityFields, Patch):
+    NOT_NULL = frozenset({"name", "account_id", "currency", "custom_fields"})
+
+    name: Str300 | None = None
+    account_id: uuid.UUID | None = None
+    currency: Currency | None = None
+    custom_fields: CustomFields | None = None
+
+
+class StageIn(Input):
+    stage: Stage
+    reason: Opt2000 = None
+
+
+class OpportunityOut(Timestamps):
+    name: str
+    account_id: uuid.UUID
+    contact_id: uuid.UUID | None
+    lead_id: uuid.UUID | None
+    stage: Stage
+    stage_reason: str | None
+    amount: Decimal | None
+    currency: str
+    probability: int | None
+    expected_close_date: date | None
+    closed_at: datetime | None
+
+
+class StageChangeOut(BaseModel):
+    id: uuid.UUID
+    from_stage: Stage | None
+    to_stage: Stage
+    reason: str | None
+    changed_by: str
+    changed_at: datetime
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+# --- activities -----------------------------------------------------------------------------------
+class ActivityFields(Input):
+    body: Opt50k = None
+    occurred_at: datetime | None = None
+    due_at: datetime | None = None
+    done: bool | None = None
+    account_id: uuid.UUID | None = None
+    contact_id: uuid.UUID | None = None
+    lead_id: uuid.UUID | None = None
+    opportunity_id: uuid.UUID | None = None
+    owner: Opt200 = None
+
+
+class ActivityCreate(ActivityFields):
+    kind: ActivityKind
+    subject: Str300
+    custom_fields: CustomFields = Field(default_factory=dict)
+
+
+class ActivityUpdate(ActivityFields, Patch):
+    NOT_NULL = frozenset({"kind", "subject", "occurred_at", "done", "custom_fields"})
+
+    kind: ActivityKind | None = None
+    subject: Str300 | None = None
+    custom_fields: CustomFields | None = None
+
+
+class ActivityOut(Timestamps):
+    kind: ActivityKind
+    subject: str
+    body: str | None
+    occurred_at: datetime
+    due_at: datetime | None
+    done: bool
+    account_id: uuid.UUID | None
+    contact_id: uuid.UUID | None
+    lead_id: uuid.UUID | None
+    opportunity_id: uuid.UUID | None
+
+
+# --- pages ----------------------------------------------------------------------------------------
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next: str | None = Field(None, description="Cursor for the next page (pass as ?cursor=)")
+    total: int | None = Field(None, description="Matching rows, when ?count=true")
