@@ -8,6 +8,7 @@ Each figure is printed next to a baseline measured in the same run:
   limiter     Lua token bucket vs raw Redis INCR
   demo        `genius demo` cold start, first and second run on a fresh data dir
   compliance  e-Factura generated+validated per second vs raw lxml XSD validation (bench/compliance.py)
+  crm-search  GET /v1/crm/leads?search&status p50/p95 on 2 tenants x --rows leads vs /health and raw SQL
 """
 
 from __future__ import annotations
@@ -218,7 +219,11 @@ def _free_port() -> int:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--suite", choices=["all", "core", "workers", "compliance"], default="all")
+    parser.add_argument(
+        "--suite", choices=["all", "core", "workers", "compliance", "crm-search"], default="all"
+    )
+    parser.add_argument("--rows", type=int, default=1_000_000, help="crm suites: leads per tenant")
+    parser.add_argument("--requests", type=int, default=400, help="crm-search: measured requests")
     args = parser.parse_args()
     from genius.core.observability.logging import configure_logging
 
@@ -266,6 +271,10 @@ def main() -> None:
                     actor="bench",
                 )
             workers.run(args.quick, started, settings)
+        if args.suite == "crm-search":  # not in "all": it loads two tenants of --rows leads each
+            from bench import crm_search
+
+            crm_search.run(started, args.rows, args.requests)
     finally:
         started.stop()
         shutil.rmtree(data_dir, ignore_errors=True)

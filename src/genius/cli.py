@@ -123,6 +123,7 @@ def demo() -> None:
 
     supervisor = Supervisor()
     supervisor.add("relay", "relay")
+    supervisor.add("consume", "consume")
     supervisor.add("worker", "worker", "--concurrency", "2")
     supervisor.add("beat", "beat")
     if fakes_url:
@@ -132,7 +133,7 @@ def demo() -> None:
         banner.insert(
             -2, f"  ANAF/REGES: local fake server at {fakes_url} (GENIUS_DEMO_FAKES=false for the real ones)"
         )
-    banner.insert(-2, "  Workers:   relay, beat and a worker serving " + ", ".join(_implemented()))
+    banner.insert(-2, "  Workers:   relay, consumers, beat and a worker serving " + ", ".join(_implemented()))
     _serve(started, settings, banner, before_stop=supervisor.stop)
 
 
@@ -426,6 +427,39 @@ def relay() -> None:
     except KeyboardInterrupt:
         stop.set()
     finally:
+        runtime.stop()
+
+
+@app.command()
+def consume() -> None:
+    """Run the event consumers (CRM: CUI verification, sales orders, shipments) until stopped."""
+    import threading
+
+    from genius.core.db.session import Database, app_role_url
+    from genius.core.events.consumer import ConsumerRunner
+    from genius.core.events.registry import load_all
+    from genius.core.observability.logging import configure_logging
+    from genius.embedded import start_runtime
+    from genius.vettify.consumers import consumers
+
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_json)
+    load_all()
+    runtime = start_runtime(settings)
+    broker = settings.broker_url or runtime.redis_url
+    if not broker:
+        _fail("no broker: set GENIUS_BROKER_URL (or GENIUS_REDIS_URL)", 2)
+    app_url = app_role_url(runtime.owner_dsn, settings.app_db_role, settings.app_db_password)
+    db = Database(app_url, pool_size=2)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    runner = ConsumerRunner(db, str(broker), consumers(), exchange=settings.events_exchange)
+    try:
+        runner.run(stop)
+    except KeyboardInterrupt:
+        stop.set()
+    finally:
+        db.dispose()
         runtime.stop()
 
 

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 from pydantic import BaseModel
 
 from genius.core.auth.deps import TenantDB, requires
 from genius.core.auth.tokens import Principal
+from genius.vettify import dedup, service, timeline, verification
 from genius.vettify import schemas as s
-from genius.vettify import service
 from genius.vettify.models import CrmRecord
 
 CrmRead = Annotated[Principal, Depends(requires("crm:read"))]
@@ -626,3 +626,111 @@ def delete_activity(
 ) -> Response:
     service.delete_record(db, service.ACTIVITIES, actor(principal, request, corr), activity_id, if_match)
     return Response(status_code=204)
+
+
+# --- CUI verification -----------------------------------------------------------------------------
+@router.post(
+    "/accounts/{account_id}/verify",
+    status_code=202,
+    response_model=s.AccountOut,
+    responses=PROBLEMS,
+    summary="Check the account's CUI at ANAF again (asynchronous; status becomes pending)",
+)
+def verify_account(
+    account_id: uuid.UUID,
+    principal: CrmWrite,
+    db: TenantDB,
+    request: Request,
+    response: Response,
+    corr: CorrId = None,
+) -> Any:
+    who = actor(principal, request, corr)
+    row = service.get_record(db, service.ACCOUNTS, account_id, lock=True)
+    verification.recheck(db, row, requested_by=who.name, correlation_id=who.correlation_id)
+    return _one(response, row, s.AccountOut)
+
+
+# --- duplicates and merges ------------------------------------------------------------------------
+MergeEntity = Annotated[
+    Literal["accounts", "contacts", "leads"], Path(description="accounts, contacts or leads")
+]
+
+
+@router.get(
+    "/{entity}/{record_id}/duplicates",
+    response_model=s.DuplicatesOut,
+    responses=PROBLEMS,
+    summary="Likely duplicates of a record (same CUI, e-mail or phone, or a similar name)",
+)
+def duplicates(entity: MergeEntity, record_id: uuid.UUID, principal: CrmRead, db: TenantDB) -> Any:
+    found = dedup.find_duplicates(db, entity, record_id)
+    return {"items": [c.__dict__ for c in found]}
+
+
+@router.post(
+    "/{entity}/merge",
+    response_model=s.MergeOut,
+    responses=PROBLEMS,
+    summary="Merge duplicates into a survivor: related records move, merged rows are kept as snapshots",
+)
+def merge(
+    entity: MergeEntity,
+    body: s.MergeIn,
+    principal: CrmWrite,
+    db: TenantDB,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
+    corr: CorrId = None,
+) -> Any:
+    result = dedup.merge(
+        db, actor(principal, request, corr), entity, body.survivor_id, body.merged_ids, body.fields, if_match
+    )
+    _, out = dedup.MERGEABLE[entity]
+    response.headers["ETag"] = service.etag(result.survivor)
+    return s.MergeOut(
+        merge_id=result.merge_id,
+        survivor_id=result.survivor.id,
+        merged_ids=result.merged_ids,
+        moved=result.moved,
+        survivor=out.model_validate(result.survivor).model_dump(mode="json"),
+    )
+
+
+@router.get(
+    "/{entity}/{record_id}/merges",
+    response_model=list[s.MergeRecordOut],
+    responses=PROBLEMS,
+    summary="Merges into this record, with every merged row as it was",
+)
+def merge_history(entity: MergeEntity, record_id: uuid.UUID, principal: CrmRead, db: TenantDB) -> Any:
+    spec, _ = dedup.MERGEABLE[entity]
+    service.get_record(db, spec, record_id)
+    return [s.MergeRecordOut.model_validate(m) for m in dedup.merges_of(db, entity, record_id)]
+
+
+# --- Account 360 timeline -------------------------------------------------------------------------
+@router.get(
+    "/accounts/{account_id}/timeline",
+    response_model=s.TimelinePageOut,
+    responses=PROBLEMS,
+    summary="Account 360: activities, opportunities, stage changes, orders, shipments, compliance, merges",
+)
+def account_timeline(
+    account_id: uuid.UUID,
+    principal: CrmRead,
+    db: TenantDB,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=600)] = None,
+    kind: Annotated[
+        list[
+            Literal[
+                "activity", "opportunity", "stage_change", "sales_order", "shipment", "compliance", "merge"
+            ]
+        ]
+        | None,
+        Query(description="Only these kinds"),
+    ] = None,
+) -> Any:
+    page = timeline.account_timeline(db, account_id, limit=limit, cursor=cursor, kinds=list(kind) if kind else None)
+    return {"items": page.items, "next": page.next}

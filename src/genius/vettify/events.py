@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from genius.core.events.registry import event
 
@@ -64,3 +64,55 @@ class AccountMerged(BaseModel):
     moved: dict[str, int] = {}
     merged_by: str
     merged_at: datetime
+
+
+@event("crm.account.verification_requested", version=1)
+class AccountVerificationRequested(BaseModel):
+    """An account's CUI must be checked at ANAF (created or changed with a CUI, or re-checked on request).
+
+    Published in the change's transaction, so the check is requested if and only if the change committed;
+    the CRM consumer turns it into an ``anaf.taxpayer.lookup`` task."""
+
+    account_id: uuid.UUID
+    cui: str
+    requested_by: str
+    requested_at: datetime
+
+
+# --- consumed -------------------------------------------------------------------------------------
+# Contracts of topics other modules publish and the CRM consumes. Mercantiq (sales) and iWMS are not
+# built yet: these are the payloads they must send (the contract tests pin them).
+
+
+@event("sales.order.created", version=1)
+class SalesOrderCreated(BaseModel):
+    """A sales order was created. The CRM links it to the account (by id, else by customer CUI) and the
+    opportunity, and shows it on the account's timeline."""
+
+    order_id: str = Field(min_length=1, max_length=100)
+    number: str | None = Field(default=None, max_length=100)
+    account_id: uuid.UUID | None = None
+    opportunity_id: uuid.UUID | None = None
+    customer_cui: str | None = Field(default=None, max_length=12)
+    customer_name: str | None = Field(default=None, max_length=300)
+    total_amount: Decimal | None = None
+    currency: str = Field(default="RON", pattern=r"^[A-Z]{3}$")
+    status: str | None = Field(default=None, max_length=30)
+    ordered_at: datetime
+    created_by: str | None = None
+
+
+@event("wms.shipment.delivered", version=1)
+class ShipmentDelivered(BaseModel):
+    """A shipment reached its customer. The CRM adds it to the account's timeline (account by id, else
+    through the linked sales order, else by customer CUI)."""
+
+    shipment_id: str = Field(min_length=1, max_length=100)
+    order_id: str | None = Field(default=None, max_length=100)
+    account_id: uuid.UUID | None = None
+    customer_cui: str | None = Field(default=None, max_length=12)
+    delivered_at: datetime
+    carrier: str | None = Field(default=None, max_length=100)
+    tracking_number: str | None = Field(default=None, max_length=100)
+    uit: str | None = Field(default=None, max_length=32, description="e-Transport UIT, when declared")
+    recipient_name: str | None = Field(default=None, max_length=300)

@@ -24,7 +24,8 @@ from sqlalchemy import (
     String,
     Text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
+from sqlalchemy.dialects.postgresql import UUID as PGUUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from genius.core.db.base import Base, new_id, utcnow
@@ -85,6 +86,7 @@ class Contact(CrmRecord):
     job_title: Mapped[str | None] = mapped_column(String(150))
     city: Mapped[str | None] = mapped_column(String(100))
     county: Mapped[str | None] = mapped_column(String(100))
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("crm.contacts.id"))
 
 
 class Lead(CrmRecord):
@@ -109,6 +111,7 @@ class Lead(CrmRecord):
     converted_account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("crm.accounts.id"))
     converted_contact_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("crm.contacts.id"))
     converted_opportunity_id: Mapped[uuid.UUID | None] = mapped_column()
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("crm.leads.id"))
 
 
 class Opportunity(CrmRecord):
@@ -158,3 +161,59 @@ class Activity(CrmRecord):
     contact_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("crm.contacts.id"))
     lead_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("crm.leads.id"))
     opportunity_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("crm.opportunities.id"))
+
+
+class Merge(Base):
+    """One merge: the survivor as it was, every merged row as it was, and what was moved."""
+
+    __tablename__ = "merges"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    tid: Mapped[uuid.UUID] = mapped_column(index=True)
+    entity: Mapped[str] = mapped_column(String(16))
+    survivor_id: Mapped[uuid.UUID] = mapped_column()
+    merged_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(PGUUID(as_uuid=True)))
+    survivor_before: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    snapshots: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    moved: Mapped[dict[str, int]] = mapped_column(JSONB, default=dict)
+    merged_by: Mapped[str] = mapped_column(String(200))
+    merged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SalesOrder(Base):
+    """A sales order announced by the sales module (``sales.order.created``), linked to its account."""
+
+    __tablename__ = "sales_orders"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    tid: Mapped[uuid.UUID] = mapped_column(index=True)
+    order_id: Mapped[str] = mapped_column(String(100))
+    number: Mapped[str | None] = mapped_column(String(100))
+    account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("crm.accounts.id"))
+    opportunity_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("crm.opportunities.id"))
+    customer_cui: Mapped[str | None] = mapped_column(String(10))
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+    currency: Mapped[str] = mapped_column(String(3), default="RON")
+    status: Mapped[str | None] = mapped_column(String(30))
+    ordered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    event_id: Mapped[uuid.UUID] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AccountEvent(Base):
+    """A timeline entry that lives in no other CRM table: orders, shipments, compliance, merges."""
+
+    __tablename__ = "account_events"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    tid: Mapped[uuid.UUID] = mapped_column(index=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("crm.accounts.id"))
+    kind: Mapped[str] = mapped_column(String(30))
+    title: Mapped[str] = mapped_column(String(300))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    source_event_id: Mapped[uuid.UUID | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

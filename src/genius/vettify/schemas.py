@@ -346,6 +346,7 @@ class ContactOut(Timestamps):
     job_title: str | None
     city: str | None
     county: str | None
+    merged_into_id: uuid.UUID | None = None
 
 
 # --- leads ----------------------------------------------------------------------------------------
@@ -401,6 +402,7 @@ class LeadOut(Timestamps):
     converted_account_id: uuid.UUID | None
     converted_contact_id: uuid.UUID | None
     converted_opportunity_id: uuid.UUID | None
+    merged_into_id: uuid.UUID | None = None
 
 
 class ConvertIn(Input):
@@ -549,3 +551,67 @@ class Page(BaseModel, Generic[T]):
     items: list[T]
     next: str | None = Field(None, description="Cursor for the next page (pass as ?cursor=)")
     total: int | None = Field(None, description="Matching rows, when ?count=true")
+
+
+# --- duplicates, merges, timeline -----------------------------------------------------------------
+MergeableEntity = Annotated[str, StringConstraints(pattern=r"^(accounts|contacts|leads)$")]
+
+
+class DuplicateOut(BaseModel):
+    id: uuid.UUID
+    label: str
+    reasons: list[str] = Field(description="cui, email, phone and/or name")
+    score: float = Field(description="0..1: exact matches weigh more than a similar name")
+
+
+class DuplicatesOut(BaseModel):
+    items: list[DuplicateOut]
+
+
+class MergeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    survivor_id: uuid.UUID = Field(description="The record that stays")
+    merged_ids: list[uuid.UUID] = Field(min_length=1, max_length=20, description="Records merged into it")
+    fields: dict[Annotated[str, StringConstraints(max_length=40)], uuid.UUID] = Field(
+        default_factory=dict,
+        max_length=30,
+        description="Take these fields from the given record (survivor or merged); blanks are filled anyway",
+    )
+
+
+class MergeOut(BaseModel):
+    merge_id: uuid.UUID
+    survivor_id: uuid.UUID
+    merged_ids: list[uuid.UUID]
+    moved: dict[str, int]
+    survivor: dict[str, Any]
+
+
+class MergeRecordOut(BaseModel):
+    id: uuid.UUID
+    entity: str
+    survivor_id: uuid.UUID
+    merged_ids: list[uuid.UUID]
+    survivor_before: dict[str, Any]
+    snapshots: list[dict[str, Any]]
+    moved: dict[str, int]
+    merged_by: str
+    merged_at: datetime
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class TimelineItem(BaseModel):
+    id: str = Field(description="<source>:<id>, stable")
+    kind: str = Field(
+        description="activity, opportunity, stage_change, sales_order, shipment, compliance, merge"
+    )
+    occurred_at: datetime
+    title: str
+    data: dict[str, Any]
+
+
+class TimelinePageOut(BaseModel):
+    items: list[TimelineItem]
+    next: str | None = Field(None, description="Cursor for the next page (pass as ?cursor=)")

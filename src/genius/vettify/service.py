@@ -25,7 +25,7 @@ from genius.core.audit import service as audit
 from genius.core.db.base import utcnow
 from genius.core.events.service import publish
 from genius.core.kit.errors import Conflict, NotFound, Problem
-from genius.vettify import events
+from genius.vettify import events, verification
 from genius.vettify.models import Account, Activity, Contact, CrmRecord, Lead, Opportunity, StageChange
 from genius.vettify.schemas import (
     OPEN_STAGES,
@@ -417,13 +417,18 @@ def update_record(
     _check_references(session, spec, changes)
     if isinstance(row, Lead):
         _lead_changes(row, changes)
-    if isinstance(row, Account) and "cui" in changes and changes["cui"] != row.cui:
+    cui_changed = isinstance(row, Account) and "cui" in changes and changes["cui"] != row.cui
+    if cui_changed:
         _unique_cui(session, changes["cui"], exclude=row.id)
         changes["compliance_status"] = "pending" if changes["cui"] else "unchecked"
         changes["official"] = None
         changes["checked_at"] = None
     if _apply(row, changes):
         _touch(row)
+        if cui_changed and isinstance(row, Account):
+            verification.request_verification(
+                session, row, requested_by=actor.name, correlation_id=actor.correlation_id
+            )
         session.flush()
     return row
 
@@ -489,9 +494,11 @@ def _unique_cui(session: Session, cui: str | None, *, exclude: uuid.UUID | None 
 
 def create_account(session: Session, actor: Actor, values: dict[str, Any]) -> Account:
     _unique_cui(session, values.get("cui"))
-    if values.get("cui"):
-        values["compliance_status"] = "pending"
-    return create_record(session, ACCOUNTS, actor, values)
+    account = create_record(session, ACCOUNTS, actor, values)
+    verification.request_verification(
+        session, account, requested_by=actor.name, correlation_id=actor.correlation_id
+    )
+    return account
 
 
 def find_account_by_cui(session: Session, cui: str) -> uuid.UUID | None:
@@ -626,8 +633,10 @@ def convert_lead(session: Session, actor: Actor, lead_id: uuid.UUID, body: Conve
                     "city": lead.city,
                     "county": lead.county,
                     "owner": lead.owner,
-                    "compliance_status": "pending" if lead.cui else "unchecked",
                 },
+            )
+            verification.request_verification(
+                session, account, requested_by=actor.name, correlation_id=actor.correlation_id
             )
             account_created = True
 

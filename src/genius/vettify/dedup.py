@@ -1,0 +1,390 @@
+"""Duplicate detection and merge for accounts, contacts and leads.
+
+Detection: same CUI, same normalised e-mail (case-insensitive), same E.164 phone, or a fuzzy name
+(trigram word similarity on the diacritic-free name, the search's own ``crm.fuzzy_match``).
+
+Merge: every related record moves to the survivor, the merged rows are soft-deleted with
+``merged_into_id`` set, and ``crm.merges`` keeps the survivor as it was and each merged row as it
+was: a merge is never destructive without a record. One audit entry per merge; accounts also
+publish ``crm.account.merged``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import Select, func, literal, or_, select, update
+from sqlalchemy.orm import Session
+
+from genius.core.audit import service as audit
+from genius.core.db.base import utcnow
+from genius.core.events.service import publish
+from genius.core.kit.errors import Conflict
+from genius.vettify import events, timeline, verification
+from genius.vettify import schemas as s
+from genius.vettify.models import (
+    Account,
+    AccountEvent,
+    Activity,
+    Contact,
+    CrmRecord,
+    Lead,
+    Merge,
+    Opportunity,
+    SalesOrder,
+)
+from genius.vettify.service import (
+    ACCOUNTS,
+    CONTACTS,
+    LEADS,
+    Actor,
+    EntitySpec,
+    check_if_match,
+    field_error,
+    get_record,
+)
+
+MERGEABLE: dict[str, tuple[EntitySpec[Any], type[BaseModel]]] = {
+    "accounts": (ACCOUNTS, s.AccountOut),
+    "contacts": (CONTACTS, s.ContactOut),
+    "leads": (LEADS, s.LeadOut),
+}
+# Fields a merge may take from a merged record (everything a user can type).
+MERGE_FIELDS: dict[str, tuple[str, ...]] = {
+    "accounts": (
+        "name",
+        "cui",
+        "registration_number",
+        "email",
+        "phone",
+        "website",
+        "industry",
+        "address",
+        "city",
+        "county",
+        "country",
+        "owner",
+    ),
+    "contacts": (
+        "account_id",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "job_title",
+        "city",
+        "county",
+        "owner",
+    ),
+    "leads": (
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "company_name",
+        "cui",
+        "job_title",
+        "city",
+        "county",
+        "source",
+        "notes",
+        "owner",
+    ),
+}
+NAME_SIMILARITY = 0.5  # for ranking; candidates come from crm.fuzzy_match
+
+
+@dataclass
+class Candidate:
+    id: uuid.UUID
+    label: str
+    reasons: list[str]
+    score: float
+
+
+def _label(entity: str, row: Any) -> str:
+    if entity == "accounts":
+        return str(row.name)
+    person = " ".join(p for p in (row.first_name, row.last_name) if p)
+    company = getattr(row, "company_name", None)
+    return " / ".join(p for p in (person, company) if p) or (row.email or str(row.id))
+
+
+def find_duplicates(
+    session: Session, entity: str, record_id: uuid.UUID, *, limit: int = 20
+) -> list[Candidate]:
+    spec, _ = MERGEABLE[entity]
+    model = spec.model
+    row = get_record(session, spec, record_id)
+    name_value = (
+        session.scalar(select(spec.fuzzy_name).where(model.id == record_id)) if spec.fuzzy_name is not None else None
+    )
+    rules: list[tuple[str, Any]] = []
+    cui = getattr(row, "cui", None)
+    if cui:
+        rules.append(("cui", model.cui == cui))
+    if row.email:
+        rules.append(("email", func.lower(model.email) == row.email.lower()))
+    if row.phone:
+        rules.append(("phone", model.phone == row.phone))
+    name_text = (name_value or "").strip()
+    if spec.fuzzy_name is not None and len(name_text) >= 3:
+        rules.append(("name", func.crm.fuzzy_match(spec.fuzzy_name, name_text[:200])))
+    if not rules:
+        return []
+    similarity = (
+        func.crm.trigram_similarity(spec.fuzzy_name, name_text[:200])
+        if spec.fuzzy_name is not None and name_text
+        else literal(0.0)
+    )
+    query: Select[Any] = (
+        select(model, similarity.label("similarity"), *[cond.label(f"m_{name}") for name, cond in rules])
+        .where(
+            model.id != record_id,
+            model.deleted_at.is_(None),
+            model.merged_into_id.is_(None),
+            or_(*[cond for _, cond in rules]),
+        )
+        .limit(200)
+    )
+    found: list[Candidate] = []
+    for result in session.execute(query):
+        other = result[0]
+        reasons = [name for name, _ in rules if getattr(result, f"m_{name}")]
+        sim = float(result.similarity or 0)
+        if reasons == ["name"] and sim < NAME_SIMILARITY:
+            # A shared word ("SRL", "Ion") alone is not a duplicate.
+            continue
+        exact = sum(1 for r in reasons if r != "name")
+        score = min(1.0, 0.5 * exact + (sim if "name" in reasons else 0.0) * 0.5 + (0.3 if exact else 0.0))
+        found.append(Candidate(other.id, _label(entity, other), reasons, round(score, 3)))
+    found.sort(key=lambda c: (-c.score, c.label))
+    return found[:limit]
+
+
+def _snapshot(out: type[BaseModel], row: CrmRecord) -> dict[str, Any]:
+    return out.model_validate(row).model_dump(mode="json")
+
+
+@dataclass
+class MergeResult:
+    merge_id: uuid.UUID
+    survivor: CrmRecord
+    merged_ids: list[uuid.UUID]
+    moved: dict[str, int]
+
+
+def _move(
+    session: Session,
+    column: Any,
+    merged: list[uuid.UUID],
+    survivor: uuid.UUID,
+    key: str,
+    moved: dict[str, int],
+) -> None:
+    result = session.execute(update(column.class_).where(column.in_(merged)).values({column.key: survivor}))
+    count = int(getattr(result, "rowcount", 0) or 0)
+    if count:
+        moved[key] = moved.get(key, 0) + count
+
+
+def _move_related(
+    session: Session, entity: str, merged: list[uuid.UUID], survivor: uuid.UUID
+) -> dict[str, int]:
+    moved: dict[str, int] = {}
+    if entity == "accounts":
+        _move(session, Contact.account_id, merged, survivor, "contacts", moved)
+        _move(session, Opportunity.account_id, merged, survivor, "opportunities", moved)
+        _move(session, Activity.account_id, merged, survivor, "activities", moved)
+        _move(session, Lead.converted_account_id, merged, survivor, "converted_leads", moved)
+        _move(session, SalesOrder.account_id, merged, survivor, "sales_orders", moved)
+        _move(session, AccountEvent.account_id, merged, survivor, "timeline_entries", moved)
+    elif entity == "contacts":
+        _move(session, Activity.contact_id, merged, survivor, "activities", moved)
+        _move(session, Opportunity.contact_id, merged, survivor, "opportunities", moved)
+        _move(session, Lead.converted_contact_id, merged, survivor, "converted_leads", moved)
+    else:
+        _move(session, Activity.lead_id, merged, survivor, "activities", moved)
+        # One opportunity per lead (unique): move a merged lead's only when the survivor has none.
+        has_own = session.scalar(select(Opportunity.id).where(Opportunity.lead_id == survivor).limit(1))
+        if has_own is None:
+            first = session.scalar(
+                select(Opportunity.id)
+                .where(Opportunity.lead_id.in_(merged))
+                .order_by(Opportunity.created_at)
+                .limit(1)
+            )
+            if first is not None:
+                session.execute(update(Opportunity).where(Opportunity.id == first).values(lead_id=survivor))
+                moved["opportunities"] = 1
+    moved.update(_move_attachments(session, entity, merged, survivor))
+    return moved
+
+
+def _move_attachments(
+    session: Session, entity: str, merged: list[uuid.UUID], survivor: uuid.UUID
+) -> dict[str, int]:
+    return {}  # INTEGRATION: wired to crm.attachments below once that table lands
+
+
+def merge(
+    session: Session,
+    actor: Actor,
+    entity: str,
+    survivor_id: uuid.UUID,
+    merged_ids: list[uuid.UUID],
+    fields: dict[str, uuid.UUID],
+    if_match: str | None,
+) -> MergeResult:
+    spec, out = MERGEABLE[entity]
+    merged_ids = list(dict.fromkeys(merged_ids))
+    if survivor_id in merged_ids:
+        raise field_error("merged_ids", "must not contain the survivor")
+    allowed = MERGE_FIELDS[entity]
+    for name, source in fields.items():
+        if name not in allowed:
+            raise field_error(
+                f"fields.{name}", f"cannot be taken from another record; one of: {', '.join(allowed)}"
+            )
+        if source != survivor_id and source not in merged_ids:
+            raise field_error(f"fields.{name}", "must name the survivor or one of the merged records")
+    # Lock in id order: two merges touching the same rows cannot deadlock.
+    rows: dict[uuid.UUID, CrmRecord] = {}
+    for record_id in sorted([survivor_id, *merged_ids]):
+        try:
+            rows[record_id] = get_record(session, spec, record_id, lock=True)
+        except Exception:
+            where = "survivor_id" if record_id == survivor_id else "merged_ids"
+            raise field_error(where, f"no {spec.name} {record_id}") from None
+    survivor = rows[survivor_id]
+    check_if_match(survivor, if_match, required=False)
+    for record_id, row in rows.items():
+        if getattr(row, "merged_into_id", None) is not None:
+            raise Conflict(f"{spec.name.capitalize()} {record_id} was already merged.", code="already-merged")
+        if isinstance(row, Lead) and row.status == "converted" and record_id != survivor_id:
+            raise Conflict(
+                f"Lead {record_id} is converted (read-only) and cannot be merged away.", code="lead-converted"
+            )
+    if isinstance(survivor, Lead) and survivor.status == "converted":
+        raise Conflict(
+            "The survivor lead is converted (read-only); choose another survivor.", code="lead-converted"
+        )
+
+    before = _snapshot(out, survivor)
+    snapshots = [_snapshot(out, rows[i]) for i in merged_ids]
+    old_cui = getattr(survivor, "cui", None)
+
+    # Explicit choices first, then fill the survivor's blanks from the merged rows in the given order.
+    for name, source in fields.items():
+        setattr(survivor, name, getattr(rows[source], name))
+    for name in allowed:
+        if name in fields or getattr(survivor, name) not in (None, ""):
+            continue
+        for merged_id in merged_ids:
+            value = getattr(rows[merged_id], name)
+            if value not in (None, ""):
+                setattr(survivor, name, value)
+                break
+    custom: dict[str, Any] = {}
+    for merged_id in reversed(merged_ids):
+        custom.update(rows[merged_id].custom_fields or {})
+    custom.update(survivor.custom_fields or {})
+    survivor.custom_fields = custom
+
+    now = utcnow()
+    for merged_id in merged_ids:
+        row = rows[merged_id]
+        row.merged_into_id = survivor_id  # type: ignore[attr-defined]
+        row.deleted_at = now
+        row.version += 1
+        row.updated_at = now
+        if isinstance(row, Account):
+            row.cui = None  # the CUI belongs to the survivor now (and stays in the snapshot)
+    session.flush()
+    moved = _move_related(session, entity, merged_ids, survivor_id)
+    survivor.version += 1
+    survivor.updated_at = now
+    if isinstance(survivor, Account) and survivor.cui and survivor.cui != old_cui:
+        others = session.scalar(
+            select(Account.id).where(
+                Account.cui == survivor.cui,
+                Account.id != survivor_id,
+                Account.deleted_at.is_(None),
+                Account.merged_into_id.is_(None),
+            )
+        )
+        if others is not None:
+            raise field_error("fields.cui", "another live account already has this CUI")
+        verification.request_verification(
+            session, survivor, requested_by=actor.name, correlation_id=actor.correlation_id
+        )
+    record = Merge(
+        tid=actor.tid,
+        entity=entity,
+        survivor_id=survivor_id,
+        merged_ids=merged_ids,
+        survivor_before=before,
+        snapshots=snapshots,
+        moved=moved,
+        merged_by=actor.name,
+        merged_at=now,
+    )
+    session.add(record)
+    session.flush()
+    if isinstance(survivor, Account):
+        payload = events.AccountMerged(
+            survivor_id=survivor_id, merged_ids=merged_ids, moved=moved, merged_by=actor.name, merged_at=now
+        )
+        publish(
+            session,
+            "crm.account.merged",
+            payload,
+            tid=actor.tid,
+            aggregate_id=survivor_id,
+            correlation_id=actor.correlation_id,
+        )
+        names = ", ".join(str(snap.get("name")) for snap in snapshots)
+        timeline.record(
+            session,
+            actor.tid,
+            survivor_id,
+            "merge",
+            f"Merged {len(merged_ids)} duplicate account(s): {names}",
+            now,
+            {
+                "merge_id": str(record.id),
+                "merged_ids": [str(i) for i in merged_ids],
+                "moved": moved,
+                "by": actor.name,
+            },
+        )
+    audit.record(
+        session,
+        actor.tid,
+        f"crm.{spec.name}.merged",
+        actor=actor.name,
+        target=f"crm.{spec.name}:{survivor_id}",
+        data={
+            "merge_id": str(record.id),
+            "survivor_id": str(survivor_id),
+            "merged_ids": [str(i) for i in merged_ids],
+            "fields": {k: str(v) for k, v in fields.items()},
+            "moved": moved,
+        },
+        request_id=actor.request_id,
+    )
+    session.flush()
+    return MergeResult(record.id, survivor, merged_ids, moved)
+
+
+def merges_of(session: Session, entity: str, survivor_id: uuid.UUID) -> list[Merge]:
+    return list(
+        session.scalars(
+            select(Merge)
+            .where(Merge.entity == entity, Merge.survivor_id == survivor_id)
+            .order_by(Merge.merged_at.desc())
+        )
+    )

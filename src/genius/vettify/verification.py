@@ -1,0 +1,183 @@
+"""CUI verification of accounts through the ``anaf.taxpayer`` worker.
+
+The flow never blocks a request and never loses a check:
+
+1. An account is created or its CUI changes (or a user asks for a re-check): in the same transaction
+   its ``compliance_status`` becomes ``pending`` and ``crm.account.verification_requested`` is
+   published (outbox).
+2. The CRM consumer receives the committed event and sends ``anaf.taxpayer.lookup`` (queue
+   ``anaf.taxpayer``; it answers from the 24 h Redis cache when it can, batches, paces and retries).
+3. The worker publishes ``anaf.taxpayer.validated``; the CRM consumer stores the result on every live
+   account of that tenant with that CUI: status ``verified | invalid | inactive | unavailable``,
+   ANAF's data in ``official`` (kept apart from what the user typed), and a timeline entry.
+
+When ANAF is down the account is saved as usual; it ends ``unavailable`` and can be re-checked.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from genius.core.db.base import utcnow
+from genius.core.events.schemas import Envelope
+from genius.core.events.service import publish
+from genius.core.kit.errors import Conflict
+from genius.vettify import events
+from genius.vettify.models import Account, AccountEvent
+
+log = structlog.get_logger("genius.crm.verification")
+
+# ANAF's verdict → the account's compliance status. A well-formed CUI that ANAF does not know is invalid.
+STATUS_OF = {
+    "verified": "verified",
+    "invalid": "invalid",
+    "not_found": "invalid",
+    "inactive": "inactive",
+    "unavailable": "unavailable",
+}
+OFFICIAL_FIELDS = (
+    "name",
+    "address",
+    "registration_number",
+    "caen",
+    "phone",
+    "vat_registered",
+    "vat_on_collection",
+    "split_vat",
+    "inactive",
+    "e_factura",
+)
+TITLES = {
+    "verified": "ANAF: CUI verified",
+    "invalid": "ANAF: CUI invalid or not registered",
+    "inactive": "ANAF: taxpayer inactive",
+    "unavailable": "ANAF unavailable: CUI not checked",
+}
+
+LookupSender = Callable[[uuid.UUID, list[str], str | None], None]
+
+
+def request_verification(
+    session: Session, account: Account, *, requested_by: str, correlation_id: str | None
+) -> None:
+    """Mark the account ``pending`` and request the check (outbox, this transaction)."""
+    if not account.cui:
+        return
+    account.compliance_status = "pending"
+    publish(
+        session,
+        "crm.account.verification_requested",
+        events.AccountVerificationRequested(
+            account_id=account.id, cui=account.cui, requested_by=requested_by, requested_at=utcnow()
+        ),
+        tid=account.tid,
+        aggregate_id=account.id,
+        correlation_id=correlation_id,
+    )
+
+
+def recheck(session: Session, account: Account, *, requested_by: str, correlation_id: str | None) -> None:
+    if not account.cui:
+        raise Conflict("This account has no CUI to verify.", code="no-cui")
+    account.version += 1
+    account.updated_at = utcnow()
+    request_verification(session, account, requested_by=requested_by, correlation_id=correlation_id)
+    session.flush()
+
+
+def send_lookup_task(tid: uuid.UUID, cuis: list[str], correlation_id: str | None) -> None:
+    """Send ``anaf.taxpayer.lookup`` on the configured broker (the consumer process's default)."""
+    from genius.workers.celery_app import celery_app
+
+    celery_app.send_task(
+        "anaf.taxpayer.lookup",
+        kwargs={"cuis": cuis, "tid": str(tid), "correlation_id": correlation_id},
+        headers={"genius_tid": str(tid)},
+    )
+
+
+_sender: LookupSender = send_lookup_task
+
+
+def use_sender(sender: LookupSender | None) -> None:
+    """Replace how lookups are sent (tests run the task eagerly)."""
+    global _sender
+    _sender = sender or send_lookup_task
+
+
+def on_verification_requested(session: Session, envelope: Envelope) -> None:
+    data = events.AccountVerificationRequested.model_validate(envelope.data)
+    # Only if the account still has this CUI: a later change has requested its own check.
+    current = session.scalar(
+        select(Account.cui).where(Account.id == data.account_id, Account.deleted_at.is_(None))
+    )
+    if current != data.cui:
+        log.info("verification_superseded", account=str(data.account_id))
+        return
+    _sender(envelope.tid, [data.cui], envelope.correlation_id)
+
+
+def _cui_of(data: dict[str, Any]) -> str | None:
+    number = data.get("cui_number")
+    if number:
+        return str(number)
+    raw = str(data.get("cui") or "").strip().upper().removeprefix("RO").strip()
+    return raw if raw.isdigit() else None
+
+
+def on_taxpayer_validated(session: Session, envelope: Envelope) -> int:
+    """Store ANAF's answer on the tenant's live accounts with this CUI; returns how many changed."""
+    data = envelope.data
+    cui = _cui_of(data)
+    if cui is None:
+        return 0
+    status = STATUS_OF.get(str(data.get("status")), "unavailable")
+    accounts = session.scalars(
+        select(Account)
+        .where(Account.cui == cui, Account.deleted_at.is_(None), Account.merged_into_id.is_(None))
+        .with_for_update()
+    ).all()
+    for account in accounts:
+        previous = account.compliance_status
+        if status == "unavailable" and account.official:
+            # Keep the last good data; the status says it could not be refreshed.
+            account.official = {**account.official, "message": data.get("message")}
+        elif status != "unavailable":
+            account.official = {
+                **{name: data.get(name) for name in OFFICIAL_FIELDS},
+                "status": data.get("status"),
+                "message": data.get("message"),
+                "date": data.get("date"),
+                "source": "ANAF PlatitorTvaRest v9",
+            }
+        account.compliance_status = status
+        account.checked_at = utcnow()
+        account.version += 1
+        account.updated_at = utcnow()
+        session.add(
+            AccountEvent(
+                tid=account.tid,
+                account_id=account.id,
+                kind="compliance",
+                title=TITLES[status],
+                occurred_at=account.checked_at,
+                data={
+                    "from": previous,
+                    "to": status,
+                    "anaf_status": data.get("status"),
+                    "message": data.get("message"),
+                    "official_name": data.get("name"),
+                    "e_factura": data.get("e_factura"),
+                    "vat_registered": data.get("vat_registered"),
+                },
+                source_event_id=envelope.id,
+            )
+        )
+    session.flush()
+    return len(accounts)
