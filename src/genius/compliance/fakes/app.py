@@ -45,4 +45,8 @@ def settings_for(url: str) -> dict[str, Any]:
         "anaf_client_secret": efactura.State.client_secret,
         "reges_base_url": f"{url}/reges",
         "reges_token_url": f"{url}/reges-auth/realms/reges/protocol/openid-connect/token",
+        "reges_client_id": reges.State.client_id,
+        "reges_client_secret": reges.State.client_secret,
+        "reges_username": reges.State.username,
+        "reges_password": reges.State.password,
     }

@@ -1,7 +1,251 @@
-"""HTTP API for reges (under /v1/compliance)."""
+"""HTTP API for reges (under /v1/compliance/reges).
+
+* ``POST …/validate`` (compliance:read): a message — JSON (``$type`` salariat/contract/…, as the REGES
+  API takes it) or XML (any other content type) — checked with our model and checks (CNP checksum…)
+  and the XSD when ``GENIUS_REGES_XSD`` is set; returns the findings and the XML we would send;
+* ``POST …/submissions`` (compliance:write): an employee or contract operation (JSON or XML) → 202 with
+  the submission id, queued on ``reges.submit``. Invalid (model, CNP, XSD) → 422 with field-level
+  ``errors`` and nothing is recorded or sent. ``Idempotency-Key`` / ``X-Correlation-Id`` headers
+  optional; the same key again → 200 with the first submission;
+* ``GET …/submissions[?state=&limit=&offset=]``, ``GET …/submissions/{id}`` (compliance:read): state,
+  receipt id and the REGES result;
+* ``GET …/nomenclators/{tip}`` (compliance:read): a REGES nomenclator (nationalitate, cor, …).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import json
+import uuid
+from typing import Annotated, Any, Literal
 
-router = APIRouter(tags=["compliance"])
+import structlog
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from pydantic import BaseModel, ValidationError
+
+from genius.compliance.reges import service
+from genius.compliance.reges.client import CircuitOpen, RegesError
+from genius.compliance.reges.messages import DocumentError, parse_xml, to_xml
+from genius.compliance.reges.validate import check, model_findings
+from genius.core.auth.deps import PlatformDep, requires
+from genius.core.auth.tokens import Principal
+from genius.core.kit.errors import Problem, ServiceUnavailable
+from genius.core.platform import Platform
+
+log = structlog.get_logger("genius.reges.api")
+router = APIRouter(tags=["compliance"], prefix="/v1/compliance/reges")
+ComplianceRead = Annotated[Principal, Depends(requires("compliance:read"))]
+ComplianceWrite = Annotated[Principal, Depends(requires("compliance:write"))]
+IdempotencyKey = Annotated[str | None, Header(max_length=128)]
+CorrelationId = Annotated[str | None, Header(max_length=64)]
+MAX_BODY = 5 * 1024 * 1024
+MESSAGE_BODY = {
+    "requestBody": {
+        "content": {
+            "application/json": {"schema": {"type": "object", "description": "a REGES message ($type)"}},
+            "application/xml": {"schema": {"type": "string"}},
+        }
+    }
+}
+
+
+class Finding(BaseModel):
+    rule: str
+    severity: str
+    location: str
+    message: str
+
+
+class ValidationOut(BaseModel):
+    valid: bool
+    findings: list[Finding]
+    xml: str | None = None
+
+
+class SubmissionOut(BaseModel):
+    id: str
+    entity: str
+    operation: str
+    message_id: str
+    state: str
+    receipt_id: str | None = None
+    result: dict[str, Any] | None = None
+    errors: list[Any] = []
+    attempts: int = 0
+    polls: int = 0
+    correlation_id: str
+    submitted_at: str | None = None
+    finished_at: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    queued: bool | None = None
+
+
+class SubmissionList(BaseModel):
+    items: list[SubmissionOut]
+
+
+def context_of(platform: Platform) -> service.Context:
+    return service.Context(db=platform.db, settings=platform.settings, redis=platform.redis)
+
+
+def _reges_problem(exc: RegesError | CircuitOpen) -> Problem:
+    if isinstance(exc, CircuitOpen):
+        return ServiceUnavailable(str(exc), headers={"Retry-After": str(int(exc.retry_after) + 1)})
+    if exc.kind == "config":
+        return Problem(exc.message, status=409, code="reges-not-configured", title="REGES is not configured")
+    if exc.kind == "rate_limited":
+        return Problem(
+            exc.message,
+            status=429,
+            code="reges-limit",
+            title="REGES limit reached",
+            headers={"Retry-After": str(int(exc.retry_after or 60))},
+        )
+    if exc.retryable or exc.kind == "unauthorized":
+        return ServiceUnavailable(f"REGES is unavailable: {exc.message}", headers={"Retry-After": "30"})
+    return Problem(exc.message, status=502, code="reges-error", title="REGES refused the request")
+
+
+async def _body(request: Request) -> bytes:
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        raise Problem("the body is larger than 5 MB", status=413, code="too-large")
+    if not body.strip():
+        raise Problem("the body is empty", status=400)
+    return body
+
+
+def _message(request: Request, body: bytes) -> Any:
+    """The body as a message model (JSON or XML); 400 when unreadable, 422 with field errors when invalid."""
+    if "json" in request.headers.get("content-type", ""):
+        try:
+            data = json.loads(body)
+        except ValueError:
+            raise Problem("the body is not valid JSON", status=400) from None
+        return service.to_message(data)
+    try:
+        doc = parse_xml(body)
+    except DocumentError as exc:
+        raise service.InvalidMessage(
+            str(exc), errors=[{"field": exc.location, "rule": "REGES-PARSE", "message": str(exc)}]
+        ) from None
+    except ValidationError as exc:
+        findings = [f.as_dict() for f in model_findings(exc)]
+        raise service.InvalidMessage(
+            "the message does not fit the REGES model", errors=service.field_errors(findings)
+        ) from None
+    return service.to_message(doc.model_dump(mode="json", by_alias=True, exclude_none=True))
+
+
+def _enqueue(platform: Platform, tid: uuid.UUID, submission_id: uuid.UUID) -> bool:
+    try:
+        from genius.registry.ops import sender
+
+        sender(platform).send_task(
+            "reges.submit", args=[str(tid), str(submission_id)], headers={"genius_tid": str(tid)}
+        )
+        return True
+    except Exception as exc:  # a broker outage must not lose the recorded submission
+        log.warning("reges_enqueue_failed", submission=str(submission_id), error=str(exc))
+        return False
+
+
+@router.post(
+    "/validate",
+    response_model=ValidationOut,
+    summary="Check a REGES message (JSON or XML): model, CNP checksum, optional XSD",
+    openapi_extra=MESSAGE_BODY,
+)
+async def validate(request: Request, principal: ComplianceRead, platform: PlatformDep) -> ValidationOut:
+    from genius.compliance.reges.messages import parse
+
+    body = await _body(request)
+    try:
+        doc = parse(body)
+    except DocumentError as exc:
+        return ValidationOut(
+            valid=False,
+            findings=[Finding(rule="REGES-PARSE", severity="fatal", location=exc.location, message=str(exc))],
+        )
+    except ValidationError as exc:
+        return ValidationOut(valid=False, findings=[Finding(**f.as_dict()) for f in model_findings(exc)])
+    findings = [Finding(**f.as_dict()) for f in check(doc, service.xsd_path_of(platform.settings))]
+    return ValidationOut(
+        valid=not any(f.severity == "fatal" for f in findings), findings=findings, xml=to_xml(doc).decode()
+    )
+
+
+@router.post(
+    "/submissions",
+    status_code=202,
+    response_model=SubmissionOut,
+    summary="Send an employee or contract operation to REGES (queued)",
+    openapi_extra=MESSAGE_BODY,
+)
+async def create_submission(
+    request: Request,
+    principal: ComplianceWrite,
+    platform: PlatformDep,
+    response: Response,
+    submit: bool = True,
+    idempotency_key: IdempotencyKey = None,
+    x_correlation_id: CorrelationId = None,
+) -> SubmissionOut:
+    message = _message(request, await _body(request))
+    with platform.db.tenant_session(principal.tid) as session:
+        row, created = service.create(
+            session,
+            principal.tid,
+            message,
+            settings=platform.settings,
+            idempotency_key=idempotency_key,
+            correlation_id=x_correlation_id,
+        )
+        out = SubmissionOut.model_validate(service.summary(row))
+    if not created:
+        response.status_code = 200
+    elif submit:
+        out.queued = _enqueue(platform, principal.tid, uuid.UUID(out.id))
+    return out
+
+
+@router.get("/submissions", response_model=SubmissionList, summary="The tenant's REGES submissions")
+def list_submissions(
+    principal: ComplianceRead,
+    platform: PlatformDep,
+    state: Literal["pending", "submitted", "succeeded", "failed"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> SubmissionList:
+    with platform.db.tenant_session(principal.tid) as session:
+        rows = service.listing(session, principal.tid, state=state, limit=limit, offset=offset)
+        return SubmissionList(items=[SubmissionOut.model_validate(service.summary(r)) for r in rows])
+
+
+@router.get("/submissions/{submission_id}", response_model=SubmissionOut, summary="A REGES submission")
+def get_submission(
+    submission_id: uuid.UUID, principal: ComplianceRead, platform: PlatformDep, refresh: bool = False
+) -> SubmissionOut:
+    if refresh:
+        try:
+            return SubmissionOut.model_validate(
+                service.poll(context_of(platform), principal.tid, submission_id)
+            )
+        except (RegesError, CircuitOpen) as exc:
+            raise _reges_problem(exc) from exc
+    with platform.db.tenant_session(principal.tid) as session:
+        return SubmissionOut.model_validate(
+            service.summary(service.get(session, principal.tid, submission_id))
+        )
+
+
+@router.get("/nomenclators/{tip}", summary="A REGES nomenclator (nationalitate, cor, temeisuspendare…)")
+def nomenclator(
+    principal: ComplianceRead,
+    platform: PlatformDep,
+    tip: Annotated[str, Path(pattern=r"^[A-Za-z0-9]{1,64}$")],
+) -> list[dict[str, Any]]:
+    try:
+        return context_of(platform).client().nomenclator(tip)
+    except (RegesError, CircuitOpen) as exc:
+        raise _reges_problem(exc) from exc

@@ -1,7 +1,60 @@
-"""`genius` commands for reges."""
+"""`genius reges` commands.
+
+``genius reges validate FILE… [--json] [--xsd reges.xsd]`` checks REGES messages (JSON as the REGES API
+takes them, or XML per the XSD): our model (required fields, enumerations, lengths, dates), the CNP
+checksum, employer CUIs, operation/message consistency, and the official XSD when given (``--xsd`` or
+``GENIUS_REGES_XSD``). ``--json`` prints ``{"FILE": [{"rule", "severity", "location", "message"}]}``.
+Exit code 1 when any file has a fatal finding; unreadable or broken files give a finding, never a crash.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
+
 import typer
 
+from genius.compliance.efactura.rules.engine import Finding
+
 app = typer.Typer(help="reges", no_args_is_help=True)
+
+
+def _findings(file: str, xsd: Path | None) -> list[Finding]:
+    from genius.compliance.reges.validate import validate
+
+    try:
+        data = Path(file).read_bytes()
+    except OSError as exc:
+        return [Finding("IO", "fatal", "/", f"cannot read the file: {exc.strerror or exc}")]
+    return validate(data, xsd)
+
+
+@app.command("validate")
+def validate_command(
+    files: list[str] = typer.Argument(..., help="REGES messages (JSON or XML)"),
+    as_json: bool = typer.Option(False, "--json", help="Print the findings as JSON"),
+    xsd: str | None = typer.Option(
+        None, "--xsd", help="the REGES Online XSD, to check the XML with it too (default: GENIUS_REGES_XSD)"
+    ),
+) -> None:
+    """Validate REGES messages: model, CNP checksum, CUI, operation, optional XSD."""
+    xsd_value = xsd or os.environ.get("GENIUS_REGES_XSD")
+    xsd_path = Path(xsd_value) if xsd_value else None
+    report = {file: _findings(file, xsd_path) for file in files}
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {f: [x.as_dict() for x in found] for f, found in report.items()}, ensure_ascii=False, indent=2
+            )
+        )
+    else:
+        for file, found in report.items():
+            fatal = sum(1 for x in found if x.severity == "fatal")
+            verdict = "OK" if not fatal else f"{fatal} error(s)"
+            warnings = len(found) - fatal
+            typer.echo(f"{file}: {verdict}" + (f", {warnings} warning(s)" if warnings else ""))
+            for x in found:
+                typer.echo(f"  [{x.severity}] {x.rule} at {x.location}: {x.message}")
+    if any(x.severity == "fatal" for found in report.values() for x in found):
+        raise typer.Exit(1)
