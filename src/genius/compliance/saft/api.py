@@ -1,7 +1,197 @@
-"""HTTP API for saft (under /v1/compliance)."""
+"""HTTP API for SAF-T D406 (under /v1/compliance/saft).
+
+* ``POST …/validate`` (compliance:read): a D406 XML body → every finding (ours; DUKIntegrator's too
+  when configured);
+* ``POST …/reports?kind=L|T|A|C[&test_variant=true]`` (compliance:write): a ledger JSON (the
+  ``Ledger`` model) → the report is recorded and ``anaf.saft.generate`` is queued (202 + id);
+  ``Idempotency-Key`` / ``X-Correlation-Id`` headers optional (the same key again: 200 + the report);
+  ``queue=false`` records it without queueing (a later ``anaf.saft.generate`` builds it);
+* ``GET …/reports`` (compliance:read): the tenant's latest reports;
+* ``GET …/reports/{id}`` (compliance:read): status, segments (storage key, SHA-256, size), findings;
+* ``GET …/reports/{id}/segments/{index}`` (compliance:read): a segment's XML.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from typing import Annotated, Any, Literal
 
-router = APIRouter(tags=["compliance"])
+import structlog
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from genius.compliance.saft import service
+from genius.compliance.saft.ledger import Ledger
+from genius.core.auth.deps import PlatformDep, requires
+from genius.core.auth.tokens import Principal
+from genius.core.kit.errors import NotFound, Problem
+from genius.core.platform import Platform
+from genius.core.storage import storage_from_settings
+
+log = structlog.get_logger("genius.saft.api")
+router = APIRouter(tags=["compliance"], prefix="/v1/compliance/saft")
+ComplianceRead = Annotated[Principal, Depends(requires("compliance:read"))]
+ComplianceWrite = Annotated[Principal, Depends(requires("compliance:write"))]
+IdempotencyKey = Annotated[str | None, Header(max_length=128)]
+CorrelationId = Annotated[str | None, Header(max_length=64)]
+MAX_VALIDATE_BODY = 50 * 1024 * 1024
+
+
+class Finding(BaseModel):
+    rule: str
+    severity: str
+    location: str
+    message: str
+
+
+class ValidationOut(BaseModel):
+    valid: bool
+    findings: list[Finding]
+
+
+class SegmentOut(BaseModel):
+    index: int
+    key: str
+    sha256: str
+    size: int
+
+
+class ReportOut(BaseModel):
+    id: str
+    kind: str
+    status: str
+    cui: str
+    period_start: str
+    period_end: str
+    variant: str
+    segments: list[SegmentOut] = []
+    findings: list[dict[str, Any]] = []
+    fatal_count: int = 0
+    warning_count: int = 0
+    error: str | None = None
+    correlation_id: str
+    created_at: str | None = None
+    updated_at: str | None = None
+    finished_at: str | None = None
+    queued: bool | None = None
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    body = await request.body()
+    if len(body) > limit:
+        raise Problem(f"the body is larger than {limit // (1024 * 1024)} MB", status=413, code="too-large")
+    return body
+
+
+def _enqueue(platform: Platform, tid: uuid.UUID, report_id: uuid.UUID) -> bool:
+    try:
+        from genius.registry.ops import sender
+
+        sender(platform).send_task(
+            "anaf.saft.generate", args=[str(tid), str(report_id)], headers={"genius_tid": str(tid)}
+        )
+        return True
+    except Exception as exc:  # a broker outage must not lose the recorded report
+        log.warning("saft_enqueue_failed", report=str(report_id), error=str(exc))
+        return False
+
+
+@router.post(
+    "/validate",
+    response_model=ValidationOut,
+    summary="Validate a D406 (SAF-T) file",
+    openapi_extra={"requestBody": {"content": {"application/xml": {"schema": {"type": "string"}}}}},
+)
+async def validate(request: Request, principal: ComplianceRead, platform: PlatformDep) -> ValidationOut:
+    body = await _body(request, MAX_VALIDATE_BODY)
+    # DUKIntegrator (when configured) takes seconds to minutes: off the event loop
+    found = await run_in_threadpool(service.check, body, platform.settings)
+    findings = [Finding(**f.as_dict()) for f in found]
+    return ValidationOut(valid=not any(f.severity == "fatal" for f in findings), findings=findings)
+
+
+@router.post(
+    "/reports",
+    status_code=202,
+    response_model=ReportOut,
+    summary="Build a D406 report from a ledger (queued on anaf.saft)",
+)
+def create_report(
+    ledger: Ledger,
+    principal: ComplianceWrite,
+    platform: PlatformDep,
+    response: Response,
+    kind: Literal["L", "T", "A", "C"] = "L",
+    test_variant: bool = False,
+    queue: bool = True,
+    idempotency_key: IdempotencyKey = None,
+    x_correlation_id: CorrelationId = None,
+) -> ReportOut:
+    storage = storage_from_settings(platform.settings)
+    with platform.db.tenant_session(principal.tid) as session:
+        row, created = service.create(
+            session,
+            storage,
+            principal.tid,
+            ledger,
+            kind,
+            test_variant=test_variant,
+            idempotency_key=idempotency_key,
+            correlation_id=x_correlation_id,
+        )
+        out = ReportOut.model_validate(service.summary(row))
+    if not created:
+        response.status_code = 200
+    elif queue:
+        out.queued = _enqueue(platform, principal.tid, uuid.UUID(out.id))
+    return out
+
+
+@router.get("/reports", response_model=list[ReportOut], summary="The tenant's latest SAF-T reports")
+def list_reports(
+    principal: ComplianceRead, platform: PlatformDep, limit: Annotated[int, Query(ge=1, le=200)] = 50
+) -> list[ReportOut]:
+    with platform.db.tenant_session(principal.tid) as session:
+        return [
+            ReportOut.model_validate({**service.summary(r), "findings": []})
+            for r in service.recent(session, principal.tid, limit)
+        ]
+
+
+@router.get("/reports/{report_id}", response_model=ReportOut, summary="A SAF-T report's status and findings")
+def get_report(report_id: uuid.UUID, principal: ComplianceRead, platform: PlatformDep) -> ReportOut:
+    with platform.db.tenant_session(principal.tid) as session:
+        return ReportOut.model_validate(service.summary(service.get(session, principal.tid, report_id)))
+
+
+@router.get(
+    "/reports/{report_id}/segments/{index}",
+    summary="Download a segment of a built SAF-T report (XML)",
+    response_class=Response,
+    responses={200: {"content": {"application/xml": {}}}},
+)
+def download_segment(
+    report_id: uuid.UUID,
+    index: Annotated[int, Path(ge=1, le=100_000)],
+    principal: ComplianceRead,
+    platform: PlatformDep,
+) -> Response:
+    with platform.db.tenant_session(principal.tid) as session:
+        row = service.get(session, principal.tid, report_id)
+        segments = {int(s["index"]): s for s in row.segments or []}
+        total = len(segments)
+    if index not in segments:
+        raise NotFound(f"Report {report_id} has no segment {index}.")
+    key = segments[index]["key"]
+    data = storage_from_settings(platform.settings).get(key)
+    name = key.rsplit("/", 1)[-1]
+    return Response(
+        data,
+        media_type="application/xml",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "X-Segment": f"{index}/{total}",
+            "ETag": f'"{segments[index]["sha256"]}"',
+        },
+    )
