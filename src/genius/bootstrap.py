@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,7 +68,7 @@ def ensure_demo(platform: Platform) -> tuple[str, bool]:
     with db.platform_session() as s:
         tenant = s.scalars(select(Tenant).where(Tenant.slug == DEMO_TENANT)).first()
     if tenant is None:
-        tenancy.provision_tenant(
+        provisioned = tenancy.provision_tenant(
             db,
             platform.passwords,
             slug=DEMO_TENANT,
@@ -79,6 +80,7 @@ def ensure_demo(platform: Platform) -> tuple[str, bool]:
             app_role=settings.app_db_role,
             app_password=settings.app_db_password,
         )
+        _seed_crm(platform, provisioned.tenant.id)
         return password, generated
     with db.tenant_session(tenant.id) as s:
         # Keep the platform_admin role's scopes complete as new modules add scopes.
@@ -102,4 +104,13 @@ def ensure_demo(platform: Platform) -> tuple[str, bool]:
             )
         elif not platform.passwords.verify(user.password_hash, password):
             user.password_hash = platform.passwords.hash(password)
+    _seed_crm(platform, tenant.id)
     return password, generated
+
+
+def _seed_crm(platform: Platform, tid: uuid.UUID) -> None:
+    """Demo CRM records (GENIUS_DEMO_CRM_DATA); once per tenant, later starts add nothing."""
+    if platform.settings.demo_crm_data:
+        from genius.vettify.demo import seed_demo_crm
+
+        seed_demo_crm(platform.db, tid)

@@ -1,23 +1,56 @@
 """Object storage behind one small interface: the filesystem in the embedded mode; any
-S3-compatible store in production (GENIUS_STORAGE_URL=s3://bucket/prefix, boto3 when installed)."""
+S3-compatible store in production (GENIUS_STORAGE_URL=s3://bucket/prefix, boto3 when installed).
+
+Customer-provided keys (SSE-C): every call may pass ``sse_key`` (32 bytes). S3Storage hands it to the
+server (``SSECustomerAlgorithm=AES256`` + ``SSECustomerKey``), which encrypts the object with it and
+refuses to return it without the same key. FileStorage does the same locally with AES-256-GCM, so
+the embedded mode keeps tenant files encrypted at rest and fails alike on a missing or wrong key.
+The key itself is never stored: ``tenant_sse_key`` derives it from GENIUS_SECRET_KEY and the tenant id.
+"""
 
 from __future__ import annotations
 
 import os
 import re
+import uuid
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlparse
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
 from genius.config import Settings
+from genius.core.kit.crypto import derive_key
 
 KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,500}$")
+SSE_KEY_BYTES = 32
+# FileStorage's encrypted-object format: magic, 12-byte nonce, AES-GCM ciphertext + tag.
+_SEALED = b"GSSEC1\n"
+_NONCE = 12
+
+
+class StorageKeyError(Exception):
+    """The object is encrypted with a customer key and the key given is missing or wrong (or vice versa)."""
 
 
 class Storage(Protocol):
-    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> str: ...
-    def get(self, key: str) -> bytes: ...
-    def exists(self, key: str) -> bool: ...
+    def put(
+        self,
+        key: str,
+        data: bytes,
+        content_type: str = "application/octet-stream",
+        *,
+        sse_key: bytes | None = None,
+    ) -> str: ...
+    def get(self, key: str, *, sse_key: bytes | None = None) -> bytes: ...
+    def exists(self, key: str, *, sse_key: bytes | None = None) -> bool: ...
+    def delete(self, key: str, *, sse_key: bytes | None = None) -> None: ...
+
+
+def tenant_sse_key(secret_key: str, tid: uuid.UUID) -> bytes:
+    """The tenant's 32-byte storage key: HKDF-SHA256 of the platform secret, bound to the tenant id."""
+    return derive_key(secret_key, f"genius-storage-sse-c/{tid}")
 
 
 def _check(key: str) -> str:
@@ -26,49 +59,131 @@ def _check(key: str) -> str:
     return key
 
 
+def _check_sse(sse_key: bytes | None) -> bytes | None:
+    if sse_key is not None and len(sse_key) != SSE_KEY_BYTES:
+        raise ValueError(f"an SSE-C key has {SSE_KEY_BYTES} bytes")
+    return sse_key
+
+
 class FileStorage:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
 
-    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> str:
+    def put(
+        self,
+        key: str,
+        data: bytes,
+        content_type: str = "application/octet-stream",
+        *,
+        sse_key: bytes | None = None,
+    ) -> str:
         path = self.root / _check(key)
+        customer_key = _check_sse(sse_key)
+        if customer_key is not None:
+            nonce = os.urandom(_NONCE)
+            # The object key is authenticated too: a sealed file moved to another key will not open.
+            data = _SEALED + nonce + AESGCM(customer_key).encrypt(nonce, data, key.encode())
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".part")
         tmp.write_bytes(data)
         os.replace(tmp, path)  # readers never see half a file
         return key
 
-    def get(self, key: str) -> bytes:
-        return (self.root / _check(key)).read_bytes()
+    def get(self, key: str, *, sse_key: bytes | None = None) -> bytes:
+        raw = (self.root / _check(key)).read_bytes()
+        sealed = raw.startswith(_SEALED)
+        customer_key = _check_sse(sse_key)
+        if customer_key is None:
+            if sealed:
+                raise StorageKeyError(f"{key} is encrypted with a customer key; none was given")
+            return raw
+        if not sealed:
+            raise StorageKeyError(f"{key} is not encrypted with a customer key")
+        body = raw[len(_SEALED) :]
+        try:
+            return AESGCM(customer_key).decrypt(body[:_NONCE], body[_NONCE:], key.encode())
+        except InvalidTag:
+            raise StorageKeyError(f"{key}: wrong customer key (or the file was altered)") from None
 
-    def exists(self, key: str) -> bool:
+    def exists(self, key: str, *, sse_key: bytes | None = None) -> bool:
         return (self.root / _check(key)).exists()
+
+    def delete(self, key: str, *, sse_key: bytes | None = None) -> None:
+        (self.root / _check(key)).unlink(missing_ok=True)
 
 
 class S3Storage:
-    def __init__(self, bucket: str, prefix: str, endpoint_url: str | None) -> None:
-        import boto3  # optional dependency of production deployments
+    def __init__(self, bucket: str, prefix: str, endpoint_url: str | None, client: Any | None = None) -> None:
+        if client is None:
+            import boto3  # optional dependency of production deployments
 
-        self.client = boto3.client("s3", endpoint_url=endpoint_url)
+            client = boto3.client("s3", endpoint_url=endpoint_url)
+        self.client = client
         self.bucket = bucket
         self.prefix = prefix.strip("/")
 
     def _key(self, key: str) -> str:
         return f"{self.prefix}/{_check(key)}" if self.prefix else _check(key)
 
-    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> str:
-        self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data, ContentType=content_type)
+    @staticmethod
+    def _sse(sse_key: bytes | None) -> dict[str, str]:
+        # botocore base64-encodes the key and adds its MD5 header itself.
+        if _check_sse(sse_key) is None:
+            return {}
+        return {"SSECustomerAlgorithm": "AES256", "SSECustomerKey": sse_key}  # type: ignore[dict-item]
+
+    def _error(self, exc: Exception, key: str) -> Exception:
+        from botocore.exceptions import ClientError
+
+        if isinstance(exc, ClientError):
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            code = exc.response.get("Error", {}).get("Code", "")
+            # S3 answers 400 InvalidRequest without the object's key and 403 with a wrong one.
+            if status in (400, 403) and code in ("InvalidRequest", "AccessDenied", "400", "403"):
+                return StorageKeyError(f"{key}: customer key missing or wrong ({code})")
+            if code in ("NoSuchKey", "404"):
+                return FileNotFoundError(key)
+        return exc
+
+    def put(
+        self,
+        key: str,
+        data: bytes,
+        content_type: str = "application/octet-stream",
+        *,
+        sse_key: bytes | None = None,
+    ) -> str:
+        self.client.put_object(
+            Bucket=self.bucket, Key=self._key(key), Body=data, ContentType=content_type, **self._sse(sse_key)
+        )
         return key
 
-    def get(self, key: str) -> bytes:
-        return bytes(self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read())
-
-    def exists(self, key: str) -> bool:
+    def get(self, key: str, *, sse_key: bytes | None = None) -> bytes:
         try:
-            self.client.head_object(Bucket=self.bucket, Key=self._key(key))
+            response = self.client.get_object(Bucket=self.bucket, Key=self._key(key), **self._sse(sse_key))
+        except Exception as exc:
+            raise self._error(exc, key) from exc
+        return bytes(response["Body"].read())
+
+    def exists(self, key: str, *, sse_key: bytes | None = None) -> bool:
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self._key(key), **self._sse(sse_key))
             return True
         except Exception:
             return False
+
+    def delete(self, key: str, *, sse_key: bytes | None = None) -> None:
+        # DeleteObject takes no SSE-C parameters; with a key, a HEAD with it first proves the caller
+        # holds the object's key, so one tenant's key cannot remove another's object.
+        if sse_key is not None:
+            try:
+                self.client.head_object(Bucket=self.bucket, Key=self._key(key), **self._sse(sse_key))
+            except Exception as exc:
+                error = self._error(exc, key)
+                if isinstance(error, FileNotFoundError):
+                    return
+                raise error from exc
+        self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
 
 
 def storage_from_settings(settings: Settings) -> Storage:

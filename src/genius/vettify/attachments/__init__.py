@@ -1,0 +1,1 @@
+"""CRM attachments: files on accounts, contacts, leads and opportunities (routes in ``api``)."""

@@ -1,0 +1,295 @@
+"""Demo CRM data for ``genius demo``: 10 accounts, 30 contacts, 40 leads, 5 opportunities, 2 campaigns.
+
+Everything is made up with Faker ``ro_RO`` from a fixed seed, so two runs (or two tenants) get the
+same data: names and companies are Faker's combinations, e-mail addresses and web sites are under
+the reserved ``example.com`` / ``example.org`` domains (RFC 2606), phone numbers are random E.164
+``+40`` numbers, CUIs are random numbers with a correct check digit (``stdnum.ro.cui``), and
+counties with their seats are the real ones. No real person's data is used.
+
+The records go through the same schemas (validation, normalisation) and services as API calls, so
+leads publish ``crm.lead.created`` and opportunities get their stage history. Seeding is idempotent:
+it runs in one transaction under a per-tenant advisory lock and does nothing when the tenant already
+has records created by the demo actor.
+"""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from faker import Faker
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from stdnum.ro import cui as ro_cui
+
+from genius.compliance.fakes import taxpayer as fake_anaf
+from genius.core.db.session import Database
+from genius.vettify import schemas as s
+from genius.vettify import service
+from genius.vettify.campaigns import CampaignCreate, CampaignStatus, Channel, create_campaign
+from genius.vettify.models import Account
+
+DEMO_ACTOR = "genius demo"
+SEED = 20261130
+COUNTS = {"accounts": 10, "contacts": 30, "leads": 40, "opportunities": 5, "campaigns": 2}
+
+# The 41 counties and Bucharest, each with its seat.
+COUNTIES: tuple[tuple[str, str], ...] = (
+    ("Alba", "Alba Iulia"),
+    ("Arad", "Arad"),
+    ("Argeș", "Pitești"),
+    ("Bacău", "Bacău"),
+    ("Bihor", "Oradea"),
+    ("Bistrița-Năsăud", "Bistrița"),
+    ("Botoșani", "Botoșani"),
+    ("Brașov", "Brașov"),
+    ("Brăila", "Brăila"),
+    ("București", "București"),
+    ("Buzău", "Buzău"),
+    ("Caraș-Severin", "Reșița"),
+    ("Călărași", "Călărași"),
+    ("Cluj", "Cluj-Napoca"),
+    ("Constanța", "Constanța"),
+    ("Covasna", "Sfântu Gheorghe"),
+    ("Dâmbovița", "Târgoviște"),
+    ("Dolj", "Craiova"),
+    ("Galați", "Galați"),
+    ("Giurgiu", "Giurgiu"),
+    ("Gorj", "Târgu Jiu"),
+    ("Harghita", "Miercurea Ciuc"),
+    ("Hunedoara", "Deva"),
+    ("Ialomița", "Slobozia"),
+    ("Iași", "Iași"),
+    ("Ilfov", "Buftea"),
+    ("Maramureș", "Baia Mare"),
+    ("Mehedinți", "Drobeta-Turnu Severin"),
+    ("Mureș", "Târgu Mureș"),
+    ("Neamț", "Piatra Neamț"),
+    ("Olt", "Slatina"),
+    ("Prahova", "Ploiești"),
+    ("Satu Mare", "Satu Mare"),
+    ("Sălaj", "Zalău"),
+    ("Sibiu", "Sibiu"),
+    ("Suceava", "Suceava"),
+    ("Teleorman", "Alexandria"),
+    ("Timiș", "Timișoara"),
+    ("Tulcea", "Tulcea"),
+    ("Vaslui", "Vaslui"),
+    ("Vâlcea", "Râmnicu Vâlcea"),
+    ("Vrancea", "Focșani"),
+)
+INDUSTRIES = (
+    "IT și software",
+    "Construcții",
+    "Comerț cu amănuntul",
+    "Transport și logistică",
+    "Producție",
+    "Agricultură",
+    "HoReCa",
+    "Servicii financiare",
+    "Sănătate",
+    "Energie",
+)
+LEAD_SOURCES = ("website", "referral", "trade_show", "cold_call", "linkedin", "campaign")
+PRODUCTS = (
+    "Licențe ERP",
+    "Implementare CRM",
+    "Mentenanță anuală",
+    "Integrare e-Factura",
+    "Consultanță SAF-T",
+)
+
+
+@dataclass
+class SeedResult:
+    created: bool
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _slug(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text)
+    ascii_only = "".join(ch for ch in plain if ch.isascii() and (ch.isalnum() or ch in " -"))
+    return "-".join(ascii_only.lower().split()) or "x"
+
+
+class _Maker:
+    """Made-up but valid values from one seeded Faker and one seeded RNG."""
+
+    def __init__(self, seed: int) -> None:
+        self.fake = Faker("ro_RO")
+        self.fake.seed_instance(seed)
+        self.rng = random.Random(seed)
+        self.cuis: set[str] = set()
+        self.known: list[int] = [
+            fake_anaf.VERIFIED,
+            fake_anaf.SPLIT_VAT,
+            fake_anaf.VAT_ON_COLLECTION,
+            fake_anaf.INACTIVE,
+        ]
+        self.names: set[str] = set()
+
+    def cui(self) -> str:
+        # The first accounts carry CUIs the demo's fake ANAF knows (VAT payer, split VAT, VAT on
+        # collection, inactive), so the Account 360 shows each verdict; the rest are made up.
+        while self.known:
+            number = str(self.known.pop(0))
+            if number not in self.cuis:
+                self.cuis.add(number)
+                return number
+        while True:
+            base = str(self.rng.randint(1_000_000, 49_999_999))
+            number = base + ro_cui.calc_check_digit(base)
+            if number not in self.cuis:
+                self.cuis.add(number)
+                return number
+
+    def company(self) -> str:
+        while True:
+            name = self.fake.company()
+            if name not in self.names:
+                self.names.add(name)
+                return name
+
+    def mobile(self) -> str:
+        return f"+407{self.rng.choice('2345678')}{self.rng.randint(0, 9_999_999):07d}"
+
+    def landline(self) -> str:
+        return f"+402{self.rng.choice('1345')}{self.rng.randint(0, 9_999_999):07d}"
+
+    def place(self) -> tuple[str, str]:
+        return self.rng.choice(COUNTIES)
+
+    def person(self) -> tuple[str, str]:
+        return self.fake.first_name(), self.fake.last_name()
+
+
+def _account(m: _Maker) -> dict[str, Any]:
+    name = m.company()
+    county, city = m.place()
+    slug = _slug(name)[:40]
+    registration = f"J{m.rng.randint(1, 52):02d}/{m.rng.randint(100, 29999)}/{m.rng.randint(1995, 2025)}"
+    return s.AccountCreate(
+        name=name,
+        cui=m.cui(),
+        registration_number=registration,
+        email=f"office@{slug}.example.com",
+        phone=m.landline(),
+        website=f"https://{slug}.example.com",
+        industry=m.rng.choice(INDUSTRIES),
+        address=m.fake.street_address(),
+        city=city,
+        county=county,
+        custom_fields={"demo": True},
+    ).model_dump()
+
+
+def _contact(m: _Maker, account: Account, n: int) -> dict[str, Any]:
+    first, last = m.person()
+    return s.ContactCreate(
+        account_id=account.id,
+        first_name=first,
+        last_name=last,
+        email=f"{_slug(first)}.{_slug(last)}.{n}@example.com",
+        phone=m.mobile(),
+        job_title=m.fake.job()[:150],
+        city=account.city,
+        county=account.county,
+        custom_fields={"demo": True},
+    ).model_dump()
+
+
+def _lead(m: _Maker, n: int) -> dict[str, Any]:
+    first, last = m.person()
+    county, city = m.place()
+    return s.LeadCreate(
+        first_name=first,
+        last_name=last,
+        email=f"{_slug(first)}.{_slug(last)}.{n}@example.org",
+        phone=m.mobile(),
+        company_name=m.company(),
+        cui=m.cui() if n % 2 == 0 else None,
+        job_title=m.fake.job()[:150],
+        city=city,
+        county=county,
+        source=m.rng.choice(LEAD_SOURCES),
+        custom_fields={"demo": True},
+    ).model_dump()
+
+
+def _seed(session: Session, tid: uuid.UUID, who: service.Actor, seed: int) -> dict[str, int]:
+    m = _Maker(seed)
+    accounts = [service.create_account(session, who, _account(m)) for _ in range(COUNTS["accounts"])]
+    contacts = [
+        service.create_contact(session, who, _contact(m, account, i * 3 + j))
+        for i, account in enumerate(accounts)
+        for j in range(COUNTS["contacts"] // COUNTS["accounts"])
+    ]
+    leads = [service.create_lead(session, who, _lead(m, n)) for n in range(COUNTS["leads"])]
+    for lead in leads[:8]:
+        service.qualify_lead(session, who, lead.id, None)
+    for lead in leads[8:12]:
+        service.update_record(
+            session, service.LEADS, who, lead.id, {"status": "disqualified"}, service.etag(lead)
+        )
+    today = date.today()
+    stages = (s.Stage.prospecting, s.Stage.qualification, s.Stage.proposal, s.Stage.negotiation)
+    for i, account in enumerate(accounts[: COUNTS["opportunities"]]):
+        contact = contacts[i * 3]
+        values = s.OpportunityCreate(
+            name=f"{PRODUCTS[i % len(PRODUCTS)]} - {account.name}"[:300],
+            account_id=account.id,
+            contact_id=contact.id,
+            amount=Decimal(m.rng.randrange(5_000, 250_000, 500)),
+            currency="RON" if i % 4 else "EUR",
+            stage=stages[i % len(stages)],
+            probability=(10, 25, 50, 75, 10)[i],
+            expected_close_date=today + timedelta(days=m.rng.randint(15, 120)),
+            custom_fields={"demo": True},
+        ).model_dump()
+        service.create_opportunity(session, who, values)
+    start = today + timedelta(days=7)
+    campaigns = [
+        CampaignCreate(
+            name="Newsletter de primăvară: e-Factura fără griji",
+            channel=Channel.email,
+            status=CampaignStatus.scheduled,
+            starts_on=start,
+            ends_on=start + timedelta(days=30),
+            budget=Decimal("4500.00"),
+            currency="RON",
+            target_segment="IMM-uri din Transilvania cu cifră de afaceri sub 10 mil. lei, fără ERP",
+            description="Trei e-mailuri despre obligațiile e-Factura și SAF-T, cu invitație la demo.",
+            custom_fields={"demo": True},
+        ),
+        CampaignCreate(
+            name="Reactivare clienți inactivi prin SMS",
+            channel=Channel.sms,
+            status=CampaignStatus.draft,
+            starts_on=start + timedelta(days=45),
+            ends_on=start + timedelta(days=60),
+            budget=Decimal("1200.00"),
+            currency="RON",
+            target_segment="Conturi fără oportunități deschise în ultimele 12 luni",
+            custom_fields={"demo": True},
+        ),
+    ]
+    for campaign in campaigns[: COUNTS["campaigns"]]:
+        create_campaign(session, who, campaign.model_dump())
+    return dict(COUNTS)
+
+
+def seed_demo_crm(db: Database, tid: uuid.UUID, *, seed: int = SEED, actor: str = DEMO_ACTOR) -> SeedResult:
+    """Seed the tenant's CRM once; a second call (another ``genius demo`` start) adds nothing."""
+    who = service.Actor(tid=tid, name=actor, request_id="demo-seed")
+    with db.tenant_session(tid) as session:
+        # Two processes starting at once: the second waits here, then sees the first one's rows.
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"genius-demo-crm:{tid}"))))
+        seeded = session.scalar(select(Account.id).where(Account.created_by == actor).limit(1))
+        if seeded is not None:
+            return SeedResult(created=False)
+        return SeedResult(created=True, counts=_seed(session, tid, who, seed))

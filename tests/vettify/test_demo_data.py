@@ -1,0 +1,114 @@
+"""Demo CRM data: exact counts, valid made-up values, reproducible, idempotent, called by ensure_demo."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+from stdnum.ro import cui as ro_cui
+
+from genius.bootstrap import DEMO_TENANT, ensure_demo
+from genius.core.events.models import OutboxEvent
+from genius.core.platform import Platform
+from genius.core.tenancy.models import Tenant
+from genius.vettify.campaigns import Campaign
+from genius.vettify.demo import COUNTIES, DEMO_ACTOR, seed_demo_crm
+from genius.vettify.models import Account, Contact, Lead, Opportunity, StageChange
+from tests.conftest import make_settings
+
+E164_RO = re.compile(r"^\+40[237]\d{8}$")
+MODELS: dict[str, Any] = {
+    "accounts": Account,
+    "contacts": Contact,
+    "leads": Lead,
+    "opportunities": Opportunity,
+    "campaigns": Campaign,
+}
+EXPECTED = {"accounts": 10, "contacts": 30, "leads": 40, "opportunities": 5, "campaigns": 2}
+
+
+def counts(platform: Platform, tid: Any) -> dict[str, int]:
+    with platform.db.tenant_session(tid) as s:
+        return {
+            name: int(s.scalar(select(func.count()).select_from(model)) or 0)
+            for name, model in MODELS.items()
+        }
+
+
+def test_seed_counts_and_idempotency(platform: Platform, tenant: Any) -> None:
+    first = seed_demo_crm(platform.db, tenant.id)
+    assert first.created and first.counts == EXPECTED
+    assert counts(platform, tenant.id) == EXPECTED
+    again = seed_demo_crm(platform.db, tenant.id)
+    assert not again.created
+    assert counts(platform, tenant.id) == EXPECTED
+
+
+def test_values_are_valid_and_made_up(platform: Platform, tenant: Any) -> None:
+    seed_demo_crm(platform.db, tenant.id)
+    counties = {county for county, _ in COUNTIES}
+    seats = dict(COUNTIES)
+    with platform.db.tenant_session(tenant.id) as s:
+        accounts = s.scalars(select(Account)).all()
+        contacts = s.scalars(select(Contact)).all()
+        leads = s.scalars(select(Lead)).all()
+        opportunities = s.scalars(select(Opportunity)).all()
+        history = s.scalar(select(func.count()).select_from(StageChange))
+        events = s.scalar(
+            select(func.count()).select_from(OutboxEvent).where(OutboxEvent.topic == "crm.lead.created")
+        )
+        cuis = [a.cui for a in accounts] + [lead.cui for lead in leads if lead.cui]
+        assert all(a.created_by == DEMO_ACTOR for a in accounts)
+        assert len(set(a.cui for a in accounts)) == 10 and len(set(a.name for a in accounts)) == 10
+        for cui in cuis:
+            assert cui is not None and ro_cui.is_valid(cui), cui
+        for a in accounts:
+            assert a.county in counties and a.city == seats[a.county]
+            assert a.email and a.email.endswith(".example.com") and a.website
+            assert a.phone and E164_RO.match(a.phone) and a.compliance_status == "pending"
+        people: list[Contact | Lead] = [*contacts, *leads]
+        for person in people:
+            assert person.email and person.email.split("@")[1] in ("example.com", "example.org")
+            assert person.phone and E164_RO.match(person.phone), person.phone
+            assert person.county in counties
+        assert {c.account_id for c in contacts} == {a.id for a in accounts}
+        assert {lead.status for lead in leads} == {"new", "qualified", "disqualified"}
+        assert all(o.contact_id is not None and o.amount and o.stage != "won" for o in opportunities)
+    assert history == 5  # each opportunity's first stage, through the service
+    assert events == 40  # every lead published crm.lead.created through the outbox
+
+
+def test_reproducible(platform: Platform, make_tenant: Any) -> None:
+    a, b = make_tenant(), make_tenant()
+    seed_demo_crm(platform.db, a.id)
+    seed_demo_crm(platform.db, b.id)
+
+    def snapshot(tid: Any) -> list[tuple[Any, ...]]:
+        with platform.db.tenant_session(tid) as s:
+            rows = s.execute(select(Lead.first_name, Lead.last_name, Lead.company_name, Lead.cui, Lead.phone))
+            return sorted(tuple(r) for r in rows)
+
+    assert snapshot(a.id) == snapshot(b.id)
+
+
+def test_ensure_demo_seeds_once(platform: Platform, db: Connection) -> None:
+    """``db``: everything below happens in the test's transaction and is rolled back."""
+    demo = dataclasses.replace(platform, settings=make_settings(demo_password="demo-password-for-tests"))
+    ensure_demo(demo)
+    with platform.db.platform_session() as s:
+        tid = s.scalars(select(Tenant.id).where(Tenant.slug == DEMO_TENANT)).one()
+    assert counts(platform, tid) == EXPECTED
+    ensure_demo(demo)  # a second `genius demo` start
+    assert counts(platform, tid) == EXPECTED
+
+
+def test_switched_off(platform: Platform, db: Connection) -> None:
+    demo = dataclasses.replace(
+        platform, settings=make_settings(demo_password="demo-password-for-tests", demo_crm_data=False)
+    )
+    ensure_demo(demo)
+    with platform.db.platform_session() as s:
+        tid = s.scalars(select(Tenant.id).where(Tenant.slug == DEMO_TENANT)).one()
+    assert counts(platform, tid) == dict.fromkeys(EXPECTED, 0)
