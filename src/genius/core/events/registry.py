@@ -59,4 +59,5 @@ def load_all() -> None:
     import genius.compliance.events
     import genius.core.events.topics
     import genius.registry.events
-    import genius.vettify.events  # noqa: F401
+    import genius.vettify.events
+    import genius.vettify.imports.events  # noqa: F401

@@ -1,0 +1,1 @@
+"""Vettify CRM CSV import: upload, preview, mapping, validation and the ``etl.sync`` import job."""

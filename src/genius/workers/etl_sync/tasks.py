@@ -1,0 +1,90 @@
+"""Queue ``etl.sync``: ``etl.sync.crm_import(tid, import_id)`` runs a CRM CSV import job.
+
+The job itself (``genius.vettify.imports.service.run_import``) commits per batch and records each batch
+in a ledger, so this task is safe to redeliver (``acks_late``): a second copy resumes after the last
+committed batch or finds the job finished. A database outage is retried with backoff; any other
+failure is recorded on the job (``failed``, with the error) and can be resumed from the API.
+
+``health()`` is the deep check: the database answers, the import's SQL validators are installed and a
+``COPY`` into a temporary table works.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from celery import Task
+from sqlalchemy import text
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from genius.compliance.efactura.tasks import _database, backoff
+from genius.config import Settings, get_settings
+from genius.core.db.session import Database
+from genius.core.kit.errors import Conflict
+from genius.vettify.imports import service
+from genius.workers.celery_app import celery_app
+
+__all__ = ["crm_import", "health"]
+
+MAX_RETRIES = 8
+_override: tuple[Database, Settings] | None = None
+
+
+def context() -> tuple[Database, Settings]:
+    """The worker process's database and settings (built once by the efactura helper)."""
+    if _override is not None:
+        return _override
+    settings = get_settings()
+    return _database(settings), settings
+
+
+def use_context(db: Database | None, settings: Settings | None = None) -> None:
+    """Point the tasks at another database and settings (tests, benchmarks); ``None`` resets."""
+    global _override
+    _override = (db, settings or get_settings()) if db is not None else None
+
+
+@celery_app.task(name="etl.sync.crm_import", bind=True, acks_late=True, max_retries=MAX_RETRIES)
+def crm_import(self: Task, tid: str, import_id: str, max_batches: int | None = None) -> dict[str, Any]:
+    """Run or resume one import; with ``max_batches`` it yields the worker after that many batches and
+    queues its own continuation."""
+    db, settings = context()
+    try:
+        result = service.run_import(
+            db,
+            service.files_from_settings(settings),
+            uuid.UUID(tid),
+            uuid.UUID(import_id),
+            batch_rows=settings.crm_import_batch_rows,
+            max_batches=max_batches,
+        )
+    except service.NotReady as exc:  # the API's commit has not landed yet
+        raise self.retry(exc=exc, countdown=1) from exc
+    except Conflict:  # another worker holds the job's lock and is running it
+        return {"status": "running elsewhere", "import_id": import_id}
+    except (OperationalError, InterfaceError) as exc:
+        raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
+    if result.status == "running":
+        crm_import.apply_async(args=[tid, import_id], kwargs={"max_batches": max_batches})
+    return result.as_dict()
+
+
+def health() -> str:
+    """Deep check: SQL validators installed and COPY into a temporary table works (rolled back)."""
+    engine = context()[0].engine()
+    with engine.connect() as conn, conn.begin() as trans:
+        cui = conn.execute(text("SELECT crm.import_cui('RO 185 472 90')")).scalar()
+        if cui != "18547290":
+            raise RuntimeError(f"crm.import_cui returned {cui!r}")
+        conn.execute(text("CREATE TEMP TABLE etl_health (a text, b text) ON COMMIT DROP"))
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cursor:
+            with cursor.copy("COPY etl_health FROM STDIN WITH (FORMAT csv)") as copy:
+                copy.write("x,ș\ny,ț\n")
+            rows = cursor.execute("SELECT count(*) FROM etl_health").fetchone()
+        trans.rollback()
+    if not rows or rows[0] != 2:
+        raise RuntimeError("COPY into a temporary table did not load the rows")
+    return "postgres COPY ok, import validators installed"
