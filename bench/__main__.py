@@ -9,6 +9,7 @@ Each figure is printed next to a baseline measured in the same run:
   demo        `genius demo` cold start, first and second run on a fresh data dir
   compliance  e-Factura generated+validated per second vs raw lxml XSD validation (bench/compliance.py)
   crm-search  GET /v1/crm/leads?search&status p50/p95 on 2 tenants x --rows leads vs /health and raw SQL
+  crm-import  CSV import of --rows leads (upload → etl.sync job) vs a raw COPY of the same file
 """
 
 from __future__ import annotations
@@ -220,7 +221,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument(
-        "--suite", choices=["all", "core", "workers", "compliance", "crm-search"], default="all"
+        "--suite", choices=["all", "core", "workers", "compliance", "crm-search", "crm-import"], default="all"
     )
     parser.add_argument("--rows", type=int, default=1_000_000, help="crm suites: leads per tenant")
     parser.add_argument("--requests", type=int, default=400, help="crm-search: measured requests")
@@ -275,6 +276,10 @@ def main() -> None:
             from bench import crm_search
 
             crm_search.run(started, args.rows, args.requests)
+        if args.suite == "crm-import":  # not in "all": a million-row CSV import vs a raw COPY
+            from bench import crm_import
+
+            crm_import.run(started, args.rows)
     finally:
         started.stop()
         shutil.rmtree(data_dir, ignore_errors=True)

@@ -23,6 +23,9 @@ from genius.core.platform import Platform
 from genius.core.tenancy.api import router as tenancy_router
 from genius.registry.api import router as registry_router
 from genius.vettify.api import router as crm_router
+from genius.vettify.attachments.api import router as crm_attachments_router
+from genius.vettify.campaigns import router as crm_campaigns_router
+from genius.vettify.imports.api import router as crm_imports_router
 
 VERSION = "0.1.0"
 
@@ -49,6 +52,9 @@ def create_app(platform: Platform, *, configure_observability: bool = True) -> F
     app.include_router(registry_router)
     app.include_router(compliance_router)
     app.include_router(crm_router)
+    app.include_router(crm_imports_router)
+    app.include_router(crm_attachments_router)
+    app.include_router(crm_campaigns_router)
     if platform.redis is not None:
         from genius.registry import metrics as fleet_metrics
         from genius.registry.queues import queue_depth_reader

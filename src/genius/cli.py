@@ -422,6 +422,17 @@ def relay() -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     r = relay_from_settings(settings, runtime.owner_dsn, runtime.redis_url)
+    broker = settings.broker_url or runtime.redis_url
+    if broker:
+        from genius.consumers import all_consumers
+        from genius.core.events.consumer import declare_queues
+        from genius.core.events.registry import load_all
+
+        load_all()
+        try:
+            declare_queues(str(broker), all_consumers(), settings.events_exchange)
+        except Exception as exc:  # the consumers declare them too; the relay must still run
+            typer.echo(f"warning: could not declare the consumer queues: {exc}", err=True)
     try:
         r.run_forever(stop)
     except KeyboardInterrupt:
@@ -435,12 +446,12 @@ def consume() -> None:
     """Run the event consumers (CRM: CUI verification, sales orders, shipments) until stopped."""
     import threading
 
+    from genius.consumers import all_consumers
     from genius.core.db.session import Database, app_role_url
     from genius.core.events.consumer import ConsumerRunner
     from genius.core.events.registry import load_all
     from genius.core.observability.logging import configure_logging
     from genius.embedded import start_runtime
-    from genius.vettify.consumers import consumers
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
@@ -453,7 +464,7 @@ def consume() -> None:
     db = Database(app_url, pool_size=2)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    runner = ConsumerRunner(db, str(broker), consumers(), exchange=settings.events_exchange)
+    runner = ConsumerRunner(db, str(broker), all_consumers(), exchange=settings.events_exchange)
     try:
         runner.run(stop)
     except KeyboardInterrupt:

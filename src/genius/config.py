@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     app_db_password: str = "genius_app"
     db_pool_size: int = 10
     redis_url: str | None = Field(default=None, description="Unset: embedded Redis under DATA_DIR.")
+    embedded_pg_shared_buffers: str = Field(
+        default="512MB",
+        pattern=r"^\d{1,6}[kMG]B$",
+        description="shared_buffers of the embedded PostgreSQL (applied at its next start)",
+    )
     relay_db_role: str = "genius_relay"
     relay_db_password: str = "genius_relay"
 
@@ -78,6 +83,18 @@ class Settings(BaseSettings):
         description="s3://bucket/prefix (with AWS_* or GENIUS_S3_*) or file:///path. Unset: DATA_DIR/files",
     )
     s3_endpoint_url: str | None = None
+    crm_import_max_bytes: int = Field(
+        default=200 * 1024 * 1024, ge=1024, description="Largest CSV for POST /v1/crm/imports (413 above)"
+    )
+    crm_import_batch_rows: int = Field(
+        default=50_000, ge=1, description="Rows per committed batch of a CRM import job (progress steps)"
+    )
+    crm_attachment_max_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1, description="Largest CRM attachment accepted (413 above it)"
+    )
+    demo_crm_data: bool = Field(
+        default=True, description="genius demo seeds the demo tenant's CRM with Faker ro_RO data once"
+    )
 
     # --- compliance (ANAF, REGES) --------------------------------------------------------------
     # Real endpoints by default; `genius demo` and the tests point these at the local fake servers.
@@ -102,12 +119,20 @@ class Settings(BaseSettings):
         default=None, description="ANAF signing certificates (mf*.cer) pinned when verifying downloaded ZIPs"
     )
     duk_jar: Path | None = Field(default=None, description="DUKIntegrator jar for SAF-T D406 checks")
+    duk_timeout: float = Field(default=900.0, description="Seconds DUKIntegrator may take on one D406 file")
+    saft_max_segment_bytes: int = Field(
+        default=500 * 1024 * 1024, ge=4096, description="D406 files larger than this are split (ANAF: 500 MB)"
+    )
     reges_base_url: str = "https://reges.inspectiamuncii.ro"
     reges_token_url: str | None = Field(default=None, description="Keycloak token endpoint of the realm")
     reges_client_id: str | None = None
     reges_client_secret: str | None = None
     reges_username: str | None = None
     reges_password: str | None = None
+    reges_xsd: Path | None = Field(
+        default=None, description="REGES Online XSD (reges2025) checked besides our own checks (optional)"
+    )
+    reges_timeout: float = Field(default=30.0, description="seconds per REGES Online HTTP call")
     demo_fakes: bool = Field(
         default=True,
         description="genius demo runs the local fake ANAF/REGES server and points the clients at it",

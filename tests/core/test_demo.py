@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -45,6 +46,8 @@ def _start(data_dir: Path, port: int, fakes_port: int) -> tuple[subprocess.Popen
             proc.kill()
             pytest.fail(f"demo did not start:\n{output}")
         output += proc.stdout.readline()
+    # Keep reading: a full pipe would block the demo's processes on their next log line.
+    threading.Thread(target=proc.stdout.read, daemon=True).start()
     return proc, output, time.perf_counter() - t0
 
 

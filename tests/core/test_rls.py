@@ -122,6 +122,37 @@ def seed_rows(conn: Connection, tid: uuid.UUID) -> None:
         ("crm", "contacts"): "INSERT INTO crm.contacts (tid, first_name) VALUES (:t, 'RLS')",
         ("crm", "leads"): "INSERT INTO crm.leads (tid, first_name) VALUES (:t, 'RLS')",
         ("crm", "activities"): "INSERT INTO crm.activities (tid, kind, subject) VALUES (:t, 'note', 'RLS')",
+        ("crm", "merges"): (
+            "INSERT INTO crm.merges (tid, entity, survivor_id, merged_ids, survivor_before, snapshots,"
+            " merged_by) VALUES (:t, 'accounts', gen_random_uuid(), ARRAY[gen_random_uuid()],"
+            " '{}', '[]', 'rls')"
+        ),
+        ("compliance", "reges_submissions"): (
+            "INSERT INTO compliance.reges_submissions (id, tid, idempotency_key, entity, operation,"
+            " message_id, payload, payload_sha256, correlation_id) VALUES (gen_random_uuid(), :t, 'rls',"
+            " 'salariat', 'InregistrareSalariat', 'm', '{}', 'x', 'c')"
+        ),
+        ("compliance", "saft_reports"): (
+            "INSERT INTO compliance.saft_reports (id, tid, idempotency_key, kind, period_start, period_end,"
+            " cui, namespace, ledger_key, ledger_sha256, correlation_id) VALUES (gen_random_uuid(), :t,"
+            " 'rls', 'L', '2026-01-01', '2026-01-31', 'RO1', 'ns', 'k', 'x', 'c')"
+        ),
+        ("crm", "import_mappings"): (
+            "INSERT INTO crm.import_mappings (tid, name, entity, mapping) VALUES (:t, 'rls', 'leads', '{}')"
+        ),
+        ("crm", "imports"): (
+            "INSERT INTO crm.imports (tid, entity, storage_key, size_bytes, sha256, encoding, delimiter,"
+            " columns, preview) VALUES (:t, 'leads', 'k', 1, repeat('0', 64), 'utf-8', ';', '[]', '[]')"
+        ),
+        ("crm", "import_batches"): (
+            "INSERT INTO crm.import_batches (tid, import_id, batch_no, first_row, last_row, created,"
+            " updated, skipped, rejected, seconds)"
+            " SELECT :t, id, 0, 1, 1, 1, 0, 0, 0, 0 FROM crm.imports WHERE tid = :t"
+        ),
+        ("crm", "import_errors"): (
+            "INSERT INTO crm.import_errors (tid, import_id, row_no, reason, cells)"
+            " SELECT :t, id, 2, 'rls', '[]' FROM crm.imports WHERE tid = :t"
+        ),
     }
     present = {(schema, name) for schema, name, _, _ in tenant_tables(conn)}
     for table, sql in hand_made.items():

@@ -12,7 +12,9 @@ from tests.vettify.conftest import Crm
 
 
 def test_duplicates_by_cui_email_phone_and_name(crm: Crm) -> None:
-    a = crm.create("accounts", name="Transilvania Logistic SRL", email="office@translog.ro", phone="0722123456")
+    a = crm.create(
+        "accounts", name="Transilvania Logistic SRL", email="office@translog.ro", phone="0722123456"
+    )
     same_email = crm.create("accounts", name="Alt nume", email="OFFICE@translog.ro")
     same_phone = crm.create("accounts", name="Altceva", phone="+40 722 123 456")
     similar = crm.create("accounts", name="Transilvania Logistics")
@@ -37,10 +39,18 @@ def test_merge_accounts_moves_everything_and_keeps_a_record(
     crm: Crm, platform: Platform, tenant: Any, db: Any
 ) -> None:
     survivor = crm.create("accounts", name="Alfa SRL", city="Brașov")
-    dup = crm.create("accounts", name="ALFA S.R.L.", cui="18547290", email="contact@alfa.ro", website="alfa.ro")
+    dup = crm.create(
+        "accounts", name="ALFA S.R.L.", cui="18547290", email="contact@alfa.ro", website="alfa.ro"
+    )
     contact = crm.create("contacts", account_id=dup["id"], first_name="Ana", last_name="Pop")
     opp = crm.create("opportunities", name="Contract", account_id=dup["id"], amount="100.00", currency="RON")
     act = crm.create("activities", kind="note", subject="Notă", account_id=dup["id"])
+    up = crm.client.post(
+        f"/v1/crm/accounts/{dup['id']}/attachments",
+        files={"file": ("oferta.txt", "Ofertă de preț".encode(), "text/plain")},
+        headers=crm.headers,
+    )
+    assert up.status_code == 201, up.text
     r = crm.call(
         "POST",
         "/accounts/merge",
@@ -48,11 +58,19 @@ def test_merge_accounts_moves_everything_and_keeps_a_record(
     )
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body["moved"] == {"contacts": 1, "opportunities": 1, "activities": 1}
+    assert body["moved"] == {"contacts": 1, "opportunities": 1, "activities": 1, "attachments": 1}
+    listed = crm.call("GET", f"/accounts/{survivor['id']}/attachments").json()
+    assert [a["filename"] for a in (listed["items"] if isinstance(listed, dict) else listed)] == [
+        "oferta.txt"
+    ]
     merged = body["survivor"]
     assert merged["name"] == "Alfa SRL" and merged["city"] == "Brașov"
     # Blanks filled from the duplicate; its CUI is now the survivor's (and re-verified).
-    assert merged["cui"] == "18547290" and merged["email"] == "contact@alfa.ro" and merged["website"] == "alfa.ro"
+    assert (
+        merged["cui"] == "18547290"
+        and merged["email"] == "contact@alfa.ro"
+        and merged["website"] == "alfa.ro"
+    )
     assert merged["compliance_status"] == "pending"
     assert crm.call("GET", f"/contacts/{contact['id']}").json()["account_id"] == survivor["id"]
     assert crm.call("GET", f"/opportunities/{opp['id']}").json()["account_id"] == survivor["id"]
@@ -60,12 +78,17 @@ def test_merge_accounts_moves_everything_and_keeps_a_record(
     assert crm.call("GET", f"/accounts/{dup['id']}").status_code == 404
     history = crm.call("GET", f"/accounts/{survivor['id']}/merges").json()
     assert len(history) == 1
-    assert history[0]["snapshots"][0]["name"] == "ALFA S.R.L." and history[0]["snapshots"][0]["cui"] == "18547290"
+    assert (
+        history[0]["snapshots"][0]["name"] == "ALFA S.R.L."
+        and history[0]["snapshots"][0]["cui"] == "18547290"
+    )
     assert history[0]["survivor_before"]["cui"] is None
     with platform.db.tenant_session(tenant.id) as s:
         event = s.scalars(select(OutboxEvent).where(OutboxEvent.topic == "crm.account.merged")).one()
         assert event.data["merged_ids"] == [dup["id"]] and event.data["moved"]["contacts"] == 1
-        actions = s.execute(text("SELECT action FROM core.audit_log WHERE action = 'crm.account.merged'")).all()
+        actions = s.execute(
+            text("SELECT action FROM core.audit_log WHERE action = 'crm.account.merged'")
+        ).all()
         assert len(actions) == 1
     feed = crm.call("GET", f"/accounts/{survivor['id']}/timeline?kind=merge").json()["items"]
     assert feed[0]["title"].startswith("Merged 1 duplicate account")
@@ -93,7 +116,11 @@ def test_merge_bad_input_changes_nothing(crm: Crm, make_tenant: Any) -> None:
     cases: list[tuple[str, dict[str, Any], int]] = [
         ("/accounts/merge", {"survivor_id": a["id"], "merged_ids": [a["id"]]}, 422),
         ("/accounts/merge", {"survivor_id": a["id"], "merged_ids": []}, 422),
-        ("/accounts/merge", {"survivor_id": a["id"], "merged_ids": [b["id"]], "fields": {"version": a["id"]}}, 422),
+        (
+            "/accounts/merge",
+            {"survivor_id": a["id"], "merged_ids": [b["id"]], "fields": {"version": a["id"]}},
+            422,
+        ),
         ("/accounts/merge", {"survivor_id": a["id"], "merged_ids": [b["id"]], "fields": {"name": "x"}}, 422),
         ("/opportunities/merge", {"survivor_id": a["id"], "merged_ids": [b["id"]]}, 422),
         ("/accounts/merge", {"survivor_id": a["id"], "merged_ids": [b["id"]], "extra": 1}, 422),
@@ -110,7 +137,9 @@ def test_merge_bad_input_changes_nothing(crm: Crm, make_tenant: Any) -> None:
     assert crm.call("GET", f"/accounts/{b['id']}").status_code == 200
     assert crm.client.get(f"/v1/crm/accounts/{theirs['id']}", headers=other.headers).status_code == 200
     # Stale If-Match on the survivor.
-    r = crm.call("POST", "/accounts/merge", {"survivor_id": a["id"], "merged_ids": [b["id"]]}, if_match='"99"')
+    r = crm.call(
+        "POST", "/accounts/merge", {"survivor_id": a["id"], "merged_ids": [b["id"]]}, if_match='"99"'
+    )
     assert r.status_code == 412
 
 

@@ -99,3 +99,32 @@ def test_sql_normaliser_matches_migration_tables(db: Any) -> None:
     mig = import_module("genius.migrations.versions.2026_11_23_0006_crm")
     assert len(mig.DIACRITICS) == len(mig.PLAIN)
     assert db.execute(text("SELECT crm.unaccent_ro('ȘȚĂÎÂ șțăîâ ŞŢ şţ')")).scalar() == "staia staia st st"
+
+
+def test_search_pages_are_the_same_through_the_recent_window_and_the_index(
+    crm: Crm, monkeypatch: Any
+) -> None:
+    """A search looks at the most recent rows first, then at the index: both give the same pages."""
+    from genius.vettify import service
+
+    for i in range(12):
+        crm.create(
+            "leads", first_name=f"Ana{i:02d}", last_name="Popescu" if i % 3 else "Ionescu", city="Sibiu"
+        )
+
+    def walk(url: str) -> list[str]:
+        names: list[str] = []
+        page = crm.call("GET", url).json()
+        names += _names(page, "first_name")
+        while page["next"]:
+            page = crm.call("GET", f"{url}&cursor={page['next']}").json()
+            names += _names(page, "first_name")
+        return names
+
+    expected = [f"Ana{i:02d}" for i in reversed(range(12)) if i % 3]
+    for window in (20_000, 5, 1):
+        monkeypatch.setattr(service, "SEARCH_WINDOW", window)
+        assert walk("/leads?search=popescu&limit=3") == expected, window
+        assert walk("/leads?search=sibiu+popescu&limit=2&sort=updated_at") == expected[::-1], window
+        by_name = walk("/leads?search=popescu&limit=3&sort=last_name")  # an expression: the index path
+        assert sorted(by_name) == sorted(expected) and len(by_name) == len(expected), window

@@ -21,7 +21,9 @@ def _deliver(platform: Platform, tid: uuid.UUID, topic: str, data: dict[str, Any
 
 def test_timeline_merges_every_source_newest_first(crm: Crm, platform: Platform, tenant: Any) -> None:
     account = crm.create("accounts", name="Delta SRL", cui="18547290")
-    opp = crm.create("opportunities", name="Proiect", account_id=account["id"], amount="5000.00", currency="RON")
+    opp = crm.create(
+        "opportunities", name="Proiect", account_id=account["id"], amount="5000.00", currency="RON"
+    )
     r = crm.call("POST", f"/opportunities/{opp['id']}/stage", {"stage": "qualification"})
     assert r.status_code == 200, r.text
     crm.create("activities", kind="call", subject="Apel inițial", account_id=account["id"])
@@ -48,7 +50,9 @@ def test_timeline_merges_every_source_newest_first(crm: Crm, platform: Platform,
     kinds = [i["kind"] for i in items]
     assert kinds[:2] == ["shipment", "sales_order"]
     assert set(kinds) == {"shipment", "sales_order", "activity", "stage_change", "opportunity"}
-    assert items[1]["data"]["opportunity_id"] == opp["id"] and items[1]["title"].startswith("Sales order CMD 0001")
+    assert items[1]["data"]["opportunity_id"] == opp["id"] and items[1]["title"].startswith(
+        "Sales order CMD 0001"
+    )
     assert items[0]["data"]["uit"] == "8TX9L2V3M4N5P6Q7"
     # Keyset pages walk the same feed without gaps or repeats.
     seen: list[str] = []
@@ -76,7 +80,9 @@ def test_unknown_customer_and_bad_cursor(crm: Crm, platform: Platform, tenant: A
     assert r.status_code == 404
 
 
-def test_order_for_another_tenants_account_is_not_linked(crm: Crm, platform: Platform, make_tenant: Any) -> None:
+def test_order_for_another_tenants_account_is_not_linked(
+    crm: Crm, platform: Platform, make_tenant: Any
+) -> None:
     account = crm.create("accounts", name="Zeta")
     other = make_tenant()
     order = {"order_id": "SO-3", "account_id": account["id"], "ordered_at": datetime.now(UTC).isoformat()}

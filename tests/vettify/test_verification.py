@@ -12,6 +12,7 @@ import redis
 from sqlalchemy import select
 
 from genius.compliance.fakes import taxpayer as fake
+from genius.compliance.fakes.app import FakeStates, create_fake_app
 from genius.compliance.taxpayer import tasks
 from genius.compliance.taxpayer.service import TaxpayerService
 from genius.config import Settings
@@ -20,13 +21,20 @@ from genius.core.events.service import envelope_of
 from genius.core.platform import Platform
 from genius.vettify import verification
 from genius.vettify.consumers import consumers
-from tests.compliance.conftest import FakeAnaf, fake_anaf  # noqa: F401 (fixture)
+from tests.compliance.conftest import FakeAnaf
+from tests.conftest import LiveServer, free_port
 from tests.vettify.conftest import Crm
 
 
 @pytest.fixture
-def anaf(fake_anaf: FakeAnaf, settings: Settings, redis_url: str) -> Iterator[FakeAnaf]:
+def anaf(settings: Settings, redis_url: str) -> Iterator[FakeAnaf]:
     """The taxpayer task on the fake ANAF; the CRM consumer runs it eagerly instead of via the broker."""
+    states = FakeStates()
+    with LiveServer(create_fake_app(states), free_port()) as server:
+        yield from _wired(FakeAnaf(server.url, states), settings, redis_url)
+
+
+def _wired(fake_anaf: FakeAnaf, settings: Settings, redis_url: str) -> Iterator[FakeAnaf]:
     client = redis.Redis.from_url(redis_url)
     svc = TaxpayerService.from_settings(fake_anaf.settings(settings), client, timeout=5.0)
     tasks.use_service(svc)
@@ -107,7 +115,9 @@ def test_anaf_down_account_saved_unavailable_then_recheck(
     assert crm.call("GET", f"/accounts/{created['id']}").json()["compliance_status"] == "verified"
 
 
-def test_changed_cui_supersedes_the_pending_check(crm: Crm, anaf: FakeAnaf, platform: Platform, tenant: Any) -> None:
+def test_changed_cui_supersedes_the_pending_check(
+    crm: Crm, anaf: FakeAnaf, platform: Platform, tenant: Any
+) -> None:
     created = crm.create("accounts", name="Exemplu", cui=str(fake.INACTIVE))
     r = crm.call("GET", f"/accounts/{created['id']}")
     crm.call("PATCH", f"/accounts/{created['id']}", {"cui": str(fake.VERIFIED)}, if_match=r.headers["ETag"])

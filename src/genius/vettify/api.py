@@ -732,5 +732,7 @@ def account_timeline(
         Query(description="Only these kinds"),
     ] = None,
 ) -> Any:
-    page = timeline.account_timeline(db, account_id, limit=limit, cursor=cursor, kinds=list(kind) if kind else None)
+    page = timeline.account_timeline(
+        db, account_id, limit=limit, cursor=cursor, kinds=list(kind) if kind else None
+    )
     return {"items": page.items, "next": page.next}

@@ -23,7 +23,7 @@ from genius.core.audit import service as audit
 from genius.core.db.base import utcnow
 from genius.core.events.service import publish
 from genius.core.kit.errors import Conflict
-from genius.vettify import events, timeline, verification
+from genius.vettify import events, fuzzy, timeline, verification
 from genius.vettify import schemas as s
 from genius.vettify.models import (
     Account,
@@ -44,7 +44,9 @@ from genius.vettify.service import (
     EntitySpec,
     check_if_match,
     field_error,
+    fuzzy_candidates,
     get_record,
+    has_pg_trgm,
 )
 
 MERGEABLE: dict[str, tuple[EntitySpec[Any], type[BaseModel]]] = {
@@ -120,7 +122,9 @@ def find_duplicates(
     model = spec.model
     row = get_record(session, spec, record_id)
     name_value = (
-        session.scalar(select(spec.fuzzy_name).where(model.id == record_id)) if spec.fuzzy_name is not None else None
+        session.scalar(select(spec.fuzzy_name).where(model.id == record_id))
+        if spec.fuzzy_name is not None
+        else None
     )
     rules: list[tuple[str, Any]] = []
     cui = getattr(row, "cui", None)
@@ -132,16 +136,18 @@ def find_duplicates(
         rules.append(("phone", model.phone == row.phone))
     name_text = (name_value or "").strip()
     if spec.fuzzy_name is not None and len(name_text) >= 3:
-        rules.append(("name", func.crm.fuzzy_match(spec.fuzzy_name, name_text[:200])))
+        if has_pg_trgm(session):
+            rules.append(("name", func.crm.fuzzy_match(spec.fuzzy_name, name_text[:200])))
+        else:
+            # Without pg_trgm the SQL similarity costs ms per row: candidates are scored in Python.
+            ids = fuzzy_candidates(session, spec, name_text, [model.id != record_id])
+            if ids:
+                rules.append(("name", model.id.in_(ids)))
     if not rules:
         return []
-    similarity = (
-        func.crm.trigram_similarity(spec.fuzzy_name, name_text[:200])
-        if spec.fuzzy_name is not None and name_text
-        else literal(0.0)
-    )
+    label_expr = spec.fuzzy_name if spec.fuzzy_name is not None else literal("")
     query: Select[Any] = (
-        select(model, similarity.label("similarity"), *[cond.label(f"m_{name}") for name, cond in rules])
+        select(model, label_expr.label("fuzzy_label"), *[cond.label(f"m_{name}") for name, cond in rules])
         .where(
             model.id != record_id,
             model.deleted_at.is_(None),
@@ -154,7 +160,7 @@ def find_duplicates(
     for result in session.execute(query):
         other = result[0]
         reasons = [name for name, _ in rules if getattr(result, f"m_{name}")]
-        sim = float(result.similarity or 0)
+        sim = fuzzy.similarity(name_text, result.fuzzy_label or "") if name_text else 0.0
         if reasons == ["name"] and sim < NAME_SIMILARITY:
             # A shared word ("SRL", "Ion") alone is not a duplicate.
             continue
@@ -227,7 +233,16 @@ def _move_related(
 def _move_attachments(
     session: Session, entity: str, merged: list[uuid.UUID], survivor: uuid.UUID
 ) -> dict[str, int]:
-    return {}  # INTEGRATION: wired to crm.attachments below once that table lands
+    from genius.vettify.attachments.models import Attachment
+
+    entity_type = {"accounts": "account", "contacts": "contact", "leads": "lead"}[entity]
+    result = session.execute(
+        update(Attachment)
+        .where(Attachment.entity_type == entity_type, Attachment.entity_id.in_(merged))
+        .values(entity_id=survivor)
+    )
+    count = int(getattr(result, "rowcount", 0) or 0)
+    return {"attachments": count} if count else {}
 
 
 def merge(

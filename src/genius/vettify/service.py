@@ -12,20 +12,22 @@ import binascii
 import json
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, literal_column, or_, select, tuple_
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import ColumnElement, Select, and_, func, literal, literal_column, or_, select, text, tuple_
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
+from sqlalchemy.sql.util import ClauseAdapter
 
 from genius.core.audit import service as audit
 from genius.core.db.base import utcnow
 from genius.core.events.service import publish
 from genius.core.kit.errors import Conflict, NotFound, Problem
-from genius.vettify import events, verification
+from genius.vettify import events, fuzzy, verification
 from genius.vettify.models import Account, Activity, Contact, CrmRecord, Lead, Opportunity, StageChange
 from genius.vettify.schemas import (
     OPEN_STAGES,
@@ -206,14 +208,72 @@ def tsquery_text(q: str) -> str | None:
     return " & ".join(terms) or None
 
 
-def search_condition(spec: EntitySpec[Any], q: str) -> ColumnElement[bool]:
+_TRGM: dict[str, bool] = {}
+FUZZY_CANDIDATES = 1000  # rows a fuzzy fallback scores at most without pg_trgm
+
+
+def has_pg_trgm(session: Session) -> bool:
+    """Whether pg_trgm is installed in this database (cached per server and database)."""
+    url = session.get_bind().engine.url  # an Engine's .engine is itself; a Connection's is its engine
+    key = f"{url.host}:{url.port}/{url.database}"
+    if key not in _TRGM:
+        found = session.scalar(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'"))
+        _TRGM[key] = bool(found)
+    return _TRGM[key]
+
+
+def _prefix_tsquery(q: str, size: int) -> str | None:
+    prefixes = []
+    for raw in _TOKEN.findall(q):
+        whole = re.sub(r"\W", "", raw)
+        word = whole[: size + 1 if len(whole) >= 8 else size]  # long words: one more letter, fewer rows
+        if len(word) >= 2:
+            prefixes.append(f"'{word}':*")
+        if len(prefixes) == 8:
+            break
+    return " | ".join(prefixes) or None
+
+
+@contextmanager
+def bitmap_plans(session: Session) -> Iterator[None]:
+    """Planner settings for one statement: index bitmaps only (no sort-index walk, no full scan)."""
+    names = ("enable_seqscan", "enable_indexscan", "enable_indexonlyscan")
+    session.execute(select(*[func.set_config(n, "off", True) for n in names]))
+    try:
+        yield
+    finally:
+        session.execute(select(*[func.set_config(n, "on", True) for n in names]))
+
+
+def fuzzy_candidates(
+    session: Session, spec: EntitySpec[Any], q: str, where: Sequence[ColumnElement[bool]] = ()
+) -> list[uuid.UUID] | None:
+    """Ids whose name is similar to ``q`` (word similarity ≥ ``FUZZY_THRESHOLD``), scored in Python
+    among at most ``FUZZY_CANDIDATES`` rows that share a word's first three letters (full-text index):
+    typos after the start of a word are found without a full scan. None when ``q`` is too short."""
+    prefix = _prefix_tsquery(q, 3)
+    if spec.fuzzy_name is None or prefix is None or len(q.strip()) < 3:
+        return None
+    model = spec.model
+    tsquery = func.to_tsquery(literal_column("'simple'::regconfig"), func.crm.unaccent_ro(prefix))
+    with bitmap_plans(session):  # through the full-text index, even when few or no rows match
+        rows = session.execute(
+            select(model.id, spec.fuzzy_name)
+            .where(*where, model.deleted_at.is_(None), model.search.op("@@")(tsquery))
+            .limit(FUZZY_CANDIDATES)
+        ).all()
+    term = q.strip()[:200]
+    return [row[0] for row in rows if fuzzy.word_similarity(term, row[1] or "") >= FUZZY_THRESHOLD]
+
+
+def search_condition(spec: EntitySpec[Any], q: str, *, fuzzy: bool = True) -> ColumnElement[bool]:
     model = spec.model
     conditions: list[ColumnElement[bool]] = []
     tsq = tsquery_text(q)
     if tsq:
         tsquery = func.to_tsquery(literal_column("'simple'::regconfig"), func.crm.unaccent_ro(tsq))
         conditions.append(model.search.op("@@")(tsquery))
-    if spec.fuzzy_name is not None and len(q.strip()) >= 3:
+    if fuzzy and spec.fuzzy_name is not None and len(q.strip()) >= 3:
         conditions.append(func.crm.fuzzy_match(spec.fuzzy_name, q.strip()[:200]))
     if not conditions:
         return literal(False)
@@ -309,12 +369,95 @@ def list_records(
             continue
         column = spec.filters[name]
         where.append(column.in_(value) if isinstance(value, list) else column == value)
+    fallback: str | None = None
     if search and search.strip():
-        # Used by pg_trgm's <% when the extension is installed; a harmless placeholder otherwise.
-        session.execute(
-            select(func.set_config("pg_trgm.word_similarity_threshold", str(FUZZY_THRESHOLD), True))
+        if has_pg_trgm(session):
+            # pg_trgm's <% (indexed): full text OR fuzzy name in one query.
+            session.execute(
+                select(func.set_config("pg_trgm.word_similarity_threshold", str(FUZZY_THRESHOLD), True))
+            )
+            where.append(search_condition(spec, search))
+        else:
+            # Without pg_trgm the fuzzy test is a SQL function per row: full text first (indexed), and
+            # only a first page that found nothing tries fuzzy names among bounded candidates.
+            where.append(search_condition(spec, search, fuzzy=False))
+            fallback = search.strip() if not cursor else None
+    if fallback is not None or (search and search.strip() and not has_pg_trgm(session)):
+        # The planner's estimates for prefix searches are poor: it either walks the sort index testing
+        # every row (a scan of the tenant when the term is rare) or reads every match (slow when common).
+        # Look among the most recent rows first; if they hold a full page it is the right page, else
+        # the matches are few and are fetched through the full-text index and sorted.
+        page = (
+            None if count else _recent_window_page(session, spec, where, key, desc, sort_expr, cursor, limit)
         )
-        where.append(search_condition(spec, search))
+        if page is None:
+            with bitmap_plans(session):
+                page = _page_of(session, spec, where, key, desc, sort_expr, cursor, limit, count)
+    else:
+        page = _page_of(session, spec, where, key, desc, sort_expr, cursor, limit, count)
+    if fallback is not None and not page.items:
+        ids = fuzzy_candidates(session, spec, fallback, where[:-1])
+        if ids:
+            page = _page_of(
+                session, spec, [*where[:-1], model.id.in_(ids)], key, desc, sort_expr, None, limit, count
+            )
+    return page
+
+
+SEARCH_WINDOW = 20_000  # most recent rows (in the page's order) a search looks at first
+
+
+def _recent_window_page(
+    session: Session,
+    spec: EntitySpec[R],
+    where: list[ColumnElement[bool]],
+    key: str,
+    desc: bool,
+    sort_expr: Expr,
+    cursor: str | None,
+    limit: int,
+) -> PageResult[R] | None:
+    """The page from the first ``SEARCH_WINDOW`` rows in sort order (``where[-1]`` is the search), or
+    None when they hold less than a full page. Correct because any other match sorts after them."""
+    if not isinstance(sort_expr, InstrumentedAttribute):
+        return None
+    model = spec.model
+    table = model.__table__
+    conditions = list(where[:-1])
+    column = table.c[sort_expr.key]
+    if cursor:
+        value, rid = _decode_cursor(cursor, key, sort_expr)
+        pair = tuple_(column, table.c.id)
+        bound = tuple_(literal(value, sort_expr.type), literal(rid))
+        conditions.append(pair < bound if desc else pair > bound)
+    order = [column.desc(), table.c.id.desc()] if desc else [column.asc(), table.c.id.asc()]
+    window = select(table).where(*conditions).order_by(*order).limit(SEARCH_WINDOW).subquery("recent")
+    recent = aliased(model, window)
+    recent_sort = getattr(recent, sort_expr.key)
+    recent_order = [recent_sort.desc(), recent.id.desc()] if desc else [recent_sort.asc(), recent.id.asc()]
+    search = ClauseAdapter(window).traverse(where[-1])
+    rows = session.execute(
+        select(recent, recent_sort.label("_sort")).where(search).order_by(*recent_order).limit(limit + 1)
+    ).all()
+    if len(rows) <= limit:
+        return None
+    items: list[R] = [row[0] for row in rows[:limit]]
+    last_row, last_value = rows[limit - 1][0], rows[limit - 1][1]
+    return PageResult(items, _encode_cursor(key, last_value, last_row.id), None)
+
+
+def _page_of(
+    session: Session,
+    spec: EntitySpec[R],
+    where: list[ColumnElement[bool]],
+    key: str,
+    desc: bool,
+    sort_expr: Expr,
+    cursor: str | None,
+    limit: int,
+    count: bool,
+) -> PageResult[R]:
+    model = spec.model
     base: Select[Any] = select(model).where(and_(*where))
     total = None
     if count:

@@ -48,15 +48,25 @@ FLEET: list[WorkerTag] = [
     WorkerTag(
         "anaf.etransport", "ANAF e-Transport declarations", module="genius.compliance.etransport.tasks"
     ),
-    WorkerTag("anaf.saft", "SAF-T D406 generation and validation", heavy=True),
-    WorkerTag("reges", "REGES Online (employment register)"),
+    WorkerTag(
+        "anaf.saft",
+        "SAF-T D406 generation and validation",
+        module="genius.compliance.saft.tasks",
+        heavy=True,
+    ),
+    WorkerTag("reges", "REGES Online (employment register)", module="genius.compliance.reges.tasks"),
     WorkerTag("ai.llm", "Local LLM", heavy=True),
     WorkerTag("ai.gpt4o", "Hosted LLM proxy"),
     WorkerTag("ai.forecast", "Forecasting", heavy=True),
     WorkerTag("ai.summary", "Summaries"),
     WorkerTag("ai.classify", "Classification"),
     WorkerTag("ai.churn", "Churn scoring"),
-    WorkerTag("etl.sync", "ETL and lakehouse sync", heavy=True),
+    WorkerTag(
+        "etl.sync",
+        "ETL and lakehouse sync (CRM CSV import)",
+        module="genius.workers.etl_sync.tasks",
+        heavy=True,
+    ),
     WorkerTag("match.ai", "Matching (RFQ, 3-way match)"),
     WorkerTag("hr.payroll", "Payroll engine", heavy=True),
     WorkerTag("report.kpi", "KPI reports"),

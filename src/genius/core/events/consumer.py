@@ -144,3 +144,18 @@ class ConsumerRunner:
             finally:
                 with contextlib.suppress(Exception):
                     conn.release()
+
+
+def declare_queues(broker_url: str, consumers: list[EventConsumer], exchange: str = "genius.events") -> None:
+    """Declare every consumer's durable queue and bindings. The relay does this before it publishes:
+    a topic exchange drops what no queue is bound to yet, and the first run must lose nothing."""
+    amqp = is_amqp(kombu_url(broker_url))
+    conn: Connection = connect(broker_url)
+    try:
+        conn.ensure_connection(max_retries=5)
+        channel = conn.channel()
+        for consumer in consumers:
+            consumer.queue(exchange, amqp)(channel).declare()
+    finally:
+        with contextlib.suppress(Exception):
+            conn.release()
