@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
 import redis
 
 from genius.config import Settings
@@ -61,10 +62,30 @@ class EmbeddedPostgres:
         self._server = server
         return str(server.get_uri())
 
+    def _forget_dead_handles(self) -> None:
+        """pgserver stops the server when its last *registered* process leaves. A process killed
+        without running its exit hooks (a Celery pool child, a SIGKILL) stays registered and would
+        keep the server running after everyone is gone: drop the ones that no longer exist."""
+        handles = getattr(self._server, "global_process_id_list", None)
+        if handles is None:
+            return
+        pids: list[int] = handles._get()
+        alive = [pid for pid in pids if _running(pid)]
+        if alive != pids:
+            handles.put(alive)
+
     def stop(self) -> None:
         if self._server is not None:
+            self._forget_dead_handles()
             self._server.cleanup()  # type: ignore[attr-defined]
             self._server = None
+
+
+def _running(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 def _socket_path(directory: Path) -> Path:

@@ -120,4 +120,18 @@ def test_demo_start_stop_restart(tmp_path: Path) -> None:
         assert tok.status_code == 200, "data did not survive the restart"
     finally:
         _stop(proc)
+    # Every process that used the database is gone, so the embedded server must be gone too.
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and _postgres_of(data_dir):
+        time.sleep(0.5)
+    assert not _postgres_of(data_dir), "the embedded PostgreSQL outlived the demo"
     print(f"demo cold start: first run {first:.2f} s, second run {second:.2f} s")
+
+
+def _postgres_of(data_dir: Path) -> list[int]:
+    found = []
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        cmdline = proc.info["cmdline"] or []
+        if proc.info["name"] == "postgres" and str(data_dir / "pg") in " ".join(cmdline):
+            found.append(proc.pid)
+    return found
