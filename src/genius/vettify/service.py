@@ -246,7 +246,14 @@ def bitmap_plans(session: Session) -> Iterator[None]:
 
 
 def fuzzy_candidates(
-    session: Session, spec: EntitySpec[Any], q: str, where: Sequence[ColumnElement[bool]] = ()
+    session: Session,
+    spec: EntitySpec[Any],
+    q: str,
+    where: Sequence[ColumnElement[bool]] = (),
+    *,
+    order_by: Expr | None = None,
+    desc: bool = True,
+    keep: int | None = None,
 ) -> list[uuid.UUID] | None:
     """Ids whose name is similar to ``q`` (word similarity ≥ ``FUZZY_THRESHOLD``), scored in Python
     among at most ``FUZZY_CANDIDATES`` rows that share a word's first three letters (full-text index):
@@ -256,14 +263,20 @@ def fuzzy_candidates(
         return None
     model = spec.model
     tsquery = func.to_tsquery(literal_column("'simple'::regconfig"), func.crm.unaccent_ro(prefix))
+    sort_value = order_by if order_by is not None else model.id
     with bitmap_plans(session):  # through the full-text index, even when few or no rows match
         rows = session.execute(
-            select(model.id, spec.fuzzy_name)
+            select(model.id, spec.fuzzy_name, sort_value)
             .where(*where, model.deleted_at.is_(None), model.search.op("@@")(tsquery))
             .limit(FUZZY_CANDIDATES)
         ).all()
     term = q.strip()[:200]
-    return [row[0] for row in rows if fuzzy.word_similarity(term, row[1] or "") >= FUZZY_THRESHOLD]
+    matches = [row for row in rows if fuzzy.word_similarity(term, row[1] or "") >= FUZZY_THRESHOLD]
+    if keep is not None:
+        # The page's order, here: only the rows of the page are then loaded.
+        matches.sort(key=lambda row: (row[2] is None, row[2], row[0]), reverse=desc)
+        matches = matches[:keep]
+    return [row[0] for row in matches]
 
 
 def search_condition(spec: EntitySpec[Any], q: str, *, fuzzy: bool = True) -> ColumnElement[bool]:
@@ -396,11 +409,15 @@ def list_records(
     else:
         page = _page_of(session, spec, where, key, desc, sort_expr, cursor, limit, count)
     if fallback is not None and not page.items:
-        ids = fuzzy_candidates(session, spec, fallback, where[:-1])
+        ids = fuzzy_candidates(
+            session, spec, fallback, where[:-1], order_by=sort_expr, desc=desc, keep=None if count else limit
+        )
         if ids:
+            # A page of near matches: the first page only (a cursor continues with the exact search).
             page = _page_of(
                 session, spec, [*where[:-1], model.id.in_(ids)], key, desc, sort_expr, None, limit, count
             )
+            page.next = None
     return page
 
 
