@@ -223,14 +223,12 @@ def has_pg_trgm(session: Session) -> bool:
 
 
 def _prefix_tsquery(q: str, size: int) -> str | None:
-    prefixes = []
-    for raw in _TOKEN.findall(q):
-        whole = re.sub(r"\W", "", raw)
-        word = whole[: size + 1 if len(whole) >= 8 else size]  # long words: one more letter, fewer rows
-        if len(word) >= 2:
-            prefixes.append(f"'{word}':*")
-        if len(prefixes) == 8:
-            break
+    """Each word's first ``size`` letters, more for long words (a bit over half of the word): a typo
+    is looked for in the rest of the word, among the rows that share its beginning."""
+    words = [w for w in (re.sub(r"\W", "", raw) for raw in _TOKEN.findall(q)) if len(w) >= 2]
+    if any(len(w) >= 4 for w in words):
+        words = [w for w in words if len(w) >= 4]  # "SRL", "SA", "de": they match nearly every row
+    prefixes = [f"'{w[: max(size, round(len(w) * 0.55))]}':*" for w in words[:8]]
     return " | ".join(prefixes) or None
 
 
@@ -256,7 +254,7 @@ def fuzzy_candidates(
     keep: int | None = None,
 ) -> list[uuid.UUID] | None:
     """Ids whose name is similar to ``q`` (word similarity ≥ ``FUZZY_THRESHOLD``), scored in Python
-    among at most ``FUZZY_CANDIDATES`` rows that share a word's first three letters (full-text index):
+    among at most ``FUZZY_CANDIDATES`` rows that share a word's beginning (full-text index):
     typos after the start of a word are found without a full scan. None when ``q`` is too short."""
     prefix = _prefix_tsquery(q, 3)
     if spec.fuzzy_name is None or prefix is None or len(q.strip()) < 3:
