@@ -33,6 +33,7 @@ from genius.core.kit.errors import Problem, ServiceUnavailable
 from genius.core.kit.ratelimit import RateLimiter
 from genius.core.platform import Platform
 from genius.core.storage import storage_from_settings
+from genius.registry.ops import enqueue
 
 log = structlog.get_logger("genius.efactura.api")
 router = APIRouter(tags=["compliance"], prefix="/v1/compliance/efactura")
@@ -134,17 +135,6 @@ def oauth_status(principal: ComplianceRead, platform: PlatformDep) -> dict[str, 
 
 
 # --- submissions ------------------------------------------------------------------------------------
-def _enqueue(platform: Platform, tid: uuid.UUID, submission_id: uuid.UUID) -> bool:
-    try:
-        from genius.registry.ops import sender
-
-        sender(platform).send_task(
-            "anaf.efactura.upload", args=[str(tid), str(submission_id)], headers={"genius_tid": str(tid)}
-        )
-        return True
-    except Exception as exc:  # a broker outage must not lose the recorded submission
-        log.warning("efactura_enqueue_failed", submission=str(submission_id), error=str(exc))
-        return False
 
 
 @router.post(
@@ -180,7 +170,7 @@ async def submit(
         )
         out = SubmissionOut.model_validate(service.summary(sub))
     if created:
-        out.queued = _enqueue(platform, principal.tid, uuid.UUID(out.id))
+        out.queued = enqueue(platform, "anaf.efactura.upload", principal.tid, uuid.UUID(out.id))
     else:
         response.status_code = 200
     return out

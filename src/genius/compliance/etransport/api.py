@@ -36,6 +36,7 @@ from genius.core.auth.tokens import Principal
 from genius.core.kit.errors import Problem, ServiceUnavailable
 from genius.core.kit.ratelimit import RateLimiter
 from genius.core.platform import Platform
+from genius.registry.ops import enqueue
 
 log = structlog.get_logger("genius.etransport.api")
 router = APIRouter(tags=["compliance"], prefix="/v1/compliance/etransport")
@@ -152,19 +153,6 @@ async def _body(request: Request) -> bytes:
     return body
 
 
-def _enqueue(platform: Platform, tid: uuid.UUID, declaration_id: uuid.UUID) -> bool:
-    try:
-        from genius.registry.ops import sender
-
-        sender(platform).send_task(
-            "anaf.etransport.submit", args=[str(tid), str(declaration_id)], headers={"genius_tid": str(tid)}
-        )
-        return True
-    except Exception as exc:  # a broker outage must not lose the recorded declaration
-        log.warning("etransport_enqueue_failed", declaration=str(declaration_id), error=str(exc))
-        return False
-
-
 @router.post(
     "/validate",
     response_model=ValidationOut,
@@ -236,7 +224,7 @@ def _create(
     if not created:
         response.status_code = 200
     elif submit:
-        out.queued = _enqueue(platform, principal.tid, uuid.UUID(out.id))
+        out.queued = enqueue(platform, "anaf.etransport.submit", principal.tid, uuid.UUID(out.id))
     return out
 
 
@@ -308,7 +296,7 @@ def submit_declaration(
             service.summary(service.get(session, principal.tid, declaration_id))
         )
     if out.state == "pending":
-        out.queued = _enqueue(platform, principal.tid, declaration_id)
+        out.queued = enqueue(platform, "anaf.etransport.submit", principal.tid, declaration_id)
         response.status_code = 202
     return out
 

@@ -30,6 +30,7 @@ from genius.core.auth.deps import PlatformDep, requires
 from genius.core.auth.tokens import Principal
 from genius.core.kit.errors import Problem, ServiceUnavailable
 from genius.core.platform import Platform
+from genius.registry.ops import enqueue
 
 log = structlog.get_logger("genius.reges.api")
 router = APIRouter(tags=["compliance"], prefix="/v1/compliance/reges")
@@ -137,19 +138,6 @@ def _message(request: Request, body: bytes) -> Any:
     return service.to_message(doc.model_dump(mode="json", by_alias=True, exclude_none=True))
 
 
-def _enqueue(platform: Platform, tid: uuid.UUID, submission_id: uuid.UUID) -> bool:
-    try:
-        from genius.registry.ops import sender
-
-        sender(platform).send_task(
-            "reges.submit", args=[str(tid), str(submission_id)], headers={"genius_tid": str(tid)}
-        )
-        return True
-    except Exception as exc:  # a broker outage must not lose the recorded submission
-        log.warning("reges_enqueue_failed", submission=str(submission_id), error=str(exc))
-        return False
-
-
 @router.post(
     "/validate",
     response_model=ValidationOut,
@@ -205,7 +193,7 @@ async def create_submission(
     if not created:
         response.status_code = 200
     elif submit:
-        out.queued = _enqueue(platform, principal.tid, uuid.UUID(out.id))
+        out.queued = enqueue(platform, "reges.submit", principal.tid, uuid.UUID(out.id))
     return out
 
 

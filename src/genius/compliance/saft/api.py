@@ -26,8 +26,8 @@ from genius.compliance.saft.ledger import Ledger
 from genius.core.auth.deps import PlatformDep, requires
 from genius.core.auth.tokens import Principal
 from genius.core.kit.errors import NotFound, Problem
-from genius.core.platform import Platform
 from genius.core.storage import storage_from_settings
+from genius.registry.ops import enqueue
 
 log = structlog.get_logger("genius.saft.api")
 router = APIRouter(tags=["compliance"], prefix="/v1/compliance/saft")
@@ -84,19 +84,6 @@ async def _body(request: Request, limit: int) -> bytes:
     return body
 
 
-def _enqueue(platform: Platform, tid: uuid.UUID, report_id: uuid.UUID) -> bool:
-    try:
-        from genius.registry.ops import sender
-
-        sender(platform).send_task(
-            "anaf.saft.generate", args=[str(tid), str(report_id)], headers={"genius_tid": str(tid)}
-        )
-        return True
-    except Exception as exc:  # a broker outage must not lose the recorded report
-        log.warning("saft_enqueue_failed", report=str(report_id), error=str(exc))
-        return False
-
-
 @router.post(
     "/validate",
     response_model=ValidationOut,
@@ -144,7 +131,7 @@ def create_report(
     if not created:
         response.status_code = 200
     elif queue:
-        out.queued = _enqueue(platform, principal.tid, uuid.UUID(out.id))
+        out.queued = enqueue(platform, "anaf.saft.generate", principal.tid, uuid.UUID(out.id))
     return out
 
 
