@@ -77,7 +77,7 @@ Listing = Annotated[ListParams, Depends(list_params)]
 Filter = Annotated[str | None, Query(max_length=300)]
 
 
-def _page(
+def page_response(
     db: TenantDB, spec: service.EntitySpec[Any], params: ListParams, out: type[BaseModel], **filters: Any
 ) -> Any:
     result = service.list_records(
@@ -97,14 +97,16 @@ def _page(
     }
 
 
-def _one(response: Response, row: CrmRecord, out: type[BaseModel]) -> Any:
+def one_response(response: Response, row: CrmRecord, out: type[BaseModel]) -> Any:
     response.headers["ETag"] = service.etag(row)
     return out.model_validate(row)
 
 
-def _created(request: Request, response: Response, row: CrmRecord, out: type[BaseModel], path: str) -> Any:
+def created_response(
+    request: Request, response: Response, row: CrmRecord, out: type[BaseModel], path: str
+) -> Any:
     response.headers["Location"] = f"/v1/crm/{path}/{row.id}"
-    return _one(response, row, out)
+    return one_response(response, row, out)
 
 
 # --- accounts -------------------------------------------------------------------------------------
@@ -120,7 +122,7 @@ def list_accounts(
     owner: Filter = None,
     compliance_status: s.ComplianceStatus | None = None,
 ) -> Any:
-    return _page(
+    return page_response(
         db,
         service.ACCOUNTS,
         params,
@@ -146,12 +148,12 @@ def create_account(
     corr: CorrId = None,
 ) -> Any:
     row = service.create_account(db, actor(principal, request, corr), body.model_dump())
-    return _created(request, response, row, s.AccountOut, "accounts")
+    return created_response(request, response, row, s.AccountOut, "accounts")
 
 
 @router.get("/accounts/{account_id}", response_model=s.AccountOut, responses=PROBLEMS, summary="One account")
 def get_account(account_id: uuid.UUID, principal: CrmRead, db: TenantDB, response: Response) -> Any:
-    return _one(response, service.get_record(db, service.ACCOUNTS, account_id), s.AccountOut)
+    return one_response(response, service.get_record(db, service.ACCOUNTS, account_id), s.AccountOut)
 
 
 @router.patch(
@@ -170,7 +172,7 @@ def update_account(
     row = service.update_record(
         db, service.ACCOUNTS, actor(principal, request, corr), account_id, body.changes(), if_match
     )
-    return _one(response, row, s.AccountOut)
+    return one_response(response, row, s.AccountOut)
 
 
 @router.delete(
@@ -199,7 +201,7 @@ def list_contacts(
     city: Filter = None,
     owner: Filter = None,
 ) -> Any:
-    return _page(
+    return page_response(
         db,
         service.CONTACTS,
         params,
@@ -223,12 +225,12 @@ def create_contact(
     corr: CorrId = None,
 ) -> Any:
     row = service.create_contact(db, actor(principal, request, corr), body.model_dump())
-    return _created(request, response, row, s.ContactOut, "contacts")
+    return created_response(request, response, row, s.ContactOut, "contacts")
 
 
 @router.get("/contacts/{contact_id}", response_model=s.ContactOut, responses=PROBLEMS, summary="One contact")
 def get_contact(contact_id: uuid.UUID, principal: CrmRead, db: TenantDB, response: Response) -> Any:
-    return _one(response, service.get_record(db, service.CONTACTS, contact_id), s.ContactOut)
+    return one_response(response, service.get_record(db, service.CONTACTS, contact_id), s.ContactOut)
 
 
 @router.patch(
@@ -247,7 +249,7 @@ def update_contact(
     row = service.update_record(
         db, service.CONTACTS, actor(principal, request, corr), contact_id, body.changes(), if_match
     )
-    return _one(response, row, s.ContactOut)
+    return one_response(response, row, s.ContactOut)
 
 
 @router.delete(
@@ -279,7 +281,7 @@ def list_leads(
     email: Filter = None,
     owner: Filter = None,
 ) -> Any:
-    return _page(
+    return page_response(
         db,
         service.LEADS,
         params,
@@ -323,12 +325,12 @@ def create_lead(
     corr: CorrId = None,
 ) -> Any:
     row = service.create_lead(db, actor(principal, request, corr), body.model_dump())
-    return _created(request, response, row, s.LeadOut, "leads")
+    return created_response(request, response, row, s.LeadOut, "leads")
 
 
 @router.get("/leads/{lead_id}", response_model=s.LeadOut, responses=PROBLEMS, summary="One lead")
 def get_lead(lead_id: uuid.UUID, principal: CrmRead, db: TenantDB, response: Response) -> Any:
-    return _one(response, service.get_record(db, service.LEADS, lead_id), s.LeadOut)
+    return one_response(response, service.get_record(db, service.LEADS, lead_id), s.LeadOut)
 
 
 @router.patch(
@@ -350,7 +352,7 @@ def update_lead(
     row = service.update_record(
         db, service.LEADS, actor(principal, request, corr), lead_id, body.changes(), if_match
     )
-    return _one(response, row, s.LeadOut)
+    return one_response(response, row, s.LeadOut)
 
 
 @router.delete("/leads/{lead_id}", status_code=204, responses=PROBLEMS, summary="Delete (soft) a lead")
@@ -379,7 +381,7 @@ def qualify_lead(
     corr: CorrId = None,
 ) -> Any:
     row = service.qualify_lead(db, actor(principal, request, corr), lead_id, if_match)
-    return _one(response, row, s.LeadOut)
+    return one_response(response, row, s.LeadOut)
 
 
 @router.post(
@@ -422,7 +424,7 @@ def list_opportunities(
     currency: Annotated[str | None, Query(max_length=3)] = None,
     owner: Filter = None,
 ) -> Any:
-    return _page(
+    return page_response(
         db,
         service.OPPORTUNITIES,
         params,
@@ -451,7 +453,7 @@ def create_opportunity(
     corr: CorrId = None,
 ) -> Any:
     row = service.create_opportunity(db, actor(principal, request, corr), body.model_dump())
-    return _created(request, response, row, s.OpportunityOut, "opportunities")
+    return created_response(request, response, row, s.OpportunityOut, "opportunities")
 
 
 @router.get(
@@ -461,7 +463,9 @@ def create_opportunity(
     summary="One opportunity",
 )
 def get_opportunity(opportunity_id: uuid.UUID, principal: CrmRead, db: TenantDB, response: Response) -> Any:
-    return _one(response, service.get_record(db, service.OPPORTUNITIES, opportunity_id), s.OpportunityOut)
+    return one_response(
+        response, service.get_record(db, service.OPPORTUNITIES, opportunity_id), s.OpportunityOut
+    )
 
 
 @router.patch(
@@ -483,7 +487,7 @@ def update_opportunity(
     row = service.update_record(
         db, service.OPPORTUNITIES, actor(principal, request, corr), opportunity_id, body.changes(), if_match
     )
-    return _one(response, row, s.OpportunityOut)
+    return one_response(response, row, s.OpportunityOut)
 
 
 @router.delete(
@@ -525,7 +529,7 @@ def change_stage(
     row, _changed = service.change_stage(
         db, actor(principal, request, corr), opportunity_id, body.stage, body.reason, if_match
     )
-    return _one(response, row, s.OpportunityOut)
+    return one_response(response, row, s.OpportunityOut)
 
 
 @router.get(
@@ -551,7 +555,7 @@ def list_activities(
     opportunity_id: uuid.UUID | None = None,
     owner: Filter = None,
 ) -> Any:
-    return _page(
+    return page_response(
         db,
         service.ACTIVITIES,
         params,
@@ -581,14 +585,14 @@ def create_activity(
     corr: CorrId = None,
 ) -> Any:
     row = service.create_activity(db, actor(principal, request, corr), body.model_dump())
-    return _created(request, response, row, s.ActivityOut, "activities")
+    return created_response(request, response, row, s.ActivityOut, "activities")
 
 
 @router.get(
     "/activities/{activity_id}", response_model=s.ActivityOut, responses=PROBLEMS, summary="One activity"
 )
 def get_activity(activity_id: uuid.UUID, principal: CrmRead, db: TenantDB, response: Response) -> Any:
-    return _one(response, service.get_record(db, service.ACTIVITIES, activity_id), s.ActivityOut)
+    return one_response(response, service.get_record(db, service.ACTIVITIES, activity_id), s.ActivityOut)
 
 
 @router.patch(
@@ -610,7 +614,7 @@ def update_activity(
     row = service.update_record(
         db, service.ACTIVITIES, actor(principal, request, corr), activity_id, body.changes(), if_match
     )
-    return _one(response, row, s.ActivityOut)
+    return one_response(response, row, s.ActivityOut)
 
 
 @router.delete(
@@ -647,7 +651,7 @@ def verify_account(
     who = actor(principal, request, corr)
     row = service.get_record(db, service.ACCOUNTS, account_id, lock=True)
     verification.recheck(db, row, requested_by=who.name, correlation_id=who.correlation_id)
-    return _one(response, row, s.AccountOut)
+    return one_response(response, row, s.AccountOut)
 
 
 # --- duplicates and merges ------------------------------------------------------------------------

@@ -25,7 +25,20 @@ from genius.core.auth.deps import TenantDB
 from genius.core.kit.errors import Conflict
 from genius.vettify import schemas as s
 from genius.vettify import service
-from genius.vettify.api import PROBLEMS, CorrId, CrmAdmin, CrmRead, CrmWrite, Filter, IfMatch, Listing, actor
+from genius.vettify.api import (
+    PROBLEMS,
+    CorrId,
+    CrmAdmin,
+    CrmRead,
+    CrmWrite,
+    Filter,
+    IfMatch,
+    Listing,
+    actor,
+    created_response,
+    one_response,
+    page_response,
+)
 from genius.vettify.models import SCHEMA, CrmRecord
 
 
@@ -204,25 +217,7 @@ def list_campaigns(
     status: CampaignStatus | None = None,
     owner: Filter = None,
 ) -> Any:
-    result = service.list_records(
-        db,
-        CAMPAIGNS,
-        search=params.search,
-        filters={
-            "channel": channel.value if channel else None,
-            "status": status.value if status else None,
-            "owner": owner,
-        },
-        sort=params.sort,
-        cursor=params.cursor,
-        limit=params.limit,
-        count=params.count,
-    )
-    return {
-        "items": [CampaignOut.model_validate(r) for r in result.items],
-        "next": result.next,
-        "total": result.total,
-    }
+    return page_response(db, CAMPAIGNS, params, CampaignOut, channel=channel, status=status, owner=owner)
 
 
 @router.post("", status_code=201, response_model=CampaignOut, responses=PROBLEMS, summary="Create a campaign")
@@ -235,16 +230,12 @@ def create(
     corr: CorrId = None,
 ) -> Any:
     row = create_campaign(db, actor(principal, request, corr), body.model_dump())
-    response.headers["Location"] = f"/v1/crm/campaigns/{row.id}"
-    response.headers["ETag"] = service.etag(row)
-    return CampaignOut.model_validate(row)
+    return created_response(request, response, row, CampaignOut, "campaigns")
 
 
 @router.get("/{campaign_id}", response_model=CampaignOut, responses=PROBLEMS, summary="One campaign")
 def get(campaign_id: uuid.UUID, principal: CrmRead, db: TenantDB, response: Response) -> Any:
-    row = service.get_record(db, CAMPAIGNS, campaign_id)
-    response.headers["ETag"] = service.etag(row)
-    return CampaignOut.model_validate(row)
+    return one_response(response, service.get_record(db, CAMPAIGNS, campaign_id), CampaignOut)
 
 
 @router.patch(
@@ -264,8 +255,7 @@ def update(
     corr: CorrId = None,
 ) -> Any:
     row = update_campaign(db, actor(principal, request, corr), campaign_id, body.changes(), if_match)
-    response.headers["ETag"] = service.etag(row)
-    return CampaignOut.model_validate(row)
+    return one_response(response, row, CampaignOut)
 
 
 @router.delete("/{campaign_id}", status_code=204, responses=PROBLEMS, summary="Delete (soft) a campaign")

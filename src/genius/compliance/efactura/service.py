@@ -43,6 +43,7 @@ from genius.compliance.efactura.models_db import FINAL_STATES, ArchivedZip, Subm
 from genius.compliance.efactura.oauth import OAuthClient, OAuthError, TokenStore
 from genius.compliance.efactura.replies import Message, StatusReply, parse_error_report
 from genius.compliance.efactura.signature import split_zip
+from genius.compliance.polling import poll_until
 from genius.config import Settings
 from genius.core.db.session import Database
 from genius.core.events.service import publish
@@ -432,15 +433,15 @@ def follow(
     max_polls: int = 20,
 ) -> dict[str, Any]:
     """Poll with exponential backoff until the state is final (or ``max_polls``)."""
-    delay = initial
-    result = poll(ctx, tid, submission_id)
-    polls = 1
-    while result["state"] not in FINAL_STATES and polls < max_polls:
-        ctx.sleep(delay)
-        delay = min(max_delay, delay * factor)
-        result = poll(ctx, tid, submission_id)
-        polls += 1
-    return result
+    return poll_until(
+        lambda: poll(ctx, tid, submission_id),
+        lambda result: result["state"] not in FINAL_STATES,
+        ctx.sleep,
+        initial=initial,
+        factor=factor,
+        max_delay=max_delay,
+        max_polls=max_polls,
+    )
 
 
 # --- downloads ---------------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ from genius.compliance.etransport.model import Declaration as DeclarationModel
 from genius.compliance.etransport.models_db import FINAL_STATES, Declaration
 from genius.compliance.etransport.rules import validate
 from genius.compliance.etransport.uit import is_valid_uit
+from genius.compliance.polling import poll_until
 from genius.config import Settings
 from genius.core.db.session import Database
 from genius.core.events.service import publish
@@ -415,12 +416,12 @@ def follow(
     max_polls: int = 20,
 ) -> dict[str, Any]:
     """Poll with exponential backoff until the state is final (or ``max_polls``)."""
-    delay = initial
-    result = poll(ctx, tid, declaration_id)
-    polls = 1
-    while result["state"] == "uploaded" and polls < max_polls:
-        ctx.sleep(delay)
-        delay = min(max_delay, delay * factor)
-        result = poll(ctx, tid, declaration_id)
-        polls += 1
-    return result
+    return poll_until(
+        lambda: poll(ctx, tid, declaration_id),
+        lambda result: result["state"] == "uploaded",
+        ctx.sleep,
+        initial=initial,
+        factor=factor,
+        max_delay=max_delay,
+        max_polls=max_polls,
+    )

@@ -9,13 +9,13 @@ Exit code 1 when any file has a fatal finding; unreadable or broken files give a
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import typer
 
 from genius.compliance.efactura.rules.engine import Finding
+from genius.compliance.report import print_report
 
 app = typer.Typer(help="reges", no_args_is_help=True)
 
@@ -42,19 +42,4 @@ def validate_command(
     xsd_value = xsd or os.environ.get("GENIUS_REGES_XSD")
     xsd_path = Path(xsd_value) if xsd_value else None
     report = {file: _findings(file, xsd_path) for file in files}
-    if as_json:
-        typer.echo(
-            json.dumps(
-                {f: [x.as_dict() for x in found] for f, found in report.items()}, ensure_ascii=False, indent=2
-            )
-        )
-    else:
-        for file, found in report.items():
-            fatal = sum(1 for x in found if x.severity == "fatal")
-            verdict = "OK" if not fatal else f"{fatal} error(s)"
-            warnings = len(found) - fatal
-            typer.echo(f"{file}: {verdict}" + (f", {warnings} warning(s)" if warnings else ""))
-            for x in found:
-                typer.echo(f"  [{x.severity}] {x.rule} at {x.location}: {x.message}")
-    if any(x.severity == "fatal" for found in report.values() for x in found):
-        raise typer.Exit(1)
+    print_report(report, as_json)

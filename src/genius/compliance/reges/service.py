@@ -34,6 +34,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from genius.compliance.polling import poll_until
 from genius.compliance.reges import events as _events  # noqa: F401  (registers the topics)
 from genius.compliance.reges import schema
 from genius.compliance.reges.client import KeycloakTokens, RegesClient, RegesError, RegesTimeout
@@ -375,12 +376,12 @@ def follow(
     max_polls: int = 20,
 ) -> dict[str, Any]:
     """Poll with exponential backoff until the state is final (or ``max_polls``)."""
-    delay = initial
-    result = poll(ctx, tid, submission_id)
-    polls = 1
-    while result["state"] == "submitted" and polls < max_polls:
-        ctx.sleep(delay)
-        delay = min(max_delay, delay * factor)
-        result = poll(ctx, tid, submission_id)
-        polls += 1
-    return result
+    return poll_until(
+        lambda: poll(ctx, tid, submission_id),
+        lambda result: result["state"] == "submitted",
+        ctx.sleep,
+        initial=initial,
+        factor=factor,
+        max_delay=max_delay,
+        max_polls=max_polls,
+    )

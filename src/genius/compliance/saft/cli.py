@@ -13,13 +13,13 @@ the findings; exit 1 when the ledger is not valid or the file has a fatal findin
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import typer
 
 from genius.compliance.efactura.rules.engine import Finding
+from genius.compliance.report import print_report
 
 app = typer.Typer(help="saft", no_args_is_help=True)
 
@@ -40,23 +40,6 @@ def _findings(file: str, use_duk: bool) -> list[Finding]:
     return found
 
 
-def _print(report: dict[str, list[Finding]], as_json: bool) -> None:
-    if as_json:
-        typer.echo(
-            json.dumps(
-                {f: [x.as_dict() for x in found] for f, found in report.items()}, ensure_ascii=False, indent=2
-            )
-        )
-        return
-    for file, found in report.items():
-        fatal = sum(1 for x in found if x.severity == "fatal")
-        verdict = "OK" if not fatal else f"{fatal} error(s)"
-        warnings = len(found) - fatal
-        typer.echo(f"{file}: {verdict}" + (f", {warnings} warning(s)" if warnings else ""))
-        for x in found:
-            typer.echo(f"  [{x.severity}] {x.rule} at {x.location}: {x.message}")
-
-
 @app.command("validate")
 def validate_command(
     files: list[str] = typer.Argument(..., help="D406 (SAF-T) XML files"),
@@ -67,9 +50,7 @@ def validate_command(
 ) -> None:
     """Validate D406 files: structure, formats, references and control sums (and DUKIntegrator)."""
     report = {file: _findings(file, use_duk) for file in files}
-    _print(report, as_json)
-    if any(x.severity == "fatal" for found in report.values() for x in found):
-        raise typer.Exit(1)
+    print_report(report, as_json)
 
 
 @app.command("build")
@@ -121,6 +102,4 @@ def build_command(
     for path, xml in zip(paths, files, strict=True):
         path.write_bytes(xml)
         report[str(path)] = validate(xml)
-    _print(report, as_json)
-    if any(x.severity == "fatal" for found in report.values() for x in found):
-        raise typer.Exit(1)
+    print_report(report, as_json)
