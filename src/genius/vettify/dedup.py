@@ -314,14 +314,12 @@ def merge(
         row = rows[merged_id]
         row.merged_into_id = survivor_id  # type: ignore[attr-defined]
         row.deleted_at = now
-        row.version += 1
-        row.updated_at = now
+        row.touch()
         if isinstance(row, Account):
             row.cui = None  # the CUI belongs to the survivor now (and stays in the snapshot)
     session.flush()
     moved = _move_related(session, entity, merged_ids, survivor_id)
-    survivor.version += 1
-    survivor.updated_at = now
+    survivor.touch()
     if isinstance(survivor, Account) and survivor.cui and survivor.cui != old_cui:
         others = session.scalar(
             select(Account.id).where(

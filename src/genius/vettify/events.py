@@ -66,15 +66,20 @@ class AccountMerged(BaseModel):
     merged_at: datetime
 
 
+class AccountCui(BaseModel):
+    account_id: uuid.UUID
+    cui: str
+
+
 @event("crm.account.verification_requested", version=1)
 class AccountVerificationRequested(BaseModel):
-    """An account's CUI must be checked at ANAF (created or changed with a CUI, or re-checked on request).
+    """Accounts whose CUI must be checked at ANAF (created or changed with a CUI, imported, or re-checked
+    on request); up to 100 per event, one ANAF request for them all.
 
     Published in the change's transaction, so the check is requested if and only if the change committed;
     the CRM consumer turns it into an ``anaf.taxpayer.lookup`` task."""
 
-    account_id: uuid.UUID
-    cui: str
+    accounts: list[AccountCui] = Field(min_length=1, max_length=100)
     requested_by: str
     requested_at: datetime
 

@@ -236,11 +236,12 @@ def _prefix_tsquery(q: str, size: int) -> str | None:
 def bitmap_plans(session: Session) -> Iterator[None]:
     """Planner settings for one statement: index bitmaps only (no sort-index walk, no full scan)."""
     names = ("enable_seqscan", "enable_indexscan", "enable_indexonlyscan")
+    before = session.execute(select(*[func.current_setting(n) for n in names])).one()
     session.execute(select(*[func.set_config(n, "off", True) for n in names]))
     try:
         yield
     finally:
-        session.execute(select(*[func.set_config(n, "on", True) for n in names]))
+        session.execute(select(*[func.set_config(n, v, True) for n, v in zip(names, before, strict=True)]))
 
 
 def fuzzy_candidates(
@@ -380,7 +381,8 @@ def list_records(
             continue
         column = spec.filters[name]
         where.append(column.in_(value) if isinstance(value, list) else column == value)
-    fallback: str | None = None
+    windowed = False  # full text without pg_trgm: recent window first, then the index
+    fallback: str | None = None  # and, on an empty first page, the fuzzy fallback
     if search and search.strip():
         if has_pg_trgm(session):
             # pg_trgm's <% (indexed): full text OR fuzzy name in one query.
@@ -392,8 +394,9 @@ def list_records(
             # Without pg_trgm the fuzzy test is a SQL function per row: full text first (indexed), and
             # only a first page that found nothing tries fuzzy names among bounded candidates.
             where.append(search_condition(spec, search, fuzzy=False))
+            windowed = True
             fallback = search.strip() if not cursor else None
-    if fallback is not None or (search and search.strip() and not has_pg_trgm(session)):
+    if windowed:
         # The planner's estimates for prefix searches are poor: it either walks the sort index testing
         # every row (a scan of the tenant when the term is rare) or reads every match (slow when common).
         # Look among the most recent rows first; if they hold a full page it is the right page, else
@@ -532,11 +535,6 @@ def check_if_match(row: CrmRecord, if_match: str | None, *, required: bool) -> N
     )
 
 
-def _touch(row: CrmRecord) -> None:
-    row.version += 1
-    row.updated_at = utcnow()
-
-
 def _ensure_exists(
     session: Session, spec: EntitySpec[Any], record_id: uuid.UUID | None, field_name: str
 ) -> None:
@@ -586,7 +584,7 @@ def update_record(
         changes["official"] = None
         changes["checked_at"] = None
     if _apply(row, changes):
-        _touch(row)
+        row.touch()
         if cui_changed and isinstance(row, Account):
             verification.request_verification(
                 session, row, requested_by=actor.name, correlation_id=actor.correlation_id
@@ -603,7 +601,7 @@ def delete_record(
     if isinstance(row, Lead) and row.status == LeadStatus.converted:
         raise Conflict("A converted lead is read-only.")
     row.deleted_at = utcnow()
-    _touch(row)
+    row.touch()
     session.flush()
     audit.record(
         session,
@@ -731,7 +729,7 @@ def qualify_lead(session: Session, actor: Actor, lead_id: uuid.UUID, if_match: s
     if lead.status != LeadStatus.qualified:
         lead.status = LeadStatus.qualified.value
         lead.qualified_at = utcnow()
-        _touch(lead)
+        lead.touch()
         session.flush()
     return lead
 
@@ -864,7 +862,7 @@ def convert_lead(session: Session, actor: Actor, lead_id: uuid.UUID, body: Conve
     lead.converted_account_id = account.id
     lead.converted_contact_id = contact.id
     lead.converted_opportunity_id = opportunity_id
-    _touch(lead)
+    lead.touch()
     session.flush()
     payload = events.LeadConverted(
         lead_id=lead.id,
@@ -959,7 +957,7 @@ def change_stage(
         opp.probability = 100 if stage == Stage.won else 0
     elif reopening:
         opp.closed_at = None
-    _touch(opp)
+    opp.touch()
     change = _history(session, actor, opp, current.value, reason)
     session.flush()
     payload = events.OpportunityStageChanged(

@@ -26,7 +26,6 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from genius.core.events.schemas import Envelope
-from genius.core.kit.errors import Problem
 from genius.vettify import events
 from genius.vettify.models import (
     Account,
@@ -37,14 +36,9 @@ from genius.vettify.models import (
     SalesOrder,
     StageChange,
 )
+from genius.vettify.service import ACCOUNTS, BadCursor, get_record
 
 log = structlog.get_logger("genius.crm.timeline")
-
-
-class BadTimelineCursor(Problem):
-    status = 400
-    code = "bad-cursor"
-    title = "Invalid cursor"
 
 
 @dataclass
@@ -67,7 +61,7 @@ def _decode(cursor: str) -> tuple[datetime, str]:
             raise ValueError("bad cursor")
         return parsed, item_id
     except (ValueError, TypeError, binascii.Error, json.JSONDecodeError, UnicodeDecodeError):
-        raise BadTimelineCursor("The cursor is not one this API returned; start again without it.") from None
+        raise BadCursor("The cursor is not one this API returned; start again without it.") from None
 
 
 def _feed(account_id: uuid.UUID) -> Select[Any]:
@@ -166,11 +160,7 @@ def account_timeline(
     cursor: str | None = None,
     kinds: list[str] | None = None,
 ) -> TimelinePage:
-    account = session.scalar(select(Account.id).where(Account.id == account_id, Account.deleted_at.is_(None)))
-    if account is None:
-        from genius.core.kit.errors import NotFound
-
-        raise NotFound(f"No account {account_id}.")
+    get_record(session, ACCOUNTS, account_id)  # 404 for a missing or another tenant's account
     feed = _feed(account_id).subquery("f")
     query = select(feed)
     if kinds:

@@ -17,7 +17,7 @@ When ANAF is down the account is saved as usual; it ends ``unavailable`` and can
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import structlog
@@ -63,6 +63,35 @@ TITLES = {
 LookupSender = Callable[[uuid.UUID, list[str], str | None], None]
 
 
+REQUEST_BATCH = 100  # CUIs per request event: one PlatitorTvaRest call
+
+
+def request_checks(
+    session: Session,
+    tid: uuid.UUID,
+    accounts: Sequence[tuple[uuid.UUID, str]],
+    *,
+    requested_by: str,
+    correlation_id: str | None,
+) -> None:
+    """Request the check of ``(account id, CUI)`` pairs already marked ``pending`` (outbox, this
+    transaction), in events of up to ``REQUEST_BATCH``."""
+    for start in range(0, len(accounts), REQUEST_BATCH):
+        chunk = accounts[start : start + REQUEST_BATCH]
+        publish(
+            session,
+            "crm.account.verification_requested",
+            events.AccountVerificationRequested(
+                accounts=[events.AccountCui(account_id=a, cui=c) for a, c in chunk],
+                requested_by=requested_by,
+                requested_at=utcnow(),
+            ),
+            tid=tid,
+            aggregate_id=chunk[0][0] if len(chunk) == 1 else None,
+            correlation_id=correlation_id,
+        )
+
+
 def request_verification(
     session: Session, account: Account, *, requested_by: str, correlation_id: str | None
 ) -> None:
@@ -70,14 +99,11 @@ def request_verification(
     if not account.cui:
         return
     account.compliance_status = "pending"
-    publish(
+    request_checks(
         session,
-        "crm.account.verification_requested",
-        events.AccountVerificationRequested(
-            account_id=account.id, cui=account.cui, requested_by=requested_by, requested_at=utcnow()
-        ),
-        tid=account.tid,
-        aggregate_id=account.id,
+        account.tid,
+        [(account.id, account.cui)],
+        requested_by=requested_by,
         correlation_id=correlation_id,
     )
 
@@ -85,8 +111,7 @@ def request_verification(
 def recheck(session: Session, account: Account, *, requested_by: str, correlation_id: str | None) -> None:
     if not account.cui:
         raise Conflict("This account has no CUI to verify.", code="no-cui")
-    account.version += 1
-    account.updated_at = utcnow()
+    account.touch()
     request_verification(session, account, requested_by=requested_by, correlation_id=correlation_id)
     session.flush()
 
@@ -113,14 +138,16 @@ def use_sender(sender: LookupSender | None) -> None:
 
 def on_verification_requested(session: Session, envelope: Envelope) -> None:
     data = events.AccountVerificationRequested.model_validate(envelope.data)
-    # Only if the account still has this CUI: a later change has requested its own check.
-    current = session.scalar(
-        select(Account.cui).where(Account.id == data.account_id, Account.deleted_at.is_(None))
-    )
-    if current != data.cui:
-        log.info("verification_superseded", account=str(data.account_id))
-        return
-    _sender(envelope.tid, [data.cui], envelope.correlation_id)
+    # Only accounts that still have this CUI: a later change has requested its own check.
+    wanted = {item.account_id: item.cui for item in data.accounts}
+    current = session.execute(
+        select(Account.id, Account.cui).where(Account.id.in_(wanted), Account.deleted_at.is_(None))
+    ).all()
+    cuis = sorted({cui for account_id, cui in current if cui and wanted[account_id] == cui})
+    if len(cuis) < len(set(wanted.values())):
+        log.info("verification_superseded", requested=len(wanted), still_current=len(cuis))
+    if cuis:
+        _sender(envelope.tid, cuis, envelope.correlation_id)
 
 
 def _cui_of(data: dict[str, Any]) -> str | None:
@@ -158,8 +185,7 @@ def on_taxpayer_validated(session: Session, envelope: Envelope) -> int:
             }
         account.compliance_status = status
         account.checked_at = utcnow()
-        account.version += 1
-        account.updated_at = utcnow()
+        account.touch()
         session.add(
             AccountEvent(
                 tid=account.tid,

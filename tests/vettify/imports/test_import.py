@@ -341,3 +341,41 @@ def test_uploaded_file_is_stored_encrypted_for_the_tenant(
     other = make_tenant()
     with pytest.raises(StorageKeyError):
         storage.get(key, sse_key=tenant_sse_key(files.secret_key, other.id))
+
+
+def test_imported_accounts_are_sent_for_cui_verification(
+    imports: Imports, tenant: Any, db: Connection
+) -> None:
+    """Imported accounts with a CUI are pending and requested at ANAF, one event per batch (as the API)."""
+    imports.import_file(
+        b"Denumire;CUI\nAlfa SRL;RO18547290\nBeta SA;14399840\nFara CUI;\n", entity="accounts"
+    )
+    statuses = tenant_rows(db, tenant.id, "SELECT name, compliance_status FROM crm.accounts ORDER BY name")
+    assert [tuple(r) for r in statuses] == [
+        ("Alfa SRL", "pending"),
+        ("Beta SA", "pending"),
+        ("Fara CUI", "unchecked"),
+    ]
+    events = tenant_rows(
+        db, tenant.id, "SELECT data FROM core.outbox WHERE topic = 'crm.account.verification_requested'"
+    )
+    assert len(events) == 1
+    assert sorted(a["cui"] for a in events[0][0]["accounts"]) == ["14399840", "18547290"]
+    # An update that fills a missing CUI requests the check too; one that keeps the CUI does not.
+    imports.import_file(b"Denumire;Email\nGama SRL;office@gama.ro\n", entity="accounts")
+    job = imports.import_file(
+        b"Denumire;Email;CUI\nGama SRL;office@gama.ro;RO27\nAlfa SRL;;RO18547290\n",
+        on_duplicate="update",
+        entity="accounts",
+    )
+    assert job["updated"] == 2
+    gama = tenant_rows(
+        db, tenant.id, "SELECT cui, compliance_status FROM crm.accounts WHERE name = 'Gama SRL'"
+    )
+    assert tuple(gama[0]) == ("27", "pending")
+    events = tenant_rows(
+        db,
+        tenant.id,
+        "SELECT data FROM core.outbox WHERE topic = 'crm.account.verification_requested' ORDER BY seq",
+    )
+    assert [sorted(a["cui"] for a in e[0]["accounts"]) for e in events] == [["14399840", "18547290"], ["27"]]

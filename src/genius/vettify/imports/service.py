@@ -51,6 +51,7 @@ from genius.core.db.session import Database, set_tenant
 from genius.core.events.service import publish
 from genius.core.kit.errors import Conflict, NotFound, Problem
 from genius.core.storage import Storage, storage_from_settings, tenant_sse_key
+from genius.vettify import verification
 from genius.vettify.imports import parsing
 from genius.vettify.imports.models import ImportBatch, ImportJob, ImportMapping, RejectedRow
 
@@ -821,20 +822,41 @@ def _apply_batch(
         else:
             columns.append("source")
             values.append(f"'{IMPORT_SOURCE}'")
-    session.execute(
+    # Accounts with a CUI are checked at ANAF like those created through the API (pending, then a
+    # batched request through the outbox with this batch's commit).
+    checks_cui = spec.entity == "accounts" and "cui" in fields
+    if checks_cui:
+        columns.append("compliance_status")
+        values.append("CASE WHEN cui IS NOT NULL THEN 'pending' ELSE 'unchecked' END")
+    created = session.execute(
         text(
             f"INSERT INTO {spec.table} (tid, {', '.join(columns)}, created_by, import_id, import_row) "  # noqa: S608
             f"SELECT :tid, {', '.join(values)}, :actor, :iid, row_no FROM {tables.plan} "
-            "WHERE seq BETWEEN :a AND :b AND action = 'create'"
+            "WHERE seq BETWEEN :a AND :b AND action = 'create'" + (" RETURNING id, cui" if checks_cui else "")
         ),
         params,
     )
+    to_check = [(row.id, row.cui) for row in created if row.cui] if checks_cui else []
     if job.on_duplicate == "update":
+        if checks_cui:  # keys only fill blanks: a CUI changes only where the account had none
+            to_check += session.execute(
+                text(
+                    f"SELECT t.id, p.cui FROM {spec.table} t JOIN {tables.plan} p ON t.id = p.match_id "  # noqa: S608
+                    "WHERE p.seq BETWEEN :a AND :b AND p.action = 'update' AND t.cui IS NULL "
+                    "AND p.cui IS NOT NULL"
+                ),
+                params,
+            ).all()
         # Keys only fill blanks (they are how the row was found); other fields take the file's value.
         sets = ", ".join(
             f"{f} = coalesce(t.{f}, p.{f})" if f in spec.keys else f"{f} = coalesce(p.{f}, t.{f})"
             for f in fields
         )
+        if checks_cui:
+            sets += (
+                ", compliance_status = CASE WHEN t.cui IS NULL AND p.cui IS NOT NULL THEN 'pending' "
+                "ELSE t.compliance_status END"
+            )
         session.execute(
             text(
                 f"UPDATE {spec.table} t SET {sets}, version = t.version + 1, updated_at = now() "  # noqa: S608
@@ -842,6 +864,14 @@ def _apply_batch(
                 "AND t.id = p.match_id"
             ),
             params,
+        )
+    if to_check:
+        verification.request_checks(
+            session,
+            job.tid,
+            [(account_id, cui) for account_id, cui in to_check],
+            requested_by=job.created_by,
+            correlation_id=job.correlation_id,
         )
 
 
