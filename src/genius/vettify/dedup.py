@@ -137,6 +137,10 @@ def find_duplicates(
     name_text = (name_value or "").strip()
     if spec.fuzzy_name is not None and len(name_text) >= 3:
         if has_pg_trgm(session):
+            # <% on the GIN trigram index, with the same threshold as the Python scoring below.
+            session.execute(
+                select(func.set_config("pg_trgm.word_similarity_threshold", str(fuzzy.THRESHOLD), True))
+            )
             rules.append(("name", func.crm.fuzzy_match(spec.fuzzy_name, name_text[:200])))
         else:
             # Without pg_trgm the SQL similarity costs ms per row: candidates are scored in Python.

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+THRESHOLD = 0.4  # a near match: as crm.fuzzy_match (migration 0006) and the search vocabulary
 _SPLIT = re.compile(r"[\W_]+")  # like [^[:alnum:]]+ in crm.trigrams
 _STROKES = str.maketrans("Łł", "Ll")
 
@@ -26,7 +27,7 @@ def words(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=4096)
-def _word_trigrams(word: str) -> frozenset[str]:
+def word_trigrams(word: str) -> frozenset[str]:
     padded = f"  {word} "
     return frozenset(padded[i : i + 3] for i in range(len(padded) - 2))
 
@@ -34,7 +35,7 @@ def _word_trigrams(word: str) -> frozenset[str]:
 def trigrams(text: str) -> frozenset[str]:
     out: set[str] = set()
     for word in words(text):
-        out |= _word_trigrams(word)
+        out |= word_trigrams(word)
     return frozenset(out)
 
 
@@ -51,7 +52,7 @@ def word_similarity(q: str, name: str) -> float:
     if not tq:
         return 0.0
     best = 0.0
-    for candidate in [trigrams(name), *(_word_trigrams(w) for w in words(name))]:
+    for candidate in [trigrams(name), *(word_trigrams(w) for w in words(name))]:
         union = len(tq | candidate)
         if union:
             best = max(best, len(tq & candidate) / union)

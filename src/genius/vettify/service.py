@@ -12,14 +12,14 @@ import binascii
 import json
 import re
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, literal_column, or_, select, text, tuple_
+from sqlalchemy import ColumnElement, Select, and_, func, literal, literal_column, select, text, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.sql.util import ClauseAdapter
 
@@ -27,7 +27,7 @@ from genius.core.audit import service as audit
 from genius.core.db.base import utcnow
 from genius.core.events.service import publish
 from genius.core.kit.errors import Conflict, NotFound, Problem
-from genius.vettify import events, fuzzy, verification
+from genius.vettify import events, fuzzy, verification, vocabulary
 from genius.vettify.models import Account, Activity, Contact, CrmRecord, Lead, Opportunity, StageChange
 from genius.vettify.schemas import (
     OPEN_STAGES,
@@ -190,22 +190,35 @@ ACTIVITIES: EntitySpec[Activity] = EntitySpec(
 
 
 # --- search ---------------------------------------------------------------------------------------
-FUZZY_THRESHOLD = 0.4  # same as crm.fuzzy_match's fallback in the migration
+FUZZY_THRESHOLD = fuzzy.THRESHOLD
 _TOKEN = re.compile(r"[\w@.+\-]+")
 _WORD = re.compile(r"\w")
 
 
-def tsquery_text(q: str) -> str | None:
-    """Prefix AND query over the search terms, safe to pass to ``to_tsquery``: every term is
-    quoted and made only of word characters and ``@ . + -`` (so e-mails and CUIs still match)."""
+def search_terms(q: str) -> list[str]:
+    """The query's terms (at most 8), each made only of word characters and ``@ . + -`` (so e-mails
+    and CUIs still match) and safe to quote in a ``to_tsquery`` text."""
     terms = []
     for raw in _TOKEN.findall(q):
         term = raw.strip(".+-@")
         if term and _WORD.search(term):
-            terms.append(f"'{term}':*")
+            terms.append(term)
         if len(terms) == 8:
             break
-    return " & ".join(terms) or None
+    return terms
+
+
+def tsquery_text(q: str, replacements: Mapping[str, Sequence[str]] | None = None) -> str | None:
+    """Prefix AND query over the search terms; a term with replacements (spelling corrections)
+    matches any of them instead."""
+    parts = []
+    for term in search_terms(q):
+        alternatives = (replacements or {}).get(term)
+        if alternatives:
+            parts.append("(" + " | ".join(f"'{word}':*" for word in alternatives) + ")")
+        else:
+            parts.append(f"'{term}':*")
+    return " & ".join(parts) or None
 
 
 _TRGM: dict[str, bool] = {}
@@ -278,18 +291,11 @@ def fuzzy_candidates(
     return [row[0] for row in matches]
 
 
-def search_condition(spec: EntitySpec[Any], q: str, *, fuzzy: bool = True) -> ColumnElement[bool]:
-    model = spec.model
-    conditions: list[ColumnElement[bool]] = []
-    tsq = tsquery_text(q)
-    if tsq:
-        tsquery = func.to_tsquery(literal_column("'simple'::regconfig"), func.crm.unaccent_ro(tsq))
-        conditions.append(model.search.op("@@")(tsquery))
-    if fuzzy and spec.fuzzy_name is not None and len(q.strip()) >= 3:
-        conditions.append(func.crm.fuzzy_match(spec.fuzzy_name, q.strip()[:200]))
-    if not conditions:
+def search_condition(spec: EntitySpec[Any], tsq: str | None) -> ColumnElement[bool]:
+    if not tsq:
         return literal(False)
-    return or_(*conditions)
+    tsquery = func.to_tsquery(literal_column("'simple'::regconfig"), func.crm.unaccent_ro(tsq))
+    return spec.model.search.op("@@")(tsquery)
 
 
 # --- keyset pages ---------------------------------------------------------------------------------
@@ -381,44 +387,22 @@ def list_records(
             continue
         column = spec.filters[name]
         where.append(column.in_(value) if isinstance(value, list) else column == value)
-    windowed = False  # full text without pg_trgm: recent window first, then the index
-    fallback: str | None = None  # and, on an empty first page, the fuzzy fallback
-    if search and search.strip():
-        if has_pg_trgm(session):
-            # pg_trgm's <% (indexed): full text OR fuzzy name in one query.
-            session.execute(
-                select(func.set_config("pg_trgm.word_similarity_threshold", str(FUZZY_THRESHOLD), True))
-            )
-            where.append(search_condition(spec, search))
-        else:
-            # Without pg_trgm the fuzzy test is a SQL function per row: full text first (indexed), and
-            # only a first page that found nothing tries fuzzy names among bounded candidates.
-            where.append(search_condition(spec, search, fuzzy=False))
-            windowed = True
-            fallback = search.strip() if not cursor else None
-    if windowed:
-        # The planner's estimates for prefix searches are poor: it either walks the sort index testing
-        # every row (a scan of the tenant when the term is rare) or reads every match (slow when common).
-        # Look among the most recent rows first; if they hold a full page it is the right page, else
-        # the matches are few and are fetched through the full-text index and sorted.
-        page = (
-            None if count else _recent_window_page(session, spec, where, key, desc, sort_expr, cursor, limit)
-        )
-        if page is None:
-            with bitmap_plans(session):
-                page = _page_of(session, spec, where, key, desc, sort_expr, cursor, limit, count)
-    else:
-        page = _page_of(session, spec, where, key, desc, sort_expr, cursor, limit, count)
-    if fallback is not None and not page.items:
-        ids = fuzzy_candidates(
-            session, spec, fallback, where[:-1], order_by=sort_expr, desc=desc, keep=None if count else limit
-        )
-        if ids:
-            # A page of near matches: the first page only (a cursor continues with the exact search).
-            page = _page_of(
-                session, spec, [*where[:-1], model.id.in_(ids)], key, desc, sort_expr, None, limit, count
-            )
-            page.next = None
+    if not (search and search.strip()):
+        return _page_of(session, spec, where, key, desc, sort_expr, cursor, limit, count)
+    # Terms that start no word of the tenant's vocabulary are replaced by the most similar words
+    # ("dumitresku" → "dumitrescu"): every search, misspelt or not, is one indexed full-text query.
+    corrected = vocabulary.correct(session, model.__tablename__, search_terms(search))
+    if corrected.impossible:
+        return PageResult([], None, 0 if count else None)
+    where.append(search_condition(spec, tsquery_text(search, corrected.replacements)))
+    # The planner's estimates for prefix searches are poor: it either walks the sort index testing
+    # every row (a scan of the tenant when the term is rare) or reads every match (slow when common).
+    # Look among the most recent rows first; if they hold a full page it is the right page, else
+    # the matches are few and are fetched through the full-text index and sorted.
+    page = None if count else _recent_window_page(session, spec, where, key, desc, sort_expr, cursor, limit)
+    if page is None:
+        with bitmap_plans(session):
+            page = _page_of(session, spec, where, key, desc, sort_expr, cursor, limit, count)
     return page
 
 
