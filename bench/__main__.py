@@ -248,9 +248,12 @@ def main() -> None:
     try:
         with started.platform.db.platform_session() as s:
             tid = s.execute(text("SELECT gen_random_uuid()")).scalar()
+            server = s.execute(text("SHOW server_version")).scalar()
+            trgm = s.execute(text("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'")).scalar()
+        where = "embedded" if settings.database_url is None else "GENIUS_DATABASE_URL"
         print(
-            f"# genius bench ({'quick' if args.quick else 'full'}), n={n}, "
-            "PostgreSQL embedded, Redis embedded"
+            f"# genius bench ({'quick' if args.quick else 'full'}), n={n}, PostgreSQL {server} {where} "
+            f"({'with' if trgm else 'without'} pg_trgm), Redis embedded"
         )
         if args.suite in ("all", "core"):
             bench_tokens(started.platform, tid, n)
