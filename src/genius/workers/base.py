@@ -22,7 +22,8 @@ from celery.worker import state as worker_state
 
 from genius.config import get_settings
 from genius.registry.service import Registry
-from genius.workers.celery_app import redis_url_of, route_by_name
+from genius.workers.celery_app import route_by_name
+from genius.workers.context import worker_redis
 
 log = structlog.get_logger("genius.worker")
 VERSION = "0.1.0"
@@ -36,7 +37,7 @@ def registry() -> Registry:
     global _registry
     if _registry is None:
         settings = get_settings()
-        client = redis.Redis.from_url(redis_url_of(settings), socket_timeout=3, socket_connect_timeout=3)
+        client = worker_redis(settings)
         _registry = Registry(
             client, ttl=settings.worker_ttl_seconds, metrics_ttl=settings.worker_metrics_ttl_seconds
         )

@@ -16,57 +16,34 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import redis
 from celery import Task
 
 from genius.compliance.efactura import service
 from genius.compliance.efactura.client import AnafApiError, EFacturaClient
 from genius.compliance.efactura.oauth import OAuthError
 from genius.config import Settings, get_settings
-from genius.core.db.session import Database, app_role_url, get_database, sqlalchemy_url
 from genius.core.kit.ratelimit import RateLimiter
 from genius.core.storage import storage_from_settings
-from genius.workers.celery_app import celery_app, redis_url_of
+from genius.workers.celery_app import celery_app
+from genius.workers.context import ProcessContext, worker_database, worker_redis
 
 __all__ = ["download", "health", "poll", "upload"]
 
 MAX_RETRIES = 8
-_context: service.Context | None = None
 
 
-def _database(settings: Settings) -> Database:
-    try:
-        return get_database()
-    except RuntimeError:
-        pass
-    if settings.app_database_url:
-        return Database(sqlalchemy_url(settings.app_database_url), pool_size=2)
-    if settings.database_url:
-        return Database(
-            app_role_url(settings.database_url, settings.app_db_role, settings.app_db_password), pool_size=2
-        )
-    from genius.embedded import start_runtime
-
-    runtime = start_runtime(settings, need_redis=False)
-    return Database(
-        app_role_url(runtime.owner_dsn, settings.app_db_role, settings.app_db_password), pool_size=2
+def _services(settings: Settings) -> service.Context:
+    return service.Context(
+        db=worker_database(settings),
+        settings=settings,
+        storage=storage_from_settings(settings),
+        limiter=RateLimiter(worker_redis(settings), prefix="genius:anaf:"),
+        certs_dir=settings.efactura_certs_dir,
     )
 
 
-def context() -> service.Context:
-    """The worker process's service context (database, storage, Redis limiter), built once."""
-    global _context
-    if _context is None:
-        settings = get_settings()
-        client = redis.Redis.from_url(redis_url_of(settings), socket_timeout=3, socket_connect_timeout=3)
-        _context = service.Context(
-            db=_database(settings),
-            settings=settings,
-            storage=storage_from_settings(settings),
-            limiter=RateLimiter(client, prefix="genius:anaf:"),
-            certs_dir=settings.efactura_certs_dir,
-        )
-    return _context
+context = ProcessContext(_services)  # database, storage, Redis limiter: once per worker process
+use_context = context.use
 
 
 def backoff(retries: int, base: float = 5.0, cap: float = 900.0) -> float:

@@ -19,42 +19,35 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import redis
 from celery import Task
 
 from genius.compliance.efactura.client import AnafApiError
 from genius.compliance.efactura.oauth import OAuthError
-from genius.compliance.efactura.tasks import _database, backoff
+from genius.compliance.efactura.tasks import backoff
 from genius.compliance.etransport import service
 from genius.compliance.etransport.client import ETransportClient
-from genius.config import get_settings
+from genius.config import Settings, get_settings
 from genius.core.kit.ratelimit import RateLimiter
-from genius.workers.celery_app import celery_app, redis_url_of
+from genius.workers.celery_app import celery_app
+from genius.workers.context import ProcessContext, worker_database, worker_redis
 
 __all__ = ["health", "status", "submit"]
 
 MAX_RETRIES = 8
 MAX_POLLS = 20
 HEALTH_TIMEOUT = 5.0
-_context: service.Context | None = None
 
 
-def context() -> service.Context:
-    """The worker process's service context (database, Redis limiter), built once."""
-    global _context
-    if _context is None:
-        settings = get_settings()
-        client = redis.Redis.from_url(redis_url_of(settings), socket_timeout=3, socket_connect_timeout=3)
-        _context = service.Context(
-            db=_database(settings), settings=settings, limiter=RateLimiter(client, prefix="genius:anaf:")
-        )
-    return _context
+def _services(settings: Settings) -> service.Context:
+    return service.Context(
+        db=worker_database(settings),
+        settings=settings,
+        limiter=RateLimiter(worker_redis(settings), prefix="genius:anaf:"),
+    )
 
 
-def use_context(ctx: service.Context | None) -> None:
-    """Replace the process's context (tests)."""
-    global _context
-    _context = ctx
+context = ProcessContext(_services)  # database, Redis limiter: once per worker process
+use_context = context.use
 
 
 def _temporary(exc: BaseException) -> bool:

@@ -20,36 +20,29 @@ from typing import Any
 from celery import Task
 from sqlalchemy.exc import OperationalError
 
-from genius.compliance.efactura.tasks import _database, backoff
+from genius.compliance.efactura.tasks import backoff
 from genius.compliance.saft import duk, service
 from genius.compliance.saft.build import from_ledger, to_xml
 from genius.compliance.saft.ledger import Ledger
 from genius.compliance.saft.rules import validate as validate_xml
-from genius.config import get_settings
+from genius.config import Settings, get_settings
 from genius.core.storage import storage_from_settings
 from genius.workers.celery_app import celery_app
+from genius.workers.context import ProcessContext, worker_database
 
 __all__ = ["generate", "health", "validate"]
 
 MAX_RETRIES = 5
-_context: service.Context | None = None
 
 
-def context() -> service.Context:
-    """The worker process's service context (database, storage), built once."""
-    global _context
-    if _context is None:
-        settings = get_settings()
-        _context = service.Context(
-            db=_database(settings), settings=settings, storage=storage_from_settings(settings)
-        )
-    return _context
+def _services(settings: Settings) -> service.Context:
+    return service.Context(
+        db=worker_database(settings), settings=settings, storage=storage_from_settings(settings)
+    )
 
 
-def use_context(ctx: service.Context | None) -> None:
-    """Replace the process's context (tests)."""
-    global _context
-    _context = ctx
+context = ProcessContext(_services)  # database, storage: once per worker process
+use_context = context.use
 
 
 @celery_app.task(name="anaf.saft.generate", bind=True, acks_late=True, max_retries=MAX_RETRIES)

@@ -24,10 +24,11 @@ from genius.compliance.taxpayer.events import TaxpayerValidated
 from genius.compliance.taxpayer.models import TaxpayerCheck
 from genius.compliance.taxpayer.service import TaxpayerService, today
 from genius.config import get_settings
-from genius.core.db.session import Database, app_role_url, configure_database, get_database, sqlalchemy_url
+from genius.core.db.session import Database
 from genius.core.events.service import publish
 from genius.core.kit.breaker import CircuitOpen
-from genius.workers.celery_app import celery_app, redis_url_of
+from genius.workers.celery_app import celery_app
+from genius.workers.context import worker_database, worker_redis
 
 __all__ = ["InvalidInput", "health", "lookup", "lookup_and_publish"]
 
@@ -45,7 +46,7 @@ class InvalidInput(ValueError):
 
 
 def redis_client() -> redis.Redis:
-    return redis.Redis.from_url(redis_url_of(get_settings()), socket_timeout=3, socket_connect_timeout=3)
+    return worker_redis(get_settings())
 
 
 def service() -> TaxpayerService:
@@ -64,19 +65,7 @@ def use_service(svc: TaxpayerService | None) -> None:
 
 def database() -> Database:
     """The configured database, or (a worker process) one built from the settings."""
-    try:
-        return get_database()
-    except RuntimeError:
-        pass
-    settings = get_settings()
-    if settings.app_database_url:
-        url = sqlalchemy_url(settings.app_database_url)
-    else:
-        from genius.embedded import start_runtime
-
-        runtime = start_runtime(settings, need_redis=False)  # kept for the life of the process
-        url = app_role_url(runtime.owner_dsn, settings.app_db_role, settings.app_db_password)
-    return configure_database(Database(url, pool_size=2))
+    return worker_database(get_settings())
 
 
 def parse_date(value: str | None) -> dt.date:

@@ -18,31 +18,23 @@ from celery import Task
 from sqlalchemy import text
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from genius.compliance.efactura.tasks import _database, backoff
+from genius.compliance.efactura.tasks import backoff
 from genius.config import Settings, get_settings
 from genius.core.db.session import Database
 from genius.core.kit.errors import Conflict
 from genius.vettify.imports import service
 from genius.workers.celery_app import celery_app
+from genius.workers.context import ProcessContext, worker_database
 
 __all__ = ["crm_import", "health"]
 
 MAX_RETRIES = 8
-_override: tuple[Database, Settings] | None = None
-
-
-def context() -> tuple[Database, Settings]:
-    """The worker process's database and settings (built once by the efactura helper)."""
-    if _override is not None:
-        return _override
-    settings = get_settings()
-    return _database(settings), settings
+context = ProcessContext(lambda settings: (worker_database(settings), settings))
 
 
 def use_context(db: Database | None, settings: Settings | None = None) -> None:
     """Point the tasks at another database and settings (tests, benchmarks); ``None`` resets."""
-    global _override
-    _override = (db, settings or get_settings()) if db is not None else None
+    context.use((db, settings or get_settings()) if db is not None else None)
 
 
 @celery_app.task(name="etl.sync.crm_import", bind=True, acks_late=True, max_retries=MAX_RETRIES)
