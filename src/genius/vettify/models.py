@@ -56,7 +56,14 @@ class CrmRecord(Base):
         self.updated_at = utcnow()
 
 
-class Account(CrmRecord):
+class Imported:
+    """Provenance of a row written by a CSV import (migration 0009): which import, which file row."""
+
+    import_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    import_row: Mapped[int | None] = mapped_column(Integer, default=None)
+
+
+class Account(Imported, CrmRecord):
     __tablename__ = "accounts"
     __table_args__ = {"schema": SCHEMA}
 
@@ -79,7 +86,7 @@ class Account(CrmRecord):
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("crm.accounts.id"))
 
 
-class Contact(CrmRecord):
+class Contact(Imported, CrmRecord):
     __tablename__ = "contacts"
     __table_args__ = {"schema": SCHEMA}
 
@@ -94,7 +101,7 @@ class Contact(CrmRecord):
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("crm.contacts.id"))
 
 
-class Lead(CrmRecord):
+class Lead(Imported, CrmRecord):
     __tablename__ = "leads"
     __table_args__ = {"schema": SCHEMA}
 

@@ -9,10 +9,12 @@ import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
+from sqlalchemy.orm import Session
 
 from genius.core.platform import Platform
 from genius.vettify.imports import service
+from genius.vettify.models import Lead
 from genius.workers.etl_sync import tasks
 from tests.vettify.imports import samples
 from tests.vettify.imports.conftest import Imports, tenant_rows
@@ -137,6 +139,10 @@ def test_rerun_is_idempotent(imports: Imports, tenant: Any, db: Connection) -> N
     assert counts(imports.get(job["id"])) == counts(job)
     own = tenant_rows(db, tenant.id, "SELECT count(*) FROM crm.leads WHERE import_id = :i", i=job["id"])
     assert own[0][0] == job["created"]
+    # The provenance is mapped on the models too: which import, which row of the file.
+    with Session(db) as orm:
+        imported = orm.scalars(select(Lead).where(Lead.import_id == uuid.UUID(job["id"]))).all()
+    assert len(imported) == job["created"] and all(lead.import_row for lead in imported)
 
 
 def test_interrupted_job_resumes_without_duplicates(
