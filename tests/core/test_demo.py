@@ -18,7 +18,13 @@ import pytest
 from tests.conftest import free_port
 
 
-def _start(data_dir: Path, port: int, fakes_port: int) -> tuple[subprocess.Popen[str], str, float]:
+class Demo(subprocess.Popen[str]):
+    """The demo process, in a session of its own (as in a terminal), and all it has printed."""
+
+    printed: list[str]
+
+
+def _start(data_dir: Path, port: int, fakes_port: int) -> tuple[Demo, str, float]:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("GENIUS_ANAF_", "GENIUS_REGES_"))},
         "GENIUS_DATA_DIR": str(data_dir),
@@ -31,12 +37,13 @@ def _start(data_dir: Path, port: int, fakes_port: int) -> tuple[subprocess.Popen
     for key in ("GENIUS_DATABASE_URL", "GENIUS_REDIS_URL", "GENIUS_DEMO_PASSWORD", "GENIUS_SECRET_KEY"):
         env.pop(key, None)
     t0 = time.perf_counter()
-    proc = subprocess.Popen(
+    proc = Demo(
         [sys.executable, "-m", "genius.cli", "demo"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,
     )
     output = ""
     deadline = time.monotonic() + 120
@@ -47,17 +54,23 @@ def _start(data_dir: Path, port: int, fakes_port: int) -> tuple[subprocess.Popen
             pytest.fail(f"demo did not start:\n{output}")
         output += proc.stdout.readline()
     # Keep reading: a full pipe would block the demo's processes on their next log line.
-    threading.Thread(target=proc.stdout.read, daemon=True).start()
+    proc.printed = []
+    stream = proc.stdout
+    threading.Thread(target=lambda: proc.printed.extend(stream), daemon=True).start()
     return proc, output, time.perf_counter() - t0
 
 
-def _stop(proc: subprocess.Popen[str]) -> None:
+def _stop(proc: Demo) -> None:
+    """Ctrl-C as a terminal sends it: to the demo's whole process group."""
     children = psutil.Process(proc.pid).children(recursive=True)
-    proc.send_signal(signal.SIGINT)
+    os.killpg(proc.pid, signal.SIGINT)
     proc.wait(60)
     time.sleep(0.5)
     alive = [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
     assert not alive, f"left running: {alive}"
+    # Nothing the demo runs loses its stores while stopping (Redis is stopped after the workers).
+    printed = "".join(proc.printed)
+    assert "Traceback" not in printed, printed[-4000:]
 
 
 @pytest.mark.slow
