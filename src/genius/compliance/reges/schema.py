@@ -4,7 +4,8 @@ One class per complex type the API messages use (element order = the XSD sequenc
 follows the schema), one ``Literal`` per enumeration. JSON names are the camelCase of the XML names
 (``CUIAngajatorDestinatie`` -> ``cuiAngajatorDestinatie``), as the REGES JSON API spells them.
 Generated once with xmlschema from the official XSD (the generator is not part of the product);
-keep changes in step with the XSD.
+``tests/compliance/reges/test_schema_xsd.py`` checks that every type, element order and enumeration
+still matches the XSD.
 """
 
 from __future__ import annotations
