@@ -209,11 +209,19 @@ def import_seconds(started: Any, data: bytes) -> tuple[float, dict[str, Any]]:
         job = client.get(f"/v1/crm/imports/{up['id']}", headers=headers).json()
     with platform.db.tenant_session(tid) as s:
         leads = s.execute(text("SELECT count(*) FROM crm.leads")).scalar()
+        batches, in_batches = s.execute(
+            text("SELECT count(*), coalesce(sum(seconds), 0) FROM crm.import_batches WHERE import_id = :i"),
+            {"i": up["id"]},
+        ).one()
     print(
         f"  import: upload {t_upload:.2f} s, job {t_job:.2f} s; status {job['status']}, "
         f"total {job['total']:,}, "
         f"created {job['created']:,}, skipped {job['skipped']:,}, rejected {job['rejected']:,}; "
         f"crm.leads now {leads:,}"
+    )
+    print(
+        f"  job: {t_job - in_batches:.2f} s decoding, staging (COPY) and planning, then {batches} batches "
+        f"in {in_batches:.2f} s (errors, INSERT into crm.leads, ledger)"
     )
     return seconds, job
 
