@@ -46,8 +46,8 @@ from genius.vettify.service import (
     field_error,
     fuzzy_candidates,
     get_record,
-    has_pg_trgm,
 )
+from genius.vettify.vocabulary import has_pg_trgm
 
 MERGEABLE: dict[str, tuple[EntitySpec[Any], type[BaseModel]]] = {
     "accounts": (ACCOUNTS, s.AccountOut),

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, literal_column, select, text, tuple_
+from sqlalchemy import ColumnElement, Select, and_, func, literal, literal_column, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.sql.util import ClauseAdapter
 
@@ -221,18 +221,7 @@ def tsquery_text(q: str, replacements: Mapping[str, Sequence[str]] | None = None
     return " & ".join(parts) or None
 
 
-_TRGM: dict[str, bool] = {}
 FUZZY_CANDIDATES = 1000  # rows a fuzzy fallback scores at most without pg_trgm
-
-
-def has_pg_trgm(session: Session) -> bool:
-    """Whether pg_trgm is installed in this database (cached per server and database)."""
-    url = session.get_bind().engine.url  # an Engine's .engine is itself; a Connection's is its engine
-    key = f"{url.host}:{url.port}/{url.database}"
-    if key not in _TRGM:
-        found = session.scalar(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'"))
-        _TRGM[key] = bool(found)
-    return _TRGM[key]
 
 
 def _prefix_tsquery(q: str, size: int) -> str | None:

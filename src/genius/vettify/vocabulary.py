@@ -24,13 +24,15 @@ CORRECTIONS = 5  # stored words tried in place of one unknown term
 
 _UNKNOWN = text(
     """
-    SELECT term FROM unnest(CAST(:terms AS text[])) AS term
+    SELECT t.term FROM unnest(CAST(:terms AS text[]), CAST(:ends AS text[])) AS t(term, term_end)
     WHERE NOT EXISTS (
         SELECT 1 FROM crm.search_words AS w
-        WHERE w.entity = :entity AND w.word >= term COLLATE "C" AND w.word < (term || '{') COLLATE "C"
+        WHERE w.entity = :entity AND w.word >= t.term COLLATE "C" AND w.word < t.term_end COLLATE "C"
     )
     """
-)  # "{" sorts right after "z": the range holds exactly the words that start with the term
+)  # term_end is the term + "{" ("{" sorts right after "z"): the range holds exactly the words that
+# start with the term. Both bounds are plain values: under RLS a bound computed in SQL (term || '{',
+# textcat is not LEAKPROOF) is not used in the index scan, which then reads to the end of the tenant.
 
 _SIMILAR = text(
     """
@@ -60,7 +62,8 @@ def correct(session: Session, entity: str, terms: Sequence[str]) -> Corrected:
     checked = sorted({f for f in folded.values() if CHECKED.fullmatch(f)})
     if not checked:
         return Corrected({}, False)
-    unknown = set(session.scalars(_UNKNOWN, {"terms": checked, "entity": entity}))
+    ends = [term + "{" for term in checked]
+    unknown = set(session.scalars(_UNKNOWN, {"terms": checked, "ends": ends, "entity": entity}))
     replacements: dict[str, list[str]] = {}
     impossible = False
     for term, f in folded.items():
@@ -74,7 +77,36 @@ def correct(session: Session, entity: str, terms: Sequence[str]) -> Corrected:
     return Corrected(replacements, impossible)
 
 
+_TRGM: dict[str, bool] = {}
+
+
+def has_pg_trgm(session: Session) -> bool:
+    """Whether pg_trgm is installed in this database (cached per server and database)."""
+    url = session.get_bind().engine.url  # an Engine's .engine is itself; a Connection's is its engine
+    key = f"{url.host}:{url.port}/{url.database}"
+    if key not in _TRGM:
+        found = session.scalar(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'"))
+        _TRGM[key] = bool(found)
+    return _TRGM[key]
+
+
+_SIMILAR_PG_TRGM = text(
+    """
+    SELECT word FROM crm.search_words
+    WHERE entity = :entity AND word % :word
+    ORDER BY similarity(word, :word) DESC, word
+    LIMIT :limit
+    """
+)  # pg_trgm's similarity() is the same measure (same padding) as fuzzy.similarity on one word
+
+
 def similar_words(session: Session, entity: str, word: str) -> list[str]:
+    """The stored words most similar to ``word`` (at least ``fuzzy.THRESHOLD``), best first."""
+    if has_pg_trgm(session):
+        session.execute(
+            text("SELECT set_config('pg_trgm.similarity_threshold', :t, true)"), {"t": str(fuzzy.THRESHOLD)}
+        )
+        return list(session.scalars(_SIMILAR_PG_TRGM, {"entity": entity, "word": word, "limit": CORRECTIONS}))
     trigrams = fuzzy.word_trigrams(word)
     size = len(trigrams)
     return list(
