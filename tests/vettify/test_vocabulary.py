@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from genius.vettify import fuzzy
+from genius.vettify import fuzzy, vocabulary
 from tests.vettify.conftest import Crm
 
 
@@ -37,8 +37,12 @@ def test_inserts_and_updates_add_the_leading_letters_of_every_lexeme(
                 "WHERE entity = 'leads' AND word = 'turcanu'"
             )
         ).all()
-    assert {t for t, _ in rows} == fuzzy.word_trigrams("turcanu")
-    assert {n for _, n in rows} == {len(fuzzy.word_trigrams("turcanu"))}
+        with_pg_trgm = vocabulary.has_pg_trgm(s)
+    if with_pg_trgm:  # its GIN index on the words serves instead of the trigram rows
+        assert rows == []
+    else:
+        assert {t for t, _ in rows} == fuzzy.word_trigrams("turcanu")
+        assert {n for _, n in rows} == {len(fuzzy.word_trigrams("turcanu"))}
 
 
 @pytest.mark.parametrize("word", ["ab", "popescu", "aaaaa", "dumitrescu", "x" * 40])

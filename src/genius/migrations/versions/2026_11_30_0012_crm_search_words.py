@@ -16,7 +16,7 @@ of every lexeme of the ``search`` column: "ion.popescu1@gmail.com" gives "ion", 
 letters that starts no stored word cannot match the full-text prefix query either.
 ``crm.search_trigrams`` holds each word's trigrams (pg_trgm's padding) with the word's trigram count,
 so similar words are found through a btree (with pg_trgm installed, its GIN index on the words serves
-instead: a few ms however large the vocabulary). Statement-level triggers with transition tables keep
+instead, and the trigram table stays empty). Statement-level triggers with transition tables keep
 both up to date in one set-based statement per INSERT/UPDATE/COPY; words are never removed (a
 stale word only offers a correction that finds nothing).
 """
@@ -37,7 +37,31 @@ TENANT_TABLES = ["crm.search_words", "crm.search_trigrams"]
 SEARCHED_TABLES = ["accounts", "contacts", "leads", "opportunities", "activities", "campaigns"]
 
 
+# Statement-level trigger body (AFTER INSERT / AFTER UPDATE ... REFERENCING NEW TABLE AS new_rows);
+# TG_ARGV[0] is the entity (table) name. The words in one lock order, for concurrent writers.
+NEW_WORDS = """
+    WITH found AS (
+        SELECT DISTINCT n.tid, substring(l.lexeme FROM '^[a-z]+') AS word
+        FROM new_rows AS n, unnest(n.search) AS l
+    ), added AS (
+        INSERT INTO crm.search_words (tid, entity, word)
+        SELECT tid, TG_ARGV[0], word FROM found WHERE length(word) >= 3 ORDER BY tid, word
+        ON CONFLICT DO NOTHING
+        RETURNING tid, word
+    )
+"""
+WITH_TRIGRAM_ROWS = """
+    INSERT INTO crm.search_trigrams (tid, entity, trigram, trigram_count, word)
+    SELECT a.tid, TG_ARGV[0], t.trigram, t.trigram_count, a.word
+    FROM added AS a, crm.word_trigrams(a.word) AS t;
+"""
+WORDS_ONLY = "SELECT count(*) INTO n FROM added;"  # pg_trgm indexes the words themselves
+
+
 def upgrade() -> None:
+    has_trgm = bool(
+        op.get_bind().execute(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")).scalar()
+    )
     op.execute(
         """
         CREATE TABLE crm.search_words (
@@ -66,30 +90,14 @@ def upgrade() -> None:
             SELECT trigram, (SELECT count(*) FROM t)::smallint FROM t
         $$;
 
-        -- AFTER INSERT / AFTER UPDATE ... REFERENCING NEW TABLE AS new_rows, FOR EACH STATEMENT;
-        -- TG_ARGV[0] is the entity (table) name.
-        CREATE FUNCTION crm.collect_search_words() RETURNS trigger
-        LANGUAGE plpgsql
-        AS $$
-        BEGIN
-            WITH found AS (
-                SELECT DISTINCT n.tid, substring(l.lexeme FROM '^[a-z]+') AS word
-                FROM new_rows AS n, unnest(n.search) AS l
-            ), added AS (
-                INSERT INTO crm.search_words (tid, entity, word)
-                SELECT tid, TG_ARGV[0], word FROM found
-                WHERE length(word) >= 3
-                ORDER BY tid, word  -- one lock order for concurrent writers
-                ON CONFLICT DO NOTHING
-                RETURNING tid, word
-            )
-            INSERT INTO crm.search_trigrams (tid, entity, trigram, trigram_count, word)
-            SELECT a.tid, TG_ARGV[0], t.trigram, t.trigram_count, a.word
-            FROM added AS a, crm.word_trigrams(a.word) AS t;
-            RETURN NULL;
-        END
-        $$;
         """
+    )
+    op.execute(
+        "CREATE FUNCTION crm.collect_search_words() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+        "DECLARE n bigint;\nBEGIN\n"
+        + NEW_WORDS
+        + (WORDS_ONLY if has_trgm else WITH_TRIGRAM_ROWS)
+        + "RETURN NULL;\nEND\n$$"
     )
     for table in SEARCHED_TABLES:
         op.execute(
@@ -112,18 +120,18 @@ def upgrade() -> None:
             ON CONFLICT DO NOTHING
             """  # noqa: S608 (a constant table name)
         )
-    op.execute(
-        """
-        INSERT INTO crm.search_trigrams (tid, entity, trigram, trigram_count, word)
-        SELECT w.tid, w.entity, t.trigram, t.trigram_count, w.word
-        FROM crm.search_words AS w, crm.word_trigrams(w.word) AS t
-        ON CONFLICT DO NOTHING
-        """
-    )
-    bind = op.get_bind()
-    if bind.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")).scalar():
+    if has_trgm:
         # With pg_trgm the similar words come from its GIN index (vocabulary.similar_words).
         op.execute("CREATE INDEX ix_search_words_trgm ON crm.search_words USING gin (word gin_trgm_ops)")
+    else:
+        op.execute(
+            """
+            INSERT INTO crm.search_trigrams (tid, entity, trigram, trigram_count, word)
+            SELECT w.tid, w.entity, t.trigram, t.trigram_count, w.word
+            FROM crm.search_words AS w, crm.word_trigrams(w.word) AS t
+            ON CONFLICT DO NOTHING
+            """
+        )
     for table in TENANT_TABLES:
         for statement in tenant_rls_sql(table):
             op.execute(statement)
