@@ -221,7 +221,7 @@ def tsquery_text(q: str, replacements: Mapping[str, Sequence[str]] | None = None
     return " & ".join(parts) or None
 
 
-FUZZY_CANDIDATES = 1000  # rows a fuzzy fallback scores at most without pg_trgm
+FUZZY_CANDIDATES = 1000  # rows the duplicate finder's name rule scores at most without pg_trgm
 
 
 def _prefix_tsquery(q: str, size: int) -> str | None:
@@ -247,37 +247,24 @@ def bitmap_plans(session: Session) -> Iterator[None]:
 
 
 def fuzzy_candidates(
-    session: Session,
-    spec: EntitySpec[Any],
-    q: str,
-    where: Sequence[ColumnElement[bool]] = (),
-    *,
-    order_by: Expr | None = None,
-    desc: bool = True,
-    keep: int | None = None,
+    session: Session, spec: EntitySpec[Any], q: str, where: Sequence[ColumnElement[bool]] = ()
 ) -> list[uuid.UUID] | None:
     """Ids whose name is similar to ``q`` (word similarity ≥ ``FUZZY_THRESHOLD``), scored in Python
-    among at most ``FUZZY_CANDIDATES`` rows that share a word's beginning (full-text index):
-    typos after the start of a word are found without a full scan. None when ``q`` is too short."""
+    among at most ``FUZZY_CANDIDATES`` rows that share a word's beginning (full-text index): the
+    duplicate finder's name rule without pg_trgm. None when ``q`` is too short."""
     prefix = _prefix_tsquery(q, 3)
     if spec.fuzzy_name is None or prefix is None or len(q.strip()) < 3:
         return None
     model = spec.model
     tsquery = func.to_tsquery(literal_column("'simple'::regconfig"), func.crm.unaccent_ro(prefix))
-    sort_value = order_by if order_by is not None else model.id
     with bitmap_plans(session):  # through the full-text index, even when few or no rows match
         rows = session.execute(
-            select(model.id, spec.fuzzy_name, sort_value)
+            select(model.id, spec.fuzzy_name)
             .where(*where, model.deleted_at.is_(None), model.search.op("@@")(tsquery))
             .limit(FUZZY_CANDIDATES)
         ).all()
     term = q.strip()[:200]
-    matches = [row for row in rows if fuzzy.word_similarity(term, row[1] or "") >= FUZZY_THRESHOLD]
-    if keep is not None:
-        # The page's order, here: only the rows of the page are then loaded.
-        matches.sort(key=lambda row: (row[2] is None, row[2], row[0]), reverse=desc)
-        matches = matches[:keep]
-    return [row[0] for row in matches]
+    return [row[0] for row in rows if fuzzy.word_similarity(term, row[1] or "") >= FUZZY_THRESHOLD]
 
 
 def search_condition(spec: EntitySpec[Any], tsq: str | None) -> ColumnElement[bool]:
