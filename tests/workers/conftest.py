@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import hashlib
 import os
 import signal
 import subprocess
@@ -26,8 +27,10 @@ from tests.conftest import ROOT, free_port, make_settings, worker_id
 
 
 def rabbit_vhost(base_url: str) -> str:
-    """One vhost per xdist worker, so parallel test processes never take each other's tasks."""
-    vhost = f"genius_test_{worker_id()}"
+    """One vhost per xdist worker and checkout, so parallel test processes (also those of another clone
+    sharing this machine's RabbitMQ) never take each other's tasks."""
+    checkout = hashlib.sha1(str(ROOT).encode()).hexdigest()[:8]
+    vhost = f"genius_test_{worker_id()}_{checkout}"
     if os.environ.get("GENIUS_TEST_AMQP_URL"):
         return base_url
     ctl = "/usr/sbin/rabbitmqctl"
