@@ -26,7 +26,14 @@ from sqlalchemy.sql.util import ClauseAdapter
 from genius.core.audit import service as audit
 from genius.core.db.base import utcnow
 from genius.core.events.service import publish
-from genius.core.kit.errors import Conflict, NotFound, Problem
+from genius.core.kit.errors import (
+    Conflict,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    Problem,
+    field_error,
+)
 from genius.vettify import events, fuzzy, verification, vocabulary
 from genius.vettify.models import Account, Activity, Contact, CrmRecord, Lead, Opportunity, StageChange
 from genius.vettify.schemas import (
@@ -40,25 +47,6 @@ from genius.vettify.schemas import (
 
 R = TypeVar("R", bound=CrmRecord)
 Expr = ColumnElement[Any] | InstrumentedAttribute[Any]
-
-
-class PreconditionFailed(Problem):
-    status, code, title = 412, "precondition-failed", "Precondition failed"
-
-
-class PreconditionRequired(Problem):
-    status, code, title = 428, "precondition-required", "Precondition required"
-
-
-class Unprocessable(Problem):
-    status, code, title = 422, "validation", "Validation failed"
-
-
-def field_error(name: str, message: str, *, where: str = "body") -> Unprocessable:
-    return Unprocessable(
-        "The request has invalid fields.",
-        errors=[{"field": name, "in": where, "message": message, "type": "value_error"}],
-    )
 
 
 @dataclass(frozen=True)

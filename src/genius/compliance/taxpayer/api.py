@@ -19,7 +19,7 @@ from genius.compliance.taxpayer.models import MAX_BATCH, TaxpayerCheck, validate
 from genius.compliance.taxpayer.service import TaxpayerService, today
 from genius.core.auth.deps import PlatformDep, requires
 from genius.core.auth.tokens import Principal
-from genius.core.kit.errors import Problem
+from genius.core.kit.errors import Unprocessable
 
 router = APIRouter(tags=["compliance"])
 
@@ -32,10 +32,6 @@ CuiText = Annotated[str, StringConstraints(max_length=40)]
 _PROBLEM: dict[int | str, dict[str, Any]] = {
     422: {"description": "Invalid CUI or date", "content": {"application/problem+json": {}}}
 }
-
-
-class Unprocessable(Problem):
-    status, code, title = 422, "validation", "Validation failed"
 
 
 class LookupIn(BaseModel):

@@ -69,6 +69,26 @@ class ServiceUnavailable(Problem):
     status, code, title = 503, "unavailable", "Service unavailable"
 
 
+class PreconditionFailed(Problem):
+    status, code, title = 412, "precondition-failed", "Precondition failed"
+
+
+class PreconditionRequired(Problem):
+    status, code, title = 428, "precondition-required", "Precondition required"
+
+
+class Unprocessable(Problem):
+    status, code, title = 422, "validation", "Validation failed"
+
+
+def field_error(name: str, message: str, *, where: str = "body") -> Unprocessable:
+    """A 422 naming one invalid field, in the same shape as FastAPI's own validation errors."""
+    return Unprocessable(
+        "The request has invalid fields.",
+        errors=[{"field": name, "in": where, "message": message, "type": "value_error"}],
+    )
+
+
 def problem_body(
     status: int, title: str, detail: str | None, code: str, request: Request | None, **extra: Any
 ) -> dict[str, Any]:

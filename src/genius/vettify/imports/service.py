@@ -49,7 +49,7 @@ from genius.core.audit import service as audit
 from genius.core.db.base import utcnow
 from genius.core.db.session import Database, set_tenant
 from genius.core.events.service import publish
-from genius.core.kit.errors import Conflict, NotFound, Problem
+from genius.core.kit.errors import Conflict, NotFound, Unprocessable, field_error
 from genius.core.storage import Storage, storage_from_settings, tenant_sse_key
 from genius.vettify import verification
 from genius.vettify.imports import parsing
@@ -61,17 +61,6 @@ ENTITIES = ("leads", "contacts", "accounts")
 ON_DUPLICATE = ("skip", "update", "create")
 FINISHED = ("completed", "cancelled", "failed")
 SAMPLE_ERRORS = 20
-
-
-class Unprocessable(Problem):
-    status, code, title = 422, "validation", "Validation failed"
-
-
-def field_error(name: str, message: str, *, where: str = "body") -> Unprocessable:
-    return Unprocessable(
-        "The request has invalid fields.",
-        errors=[{"field": name, "in": where, "message": message, "type": "value_error"}],
-    )
 
 
 # --- what each entity's columns are -----------------------------------------------------------------
