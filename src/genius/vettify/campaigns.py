@@ -18,7 +18,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from pydantic import Field, model_validator
-from sqlalchemy import Date, Numeric, String, Text
+from sqlalchemy import CHAR, Date, Numeric, String, Text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from genius.core.auth.deps import TenantDB
@@ -86,7 +86,7 @@ class Campaign(CrmRecord):
     starts_on: Mapped[date | None] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
     budget: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
-    currency: Mapped[str] = mapped_column(String(3), default="RON")
+    currency: Mapped[str] = mapped_column(CHAR(3), default="RON")
     target_segment: Mapped[str | None] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
 

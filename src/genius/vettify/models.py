@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    CHAR,
     Boolean,
     Computed,
     Date,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.dialects.postgresql import UUID as PGUUID
@@ -39,7 +41,7 @@ class CrmRecord(Base):
     __abstract__ = True
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    tid: Mapped[uuid.UUID] = mapped_column(index=True)
+    tid: Mapped[uuid.UUID] = mapped_column()
     version: Mapped[int] = mapped_column(Integer, default=1)
     custom_fields: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     owner: Mapped[str | None] = mapped_column(String(200))
@@ -77,7 +79,7 @@ class Account(Imported, CrmRecord):
     address: Mapped[str | None] = mapped_column(String(500))
     city: Mapped[str | None] = mapped_column(String(100))
     county: Mapped[str | None] = mapped_column(String(100))
-    country: Mapped[str] = mapped_column(String(2), default="RO")
+    country: Mapped[str] = mapped_column(CHAR(2), default="RO")
     # unchecked → pending → verified | invalid | inactive | unavailable (anaf.taxpayer, later slice)
     compliance_status: Mapped[str] = mapped_column(String(12), default="unchecked")
     # What ANAF returned (official name, address, VAT, e-Factura), kept apart from what the user typed.
@@ -122,7 +124,9 @@ class Lead(Imported, CrmRecord):
     converted_by: Mapped[str | None] = mapped_column(String(200))
     converted_account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("crm.accounts.id"))
     converted_contact_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("crm.contacts.id"))
-    converted_opportunity_id: Mapped[uuid.UUID | None] = mapped_column()
+    converted_opportunity_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("crm.opportunities.id", name="fk_leads_converted_opportunity", use_alter=True)
+    )
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("crm.leads.id"))
 
 
@@ -137,7 +141,7 @@ class Opportunity(CrmRecord):
     stage: Mapped[str] = mapped_column(String(16), default="prospecting")
     stage_reason: Mapped[str | None] = mapped_column(Text)
     amount: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
-    currency: Mapped[str] = mapped_column(String(3), default="RON")
+    currency: Mapped[str] = mapped_column(CHAR(3), default="RON")
     probability: Mapped[int | None] = mapped_column(SmallInteger)
     expected_close_date: Mapped[date | None] = mapped_column(Date)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -150,7 +154,7 @@ class StageChange(Base):
     __table_args__ = {"schema": SCHEMA}
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    tid: Mapped[uuid.UUID] = mapped_column(index=True)
+    tid: Mapped[uuid.UUID] = mapped_column()
     opportunity_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("crm.opportunities.id"))
     from_stage: Mapped[str | None] = mapped_column(String(16))
     to_stage: Mapped[str] = mapped_column(String(16))
@@ -182,7 +186,7 @@ class Merge(Base):
     __table_args__ = {"schema": SCHEMA}
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    tid: Mapped[uuid.UUID] = mapped_column(index=True)
+    tid: Mapped[uuid.UUID] = mapped_column()
     entity: Mapped[str] = mapped_column(String(16))
     survivor_id: Mapped[uuid.UUID] = mapped_column()
     merged_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(PGUUID(as_uuid=True)))
@@ -197,10 +201,13 @@ class SalesOrder(Base):
     """A sales order announced by the sales module (``sales.order.created``), linked to its account."""
 
     __tablename__ = "sales_orders"
-    __table_args__ = {"schema": SCHEMA}
+    __table_args__ = (
+        UniqueConstraint("tid", "order_id", name="sales_orders_tid_order_id_key"),
+        {"schema": SCHEMA},
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    tid: Mapped[uuid.UUID] = mapped_column(index=True)
+    tid: Mapped[uuid.UUID] = mapped_column()
     order_id: Mapped[str] = mapped_column(String(100))
     number: Mapped[str | None] = mapped_column(String(100))
     account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("crm.accounts.id"))
@@ -221,7 +228,7 @@ class AccountEvent(Base):
     __table_args__ = {"schema": SCHEMA}
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    tid: Mapped[uuid.UUID] = mapped_column(index=True)
+    tid: Mapped[uuid.UUID] = mapped_column()
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("crm.accounts.id"))
     kind: Mapped[str] = mapped_column(String(30))
     title: Mapped[str] = mapped_column(String(300))

@@ -57,7 +57,7 @@ class Submission(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    tid: Mapped[uuid.UUID] = mapped_column(index=True)
+    tid: Mapped[uuid.UUID] = mapped_column()
     idempotency_key: Mapped[str] = mapped_column(String(128))
     xml_sha256: Mapped[str] = mapped_column(String(64))
     xml: Mapped[str] = mapped_column(Text)

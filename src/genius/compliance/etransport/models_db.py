@@ -50,7 +50,7 @@ class Declaration(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    tid: Mapped[uuid.UUID] = mapped_column(index=True)
+    tid: Mapped[uuid.UUID] = mapped_column()
     idempotency_key: Mapped[str] = mapped_column(String(128))
     kind: Mapped[str] = mapped_column(String(16), default="notificare")
     cif: Mapped[str] = mapped_column(String(20))

@@ -32,7 +32,7 @@ class RegesSubmission(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    tid: Mapped[uuid.UUID] = mapped_column(index=True)
+    tid: Mapped[uuid.UUID] = mapped_column()
     idempotency_key: Mapped[str] = mapped_column(String(128))
     entity: Mapped[str] = mapped_column(String(16))  # salariat | contract
     operation: Mapped[str] = mapped_column(String(64))

@@ -38,7 +38,7 @@ class SaftReport(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    tid: Mapped[uuid.UUID] = mapped_column(index=True)
+    tid: Mapped[uuid.UUID] = mapped_column()
     idempotency_key: Mapped[str] = mapped_column(String(128))
     kind: Mapped[str] = mapped_column(String(1))
     period_start: Mapped[date] = mapped_column(Date)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ARRAY, Boolean, DateTime, ForeignKey, LargeBinary, String, Text
+from sqlalchemy import ARRAY, Boolean, DateTime, ForeignKey, ForeignKeyConstraint, LargeBinary, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -28,10 +28,13 @@ class User(Base):
     """Tenant table: people (kind=user) and service accounts (kind=service, client_credentials)."""
 
     __tablename__ = "users"
-    __table_args__ = {"schema": "core"}
+    __table_args__ = (
+        ForeignKeyConstraint(["tid", "role"], ["core.roles.tid", "core.roles.name"], name="fk_users_role"),
+        {"schema": "core"},
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    tid: Mapped[uuid.UUID] = mapped_column(ForeignKey("core.tenants.id", ondelete="CASCADE"), index=True)
+    tid: Mapped[uuid.UUID] = mapped_column(ForeignKey("core.tenants.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(10), default="user")
     email: Mapped[str] = mapped_column(String(254))
     name: Mapped[str] = mapped_column(String(200), default="")

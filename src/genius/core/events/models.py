@@ -20,7 +20,7 @@ class OutboxEvent(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     # Publication order; the relay keeps it per aggregate.
     seq: Mapped[int] = mapped_column(BigInteger, Identity(always=True))
-    tid: Mapped[uuid.UUID] = mapped_column(index=True)
+    tid: Mapped[uuid.UUID] = mapped_column()
     topic: Mapped[str] = mapped_column(String(120))
     version: Mapped[int] = mapped_column(Integer, default=1)
     aggregate_id: Mapped[str | None] = mapped_column(String(64))
@@ -43,6 +43,6 @@ class InboxEntry(Base):
 
     consumer: Mapped[str] = mapped_column(String(100), primary_key=True)
     event_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    tid: Mapped[uuid.UUID] = mapped_column(index=True)
+    tid: Mapped[uuid.UUID] = mapped_column()
     topic: Mapped[str] = mapped_column(String(120))
     processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

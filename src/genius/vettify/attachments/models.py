@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, String
+from sqlalchemy import CHAR, BigInteger, DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from genius.core.db.base import Base, new_id, utcnow
@@ -20,14 +20,14 @@ class Attachment(Base):
     __table_args__ = {"schema": SCHEMA}
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    tid: Mapped[uuid.UUID] = mapped_column(index=True)
+    tid: Mapped[uuid.UUID] = mapped_column()
     entity_type: Mapped[str] = mapped_column(String(16))  # account | contact | lead | opportunity
     entity_id: Mapped[uuid.UUID] = mapped_column()
     filename: Mapped[str] = mapped_column(String(255))  # sanitised
     content_type: Mapped[str] = mapped_column(String(100))  # sniffed from the bytes
     declared_type: Mapped[str | None] = mapped_column(String(255))  # what the client said; not trusted
     size: Mapped[int] = mapped_column(BigInteger)
-    sha256: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(CHAR(64))
     storage_key: Mapped[str] = mapped_column(String(300))
     uploaded_by: Mapped[str] = mapped_column(String(200))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

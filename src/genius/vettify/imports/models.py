@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import CHAR, REAL, BigInteger, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -19,7 +19,10 @@ class ImportMapping(Base):
     """A named column mapping (CSV header → field) that later imports of the same entity can reuse."""
 
     __tablename__ = "import_mappings"
-    __table_args__ = {"schema": SCHEMA}
+    __table_args__ = (
+        UniqueConstraint("tid", "entity", "name", name="uq_import_mappings_name"),
+        {"schema": SCHEMA},
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     tid: Mapped[uuid.UUID] = mapped_column()
@@ -47,22 +50,24 @@ class ImportJob(Base):
     filename: Mapped[str] = mapped_column(String(255), default="")
     storage_key: Mapped[str] = mapped_column(String(300))
     size_bytes: Mapped[int] = mapped_column(BigInteger)
-    sha256: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(CHAR(64))
     encoding: Mapped[str] = mapped_column(String(16))
     delimiter: Mapped[str] = mapped_column(String(1))
     columns: Mapped[list[str]] = mapped_column(JSONB)
     preview: Mapped[list[list[str]]] = mapped_column(JSONB)
     mapping: Mapped[dict[str, str] | None] = mapped_column(JSONB)
     on_duplicate: Mapped[str] = mapped_column(String(8), default="skip")
-    mapping_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("crm.import_mappings.id"))
+    mapping_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("crm.import_mappings.id", ondelete="SET NULL")
+    )
     total: Mapped[int | None] = mapped_column(Integer)
     processed: Mapped[int] = mapped_column(Integer, default=0)
     created: Mapped[int] = mapped_column(Integer, default=0)
     updated: Mapped[int] = mapped_column(Integer, default=0)
     skipped: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
-    rows_per_second: Mapped[float | None] = mapped_column(Float)
-    eta_seconds: Mapped[float | None] = mapped_column(Float)
+    rows_per_second: Mapped[float | None] = mapped_column(REAL)
+    eta_seconds: Mapped[float | None] = mapped_column(REAL)
     error: Mapped[str | None] = mapped_column(Text)
     correlation_id: Mapped[str | None] = mapped_column(String(64))
     created_by: Mapped[str] = mapped_column(String(200), default="")
@@ -85,7 +90,9 @@ class ImportBatch(Base):
     __tablename__ = "import_batches"
     __table_args__ = {"schema": SCHEMA}
 
-    import_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("crm.imports.id"), primary_key=True)
+    import_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("crm.imports.id", ondelete="CASCADE"), primary_key=True
+    )
     batch_no: Mapped[int] = mapped_column(Integer, primary_key=True)
     tid: Mapped[uuid.UUID] = mapped_column()
     first_row: Mapped[int] = mapped_column(Integer)
@@ -94,7 +101,7 @@ class ImportBatch(Base):
     updated: Mapped[int] = mapped_column(Integer)
     skipped: Mapped[int] = mapped_column(Integer)
     rejected: Mapped[int] = mapped_column(Integer)
-    seconds: Mapped[float] = mapped_column(Float)
+    seconds: Mapped[float] = mapped_column(REAL)
     committed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -104,7 +111,9 @@ class RejectedRow(Base):
     __tablename__ = "import_errors"
     __table_args__ = {"schema": SCHEMA}
 
-    import_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("crm.imports.id"), primary_key=True)
+    import_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("crm.imports.id", ondelete="CASCADE"), primary_key=True
+    )
     row_no: Mapped[int] = mapped_column(Integer, primary_key=True)
     tid: Mapped[uuid.UUID] = mapped_column()
     reason: Mapped[str] = mapped_column(Text)
