@@ -7,7 +7,6 @@ from typing import Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 
 from genius.compliance.api import router as compliance_router
 from genius.config import Settings
@@ -78,8 +77,7 @@ def create_app(platform: Platform, *, configure_observability: bool = True) -> F
     def ready(request: Request) -> JSONResponse:
         checks: dict[str, Any] = {}
         try:
-            with platform.db.platform_session() as s:
-                s.execute(text("SELECT 1"))
+            platform.db.ping()
             checks["database"] = "ok"
         except Exception as exc:
             checks["database"] = f"error: {type(exc).__name__}"
@@ -98,9 +96,11 @@ def create_app(platform: Platform, *, configure_observability: bool = True) -> F
     def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    from genius.registry.pages import router as ops_pages
     from genius.web.pages import install_web
 
-    install_web(app, platform)
+    # Module pages (web routes) are handed to the Shell here; the Shell never imports a module.
+    install_web(app, platform, module_pages=[ops_pages])
 
     app.add_middleware(
         RequestContextMiddleware,

@@ -8,15 +8,11 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
-
 from genius.config import Settings
-from genius.core.auth.models import User
-from genius.core.auth.scopes import DEFAULT_ROLES
+from genius.core.auth import service as auth
 from genius.core.db import migrate
 from genius.core.platform import Platform
 from genius.core.tenancy import service as tenancy
-from genius.core.tenancy.models import Tenant
 from genius.embedded import Runtime, start_runtime
 
 DEMO_TENANT = "demo"
@@ -66,7 +62,7 @@ def ensure_demo(platform: Platform) -> tuple[str, bool]:
     password, generated = _demo_password(settings)
     db = platform.db
     with db.platform_session() as s:
-        tenant = s.scalars(select(Tenant).where(Tenant.slug == DEMO_TENANT)).first()
+        tenant = auth.find_tenant(s, DEMO_TENANT)
     if tenant is None:
         provisioned = tenancy.provision_tenant(
             db,
@@ -83,27 +79,9 @@ def ensure_demo(platform: Platform) -> tuple[str, bool]:
         _seed_crm(platform, provisioned.tenant.id)
         return password, generated
     with db.tenant_session(tenant.id) as s:
-        # Keep the platform_admin role's scopes complete as new modules add scopes.
-        from genius.core.auth.models import Role
-
-        role = s.get(Role, (tenant.id, "platform_admin"))
-        if role is not None and set(role.scopes) != set(DEFAULT_ROLES["platform_admin"][0]):
-            role.scopes = list(DEFAULT_ROLES["platform_admin"][0])
-        user = s.scalars(
-            select(User).where(User.tid == tenant.id, func.lower(User.email) == DEMO_ADMIN)
-        ).first()
-        if user is None:
-            s.add(
-                User(
-                    tid=tenant.id,
-                    email=DEMO_ADMIN,
-                    name="Administrator",
-                    password_hash=platform.passwords.hash(password),
-                    role="platform_admin",
-                )
-            )
-        elif not platform.passwords.verify(user.password_hash, password):
-            user.password_hash = platform.passwords.hash(password)
+        auth.ensure_user(
+            s, platform.passwords, tenant.id, email=DEMO_ADMIN, password=password, role="platform_admin"
+        )
     _seed_crm(platform, tenant.id)
     return password, generated
 

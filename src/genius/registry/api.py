@@ -9,14 +9,12 @@ from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
 
 from genius.core.audit import service as audit
-from genius.core.auth.deps import PlatformDep, TenantDB, requires
-from genius.core.auth.tokens import Principal
+from genius.core.auth.deps import PlatformDep, TenantDB, WorkersAdmin
 from genius.core.kit.errors import NotFound, ServiceUnavailable
 from genius.registry import ops
 from genius.registry.service import Registry
 
 router = APIRouter(tags=["workers"])
-WorkersAdmin = Annotated[Principal, Depends(requires("workers:admin"))]
 TagPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_.-]*$")]
 TAG_RE = re.compile(r"^[a-z][a-z0-9_.-]*$")
 

@@ -3,85 +3,39 @@
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
-from typing import Annotated, Any
+from collections.abc import Iterable
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 
 from genius.core.audit import service as audit
 from genius.core.auth import service as auth
-from genius.core.auth.service import Account, OAuthError
+from genius.core.auth.scopes import Scope
+from genius.core.auth.service import OAuthError
 from genius.core.platform import Platform
-from genius.core.tenancy.models import Tenant
-from genius.web.session import (
-    CSRF_FIELD,
-    CSRF_HEADER,
-    PRELOGIN_CSRF_COOKIE,
-    SESSION_COOKIE,
-    SessionCodec,
-    WebSession,
-    csrf_ok,
+from genius.web.kit import (
+    WEB_DIR,
+    CsrfChecked,
+    CsrfFailed,
+    LoginRequired,
+    PageDB,
+    PageForbidden,
+    PageUser,
+    WebUser,
+    context,
+    forbidden,
+    page_requires,
+    platform_of,
+    render,
+    session_codec,
+    templates,
 )
-
-WEB_DIR = Path(__file__).resolve().parent
-templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
+from genius.web.session import PRELOGIN_CSRF_COOKIE, SESSION_COOKIE, SessionCodec, csrf_ok
 
 router = APIRouter(include_in_schema=False)
-
-
-class LoginRequired(Exception):
-    pass
-
-
-class CsrfFailed(Exception):
-    pass
-
-
-def _platform(request: Request) -> Platform:
-    platform: Platform = request.app.state.platform
-    return platform
-
-
-def _codec(request: Request) -> SessionCodec:
-    codec: SessionCodec = request.app.state.session_codec
-    return codec
-
-
-def web_user(request: Request) -> tuple[WebSession, Account, Tenant]:
-    session = _codec(request).decode(request.cookies.get(SESSION_COOKIE))
-    if session is None:
-        raise LoginRequired
-    platform = _platform(request)
-    account = auth.load_account(platform.db, session.tid, session.user_id)
-    with platform.db.platform_session() as s:
-        tenant = s.get(Tenant, session.tid)
-    if account is None or tenant is None:
-        raise LoginRequired
-    request.state.csrf = session.csrf
-    return session, account, tenant
-
-
-WebUser = Annotated[tuple[WebSession, Account, Tenant], Depends(web_user)]
-
-
-async def check_csrf(request: Request, user: WebUser) -> None:
-    """Unsafe methods need the session's CSRF token, as a form field or the X-CSRF-Token header (htmx)."""
-    given = request.headers.get(CSRF_HEADER)
-    if not given and request.headers.get("content-type", "").startswith(
-        ("application/x-www-form-urlencoded", "multipart/form-data")
-    ):
-        form = await request.form()
-        value = form.get(CSRF_FIELD)
-        given = value if isinstance(value, str) else None
-    if not csrf_ok(user[0].csrf, given):
-        raise CsrfFailed
-
-
-def _ctx(request: Request, **extra: Any) -> dict[str, Any]:
-    return {"request": request, "csrf": getattr(request.state, "csrf", ""), **extra}
+AuditReader = Annotated[PageUser, Depends(page_requires(Scope.AUDIT_READ))]
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -97,10 +51,10 @@ def login(
     password: Annotated[str, Form(max_length=200)],
     csrf_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    codec = _codec(request)
+    codec = session_codec(request)
     if not csrf_ok(request.cookies.get(PRELOGIN_CSRF_COOKIE), csrf_token):
         return _login_page(request, tenant, "Your session expired; please try again.", 403)
-    platform = _platform(request)
+    platform = platform_of(request)
     try:
         account = auth.authenticate_password(platform.db, platform.passwords, tenant, email, password)
     except OAuthError:
@@ -140,13 +94,13 @@ def _login_page(request: Request, tenant: str, error: str, status: int) -> Respo
         token,
         httponly=True,
         samesite="strict",
-        secure=_codec(request).secure,
+        secure=session_codec(request).secure,
         max_age=3600,
     )
     return response
 
 
-@router.post("/logout", dependencies=[Depends(check_csrf)])
+@router.post("/logout", dependencies=[CsrfChecked])
 def logout() -> Response:
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
@@ -156,48 +110,50 @@ def logout() -> Response:
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, user: WebUser) -> Response:
     _, account, tenant = user
-    return templates.TemplateResponse(
+    return render(
         request,
         "dashboard.html",
-        _ctx(request, account=account, tenant=tenant, scopes=sorted(account.scopes)),
+        context(request, account=account, tenant=tenant, scopes=sorted(account.scopes)),
     )
 
 
 @router.get("/audit", response_class=HTMLResponse)
 def audit_page(
-    request: Request, user: WebUser, before_seq: Annotated[int | None, Query(ge=1, le=2**62)] = None
+    request: Request,
+    user: AuditReader,
+    db: PageDB,
+    before_seq: Annotated[int | None, Query(ge=1, le=2**62)] = None,
 ) -> Response:
     _, account, tenant = user
-    if "audit:read" not in account.scopes:
-        return templates.TemplateResponse(
-            request,
-            "forbidden.html",
-            _ctx(request, account=account, tenant=tenant, scope="audit:read"),
-            status_code=403,
-        )
-    platform = _platform(request)
-    with platform.db.tenant_session(account.tid) as s:
-        rows = [audit.entry_json(e) for e in audit.page(s, limit=25, before_seq=before_seq, action=None)]
+    rows = [audit.entry_json(e) for e in audit.page(db, limit=25, before_seq=before_seq, action=None)]
     nxt = rows[-1]["seq"] if len(rows) == 25 and rows[-1]["seq"] > 1 else None
     name = "audit_rows.html" if request.headers.get("hx-request") else "audit.html"
-    return templates.TemplateResponse(
-        request, name, _ctx(request, account=account, tenant=tenant, rows=rows, next_before_seq=nxt)
+    return render(
+        request, name, context(request, account=account, tenant=tenant, rows=rows, next_before_seq=nxt)
     )
 
 
-def install_web(app: FastAPI, platform: Platform) -> None:
+def install_web(app: FastAPI, platform: Platform, module_pages: Iterable[APIRouter] = ()) -> None:
+    """The Shell: static files, its own pages, then the modules' pages (``module_pages``).
+
+    MODULE PAGES ARE MOUNTED HERE, and only here: the caller (``genius.app``) passes each module's page
+    router; the Shell never imports a module. Routes and navigation will come from module manifests.
+    """
     app.state.session_codec = SessionCodec(platform.settings)
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     app.include_router(router)
-    from genius.registry.pages import router as ops_router
-
-    app.include_router(ops_router)
+    for pages in module_pages:
+        app.include_router(pages)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
         if request.headers.get("hx-request"):
             return Response(status_code=401, headers={"HX-Redirect": "/login"})
         return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(PageForbidden)
+    async def _page_forbidden(request: Request, exc: PageForbidden) -> Response:
+        return forbidden(request, exc.user, exc.scope)
 
     @app.exception_handler(CsrfFailed)
     async def _csrf_failed(request: Request, exc: CsrfFailed) -> Response:

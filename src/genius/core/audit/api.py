@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from genius.core.audit import service
-from genius.core.auth.deps import AuditRead, PlatformDep
+from genius.core.auth.deps import AuditRead, PlatformDep, TenantDB
 from genius.core.db.session import Database
 
 router = APIRouter(tags=["audit"])
@@ -37,21 +37,22 @@ class AuditPage(BaseModel):
 @router.get("/v1/audit", response_model=AuditPage, summary="The caller's tenant audit log, newest first")
 def list_audit(
     principal: AuditRead,
-    platform: PlatformDep,
+    db: TenantDB,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     before_seq: Annotated[
         int | None, Query(ge=1, le=2**62, description="Cursor: entries before this seq")
     ] = None,
     action: Annotated[str | None, Query(max_length=100)] = None,
 ) -> AuditPage:
-    with platform.db.tenant_session(principal.tid) as s:
-        rows = service.page(s, limit=limit, before_seq=before_seq, action=action)
-        items = [AuditEntryOut(**service.entry_json(e) | {"occurred_at": e.occurred_at}) for e in rows]
+    rows = service.page(db, limit=limit, before_seq=before_seq, action=action)
+    items = [AuditEntryOut(**service.entry_json(e) | {"occurred_at": e.occurred_at}) for e in rows]
     nxt = items[-1].seq if len(items) == limit and items[-1].seq > 1 else None
     return AuditPage(items=items, next_before_seq=nxt)
 
 
 def _stream(db: Database, tid: uuid.UUID, kid: str, private: ed25519.Ed25519PrivateKey) -> Any:
+    # The body is sent after the handler returns, when the request's TenantDB is already closed: the
+    # export reads in its own transaction, opened by the streaming iterator.
     with db.tenant_session(tid) as s:
         # REPEATABLE READ is not needed: the chain is append-only and the export stops at what it read.
         yield from service.export_lines(s, tid, kid, private)

@@ -19,9 +19,9 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ed25519
-from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from genius.core.audit import repository
 from genius.core.audit.models import AuditEntry
 from genius.core.db.base import new_id, utcnow
 
@@ -68,15 +68,7 @@ def record(
     request_id: str = "",
 ) -> AuditEntry:
     """Append one entry in the caller's transaction (which must have ``app.tid`` = ``tid``)."""
-    session.execute(
-        text(
-            "INSERT INTO core.audit_heads (tid, seq, hash) VALUES (:tid, 0, :h) ON CONFLICT (tid) DO NOTHING"
-        ),
-        {"tid": tid, "h": GENESIS},
-    )
-    seq, prev = session.execute(
-        text("SELECT seq, hash FROM core.audit_heads WHERE tid = :tid FOR UPDATE"), {"tid": tid}
-    ).one()
+    seq, prev = repository.lock_head(session, tid, GENESIS)
     # JSON round-trip so the hash is computed over exactly what JSONB will give back.
     clean = json.loads(canonical(data or {}))
     entry = AuditEntry(
@@ -93,12 +85,7 @@ def record(
         hash="",
     )
     entry.hash = entry_hash(entry_body(entry))
-    session.add(entry)
-    session.flush()
-    session.execute(
-        text("UPDATE core.audit_heads SET seq = :seq, hash = :h WHERE tid = :tid"),
-        {"seq": entry.seq, "h": entry.hash, "tid": tid},
-    )
+    repository.append(session, entry)
     return entry
 
 
@@ -107,12 +94,7 @@ def entry_json(entry: AuditEntry) -> dict[str, Any]:
 
 
 def page(session: Session, *, limit: int, before_seq: int | None, action: str | None) -> list[AuditEntry]:
-    q = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)
-    if before_seq is not None:
-        q = q.where(AuditEntry.seq < before_seq)
-    if action:
-        q = q.where(AuditEntry.action == action)
-    return list(session.scalars(q))
+    return repository.page(session, limit=limit, before_seq=before_seq, action=action)
 
 
 # --- export and verification ----------------------------------------------------------------------
@@ -123,10 +105,7 @@ def export_lines(
     digest = hashlib.sha256()
     count = 0
     head = GENESIS
-    result = session.execute(
-        select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=1000)
-    ).scalars()
-    for entry in result:
+    for entry in repository.chain(session):
         line = canonical(entry_json(entry)) + "\n"
         digest.update(line.encode())
         count += 1

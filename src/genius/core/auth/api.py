@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter
-from sqlalchemy import select
 
 from genius.core.audit import service as audit
 from genius.core.auth import service
@@ -21,7 +20,7 @@ from genius.core.auth.deps import (
     TenantDB,
     enforce_route_limit,
 )
-from genius.core.auth.models import Role, User
+from genius.core.auth.models import User
 from genius.core.auth.schemas import (
     KeyRotated,
     Me,
@@ -34,7 +33,6 @@ from genius.core.auth.schemas import (
 )
 from genius.core.auth.scopes import SCOPES
 from genius.core.auth.service import OAuthError
-from genius.core.tenancy.models import Tenant
 
 router = APIRouter(tags=["auth"])
 TOKENS_ISSUED = Counter("genius_tokens_issued_total", "Access tokens issued", ["grant"])
@@ -175,17 +173,14 @@ def _user_out(u: User) -> UserOut:
 
 @router.get("/v1/users", response_model=list[UserOut], tags=["users"], summary="Users of the tenant")
 def list_users(principal: TenantAdmin, db: TenantDB) -> list[UserOut]:
-    return [_user_out(u) for u in db.scalars(select(User).order_by(User.created_at)).all()]
+    return [_user_out(u) for u in service.list_users(db)]
 
 
 @router.post("/v1/users", response_model=UserOut, status_code=201, tags=["users"], summary="Create a user")
 def create_user(
     body: UserCreate, principal: TenantAdmin, platform: PlatformDep, db: TenantDB, request: Request
 ) -> UserOut:
-    if body.role == "platform_admin" and "platform:admin" not in principal.scopes:
-        raise service.Problem(
-            "Only a platform admin can grant platform_admin.", status=403, code="forbidden", title="Forbidden"
-        )
+    service.check_grantable(body.role, principal.scopes)
     user = service.create_user(
         db,
         platform.passwords,
@@ -222,8 +217,7 @@ def create_service_account(
         raise service.Problem(
             "Service accounts cannot hold platform_admin.", status=403, code="forbidden", title="Forbidden"
         )
-    tenant = db.get(Tenant, principal.tid)
-    assert tenant is not None
+    tenant = service.tenant_of(db, principal.tid)
     user, secret = service.create_service_account(
         db, platform.passwords, tenant, name=body.name, role=body.role
     )
@@ -243,5 +237,5 @@ def create_service_account(
 
 @router.get("/v1/roles", response_model=list[RoleOut], tags=["users"], summary="Roles and their scopes")
 def list_roles(principal: CurrentPrincipal, db: TenantDB) -> list[RoleOut]:
-    rows = db.scalars(select(Role).order_by(Role.name)).all()
+    rows = service.list_roles(db)
     return [RoleOut(name=r.name, scopes=list(r.scopes), description=r.description) for r in rows]

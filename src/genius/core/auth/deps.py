@@ -1,8 +1,8 @@
 """FastAPI dependencies: who is calling, what they may do, and their tenant's transaction.
 
-Modules declare typed dependencies with the scopes they need, e.g.::
+Modules declare typed dependencies with the scopes they need, once per module, e.g.::
 
-    CrmWrite = Annotated[Principal, Depends(requires("crm:write"))]
+    CrmWrite = Annotated[Principal, Depends(requires(Scope.CRM_WRITE))]
 
     @router.post("/v1/crm/accounts")
     def create(principal: CrmWrite, db: TenantDB) -> ...
@@ -19,6 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import Counter
 from sqlalchemy.orm import Session
 
+from genius.core.auth.scopes import Scope
 from genius.core.auth.tokens import InvalidToken, Principal
 from genius.core.kit.errors import Forbidden, TooManyRequests, Unauthorized
 from genius.core.platform import Platform
@@ -90,12 +91,12 @@ def current_principal(
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def requires(*scopes: str) -> Callable[[Principal], Principal]:
+def requires(*scopes: Scope | str) -> Callable[[Principal], Principal]:
     def check(principal: CurrentPrincipal) -> Principal:
         missing = [s for s in scopes if s not in principal.scopes]
         if missing:
             AUTH_FAILURES.labels("scope").inc()
-            raise Forbidden(f"Missing scope: {' '.join(missing)}.", required_scopes=list(scopes))
+            raise Forbidden(f"Missing scope: {' '.join(missing)}.", required_scopes=[str(s) for s in scopes])
         return principal
 
     check.__name__ = "requires_" + "_".join(s.replace(":", "_") for s in scopes)
@@ -112,7 +113,8 @@ def tenant_db(principal: CurrentPrincipal, platform: PlatformDep) -> Iterator[Se
 # response and never a 200 for lost data.
 TenantDB = Annotated[Session, Depends(tenant_db, scope="function")]
 
-# Core's own typed dependencies.
-PlatformAdmin = Annotated[Principal, Depends(requires("platform:admin"))]
-TenantAdmin = Annotated[Principal, Depends(requires("tenant:admin"))]
-AuditRead = Annotated[Principal, Depends(requires("audit:read"))]
+# Core's own typed dependencies (the registry's API uses WorkersAdmin too: the scope is core's).
+PlatformAdmin = Annotated[Principal, Depends(requires(Scope.PLATFORM_ADMIN))]
+TenantAdmin = Annotated[Principal, Depends(requires(Scope.TENANT_ADMIN))]
+AuditRead = Annotated[Principal, Depends(requires(Scope.AUDIT_READ))]
+WorkersAdmin = Annotated[Principal, Depends(requires(Scope.WORKERS_ADMIN))]

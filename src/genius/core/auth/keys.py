@@ -18,8 +18,8 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from jwt.algorithms import RSAAlgorithm
-from sqlalchemy import select, update
 
+from genius.core.auth import repository
 from genius.core.auth.models import SigningKey
 from genius.core.db.base import utcnow
 from genius.core.db.session import platform_session
@@ -91,24 +91,15 @@ class KeyStore:
         """Create the first key of each purpose if there is none (idempotent; safe across processes)."""
         with platform_session() as s:
             for purpose in ("jwt", "audit"):
-                active = s.execute(
-                    select(SigningKey.kid).where(
-                        SigningKey.purpose == purpose, SigningKey.retired_at.is_(None)
-                    )
-                ).first()
-                if active is None:
-                    s.add(self._generate(purpose))
+                if not repository.has_active_key(s, purpose):
+                    repository.add_key(s, self._generate(purpose))
         self.invalidate()
 
     def rotate(self, purpose: str = "jwt") -> str:
         with platform_session() as s:
-            s.execute(
-                update(SigningKey)
-                .where(SigningKey.purpose == purpose, SigningKey.retired_at.is_(None))
-                .values(retired_at=utcnow())
-            )
+            repository.retire_active_keys(s, purpose)
             key = self._generate(purpose)
-            s.add(key)
+            repository.add_key(s, key)
         self.invalidate()
         return key.kid
 
@@ -126,15 +117,7 @@ class KeyStore:
             # Retired JWT keys are kept for one token lifetime (plus leeway) after retirement.
             horizon = utcnow() - timedelta(seconds=self._ttl + 60)
             with platform_session() as s:
-                rows = s.scalars(
-                    select(SigningKey)
-                    .where(
-                        (SigningKey.retired_at.is_(None))
-                        | (SigningKey.retired_at > horizon)
-                        | (SigningKey.purpose == "audit")
-                    )
-                    .order_by(SigningKey.created_at.desc())
-                ).all()
+                rows = repository.live_keys(s, horizon)
             keys = []
             for row in rows:
                 private = serialization.load_pem_private_key(self._fernet.decrypt(row.private_key), None)

@@ -1,41 +1,71 @@
-"""Scopes and the default roles every new tenant gets."""
+"""Scopes (one ``Scope`` enum, no bare scope strings in core) and the default roles every tenant gets."""
 
 from __future__ import annotations
 
-SCOPES: dict[str, str] = {
-    "platform:admin": "Manage tenants and signing keys across the platform",
-    "tenant:admin": "Manage users, roles and service accounts of the tenant",
-    "audit:read": "Read and export the tenant's audit log",
-    "crm:read": "Read CRM data",
-    "crm:write": "Create and change CRM data",
-    "crm:admin": "Administer the CRM (merge, delete, imports)",
-    "workers:admin": "Operate the worker fleet and registry",
-    "outreach:read": "Read outreach data",
-    "outreach:write": "Run outreach",
-    "outreach:admin": "Administer outreach channels and quotas",
-    "compliance:read": "Read compliance (ANAF, REGES) results",
-    "compliance:write": "Submit to ANAF and REGES",
-}
+from enum import StrEnum
 
-ALL_SCOPES = list(SCOPES)
-TENANT_SCOPES = [s for s in ALL_SCOPES if s != "platform:admin"]
+
+class Scope(StrEnum):
+    PLATFORM_ADMIN = "platform:admin"
+    TENANT_ADMIN = "tenant:admin"
+    AUDIT_READ = "audit:read"
+    CRM_READ = "crm:read"
+    CRM_WRITE = "crm:write"
+    CRM_ADMIN = "crm:admin"
+    WORKERS_ADMIN = "workers:admin"
+    OUTREACH_READ = "outreach:read"
+    OUTREACH_WRITE = "outreach:write"
+    OUTREACH_ADMIN = "outreach:admin"
+    COMPLIANCE_READ = "compliance:read"
+    COMPLIANCE_WRITE = "compliance:write"
+
+
+SCOPES: dict[str, str] = {
+    Scope.PLATFORM_ADMIN.value: "Manage tenants and signing keys across the platform",
+    Scope.TENANT_ADMIN.value: "Manage users, roles and service accounts of the tenant",
+    Scope.AUDIT_READ.value: "Read and export the tenant's audit log",
+    Scope.CRM_READ.value: "Read CRM data",
+    Scope.CRM_WRITE.value: "Create and change CRM data",
+    Scope.CRM_ADMIN.value: "Administer the CRM (merge, delete, imports)",
+    Scope.WORKERS_ADMIN.value: "Operate the worker fleet and registry",
+    Scope.OUTREACH_READ.value: "Read outreach data",
+    Scope.OUTREACH_WRITE.value: "Run outreach",
+    Scope.OUTREACH_ADMIN.value: "Administer outreach channels and quotas",
+    Scope.COMPLIANCE_READ.value: "Read compliance (ANAF, REGES) results",
+    Scope.COMPLIANCE_WRITE.value: "Submit to ANAF and REGES",
+}
+assert set(SCOPES) == {s.value for s in Scope}, "every scope is described"
+
+# Plain strings from here on: these lists go into tokens and the roles table.
+ALL_SCOPES: list[str] = [s.value for s in Scope]
+TENANT_SCOPES = [s for s in ALL_SCOPES if s != Scope.PLATFORM_ADMIN]
+
+
+def _values(*scopes: Scope) -> list[str]:
+    return [s.value for s in scopes]
+
 
 DEFAULT_ROLES: dict[str, tuple[list[str], str]] = {
     "platform_admin": (ALL_SCOPES, "Everything, including other tenants' provisioning"),
     "admin": (TENANT_SCOPES, "Everything within the tenant"),
     "manager": (
-        [
-            "crm:read",
-            "crm:write",
-            "crm:admin",
-            "outreach:read",
-            "outreach:write",
-            "compliance:read",
-            "audit:read",
-        ],
+        _values(
+            Scope.CRM_READ,
+            Scope.CRM_WRITE,
+            Scope.CRM_ADMIN,
+            Scope.OUTREACH_READ,
+            Scope.OUTREACH_WRITE,
+            Scope.COMPLIANCE_READ,
+            Scope.AUDIT_READ,
+        ),
         "Runs sales and outreach",
     ),
-    "sales": (["crm:read", "crm:write", "outreach:read", "outreach:write", "compliance:read"], "Sales staff"),
-    "ops": (["workers:admin", "compliance:read", "compliance:write"], "Operations"),
+    "sales": (
+        _values(
+            Scope.CRM_READ, Scope.CRM_WRITE, Scope.OUTREACH_READ, Scope.OUTREACH_WRITE, Scope.COMPLIANCE_READ
+        ),
+        "Sales staff",
+    ),
+    "ops": (_values(Scope.WORKERS_ADMIN, Scope.COMPLIANCE_READ, Scope.COMPLIANCE_WRITE), "Operations"),
     "viewer": ([s for s in TENANT_SCOPES if s.endswith(":read")], "Read-only"),
 }

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 import uuid
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from genius.core.auth import repository
 from genius.core.auth.models import Role, User
 from genius.core.auth.passwords import Passwords
-from genius.core.auth.scopes import DEFAULT_ROLES
+from genius.core.auth.scopes import DEFAULT_ROLES, Scope
 from genius.core.db.base import utcnow
 from genius.core.db.session import Database
+from genius.core.directory import repository as directory
+from genius.core.directory.models import Tenant
 from genius.core.kit.errors import Conflict, Problem
-from genius.core.tenancy.models import Tenant
+
+__all__ = ["Account", "OAuthError", "Problem"]
 
 
 class OAuthError(Problem):
@@ -47,27 +50,31 @@ class Account:
     whid: uuid.UUID | None
 
 
-UUID_RE = re.compile(r"^[0-9a-fA-F-]{36}$")
-
-
 def find_tenant(session: Session, ref: str) -> Tenant | None:
     """A tenant by slug or id (the tenant directory is a platform table, readable without app.tid)."""
-    if UUID_RE.match(ref):
-        try:
-            return session.get(Tenant, uuid.UUID(ref))
-        except ValueError:
-            return None
-    return session.scalars(select(Tenant).where(Tenant.slug == ref.lower())).first()
+    return directory.find(session, ref)
+
+
+def tenant_of(session: Session, tid: uuid.UUID) -> Tenant:
+    tenant = directory.get(session, tid)
+    assert tenant is not None, "a principal's tenant exists (FK from its users)"
+    return tenant
 
 
 def seed_roles(session: Session, tid: uuid.UUID) -> None:
-    for name, (scopes, description) in DEFAULT_ROLES.items():
-        session.add(Role(tid=tid, name=name, scopes=list(scopes), description=description))
-    session.flush()
+    repository.add_roles(session, tid, ((name, scopes, d) for name, (scopes, d) in DEFAULT_ROLES.items()))
+
+
+def list_roles(session: Session) -> list[Role]:
+    return repository.roles(session)
+
+
+def list_users(session: Session) -> list[User]:
+    return repository.users(session)
 
 
 def role_scopes(session: Session, tid: uuid.UUID, role: str) -> list[str] | None:
-    r = session.get(Role, (tid, role))
+    r = repository.role(session, tid, role)
     return list(r.scopes) if r else None
 
 
@@ -96,8 +103,7 @@ def create_user(
     whid: uuid.UUID | None = None,
 ) -> User:
     require_role(session, tid, role)
-    exists = session.scalar(select(User.id).where(User.tid == tid, func.lower(User.email) == email.lower()))
-    if exists:
+    if repository.email_taken(session, tid, email):
         raise Conflict(f"A user with email {email} already exists in this tenant.")
     user = User(
         tid=tid,
@@ -108,9 +114,15 @@ def create_user(
         whid=whid,
         kind="user",
     )
-    session.add(user)
-    session.flush()
-    return user
+    return repository.add_user(session, user)
+
+
+def seed_admin(session: Session, tid: uuid.UUID, *, email: str, password_hash: str, role: str) -> User:
+    """A new tenant's first user (provisioning: the password was hashed before the transaction)."""
+    admin = User(
+        tid=tid, email=email, name="Administrator", password_hash=password_hash, role=role, kind="user"
+    )
+    return repository.add_user(session, admin)
 
 
 def create_service_account(
@@ -130,9 +142,7 @@ def create_service_account(
         kind="service",
         client_id=client_id,
     )
-    session.add(user)
-    session.flush()
-    return user, secret
+    return repository.add_user(session, user), secret
 
 
 def _account(session: Session, user: User) -> Account:
@@ -150,11 +160,7 @@ def authenticate_password(
         passwords.verify(None, password)
         raise OAuthError("invalid_grant", "Invalid tenant, email or password.")
     with db.tenant_session(tenant_id) as s:
-        user = s.scalars(
-            select(User).where(
-                User.tid == tenant_id, func.lower(User.email) == email.lower(), User.kind == "user"
-            )
-        ).first()
+        user = repository.person_by_email(s, tenant_id, email)
         if user is None or not user.is_active or not passwords.verify(user.password_hash, password):
             if user is None:
                 passwords.verify(None, password)
@@ -173,17 +179,53 @@ def authenticate_client(db: Database, passwords: Passwords, client_id: str, secr
     if tenant_id is None:
         raise OAuthError("invalid_client", "Client authentication failed.", status=401)
     with db.tenant_session(tenant_id) as s:
-        user = s.scalars(select(User).where(User.client_id == client_id, User.kind == "service")).first()
+        user = repository.service_account(s, client_id)
         if user is None or not user.is_active or not passwords.verify_secret(user.password_hash, secret):
             raise OAuthError("invalid_client", "Client authentication failed.", status=401)
         user.last_login_at = utcnow()
         return _account(s, user)
 
 
-def load_account(db: Database, tid: uuid.UUID, user_id: uuid.UUID) -> Account | None:
-    """Used by web sessions: the user's current role and scopes, re-read on each request."""
-    with db.tenant_session(tid) as s:
-        user = s.get(User, user_id)
-        if user is None or not user.is_active:
-            return None
-        return _account(s, user)
+def session_identity(session: Session, tid: uuid.UUID, user_id: uuid.UUID) -> tuple[Account, Tenant] | None:
+    """Used by web sessions: the user's current role and scopes (re-read on each request) and tenant,
+    in the page's tenant transaction."""
+    user = repository.user(session, user_id)
+    tenant = directory.get(session, tid)
+    if user is None or not user.is_active or tenant is None:
+        return None
+    account = _account(session, user)
+    session.expunge(tenant)  # a plain snapshot for the page, whatever becomes of the transaction
+    return account, tenant
+
+
+def check_grantable(role: str, granted_by: AbstractSet[str]) -> None:
+    """Only a platform admin hands out ``platform_admin``."""
+    if role == "platform_admin" and Scope.PLATFORM_ADMIN not in granted_by:
+        raise Problem(
+            "Only a platform admin can grant platform_admin.", status=403, code="forbidden", title="Forbidden"
+        )
+
+
+def ensure_user(
+    session: Session, passwords: Passwords, tid: uuid.UUID, *, email: str, password: str, role: str
+) -> None:
+    """Idempotent set-up (``genius demo``): the role's default scopes complete (new modules add scopes),
+    and a user with this email, role and password."""
+    defaults = DEFAULT_ROLES.get(role)
+    r = repository.role(session, tid, role)
+    if r is not None and defaults is not None and set(r.scopes) != set(defaults[0]):
+        r.scopes = list(defaults[0])
+    user = repository.person_by_email(session, tid, email)
+    if user is None:
+        repository.add_user(
+            session,
+            User(
+                tid=tid,
+                email=email,
+                name="Administrator",
+                password_hash=passwords.hash(password),
+                role=role,
+            ),
+        )
+    elif not passwords.verify(user.password_hash, password):
+        user.password_hash = passwords.hash(password)

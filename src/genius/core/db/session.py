@@ -113,10 +113,22 @@ class Database:
             if not bound.closed and bound.in_transaction():
                 bound.execute(SET_TENANT, {"tid": previous[0] or "", "whid": previous[1] or ""})
 
+    def ping(self) -> None:
+        """Readiness: one round trip to the default database."""
+        with self.platform_session() as s:
+            s.execute(text("SELECT 1"))
+
     @contextmanager
     def platform_session(self) -> Iterator[Session]:
         """A transaction on platform tables only (no tenant set: tenant tables stay invisible)."""
         with self._restore_tenant(), self._session() as s, s.begin():
+            yield s
+
+    @contextmanager
+    def database_session(self, dsn: str, username: str, password: str) -> Iterator[Session]:
+        """A transaction on another database, as ``username`` (provisioning a dedicated tenant database)."""
+        target = sqlalchemy_url(dsn).set(username=username, password=password)
+        with Session(bind=self.engine(target), expire_on_commit=False) as s, s.begin():
             yield s
 
     @contextmanager

@@ -6,17 +6,19 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select, text
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from genius.core.audit import service as audit
 from genius.core.auth import service as auth
 from genius.core.auth.passwords import Passwords
 from genius.core.db.base import new_id, utcnow
-from genius.core.db.session import Database, set_tenant, sqlalchemy_url
+from genius.core.db.session import Database, set_tenant
+from genius.core.directory import repository as directory
+from genius.core.directory.models import Tenant
 from genius.core.events.service import publish
 from genius.core.events.topics import TenantCreated
 from genius.core.kit.errors import Conflict, Problem
-from genius.core.tenancy.models import Tenant
 from genius.core.tenancy.schemas import TenantCreate
 
 if TYPE_CHECKING:
@@ -49,7 +51,7 @@ def provision_tenant(
     tid = new_id()
     password_hash = passwords.hash(admin_password)  # hashed before the transaction: keep it short
     with db.platform_session() as s:
-        if s.scalar(select(Tenant.id).where(Tenant.slug == slug)):
+        if directory.slug_taken(s, slug):
             raise Conflict(
                 f"The tenant slug {slug!r} is taken.",
                 errors=[{"field": "slug", "in": "body", "message": "already taken"}],
@@ -58,21 +60,15 @@ def provision_tenant(
     if dsn:
         # Dedicated database: migrate it, then write the tenant's rows there (the directory row,
         # which the tenant tables reference, is mirrored).
-        from sqlalchemy.exc import ArgumentError, SQLAlchemyError
-        from sqlalchemy.orm import Session
-
-        from genius.core.db import migrate
+        from genius.core.db import migrate  # alembic: only for dedicated databases
 
         try:
             migrate.upgrade(dsn, app_role, app_password)
-            target = sqlalchemy_url(dsn).set(username=app_role, password=app_password)
-            with Session(bind=db.engine(target), expire_on_commit=False) as s, s.begin():
-                s.add(
-                    Tenant(
-                        id=tid, slug=slug, name=name, status="active", dsn=None, created_at=tenant.created_at
-                    )
+            with db.database_session(dsn, app_role, app_password) as s:
+                mirror = Tenant(
+                    id=tid, slug=slug, name=name, status="active", dsn=None, created_at=tenant.created_at
                 )
-                s.flush()
+                directory.add(s, mirror)
                 admin_id = _seed(
                     s, tid, admin_email, password_hash, admin_role, actor, request_id, slug, name
                 )
@@ -87,31 +83,29 @@ def provision_tenant(
                 errors=[{"field": "dsn", "in": "body", "message": "cannot connect or migrate"}],
             ) from exc
         with db.platform_session() as s:
-            s.add(tenant)
+            directory.add(s, tenant)
         db.forget_tenant(tid)
         return Provisioned(tenant, admin_id)
     with db.platform_session() as s:
-        s.add(tenant)
-        s.flush()
+        directory.add(s, tenant)
         admin_id = _seed(s, tid, admin_email, password_hash, admin_role, actor, request_id, slug, name)
     return Provisioned(tenant, admin_id)
 
 
-def _seed(s, tid, admin_email, password_hash, admin_role, actor, request_id, slug, name) -> uuid.UUID:  # type: ignore[no-untyped-def]
-    from genius.core.auth.models import User
-
+def _seed(
+    s: Session,
+    tid: uuid.UUID,
+    admin_email: str,
+    password_hash: str,
+    admin_role: str,
+    actor: str,
+    request_id: str,
+    slug: str,
+    name: str,
+) -> uuid.UUID:
     set_tenant(s, tid)
     auth.seed_roles(s, tid)
-    admin = User(
-        tid=tid,
-        email=admin_email,
-        name="Administrator",
-        password_hash=password_hash,
-        role=admin_role,
-        kind="user",
-    )
-    s.add(admin)
-    s.flush()
+    admin = auth.seed_admin(s, tid, email=admin_email, password_hash=password_hash, role=admin_role)
     audit.record(
         s,
         tid,
@@ -156,13 +150,4 @@ def provision_from_request(
 
 def list_tenants(db: Database, limit: int, offset: int) -> tuple[list[Tenant], int]:
     with db.platform_session() as s:
-        rows = list(
-            s.scalars(select(Tenant).order_by(Tenant.created_at, Tenant.slug).limit(limit).offset(offset))
-        )
-        total = s.scalar(select(func.count()).select_from(Tenant)) or 0
-    return rows, total
-
-
-def tenant_exists(db: Database, slug: str) -> bool:
-    with db.platform_session() as s:
-        return bool(s.execute(text("SELECT 1 FROM core.tenants WHERE slug = :s"), {"s": slug}).scalar())
+        return directory.page(s, limit, offset), directory.count(s)

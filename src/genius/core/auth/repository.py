@@ -1,0 +1,95 @@
+"""Every SQL statement of auth: users, roles and signing keys."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from genius.core.auth.models import Role, SigningKey, User
+from genius.core.db.base import utcnow
+
+
+# --- roles ----------------------------------------------------------------------------------------
+def role(session: Session, tid: uuid.UUID, name: str) -> Role | None:
+    return session.get(Role, (tid, name))
+
+
+def roles(session: Session) -> list[Role]:
+    """The roles of the session's tenant (RLS)."""
+    return list(session.scalars(select(Role).order_by(Role.name)))
+
+
+def add_roles(session: Session, tid: uuid.UUID, roles: Iterable[tuple[str, list[str], str]]) -> None:
+    for name, scopes, description in roles:
+        session.add(Role(tid=tid, name=name, scopes=list(scopes), description=description))
+    session.flush()
+
+
+# --- users ----------------------------------------------------------------------------------------
+def user(session: Session, user_id: uuid.UUID) -> User | None:
+    return session.get(User, user_id)
+
+
+def users(session: Session) -> list[User]:
+    """The users of the session's tenant (RLS), oldest first."""
+    return list(session.scalars(select(User).order_by(User.created_at)))
+
+
+def email_taken(session: Session, tid: uuid.UUID, email: str) -> bool:
+    found = session.scalar(select(User.id).where(User.tid == tid, func.lower(User.email) == email.lower()))
+    return found is not None
+
+
+def person_by_email(session: Session, tid: uuid.UUID, email: str) -> User | None:
+    return session.scalars(
+        select(User).where(User.tid == tid, func.lower(User.email) == email.lower(), User.kind == "user")
+    ).first()
+
+
+def service_account(session: Session, client_id: str) -> User | None:
+    return session.scalars(select(User).where(User.client_id == client_id, User.kind == "service")).first()
+
+
+def add_user(session: Session, new: User) -> User:
+    session.add(new)
+    session.flush()
+    return new
+
+
+# --- signing keys (platform table) ----------------------------------------------------------------
+def has_active_key(session: Session, purpose: str) -> bool:
+    found = session.execute(
+        select(SigningKey.kid).where(SigningKey.purpose == purpose, SigningKey.retired_at.is_(None))
+    ).first()
+    return found is not None
+
+
+def retire_active_keys(session: Session, purpose: str) -> None:
+    session.execute(
+        update(SigningKey)
+        .where(SigningKey.purpose == purpose, SigningKey.retired_at.is_(None))
+        .values(retired_at=utcnow())
+    )
+
+
+def add_key(session: Session, key: SigningKey) -> None:
+    session.add(key)
+
+
+def live_keys(session: Session, retired_after: datetime) -> list[SigningKey]:
+    """Active keys, keys retired after ``retired_after`` and every audit key, newest first."""
+    return list(
+        session.scalars(
+            select(SigningKey)
+            .where(
+                (SigningKey.retired_at.is_(None))
+                | (SigningKey.retired_at > retired_after)
+                | (SigningKey.purpose == "audit")
+            )
+            .order_by(SigningKey.created_at.desc())
+        )
+    )
