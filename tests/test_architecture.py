@@ -3,15 +3,21 @@
 * SQL and sessions in their place: an AST lint over ``src/genius`` with an explicit allow-list.
 * No migration drift: Alembic's ``compare_metadata`` between the migrated test database and the models.
 * No blocking on the event loop: ``tests/test_event_loop.py``.
+
+The allow-lists name every remaining departure and why; an entry fails once its file no longer departs,
+so the lists only shrink.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
 import pkgutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
@@ -21,6 +27,199 @@ import genius
 from genius.core.db.base import Base
 
 SRC = Path(genius.__file__).resolve().parent
+ROOT = SRC.parents[1]
+
+
+# --- SQL and sessions in their place --------------------------------------------------------------
+# SQL constructs: sqlalchemy's text/select/insert/update/delete, ``.execute(stmt)`` /
+# ``.exec_driver_sql`` / ``.executemany`` on anything (a Session, a Connection, a cursor) and
+# ``.query(…)``. Allowed in ``repository.py`` / ``repository/`` modules, the migrations and ``core/db``.
+#
+# Session creation means opening a unit of work of one's own instead of using the caller's or the
+# request's session: ``create_engine``, ``sessionmaker``, ``Session(…)``, ``psycopg.connect`` and
+# ``tenant_session(…)`` / ``platform_session(…)`` (which begin and commit a transaction). Allowed in
+# ``core/db`` only. Request handlers take ``TenantDB`` (API) or ``PageDB`` (pages) and services receive
+# a session.
+#
+# Scanned: ``src/genius`` and ``bench``. Not scanned: ``tests`` (tests read and arrange the database
+# directly, in their rolled-back transaction) and the migrations.
+SQL_FUNCS = {"text", "select", "insert", "update", "delete"}
+SESSION_FUNCS = {"create_engine", "create_async_engine", "sessionmaker", "async_sessionmaker", "Session"}
+UNIT_OF_WORK = {"tenant_session", "platform_session"}
+EXECUTE = {"execute", "exec_driver_sql", "executemany"}
+
+_BENCH = "benchmarks arrange and measure data outside any request"
+_CRM = "CRM refactor branch (owns src/genius/vettify/**, workers/etl_sync) moves this SQL to repositories"
+_COMPLIANCE = "compliance refactor branch (owns src/genius/compliance/**) moves this SQL to repositories"
+_COMPLIANCE_UOW = (
+    "compliance refactor branch: these handlers/tasks open their own tenant transactions (the blocking "
+    "ANAF/REGES calls happen between them)"
+)
+
+SQL_ALLOWED: dict[str, str] = {
+    "bench/__main__.py": _BENCH,
+    "bench/crm_import.py": _BENCH,
+    "bench/crm_search.py": _BENCH,
+    "bench/workers.py": _BENCH,
+    "src/genius/core/events/consumer.py": "inbox dedup insert; the consumer belongs to the observability "
+    "and outbox branches right now; its SQL joins core/events/repository.py after they land",
+    "src/genius/core/events/relay.py": "the relay reads and marks the outbox across tenants as genius_relay "
+    "(lead's outbox branch); its SQL joins core/events/repository.py after it lands",
+    "src/genius/compliance/efactura/service.py": _COMPLIANCE,
+    "src/genius/compliance/etransport/service.py": _COMPLIANCE,
+    "src/genius/compliance/reges/service.py": _COMPLIANCE,
+    "src/genius/compliance/saft/service.py": _COMPLIANCE,
+    "src/genius/vettify/attachments/service.py": _CRM,
+    "src/genius/vettify/dedup.py": _CRM,
+    "src/genius/vettify/demo.py": _CRM,
+    "src/genius/vettify/imports/service.py": _CRM,
+    "src/genius/vettify/service.py": _CRM,
+    "src/genius/vettify/timeline.py": _CRM,
+    "src/genius/vettify/verification.py": _CRM,
+    "src/genius/vettify/vocabulary.py": _CRM,
+    "src/genius/workers/etl_sync/tasks.py": _CRM + " (the import job runs on one pinned connection)",
+}
+
+SESSION_ALLOWED: dict[str, str] = {
+    "bench/__main__.py": _BENCH,
+    "bench/crm_import.py": _BENCH,
+    "bench/crm_search.py": _BENCH,
+    "bench/workers.py": _BENCH,
+    "src/genius/bootstrap.py": "process start-up (genius demo): ensures the demo tenant, no request",
+    "src/genius/cli.py": "each CLI command is its own unit of work",
+    "src/genius/core/auth/deps.py": "defines TenantDB, the API's request-scoped tenant transaction",
+    "src/genius/web/kit.py": "defines PageDB, the pages' request-scoped tenant transaction",
+    "src/genius/core/auth/keys.py": "the process-wide signing-key cache loads, creates and rotates keys in "
+    "platform transactions of its own (a rotation commits whatever the request does next)",
+    "src/genius/core/auth/service.py": "the token grants run before authentication: they read the tenant "
+    "directory, then the tenant's (possibly dedicated) database, so no request session can exist yet",
+    "src/genius/core/audit/api.py": "the signed export streams after the handler returns, when TenantDB is "
+    "closed: the stream reads in a transaction of its own",
+    "src/genius/core/tenancy/service.py": "provisioning is one transaction on the platform database, or on "
+    "a dedicated database after migrating it; not the caller's tenant (the API audits in TenantDB)",
+    "src/genius/web/pages.py": "login: the tenant is known only once the form is authenticated; the "
+    "auth.web_login audit entry is written in that tenant's own transaction",
+    "src/genius/core/events/consumer.py": "a consumer's handler transaction (inbox + effect) per message",
+    "src/genius/core/events/relay.py": "the relay's own engine as genius_relay (cross-tenant outbox reads)",
+    "src/genius/compliance/efactura/api.py": _COMPLIANCE_UOW,
+    "src/genius/compliance/efactura/service.py": _COMPLIANCE_UOW,
+    "src/genius/compliance/etransport/api.py": _COMPLIANCE_UOW,
+    "src/genius/compliance/etransport/service.py": _COMPLIANCE_UOW,
+    "src/genius/compliance/reges/api.py": _COMPLIANCE_UOW,
+    "src/genius/compliance/reges/service.py": _COMPLIANCE_UOW,
+    "src/genius/compliance/saft/api.py": _COMPLIANCE_UOW,
+    "src/genius/compliance/saft/service.py": _COMPLIANCE_UOW,
+    "src/genius/compliance/taxpayer/tasks.py": "a Celery task's unit of work (compliance branch)",
+    "src/genius/vettify/demo.py": "demo seeding at start-up, no request (CRM branch)",
+    "src/genius/vettify/imports/service.py": _CRM + " (the import job's pinned connection)",
+}
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str  # "sql" | "session"
+    line: int
+    what: str
+
+
+def scan(source: str) -> list[Hit]:
+    """SQL constructs and session creation in one module's source."""
+    tree = ast.parse(source)
+    from_sqlalchemy: dict[str, str] = {}  # local name -> sqlalchemy name
+    modules: set[str] = set()  # local names bound to sqlalchemy / psycopg modules
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "sqlalchemy":
+            for alias in node.names:
+                if alias.name in SQL_FUNCS | SESSION_FUNCS:
+                    from_sqlalchemy[alias.asname or alias.name] = alias.name
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] in {"sqlalchemy", "psycopg"}:
+                    modules.add(alias.asname or alias.name.split(".")[0])
+    hits: list[Hit] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        f = node.func
+        if isinstance(f, ast.Name):
+            if f.id in from_sqlalchemy:
+                name = from_sqlalchemy[f.id]
+                hits.append(Hit("sql" if name in SQL_FUNCS else "session", node.lineno, f"{name}()"))
+            elif f.id in UNIT_OF_WORK:
+                hits.append(Hit("session", node.lineno, f"{f.id}()"))
+        elif isinstance(f, ast.Attribute):
+            base = f.value
+            if isinstance(base, ast.Name) and base.id in modules:
+                if f.attr in SQL_FUNCS:
+                    hits.append(Hit("sql", node.lineno, f"{base.id}.{f.attr}()"))
+                elif f.attr in SESSION_FUNCS or f.attr == "connect":
+                    hits.append(Hit("session", node.lineno, f"{base.id}.{f.attr}()"))
+            elif f.attr in EXECUTE and (node.args or node.keywords):  # redis' pipe.execute() has none
+                hits.append(Hit("sql", node.lineno, f".{f.attr}()"))
+            elif f.attr == "query" and node.args:
+                hits.append(Hit("sql", node.lineno, ".query()"))
+            elif f.attr in UNIT_OF_WORK:
+                hits.append(Hit("session", node.lineno, f".{f.attr}()"))
+    return hits
+
+
+def _exempt(rel: str, kind: str) -> bool:
+    if rel.startswith(("src/genius/migrations/", "src/genius/core/db/")):
+        return True
+    parts = rel.split("/")
+    return kind == "sql" and (parts[-1] == "repository.py" or "repository" in parts[:-1])
+
+
+def _departures() -> dict[str, dict[str, list[Hit]]]:
+    """kind -> path -> hits, for every scanned file that departs from the rules."""
+    found: dict[str, dict[str, list[Hit]]] = {"sql": {}, "session": {}}
+    files = sorted([*(ROOT / "src" / "genius").rglob("*.py"), *(ROOT / "bench").rglob("*.py")])
+    for path in files:
+        rel = path.relative_to(ROOT).as_posix()
+        for hit in scan(path.read_text(encoding="utf-8")):
+            if not _exempt(rel, hit.kind):
+                found[hit.kind].setdefault(rel, []).append(hit)
+    return found
+
+
+@pytest.mark.parametrize(("kind", "allowed"), [("sql", SQL_ALLOWED), ("session", SESSION_ALLOWED)])
+def test_sql_and_sessions_stay_in_their_place(kind: str, allowed: dict[str, str]) -> None:
+    found = _departures()[kind]
+    new = {
+        path: ", ".join(f"line {h.line} {h.what}" for h in hits)
+        for path, hits in found.items()
+        if path not in allowed
+    }
+    assert not new, (
+        f"{kind} outside its place (move it to a repository / use TenantDB, PageDB or the caller's "
+        f"session, or add the file to the allow-list with its reason): {new}"
+    )
+    stale = sorted(set(allowed) - set(found))
+    assert not stale, (
+        f"allow-list entries that no longer depart (delete them, the list only shrinks): {stale}"
+    )
+
+
+def test_the_lint_sees_what_it_should() -> None:
+    source = """
+import sqlalchemy as sa
+from sqlalchemy import select, text as sql_text
+from sqlalchemy.orm import Session
+def f(db, s, pipe, redis):
+    sql_text("SELECT 1"); sa.update(X); s.execute(select(X)); s.query(X)
+    Session(bind=None); db.tenant_session(1); pipe.execute(); redis.get("k")
+"""
+    kinds = sorted((h.kind, h.what) for h in scan(source))
+    assert kinds == [
+        ("session", ".tenant_session()"),
+        ("session", "Session()"),
+        ("sql", ".execute()"),
+        ("sql", ".query()"),
+        ("sql", "sa.update()"),
+        ("sql", "select()"),
+        ("sql", "text()"),
+    ]
+    assert scan("def g(pipe):\n    pipe.execute()\n") == []
 
 
 # --- no migration drift ---------------------------------------------------------------------------
@@ -103,3 +302,45 @@ def test_models_declare_no_indexes() -> None:
     _import_every_model()
     declared = [f"{t.fullname}: {ix.name}" for t in Base.metadata.tables.values() for ix in t.indexes]
     assert not declared, f"indexes belong to the migrations, not the models: {declared}"
+
+
+# --- import direction -----------------------------------------------------------------------------
+# package -> packages it must not import (anywhere in it, lazily or not)
+FORBIDDEN_IMPORTS: dict[str, tuple[str, ...]] = {
+    "genius.core.directory": ("genius.core.auth", "genius.core.tenancy"),
+    "genius.core.auth": ("genius.core.tenancy",),  # tenancy provisions with auth; never the reverse
+    "genius.web": ("genius.registry", "genius.vettify", "genius.compliance", "genius.workers"),
+    "genius.core": ("genius.registry", "genius.vettify", "genius.compliance", "genius.web", "genius.workers"),
+}
+# Remaining departures from FORBIDDEN_IMPORTS, file -> reason (stale entries fail).
+IMPORTS_ALLOWED: dict[str, str] = {
+    "src/genius/core/events/registry.py": "imports every module's events to register topics; the lead's "
+    "module manifests replace it",
+}
+
+
+def _imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_import_direction() -> None:
+    bad: dict[str, list[str]] = {}
+    for package, forbidden in FORBIDDEN_IMPORTS.items():
+        folder = ROOT / "src" / Path(*package.split("."))
+        for path in sorted(folder.rglob("*.py")):
+            rel = path.relative_to(ROOT).as_posix()
+            hits = sorted(
+                n for n in _imports(path) if any(n == f or n.startswith(f + ".") for f in forbidden)
+            )
+            if hits:
+                bad.setdefault(rel, []).extend(hits)
+    new = {rel: hits for rel, hits in bad.items() if rel not in IMPORTS_ALLOWED}
+    assert not new, f"imports against the direction rules: {new}"
+    stale = sorted(set(IMPORTS_ALLOWED) - set(bad))
+    assert not stale, f"allow-list entries that no longer depart (delete them; lists only shrink): {stale}"
