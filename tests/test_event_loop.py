@@ -27,6 +27,7 @@ import uuid
 import warnings
 from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,11 +88,11 @@ class _Server(uvicorn.Server):
         pass
 
 
-@pytest.fixture
-def watched(platform: Platform, db: Any, settings: Any) -> Iterator[tuple[str, Watch]]:
+@contextmanager
+def serve_watched(app: FastAPI) -> Iterator[tuple[str, Watch]]:
+    """``app`` in uvicorn on a debug-mode loop in a thread, with both detectors installed."""
     watch = Watch()
     port = free_port()
-    app: FastAPI = create_app(platform, configure_observability=False)
     server = _Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="off")
     )
@@ -112,24 +113,69 @@ def watched(platform: Platform, db: Any, settings: Any) -> Iterator[tuple[str, W
 
     handler = _SlowCallbacks(watch)
     asyncio_log = logging.getLogger("asyncio")
+    level = asyncio_log.level
+    asyncio_log.setLevel(logging.WARNING)
     asyncio_log.addHandler(handler)
     event.listen(Engine, "before_cursor_execute", on_sql)
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.02)
     try:
+        deadline = time.monotonic() + 15
+        while not server.started:
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.02)
         yield f"http://127.0.0.1:{port}", watch
     finally:
         server.should_exit = True
         thread.join(15)
         event.remove(Engine, "before_cursor_execute", on_sql)
         asyncio_log.removeHandler(handler)
+        asyncio_log.setLevel(level)
 
 
-PARAMS = {"tag": "email.send", "entity": "leads", "parent": "accounts", "task_id": "0f0f0f0f"}
+@pytest.fixture
+def watched(platform: Platform, db: Any) -> Iterator[tuple[str, Watch]]:
+    with serve_watched(create_app(platform, configure_observability=False)) as served:
+        yield served
+
+
+def test_the_detectors_see_blocking(platform: Platform, db: Any) -> None:
+    """Both detectors, on a toy app: a sleep and a synchronous query inside ``async def`` are caught; the
+    same query in a ``def`` endpoint (thread pool) is not."""
+    toy = FastAPI()
+
+    @toy.get("/sleeps")
+    async def sleeps() -> dict[str, str]:
+        time.sleep(SLOW_SECONDS * 3)
+        return {}
+
+    @toy.get("/awaits")
+    async def awaits() -> dict[str, str]:
+        await asyncio.sleep(SLOW_SECONDS * 3)
+        return {}
+
+    @toy.get("/queries")
+    async def queries() -> dict[str, str]:
+        platform.db.ping()
+        return {}
+
+    @toy.get("/threaded")
+    def threaded() -> dict[str, str]:
+        platform.db.ping()
+        time.sleep(SLOW_SECONDS * 3)
+        return {}
+
+    with serve_watched(toy) as (base, watch), httpx.Client(base_url=base, timeout=30) as client:
+        for path in ("/sleeps", "/awaits", "/queries", "/threaded"):
+            watch.current = path
+            assert client.get(path).status_code == 200
+            time.sleep(0.005)
+            watch.current = ""
+    assert "/sleeps" in watch.slow, dict(watch.slow)  # (others may jitter on a loaded machine: not asserted)
+    assert set(watch.sql_on_loop) == {"/queries"}, dict(watch.sql_on_loop)
+
+
+PARAMS = {"tag": "no-such-tag", "entity": "leads", "parent": "accounts", "task_id": "0f0f0f0f"}
 
 
 def _path(template: str) -> str:

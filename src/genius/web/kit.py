@@ -30,6 +30,7 @@ from genius.core.platform import Platform
 from genius.web.session import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, SessionCodec, WebSession, csrf_ok
 
 __all__ = [
+    "WEB_DIR",
     "CsrfChecked",
     "CsrfFailed",
     "LoginRequired",
@@ -38,9 +39,11 @@ __all__ = [
     "PageUser",
     "WebUser",
     "context",
+    "forbidden",
     "page_requires",
     "platform_of",
     "render",
+    "session_codec",
     "templates",
 ]
 
