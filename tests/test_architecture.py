@@ -87,7 +87,7 @@ SESSION_ALLOWED: dict[str, str] = {
     "bench/workers.py": _BENCH,
     "src/genius/bootstrap.py": "process start-up (genius demo): ensures the demo tenant, no request",
     "src/genius/cli.py": "each CLI command is its own unit of work",
-    "src/genius/core/auth/deps.py": "defines TenantDB, the API's request-scoped tenant transaction",
+    "src/genius/core/auth/deps.py": "defines TenantDB and PlatformDB, the API's request-scoped transactions",
     "src/genius/web/kit.py": "defines PageDB, the pages' request-scoped tenant transaction",
     "src/genius/core/auth/keys.py": "the process-wide signing-key cache loads, creates and rotates keys in "
     "platform transactions of its own (a rotation commits whatever the request does next)",

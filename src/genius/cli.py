@@ -259,7 +259,8 @@ def tenant_list() -> None:
     from genius.core.tenancy import service
 
     def run(platform: Any) -> None:
-        rows, total = service.list_tenants(platform.db, 1000, 0)
+        with platform.db.platform_session() as s:
+            rows, total = service.list_tenants(s, 1000, 0)
         for t in rows:
             typer.echo(f"{t.id}  {t.slug:<24} {t.status:<8} {t.name}")
         typer.echo(f"{total} tenant(s)")

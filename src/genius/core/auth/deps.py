@@ -113,6 +113,16 @@ def tenant_db(principal: CurrentPrincipal, platform: PlatformDep) -> Iterator[Se
 # response and never a 200 for lost data.
 TenantDB = Annotated[Session, Depends(tenant_db, scope="function")]
 
+
+def platform_db(principal: CurrentPrincipal, platform: PlatformDep) -> Iterator[Session]:
+    """A transaction on platform tables only (no tenant set), for platform-wide endpoints; committed when
+    the endpoint returns. Authenticated first: an anonymous caller never gets a session."""
+    with platform.db.platform_session() as session:
+        yield session
+
+
+PlatformDB = Annotated[Session, Depends(platform_db, scope="function")]
+
 # Core's own typed dependencies (the registry's API uses WorkersAdmin too: the scope is core's).
 PlatformAdmin = Annotated[Principal, Depends(requires(Scope.PLATFORM_ADMIN))]
 TenantAdmin = Annotated[Principal, Depends(requires(Scope.TENANT_ADMIN))]

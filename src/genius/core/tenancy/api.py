@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from genius.core.audit import service as audit
-from genius.core.auth.deps import PlatformAdmin, PlatformDep, TenantDB
+from genius.core.auth.deps import PlatformAdmin, PlatformDB, PlatformDep, TenantDB
 from genius.core.tenancy import service
 from genius.core.tenancy.models import Tenant
 from genius.core.tenancy.schemas import TenantCreate, TenantCreated, TenantOut, TenantPage
@@ -47,9 +47,9 @@ def create_tenant(
 @router.get("/v1/tenants", response_model=TenantPage, summary="List tenants")
 def list_tenants(
     principal: PlatformAdmin,
-    platform: PlatformDep,
+    db: PlatformDB,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> TenantPage:
-    rows, total = service.list_tenants(platform.db, limit, offset)
+    rows, total = service.list_tenants(db, limit, offset)
     return TenantPage(items=[_out(t) for t in rows], total=total)

@@ -148,6 +148,5 @@ def provision_from_request(
     )
 
 
-def list_tenants(db: Database, limit: int, offset: int) -> tuple[list[Tenant], int]:
-    with db.platform_session() as s:
-        return directory.page(s, limit, offset), directory.count(s)
+def list_tenants(session: Session, limit: int, offset: int) -> tuple[list[Tenant], int]:
+    return directory.page(session, limit, offset), directory.count(session)
