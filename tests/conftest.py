@@ -302,3 +302,28 @@ def committed_tenant(platform: Platform) -> Iterator[TenantCtx]:
     with platform.db.tenant_session(result.tenant.id) as s:
         for table in ("core.outbox", "core.inbox"):
             s.execute(text(f"DELETE FROM {table} WHERE tid = :t"), {"t": result.tenant.id})
+
+
+def send_deferred_tasks(platform: Platform, tid: uuid.UUID, publisher: Any) -> list[str]:
+    """The relay's work for tasks deferred inside the test's own (never committed) transaction, which
+    no relay can see: send every pending task row of ``tid`` through ``publisher`` and mark it sent."""
+    from genius.core.events.relay import task_message
+
+    with platform.db.tenant_session(tid) as s:
+        rows = (
+            s.execute(
+                text(
+                    "SELECT id, tid, topic, queue, data, correlation_id, traceparent FROM core.outbox "
+                    "WHERE kind = 'task' AND published_at IS NULL ORDER BY seq"
+                )
+            )
+            .mappings()
+            .all()
+        )
+        for row in rows:
+            publisher(task_message(row))
+        s.execute(
+            text("UPDATE core.outbox SET published_at = now() WHERE id = ANY(:ids)"),
+            {"ids": [r["id"] for r in rows]},
+        )
+    return [str(r["id"]) for r in rows]

@@ -80,7 +80,7 @@ def ensure_demo(platform: Platform) -> tuple[str, bool]:
             app_role=settings.app_db_role,
             app_password=settings.app_db_password,
         )
-        _seed_crm(platform, provisioned.tenant.id)
+        _seed_modules(platform, provisioned.tenant.id)
         return password, generated
     with db.tenant_session(tenant.id) as s:
         # Keep the platform_admin role's scopes complete as new modules add scopes.
@@ -104,13 +104,13 @@ def ensure_demo(platform: Platform) -> tuple[str, bool]:
             )
         elif not platform.passwords.verify(user.password_hash, password):
             user.password_hash = platform.passwords.hash(password)
-    _seed_crm(platform, tenant.id)
+    _seed_modules(platform, tenant.id)
     return password, generated
 
 
-def _seed_crm(platform: Platform, tid: uuid.UUID) -> None:
-    """Demo CRM records (GENIUS_DEMO_CRM_DATA); once per tenant, later starts add nothing."""
-    if platform.settings.demo_crm_data:
-        from genius.vettify.demo import seed_demo_crm
+def _seed_modules(platform: Platform, tid: uuid.UUID) -> None:
+    """Each module's demo data (its manifest's ``demo``); idempotent: later starts add nothing."""
+    from genius.modules import demo_seeders
 
-        seed_demo_crm(platform.db, tid)
+    for seed in demo_seeders():
+        seed(platform, tid)

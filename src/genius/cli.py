@@ -409,7 +409,8 @@ def audit_verify(
 
 @app.command()
 def relay() -> None:
-    """Publish committed outbox rows to the event exchange (one active relay; others stand by)."""
+    """Publish committed outbox rows: events to the event exchange, tasks to their queues; requeue long
+    jobs whose lease lapsed (one active relay; others stand by)."""
     import threading
 
     from genius.core.events.relay import relay_from_settings
@@ -421,14 +422,18 @@ def relay() -> None:
     runtime = start_runtime(settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    r = relay_from_settings(settings, runtime.owner_dsn, runtime.redis_url)
     broker = settings.broker_url or runtime.redis_url
+    task_publisher = None
     if broker:
-        from genius.consumers import all_consumers
-        from genius.core.events.consumer import declare_queues
-        from genius.core.events.registry import load_all
+        from genius.workers.outbox import CeleryTaskPublisher
 
-        load_all()
+        task_publisher = CeleryTaskPublisher(settings, str(broker))
+    r = relay_from_settings(settings, runtime.owner_dsn, runtime.redis_url, task_publisher)
+    if broker:
+        from genius.core.events.consumer import declare_queues
+        from genius.modules import all_consumers, load_events
+
+        load_events()
         try:
             declare_queues(str(broker), all_consumers(), settings.events_exchange)
         except Exception as exc:  # the consumers declare them too; the relay must still run
@@ -446,16 +451,15 @@ def consume() -> None:
     """Run the event consumers (CRM: CUI verification, sales orders, shipments) until stopped."""
     import threading
 
-    from genius.consumers import all_consumers
     from genius.core.db.session import Database, app_role_url
     from genius.core.events.consumer import ConsumerRunner
-    from genius.core.events.registry import load_all
     from genius.core.observability.logging import configure_logging
     from genius.embedded import start_runtime
+    from genius.modules import all_consumers, load_events
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
-    load_all()
+    load_events()
     runtime = start_runtime(settings)
     broker = settings.broker_url or runtime.redis_url
     if not broker:
@@ -523,6 +527,9 @@ def beat() -> None:
 def contracts_export() -> None:
     """Write contracts/events/<topic>.v<version>.json from the registered event models."""
     from genius.core.events.contracts import export
+    from genius.modules import load_events
+
+    load_events()
 
     for path in export():
         typer.echo(str(path))
