@@ -184,15 +184,16 @@ def test_plaintext_from_an_older_version_is_refused_then_sealed(tmp_path: Path) 
     old.parent.mkdir(parents=True)
     old.write_bytes(b'{"old": true}')
     (tmp_path / "pdf").mkdir()
-    (tmp_path / "pdf" / "0af3.pdf").write_bytes(PDF)  # no tenant in its key: left alone, reported
+    old_pdf = f"pdf/{uuid.uuid4().hex}"  # an old render: no tenant in its key, left alone and reported
+    (tmp_path / old_pdf).write_bytes(PDF)
     files = TenantFiles(FileStorage(tmp_path), SECRET)
     with pytest.raises(StorageKeyError, match="genius storage seal"):
         files.for_tenant(tid).get(f"saft/{tid}/r/ledger.json")
     sealed, unowned = seal_plaintext(FileStorage(tmp_path), SECRET)
-    assert sealed == [f"saft/{tid}/r/ledger.json"] and unowned == ["pdf/0af3.pdf"]
+    assert sealed == [f"saft/{tid}/r/ledger.json"] and unowned == [old_pdf]
     assert files.for_tenant(tid).get(f"saft/{tid}/r/ledger.json") == b'{"old": true}'
-    assert plaintext_files(tmp_path) == ["pdf/0af3.pdf"]
-    assert seal_plaintext(FileStorage(tmp_path), SECRET) == ([], ["pdf/0af3.pdf"])  # idempotent
+    assert plaintext_files(tmp_path) == [old_pdf]
+    assert seal_plaintext(FileStorage(tmp_path), SECRET) == ([], [old_pdf])  # idempotent
 
 
 def test_storage_seal_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -270,9 +270,11 @@ def _owner(key: str) -> uuid.UUID | None:
     """The tenant of an object key: its first segment that is a UUID (``efactura/<tid>/…``)."""
     for part in key.split("/"):
         try:
-            return uuid.UUID(part)
+            tid = uuid.UUID(part)
         except ValueError:
             continue
+        if str(tid) == part:  # the canonical form only: a 32-digit file name is no tenant
+            return tid
     return None
 
 
