@@ -255,3 +255,24 @@ def test_every_writer_sends_the_tenant_key_to_s3(
             store.get(key)
         with pytest.raises(StorageKeyError):
             store.get(key, sse_key=tenant_sse_key(SECRET, uuid.uuid4()))
+
+
+def test_a_task_s_tenant_comes_from_its_argument_or_header() -> None:
+    from types import SimpleNamespace
+
+    from genius.workers.context import task_tenant
+
+    a, b = uuid.uuid4(), uuid.uuid4()
+
+    def task(headers: dict[str, str] | None) -> Any:
+        return SimpleNamespace(name="pdf.render", request=SimpleNamespace(headers=headers))
+
+    assert task_tenant(task({"genius_tid": str(a)})) == a
+    assert task_tenant(task(None), str(a)) == a
+    assert task_tenant(task({"genius_tid": str(a)}), str(a)) == a
+    with pytest.raises(ValueError, match="different tenants"):
+        task_tenant(task({"genius_tid": str(a)}), str(b))
+    with pytest.raises(ValueError, match="needs the tenant"):
+        task_tenant(task({}))
+    with pytest.raises(ValueError, match="invalid tenant id"):
+        task_tenant(task(None), "acme")
