@@ -30,6 +30,7 @@ from genius.core.db import migrate
 from genius.core.db.session import sqlalchemy_url
 from genius.core.observability.logging import configure_logging
 from genius.core.platform import Platform
+from genius.core.storage import is_sealed
 from genius.core.tenancy import service as tenancy
 from genius.embedded import EmbeddedPostgres, EmbeddedRedis
 
@@ -37,6 +38,43 @@ ROOT = Path(__file__).resolve().parents[1]
 TEST_DATA = Path(os.environ.get("GENIUS_TEST_DATA_DIR", ROOT / ".test-data"))
 SECRET = "test-secret-key-not-for-production-0123456789"
 PASSWORD = "correct-horse-battery"
+_STARTED = pytest.StashKey[float]()
+
+
+def plaintext_files(root: Path, since: float | None = None) -> list[str]:
+    """Keys of the files under a FileStorage root that are not encrypted with a tenant key (optionally
+    only those modified since a time)."""
+    found = []
+    for path in sorted(root.rglob("*")) if root.is_dir() else []:
+        if not path.is_file() or path.name.endswith(".part"):
+            continue
+        if since is not None and path.stat().st_mtime < since:
+            continue
+        if not is_sealed(path):
+            found.append(path.relative_to(root).as_posix())
+    return found
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_STARTED] = time.time()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Every file the suite stored in the shared test storage (the settings' default, GENIUS_DATA_DIR/files)
+    must be encrypted with its tenant's key. With xdist the controller walks once, after every worker."""
+    if hasattr(session.config, "workerinput") or _STARTED not in session.config.stash:
+        return
+    plain = plaintext_files(TEST_DATA / "files", since=session.config.stash[_STARTED] - 2)
+    if plain:
+        message = f"stored in plain text under {TEST_DATA / 'files'}: " + ", ".join(plain[:20])
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.ensure_newline()
+            reporter.write_sep("=", "storage walk failed", red=True)
+            reporter.write_line(message, red=True)
+        else:
+            print(message)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def worker_id() -> str:

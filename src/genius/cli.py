@@ -21,11 +21,13 @@ user_app = typer.Typer(help="Users", no_args_is_help=True)
 audit_app = typer.Typer(help="Audit log", no_args_is_help=True)
 contracts_app = typer.Typer(help="Event contracts", no_args_is_help=True)
 scaffold_app = typer.Typer(help="Code generators", no_args_is_help=True)
+storage_app = typer.Typer(help="File storage", no_args_is_help=True)
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.add_typer(contracts_app, name="contracts")
 app.add_typer(scaffold_app, name="scaffold")
+app.add_typer(storage_app, name="storage")
 
 
 def _register_compliance() -> None:
@@ -96,6 +98,7 @@ def demo() -> None:
 
     configure_logging(settings.log_level, settings.log_json)
     started = start(settings)
+    _seal_plaintext_files(settings)
     try:
         password, generated = ensure_demo(started.platform)
     except BaseException:
@@ -135,6 +138,28 @@ def demo() -> None:
         )
     banner.insert(-2, "  Workers:   relay, consumers, beat and a worker serving " + ", ".join(_implemented()))
     _serve(started, settings, banner, before_stop=supervisor.stop)
+
+
+def _seal_plaintext_files(settings: Settings) -> tuple[list[str], list[str]]:
+    """Files an older version stored in plain text, encrypted under their tenant's key (FileStorage)."""
+    from genius.core.storage import FileStorage, tenant_files_from_settings
+
+    files = tenant_files_from_settings(settings)
+    if not isinstance(files.storage, FileStorage):
+        return [], []
+    from genius.core.storage import seal_plaintext
+
+    assert settings.secret_key
+    return seal_plaintext(files.storage, settings.secret_key)
+
+
+@storage_app.command("seal")
+def storage_seal() -> None:
+    """Encrypt, under its tenant's key, every file an older version stored in plain text (FileStorage)."""
+    sealed, unowned = _seal_plaintext_files(_settings())
+    typer.echo(f"sealed {len(sealed)} file(s)")
+    for key in unowned:
+        typer.echo(f"left in plain text (no tenant id in its key): {key}", err=True)
 
 
 def _use_demo_fakes(settings: Settings) -> str | None:
