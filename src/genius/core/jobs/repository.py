@@ -44,8 +44,13 @@ _FINISH = text(
     WHERE id = :id AND finished_at IS NULL AND (holder IS NULL OR holder = :holder)
     """
 )
+# Let go without finishing (the task yields, or fails and will be retried): whoever takes the job next
+# may; if nobody has within ``pickup`` seconds, the relay queues it again.
 _RELEASE = text(
-    "UPDATE core.job_leases SET holder = NULL, lease_until = now() WHERE id = :id AND holder = :holder"
+    """
+    UPDATE core.job_leases SET holder = NULL, lease_until = now() + make_interval(secs => :pickup)
+    WHERE id = :id AND holder = :holder
+    """
 )
 
 # The relay, across tenants: renew every lapsed lease by ``grace`` and write its task's outbox row, in
@@ -107,8 +112,8 @@ def finish(session: Session, job_id: uuid.UUID, holder: str | None) -> None:
     session.execute(_FINISH, {"id": job_id, "holder": holder})
 
 
-def release(session: Session, job_id: uuid.UUID, holder: str) -> None:
-    session.execute(_RELEASE, {"id": job_id, "holder": holder})
+def release(session: Session, job_id: uuid.UUID, holder: str, pickup: float) -> None:
+    session.execute(_RELEASE, {"id": job_id, "holder": holder, "pickup": pickup})
 
 
 def requeue_lapsed(conn: Connection, *, grace: float, limit: int = 100) -> list[dict[str, Any]]:

@@ -57,16 +57,25 @@ def holder_name() -> str:
 class Lease:
     """``with Lease(db, tid, job_id) as lease:`` — ``lease.state`` is ``held`` (run the job), ``busy``
     (another live worker holds it: return), ``finished`` (nothing to do) or ``untracked`` (no lease row:
-    run without one). Call ``lease.finish()`` when the job reached a final state; leaving the block any
-    other way releases the lease so the relay requeues the job promptly."""
+    run without one). Call ``lease.finish()`` when the job reached a final state. Leaving the block any
+    other way (the task yields and queues its continuation, or raises and will be retried) releases the
+    lease for ``pickup_seconds``: the next copy takes it, and if none comes the relay queues one. A
+    worker that dies leaves the lease to lapse after ``seconds``, and the relay requeues the job."""
 
     def __init__(
-        self, db: Database, tid: uuid.UUID, job_id: uuid.UUID, *, seconds: float = DEFAULT_LEASE_SECONDS
+        self,
+        db: Database,
+        tid: uuid.UUID,
+        job_id: uuid.UUID,
+        *,
+        seconds: float = DEFAULT_LEASE_SECONDS,
+        pickup_seconds: float = DEFAULT_PICKUP_SECONDS,
     ) -> None:
         self.db = db
         self.tid = tid
         self.job_id = job_id
         self.seconds = seconds
+        self.pickup_seconds = pickup_seconds
         self.holder = holder_name()
         self.state = "new"
         self.lost = threading.Event()
@@ -116,6 +125,6 @@ class Lease:
         if self.state == "held":
             try:
                 with self.db.tenant_session(self.tid) as s:
-                    repository.release(s, self.job_id, self.holder)
+                    repository.release(s, self.job_id, self.holder, self.pickup_seconds)
             except Exception as release_error:  # it lapses by itself within ``seconds``
                 log.warning("job_lease_release_failed", job=str(self.job_id), error=str(release_error)[:200])
