@@ -60,6 +60,7 @@ demo: setup demo-services
 test: setup test-services
 	$(UV) run --frozen ruff check src tests bench
 	$(UV) run --frozen mypy
+	$(UV) run --frozen lint-imports
 	$(UV) run --frozen pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 	@# The CRM again on Debian's PostgreSQL, where pg_trgm exists (its migrations and the dedup path).
 	scripts/with-system-postgres $(UV) run --frozen pytest -n $(PYTEST_WORKERS) -q tests/vettify
@@ -68,6 +69,7 @@ lint: setup
 	$(UV) run --frozen ruff check src tests bench
 	$(UV) run --frozen ruff format --check src tests bench
 	$(UV) run --frozen mypy
+	$(UV) run --frozen lint-imports
 
 bench: setup
 	$(UV) run --frozen python -m bench

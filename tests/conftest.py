@@ -30,6 +30,7 @@ from genius.core.db import migrate
 from genius.core.db.session import sqlalchemy_url
 from genius.core.observability.logging import configure_logging
 from genius.core.platform import Platform
+from genius.core.storage import is_sealed
 from genius.core.tenancy import service as tenancy
 from genius.embedded import EmbeddedPostgres, EmbeddedRedis
 
@@ -37,6 +38,43 @@ ROOT = Path(__file__).resolve().parents[1]
 TEST_DATA = Path(os.environ.get("GENIUS_TEST_DATA_DIR", ROOT / ".test-data"))
 SECRET = "test-secret-key-not-for-production-0123456789"
 PASSWORD = "correct-horse-battery"
+_STARTED = pytest.StashKey[float]()
+
+
+def plaintext_files(root: Path, since: float | None = None) -> list[str]:
+    """Keys of the files under a FileStorage root that are not encrypted with a tenant key (optionally
+    only those modified since a time)."""
+    found = []
+    for path in sorted(root.rglob("*")) if root.is_dir() else []:
+        if not path.is_file() or path.name.endswith(".part"):
+            continue
+        if since is not None and path.stat().st_mtime < since:
+            continue
+        if not is_sealed(path):
+            found.append(path.relative_to(root).as_posix())
+    return found
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_STARTED] = time.time()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Every file the suite stored in the shared test storage (the settings' default, GENIUS_DATA_DIR/files)
+    must be encrypted with its tenant's key. With xdist the controller walks once, after every worker."""
+    if hasattr(session.config, "workerinput") or _STARTED not in session.config.stash:
+        return
+    plain = plaintext_files(TEST_DATA / "files", since=session.config.stash[_STARTED] - 2)
+    if plain:
+        message = f"stored in plain text under {TEST_DATA / 'files'}: " + ", ".join(plain[:20])
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.ensure_newline()
+            reporter.write_sep("=", "storage walk failed", red=True)
+            reporter.write_line(message, red=True)
+        else:
+            print(message)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def worker_id() -> str:
@@ -302,3 +340,28 @@ def committed_tenant(platform: Platform) -> Iterator[TenantCtx]:
     with platform.db.tenant_session(result.tenant.id) as s:
         for table in ("core.outbox", "core.inbox"):
             s.execute(text(f"DELETE FROM {table} WHERE tid = :t"), {"t": result.tenant.id})
+
+
+def send_deferred_tasks(platform: Platform, tid: uuid.UUID, publisher: Any) -> list[str]:
+    """The relay's work for tasks deferred inside the test's own (never committed) transaction, which
+    no relay can see: send every pending task row of ``tid`` through ``publisher`` and mark it sent."""
+    from genius.core.events.relay import task_message
+
+    with platform.db.tenant_session(tid) as s:
+        rows = (
+            s.execute(
+                text(
+                    "SELECT id, tid, topic, queue, data, correlation_id, traceparent FROM core.outbox "
+                    "WHERE kind = 'task' AND published_at IS NULL ORDER BY seq"
+                )
+            )
+            .mappings()
+            .all()
+        )
+        for row in rows:
+            publisher(task_message(row))
+        s.execute(
+            text("UPDATE core.outbox SET published_at = now() WHERE id = ANY(:ids)"),
+            {"ids": [r["id"] for r in rows]},
+        )
+    return [str(r["id"]) for r in rows]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 import importlib
-import pkgutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -110,6 +109,10 @@ SESSION_ALLOWED: dict[str, str] = {
     "src/genius/compliance/saft/api.py": _COMPLIANCE_UOW,
     "src/genius/compliance/saft/service.py": _COMPLIANCE_UOW,
     "src/genius/compliance/taxpayer/tasks.py": "a Celery task's unit of work (compliance branch)",
+    "src/genius/core/jobs/service.py": "a job lease is taken, renewed (from a background thread), released "
+    "and finished in transactions of its own, apart from the job's work",
+    "src/genius/registry/ops.py": "a failed task is sent again through the outbox of the tenant that sent "
+    "it (or the platform's nil tenant), not the operator's",
     "src/genius/vettify/demo.py": "demo seeding at start-up, no request (CRM branch)",
     "src/genius/vettify/imports/service.py": _CRM + " (the import job's pinned connection)",
 }
@@ -163,11 +166,14 @@ def scan(source: str) -> list[Hit]:
     return hits
 
 
-def _exempt(rel: str, kind: str) -> bool:
+def _exempt(rel: str, hit: Hit) -> bool:
     if rel.startswith(("src/genius/migrations/", "src/genius/core/db/")):
         return True
     parts = rel.split("/")
-    return kind == "sql" and (parts[-1] == "repository.py" or "repository" in parts[:-1])
+    if hit.kind == "sql" and (parts[-1] == "repository.py" or "repository" in parts[:-1]):
+        return True
+    # In table definitions text() is DDL (server defaults, partial-index predicates), not a statement.
+    return hit.kind == "sql" and hit.what == "text()" and parts[-1] in {"models.py", "models_db.py"}
 
 
 def _departures() -> dict[str, dict[str, list[Hit]]]:
@@ -177,7 +183,7 @@ def _departures() -> dict[str, dict[str, list[Hit]]]:
     for path in files:
         rel = path.relative_to(ROOT).as_posix()
         for hit in scan(path.read_text(encoding="utf-8")):
-            if not _exempt(rel, hit.kind):
+            if not _exempt(rel, hit):
                 found[hit.kind].setdefault(rel, []).append(hit)
     return found
 
@@ -224,11 +230,11 @@ def f(db, s, pipe, redis):
 
 # --- no migration drift ---------------------------------------------------------------------------
 def _import_every_model() -> None:
-    for info in pkgutil.walk_packages(genius.__path__, "genius."):
-        if info.name.startswith("genius.migrations"):
-            continue
-        if info.name.rsplit(".", 1)[-1] in {"models", "models_db"}:
-            importlib.import_module(info.name)
+    """Every module that maps a table (wherever it lives: models.py, models_db.py, campaigns.py…)."""
+    for path in sorted(SRC.rglob("*.py")):
+        rel = path.relative_to(SRC.parent).with_suffix("").as_posix()
+        if not rel.startswith("genius/migrations") and "__tablename__" in path.read_text(encoding="utf-8"):
+            importlib.import_module(rel.replace("/", ".").removesuffix(".__init__"))
 
 
 # Differences that are deliberate, each with its reason. Anything else fails the test.
@@ -238,9 +244,9 @@ TABLES_WITHOUT_MODELS = {
     "crm.search_trigrams": "trigrams of crm.search_words, maintained by the same triggers",
 }
 INDEX_RULE = (
-    "indexes belong to the migrations (expression, partial, DESC and GIN indexes the models do not "
-    "restate); the models declare none, so an index only the database has is expected, while an index "
-    "only a model declares still fails"
+    "indexes belong to the migrations (expression, partial, DESC and GIN indexes the models need not "
+    "restate): an index only the database has is expected; one a model declares must exist as declared "
+    "(add_index still fails)"
 )
 TENANT_FK_RULE = (
     "tid → core.tenants(id) ON DELETE CASCADE is declared by the migrations; module models keep tid a "
@@ -297,13 +303,6 @@ def test_models_match_the_migrations(owner_url: URL) -> None:
     assert not drift, "models and migrations differ:\n" + "\n".join(drift)
 
 
-def test_models_declare_no_indexes() -> None:
-    """The rule that makes ignoring database-only indexes safe: no model restates (or invents) one."""
-    _import_every_model()
-    declared = [f"{t.fullname}: {ix.name}" for t in Base.metadata.tables.values() for ix in t.indexes]
-    assert not declared, f"indexes belong to the migrations, not the models: {declared}"
-
-
 # --- import direction -----------------------------------------------------------------------------
 # package -> packages it must not import (anywhere in it, lazily or not)
 FORBIDDEN_IMPORTS: dict[str, tuple[str, ...]] = {
@@ -313,10 +312,7 @@ FORBIDDEN_IMPORTS: dict[str, tuple[str, ...]] = {
     "genius.core": ("genius.registry", "genius.vettify", "genius.compliance", "genius.web", "genius.workers"),
 }
 # Remaining departures from FORBIDDEN_IMPORTS, file -> reason (stale entries fail).
-IMPORTS_ALLOWED: dict[str, str] = {
-    "src/genius/core/events/registry.py": "imports every module's events to register topics; the lead's "
-    "module manifests replace it",
-}
+IMPORTS_ALLOWED: dict[str, str] = {}
 
 
 def _imports(path: Path) -> set[str]:

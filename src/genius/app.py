@@ -8,23 +8,14 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from genius.compliance.api import router as compliance_router
+from genius import modules
 from genius.config import Settings
-from genius.core.audit.api import router as audit_router
-from genius.core.auth.api import router as auth_router
 from genius.core.auth.deps import enforce_route_limit
-from genius.core.events.api import router as events_router
 from genius.core.kit.errors import install_error_handlers
 from genius.core.observability.logging import configure_logging
 from genius.core.observability.middleware import RequestContextMiddleware
 from genius.core.observability.tracing import configure_tracing
 from genius.core.platform import Platform
-from genius.core.tenancy.api import router as tenancy_router
-from genius.registry.api import router as registry_router
-from genius.vettify.api import router as crm_router
-from genius.vettify.attachments.api import router as crm_attachments_router
-from genius.vettify.campaigns import router as crm_campaigns_router
-from genius.vettify.imports.api import router as crm_imports_router
 
 VERSION = "0.1.0"
 
@@ -44,16 +35,9 @@ def create_app(platform: Platform, *, configure_observability: bool = True) -> F
     app.state.platform = platform
     install_error_handlers(app)
 
-    app.include_router(auth_router)
-    app.include_router(tenancy_router)
-    app.include_router(audit_router)
-    app.include_router(events_router)
-    app.include_router(registry_router)
-    app.include_router(compliance_router)
-    app.include_router(crm_router)
-    app.include_router(crm_imports_router)
-    app.include_router(crm_attachments_router)
-    app.include_router(crm_campaigns_router)
+    # Every module's API, in the order of genius/modules.py.
+    for router in modules.routers():
+        app.include_router(router)
     if platform.redis is not None:
         from genius.registry import metrics as fleet_metrics
         from genius.registry.queues import queue_depth_reader
@@ -96,11 +80,11 @@ def create_app(platform: Platform, *, configure_observability: bool = True) -> F
     def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    from genius.registry.pages import router as ops_pages
     from genius.web.pages import install_web
 
-    # Module pages (web routes) are handed to the Shell here; the Shell never imports a module.
-    install_web(app, platform, module_pages=[ops_pages])
+    # Every module's pages (its manifest's ``pages``) are handed to the Shell here; the Shell never
+    # imports a module.
+    install_web(app, platform, module_pages=modules.pages())
 
     app.add_middleware(
         RequestContextMiddleware,

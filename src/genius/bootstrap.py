@@ -76,19 +76,19 @@ def ensure_demo(platform: Platform) -> tuple[str, bool]:
             app_role=settings.app_db_role,
             app_password=settings.app_db_password,
         )
-        _seed_crm(platform, provisioned.tenant.id)
+        _seed_modules(platform, provisioned.tenant.id)
         return password, generated
     with db.tenant_session(tenant.id) as s:
         auth.ensure_user(
             s, platform.passwords, tenant.id, email=DEMO_ADMIN, password=password, role="platform_admin"
         )
-    _seed_crm(platform, tenant.id)
+    _seed_modules(platform, tenant.id)
     return password, generated
 
 
-def _seed_crm(platform: Platform, tid: uuid.UUID) -> None:
-    """Demo CRM records (GENIUS_DEMO_CRM_DATA); once per tenant, later starts add nothing."""
-    if platform.settings.demo_crm_data:
-        from genius.vettify.demo import seed_demo_crm
+def _seed_modules(platform: Platform, tid: uuid.UUID) -> None:
+    """Each module's demo data (its manifest's ``demo``); idempotent: later starts add nothing."""
+    from genius.modules import demo_seeders
 
-        seed_demo_crm(platform.db, tid)
+    for seed in demo_seeders():
+        seed(platform, tid)

@@ -21,11 +21,13 @@ user_app = typer.Typer(help="Users", no_args_is_help=True)
 audit_app = typer.Typer(help="Audit log", no_args_is_help=True)
 contracts_app = typer.Typer(help="Event contracts", no_args_is_help=True)
 scaffold_app = typer.Typer(help="Code generators", no_args_is_help=True)
+storage_app = typer.Typer(help="File storage", no_args_is_help=True)
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.add_typer(contracts_app, name="contracts")
 app.add_typer(scaffold_app, name="scaffold")
+app.add_typer(storage_app, name="storage")
 
 
 def _register_compliance() -> None:
@@ -96,6 +98,7 @@ def demo() -> None:
 
     configure_logging(settings.log_level, settings.log_json)
     started = start(settings)
+    _seal_plaintext_files(settings)
     try:
         password, generated = ensure_demo(started.platform)
     except BaseException:
@@ -135,6 +138,28 @@ def demo() -> None:
         )
     banner.insert(-2, "  Workers:   relay, consumers, beat and a worker serving " + ", ".join(_implemented()))
     _serve(started, settings, banner, before_stop=supervisor.stop)
+
+
+def _seal_plaintext_files(settings: Settings) -> tuple[list[str], list[str]]:
+    """Files an older version stored in plain text, encrypted under their tenant's key (FileStorage)."""
+    from genius.core.storage import FileStorage, tenant_files_from_settings
+
+    files = tenant_files_from_settings(settings)
+    if not isinstance(files.storage, FileStorage):
+        return [], []
+    from genius.core.storage import seal_plaintext
+
+    assert settings.secret_key
+    return seal_plaintext(files.storage, settings.secret_key)
+
+
+@storage_app.command("seal")
+def storage_seal() -> None:
+    """Encrypt, under its tenant's key, every file an older version stored in plain text (FileStorage)."""
+    sealed, unowned = _seal_plaintext_files(_settings())
+    typer.echo(f"sealed {len(sealed)} file(s)")
+    for key in unowned:
+        typer.echo(f"left in plain text (no tenant id in its key): {key}", err=True)
 
 
 def _use_demo_fakes(settings: Settings) -> str | None:
@@ -410,7 +435,8 @@ def audit_verify(
 
 @app.command()
 def relay() -> None:
-    """Publish committed outbox rows to the event exchange (one active relay; others stand by)."""
+    """Publish committed outbox rows: events to the event exchange, tasks to their queues; requeue long
+    jobs whose lease lapsed (one active relay; others stand by)."""
     import threading
 
     from genius.core.events.relay import relay_from_settings
@@ -422,14 +448,18 @@ def relay() -> None:
     runtime = start_runtime(settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    r = relay_from_settings(settings, runtime.owner_dsn, runtime.redis_url)
     broker = settings.broker_url or runtime.redis_url
+    task_publisher = None
     if broker:
-        from genius.consumers import all_consumers
-        from genius.core.events.consumer import declare_queues
-        from genius.core.events.registry import load_all
+        from genius.workers.outbox import CeleryTaskPublisher
 
-        load_all()
+        task_publisher = CeleryTaskPublisher(settings, str(broker))
+    r = relay_from_settings(settings, runtime.owner_dsn, runtime.redis_url, task_publisher)
+    if broker:
+        from genius.core.events.consumer import declare_queues
+        from genius.modules import all_consumers, load_events
+
+        load_events()
         try:
             declare_queues(str(broker), all_consumers(), settings.events_exchange)
         except Exception as exc:  # the consumers declare them too; the relay must still run
@@ -447,16 +477,15 @@ def consume() -> None:
     """Run the event consumers (CRM: CUI verification, sales orders, shipments) until stopped."""
     import threading
 
-    from genius.consumers import all_consumers
     from genius.core.db.session import Database, app_role_url
     from genius.core.events.consumer import ConsumerRunner
-    from genius.core.events.registry import load_all
     from genius.core.observability.logging import configure_logging
     from genius.embedded import start_runtime
+    from genius.modules import all_consumers, load_events
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
-    load_all()
+    load_events()
     runtime = start_runtime(settings)
     broker = settings.broker_url or runtime.redis_url
     if not broker:
@@ -524,6 +553,9 @@ def beat() -> None:
 def contracts_export() -> None:
     """Write contracts/events/<topic>.v<version>.json from the registered event models."""
     from genius.core.events.contracts import export
+    from genius.modules import load_events
+
+    load_events()
 
     for path in export():
         typer.echo(str(path))

@@ -56,6 +56,15 @@ class Settings(BaseSettings):
     relay_batch_size: int = 500
     relay_poll_seconds: float = 0.5
     relay_max_attempts: int = 10
+    job_lease_seconds: float = Field(
+        default=30.0, gt=0, description="A long job's lease: its worker renews it every third of this"
+    )
+    job_pickup_seconds: float = Field(
+        default=600.0, gt=0, description="A queued or requeued long job not taken this long is queued again"
+    )
+    job_lease_sweep_seconds: float = Field(
+        default=5.0, gt=0, description="How often the relay looks for lapsed job leases"
+    )
     worker_heartbeat_seconds: float = 30.0
     worker_ttl_seconds: int = Field(default=120, description="A worker unseen this long is missing")
     worker_metrics_ttl_seconds: int = 60

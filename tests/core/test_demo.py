@@ -118,9 +118,17 @@ def test_demo_start_stop_restart(tmp_path: Path) -> None:
         assert set(IMPLEMENTED) <= up, workers
     finally:
         _stop(proc)
+    # A file an older version stored in plain text is sealed under its tenant's key at the next start.
+    old_key = f"efactura/{created.json()['id']}/1.zip"
+    (data_dir / "files" / old_key).parent.mkdir(parents=True, exist_ok=True)
+    (data_dir / "files" / old_key).write_bytes(b"PK old archive")
     proc, output, second = _start(data_dir, port, fakes_port)
     try:
         assert re.search(r"Password:\s+(\S+)", output).group(1) == password  # type: ignore[union-attr]
+        from genius.core.storage import FileStorage, TenantFiles
+
+        files = TenantFiles(FileStorage(data_dir / "files"), (data_dir / "secret_key").read_text().strip())
+        assert files.for_tenant(created.json()["id"]).get(old_key) == b"PK old archive"
         tok = httpx.post(
             f"{base}/v1/auth/token",
             data={

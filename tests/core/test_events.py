@@ -16,6 +16,7 @@ from genius.core.events.consumer import ConsumerRunner, EventConsumer
 from genius.core.events.contracts import CONTRACTS_DIR, file_name, incompatibilities, render, schema_for
 from genius.core.events.relay import Relay, wait_until
 from genius.core.events.service import publish
+from genius.modules import load_events
 
 
 @registry.event("test.thing.happened", version=1)
@@ -47,7 +48,7 @@ def only_these_pending(relay: Relay, ids: list[uuid.UUID]) -> None:
 
 
 def test_topic_names_follow_module_ctx_event() -> None:
-    registry.load_all()
+    load_events()
     assert registry.EVENTS
     for topic, _ in registry.EVENTS:
         assert registry.TOPIC_RE.match(topic), topic
@@ -65,7 +66,7 @@ def test_publish_validates_against_the_contract(platform, tenant) -> None:  # ty
 
 
 def test_committed_contracts_match_models_and_stay_compatible() -> None:
-    registry.load_all()
+    load_events()
     for topic, version in registry.EVENTS:
         if topic.startswith("test."):
             continue

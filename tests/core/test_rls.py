@@ -13,8 +13,10 @@ import pytest
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
-from genius.core.db.rls import MODULE_SCHEMAS
 from genius.core.db.session import SET_TENANT
+from genius.modules import schemas
+
+MODULE_SCHEMAS = schemas()
 
 
 def tenant_tables(conn: Connection) -> list[tuple[str, str, bool, bool]]:

@@ -514,7 +514,8 @@ def test_api_round_trip_on_s3(
 
 
 def test_file_storage_without_key_stays_plain(tmp_path: Path) -> None:
-    """Callers that pass no key (e-Factura archive, PDF renders) keep today's plain files."""
+    """The bare primitive without a key stores plain bytes (callers go through TenantFiles, which always
+    passes the tenant key; tests/core/test_storage_sealed.py walks what they store)."""
     store: Storage = FileStorage(tmp_path)
     store.put("a/b.txt", b"plain")
     assert (tmp_path / "a" / "b.txt").read_bytes() == b"plain"

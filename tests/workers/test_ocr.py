@@ -8,15 +8,17 @@ import os
 import shutil
 import subprocess
 import unicodedata
+import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from genius.core.storage import FileStorage
+from genius.core.storage import FileStorage, TenantFiles, is_sealed
 from genius.workers.ocr import engine
 from genius.workers.ocr.tasks import health
+from tests.conftest import SECRET
 
 needs_tesseract = pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract is not installed")
 
@@ -107,9 +109,16 @@ def test_two_page_pdf_from_storage(start_worker) -> None:  # type: ignore[no-unt
     two, _ = render(PAGE_TWO)
     # 48 px at 300 dpi: 11.5 pt text, as on a scanned invoice.
     pdf = encode(one, "PDF", resolution=300.0, save_all=True, append_images=[two])
-    w = start_worker("ocr")
-    FileStorage(Path(w.env["GENIUS_DATA_DIR"]) / "files").put("uploads/scan.pdf", pdf, "application/pdf")
-    result = w.app.send_task("ocr.extract", kwargs={"key": "uploads/scan.pdf"}).get(timeout=120)
+    w = start_worker("ocr", GENIUS_SECRET_KEY=SECRET)
+    tid = uuid.uuid4()
+    key = f"uploads/{tid}/scan.pdf"
+    files = TenantFiles(FileStorage(Path(w.env["GENIUS_DATA_DIR"]) / "files"), SECRET)
+    files.for_tenant(tid).put(key, pdf, "application/pdf")
+    assert is_sealed(files.storage.root / key)
+    # The tenant comes from the genius_tid header (stamped when a tenant is bound) or the tid argument.
+    result = w.app.send_task("ocr.extract", kwargs={"key": key}, headers={"genius_tid": str(tid)}).get(
+        timeout=120
+    )
 
     assert result["kind"] == "pdf" and [p["page"] for p in result["pages"]] == [1, 2]
     # Rasterised at the default 300 dpi: the pixels of the source images again.
@@ -118,12 +127,17 @@ def test_two_page_pdf_from_storage(start_worker) -> None:  # type: ignore[no-unt
     assert result["text"] == result["pages"][0]["text"] + "\n\n" + result["pages"][1]["text"]
     assert result["mean_confidence"] > 80
 
-    coarse = w.app.send_task("ocr.extract", kwargs={"key": "uploads/scan.pdf", "dpi": 150}).get(timeout=120)
+    coarse = w.app.send_task("ocr.extract", kwargs={"key": key, "dpi": 150, "tid": str(tid)}).get(timeout=120)
     assert [(p["width"], p["height"]) for p in coarse["pages"]] == [
         (one.width // 2, one.height // 2),
         (two.width // 2, two.height // 2),
     ]
     assert words_of([coarse["text"]]) == words_of(LINES + PAGE_TWO)
+    # Another tenant cannot read it, and a key needs a tenant.
+    with pytest.raises(Exception, match="not under tenant"):
+        w.app.send_task("ocr.extract", kwargs={"key": key, "tid": str(uuid.uuid4())}).get(timeout=60)
+    with pytest.raises(Exception, match="needs the tenant"):
+        w.app.send_task("ocr.extract", kwargs={"key": key}).get(timeout=60)
 
 
 @needs_tesseract
@@ -144,8 +158,9 @@ def test_invalid_input_is_a_clear_permanent_error(start_worker) -> None:  # type
         run(data_b64="not base64!")
     with pytest.raises(Exception, match="exactly one of key or data_b64"):
         run()
-    with pytest.raises(Exception, match=r"no stored object 'uploads/missing\.png'"):
-        run(key="uploads/missing.png")
+    tid = uuid.uuid4()
+    with pytest.raises(Exception, match=rf"no stored object 'uploads/{tid}/missing\.png'"):
+        run(key=f"uploads/{tid}/missing.png", tid=str(tid))
     png = base64.b64encode(encode(render(["Salut"])[0])).decode()
     with pytest.raises(Exception, match=r"language.*not installed: xyz"):
         run(data_b64=png, lang="ron+xyz")

@@ -10,8 +10,10 @@ from typing import Any
 import redis
 from aiosmtpd.controller import Controller
 
+from genius.registry.events import PLATFORM_TID
 from genius.registry.service import Registry
-from tests.conftest import PASSWORD, free_port
+from genius.workers.outbox import CeleryTaskPublisher
+from tests.conftest import PASSWORD, free_port, send_deferred_tasks
 from tests.workers.conftest import Inbox
 
 
@@ -78,6 +80,9 @@ def test_ops_page_shows_fleet_retries_failed_task_and_signals(  # type: ignore[n
             f"/ops/failed/{failed.id}/retry", headers={"X-CSRF-Token": csrf, "HX-Request": "true"}
         )
         assert r.status_code == 200 and "sent again" in r.text
+        # The retry is an outbox row of the task's tenant (none here: the platform's); the relay sends it.
+        publisher = CeleryTaskPublisher(w.settings, w.env["GENIUS_BROKER_URL"])
+        assert len(send_deferred_tasks(client.app.state.platform, PLATFORM_TID, publisher)) == 1
         wait_for(lambda: [m for _, m in inbox.messages if m["Subject"] == "Factura FX-9"], 30)
         assert failed.id not in {f["id"] for f in registry.failed()}
         again = client.post(f"/ops/failed/{failed.id}/retry", headers={"X-CSRF-Token": csrf})

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import time
+import uuid
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from tests.conftest import LiveServer, free_port
+from genius.core.storage import FileStorage, TenantFiles, is_sealed
+from tests.conftest import SECRET, LiveServer, free_port
 from tests.workers.fake_slack import SlackState, fake_slack
 
 
@@ -48,7 +50,8 @@ def test_incoming_webhook(start_worker, slack) -> None:  # type: ignore[no-untyp
 
 
 def test_pdf_invoice_template_rendered_and_stored(start_worker, tmp_path: Path) -> None:
-    w = start_worker("pdf.render")
+    w = start_worker("pdf.render", GENIUS_SECRET_KEY=SECRET)
+    tid = uuid.uuid4()
     context = {
         "number": "FX-2026-0042",
         "issue_date": "2026-11-22",
@@ -68,13 +71,21 @@ def test_pdf_invoice_template_rendered_and_stored(start_worker, tmp_path: Path) 
         "totals": {"net": "200.00", "vat": "38.00", "gross": "238.00"},
     }
     result = w.app.send_task(
-        "pdf.render", kwargs={"template": "invoice", "context": context, "key": "invoices/FX-2026-0042.pdf"}
+        "pdf.render",
+        kwargs={"template": "invoice", "context": context, "key": "invoices/FX-2026-0042.pdf"},
+        headers={"genius_tid": str(tid)},
     ).get(timeout=60)
-    assert result["key"] == "invoices/FX-2026-0042.pdf" and result["size"] > 1000
-    stored = Path(w.env["GENIUS_DATA_DIR"]) / "files" / result["key"]
-    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(stored.read_bytes())).pages)
+    assert result["key"] == f"pdf/{tid}/invoices/FX-2026-0042.pdf" and result["size"] > 1000
+    files = TenantFiles(FileStorage(Path(w.env["GENIUS_DATA_DIR"]) / "files"), SECRET)
+    assert is_sealed(files.storage.root / result["key"])  # encrypted with the tenant's key
+    pdf = files.for_tenant(tid).get(result["key"])
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "FX-2026-0042" in text and "Țesătoria Șercaia SA" in text and "238.00" in text
-    html = w.app.send_task("pdf.render", kwargs={"html": "<h1>Raport vânzări</h1>"}).get(timeout=60)
-    assert html["key"].startswith("pdf/")
+    html = w.app.send_task("pdf.render", kwargs={"html": "<h1>Raport vânzări</h1>", "tid": str(tid)}).get(
+        timeout=60
+    )
+    assert html["key"].startswith(f"pdf/{tid}/") and is_sealed(files.storage.root / html["key"])
     with pytest.raises(Exception, match="unknown template"):
-        w.app.send_task("pdf.render", kwargs={"template": "nope"}).get(timeout=60)
+        w.app.send_task("pdf.render", kwargs={"template": "nope", "tid": str(tid)}).get(timeout=60)
+    with pytest.raises(Exception, match="needs the tenant"):
+        w.app.send_task("pdf.render", kwargs={"html": "<p>x</p>"}).get(timeout=60)

@@ -1,4 +1,4 @@
-"""Imports every compliance sub-package's event contracts (see core/events/registry.load_all)."""
+"""Imports every compliance sub-package's event contracts (see genius.modules.load_events)."""
 
 from __future__ import annotations
 

@@ -6,6 +6,12 @@ server (``SSECustomerAlgorithm=AES256`` + ``SSECustomerKey``), which encrypts th
 refuses to return it without the same key. FileStorage does the same locally with AES-256-GCM, so
 the embedded mode keeps tenant files encrypted at rest and fails alike on a missing or wrong key.
 The key itself is never stored: ``tenant_sse_key`` derives it from GENIUS_SECRET_KEY and the tenant id.
+
+Every tenant's file is stored that way. Callers do not handle keys: ``TenantFiles.for_tenant(tid)``
+returns a ``TenantStorage`` whose put/get/exists/delete always pass the tenant's key and which refuses
+object keys outside the tenant (the tenant id must be one segment of the key). Files written in plain
+text by an older version are refused on read (``StorageKeyError``); ``seal_plaintext`` (``genius
+storage seal``, also run by ``genius demo`` at start) seals them once under their tenant's key.
 """
 
 from __future__ import annotations
@@ -17,11 +23,14 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlparse
 
+import structlog
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from genius.config import Settings
 from genius.core.kit.crypto import derive_key
+
+log = structlog.get_logger("genius.storage")
 
 KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,500}$")
 SSE_KEY_BYTES = 32
@@ -98,7 +107,10 @@ class FileStorage:
                 raise StorageKeyError(f"{key} is encrypted with a customer key; none was given")
             return raw
         if not sealed:
-            raise StorageKeyError(f"{key} is not encrypted with a customer key")
+            raise StorageKeyError(
+                f"{key} is stored in plain text (written by an older version?): `genius storage seal` "
+                "encrypts such files under their tenant's key"
+            )
         body = raw[len(_SEALED) :]
         try:
             return AESGCM(customer_key).decrypt(body[:_NONCE], body[_NONCE:], key.encode())
@@ -196,3 +208,95 @@ def storage_from_settings(settings: Settings) -> Storage:
     if parsed.scheme == "s3":
         return S3Storage(parsed.netloc, parsed.path, settings.s3_endpoint_url)
     raise ValueError(f"unsupported GENIUS_STORAGE_URL scheme {parsed.scheme!r}")
+
+
+def is_sealed(path: Path) -> bool:
+    """Whether a FileStorage file is encrypted with a customer key (starts with the sealed header)."""
+    with path.open("rb") as fh:
+        return fh.read(len(_SEALED)) == _SEALED
+
+
+class TenantStorage:
+    """One tenant's view of the store: every call carries the tenant's key, and an object key must name
+    the tenant (its id is one segment of the key), so a caller cannot write into another tenant's files."""
+
+    def __init__(self, storage: Storage, tid: uuid.UUID, sse_key: bytes) -> None:
+        self.storage = storage
+        self.tid = tid
+        self._sse_key = _check_sse(sse_key)
+
+    def _own(self, key: str) -> str:
+        if str(self.tid) not in _check(key).split("/"):
+            raise ValueError(f"storage key {key!r} is not under tenant {self.tid}")
+        return key
+
+    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> str:
+        return self.storage.put(self._own(key), data, content_type, sse_key=self._sse_key)
+
+    def get(self, key: str) -> bytes:
+        return self.storage.get(self._own(key), sse_key=self._sse_key)
+
+    def exists(self, key: str) -> bool:
+        return self.storage.exists(self._own(key), sse_key=self._sse_key)
+
+    def delete(self, key: str) -> None:
+        self.storage.delete(self._own(key), sse_key=self._sse_key)
+
+
+class TenantFiles:
+    """The store plus the platform secret: ``for_tenant(tid)`` is how code reads and writes files."""
+
+    def __init__(self, storage: Storage, secret_key: str) -> None:
+        if not secret_key:
+            raise ValueError("tenant files need the platform secret (GENIUS_SECRET_KEY)")
+        self.storage = storage
+        self._secret_key = secret_key
+
+    def for_tenant(self, tid: uuid.UUID | str) -> TenantStorage:
+        tid = uuid.UUID(str(tid))
+        return TenantStorage(self.storage, tid, tenant_sse_key(self._secret_key, tid))
+
+
+def tenant_files_from_settings(settings: Settings) -> TenantFiles:
+    if not settings.secret_key:
+        from genius.embedded import ensure_secret_key  # the embedded mode's generated secret
+
+        ensure_secret_key(settings)
+    assert settings.secret_key
+    return TenantFiles(storage_from_settings(settings), settings.secret_key)
+
+
+def _owner(key: str) -> uuid.UUID | None:
+    """The tenant of an object key: its first segment that is a UUID (``efactura/<tid>/…``)."""
+    for part in key.split("/"):
+        try:
+            tid = uuid.UUID(part)
+        except ValueError:
+            continue
+        if str(tid) == part:  # the canonical form only: a 32-digit file name is no tenant
+            return tid
+    return None
+
+
+def seal_plaintext(storage: FileStorage, secret_key: str) -> tuple[list[str], list[str]]:
+    """Encrypt, under its tenant's key, every plain file an older version left in a FileStorage.
+
+    Returns (sealed keys, plain keys left alone because no tenant id is in their key). Safe to repeat
+    and to interrupt: each file is replaced atomically, sealed files are skipped."""
+    sealed: list[str] = []
+    unowned: list[str] = []
+    if not storage.root.is_dir():
+        return sealed, unowned
+    for path in sorted(storage.root.rglob("*")):
+        if not path.is_file() or path.name.endswith(".part") or is_sealed(path):
+            continue
+        key = path.relative_to(storage.root).as_posix()
+        tid = _owner(key) if KEY_RE.match(key) else None
+        if tid is None:
+            unowned.append(key)
+            continue
+        storage.put(key, path.read_bytes(), sse_key=tenant_sse_key(secret_key, tid))
+        sealed.append(key)
+    if sealed or unowned:
+        log.warning("storage_plaintext_sealed", sealed=len(sealed), unowned=unowned[:20])
+    return sealed, unowned

@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import create_engine, pool, text
 
 from genius.core.db import rls
+from genius.modules import schemas
 
 config = context.config
 owner_url = config.attributes["owner_url"]
@@ -30,7 +31,7 @@ def run_migrations_online() -> None:
             if conn.in_transaction():
                 conn.commit()
             with conn.begin():
-                rls.grant_app_role(conn, app_role)
+                rls.grant_app_role(conn, app_role, schemas())
                 rls.grant_relay_role(conn, relay_role)
         finally:
             if conn.in_transaction():

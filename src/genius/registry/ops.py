@@ -9,8 +9,10 @@ import structlog
 from celery import Celery
 
 from genius.core.auth.tokens import Principal
+from genius.core.events.service import defer
 from genius.core.kit.errors import Conflict, NotFound
 from genius.core.platform import Platform
+from genius.registry.events import PLATFORM_TID
 from genius.registry.service import Registry
 
 _senders: dict[int, Celery] = {}
@@ -45,6 +47,8 @@ def enqueue(platform: Platform, task: str, tid: uuid.UUID, record_id: uuid.UUID)
 
 
 def retry_failed(platform: Platform, registry: Registry, task_id: str, tid: str | None) -> dict[str, Any]:
+    """Send a failed task again, through the outbox of the tenant that sent it (the platform's nil
+    tenant for fleet tasks): the retry survives a broker outage like any other deferred work."""
     entry = registry.take_failed(task_id, tid)
     if entry is None:
         raise NotFound(f"No failed task {task_id!r}.")
@@ -52,8 +56,12 @@ def retry_failed(platform: Platform, registry: Registry, task_id: str, tid: str 
     if call is None:
         registry.record_failure({**entry, "error": entry.get("error", "")})
         raise Conflict("This task's arguments were too large to keep; send it again from its source.")
-    headers = {"genius_tid": entry["tid"]} if entry.get("tid") else {}
-    result = sender(platform).send_task(
-        entry["task"], args=call["args"], kwargs=call["kwargs"], headers=headers
-    )
-    return {"id": result.id, "task": entry["task"], "retry_of": task_id, "status": "queued"}
+    owner = uuid.UUID(entry["tid"]) if entry.get("tid") else PLATFORM_TID
+    try:
+        with platform.db.tenant_session(owner) as session:
+            row = defer(session, entry["task"], tid=owner, args=call["args"], kwargs=call["kwargs"])
+            row_id = str(row.id)
+    except Exception:
+        registry.record_failure(entry)  # put it back: the retry did not commit
+        raise
+    return {"id": row_id, "task": entry["task"], "retry_of": task_id, "status": "queued"}

@@ -29,6 +29,7 @@ from stdnum.ro import cui as ro_cui
 
 from genius.compliance.fakes import taxpayer as fake_anaf
 from genius.core.db.session import Database
+from genius.core.platform import Platform
 from genius.vettify import schemas as s
 from genius.vettify import service
 from genius.vettify.campaigns import CampaignCreate, CampaignStatus, Channel, create_campaign
@@ -293,3 +294,9 @@ def seed_demo_crm(db: Database, tid: uuid.UUID, *, seed: int = SEED, actor: str 
         if seeded is not None:
             return SeedResult(created=False)
         return SeedResult(created=True, counts=_seed(session, tid, who, seed))
+
+
+def seed_demo(platform: Platform, tid: uuid.UUID) -> None:
+    """The manifest's demo seeding: the CRM records above, unless GENIUS_DEMO_CRM_DATA is off."""
+    if platform.settings.demo_crm_data:
+        seed_demo_crm(platform.db, tid)

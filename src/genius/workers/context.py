@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import redis
 
@@ -31,6 +32,25 @@ def worker_database(settings: Settings) -> Database:
         runtime = start_runtime(settings, need_redis=False)  # kept for the life of the process
         url = app_role_url(runtime.owner_dsn, settings.app_db_role, settings.app_db_password)
     return configure_database(Database(url, pool_size=2))
+
+
+def task_tenant(task: Any, tid: str | None = None) -> uuid.UUID:
+    """The tenant a task works for: its ``tid`` argument, else the ``genius_tid`` header (stamped by
+    ``workers.base`` on every task sent while a tenant is bound). Tasks that store or read files need one:
+    files are encrypted with their tenant's key. Both given and different: refused."""
+    request = getattr(task, "request", None)
+    header = (getattr(request, "headers", None) or {}).get("genius_tid") or getattr(
+        request, "genius_tid", None
+    )
+    if tid and header and str(tid) != str(header):
+        raise ValueError(f"{task.name}: the tid argument and the genius_tid header name different tenants")
+    given = tid or header
+    if not given:
+        raise ValueError(f"{task.name} needs the tenant: a tid argument or the genius_tid header")
+    try:
+        return uuid.UUID(str(given))
+    except ValueError:
+        raise ValueError(f"{task.name}: invalid tenant id {given!r}") from None
 
 
 def worker_redis(settings: Settings) -> redis.Redis:

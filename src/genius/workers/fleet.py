@@ -2,12 +2,14 @@
 
 Every tag gets its queue declared. A tag whose ``module`` is set is implemented: that module holds its
 Celery tasks and a ``health() -> str`` deep check (raising on failure); ``genius demo`` and ``genius
-worker`` serve implemented tags by default. ``genius scaffold worker --tag X`` fills in ``module``.
+worker`` serve implemented tags by default. The base workers' modules are set here (``genius scaffold
+worker --tag X`` fills in ``module``); a business module names the queues it serves in its manifest
+(``tasks``), and they are merged in below.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -41,20 +43,11 @@ FLEET: list[WorkerTag] = [
         "ocr", "Text from images and PDFs (Tesseract 5)", module="genius.workers.ocr.tasks", heavy=True
     ),
     WorkerTag("tax.vat", "VAT rules and validation"),
-    WorkerTag("anaf.taxpayer", "ANAF taxpayer (CUI) lookup", module="genius.compliance.taxpayer.tasks"),
-    WorkerTag(
-        "anaf.efactura", "ANAF e-Factura submission and status", module="genius.compliance.efactura.tasks"
-    ),
-    WorkerTag(
-        "anaf.etransport", "ANAF e-Transport declarations", module="genius.compliance.etransport.tasks"
-    ),
-    WorkerTag(
-        "anaf.saft",
-        "SAF-T D406 generation and validation",
-        module="genius.compliance.saft.tasks",
-        heavy=True,
-    ),
-    WorkerTag("reges", "REGES Online (employment register)", module="genius.compliance.reges.tasks"),
+    WorkerTag("anaf.taxpayer", "ANAF taxpayer (CUI) lookup"),
+    WorkerTag("anaf.efactura", "ANAF e-Factura submission and status"),
+    WorkerTag("anaf.etransport", "ANAF e-Transport declarations"),
+    WorkerTag("anaf.saft", "SAF-T D406 generation and validation", heavy=True),
+    WorkerTag("reges", "REGES Online (employment register)"),
     WorkerTag("ai.llm", "Local LLM", heavy=True),
     WorkerTag("ai.gpt4o", "Hosted LLM proxy"),
     WorkerTag("ai.forecast", "Forecasting", heavy=True),
@@ -76,12 +69,27 @@ FLEET: list[WorkerTag] = [
     WorkerTag("gdpr.rtbf", "Right to be forgotten orchestration"),
     WorkerTag("gdpr.classify", "PII classification"),
     WorkerTag("gdpr.audit.ai", "AI audit trails"),
-    WorkerTag(
-        "registry",
-        "Worker Registry jobs (health checks, missing-worker detection)",
-        module="genius.registry.tasks",
-    ),
+    WorkerTag("registry", "Worker Registry jobs (health checks, missing-worker detection)"),
 ]
+
+
+def _with_module_tasks(fleet: list[WorkerTag]) -> list[WorkerTag]:
+    """The base workers' tasks are set above; the business modules' come from their manifests."""
+    from genius.modules import task_modules
+
+    by_queue = task_modules()
+    unknown = set(by_queue) - {w.tag for w in fleet}
+    if unknown:
+        raise RuntimeError(f"module tasks for queues that are not in the fleet: {sorted(unknown)}")
+    out = []
+    for w in fleet:
+        if w.tag in by_queue and w.module and w.module != by_queue[w.tag]:
+            raise RuntimeError(f"queue {w.tag!r} is served by {w.module} and {by_queue[w.tag]}")
+        out.append(replace(w, module=by_queue.get(w.tag, w.module)))
+    return out
+
+
+FLEET = _with_module_tasks(FLEET)
 
 TAGS = {w.tag: w for w in FLEET}
 IMPLEMENTED = [w.tag for w in FLEET if w.implemented]

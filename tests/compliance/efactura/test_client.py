@@ -22,9 +22,9 @@ from genius.config import Settings
 from genius.core.db.session import SET_TENANT
 from genius.core.kit.ratelimit import RateLimiter
 from genius.core.platform import Platform
-from genius.core.storage import FileStorage
+from genius.core.storage import FileStorage, TenantFiles, is_sealed
 from tests.compliance.conftest import FakeAnaf
-from tests.conftest import TenantCtx
+from tests.conftest import SECRET, TenantCtx
 
 CIF = "12345678"
 
@@ -84,7 +84,7 @@ def env(
     ctx = Context(
         db=platform.db,
         settings=fake_settings(fake_anaf, settings),
-        storage=FileStorage(tmp_path / "files"),
+        storage=TenantFiles(FileStorage(tmp_path / "files"), SECRET),
         limiter=RateLimiter(platform.redis, prefix=f"test:{uuid.uuid4().hex}:"),
         timeout=5.0,
         sleep=sleeps.append,
@@ -141,7 +141,9 @@ def test_upload_poll_accept_download_archive(env: Env, db: Connection) -> None:
     assert row.signature_ok and not row.signature_detail["pinned"]
     assert any("issuer not pinned" in n for n in row.signature_detail["notes"])
     assert row.invoice_id == "F-100" and row.kind == "invoice"
-    assert env.ctx.storage.get(archive.storage_key(env.tid, row.id_descarcare)) == data
+    key = archive.storage_key(env.tid, row.id_descarcare)
+    assert env.ctx.storage.for_tenant(env.tid).get(key) == data
+    assert is_sealed(env.ctx.storage.storage.root / key)  # encrypted with the tenant's key
     # second access comes from the archive, not from ANAF
     downloads = sum(1 for r in env.state.requests if r[1].endswith("/descarcare"))
     row2, data2 = service.download(env.ctx, env.tid, result["id_descarcare"])
@@ -302,7 +304,11 @@ def test_not_connected_fails_the_submission(
     fake_anaf: FakeAnaf, settings: Settings, platform: Platform, make_tenant: Any, tmp_path: Path
 ) -> None:
     other = make_tenant()
-    ctx = Context(db=platform.db, settings=fake_settings(fake_anaf, settings), storage=FileStorage(tmp_path))
+    ctx = Context(
+        db=platform.db,
+        settings=fake_settings(fake_anaf, settings),
+        storage=TenantFiles(FileStorage(tmp_path), SECRET),
+    )
     with ctx.db.tenant_session(other.id) as session:
         sub, _ = service.submit(session, other.id, invoice(), CIF)
     from genius.compliance.efactura.oauth import OAuthError

@@ -17,7 +17,7 @@ from genius.compliance.saft import service, tasks
 from genius.compliance.saft.build import from_ledger, from_xml, to_xml
 from genius.config import Settings
 from genius.core.platform import Platform
-from genius.core.storage import storage_from_settings
+from genius.core.storage import tenant_files_from_settings
 from tests.compliance.conftest import shared_data
 from tests.compliance.etransport.conftest import events
 from tests.compliance.saft import samples
@@ -139,7 +139,7 @@ def test_report_bad_input_is_4xx_and_records_nothing(client: TestClient, tenant:
 
 @pytest.fixture
 def task_context(platform: Platform, settings: Settings) -> Iterator[service.Context]:
-    ctx = service.Context(db=platform.db, settings=settings, storage=storage_from_settings(settings))
+    ctx = service.Context(db=platform.db, settings=settings, storage=tenant_files_from_settings(settings))
     tasks.use_context(ctx)
     yield ctx
     tasks.use_context(None)

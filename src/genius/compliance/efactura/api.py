@@ -32,7 +32,7 @@ from genius.core.auth.tokens import Principal
 from genius.core.kit.errors import Problem, ServiceUnavailable
 from genius.core.kit.ratelimit import RateLimiter
 from genius.core.platform import Platform
-from genius.core.storage import storage_from_settings
+from genius.core.storage import tenant_files_from_settings
 from genius.registry.ops import enqueue
 
 log = structlog.get_logger("genius.efactura.api")
@@ -66,7 +66,7 @@ def context_of(platform: Platform) -> service.Context:
     return service.Context(
         db=platform.db,
         settings=platform.settings,
-        storage=storage_from_settings(platform.settings),
+        storage=tenant_files_from_settings(platform.settings),
         certs_dir=platform.settings.efactura_certs_dir,
         # the same buckets as the workers (tasks.context): ANAF's limits are per CUI/message, not per process
         limiter=RateLimiter(platform.redis, prefix="genius:anaf:") if platform.redis is not None else None,

@@ -21,7 +21,7 @@ from genius.compliance.efactura.models_db import ArchivedZip
 from genius.compliance.efactura.signature import verify_zip
 from genius.core.kit.crypto import sha256_hex
 from genius.core.kit.errors import TooManyRequests
-from genius.core.storage import Storage
+from genius.core.storage import TenantFiles
 
 log = structlog.get_logger("genius.efactura.archive")
 
@@ -49,7 +49,7 @@ def downloads_left_today(row: ArchivedZip | None) -> int:
 
 def store(
     session: Session,
-    storage: Storage,
+    storage: TenantFiles,
     tid: uuid.UUID,
     id_descarcare: str,
     data: bytes,
@@ -60,7 +60,7 @@ def store(
     """Archive one download (and count it)."""
     verification = verify_zip(data, certs_dir)
     key = storage_key(tid, id_descarcare)
-    storage.put(key, data, "application/zip")
+    storage.for_tenant(tid).put(key, data, "application/zip")
     now = datetime.now(UTC)
     row = get(session, tid, id_descarcare)
     if row is None:
@@ -102,7 +102,7 @@ def store(
 
 def fetch(
     session: Session,
-    storage: Storage,
+    storage: TenantFiles,
     tid: uuid.UUID,
     id_descarcare: str,
     download: Callable[[str], bytes],
@@ -112,8 +112,9 @@ def fetch(
 ) -> tuple[ArchivedZip, bytes]:
     """The archived ZIP, downloading (and archiving) it first when it is not archived yet."""
     row = get(session, tid, id_descarcare)
-    if row is not None and not refresh and storage.exists(row.storage_key):
-        return row, storage.get(row.storage_key)
+    files = storage.for_tenant(tid)
+    if row is not None and not refresh and files.exists(row.storage_key):
+        return row, files.get(row.storage_key)
     if downloads_left_today(row) <= 0:
         raise TooManyRequests(
             f"ANAF allows {MAX_DOWNLOADS_PER_DAY} downloads of message {id_descarcare} per day; "

@@ -50,7 +50,7 @@ from genius.core.events.service import publish
 from genius.core.kit.crypto import sha256_hex
 from genius.core.kit.errors import Conflict, NotFound, Problem
 from genius.core.kit.ratelimit import RateLimiter
-from genius.core.storage import Storage
+from genius.core.storage import TenantFiles
 
 log = structlog.get_logger("genius.efactura")
 
@@ -69,7 +69,7 @@ class Context:
 
     db: Database
     settings: Settings
-    storage: Storage
+    storage: TenantFiles  # files are read and written per tenant (storage.for_tenant)
     limiter: RateLimiter | None = None
     http: httpx.Client | None = None
     timeout: float | None = None

@@ -23,7 +23,7 @@ from genius.compliance.efactura.client import AnafApiError, EFacturaClient
 from genius.compliance.efactura.oauth import OAuthError
 from genius.config import Settings, get_settings
 from genius.core.kit.ratelimit import RateLimiter
-from genius.core.storage import storage_from_settings
+from genius.core.storage import tenant_files_from_settings
 from genius.workers.celery_app import celery_app
 from genius.workers.context import ProcessContext, worker_database, worker_redis
 
@@ -36,7 +36,7 @@ def _services(settings: Settings) -> service.Context:
     return service.Context(
         db=worker_database(settings),
         settings=settings,
-        storage=storage_from_settings(settings),
+        storage=tenant_files_from_settings(settings),
         limiter=RateLimiter(worker_redis(settings), prefix="genius:anaf:"),
         certs_dir=settings.efactura_certs_dir,
     )

@@ -26,7 +26,7 @@ from genius.compliance.saft.ledger import Ledger
 from genius.core.auth.deps import PlatformDep, requires
 from genius.core.auth.tokens import Principal
 from genius.core.kit.errors import NotFound, Problem
-from genius.core.storage import storage_from_settings
+from genius.core.storage import tenant_files_from_settings
 from genius.registry.ops import enqueue
 
 log = structlog.get_logger("genius.saft.api")
@@ -115,7 +115,7 @@ def create_report(
     idempotency_key: IdempotencyKey = None,
     x_correlation_id: CorrelationId = None,
 ) -> ReportOut:
-    storage = storage_from_settings(platform.settings)
+    storage = tenant_files_from_settings(platform.settings)
     with platform.db.tenant_session(principal.tid) as session:
         row, created = service.create(
             session,
@@ -171,7 +171,7 @@ def download_segment(
     if index not in segments:
         raise NotFound(f"Report {report_id} has no segment {index}.")
     key = segments[index]["key"]
-    data = storage_from_settings(platform.settings).get(key)
+    data = tenant_files_from_settings(platform.settings).for_tenant(principal.tid).get(key)
     name = key.rsplit("/", 1)[-1]
     return Response(
         data,

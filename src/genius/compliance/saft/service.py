@@ -39,7 +39,7 @@ from genius.config import Settings
 from genius.core.db.session import Database
 from genius.core.events.service import publish
 from genius.core.kit.errors import Conflict, NotFound, Problem
-from genius.core.storage import Storage
+from genius.core.storage import TenantFiles
 
 log = structlog.get_logger("genius.saft")
 
@@ -52,7 +52,7 @@ class InvalidLedger(Problem):
 class Context:
     db: Database
     settings: Settings
-    storage: Storage
+    storage: TenantFiles  # files are read and written per tenant (storage.for_tenant)
 
 
 def _now() -> datetime:
@@ -107,7 +107,7 @@ def parse_ledger(data: bytes | dict[str, Any]) -> Ledger:
 
 def create(
     session: Session,
-    storage: Storage,
+    storage: TenantFiles,
     tid: uuid.UUID,
     ledger: Ledger,
     kind: str,
@@ -138,7 +138,7 @@ def create(
         return existing, False
     report_id = uuid.uuid4()
     ledger_key = f"saft/{tid}/{report_id}/ledger.json"
-    storage.put(ledger_key, payload, "application/json")
+    storage.for_tenant(tid).put(ledger_key, payload, "application/json")
     row = SaftReport(
         id=report_id,
         tid=tid,
@@ -225,7 +225,7 @@ def generate(ctx: Context, tid: uuid.UUID, report_id: uuid.UUID) -> dict[str, An
         ledger_key, kind, namespace = row.ledger_key, row.kind, row.namespace
 
     try:
-        ledger = Ledger.model_validate_json(ctx.storage.get(ledger_key))
+        ledger = Ledger.model_validate_json(ctx.storage.for_tenant(tid).get(ledger_key))
         audit = from_ledger(ledger, kind)
         files = segment(audit, ctx.settings.saft_max_segment_bytes, namespace)
     except (ValueError, ArithmeticError, ValidationError, OSError) as exc:
@@ -251,7 +251,7 @@ def generate(ctx: Context, tid: uuid.UUID, report_id: uuid.UUID) -> dict[str, An
         stored = []
         for index, xml in enumerate(files, start=1):
             key = f"saft/{tid}/{report_id}/{segment_name(row, index, len(files))}"
-            ctx.storage.put(key, xml, "application/xml")
+            ctx.storage.for_tenant(tid).put(key, xml, "application/xml")
             stored.append(
                 {"index": index, "key": key, "sha256": hashlib.sha256(xml).hexdigest(), "size": len(xml)}
             )
@@ -291,7 +291,7 @@ def validate_stored(ctx: Context, tid: uuid.UUID, key: str) -> list[dict[str, st
     """Findings for a D406 file already in storage under the tenant's ``saft/<tid>/`` prefix."""
     if not key.startswith(f"saft/{tid}/"):
         raise Problem("the key is not one of this tenant's SAF-T files", status=403, code="forbidden")
-    return [f.as_dict() for f in check(ctx.storage.get(key), ctx.settings)]
+    return [f.as_dict() for f in check(ctx.storage.for_tenant(tid).get(key), ctx.settings)]
 
 
 def ledger_json_schema() -> str:

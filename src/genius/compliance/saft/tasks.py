@@ -26,7 +26,7 @@ from genius.compliance.saft.build import from_ledger, to_xml
 from genius.compliance.saft.ledger import Ledger
 from genius.compliance.saft.rules import validate as validate_xml
 from genius.config import Settings, get_settings
-from genius.core.storage import storage_from_settings
+from genius.core.storage import tenant_files_from_settings
 from genius.workers.celery_app import celery_app
 from genius.workers.context import ProcessContext, worker_database
 
@@ -37,7 +37,7 @@ MAX_RETRIES = 5
 
 def _services(settings: Settings) -> service.Context:
     return service.Context(
-        db=worker_database(settings), settings=settings, storage=storage_from_settings(settings)
+        db=worker_database(settings), settings=settings, storage=tenant_files_from_settings(settings)
     )
 
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-# One PostgreSQL schema per bounded context; modules append theirs as they arrive.
-MODULE_SCHEMAS: list[str] = ["core", "compliance", "crm"]
+# One PostgreSQL schema per bounded context: each module's manifest names its own (genius.modules).
 
 # Tables the application may only read and append to.
 APPEND_ONLY_TABLES: set[str] = {"core.audit_log"}
@@ -61,10 +60,10 @@ def ensure_app_role(conn: Connection, role: str, password: str) -> None:
             sp.rollback()
 
 
-def grant_app_role(conn: Connection, role: str) -> None:
+def grant_app_role(conn: Connection, role: str, schemas: list[str]) -> None:
     """(Re)apply the application role's grants after every migration run, so new tables are covered."""
     r = quote_ident(role)
-    for schema in MODULE_SCHEMAS:
+    for schema in schemas:
         exists = conn.execute(text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": schema}).scalar()
         if not exists:
             continue
@@ -78,7 +77,7 @@ def grant_app_role(conn: Connection, role: str) -> None:
 
 
 def grant_relay_role(conn: Connection, role: str) -> None:
-    """The outbox relay reads and marks every tenant's outbox rows, and nothing else.
+    """The outbox relay reads and marks every tenant's outbox rows, and requeues lapsed job leases.
 
     Its own permissive policy (``TO <relay role> USING (true)``) gives it the outbox across tenants
     while the application role stays bound to ``app.tid``; no role needs BYPASSRLS.
@@ -92,3 +91,11 @@ def grant_relay_role(conn: Connection, role: str) -> None:
     conn.execute(text(f"GRANT SELECT ON core.tenants TO {r}"))
     conn.execute(text("DROP POLICY IF EXISTS relay_access ON core.outbox"))
     conn.execute(text(f"CREATE POLICY relay_access ON core.outbox TO {r} USING (true) WITH CHECK (true)"))
+    # Lapsed job leases are requeued by the relay: it renews the lease and writes the task's outbox row.
+    if conn.execute(text("SELECT to_regclass('core.job_leases')")).scalar():
+        conn.execute(text(f"GRANT INSERT ON core.outbox TO {r}"))
+        conn.execute(text(f"GRANT SELECT, UPDATE ON core.job_leases TO {r}"))
+        conn.execute(text("DROP POLICY IF EXISTS relay_access ON core.job_leases"))
+        conn.execute(
+            text(f"CREATE POLICY relay_access ON core.job_leases TO {r} USING (true) WITH CHECK (true)")
+        )

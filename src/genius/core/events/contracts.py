@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from genius.core.events.registry import EVENTS, load_all
+from genius.core.events.registry import EVENTS
 
 CONTRACTS_DIR = Path(__file__).resolve().parents[4] / "contracts" / "events"
 
@@ -39,7 +39,7 @@ def render(schema: dict[str, Any]) -> str:
 
 
 def export(directory: Path = CONTRACTS_DIR) -> list[Path]:
-    load_all()
+    """Every registered topic's schema (load the modules' events first: ``genius.modules.load_events``)."""
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for topic, version in sorted(EVENTS):

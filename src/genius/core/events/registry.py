@@ -52,12 +52,3 @@ def spec(topic: str, version: int | None = None) -> EventSpec:
     if v is None or (topic, v) not in EVENTS:
         raise KeyError(f"unknown event topic {topic!r} (version {version})")
     return EVENTS[(topic, v)]
-
-
-def load_all() -> None:
-    """Import every module's events so the registry is complete (contracts, relay, tests)."""
-    import genius.compliance.events
-    import genius.core.events.topics
-    import genius.registry.events
-    import genius.vettify.events
-    import genius.vettify.imports.events  # noqa: F401

@@ -1,4 +1,6 @@
-"""The outbox relay: publishes committed outbox rows to the topic exchange, in order per aggregate.
+"""The outbox relay: publishes committed outbox rows, in order per aggregate: events to the topic
+exchange, tasks (``kind = 'task'``) through the task publisher it is given (Celery's message format on
+the task exchange; ``genius.workers.outbox``). It also requeues long jobs whose lease lapsed.
 
 * One active relay at a time (a PostgreSQL advisory lock); others wait as hot standbys.
 * Publisher confirms on RabbitMQ: a row is marked published only after the broker acknowledged it.
@@ -16,8 +18,8 @@ import threading
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import structlog
 from kombu import Connection, Exchange
@@ -34,19 +36,59 @@ OUTBOX_DEAD = Gauge("genius_outbox_dead", "Outbox rows that exhausted their atte
 OUTBOX_PUBLISHED = Counter("genius_outbox_published_total", "Events published by the relay", ["topic"])
 OUTBOX_FAILURES = Counter("genius_outbox_publish_failures_total", "Failed publish attempts", ["topic"])
 RELAY_BATCH_SECONDS = Histogram("genius_outbox_relay_batch_seconds", "Relay batch duration")
+JOBS_REQUEUED = Counter(
+    "genius_job_leases_requeued_total", "Long jobs requeued after their lease lapsed", ["kind"]
+)
 
 RELAY_LOCK = 7243002
 
 PENDING_SQL = text(
     """
-    SELECT id, seq, tid, topic, version, aggregate_id, occurred_at, correlation_id, trace_id, data,
-           attempts, next_attempt_at <= now() AS due
+    SELECT id, seq, tid, kind, topic, queue, version, aggregate_id, occurred_at, correlation_id, trace_id,
+           traceparent, data, attempts, next_attempt_at <= now() AS due
     FROM core.outbox
-    WHERE published_at IS NULL AND NOT dead
+    WHERE published_at IS NULL AND NOT dead AND kind = ANY(:kinds)
     ORDER BY seq
     LIMIT :limit
     """
 )
+
+
+@dataclass(frozen=True)
+class TaskMessage:
+    """A task row as the task publisher sends it: Celery task ``name`` with id ``id``."""
+
+    id: str
+    tid: str
+    name: str
+    queue: str | None
+    args: list[Any] = field(default_factory=list)
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    correlation_id: str | None = None
+    traceparent: str | None = None
+
+
+def task_message(row: Any) -> TaskMessage:
+    """The message of an outbox task row (a mapping with the outbox's columns)."""
+    data = row["data"] or {}
+    return TaskMessage(
+        id=str(row["id"]),
+        tid=str(row["tid"]),
+        name=row["topic"],
+        queue=row["queue"],
+        args=list(data.get("args") or []),
+        kwargs=dict(data.get("kwargs") or {}),
+        correlation_id=row["correlation_id"],
+        traceparent=row["traceparent"],
+    )
+
+
+class TaskPublisher(Protocol):
+    """Sends one task message and returns once the broker has taken it (publisher confirms), or raises."""
+
+    def __call__(self, message: TaskMessage) -> None: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass
@@ -70,6 +112,9 @@ class Relay:
         poll_seconds: float = 0.5,
         max_attempts: int = 10,
         engine: Engine | None = None,
+        task_publisher: TaskPublisher | None = None,
+        lease_sweep_seconds: float = 5.0,
+        lease_grace_seconds: float = 600.0,
     ) -> None:
         self.engine = engine or create_engine(db_url, pool_size=2, max_overflow=0, pool_pre_ping=True)
         self.broker_url = broker_url
@@ -77,6 +122,12 @@ class Relay:
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
         self.max_attempts = max_attempts
+        # Without a task publisher this relay leaves task rows (and job leases) to one that has it.
+        self.task_publisher = task_publisher
+        self.kinds = ["event", "task"] if task_publisher is not None else ["event"]
+        self.lease_sweep_seconds = lease_sweep_seconds
+        self.lease_grace_seconds = lease_grace_seconds
+        self._last_sweep = 0.0
         self._conn: Connection | None = None
         self._producer: Any = None
 
@@ -98,13 +149,16 @@ class Relay:
 
     def close(self) -> None:
         self._drop_connection()
+        if self.task_publisher is not None:
+            with contextlib.suppress(Exception):
+                self.task_publisher.close()
         self.engine.dispose()
 
     # -- one batch ---------------------------------------------------------------------------------
     def run_once(self) -> RelayStats:
         stats = RelayStats()
         with RELAY_BATCH_SECONDS.time(), self.engine.connect() as conn:
-            rows = conn.execute(PENDING_SQL, {"limit": self.batch_size}).mappings().all()
+            rows = conn.execute(PENDING_SQL, {"limit": self.batch_size, "kinds": self.kinds}).mappings().all()
             conn.commit()
             blocked: set[tuple[Any, Any]] = set()
             published: list[uuid.UUID] = []
@@ -139,6 +193,10 @@ class Relay:
         return stats
 
     def _publish(self, row: Any) -> None:
+        if row["kind"] == "task":
+            assert self.task_publisher is not None  # task rows are selected only with a publisher
+            self.task_publisher(task_message(row))
+            return
         producer = self._ensure_producer()
         envelope = {
             "id": str(row["id"]),
@@ -147,6 +205,7 @@ class Relay:
             "occurred_at": row["occurred_at"].isoformat(),
             "correlation_id": row["correlation_id"],
             "trace_id": row["trace_id"],
+            "traceparent": row["traceparent"],
             "version": row["version"],
             "aggregate_id": row["aggregate_id"],
             "data": row["data"],
@@ -213,6 +272,33 @@ class Relay:
         OUTBOX_PENDING.set(int(pending))
         OUTBOX_DEAD.set(int(dead))
 
+    # -- long jobs -------------------------------------------------------------------------------------
+    def requeue_lapsed_jobs(self) -> int:
+        """Renew every lapsed job lease by the grace period and queue its task again (one statement)."""
+        from genius.core.jobs.repository import requeue_lapsed
+
+        with self.engine.begin() as conn:
+            rows = requeue_lapsed(conn, grace=self.lease_grace_seconds)
+        for row in rows:
+            JOBS_REQUEUED.labels(row["kind"]).inc()
+            log.warning(
+                "job_lease_lapsed_requeued",
+                job=str(row["id"]),
+                tid=str(row["tid"]),
+                task=row["task"],
+                requeues=row["requeues"],
+            )
+        return len(rows)
+
+    def _maybe_sweep(self) -> None:
+        if self.task_publisher is None or time.monotonic() - self._last_sweep < self.lease_sweep_seconds:
+            return
+        self._last_sweep = time.monotonic()
+        try:
+            self.requeue_lapsed_jobs()
+        except Exception as exc:  # the next sweep tries again
+            log.error("job_lease_sweep_failed", error=str(exc)[:300])
+
     # -- the loop ------------------------------------------------------------------------------------
     def run_forever(self, stop: threading.Event | None = None) -> None:
         stop = stop or threading.Event()
@@ -226,6 +312,7 @@ class Relay:
             log.info("relay_active")
             try:
                 while not stop.is_set():
+                    self._maybe_sweep()
                     try:
                         stats = self.run_once()
                     except Exception as exc:
@@ -250,7 +337,9 @@ def wait_until(predicate: Any, timeout: float = 10.0, interval: float = 0.05) ->
     return False
 
 
-def relay_from_settings(settings: Any, owner_dsn: str, redis_url: str | None) -> Relay:
+def relay_from_settings(
+    settings: Any, owner_dsn: str, redis_url: str | None, task_publisher: TaskPublisher | None = None
+) -> Relay:
     from genius.core.db.session import app_role_url
 
     broker = settings.broker_url or redis_url
@@ -264,4 +353,7 @@ def relay_from_settings(settings: Any, owner_dsn: str, redis_url: str | None) ->
         batch_size=settings.relay_batch_size,
         poll_seconds=settings.relay_poll_seconds,
         max_attempts=settings.relay_max_attempts,
+        task_publisher=task_publisher,
+        lease_sweep_seconds=settings.job_lease_sweep_seconds,
+        lease_grace_seconds=settings.job_pickup_seconds,
     )

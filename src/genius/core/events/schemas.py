@@ -16,6 +16,9 @@ class Envelope(BaseModel):
     occurred_at: datetime
     correlation_id: str | None = Field(default=None, description="x-corr-id: ties a chain of work together")
     trace_id: str | None = Field(default=None, description="W3C trace id of the publishing request")
+    traceparent: str | None = Field(
+        default=None, description="W3C traceparent of the publishing span: a consumer's span continues it"
+    )
     version: int = 1
     aggregate_id: str | None = None
     data: dict[str, Any]
@@ -24,7 +27,9 @@ class Envelope(BaseModel):
 class OutboxOut(BaseModel):
     id: uuid.UUID
     seq: int
+    kind: str = Field(default="event", description="event, or task (topic = the task's name)")
     topic: str
+    queue: str | None = None
     version: int
     aggregate_id: str | None
     occurred_at: datetime

@@ -1,5 +1,5 @@
 """Core's own event contracts. Other modules keep theirs in ``<module>/events.py`` and are listed in
-``registry.load_all``."""
+``genius.modules.load_events``."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Queue ``ocr``: ``ocr.extract`` reads an image or a PDF (a storage object or inline base64) with
-Tesseract 5 and returns its text, with every word's confidence and box, page by page.
+Tesseract 5 and returns its text, with every word's confidence and box, page by page. A storage object
+is one of the tenant's files (``tid`` argument or ``genius_tid`` header), read with the tenant's key.
 
 Bad input (not an image or PDF, too large, an unknown language) raises ``InvalidInput``, a
 ``ValueError``: a permanent failure, never retried.
@@ -9,14 +10,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import uuid
 from typing import Any
 
 from celery import Task
 from pydantic import ValidationError
 
 from genius.config import get_settings
-from genius.core.storage import storage_from_settings
+from genius.core.storage import StorageKeyError, tenant_files_from_settings
 from genius.workers.celery_app import celery_app
+from genius.workers.context import task_tenant
 from genius.workers.ocr import engine
 from genius.workers.ocr.engine import InvalidInput
 from genius.workers.ocr.schemas import MAX_BYTES, OcrRequest
@@ -32,19 +35,21 @@ def parse(kwargs: dict[str, Any]) -> OcrRequest:
         raise InvalidInput(f"invalid OCR request: {fields}") from None
 
 
-def load(request: OcrRequest) -> bytes:
+def load(request: OcrRequest, tid: uuid.UUID | None = None) -> bytes:
     if request.data_b64 is not None:
         try:
             return base64.b64decode("".join(request.data_b64.split()), validate=True)
         except (binascii.Error, ValueError):
             raise InvalidInput("data_b64 is not valid base64") from None
     assert request.key is not None
-    storage = storage_from_settings(get_settings())
+    if tid is None:
+        raise InvalidInput("reading a stored object needs the tenant (tid argument or genius_tid header)")
+    storage = tenant_files_from_settings(get_settings()).for_tenant(tid)
     try:
         if not storage.exists(request.key):
             raise InvalidInput(f"no stored object {request.key!r}")
         data = storage.get(request.key)
-    except ValueError as exc:  # an invalid key
+    except (ValueError, StorageKeyError) as exc:  # an invalid key, another tenant's, a wrong key
         raise InvalidInput(str(exc)) from None
     if len(data) > MAX_BYTES:
         raise InvalidInput(f"{request.key!r} is larger than {MAX_BYTES // (1024 * 1024)} MB")
@@ -59,12 +64,19 @@ def extract(
     lang: str = "ron+eng",
     dpi: int = 300,
     psm: int | None = None,
+    tid: str | None = None,
 ) -> dict[str, Any]:
     """OCR one image or PDF: ``{"text", "lang", "kind", "pages": [{"page", "width", "height", "text",
     "words": [{"text", "confidence", "box": {"left", "top", "width", "height"}}]}], "mean_confidence"}``.
     """
     request = parse({"key": key, "data_b64": data_b64, "lang": lang, "dpi": dpi, "psm": psm})
-    result = engine.ocr(load(request), lang=request.lang, dpi=request.dpi, psm=request.psm)
+    tenant = None
+    if request.key is not None:
+        try:
+            tenant = task_tenant(self, tid)
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
+    result = engine.ocr(load(request, tenant), lang=request.lang, dpi=request.dpi, psm=request.psm)
     return result.model_dump(mode="json")
 
 

@@ -1,5 +1,7 @@
 """Queue ``pdf.render``: HTML or a named template to PDF with WeasyPrint, stored through the storage
-interface; the task returns the object's key."""
+interface under ``pdf/<tid>/…``, encrypted with the tenant's key; the task returns the object's key.
+
+The tenant is the ``tid`` argument or the ``genius_tid`` header (``workers.context.task_tenant``)."""
 
 from __future__ import annotations
 
@@ -12,8 +14,9 @@ from celery import Task
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from genius.config import get_settings
-from genius.core.storage import storage_from_settings
+from genius.core.storage import tenant_files_from_settings
 from genius.workers.celery_app import celery_app
+from genius.workers.context import task_tenant
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _env = Environment(
@@ -55,12 +58,15 @@ def render(
     template: str | None = None,
     context: dict[str, Any] | None = None,
     key: str | None = None,
+    tid: str | None = None,
 ) -> dict[str, Any]:
-    """Render and store; the same ``key`` always names the same document (idempotent)."""
+    """Render and store as ``pdf/<tid>/<key>``; the same ``key`` always names the same document
+    (idempotent)."""
+    tenant = task_tenant(self, tid)
     document = render_html(html, template, context or {})
     pdf = render_pdf(document)
-    object_key = key or f"pdf/{uuid.uuid4().hex}.pdf"
-    storage_from_settings(get_settings()).put(object_key, pdf, "application/pdf")
+    object_key = f"pdf/{tenant}/{key or uuid.uuid4().hex + '.pdf'}"
+    tenant_files_from_settings(get_settings()).for_tenant(tenant).put(object_key, pdf, "application/pdf")
     return {"key": object_key, "size": len(pdf), "sha256": hashlib.sha256(pdf).hexdigest()}
 
 

@@ -1,0 +1,18 @@
+"""Compliance: the workers that talk to ANAF (taxpayer, e-Factura, e-Transport, SAF-T) and REGES."""
+
+from genius.core.kit.manifest import Module
+
+MANIFEST = Module(
+    name="compliance",
+    description="ANAF taxpayer, e-Factura, e-Transport, SAF-T D406 and REGES",
+    schema="compliance",
+    routers=("genius.compliance.api:router",),
+    topics=("genius.compliance.events",),
+    tasks={
+        "anaf.taxpayer": "genius.compliance.taxpayer.tasks",
+        "anaf.efactura": "genius.compliance.efactura.tasks",
+        "anaf.etransport": "genius.compliance.etransport.tasks",
+        "anaf.saft": "genius.compliance.saft.tasks",
+        "reges": "genius.compliance.reges.tasks",
+    },
+)

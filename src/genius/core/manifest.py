@@ -1,0 +1,17 @@
+"""The platform core as a module: auth, tenants, audit and the event bus's own API."""
+
+from genius.core.kit.manifest import Module, NavEntry
+
+MANIFEST = Module(
+    name="core",
+    description="Tenants, users and roles, auth, audit log, event bus",
+    schema="core",
+    routers=(
+        "genius.core.auth.api:router",
+        "genius.core.tenancy.api:router",
+        "genius.core.audit.api:router",
+        "genius.core.events.api:router",
+    ),
+    nav=(NavEntry("Audit log", "/audit", "audit:read", icon="shield", section="Administration"),),
+    topics=("genius.core.events.topics",),
+)

@@ -1,0 +1,79 @@
+"""The platform's modules, in order: adding a module means adding its folder and one line here.
+
+Everything that needs to know the modules (the app, the event registry, ``genius consume``, the worker
+fleet, the migrations' grants, the demo, the Shell's navigation) reads this list; ``core`` never
+imports a module.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from genius.core.kit.manifest import Module, NavEntry, resolve
+
+if TYPE_CHECKING:
+    from genius.core.events.consumer import EventConsumer
+
+MODULE_MANIFESTS = [
+    "genius.core.manifest",
+    "genius.registry.manifest",
+    "genius.compliance.manifest",
+    "genius.vettify.manifest",
+]
+
+
+@cache
+def modules() -> tuple[Module, ...]:
+    found = tuple(resolve(path + ":MANIFEST") for path in MODULE_MANIFESTS)
+    names = [m.name for m in found]
+    if len(set(names)) != len(names):
+        raise RuntimeError(f"two modules share a name: {names}")
+    return found
+
+
+def schemas() -> list[str]:
+    return [m.schema for m in modules() if m.schema]
+
+
+def load_events() -> None:
+    """Import every module's event contracts, so the event registry is complete."""
+    for module in modules():
+        for path in module.topics:
+            resolve(path)
+
+
+def all_consumers() -> list[EventConsumer]:
+    consumers: list[EventConsumer] = []
+    for module in modules():
+        if module.consumers:
+            consumers.extend(resolve(module.consumers)())
+    return consumers
+
+
+def task_modules() -> dict[str, str]:
+    """Queue → task module, over every module."""
+    out: dict[str, str] = {}
+    for module in modules():
+        for queue, path in module.tasks.items():
+            if queue in out:
+                raise RuntimeError(f"queue {queue!r} is served by two modules")
+            out[queue] = path
+    return out
+
+
+def routers() -> list[Any]:
+    return [resolve(path) for module in modules() for path in module.routers]
+
+
+def pages() -> list[Any]:
+    return [resolve(path) for module in modules() for path in module.pages]
+
+
+def navigation(scopes: set[str] | frozenset[str]) -> list[NavEntry]:
+    """The navigation entries the holder of ``scopes`` may see, in module order."""
+    return [e for m in modules() for e in m.nav if e.scope is None or e.scope in scopes]
+
+
+def demo_seeders() -> list[Any]:
+    return [resolve(m.demo) for m in modules() if m.demo]
