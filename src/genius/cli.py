@@ -159,7 +159,7 @@ def _metrics_banner(settings: Settings, url: str) -> list[str]:
         ("beat", settings.metrics_port_beat),
         ("worker", settings.metrics_port_worker),
     ]
-    lines = [f"  Metrics:   {url}/metrics (API and the worker fleet's task counters)"]
+    lines = [f"  Metrics:   {url}/metrics (API, and the worker fleet's task counters from Redis)"]
     lines += [f"             http://{host}:{port}/metrics ({role})" for role, port in ports if port]
     return lines
 
@@ -439,14 +439,15 @@ def relay() -> None:
     """Publish committed outbox rows to the event exchange (one active relay; others stand by)."""
     import threading
 
+    from genius.core.observability.logging import configure_logging
+
     settings = _settings()
+    configure_logging(settings.log_level, settings.log_json)
     _metrics_port("relay", settings, settings.metrics_port_relay)
     from genius.core.events.relay import init_topic_metrics, relay_from_settings
-    from genius.core.observability.logging import configure_logging
     from genius.core.observability.tracing import configure_from_settings
     from genius.embedded import start_runtime
 
-    configure_logging(settings.log_level, settings.log_json)
     configure_from_settings(settings, "relay")
     runtime = start_runtime(settings)
     stop = threading.Event()
@@ -479,17 +480,18 @@ def consume() -> None:
     """Run the event consumers (CRM: CUI verification, sales orders, shipments) until stopped."""
     import threading
 
+    from genius.core.observability.logging import configure_logging
+
     settings = _settings()
+    configure_logging(settings.log_level, settings.log_json)
     _metrics_port("consume", settings, settings.metrics_port_consume)
     from genius.consumers import all_consumers
     from genius.core.db.session import Database, app_role_url
     from genius.core.events.consumer import ConsumerRunner
     from genius.core.events.registry import load_all
-    from genius.core.observability.logging import configure_logging
     from genius.core.observability.tracing import configure_from_settings
     from genius.embedded import start_runtime
 
-    configure_logging(settings.log_level, settings.log_json)
     configure_from_settings(settings, "consume")
     load_all()
     runtime = start_runtime(settings)
