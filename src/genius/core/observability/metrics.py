@@ -52,7 +52,8 @@ def use_private_multiprocess_dir(role: str) -> Path:
     """Multiprocess mode in a fresh directory of this process tree (a Celery prefork worker: the
     pool children write files there, the main process's metrics port merges them). Removed at exit."""
     _check_not_imported()
-    path = Path(tempfile.mkdtemp(prefix=f"genius-metrics-{role}-"))
+    _remove_stale_dirs(f"genius-metrics-{role}-")
+    path = Path(tempfile.mkdtemp(prefix=f"genius-metrics-{role}-{os.getpid()}-"))
     os.environ[MULTIPROC_ENV] = str(path)
     os.environ.pop(MULTIPROC_ENV.lower(), None)
     pid = os.getpid()
@@ -87,10 +88,19 @@ def use_api_multiprocess_if_forked() -> str | None:
         return given
     if multiprocessing.parent_process() is None or "prometheus_client" in sys.modules:
         return None
+    _remove_stale_dirs("genius-metrics-api-")
     path = Path(tempfile.gettempdir()) / f"genius-metrics-api-{os.getppid()}"
     path.mkdir(mode=0o700, exist_ok=True)
     os.environ[MULTIPROC_ENV] = str(path)
     return str(path)
+
+
+def _remove_stale_dirs(prefix: str) -> None:
+    """Directories of earlier runs whose owning process is gone (killed before its cleanup)."""
+    for path in Path(tempfile.gettempdir()).glob(f"{prefix}*"):
+        pid = path.name[len(prefix) :].split("-", 1)[0]
+        if pid.isdigit() and int(pid) not in (os.getpid(), os.getppid()) and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _alive(pid: int) -> bool:
