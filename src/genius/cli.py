@@ -457,11 +457,9 @@ def relay() -> None:
     if broker:
         from genius.consumers import all_consumers
         from genius.core.events.consumer import declare_queues
-        from genius.core.events.registry import load_all
+        from genius.core.events.registry import LATEST, load_all
 
         load_all()
-        from genius.core.events.registry import LATEST
-
         init_topic_metrics(sorted(LATEST))
         try:
             declare_queues(str(broker), all_consumers(), settings.events_exchange)
