@@ -6,7 +6,6 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from genius import modules
@@ -15,7 +14,7 @@ from genius.core.auth.deps import enforce_route_limit
 from genius.core.kit.errors import install_error_handlers
 from genius.core.observability.logging import configure_logging
 from genius.core.observability.middleware import RequestContextMiddleware
-from genius.core.observability.tracing import configure_tracing
+from genius.core.observability.tracing import configure_from_settings
 from genius.core.platform import Platform
 
 VERSION = "0.1.0"
@@ -25,7 +24,7 @@ def create_app(platform: Platform, *, configure_observability: bool = True) -> F
     settings: Settings = platform.settings
     if configure_observability:
         configure_logging(settings.log_level, settings.log_json)
-        configure_tracing(settings.service_name, settings.otel_exporter, settings.otel_endpoint)
+        configure_from_settings(settings)
 
     app = FastAPI(
         title="GeniusERP API",
@@ -80,7 +79,10 @@ def create_app(platform: Platform, *, configure_observability: bool = True) -> F
 
     @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", response_class=Response)
     def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        from genius.core.observability.metrics import latest
+
+        body, content_type = latest()  # every API process's values under uvicorn --workers N
+        return Response(body, media_type=content_type)
 
     from genius.web.pages import install_web
 

@@ -177,9 +177,21 @@ class Settings(BaseSettings):
     # --- observability ---------------------------------------------------------------------------
     log_level: str = "INFO"
     log_json: bool = True
-    otel_exporter: Literal["none", "console", "otlp"] = "none"
+    otel_exporter: Literal["none", "console", "otlp", "file"] = "none"
     otel_endpoint: str | None = None
     service_name: str = "genius"
+    otel_file: Path | None = Field(
+        default=None, description="OTEL_EXPORTER=file: spans as JSON lines (default DATA_DIR/spans.jsonl)"
+    )
+    metrics_host: str = Field(
+        default="127.0.0.1", description="Address of the metrics ports of relay, consume, beat and worker"
+    )
+    metrics_port_relay: int = Field(default=9101, ge=0, description="genius relay's /metrics port (0: off)")
+    metrics_port_consume: int = Field(default=9102, ge=0, description="genius consume's port (0: off)")
+    metrics_port_beat: int = Field(default=9103, ge=0, description="genius beat's /metrics port (0: off)")
+    metrics_port_worker: int = Field(
+        default=9104, ge=0, description="genius worker's /metrics port, pool children included (0: off)"
+    )
 
     @property
     def embedded_db(self) -> bool:
