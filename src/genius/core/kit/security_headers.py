@@ -32,7 +32,7 @@ PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
     "payment=(), usb=()"
 )
-HSTS = "max-age=31536000; includeSubDomains"
+HSTS = "max-age=31536000"  # not includeSubDomains: other hosts of the domain are not ours to pin
 
 SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
     (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
