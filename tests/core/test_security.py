@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import redis
 from fastapi import FastAPI
@@ -24,7 +25,7 @@ from genius.app import create_app
 from genius.core.auth.throttle import NO_TICKET, LoginThrottle, ThrottlePolicy
 from genius.core.kit.security_headers import install_security_headers
 from genius.core.platform import Platform
-from tests.conftest import PASSWORD, TenantCtx, free_port
+from tests.conftest import PASSWORD, LiveServer, TenantCtx, free_port
 
 WEB = Path(__file__).resolve().parents[2] / "src" / "genius" / "web"
 
@@ -226,6 +227,31 @@ def test_throttle_fails_open_when_redis_is_unreachable() -> None:
         assert throttle.attempt("k", "1.2.3.4") is NO_TICKET
     throttle.succeeded(NO_TICKET)
     assert (REGISTRY.get_sample_value("genius_auth_login_throttle_errors_total") or 0.0) - before == 3
+
+
+def test_behind_a_proxy_the_forwarded_address_and_scheme_count(
+    platform: Platform, db: Connection, tenant: TenantCtx
+) -> None:
+    """A real uvicorn, trusting X-Forwarded-For/-Proto from 127.0.0.1 (its default, as in `genius serve`):
+    the throttle keys on the forwarded client address and HSTS follows the forwarded scheme."""
+    app = create_app(platform, configure_observability=False)
+    attacker, user = {"X-Forwarded-For": _address()}, {"X-Forwarded-For": _address()}
+    with LiveServer(app, free_port()) as server, httpx.Client(base_url=server.url, timeout=30) as http:
+
+        def grant(headers: dict[str, str], password: str) -> httpx.Response:
+            data = {"grant_type": "password", "tenant": tenant.slug, "username": tenant.admin_email}
+            return http.post("/v1/auth/token", data={**data, "password": password}, headers=headers)
+
+        assert [grant(attacker, "wrong").status_code for _ in range(6)] == [400] * 5 + [429]
+        assert grant(user, PASSWORD).status_code == 200
+        plain = http.get("/health")
+        assert "strict-transport-security" not in plain.headers
+        _assert_security_headers(plain)
+        tls = http.get("/health", headers={"X-Forwarded-Proto": "https"})
+        assert tls.headers["strict-transport-security"] == "max-age=31536000"
+    with TestClient(app) as c:
+        failed = [e["data"]["ip"] for e in _audit(c, tenant, "auth.login.failed")]
+    assert failed == [attacker["X-Forwarded-For"]] * 5
 
 
 # --- security headers -----------------------------------------------------------------------------
