@@ -12,6 +12,7 @@ from genius import modules
 from genius.config import Settings
 from genius.core.auth.deps import enforce_route_limit
 from genius.core.kit.errors import install_error_handlers
+from genius.core.kit.security_headers import install_security_headers
 from genius.core.observability.logging import configure_logging
 from genius.core.observability.middleware import RequestContextMiddleware
 from genius.core.observability.tracing import configure_from_settings
@@ -31,6 +32,10 @@ def create_app(platform: Platform, *, configure_observability: bool = True) -> F
         version=VERSION,
         description="Multi-tenant business platform. Errors are RFC 9457 problem+json.",
         dependencies=[Depends(enforce_route_limit)],
+        # Served by genius.web.apidocs: admins only unless GENIUS_API_DOCS_PUBLIC.
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.platform = platform
     install_error_handlers(app)
@@ -87,10 +92,14 @@ def create_app(platform: Platform, *, configure_observability: bool = True) -> F
     from genius.web.pages import install_web
 
     install_web(app, platform)
+    from genius.web.apidocs import install_api_docs
+
+    install_api_docs(app)
 
     app.add_middleware(
         RequestContextMiddleware,
         limiter=platform.limiter,
         ip_limit=platform.ip_limit,
     )
+    install_security_headers(app)
     return app

@@ -102,6 +102,7 @@ def demo() -> None:
     from genius.bootstrap import DEMO_ADMIN, DEMO_TENANT, ensure_demo, start
 
     t0 = time.perf_counter()
+    os.environ.setdefault("GENIUS_API_DOCS_PUBLIC", "true")  # the demo's /docs needs no login
     settings = _settings()
     fakes_url = _use_demo_fakes(settings)
     if fakes_url:

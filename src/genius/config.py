@@ -164,6 +164,22 @@ class Settings(BaseSettings):
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     cookie_secure: bool | None = Field(default=None, description="Unset: secure when PUBLIC_URL is https")
+    api_docs_public: bool = Field(
+        default=False,
+        description="/docs, /redoc and /openapi.json without login; else a tenant or platform admin only",
+    )
+    login_throttle_enabled: bool = True
+    login_max_failures: int = Field(default=5, ge=1, description="Failed logins per account and address")
+    login_max_failures_account: int = Field(
+        default=50, ge=1, description="Failed logins per account from all addresses"
+    )
+    login_lockout_base_seconds: float = Field(
+        default=1.0, gt=0, description="First lockout; doubles with each further failure"
+    )
+    login_lockout_max_seconds: int = Field(default=900, ge=1, description="Longest lockout")
+    login_failure_window_seconds: int = Field(
+        default=900, ge=1, description="Failures are forgotten after this long without another"
+    )
 
     # --- limits --------------------------------------------------------------------------------
     rate_limit_enabled: bool = True

@@ -110,6 +110,8 @@ def test_demo_start_stop_restart(tmp_path: Path) -> None:
         )
         assert created.status_code == 201, created.text
         assert httpx.get(f"{base}/health/ready").status_code == 200
+        # genius demo: the API docs are public (generating the schema takes seconds on a busy machine)
+        assert httpx.get(f"{base}/openapi.json", timeout=60).status_code == 200
         assert f"local fake server at http://127.0.0.1:{fakes_port}" in output
         # The demo's worker processes register: the registry lists every implemented queue running.
         from genius.workers.fleet import IMPLEMENTED
