@@ -23,6 +23,7 @@ from genius.core.audit import service as audit
 from genius.core.db.base import utcnow
 from genius.core.events.service import publish
 from genius.core.kit.errors import Conflict
+from genius.core.kit.pagination import Page
 from genius.vettify import events, fuzzy, timeline, verification
 from genius.vettify import schemas as s
 from genius.vettify.models import (
@@ -36,6 +37,9 @@ from genius.vettify.models import (
     Opportunity,
     SalesOrder,
 )
+from genius.vettify.repository import dedup as repository
+from genius.vettify.repository.records import fuzzy_candidates
+from genius.vettify.repository.vocabulary import has_pg_trgm
 from genius.vettify.service import (
     ACCOUNTS,
     CONTACTS,
@@ -44,10 +48,8 @@ from genius.vettify.service import (
     EntitySpec,
     check_if_match,
     field_error,
-    fuzzy_candidates,
     get_record,
 )
-from genius.vettify.vocabulary import has_pg_trgm
 
 MERGEABLE: dict[str, tuple[EntitySpec[Any], type[BaseModel]]] = {
     "accounts": (ACCOUNTS, s.AccountOut),
@@ -397,11 +399,10 @@ def merge(
     return MergeResult(record.id, survivor, merged_ids, moved)
 
 
-def merges_of(session: Session, entity: str, survivor_id: uuid.UUID) -> list[Merge]:
-    return list(
-        session.scalars(
-            select(Merge)
-            .where(Merge.entity == entity, Merge.survivor_id == survivor_id)
-            .order_by(Merge.merged_at.desc())
-        )
-    )
+def merges_of(
+    session: Session, entity: str, survivor_id: uuid.UUID, *, limit: int = 50, cursor: str | None = None
+) -> Page[Merge]:
+    """Merges into the record, newest first (404 when the record is not the caller's)."""
+    spec, _ = MERGEABLE[entity]
+    get_record(session, spec, survivor_id)
+    return repository.merges_page(session, entity, survivor_id, limit=limit, cursor=cursor)

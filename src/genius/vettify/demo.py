@@ -20,7 +20,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
 
 from faker import Faker
 from sqlalchemy import func, select
@@ -31,7 +30,8 @@ from genius.compliance.fakes import taxpayer as fake_anaf
 from genius.core.db.session import Database
 from genius.vettify import schemas as s
 from genius.vettify import service
-from genius.vettify.campaigns import CampaignCreate, CampaignStatus, Channel, create_campaign
+from genius.vettify.campaigns.schemas import CampaignCreate, CampaignStatus, Channel
+from genius.vettify.campaigns.service import create_campaign
 from genius.vettify.models import Account
 
 DEMO_ACTOR = "genius demo"
@@ -168,7 +168,7 @@ class _Maker:
         return self.fake.first_name(), self.fake.last_name()
 
 
-def _account(m: _Maker) -> dict[str, Any]:
+def _account(m: _Maker) -> s.AccountCreate:
     name = m.company()
     county, city = m.place()
     slug = _slug(name)[:40]
@@ -185,10 +185,10 @@ def _account(m: _Maker) -> dict[str, Any]:
         city=city,
         county=county,
         custom_fields={"demo": True},
-    ).model_dump()
+    )
 
 
-def _contact(m: _Maker, account: Account, n: int) -> dict[str, Any]:
+def _contact(m: _Maker, account: Account, n: int) -> s.ContactCreate:
     first, last = m.person()
     return s.ContactCreate(
         account_id=account.id,
@@ -200,10 +200,10 @@ def _contact(m: _Maker, account: Account, n: int) -> dict[str, Any]:
         city=account.city,
         county=account.county,
         custom_fields={"demo": True},
-    ).model_dump()
+    )
 
 
-def _lead(m: _Maker, n: int) -> dict[str, Any]:
+def _lead(m: _Maker, n: int) -> s.LeadCreate:
     first, last = m.person()
     county, city = m.place()
     return s.LeadCreate(
@@ -218,7 +218,7 @@ def _lead(m: _Maker, n: int) -> dict[str, Any]:
         county=county,
         source=m.rng.choice(LEAD_SOURCES),
         custom_fields={"demo": True},
-    ).model_dump()
+    )
 
 
 def _seed(session: Session, tid: uuid.UUID, who: service.Actor, seed: int) -> dict[str, int]:
@@ -234,7 +234,12 @@ def _seed(session: Session, tid: uuid.UUID, who: service.Actor, seed: int) -> di
         service.qualify_lead(session, who, lead.id, None)
     for lead in leads[8:12]:
         service.update_record(
-            session, service.LEADS, who, lead.id, {"status": "disqualified"}, service.etag(lead)
+            session,
+            service.LEADS,
+            who,
+            lead.id,
+            s.LeadUpdate(status=s.LeadStatus.disqualified),
+            service.etag(lead),
         )
     today = date.today()
     stages = (s.Stage.prospecting, s.Stage.qualification, s.Stage.proposal, s.Stage.negotiation)
@@ -250,7 +255,7 @@ def _seed(session: Session, tid: uuid.UUID, who: service.Actor, seed: int) -> di
             probability=(10, 25, 50, 75, 10)[i],
             expected_close_date=today + timedelta(days=m.rng.randint(15, 120)),
             custom_fields={"demo": True},
-        ).model_dump()
+        )
         service.create_opportunity(session, who, values)
     start = today + timedelta(days=7)
     campaigns = [
@@ -279,7 +284,7 @@ def _seed(session: Session, tid: uuid.UUID, who: service.Actor, seed: int) -> di
         ),
     ]
     for campaign in campaigns[: COUNTS["campaigns"]]:
-        create_campaign(session, who, campaign.model_dump())
+        create_campaign(session, who, campaign)
     return dict(COUNTS)
 
 
