@@ -13,7 +13,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from genius.core.platform import Platform
-from genius.vettify.imports import runner, service
+from genius.vettify.imports import repository, runner, service
 from genius.vettify.models import Lead
 from genius.workers.etl_sync import tasks
 from tests.vettify.imports import samples
@@ -33,8 +33,19 @@ def leads(db: Connection, tid: uuid.UUID) -> list[Any]:
     )
 
 
+@pytest.fixture(params=["index-lookups", "hash-joins"])
+def matching(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways the plan finds existing rows: per-row index lookups (small files) and hash joins over
+    the entity's rows (large files) must decide the same."""
+    if request.param == "hash-joins":
+        monkeypatch.setattr(repository, "LOOKUP_MAX_ROWS", 0)
+    return str(request.param)
+
+
 @pytest.mark.parametrize("mode", ["skip", "update", "create"])
-def test_messy_files_account_for_every_row(mode: str, imports: Imports, tenant: Any, db: Connection) -> None:
+def test_messy_files_account_for_every_row(
+    mode: str, matching: str, imports: Imports, tenant: Any, db: Connection
+) -> None:
     r = imports.call("POST", "/leads", {"first_name": "George", "email": "george@exemplu.ro", "city": "Cluj"})
     assert r.status_code == 201, r.text
 
@@ -243,7 +254,7 @@ def test_saved_mapping_is_reused(imports: Imports) -> None:
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "mapping_id"
 
 
-def test_contacts_and_accounts(imports: Imports, tenant: Any, db: Connection) -> None:
+def test_contacts_and_accounts(matching: str, imports: Imports, tenant: Any, db: Connection) -> None:
     accounts_csv = (
         "Denumire;CUI;Nr. Reg. Com.;Telefon;Oras;Judet\n"
         "Alfa SRL;RO18547290;J08/123/2020;0268 111 222;Brașov;Brașov\n"
