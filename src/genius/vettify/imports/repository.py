@@ -169,11 +169,14 @@ def copy_rows(session: Session, job: ImportJob, text_data: str, table: str) -> i
 LOOKUP_MAX_ROWS = 10_000
 
 
-def plan_sql(job: ImportJob, tables: Tables, *, lookups: bool = False) -> str:
+def plan_sql(job: ImportJob, tables: Tables, *, lookups: frozenset[str] = frozenset()) -> str:
     """One statement from staging to the plan: normalise, check, find duplicates, decide per row.
 
-    The match of a key is the oldest live row with that key (not created by this job); ``lookups``
-    finds it per row through the key's index instead of reading all the entity's rows (same result).
+    The match of a key is the oldest live row with that key (not created by this job); for the keys in
+    ``lookups`` it is found per row through the key's index instead of by reading all the entity's rows
+    (same result).
+    An aggregate, not ``ORDER BY … LIMIT 1``: with a LIMIT the planner walks the (tid, created_at) index
+    testing every row of the tenant for the key, which for a key nobody has is the whole tenant.
 
     ``OFFSET 0`` keeps each level a separate subquery, so every normalising function runs once per row
     even though the levels above refer to its result several times."""
@@ -209,22 +212,17 @@ def plan_sql(job: ImportJob, tables: Tables, *, lookups: bool = False) -> str:
         for k in keys
     )
     dup_of = f"least({', '.join(f'first_{k}' for k in keys)})" if keys else "NULL::integer"
-    joins = (
-        "".join(
-            f" LEFT JOIN LATERAL (SELECT t.id FROM {spec.table} t "  # noqa: S608
-            f"WHERE {spec.key_expr(k, 't')} = d.{k} AND t.deleted_at IS NULL AND t.{k} IS NOT NULL "
-            f"AND t.import_id IS DISTINCT FROM '{job.id}'::uuid "
-            f"ORDER BY t.created_at, t.id LIMIT 1) m_{k} ON true"
-            for k in keys
-        )
-        if lookups
-        else "".join(
-            f" LEFT JOIN (SELECT DISTINCT ON ({spec.key_expr(k, 't')}) {spec.key_expr(k, 't')} AS k, t.id "  # noqa: S608
-            f"FROM {spec.table} t WHERE t.deleted_at IS NULL AND t.{k} IS NOT NULL "
-            f"AND t.import_id IS DISTINCT FROM '{job.id}'::uuid "
-            f"ORDER BY {spec.key_expr(k, 't')}, t.created_at, t.id) m_{k} ON m_{k}.k = d.{k}"
-            for k in keys
-        )
+    joins = "".join(
+        f" LEFT JOIN LATERAL (SELECT (array_agg(t.id ORDER BY t.created_at, t.id))[1] AS id "  # noqa: S608
+        f"FROM {spec.table} t "
+        f"WHERE {spec.key_expr(k, 't')} = d.{k} AND t.deleted_at IS NULL AND t.{k} IS NOT NULL "
+        f"AND t.import_id IS DISTINCT FROM '{job.id}'::uuid) m_{k} ON true"
+        if k in lookups
+        else f" LEFT JOIN (SELECT DISTINCT ON ({spec.key_expr(k, 't')}) {spec.key_expr(k, 't')} AS k, t.id "  # noqa: S608
+        f"FROM {spec.table} t WHERE t.deleted_at IS NULL AND t.{k} IS NOT NULL "
+        f"AND t.import_id IS DISTINCT FROM '{job.id}'::uuid "
+        f"ORDER BY {spec.key_expr(k, 't')}, t.created_at, t.id) m_{k} ON m_{k}.k = d.{k}"
+        for k in keys
     )
     match = f"coalesce({', '.join(f'm_{k}.id' for k in keys)})" if keys else "NULL::uuid"
     mode = job.on_duplicate
@@ -298,10 +296,35 @@ def build_plan(session: Session, job: ImportJob, text_data: str, tables: Tables)
     session.execute(text(f"CREATE INDEX ON {tables.stage} (seq)"))
     # The duplicate windows sort every row three times: in memory rather than in temp files.
     session.execute(text("SET LOCAL work_mem = '256MB'"))
-    session.execute(text(plan_sql(job, tables, lookups=total <= LOOKUP_MAX_ROWS)))
+    session.execute(text(plan_sql(job, tables, lookups=lookup_keys(session, job, total))))
     session.execute(text(f"CREATE INDEX ON {tables.plan} (seq)"))
     session.execute(text(f"ANALYZE {tables.plan}"))
     return total
+
+
+def lookup_keys(session: Session, job: ImportJob, total: int) -> frozenset[str]:
+    """The keys a file of ``total`` rows matches by index lookups: none for a large file; the e-mail
+    (``lower(email)``) only where ``lower`` is LEAKPROOF (migration 0014), as RLS otherwise keeps the
+    index from being used and each lookup would test every row of the tenant."""
+    if total > LOOKUP_MAX_ROWS:
+        return frozenset()
+    keys = frozenset(TARGETS[job.entity].keys)
+    return keys if _lower_is_leakproof(session) else keys - {"email"}
+
+
+_LEAKPROOF_LOWER: dict[str, bool] = {}
+
+
+def _lower_is_leakproof(session: Session) -> bool:
+    """Whether ``lower(text)`` is LEAKPROOF in this database (cached per server and database)."""
+    url = session.get_bind().engine.url
+    key = f"{url.host}:{url.port}/{url.database}"
+    if key not in _LEAKPROOF_LOWER:
+        found = session.scalar(
+            text("SELECT proleakproof FROM pg_proc WHERE oid = 'pg_catalog.lower(text)'::regprocedure")
+        )
+        _LEAKPROOF_LOWER[key] = bool(found)
+    return _LEAKPROOF_LOWER[key]
 
 
 def drop_tables(session: Session, tables: Tables) -> None:
