@@ -22,7 +22,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from faker import Faker
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from stdnum.ro import cui as ro_cui
 
@@ -33,6 +32,7 @@ from genius.vettify import service
 from genius.vettify.campaigns.schemas import CampaignCreate, CampaignStatus, Channel
 from genius.vettify.campaigns.service import create_campaign
 from genius.vettify.models import Account
+from genius.vettify.repository import records
 
 DEMO_ACTOR = "genius demo"
 SEED = 20261130
@@ -293,8 +293,7 @@ def seed_demo_crm(db: Database, tid: uuid.UUID, *, seed: int = SEED, actor: str 
     who = service.Actor(tid=tid, name=actor, request_id="demo-seed")
     with db.tenant_session(tid) as session:
         # Two processes starting at once: the second waits here, then sees the first one's rows.
-        session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"genius-demo-crm:{tid}"))))
-        seeded = session.scalar(select(Account.id).where(Account.created_by == actor).limit(1))
-        if seeded is not None:
+        records.transaction_lock(session, f"genius-demo-crm:{tid}")
+        if records.any_account_created_by(session, actor):
             return SeedResult(created=False)
         return SeedResult(created=True, counts=_seed(session, tid, who, seed))

@@ -395,3 +395,12 @@ def stage_history(session: Session, opportunity_id: uuid.UUID) -> Sequence[Stage
         .where(StageChange.opportunity_id == opportunity_id)
         .order_by(StageChange.changed_at, StageChange.id)
     ).all()
+
+
+def any_account_created_by(session: Session, actor: str) -> bool:
+    return session.scalar(select(Account.id).where(Account.created_by == actor).limit(1)) is not None
+
+
+def transaction_lock(session: Session, name: str) -> None:
+    """An advisory lock on ``name`` until the transaction ends (a second caller waits here)."""
+    session.execute(select(func.pg_advisory_xact_lock(func.hashtext(name))))
