@@ -268,6 +268,7 @@ def import_seconds(
 
 
 SMALL_ROWS = 1_000
+SMALL_RUNS = 3
 
 
 def run(started: Any, rows: int) -> None:
@@ -289,14 +290,20 @@ def run(started: Any, rows: int) -> None:
 
     # A small import into the tenant the full import filled, and into an empty one (same file shape,
     # e-mails, phones and CUIs none of the big tenant's rows has: every row is created in both).
-    small = generate(SMALL_ROWS, seed=11, offset=50_000_000)
+    # Best of SMALL_RUNS each (a second is easily lost to a busy machine); every run has its own file.
     with psycopg.connect(owner_dsn, autocommit=True) as conn:
         conn.execute("ANALYZE crm.leads")  # the statistics a tenant that grew over time would have
-    t_small_empty, small_job, _ = import_seconds(started, small, label="small into an empty tenant")
-    t_small_big, big_job, _ = import_seconds(
-        started, small, tenant=big_tenant, label=f"small into a tenant of {job['created']:,} leads"
-    )
-    assert small_job["created"] == big_job["created"]
+    empties, bigs = [], []
+    for run_no in range(SMALL_RUNS):
+        small = generate(SMALL_ROWS, seed=11 + run_no, offset=50_000_000 + run_no * SMALL_ROWS)
+        t_empty, small_job, _ = import_seconds(started, small, label="small into an empty tenant")
+        t_big, big_job, _ = import_seconds(
+            started, small, tenant=big_tenant, label=f"small into a tenant of {job['created']:,}+ leads"
+        )
+        assert small_job["created"] == big_job["created"]
+        empties.append(t_empty)
+        bigs.append(t_big)
+    t_small_empty, t_small_big = min(empties), min(bigs)
 
     print(f"  full import (upload → job)  {t_import:8.2f} s  {rows / t_import:>12,.0f} rows/s")
     print(f"  COPY into crm.leads         {t_leads_copy:8.2f} s  {rows / t_leads_copy:>12,.0f} rows/s")
@@ -305,8 +312,9 @@ def run(started: Any, rows: int) -> None:
         "  (goal ≥ 0.7)"
     )
     print(
-        f"  small import ({SMALL_ROWS:,} rows): {t_small_big:.2f} s into a tenant of {job['created']:,} "
-        f"leads, {t_small_empty:.2f} s into an empty one: ratio {t_small_big / t_small_empty:.2f}  (goal ≤ 2)"
+        f"  small import ({SMALL_ROWS:,} rows, best of {SMALL_RUNS}): {t_small_big:.2f} s into a tenant of "
+        f"{job['created']:,}+ leads, {t_small_empty:.2f} s into an empty one: "
+        f"ratio {t_small_big / t_small_empty:.2f}  (goal ≤ 2)"
     )
     print(f"  raw COPY into a bare table  {t_copy:8.2f} s  {rows / t_copy:>12,.0f} rows/s")
     print(f"  context: ratio import speed / raw COPY speed into a bare table: {t_copy / t_import:.3f}")
