@@ -1,7 +1,7 @@
 """crm: lower(text) LEAKPROOF, so e-mail lookups use the (tid, lower(email)) indexes under RLS
 
 Revision ID: 0014_crm_lower_leakproof
-Revises: 0012_crm_search_words
+Revises: 0013_outbox_tasks
 
 Under RLS PostgreSQL uses a condition in an index scan ahead of the tenant policy only when every function
 in it is LEAKPROOF (migration 0007). ``lower(email) = :value`` is not, because of ``lower``: the import's
@@ -20,7 +20,7 @@ from alembic import op
 from sqlalchemy import text
 
 revision: str = "0014_crm_lower_leakproof"
-down_revision: str | None = "0012_crm_search_words"
+down_revision: str | None = "0013_outbox_tasks"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
