@@ -35,15 +35,17 @@ setup: .venv/.synced assets
 
 # System packages from Debian, installed only when missing. The OCR worker needs Tesseract 5 with the
 # Romanian and English data (demo and tests); the tests also need RabbitMQ (they start it when it is
-# not running), Debian's PostgreSQL (pg_trgm; scripts/with-system-postgres starts a throwaway cluster)
-# and a font with Romanian letters (the OCR tests render their own images).
+# not running), Debian's PostgreSQL (pg_trgm; scripts/with-system-postgres starts a throwaway cluster),
+# a font with Romanian letters (the OCR tests render their own images) and Prometheus (promtool checks
+# deploy/prometheus/; the tests run their own prometheus on a free port, never the package's service).
 OCR_APT := $(shell command -v tesseract >/dev/null || echo tesseract-ocr) \
 	$(shell tesseract --list-langs 2>/dev/null | grep -qx ron || echo tesseract-ocr-ron) \
 	$(shell tesseract --list-langs 2>/dev/null | grep -qx eng || echo tesseract-ocr-eng)
 TEST_APT := $(OCR_APT) \
 	$(shell command -v rabbitmq-server >/dev/null || [ -x /usr/sbin/rabbitmq-server ] || echo rabbitmq-server) \
 	$(shell ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || echo postgresql) \
-	$(shell [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || echo fonts-dejavu-core)
+	$(shell [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || echo fonts-dejavu-core) \
+	$(shell [ -x /usr/bin/prometheus ] && [ -x /usr/bin/promtool ] || echo prometheus)
 APT_INSTALL = apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
 test-services:

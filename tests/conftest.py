@@ -95,6 +95,7 @@ def make_settings(**overrides: Any) -> Settings:
         "key_cache_seconds": 0.0,
         "log_json": True,
         "log_level": "WARNING",
+        "api_docs_public": True,  # schemathesis and the schema tests read /openapi.json without a login
     }
     values.update(overrides)
     return Settings(**values)

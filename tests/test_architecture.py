@@ -48,7 +48,7 @@ UNIT_OF_WORK = {"tenant_session", "platform_session"}
 EXECUTE = {"execute", "exec_driver_sql", "executemany"}
 
 _BENCH = "benchmarks arrange and measure data outside any request"
-_CRM = "CRM refactor branch (owns src/genius/vettify/**, workers/etl_sync) moves this SQL to repositories"
+_CRM = "CRM branch (owns workers/etl_sync): the task still runs SQL of its own"
 _COMPLIANCE = "compliance refactor branch (owns src/genius/compliance/**) moves this SQL to repositories"
 _COMPLIANCE_UOW = (
     "compliance refactor branch: these handlers/tasks open their own tenant transactions (the blocking "
@@ -68,14 +68,6 @@ SQL_ALLOWED: dict[str, str] = {
     "src/genius/compliance/etransport/service.py": _COMPLIANCE,
     "src/genius/compliance/reges/service.py": _COMPLIANCE,
     "src/genius/compliance/saft/service.py": _COMPLIANCE,
-    "src/genius/vettify/attachments/service.py": _CRM,
-    "src/genius/vettify/dedup.py": _CRM,
-    "src/genius/vettify/demo.py": _CRM,
-    "src/genius/vettify/imports/service.py": _CRM,
-    "src/genius/vettify/service.py": _CRM,
-    "src/genius/vettify/timeline.py": _CRM,
-    "src/genius/vettify/verification.py": _CRM,
-    "src/genius/vettify/vocabulary.py": _CRM,
     "src/genius/workers/etl_sync/tasks.py": _CRM + " (the import job runs on one pinned connection)",
 }
 
@@ -90,8 +82,11 @@ SESSION_ALLOWED: dict[str, str] = {
     "src/genius/web/kit.py": "defines PageDB, the pages' request-scoped tenant transaction",
     "src/genius/core/auth/keys.py": "the process-wide signing-key cache loads, creates and rotates keys in "
     "platform transactions of its own (a rotation commits whatever the request does next)",
+    "src/genius/core/auth/throttle.py": "a failed login is audited before any session exists (platform "
+    "directory, then the tenant's transaction); a refused attempt commits nothing else",
     "src/genius/core/auth/service.py": "the token grants run before authentication: they read the tenant "
-    "directory, then the tenant's (possibly dedicated) database, so no request session can exist yet",
+    "directory, then the tenant's (possibly dedicated) database, so no request session can exist yet; "
+    "load_account serves the API docs' cookie check, outside any request dependency",
     "src/genius/core/audit/api.py": "the signed export streams after the handler returns, when TenantDB is "
     "closed: the stream reads in a transaction of its own",
     "src/genius/core/tenancy/service.py": "provisioning is one transaction on the platform database, or on "
@@ -114,7 +109,8 @@ SESSION_ALLOWED: dict[str, str] = {
     "src/genius/registry/ops.py": "a failed task is sent again through the outbox of the tenant that sent "
     "it (or the platform's nil tenant), not the operator's",
     "src/genius/vettify/demo.py": "demo seeding at start-up, no request (CRM branch)",
-    "src/genius/vettify/imports/service.py": _CRM + " (the import job's pinned connection)",
+    "src/genius/vettify/imports/runner.py": "the CSV import job runs on one pinned connection (its staging "
+    "tables are TEMPORARY) and its batches are the job's only commits",
 }
 
 

@@ -6,15 +6,15 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from genius import modules
 from genius.config import Settings
 from genius.core.auth.deps import enforce_route_limit
 from genius.core.kit.errors import install_error_handlers
+from genius.core.kit.security_headers import install_security_headers
 from genius.core.observability.logging import configure_logging
 from genius.core.observability.middleware import RequestContextMiddleware
-from genius.core.observability.tracing import configure_tracing
+from genius.core.observability.tracing import configure_from_settings
 from genius.core.platform import Platform
 
 VERSION = "0.1.0"
@@ -24,13 +24,17 @@ def create_app(platform: Platform, *, configure_observability: bool = True) -> F
     settings: Settings = platform.settings
     if configure_observability:
         configure_logging(settings.log_level, settings.log_json)
-        configure_tracing(settings.service_name, settings.otel_exporter, settings.otel_endpoint)
+        configure_from_settings(settings)
 
     app = FastAPI(
         title="GeniusERP API",
         version=VERSION,
         description="Multi-tenant business platform. Errors are RFC 9457 problem+json.",
         dependencies=[Depends(enforce_route_limit)],
+        # Served by genius.web.apidocs: admins only unless GENIUS_API_DOCS_PUBLIC.
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.platform = platform
     install_error_handlers(app)
@@ -78,17 +82,24 @@ def create_app(platform: Platform, *, configure_observability: bool = True) -> F
 
     @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", response_class=Response)
     def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        from genius.core.observability.metrics import latest
+
+        body, content_type = latest()  # every API process's values under uvicorn --workers N
+        return Response(body, media_type=content_type)
 
     from genius.web.pages import install_web
 
     # Every module's pages (its manifest's ``pages``) are handed to the Shell here; the Shell never
     # imports a module.
     install_web(app, platform, module_pages=modules.pages())
+    from genius.web.apidocs import install_api_docs
+
+    install_api_docs(app)
 
     app.add_middleware(
         RequestContextMiddleware,
         limiter=platform.limiter,
         ip_limit=platform.ip_limit,
     )
+    install_security_headers(app)
     return app

@@ -48,6 +48,18 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def _metrics_port(role: str, settings: Settings, port: int, *, pool_children: bool = False) -> str | None:
+    """This process's /metrics on its own port (GENIUS_METRICS_PORT_<ROLE>). Must run before anything
+    imports prometheus_client: it picks single-process or (pool children) multiprocess mode."""
+    from genius.core.observability import metrics
+
+    if pool_children:
+        metrics.use_private_multiprocess_dir(role)
+    else:
+        metrics.use_single_process()
+    return metrics.serve(role, settings.metrics_host, port)
+
+
 def _serve(started: Any, settings: Settings, banner: list[str], before_stop: Any = None) -> None:
     import uvicorn
 
@@ -90,6 +102,7 @@ def demo() -> None:
     from genius.bootstrap import DEMO_ADMIN, DEMO_TENANT, ensure_demo, start
 
     t0 = time.perf_counter()
+    os.environ.setdefault("GENIUS_API_DOCS_PUBLIC", "true")  # the demo's /docs needs no login
     settings = _settings()
     fakes_url = _use_demo_fakes(settings)
     if fakes_url:
@@ -137,6 +150,7 @@ def demo() -> None:
             -2, f"  ANAF/REGES: local fake server at {fakes_url} (GENIUS_DEMO_FAKES=false for the real ones)"
         )
     banner.insert(-2, "  Workers:   relay, consumers, beat and a worker serving " + ", ".join(_implemented()))
+    banner[-2:-2] = _metrics_banner(settings, url)
     _serve(started, settings, banner, before_stop=supervisor.stop)
 
 
@@ -160,6 +174,20 @@ def storage_seal() -> None:
     typer.echo(f"sealed {len(sealed)} file(s)")
     for key in unowned:
         typer.echo(f"left in plain text (no tenant id in its key): {key}", err=True)
+
+
+def _metrics_banner(settings: Settings, url: str) -> list[str]:
+    """Where Prometheus reads each process (README "Observability")."""
+    host = settings.metrics_host
+    ports = [
+        ("relay", settings.metrics_port_relay),
+        ("consume", settings.metrics_port_consume),
+        ("beat", settings.metrics_port_beat),
+        ("worker", settings.metrics_port_worker),
+    ]
+    lines = [f"  Metrics:   {url}/metrics (API, and the worker fleet's task counters from Redis)"]
+    lines += [f"             http://{host}:{port}/metrics ({role})" for role, port in ports if port]
+    return lines
 
 
 def _use_demo_fakes(settings: Settings) -> str | None:
@@ -439,12 +467,16 @@ def relay() -> None:
     jobs whose lease lapsed (one active relay; others stand by)."""
     import threading
 
-    from genius.core.events.relay import relay_from_settings
     from genius.core.observability.logging import configure_logging
-    from genius.embedded import start_runtime
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
+    _metrics_port("relay", settings, settings.metrics_port_relay)
+    from genius.core.events.relay import init_topic_metrics, relay_from_settings
+    from genius.core.observability.tracing import configure_from_settings
+    from genius.embedded import start_runtime
+
+    configure_from_settings(settings, "relay")
     runtime = start_runtime(settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -457,9 +489,11 @@ def relay() -> None:
     r = relay_from_settings(settings, runtime.owner_dsn, runtime.redis_url, task_publisher)
     if broker:
         from genius.core.events.consumer import declare_queues
+        from genius.core.events.registry import LATEST
         from genius.modules import all_consumers, load_events
 
         load_events()
+        init_topic_metrics(sorted(LATEST))
         try:
             declare_queues(str(broker), all_consumers(), settings.events_exchange)
         except Exception as exc:  # the consumers declare them too; the relay must still run
@@ -477,14 +511,18 @@ def consume() -> None:
     """Run the event consumers (CRM: CUI verification, sales orders, shipments) until stopped."""
     import threading
 
-    from genius.core.db.session import Database, app_role_url
-    from genius.core.events.consumer import ConsumerRunner
     from genius.core.observability.logging import configure_logging
-    from genius.embedded import start_runtime
-    from genius.modules import all_consumers, load_events
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
+    _metrics_port("consume", settings, settings.metrics_port_consume)
+    from genius.core.db.session import Database, app_role_url
+    from genius.core.events.consumer import ConsumerRunner
+    from genius.core.observability.tracing import configure_from_settings
+    from genius.embedded import start_runtime
+    from genius.modules import all_consumers, load_events
+
+    configure_from_settings(settings, "consume")
     load_events()
     runtime = start_runtime(settings)
     broker = settings.broker_url or runtime.redis_url
@@ -514,7 +552,6 @@ def worker(
     loglevel: Annotated[str, typer.Option()] = "INFO",
 ) -> None:
     """Run a Celery worker serving the given queues (worker tags)."""
-    from genius.workers.celery_app import celery_app
     from genius.workers.fleet import IMPLEMENTED, TAGS
 
     chosen = [q.strip() for q in (queues or ",".join(IMPLEMENTED)).split(",") if q.strip()]
@@ -522,6 +559,10 @@ def worker(
     if unknown:
         _fail(f"unknown queue(s): {', '.join(unknown)}; known: {', '.join(TAGS)}", 2)
     settings = _settings()
+    # Prefork pool children record metrics too: multiprocess mode, merged on the worker's port.
+    _metrics_port("worker", settings, settings.metrics_port_worker, pool_children=pool == "prefork")
+    from genius.workers.celery_app import celery_app
+
     argv = [
         "worker",
         "-Q",
@@ -542,9 +583,10 @@ def worker(
 @app.command()
 def beat() -> None:
     """Run the scheduler (registry health checks and missing-worker detection)."""
+    settings = _settings()
+    _metrics_port("beat", settings, settings.metrics_port_beat)
     from genius.workers.celery_app import celery_app
 
-    settings = _settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     celery_app.start(["beat", "--loglevel", "INFO", "-s", str(settings.data_dir / "celerybeat-schedule")])
 

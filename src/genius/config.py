@@ -164,6 +164,22 @@ class Settings(BaseSettings):
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     cookie_secure: bool | None = Field(default=None, description="Unset: secure when PUBLIC_URL is https")
+    api_docs_public: bool = Field(
+        default=False,
+        description="/docs, /redoc and /openapi.json without login; else a tenant or platform admin only",
+    )
+    login_throttle_enabled: bool = True
+    login_max_failures: int = Field(default=5, ge=1, description="Failed logins per account and address")
+    login_max_failures_account: int = Field(
+        default=50, ge=1, description="Failed logins per account from all addresses"
+    )
+    login_lockout_base_seconds: float = Field(
+        default=1.0, gt=0, description="First lockout; doubles with each further failure"
+    )
+    login_lockout_max_seconds: int = Field(default=900, ge=1, description="Longest lockout")
+    login_failure_window_seconds: int = Field(
+        default=900, ge=1, description="Failures are forgotten after this long without another"
+    )
 
     # --- limits --------------------------------------------------------------------------------
     rate_limit_enabled: bool = True
@@ -177,9 +193,21 @@ class Settings(BaseSettings):
     # --- observability ---------------------------------------------------------------------------
     log_level: str = "INFO"
     log_json: bool = True
-    otel_exporter: Literal["none", "console", "otlp"] = "none"
+    otel_exporter: Literal["none", "console", "otlp", "file"] = "none"
     otel_endpoint: str | None = None
     service_name: str = "genius"
+    otel_file: Path | None = Field(
+        default=None, description="OTEL_EXPORTER=file: spans as JSON lines (default DATA_DIR/spans.jsonl)"
+    )
+    metrics_host: str = Field(
+        default="127.0.0.1", description="Address of the metrics ports of relay, consume, beat and worker"
+    )
+    metrics_port_relay: int = Field(default=9101, ge=0, description="genius relay's /metrics port (0: off)")
+    metrics_port_consume: int = Field(default=9102, ge=0, description="genius consume's port (0: off)")
+    metrics_port_beat: int = Field(default=9103, ge=0, description="genius beat's /metrics port (0: off)")
+    metrics_port_worker: int = Field(
+        default=9104, ge=0, description="genius worker's /metrics port, pool children included (0: off)"
+    )
 
     @property
     def embedded_db(self) -> bool:

@@ -33,6 +33,10 @@ def _start(data_dir: Path, port: int, fakes_port: int) -> tuple[Demo, str, float
         "GENIUS_ARGON2_TIME_COST": "1",
         "GENIUS_ARGON2_MEMORY_KIB": "1024",
         "GENIUS_LOG_LEVEL": "WARNING",
+        # Each process's metrics port on a free port (the defaults 9101-9104 may be taken here).
+        **{
+            f"GENIUS_METRICS_PORT_{role}": str(free_port()) for role in ("RELAY", "CONSUME", "BEAT", "WORKER")
+        },
     }
     for key in ("GENIUS_DATABASE_URL", "GENIUS_REDIS_URL", "GENIUS_DEMO_PASSWORD", "GENIUS_SECRET_KEY"):
         env.pop(key, None)
@@ -106,6 +110,8 @@ def test_demo_start_stop_restart(tmp_path: Path) -> None:
         )
         assert created.status_code == 201, created.text
         assert httpx.get(f"{base}/health/ready").status_code == 200
+        # genius demo: the API docs are public (generating the schema takes seconds on a busy machine)
+        assert httpx.get(f"{base}/openapi.json", timeout=60).status_code == 200
         assert f"local fake server at http://127.0.0.1:{fakes_port}" in output
         # The demo's worker processes register: the registry lists every implemented queue running.
         from genius.workers.fleet import IMPLEMENTED
@@ -116,6 +122,25 @@ def test_demo_start_stop_restart(tmp_path: Path) -> None:
             up = {w["tag"] for w in workers if w["status"] in ("running", "idle")}
             time.sleep(1)
         assert set(IMPLEMENTED) <= up, workers
+        # Every process's metrics are at the URLs the banner prints (README "Observability").
+        urls = dict(re.findall(r"(http://\S+/metrics) \(([A-Za-z]+)", output))
+        expected = {
+            "API": ["genius_http_requests_total", "genius_worker_up{", "genius_task_queue_wait_seconds"],
+            "relay": ["genius_outbox_oldest_age_seconds", "genius_outbox_published_total{"],
+            "consume": ['genius_events_consumed_total{consumer="crm"'],
+            "beat": ["process_cpu_seconds_total"],
+            "worker": ["genius_worker_heartbeat_latency_seconds_count{"],
+        }
+        assert sorted(urls.values()) == sorted(expected), output
+        for url, role in urls.items():
+            deadline, text = time.monotonic() + 60, ""
+            while time.monotonic() < deadline and not all(m in text for m in expected[role]):
+                try:
+                    text = httpx.get(url, timeout=5).text
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.5)
+            assert all(m in text for m in expected[role]), (role, url, text[-2000:])
     finally:
         _stop(proc)
     # A file an older version stored in plain text is sealed under its tenant's key at the next start.

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 from genius.core.platform import Platform
 from genius.vettify import service
 from genius.vettify.models import Account, Contact, Opportunity
-from genius.vettify.schemas import ConvertIn
+from genius.vettify.schemas import ConvertIn, LeadCreate
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def test_concurrent_converts_make_one_account(platform: Platform, committed_crm:
     tid = committed_crm.id
     actor = service.Actor(tid=tid, name="tester")
     with platform.db.tenant_session(tid) as s:
-        lead = service.create_lead(s, actor, {"first_name": "Ana", "company_name": "Concurent SRL"})
+        lead = service.create_lead(s, actor, LeadCreate(first_name="Ana", company_name="Concurent SRL"))
         service.qualify_lead(s, actor, lead.id, None)
         lead_id = lead.id
 

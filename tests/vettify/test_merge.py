@@ -76,7 +76,7 @@ def test_merge_accounts_moves_everything_and_keeps_a_record(
     assert crm.call("GET", f"/opportunities/{opp['id']}").json()["account_id"] == survivor["id"]
     assert crm.call("GET", f"/activities/{act['id']}").json()["account_id"] == survivor["id"]
     assert crm.call("GET", f"/accounts/{dup['id']}").status_code == 404
-    history = crm.call("GET", f"/accounts/{survivor['id']}/merges").json()
+    history = crm.call("GET", f"/accounts/{survivor['id']}/merges").json()["items"]
     assert len(history) == 1
     assert (
         history[0]["snapshots"][0]["name"] == "ALFA S.R.L."

@@ -105,7 +105,7 @@ def test_search_pages_are_the_same_through_the_recent_window_and_the_index(
     crm: Crm, monkeypatch: Any
 ) -> None:
     """A search looks at the most recent rows first, then at the index: both give the same pages."""
-    from genius.vettify import service
+    from genius.vettify.repository import records
 
     for i in range(12):
         crm.create(
@@ -123,7 +123,7 @@ def test_search_pages_are_the_same_through_the_recent_window_and_the_index(
 
     expected = [f"Ana{i:02d}" for i in reversed(range(12)) if i % 3]
     for window in (20_000, 5, 1):
-        monkeypatch.setattr(service, "SEARCH_WINDOW", window)
+        monkeypatch.setattr(records, "SEARCH_WINDOW", window)
         assert walk("/leads?search=popescu&limit=3") == expected, window
         assert walk("/leads?search=sibiu+popescu&limit=2&sort=updated_at") == expected[::-1], window
         by_name = walk("/leads?search=popescu&limit=3&sort=last_name")  # an expression: the index path

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from genius.vettify import fuzzy, vocabulary
+from genius.vettify import fuzzy
+from genius.vettify.repository import vocabulary
 from tests.vettify.conftest import Crm
 
 

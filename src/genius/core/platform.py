@@ -9,6 +9,7 @@ import redis
 from genius.config import Settings
 from genius.core.auth.keys import KeyStore
 from genius.core.auth.passwords import Passwords
+from genius.core.auth.throttle import LoginThrottle, ThrottlePolicy
 from genius.core.auth.tokens import TokenService
 from genius.core.db.session import Database, app_role_url, configure_database, sqlalchemy_url
 from genius.core.kit.ratelimit import Limit, RateLimiter
@@ -28,6 +29,7 @@ class Platform:
     route_limits: dict[str, Limit] = field(default_factory=dict)
     broker_url: str | None = None
     redis_url: str | None = None
+    login_throttle: LoginThrottle | None = None
 
     @classmethod
     def build(
@@ -64,6 +66,9 @@ class Platform:
             route_limits={k.strip(): Limit.parse(v) for k, v in settings.rate_limit_routes.items()},
             broker_url=settings.broker_url or redis_url,
             redis_url=redis_url,
+            login_throttle=LoginThrottle(
+                client if settings.login_throttle_enabled else None, ThrottlePolicy.from_settings(settings)
+            ),
         )
 
     def close(self) -> None:

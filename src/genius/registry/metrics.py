@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from prometheus_client import REGISTRY, Histogram
+from prometheus_client import Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
@@ -43,6 +43,14 @@ class FleetCollector(Collector):
         status = GaugeMetricFamily(
             "genius_worker_status", "1 for the tag's current status", labels=["tag", "status"]
         )
+        up = GaugeMetricFamily(
+            "genius_worker_up", "1 while at least one process of the tag heartbeats", labels=["tag"]
+        )
+        last_beat = GaugeMetricFamily(
+            "genius_worker_last_heartbeat_timestamp_seconds",
+            "Unix time of the tag's latest heartbeat (absent once its processes expired)",
+            labels=["tag"],
+        )
         score = GaugeMetricFamily("genius_worker_health_score", "Health score 0-100", labels=["tag"])
         memory = GaugeMetricFamily(
             "genius_worker_memory_bytes", "Resident memory of the tag's processes", labels=["tag"]
@@ -63,6 +71,9 @@ class FleetCollector(Collector):
             d = self.registry.describe(tag) or {}
             state = d.get("status", "missing")
             count.add_metric([tag], float(d.get("instances", 0)))
+            up.add_metric([tag], 1.0 if d.get("instances", 0) and state != "missing" else 0.0)
+            if d.get("last_seen"):
+                last_beat.add_metric([tag], float(d["last_seen"]))
             for s in (*STATUSES, "missing"):
                 status.add_metric([tag, s], 1.0 if s == state else 0.0)
             score.add_metric([tag], float(d.get("health_score", 0)))
@@ -86,7 +97,7 @@ class FleetCollector(Collector):
                     buckets = [(str(b), counters.get(f"{name}_le|{task}|{b}", 0.0)) for b in DURATION_BUCKETS]
                     buckets.append(("+Inf", total))
                     family.add_metric([task, tag], buckets, counters.get(f"{name}_sum|{task}", 0.0))
-        yield from (count, status, score, memory, cpu, failed_checks, runs, duration, wait)
+        yield from (count, up, last_beat, status, score, memory, cpu, failed_checks, runs, duration, wait)
         if self.queue_depth is not None:
             depth = GaugeMetricFamily("genius_queue_depth", "Messages waiting per queue", labels=["queue"])
             for queue, n in self.queue_depth().items():
@@ -102,7 +113,9 @@ def install(registry: Registry, queue_depth: Any = None) -> FleetCollector:
     global _installed
     if _installed is None:
         _installed = FleetCollector(registry, queue_depth)
-        REGISTRY.register(_installed)
+        from genius.core.observability.metrics import register_shared
+
+        register_shared(_installed)
     else:
         _installed.registry = registry
         _installed.queue_depth = queue_depth

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from genius.core.auth.deps import TenantDB, requires
 from genius.core.auth.tokens import Principal
+from genius.core.kit.pagination import CursorParam, LimitParam, Page
 from genius.vettify import dedup, service, timeline, verification
 from genius.vettify import schemas as s
 from genius.vettify.models import CrmRecord
@@ -64,8 +65,8 @@ def list_params(
         str | None, Query(max_length=200, description="Words to find (diacritics ignored)")
     ] = None,
     sort: Annotated[str | None, Query(max_length=40, description="field or -field")] = None,
-    cursor: Annotated[str | None, Query(max_length=600, description="The previous page's next")] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: CursorParam = None,
+    limit: LimitParam = 50,
     count: Annotated[bool, Query(description="Also return the total number of matches")] = False,
 ) -> ListParams:
     if search is not None and "\x00" in search:
@@ -79,22 +80,16 @@ Filter = Annotated[str | None, Query(max_length=300)]
 
 def page_response(
     db: TenantDB, spec: service.EntitySpec[Any], params: ListParams, out: type[BaseModel], **filters: Any
-) -> Any:
-    result = service.list_records(
-        db,
-        spec,
+) -> Page[Any]:
+    query = service.ListQuery(
         search=params.search,
-        filters={k: (str(v) if hasattr(v, "value") else v) for k, v in filters.items()},
         sort=params.sort,
         cursor=params.cursor,
         limit=params.limit,
         count=params.count,
+        filters=filters,
     )
-    return {
-        "items": [out.model_validate(r) for r in result.items],
-        "next": result.next,
-        "total": result.total,
-    }
+    return service.list_records(db, spec, query).map(out.model_validate)
 
 
 def one_response(response: Response, row: CrmRecord, out: type[BaseModel]) -> Any:
@@ -110,7 +105,7 @@ def created_response(
 
 
 # --- accounts -------------------------------------------------------------------------------------
-@router.get("/accounts", response_model=s.Page[s.AccountOut], summary="Accounts (search, filter, pages)")
+@router.get("/accounts", response_model=Page[s.AccountOut], summary="Accounts (search, filter, pages)")
 def list_accounts(
     principal: CrmRead,
     db: TenantDB,
@@ -147,7 +142,7 @@ def create_account(
     response: Response,
     corr: CorrId = None,
 ) -> Any:
-    row = service.create_account(db, actor(principal, request, corr), body.model_dump())
+    row = service.create_account(db, actor(principal, request, corr), body)
     return created_response(request, response, row, s.AccountOut, "accounts")
 
 
@@ -170,7 +165,7 @@ def update_account(
     corr: CorrId = None,
 ) -> Any:
     row = service.update_record(
-        db, service.ACCOUNTS, actor(principal, request, corr), account_id, body.changes(), if_match
+        db, service.ACCOUNTS, actor(principal, request, corr), account_id, body, if_match
     )
     return one_response(response, row, s.AccountOut)
 
@@ -191,7 +186,7 @@ def delete_account(
 
 
 # --- contacts -------------------------------------------------------------------------------------
-@router.get("/contacts", response_model=s.Page[s.ContactOut], summary="Contacts (search, filter, pages)")
+@router.get("/contacts", response_model=Page[s.ContactOut], summary="Contacts (search, filter, pages)")
 def list_contacts(
     principal: CrmRead,
     db: TenantDB,
@@ -224,7 +219,7 @@ def create_contact(
     response: Response,
     corr: CorrId = None,
 ) -> Any:
-    row = service.create_contact(db, actor(principal, request, corr), body.model_dump())
+    row = service.create_contact(db, actor(principal, request, corr), body)
     return created_response(request, response, row, s.ContactOut, "contacts")
 
 
@@ -247,7 +242,7 @@ def update_contact(
     corr: CorrId = None,
 ) -> Any:
     row = service.update_record(
-        db, service.CONTACTS, actor(principal, request, corr), contact_id, body.changes(), if_match
+        db, service.CONTACTS, actor(principal, request, corr), contact_id, body, if_match
     )
     return one_response(response, row, s.ContactOut)
 
@@ -268,7 +263,7 @@ def delete_contact(
 
 
 # --- leads ----------------------------------------------------------------------------------------
-@router.get("/leads", response_model=s.Page[s.LeadOut], summary="Leads (search, filter, pages)")
+@router.get("/leads", response_model=Page[s.LeadOut], summary="Leads (search, filter, pages)")
 def list_leads(
     principal: CrmRead,
     db: TenantDB,
@@ -324,7 +319,7 @@ def create_lead(
     response: Response,
     corr: CorrId = None,
 ) -> Any:
-    row = service.create_lead(db, actor(principal, request, corr), body.model_dump())
+    row = service.create_lead(db, actor(principal, request, corr), body)
     return created_response(request, response, row, s.LeadOut, "leads")
 
 
@@ -349,9 +344,7 @@ def update_lead(
     if_match: IfMatch = None,
     corr: CorrId = None,
 ) -> Any:
-    row = service.update_record(
-        db, service.LEADS, actor(principal, request, corr), lead_id, body.changes(), if_match
-    )
+    row = service.update_record(db, service.LEADS, actor(principal, request, corr), lead_id, body, if_match)
     return one_response(response, row, s.LeadOut)
 
 
@@ -411,9 +404,7 @@ def convert_lead(
 
 
 # --- opportunities --------------------------------------------------------------------------------
-@router.get(
-    "/opportunities", response_model=s.Page[s.OpportunityOut], summary="Opportunities (search, pages)"
-)
+@router.get("/opportunities", response_model=Page[s.OpportunityOut], summary="Opportunities (search, pages)")
 def list_opportunities(
     principal: CrmRead,
     db: TenantDB,
@@ -452,7 +443,7 @@ def create_opportunity(
     response: Response,
     corr: CorrId = None,
 ) -> Any:
-    row = service.create_opportunity(db, actor(principal, request, corr), body.model_dump())
+    row = service.create_opportunity(db, actor(principal, request, corr), body)
     return created_response(request, response, row, s.OpportunityOut, "opportunities")
 
 
@@ -485,7 +476,7 @@ def update_opportunity(
     corr: CorrId = None,
 ) -> Any:
     row = service.update_record(
-        db, service.OPPORTUNITIES, actor(principal, request, corr), opportunity_id, body.changes(), if_match
+        db, service.OPPORTUNITIES, actor(principal, request, corr), opportunity_id, body, if_match
     )
     return one_response(response, row, s.OpportunityOut)
 
@@ -543,7 +534,7 @@ def list_stage_history(opportunity_id: uuid.UUID, principal: CrmRead, db: Tenant
 
 
 # --- activities -----------------------------------------------------------------------------------
-@router.get("/activities", response_model=s.Page[s.ActivityOut], summary="Activities (search, filter, pages)")
+@router.get("/activities", response_model=Page[s.ActivityOut], summary="Activities (search, filter, pages)")
 def list_activities(
     principal: CrmRead,
     db: TenantDB,
@@ -584,7 +575,7 @@ def create_activity(
     response: Response,
     corr: CorrId = None,
 ) -> Any:
-    row = service.create_activity(db, actor(principal, request, corr), body.model_dump())
+    row = service.create_activity(db, actor(principal, request, corr), body)
     return created_response(request, response, row, s.ActivityOut, "activities")
 
 
@@ -612,7 +603,7 @@ def update_activity(
     corr: CorrId = None,
 ) -> Any:
     row = service.update_record(
-        db, service.ACTIVITIES, actor(principal, request, corr), activity_id, body.changes(), if_match
+        db, service.ACTIVITIES, actor(principal, request, corr), activity_id, body, if_match
     )
     return one_response(response, row, s.ActivityOut)
 
@@ -703,20 +694,26 @@ def merge(
 
 @router.get(
     "/{entity}/{record_id}/merges",
-    response_model=list[s.MergeRecordOut],
+    response_model=Page[s.MergeRecordOut],
     responses=PROBLEMS,
-    summary="Merges into this record, with every merged row as it was",
+    summary="Merges into this record, newest first, with every merged row as it was",
 )
-def merge_history(entity: MergeEntity, record_id: uuid.UUID, principal: CrmRead, db: TenantDB) -> Any:
-    spec, _ = dedup.MERGEABLE[entity]
-    service.get_record(db, spec, record_id)
-    return [s.MergeRecordOut.model_validate(m) for m in dedup.merges_of(db, entity, record_id)]
+def merge_history(
+    entity: MergeEntity,
+    record_id: uuid.UUID,
+    principal: CrmRead,
+    db: TenantDB,
+    limit: LimitParam = 50,
+    cursor: CursorParam = None,
+) -> Any:
+    page = dedup.merges_of(db, entity, record_id, limit=limit, cursor=cursor)
+    return page.map(s.MergeRecordOut.model_validate)
 
 
 # --- Account 360 timeline -------------------------------------------------------------------------
 @router.get(
     "/accounts/{account_id}/timeline",
-    response_model=s.TimelinePageOut,
+    response_model=Page[s.TimelineItem],
     responses=PROBLEMS,
     summary="Account 360: activities, opportunities, stage changes, orders, shipments, compliance, merges",
 )
@@ -724,8 +721,8 @@ def account_timeline(
     account_id: uuid.UUID,
     principal: CrmRead,
     db: TenantDB,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=600)] = None,
+    limit: LimitParam = 50,
+    cursor: CursorParam = None,
     kind: Annotated[
         list[
             Literal[
@@ -736,7 +733,6 @@ def account_timeline(
         Query(description="Only these kinds"),
     ] = None,
 ) -> Any:
-    page = timeline.account_timeline(
+    return timeline.account_timeline(
         db, account_id, limit=limit, cursor=cursor, kinds=list(kind) if kind else None
     )
-    return {"items": page.items, "next": page.next}

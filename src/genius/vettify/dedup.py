@@ -16,26 +16,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Select, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from genius.core.audit import service as audit
 from genius.core.db.base import utcnow
 from genius.core.events.service import publish
 from genius.core.kit.errors import Conflict
+from genius.core.kit.pagination import Page
 from genius.vettify import events, fuzzy, timeline, verification
 from genius.vettify import schemas as s
 from genius.vettify.models import (
     Account,
-    AccountEvent,
-    Activity,
-    Contact,
     CrmRecord,
     Lead,
     Merge,
-    Opportunity,
-    SalesOrder,
 )
+from genius.vettify.repository import dedup as repository
+from genius.vettify.repository.records import account_with_cui
 from genius.vettify.service import (
     ACCOUNTS,
     CONTACTS,
@@ -44,10 +41,8 @@ from genius.vettify.service import (
     EntitySpec,
     check_if_match,
     field_error,
-    fuzzy_candidates,
     get_record,
 )
-from genius.vettify.vocabulary import has_pg_trgm
 
 MERGEABLE: dict[str, tuple[EntitySpec[Any], type[BaseModel]]] = {
     "accounts": (ACCOUNTS, s.AccountOut),
@@ -119,51 +114,13 @@ def find_duplicates(
     session: Session, entity: str, record_id: uuid.UUID, *, limit: int = 20
 ) -> list[Candidate]:
     spec, _ = MERGEABLE[entity]
-    model = spec.model
     row = get_record(session, spec, record_id)
-    name_value = (
-        session.scalar(select(spec.fuzzy_name).where(model.id == record_id))
-        if spec.fuzzy_name is not None
-        else None
-    )
-    rules: list[tuple[str, Any]] = []
-    cui = getattr(row, "cui", None)
-    if cui:
-        rules.append(("cui", model.cui == cui))
-    if row.email:
-        rules.append(("email", func.lower(model.email) == row.email.lower()))
-    if row.phone:
-        rules.append(("phone", model.phone == row.phone))
-    name_text = (name_value or "").strip()
-    if spec.fuzzy_name is not None and len(name_text) >= 3:
-        if has_pg_trgm(session):
-            # <% on the GIN trigram index, with the same threshold as the Python scoring below.
-            session.execute(
-                select(func.set_config("pg_trgm.word_similarity_threshold", str(fuzzy.THRESHOLD), True))
-            )
-            rules.append(("name", func.crm.fuzzy_match(spec.fuzzy_name, name_text[:200])))
-        else:
-            # Without pg_trgm the SQL similarity costs ms per row: candidates are scored in Python.
-            ids = fuzzy_candidates(session, spec, name_text, [model.id != record_id])
-            if ids:
-                rules.append(("name", model.id.in_(ids)))
-    if not rules:
-        return []
-    label_expr = spec.fuzzy_name if spec.fuzzy_name is not None else literal("")
-    query: Select[Any] = (
-        select(model, label_expr.label("fuzzy_label"), *[cond.label(f"m_{name}") for name, cond in rules])
-        .where(
-            model.id != record_id,
-            model.deleted_at.is_(None),
-            model.merged_into_id.is_(None),
-            or_(*[cond for _, cond in rules]),
-        )
-        .limit(200)
-    )
+    name_text = (repository.name_of(session, spec, record_id) or "").strip()
+    rules, results = repository.duplicate_rows(session, spec, row, name_text)
     found: list[Candidate] = []
-    for result in session.execute(query):
+    for result in results:
         other = result[0]
-        reasons = [name for name, _ in rules if getattr(result, f"m_{name}")]
+        reasons = [name for name in rules if getattr(result, f"m_{name}")]
         sim = fuzzy.similarity(name_text, result.fuzzy_label or "") if name_text else 0.0
         if reasons == ["name"] and sim < NAME_SIMILARITY:
             # A shared word ("SRL", "Ion") alone is not a duplicate.
@@ -185,68 +142,6 @@ class MergeResult:
     survivor: CrmRecord
     merged_ids: list[uuid.UUID]
     moved: dict[str, int]
-
-
-def _move(
-    session: Session,
-    column: Any,
-    merged: list[uuid.UUID],
-    survivor: uuid.UUID,
-    key: str,
-    moved: dict[str, int],
-) -> None:
-    result = session.execute(update(column.class_).where(column.in_(merged)).values({column.key: survivor}))
-    count = int(getattr(result, "rowcount", 0) or 0)
-    if count:
-        moved[key] = moved.get(key, 0) + count
-
-
-def _move_related(
-    session: Session, entity: str, merged: list[uuid.UUID], survivor: uuid.UUID
-) -> dict[str, int]:
-    moved: dict[str, int] = {}
-    if entity == "accounts":
-        _move(session, Contact.account_id, merged, survivor, "contacts", moved)
-        _move(session, Opportunity.account_id, merged, survivor, "opportunities", moved)
-        _move(session, Activity.account_id, merged, survivor, "activities", moved)
-        _move(session, Lead.converted_account_id, merged, survivor, "converted_leads", moved)
-        _move(session, SalesOrder.account_id, merged, survivor, "sales_orders", moved)
-        _move(session, AccountEvent.account_id, merged, survivor, "timeline_entries", moved)
-    elif entity == "contacts":
-        _move(session, Activity.contact_id, merged, survivor, "activities", moved)
-        _move(session, Opportunity.contact_id, merged, survivor, "opportunities", moved)
-        _move(session, Lead.converted_contact_id, merged, survivor, "converted_leads", moved)
-    else:
-        _move(session, Activity.lead_id, merged, survivor, "activities", moved)
-        # One opportunity per lead (unique): move a merged lead's only when the survivor has none.
-        has_own = session.scalar(select(Opportunity.id).where(Opportunity.lead_id == survivor).limit(1))
-        if has_own is None:
-            first = session.scalar(
-                select(Opportunity.id)
-                .where(Opportunity.lead_id.in_(merged))
-                .order_by(Opportunity.created_at)
-                .limit(1)
-            )
-            if first is not None:
-                session.execute(update(Opportunity).where(Opportunity.id == first).values(lead_id=survivor))
-                moved["opportunities"] = 1
-    moved.update(_move_attachments(session, entity, merged, survivor))
-    return moved
-
-
-def _move_attachments(
-    session: Session, entity: str, merged: list[uuid.UUID], survivor: uuid.UUID
-) -> dict[str, int]:
-    from genius.vettify.attachments.models import Attachment
-
-    entity_type = {"accounts": "account", "contacts": "contact", "leads": "lead"}[entity]
-    result = session.execute(
-        update(Attachment)
-        .where(Attachment.entity_type == entity_type, Attachment.entity_id.in_(merged))
-        .values(entity_id=survivor)
-    )
-    count = int(getattr(result, "rowcount", 0) or 0)
-    return {"attachments": count} if count else {}
 
 
 def merge(
@@ -322,17 +217,10 @@ def merge(
         if isinstance(row, Account):
             row.cui = None  # the CUI belongs to the survivor now (and stays in the snapshot)
     session.flush()
-    moved = _move_related(session, entity, merged_ids, survivor_id)
+    moved = repository.move_related(session, entity, merged_ids, survivor_id)
     survivor.touch()
     if isinstance(survivor, Account) and survivor.cui and survivor.cui != old_cui:
-        others = session.scalar(
-            select(Account.id).where(
-                Account.cui == survivor.cui,
-                Account.id != survivor_id,
-                Account.deleted_at.is_(None),
-                Account.merged_into_id.is_(None),
-            )
-        )
+        others = account_with_cui(session, survivor.cui, exclude=survivor_id)
         if others is not None:
             raise field_error("fields.cui", "another live account already has this CUI")
         verification.request_verification(
@@ -349,8 +237,7 @@ def merge(
         merged_by=actor.name,
         merged_at=now,
     )
-    session.add(record)
-    session.flush()
+    repository.add(session, record)
     if isinstance(survivor, Account):
         payload = events.AccountMerged(
             survivor_id=survivor_id, merged_ids=merged_ids, moved=moved, merged_by=actor.name, merged_at=now
@@ -397,11 +284,10 @@ def merge(
     return MergeResult(record.id, survivor, merged_ids, moved)
 
 
-def merges_of(session: Session, entity: str, survivor_id: uuid.UUID) -> list[Merge]:
-    return list(
-        session.scalars(
-            select(Merge)
-            .where(Merge.entity == entity, Merge.survivor_id == survivor_id)
-            .order_by(Merge.merged_at.desc())
-        )
-    )
+def merges_of(
+    session: Session, entity: str, survivor_id: uuid.UUID, *, limit: int = 50, cursor: str | None = None
+) -> Page[Merge]:
+    """Merges into the record, newest first (404 when the record is not the caller's)."""
+    spec, _ = MERGEABLE[entity]
+    get_record(session, spec, survivor_id)
+    return repository.merges_page(session, entity, survivor_id, limit=limit, cursor=cursor)

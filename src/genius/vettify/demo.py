@@ -20,10 +20,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
 
 from faker import Faker
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from stdnum.ro import cui as ro_cui
 
@@ -32,8 +30,10 @@ from genius.core.db.session import Database
 from genius.core.platform import Platform
 from genius.vettify import schemas as s
 from genius.vettify import service
-from genius.vettify.campaigns import CampaignCreate, CampaignStatus, Channel, create_campaign
+from genius.vettify.campaigns.schemas import CampaignCreate, CampaignStatus, Channel
+from genius.vettify.campaigns.service import create_campaign
 from genius.vettify.models import Account
+from genius.vettify.repository import records
 
 DEMO_ACTOR = "genius demo"
 SEED = 20261130
@@ -169,7 +169,7 @@ class _Maker:
         return self.fake.first_name(), self.fake.last_name()
 
 
-def _account(m: _Maker) -> dict[str, Any]:
+def _account(m: _Maker) -> s.AccountCreate:
     name = m.company()
     county, city = m.place()
     slug = _slug(name)[:40]
@@ -186,10 +186,10 @@ def _account(m: _Maker) -> dict[str, Any]:
         city=city,
         county=county,
         custom_fields={"demo": True},
-    ).model_dump()
+    )
 
 
-def _contact(m: _Maker, account: Account, n: int) -> dict[str, Any]:
+def _contact(m: _Maker, account: Account, n: int) -> s.ContactCreate:
     first, last = m.person()
     return s.ContactCreate(
         account_id=account.id,
@@ -201,10 +201,10 @@ def _contact(m: _Maker, account: Account, n: int) -> dict[str, Any]:
         city=account.city,
         county=account.county,
         custom_fields={"demo": True},
-    ).model_dump()
+    )
 
 
-def _lead(m: _Maker, n: int) -> dict[str, Any]:
+def _lead(m: _Maker, n: int) -> s.LeadCreate:
     first, last = m.person()
     county, city = m.place()
     return s.LeadCreate(
@@ -219,7 +219,7 @@ def _lead(m: _Maker, n: int) -> dict[str, Any]:
         county=county,
         source=m.rng.choice(LEAD_SOURCES),
         custom_fields={"demo": True},
-    ).model_dump()
+    )
 
 
 def _seed(session: Session, tid: uuid.UUID, who: service.Actor, seed: int) -> dict[str, int]:
@@ -235,7 +235,12 @@ def _seed(session: Session, tid: uuid.UUID, who: service.Actor, seed: int) -> di
         service.qualify_lead(session, who, lead.id, None)
     for lead in leads[8:12]:
         service.update_record(
-            session, service.LEADS, who, lead.id, {"status": "disqualified"}, service.etag(lead)
+            session,
+            service.LEADS,
+            who,
+            lead.id,
+            s.LeadUpdate(status=s.LeadStatus.disqualified),
+            service.etag(lead),
         )
     today = date.today()
     stages = (s.Stage.prospecting, s.Stage.qualification, s.Stage.proposal, s.Stage.negotiation)
@@ -251,7 +256,7 @@ def _seed(session: Session, tid: uuid.UUID, who: service.Actor, seed: int) -> di
             probability=(10, 25, 50, 75, 10)[i],
             expected_close_date=today + timedelta(days=m.rng.randint(15, 120)),
             custom_fields={"demo": True},
-        ).model_dump()
+        )
         service.create_opportunity(session, who, values)
     start = today + timedelta(days=7)
     campaigns = [
@@ -280,7 +285,7 @@ def _seed(session: Session, tid: uuid.UUID, who: service.Actor, seed: int) -> di
         ),
     ]
     for campaign in campaigns[: COUNTS["campaigns"]]:
-        create_campaign(session, who, campaign.model_dump())
+        create_campaign(session, who, campaign)
     return dict(COUNTS)
 
 
@@ -289,9 +294,8 @@ def seed_demo_crm(db: Database, tid: uuid.UUID, *, seed: int = SEED, actor: str 
     who = service.Actor(tid=tid, name=actor, request_id="demo-seed")
     with db.tenant_session(tid) as session:
         # Two processes starting at once: the second waits here, then sees the first one's rows.
-        session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"genius-demo-crm:{tid}"))))
-        seeded = session.scalar(select(Account.id).where(Account.created_by == actor).limit(1))
-        if seeded is not None:
+        records.transaction_lock(session, f"genius-demo-crm:{tid}")
+        if records.any_account_created_by(session, actor):
             return SeedResult(created=False)
         return SeedResult(created=True, counts=_seed(session, tid, who, seed))
 

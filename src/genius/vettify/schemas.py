@@ -17,7 +17,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar, Generic, TypeVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     AfterValidator,
@@ -543,16 +543,6 @@ class ActivityOut(Timestamps):
     opportunity_id: uuid.UUID | None
 
 
-# --- pages ----------------------------------------------------------------------------------------
-T = TypeVar("T")
-
-
-class Page(BaseModel, Generic[T]):
-    items: list[T]
-    next: str | None = Field(None, description="Cursor for the next page (pass as ?cursor=)")
-    total: int | None = Field(None, description="Matching rows, when ?count=true")
-
-
 # --- duplicates, merges, timeline -----------------------------------------------------------------
 MergeableEntity = Annotated[str, StringConstraints(pattern=r"^(accounts|contacts|leads)$")]
 
@@ -610,8 +600,3 @@ class TimelineItem(BaseModel):
     occurred_at: datetime
     title: str
     data: dict[str, Any]
-
-
-class TimelinePageOut(BaseModel):
-    items: list[TimelineItem]
-    next: str | None = Field(None, description="Cursor for the next page (pass as ?cursor=)")

@@ -1,27 +1,23 @@
-"""CRM domain services: CRUD with search and keyset pages, lead qualify/convert, opportunity stages.
+"""CRM domain services: the rules of accounts, contacts, leads, opportunities and activities.
+
+Validation beyond the schemas, references checked through RLS, lead qualify/convert, opportunity stage
+rules, ``ETag``/``If-Match`` checks, events and audit entries. The SQL is in
+``genius.vettify.repository.records`` (entity descriptions, search, keyset pages, lookups).
 
 Every function takes the caller's tenant session (``app.tid`` set, RLS enforced) and never commits:
 the API's ``TenantDB`` commits when the endpoint returns, so the change, its audit entry and its
-outbox event land together or not at all.
+outbox event land together or not at all. Inputs are the API's Pydantic models.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-import re
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
-from typing import Any, Generic, TypeVar
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, literal_column, select, tuple_
-from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
-from sqlalchemy.sql.util import ClauseAdapter
+from sqlalchemy.orm import Session
 
 from genius.core.audit import service as audit
 from genius.core.db.base import utcnow
@@ -31,22 +27,50 @@ from genius.core.kit.errors import (
     NotFound,
     PreconditionFailed,
     PreconditionRequired,
-    Problem,
     field_error,
 )
-from genius.vettify import events, fuzzy, verification, vocabulary
+from genius.core.kit.pagination import BadCursor, Page
+from genius.vettify import events, verification
 from genius.vettify.models import Account, Activity, Contact, CrmRecord, Lead, Opportunity, StageChange
+from genius.vettify.repository import records
+from genius.vettify.repository.records import (
+    ACCOUNTS,
+    ACTIVITIES,
+    CONTACTS,
+    LEADS,
+    OPPORTUNITIES,
+    EntitySpec,
+    Listing,
+)
 from genius.vettify.schemas import (
     OPEN_STAGES,
     REASON_REQUIRED,
     TRANSITIONS,
+    AccountCreate,
+    ActivityCreate,
+    ContactCreate,
     ConvertIn,
+    LeadCreate,
     LeadStatus,
+    OpportunityCreate,
+    Patch,
     Stage,
 )
 
+__all__ = [
+    "ACCOUNTS",
+    "ACTIVITIES",
+    "CONTACTS",
+    "LEADS",
+    "OPPORTUNITIES",
+    "Actor",
+    "BadCursor",
+    "EntitySpec",
+    "ListQuery",
+    "field_error",
+]
+
 R = TypeVar("R", bound=CrmRecord)
-Expr = ColumnElement[Any] | InstrumentedAttribute[Any]
 
 
 @dataclass(frozen=True)
@@ -59,265 +83,18 @@ class Actor:
     correlation_id: str | None = None
 
 
-# --- entity descriptions --------------------------------------------------------------------------
+# --- lists ----------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class EntitySpec(Generic[R]):
-    name: str  # singular, used in audit actions and messages
-    model: type[R]
-    sorts: dict[str, Expr]
-    filters: dict[str, InstrumentedAttribute[Any]]
-    fuzzy_name: Expr | None = None
-    default_sort: str = "-created_at"
-    extra: dict[str, Any] = field(default_factory=dict)
+class ListQuery:
+    """A list request as the API received it: ``sort`` is ``field`` or ``-field``; ``filters`` maps the
+    entity's filter names to a value (an enum is compared by its value), ``None`` meaning no filter."""
 
-
-# Inline constants (not bind parameters), so the expressions match the trigram indexes' expressions.
-_EMPTY: ColumnElement[str] = literal_column("''")
-_SPACE: ColumnElement[str] = literal_column("' '")
-
-
-def _text(col: InstrumentedAttribute[Any]) -> ColumnElement[Any]:
-    return func.coalesce(col, _EMPTY)
-
-
-def _person(first: InstrumentedAttribute[Any], last: InstrumentedAttribute[Any]) -> ColumnElement[Any]:
-    return _text(first).op("||")(_SPACE).op("||")(_text(last))
-
-
-ACCOUNTS: EntitySpec[Account] = EntitySpec(
-    "account",
-    Account,
-    sorts={
-        "created_at": Account.created_at,
-        "updated_at": Account.updated_at,
-        "name": Account.name,
-    },
-    filters={
-        "cui": Account.cui,
-        "city": Account.city,
-        "county": Account.county,
-        "industry": Account.industry,
-        "owner": Account.owner,
-        "compliance_status": Account.compliance_status,
-    },
-    fuzzy_name=Account.name,
-)
-CONTACTS: EntitySpec[Contact] = EntitySpec(
-    "contact",
-    Contact,
-    sorts={
-        "created_at": Contact.created_at,
-        "updated_at": Contact.updated_at,
-        "last_name": _text(Contact.last_name),
-    },
-    filters={
-        "account_id": Contact.account_id,
-        "email": Contact.email,
-        "city": Contact.city,
-        "owner": Contact.owner,
-    },
-    fuzzy_name=_person(Contact.first_name, Contact.last_name),
-)
-LEADS: EntitySpec[Lead] = EntitySpec(
-    "lead",
-    Lead,
-    sorts={
-        "created_at": Lead.created_at,
-        "updated_at": Lead.updated_at,
-        "last_name": _text(Lead.last_name),
-        "company_name": _text(Lead.company_name),
-    },
-    filters={
-        "status": Lead.status,
-        "source": Lead.source,
-        "city": Lead.city,
-        "county": Lead.county,
-        "cui": Lead.cui,
-        "email": Lead.email,
-        "owner": Lead.owner,
-    },
-    fuzzy_name=_person(Lead.first_name, Lead.last_name).op("||")(_SPACE).op("||")(_text(Lead.company_name)),
-)
-OPPORTUNITIES: EntitySpec[Opportunity] = EntitySpec(
-    "opportunity",
-    Opportunity,
-    sorts={
-        "created_at": Opportunity.created_at,
-        "updated_at": Opportunity.updated_at,
-        "name": Opportunity.name,
-        "amount": func.coalesce(Opportunity.amount, 0),
-    },
-    filters={
-        "stage": Opportunity.stage,
-        "account_id": Opportunity.account_id,
-        "contact_id": Opportunity.contact_id,
-        "currency": Opportunity.currency,
-        "owner": Opportunity.owner,
-    },
-    fuzzy_name=Opportunity.name,
-)
-ACTIVITIES: EntitySpec[Activity] = EntitySpec(
-    "activity",
-    Activity,
-    sorts={
-        "created_at": Activity.created_at,
-        "updated_at": Activity.updated_at,
-        "occurred_at": Activity.occurred_at,
-    },
-    filters={
-        "kind": Activity.kind,
-        "account_id": Activity.account_id,
-        "contact_id": Activity.contact_id,
-        "lead_id": Activity.lead_id,
-        "opportunity_id": Activity.opportunity_id,
-        "owner": Activity.owner,
-    },
-    fuzzy_name=Activity.subject,
-    default_sort="-occurred_at",
-)
-
-
-# --- search ---------------------------------------------------------------------------------------
-FUZZY_THRESHOLD = fuzzy.THRESHOLD
-_TOKEN = re.compile(r"[\w@.+\-]+")
-_WORD = re.compile(r"\w")
-
-
-def search_terms(q: str) -> list[str]:
-    """The query's terms (at most 8), each made only of word characters and ``@ . + -`` (so e-mails
-    and CUIs still match) and safe to quote in a ``to_tsquery`` text."""
-    terms = []
-    for raw in _TOKEN.findall(q):
-        term = raw.strip(".+-@")
-        if term and _WORD.search(term):
-            terms.append(term)
-        if len(terms) == 8:
-            break
-    return terms
-
-
-def tsquery_text(q: str, replacements: Mapping[str, Sequence[str]] | None = None) -> str | None:
-    """Prefix AND query over the search terms; a term with replacements (spelling corrections)
-    matches any of them instead."""
-    parts = []
-    for term in search_terms(q):
-        alternatives = (replacements or {}).get(term)
-        if alternatives:
-            parts.append("(" + " | ".join(f"'{word}':*" for word in alternatives) + ")")
-        else:
-            parts.append(f"'{term}':*")
-    return " & ".join(parts) or None
-
-
-FUZZY_CANDIDATES = 1000  # rows the duplicate finder's name rule scores at most without pg_trgm
-
-
-def _prefix_tsquery(q: str, size: int) -> str | None:
-    """Each word's first ``size`` letters, more for long words (a bit over half of the word): a typo
-    is looked for in the rest of the word, among the rows that share its beginning."""
-    words = [w for w in (re.sub(r"\W", "", raw) for raw in _TOKEN.findall(q)) if len(w) >= 2]
-    if any(len(w) >= 4 for w in words):
-        words = [w for w in words if len(w) >= 4]  # "SRL", "SA", "de": they match nearly every row
-    prefixes = [f"'{w[: max(size, round(len(w) * 0.55))]}':*" for w in words[:8]]
-    return " | ".join(prefixes) or None
-
-
-@contextmanager
-def bitmap_plans(session: Session) -> Iterator[None]:
-    """Planner settings for one statement: index bitmaps only (no sort-index walk, no full scan)."""
-    names = ("enable_seqscan", "enable_indexscan", "enable_indexonlyscan")
-    before = session.execute(select(*[func.current_setting(n) for n in names])).one()
-    session.execute(select(*[func.set_config(n, "off", True) for n in names]))
-    try:
-        yield
-    finally:
-        session.execute(select(*[func.set_config(n, v, True) for n, v in zip(names, before, strict=True)]))
-
-
-def fuzzy_candidates(
-    session: Session, spec: EntitySpec[Any], q: str, where: Sequence[ColumnElement[bool]] = ()
-) -> list[uuid.UUID] | None:
-    """Ids whose name is similar to ``q`` (word similarity ≥ ``FUZZY_THRESHOLD``), scored in Python
-    among at most ``FUZZY_CANDIDATES`` rows that share a word's beginning (full-text index): the
-    duplicate finder's name rule without pg_trgm. None when ``q`` is too short."""
-    prefix = _prefix_tsquery(q, 3)
-    if spec.fuzzy_name is None or prefix is None or len(q.strip()) < 3:
-        return None
-    model = spec.model
-    tsquery = func.to_tsquery(literal_column("'simple'::regconfig"), func.crm.unaccent_ro(prefix))
-    with bitmap_plans(session):  # through the full-text index, even when few or no rows match
-        rows = session.execute(
-            select(model.id, spec.fuzzy_name)
-            .where(*where, model.deleted_at.is_(None), model.search.op("@@")(tsquery))
-            .limit(FUZZY_CANDIDATES)
-        ).all()
-    term = q.strip()[:200]
-    return [row[0] for row in rows if fuzzy.word_similarity(term, row[1] or "") >= FUZZY_THRESHOLD]
-
-
-def search_condition(spec: EntitySpec[Any], tsq: str | None) -> ColumnElement[bool]:
-    if not tsq:
-        return literal(False)
-    tsquery = func.to_tsquery(literal_column("'simple'::regconfig"), func.crm.unaccent_ro(tsq))
-    return spec.model.search.op("@@")(tsquery)
-
-
-# --- keyset pages ---------------------------------------------------------------------------------
-class BadCursor(Problem):
-    status, code, title = 400, "bad-cursor", "Invalid cursor"
-
-
-def _encode_cursor(sort: str, value: Any, row_id: uuid.UUID) -> str:
-    if isinstance(value, datetime | date):
-        value = value.isoformat()
-    elif isinstance(value, Decimal):
-        value = str(value)
-    raw = json.dumps([sort, value, str(row_id)], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def _decode_cursor(cursor: str, sort: str, sample: Expr) -> tuple[Any, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        got_sort, value, row_id = json.loads(raw)
-        if got_sort != sort:
-            raise BadCursor("The cursor was made for another sort order; start again without it.")
-        rid = uuid.UUID(str(row_id))
-        python_type = _python_type(sample)
-        if python_type is datetime:
-            value = datetime.fromisoformat(str(value))
-            if value.tzinfo is None:
-                value = value.replace(tzinfo=UTC)
-        elif python_type is Decimal:
-            value = Decimal(str(value))
-        elif not isinstance(value, str):
-            raise ValueError("bad value")
-        return value, rid
-    except BadCursor:
-        raise
-    except (
-        ValueError,
-        TypeError,
-        binascii.Error,
-        json.JSONDecodeError,
-        InvalidOperation,
-        UnicodeDecodeError,
-    ):
-        raise BadCursor("The cursor is not valid; start again without it.") from None
-
-
-def _python_type(expr: Expr) -> type:
-    try:
-        return expr.type.python_type
-    except NotImplementedError:
-        return str
-
-
-@dataclass
-class PageResult(Generic[R]):
-    items: list[R]
-    next: str | None
-    total: int | None
+    search: str | None = None
+    sort: str | None = None
+    cursor: str | None = None
+    limit: int = 50
+    count: bool = False
+    filters: Mapping[str, Any] | None = None
 
 
 def parse_sort(spec: EntitySpec[Any], sort: str | None) -> tuple[str, bool]:
@@ -331,131 +108,25 @@ def parse_sort(spec: EntitySpec[Any], sort: str | None) -> tuple[str, bool]:
     return key, desc
 
 
-def list_records(
-    session: Session,
-    spec: EntitySpec[R],
-    *,
-    search: str | None = None,
-    filters: dict[str, Any] | None = None,
-    sort: str | None = None,
-    cursor: str | None = None,
-    limit: int = 50,
-    count: bool = False,
-) -> PageResult[R]:
-    model = spec.model
-    key, desc = parse_sort(spec, sort)
-    sort_expr = spec.sorts[key]
-    where: list[ColumnElement[bool]] = [model.deleted_at.is_(None)]
-    for name, value in (filters or {}).items():
-        if value is None:
-            continue
-        column = spec.filters[name]
-        where.append(column.in_(value) if isinstance(value, list) else column == value)
-    if not (search and search.strip()):
-        return _page_of(session, spec, where, key, desc, sort_expr, cursor, limit, count)
-    # Terms that start no word of the tenant's vocabulary are replaced by the most similar words
-    # ("dumitresku" → "dumitrescu"): every search, misspelt or not, is one indexed full-text query.
-    corrected = vocabulary.correct(session, model.__tablename__, search_terms(search))
-    if corrected.impossible:
-        return PageResult([], None, 0 if count else None)
-    where.append(search_condition(spec, tsquery_text(search, corrected.replacements)))
-    # The planner's estimates for prefix searches are poor: it either walks the sort index testing
-    # every row (a scan of the tenant when the term is rare) or reads every match (slow when common).
-    # Look among the most recent rows first; if they hold a full page it is the right page, else
-    # the matches are few and are fetched through the full-text index and sorted.
-    page = None if count else _recent_window_page(session, spec, where, key, desc, sort_expr, cursor, limit)
-    if page is None:
-        with bitmap_plans(session):
-            page = _page_of(session, spec, where, key, desc, sort_expr, cursor, limit, count)
-    return page
+def list_records(session: Session, spec: EntitySpec[R], query: ListQuery) -> Page[R]:
+    """One keyset page of live records (``search``: full text without diacritics, misspellings
+    corrected from the tenant's vocabulary)."""
+    key, desc = parse_sort(spec, query.sort)
+    filters = {k: _plain(v) for k, v in (query.filters or {}).items() if v is not None}
+    unknown = set(filters) - set(spec.filters)
+    if unknown:
+        raise field_error(sorted(unknown)[0], "is not a filter of this list", where="query")
+    listing = Listing(key, desc, filters, query.search, query.cursor, query.limit, query.count)
+    return records.list_page(session, spec, listing)
 
 
-SEARCH_WINDOW = 20_000  # most recent rows (in the page's order) a search looks at first
-# Without filters those rows are neighbours on disk: a longer look costs less than the index read.
-UNFILTERED_WINDOW_FACTOR = 2.5
-
-
-def _recent_window_page(
-    session: Session,
-    spec: EntitySpec[R],
-    where: list[ColumnElement[bool]],
-    key: str,
-    desc: bool,
-    sort_expr: Expr,
-    cursor: str | None,
-    limit: int,
-) -> PageResult[R] | None:
-    """The page from the first ``SEARCH_WINDOW`` rows in sort order (``where[-1]`` is the search), or
-    None when they hold less than a full page. Correct because any other match sorts after them."""
-    if not isinstance(sort_expr, InstrumentedAttribute):
-        return None
-    model = spec.model
-    table = model.__table__
-    conditions = list(where[:-1])
-    column = table.c[sort_expr.key]
-    if cursor:
-        value, rid = _decode_cursor(cursor, key, sort_expr)
-        pair = tuple_(column, table.c.id)
-        bound = tuple_(literal(value, sort_expr.type), literal(rid))
-        conditions.append(pair < bound if desc else pair > bound)
-    order = [column.desc(), table.c.id.desc()] if desc else [column.asc(), table.c.id.asc()]
-    filtered = len(where) > 2  # more than "not deleted" and the search itself
-    size = SEARCH_WINDOW if filtered else int(SEARCH_WINDOW * UNFILTERED_WINDOW_FACTOR)
-    window = select(table).where(*conditions).order_by(*order).limit(size).subquery("recent")
-    recent = aliased(model, window)
-    recent_sort = getattr(recent, sort_expr.key)
-    recent_order = [recent_sort.desc(), recent.id.desc()] if desc else [recent_sort.asc(), recent.id.asc()]
-    search = ClauseAdapter(window).traverse(where[-1])
-    rows = session.execute(
-        select(recent, recent_sort.label("_sort")).where(search).order_by(*recent_order).limit(limit + 1)
-    ).all()
-    if len(rows) <= limit:
-        return None
-    items: list[R] = [row[0] for row in rows[:limit]]
-    last_row, last_value = rows[limit - 1][0], rows[limit - 1][1]
-    return PageResult(items, _encode_cursor(key, last_value, last_row.id), None)
-
-
-def _page_of(
-    session: Session,
-    spec: EntitySpec[R],
-    where: list[ColumnElement[bool]],
-    key: str,
-    desc: bool,
-    sort_expr: Expr,
-    cursor: str | None,
-    limit: int,
-    count: bool,
-) -> PageResult[R]:
-    model = spec.model
-    base: Select[Any] = select(model).where(and_(*where))
-    total = None
-    if count:
-        total = int(session.scalar(select(func.count()).select_from(base.subquery())) or 0)
-    query = base
-    if cursor:
-        value, rid = _decode_cursor(cursor, key, sort_expr)
-        pair = tuple_(sort_expr, model.id)
-        bound = tuple_(literal(value, sort_expr.type), literal(rid))
-        query = query.where(pair < bound if desc else pair > bound)
-    order = [sort_expr.desc(), model.id.desc()] if desc else [sort_expr.asc(), model.id.asc()]
-    rows = session.execute(
-        query.add_columns(sort_expr.label("_sort")).order_by(*order).limit(limit + 1)
-    ).all()
-    items: list[R] = [row[0] for row in rows[:limit]]
-    nxt = None
-    if len(rows) > limit:
-        last_row, last_value = rows[limit - 1][0], rows[limit - 1][1]
-        nxt = _encode_cursor(key, last_value, last_row.id)
-    return PageResult(items, nxt, total)
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, StrEnum) else value
 
 
 # --- one record -----------------------------------------------------------------------------------
 def get_record(session: Session, spec: EntitySpec[R], record_id: uuid.UUID, *, lock: bool = False) -> R:
-    query = select(spec.model).where(spec.model.id == record_id, spec.model.deleted_at.is_(None))
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    row = session.scalars(query).first()
+    row = records.find(session, spec, record_id, lock=lock)
     if row is None:
         raise NotFound(f"No {spec.name} {record_id}.")
     return row
@@ -489,10 +160,7 @@ def _ensure_exists(
     """References are checked through RLS: a foreign key alone would accept another tenant's id."""
     if record_id is None:
         return
-    found = session.scalar(
-        select(spec.model.id).where(spec.model.id == record_id, spec.model.deleted_at.is_(None))
-    )
-    if found is None:
+    if not records.exists(session, spec, record_id):
         raise field_error(field_name, f"no {spec.name} with this id")
 
 
@@ -506,9 +174,8 @@ def _apply(row: CrmRecord, changes: dict[str, Any]) -> bool:
 
 
 def create_record(session: Session, spec: EntitySpec[R], actor: Actor, values: dict[str, Any]) -> R:
-    row = spec.model(tid=actor.tid, created_by=actor.name, **values)
-    session.add(row)
-    session.flush()
+    row = spec.model(tid=actor.tid, created_by=actor.name, **{k: _plain(v) for k, v in values.items()})
+    records.add(session, row)
     return row
 
 
@@ -517,9 +184,11 @@ def update_record(
     spec: EntitySpec[R],
     actor: Actor,
     record_id: uuid.UUID,
-    changes: dict[str, Any],
+    patch: Patch,
     if_match: str | None,
 ) -> R:
+    """Apply a PATCH body (only the fields sent; ``If-Match`` required)."""
+    changes = {k: _plain(v) for k, v in patch.changes().items()}
     row = get_record(session, spec, record_id, lock=True)
     check_if_match(row, if_match, required=True)
     _check_references(session, spec, changes)
@@ -578,12 +247,7 @@ def _check_references(session: Session, spec: EntitySpec[Any], values: dict[str,
 def _unique_cui(session: Session, cui: str | None, *, exclude: uuid.UUID | None = None) -> None:
     if not cui:
         return
-    query = select(Account.id).where(
-        Account.cui == cui, Account.deleted_at.is_(None), Account.merged_into_id.is_(None)
-    )
-    if exclude is not None:
-        query = query.where(Account.id != exclude)
-    existing = session.scalar(query.limit(1))
+    existing = records.account_with_cui(session, cui, exclude=exclude)
     if existing is not None:
         raise Conflict(
             f"An account with CUI {cui} already exists.",
@@ -600,7 +264,8 @@ def _unique_cui(session: Session, cui: str | None, *, exclude: uuid.UUID | None 
         )
 
 
-def create_account(session: Session, actor: Actor, values: dict[str, Any]) -> Account:
+def create_account(session: Session, actor: Actor, body: AccountCreate) -> Account:
+    values = body.model_dump()
     _unique_cui(session, values.get("cui"))
     account = create_record(session, ACCOUNTS, actor, values)
     verification.request_verification(
@@ -610,21 +275,18 @@ def create_account(session: Session, actor: Actor, values: dict[str, Any]) -> Ac
 
 
 def find_account_by_cui(session: Session, cui: str) -> uuid.UUID | None:
-    return session.scalar(
-        select(Account.id)
-        .where(Account.cui == cui, Account.deleted_at.is_(None), Account.merged_into_id.is_(None))
-        .order_by(Account.created_at)
-        .limit(1)
-    )
+    return records.account_with_cui(session, cui)
 
 
 # --- contacts, activities -------------------------------------------------------------------------
-def create_contact(session: Session, actor: Actor, values: dict[str, Any]) -> Contact:
+def create_contact(session: Session, actor: Actor, body: ContactCreate) -> Contact:
+    values = body.model_dump()
     _check_references(session, CONTACTS, values)
     return create_record(session, CONTACTS, actor, values)
 
 
-def create_activity(session: Session, actor: Actor, values: dict[str, Any]) -> Activity:
+def create_activity(session: Session, actor: Actor, body: ActivityCreate) -> Activity:
+    values = body.model_dump()
     _check_references(session, ACTIVITIES, values)
     if values.get("occurred_at") is None:
         values.pop("occurred_at", None)
@@ -634,8 +296,8 @@ def create_activity(session: Session, actor: Actor, values: dict[str, Any]) -> A
 
 
 # --- leads ----------------------------------------------------------------------------------------
-def create_lead(session: Session, actor: Actor, values: dict[str, Any]) -> Lead:
-    lead = create_record(session, LEADS, actor, values)
+def create_lead(session: Session, actor: Actor, body: LeadCreate) -> Lead:
+    lead = create_record(session, LEADS, actor, body.model_dump())
     publish(
         session,
         "crm.lead.created",
@@ -755,13 +417,7 @@ def convert_lead(session: Session, actor: Actor, lead_id: uuid.UUID, body: Conve
     else:
         found = None
         if lead.email and not account_created:
-            found = session.scalars(
-                select(Contact).where(
-                    Contact.account_id == account.id,
-                    func.lower(Contact.email) == lead.email.lower(),
-                    Contact.deleted_at.is_(None),
-                )
-            ).first()
+            found = records.contact_of_account_by_email(session, account.id, lead.email)
         if found is not None:
             contact = found
         else:
@@ -785,7 +441,7 @@ def convert_lead(session: Session, actor: Actor, lead_id: uuid.UUID, body: Conve
 
     opportunity_id = None
     if body.create_opportunity:
-        opportunity = create_opportunity(
+        opportunity = _create_opportunity(
             session,
             actor,
             {
@@ -862,11 +518,15 @@ def _history(
         changed_by=actor.name,
         changed_at=utcnow(),
     )
-    session.add(change)
+    records.add(session, change)
     return change
 
 
-def create_opportunity(session: Session, actor: Actor, values: dict[str, Any]) -> Opportunity:
+def create_opportunity(session: Session, actor: Actor, body: OpportunityCreate) -> Opportunity:
+    return _create_opportunity(session, actor, body.model_dump())
+
+
+def _create_opportunity(session: Session, actor: Actor, values: dict[str, Any]) -> Opportunity:
     _check_references(session, OPPORTUNITIES, values)
     values["stage"] = str(values.get("stage") or Stage.prospecting)
     opp = create_record(session, OPPORTUNITIES, actor, values)
@@ -941,8 +601,4 @@ def change_stage(
 
 def stage_history(session: Session, opportunity_id: uuid.UUID) -> Sequence[StageChange]:
     get_record(session, OPPORTUNITIES, opportunity_id)
-    return session.scalars(
-        select(StageChange)
-        .where(StageChange.opportunity_id == opportunity_id)
-        .order_by(StageChange.changed_at, StageChange.id)
-    ).all()
+    return records.stage_history(session, opportunity_id)

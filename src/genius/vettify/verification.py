@@ -12,6 +12,7 @@ The flow never blocks a request and never loses a check:
    ANAF's data in ``official`` (kept apart from what the user typed), and a timeline entry.
 
 When ANAF is down the account is saved as usual; it ends ``unavailable`` and can be re-checked.
+The SQL is in ``genius.vettify.repository.verification``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import structlog
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from genius.core.db.base import utcnow
@@ -30,6 +30,7 @@ from genius.core.events.service import publish
 from genius.core.kit.errors import Conflict
 from genius.vettify import events
 from genius.vettify.models import Account, AccountEvent
+from genius.vettify.repository import verification as repository
 
 log = structlog.get_logger("genius.crm.verification")
 
@@ -140,9 +141,7 @@ def on_verification_requested(session: Session, envelope: Envelope) -> None:
     data = events.AccountVerificationRequested.model_validate(envelope.data)
     # Only accounts that still have this CUI: a later change has requested its own check.
     wanted = {item.account_id: item.cui for item in data.accounts}
-    current = session.execute(
-        select(Account.id, Account.cui).where(Account.id.in_(wanted), Account.deleted_at.is_(None))
-    ).all()
+    current = repository.current_cuis(session, wanted)
     cuis = sorted({cui for account_id, cui in current if cui and wanted[account_id] == cui})
     if len(cuis) < len(set(wanted.values())):
         log.info("verification_superseded", requested=len(wanted), still_current=len(cuis))
@@ -165,11 +164,7 @@ def on_taxpayer_validated(session: Session, envelope: Envelope) -> int:
     if cui is None:
         return 0
     status = STATUS_OF.get(str(data.get("status")), "unavailable")
-    accounts = session.scalars(
-        select(Account)
-        .where(Account.cui == cui, Account.deleted_at.is_(None), Account.merged_into_id.is_(None))
-        .with_for_update()
-    ).all()
+    accounts = repository.live_accounts_with_cui(session, cui)
     for account in accounts:
         previous = account.compliance_status
         if status == "unavailable" and account.official:
@@ -186,7 +181,8 @@ def on_taxpayer_validated(session: Session, envelope: Envelope) -> int:
         account.compliance_status = status
         account.checked_at = utcnow()
         account.touch()
-        session.add(
+        repository.add(
+            session,
             AccountEvent(
                 tid=account.tid,
                 account_id=account.id,
@@ -203,7 +199,7 @@ def on_taxpayer_validated(session: Session, envelope: Envelope) -> int:
                     "vat_registered": data.get("vat_registered"),
                 },
                 source_event_id=envelope.id,
-            )
+            ),
         )
     session.flush()
     return len(accounts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Iterable
 from typing import Annotated
@@ -12,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from genius.core.audit import service as audit
 from genius.core.auth import service as auth
+from genius.core.auth import throttle
 from genius.core.auth.scopes import Scope
 from genius.core.auth.service import OAuthError
 from genius.core.platform import Platform
@@ -59,7 +61,20 @@ def login(
         return _login_page(request, tenant, "Your session expired; please try again.", 403)
     platform = _platform(request)
     try:
-        account = auth.authenticate_password(platform.db, platform.passwords, tenant, email, password)
+        account = throttle.guarded_login(
+            platform,
+            request,
+            grant="web",
+            tenant_ref=tenant,
+            identity=email,
+            authenticate=lambda: auth.authenticate_password(
+                platform.db, platform.passwords, tenant, email, password
+            ),
+        )
+    except throttle.LoginThrottled as exc:
+        page = _login_page(request, tenant, _throttled_message(exc.retry_after), 429)
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     except OAuthError:
         return _login_page(request, tenant, "Invalid tenant, email or password.", 401)
     value, _ = codec.encode(account.id, account.tid)
@@ -84,6 +99,15 @@ def login(
     )
     response.delete_cookie(PRELOGIN_CSRF_COOKIE)
     return response
+
+
+def _throttled_message(seconds: int) -> str:
+    """Romanian: 1 secundă, 2-19 secunde, 20+ de secunde (the same for minutes)."""
+    n, one, many = (
+        (seconds, "secundă", "secunde") if seconds < 120 else (math.ceil(seconds / 60), "", "minute")
+    )
+    wait = f"o {one}" if n == 1 else f"{n} {many}" if n < 20 else f"{n} de {many}"
+    return f"Prea multe încercări de autentificare eșuate. Încercați din nou peste {wait}."
 
 
 def _login_page(request: Request, tenant: str, error: str, status: int) -> Response:

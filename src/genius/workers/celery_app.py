@@ -97,4 +97,5 @@ celery_app = Celery("genius", include=TASK_MODULES)
 configure(celery_app, get_settings())
 
 # Signal handlers (metrics, registry heartbeats) are part of every worker process.
-import genius.workers.base  # noqa: E402,F401
+import genius.workers.base  # noqa: E402
+import genius.workers.observability  # noqa: E402,F401  (trace context in task headers)

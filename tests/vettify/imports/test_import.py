@@ -13,7 +13,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from genius.core.platform import Platform
-from genius.vettify.imports import service
+from genius.vettify.imports import repository, runner, service
 from genius.vettify.models import Lead
 from genius.workers.etl_sync import tasks
 from tests.vettify.imports import samples
@@ -33,8 +33,19 @@ def leads(db: Connection, tid: uuid.UUID) -> list[Any]:
     )
 
 
+@pytest.fixture(params=["index-lookups", "hash-joins"])
+def matching(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways the plan finds existing rows: per-row index lookups (small files) and hash joins over
+    the entity's rows (large files) must decide the same."""
+    if request.param == "hash-joins":
+        monkeypatch.setattr(repository, "LOOKUP_MAX_ROWS", 0)
+    return str(request.param)
+
+
 @pytest.mark.parametrize("mode", ["skip", "update", "create"])
-def test_messy_files_account_for_every_row(mode: str, imports: Imports, tenant: Any, db: Connection) -> None:
+def test_messy_files_account_for_every_row(
+    mode: str, matching: str, imports: Imports, tenant: Any, db: Connection
+) -> None:
     r = imports.call("POST", "/leads", {"first_name": "George", "email": "george@exemplu.ro", "city": "Cluj"})
     assert r.status_code == 201, r.text
 
@@ -126,7 +137,7 @@ def test_progress_event_and_audit(imports: Imports, tenant: Any, db: Connection)
         db, tenant.id, "SELECT target, data FROM core.audit_log WHERE action = 'crm.import.completed'"
     )
     assert len(audit) == 1 and audit[0].target == f"import:{up['id']}" and audit[0].data["created"] == 3
-    listed = imports.call("GET", "/imports").json()
+    listed = imports.call("GET", "/imports").json()["items"]
     assert [j["id"] for j in listed] == [up["id"]]
 
 
@@ -154,7 +165,7 @@ def test_interrupted_job_resumes_without_duplicates(
     files = service.files_from_settings(platform.settings)
     iid = uuid.UUID(up["id"])
     # A worker that stops after two batches of 3 rows (as if killed after its second commit).
-    partial = service.run_import(platform.db, files, tenant.id, iid, batch_rows=3, max_batches=2)
+    partial = runner.run_import(platform.db, files, tenant.id, iid, batch_rows=3, max_batches=2)
     assert partial.status == "running" and partial.processed == 6 and partial.batches_run == 2
     mid = imports.get(up["id"])
     assert mid["status"] == "running" and mid["processed"] == 6 and mid["total"] == 9
@@ -163,7 +174,7 @@ def test_interrupted_job_resumes_without_duplicates(
     batches = tenant_rows(db, tenant.id, "SELECT batch_no, first_row, last_row FROM crm.import_batches")
     assert sorted(batches) == [(0, 1, 3), (1, 4, 6)]
     # The redelivered task resumes after the committed batches (with another batch size even).
-    done = service.run_import(platform.db, files, tenant.id, iid, batch_rows=2)
+    done = runner.run_import(platform.db, files, tenant.id, iid, batch_rows=2)
     assert done.status == "completed" and done.processed == 9 and done.batches_run == 2
     job = imports.get(up["id"])
     assert counts(job) == (3, 0, 2, 4)  # nothing existed before: row 11 is created too
@@ -182,7 +193,7 @@ def test_cancel_running_job_keeps_committed_batches(
     imports.start(up["id"])
     files = service.files_from_settings(platform.settings)
     iid = uuid.UUID(up["id"])
-    service.run_import(platform.db, files, tenant.id, iid, batch_rows=3, max_batches=1)
+    runner.run_import(platform.db, files, tenant.id, iid, batch_rows=3, max_batches=1)
     r = imports.call("POST", f"/imports/{up['id']}/cancel")
     assert r.status_code == 200 and r.json()["status"] == "cancelling"
     imports.run_queued()  # the queued message arrives: the worker stops at the batch boundary
@@ -243,7 +254,7 @@ def test_saved_mapping_is_reused(imports: Imports) -> None:
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "mapping_id"
 
 
-def test_contacts_and_accounts(imports: Imports, tenant: Any, db: Connection) -> None:
+def test_contacts_and_accounts(matching: str, imports: Imports, tenant: Any, db: Connection) -> None:
     accounts_csv = (
         "Denumire;CUI;Nr. Reg. Com.;Telefon;Oras;Judet\n"
         "Alfa SRL;RO18547290;J08/123/2020;0268 111 222;Brașov;Brașov\n"
@@ -281,7 +292,7 @@ def test_crash_inside_a_batch_leaves_no_half_batch(
     imports.call("PUT", f"/imports/{up['id']}/mapping", {"mapping": up["suggested_mapping"]})
     imports.start(up["id"])
     imports.queued.clear()
-    real_apply = service._apply_batch
+    real_apply = runner.apply_batch
     calls = 0
 
     def crash_on_second_batch(*args: Any) -> None:
@@ -291,17 +302,17 @@ def test_crash_inside_a_batch_leaves_no_half_batch(
         if calls == 2:
             raise RuntimeError("worker lost mid-batch")  # ...and the process dies before the commit
 
-    monkeypatch.setattr(service, "_apply_batch", crash_on_second_batch)
+    monkeypatch.setattr(runner, "apply_batch", crash_on_second_batch)
     files = service.files_from_settings(platform.settings)
     iid = uuid.UUID(up["id"])
     with pytest.raises(RuntimeError, match="worker lost"):
-        service.run_import(platform.db, files, tenant.id, iid, batch_rows=3)
+        runner.run_import(platform.db, files, tenant.id, iid, batch_rows=3)
     job = imports.get(up["id"])
     assert job["status"] == "failed" and "worker lost" in job["error"]
     assert job["processed"] == 3 and sum(counts(job)) == 3  # only the committed first batch
     assert len(leads(db, tenant.id)) == job["created"] == 2
     assert not tenant_rows(db, tenant.id, "SELECT 1 FROM crm.import_errors WHERE import_id = :i", i=iid)
-    monkeypatch.setattr(service, "_apply_batch", real_apply)
+    monkeypatch.setattr(runner, "apply_batch", real_apply)
     restarted = imports.start(up["id"])  # a failed import is resumed from the API
     assert restarted["status"] == "queued" and restarted["error"] is None
     imports.run_queued()

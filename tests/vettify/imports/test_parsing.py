@@ -7,7 +7,7 @@ from sqlalchemy import Connection, text
 
 from genius.vettify import schemas
 from genius.vettify.imports import parsing
-from genius.vettify.imports.service import TARGETS
+from genius.vettify.imports.repository import TARGETS
 from genius.workers.celery_app import route_by_name
 from genius.workers.etl_sync import tasks
 

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import Counter
 
 from genius.core.audit import service as audit
-from genius.core.auth import service
+from genius.core.auth import service, throttle
 from genius.core.auth.deps import (
     CurrentPrincipal,
     PlatformAdmin,
@@ -58,6 +58,7 @@ def _basic_client(request: Request) -> tuple[str, str] | None:
     responses={
         400: {"description": "OAuth error (problem+json with `error`)"},
         401: {"description": "Bad client"},
+        429: {"description": "Too many failed logins (problem+json, `Retry-After`)"},
     },
 )
 def token(
@@ -78,13 +79,29 @@ def token(
     if grant_type == "password":
         if not (username and password and tenant):
             raise OAuthError("invalid_request", "The password grant needs username, password and tenant.")
-        account = service.authenticate_password(platform.db, platform.passwords, tenant, username, password)
+        account = throttle.guarded_login(
+            platform,
+            request,
+            grant="password",
+            tenant_ref=tenant,
+            identity=username,
+            authenticate=lambda: service.authenticate_password(
+                platform.db, platform.passwords, tenant, username, password
+            ),
+        )
     elif grant_type == "client_credentials":
         basic = _basic_client(request)
         cid, secret = basic if basic else (client_id, client_secret)
         if not (cid and secret):
             raise OAuthError("invalid_client", "Client credentials are required.", status=401)
-        account = service.authenticate_client(platform.db, platform.passwords, cid, secret)
+        account = throttle.guarded_login(
+            platform,
+            request,
+            grant="client_credentials",
+            tenant_ref=cid.split(".", 1)[0] if "." in cid else "",
+            identity=cid,
+            authenticate=lambda: service.authenticate_client(platform.db, platform.passwords, cid, secret),
+        )
     else:
         raise OAuthError("unsupported_grant_type", f"Grant type {grant_type!r} is not supported.")
     granted = set(account.scopes)

@@ -186,6 +186,16 @@ def authenticate_client(db: Database, passwords: Passwords, client_id: str, secr
         return _account(s, user)
 
 
+def load_account(db: Database, tid: uuid.UUID, user_id: uuid.UUID) -> Account | None:
+    """A web session's user with its current role and scopes, in a transaction of its own (the API docs'
+    check, which runs outside any request dependency)."""
+    with db.tenant_session(tid) as s:
+        user = repository.user(s, user_id)
+        if user is None or not user.is_active:
+            return None
+        return _account(s, user)
+
+
 def session_identity(session: Session, tid: uuid.UUID, user_id: uuid.UUID) -> tuple[Account, Tenant] | None:
     """Used by web sessions: the user's current role and scopes (re-read on each request) and tenant,
     in the page's tenant transaction."""

@@ -25,11 +25,14 @@ from sqlalchemy.orm import Session
 from genius.core.db.session import Database
 from genius.core.events.broker import connect, events_exchange, is_amqp, kombu_url
 from genius.core.events.schemas import Envelope
+from genius.core.observability.tracing import continue_trace
 
 log = structlog.get_logger("genius.consumer")
 
 EVENTS_CONSUMED = Counter(
-    "genius_events_consumed_total", "Events handled by consumers", ["consumer", "topic", "outcome"]
+    "genius_events_consumed_total",
+    "Events taken by consumers: outcome handled, duplicate (inbox) or error (handler failed)",
+    ["consumer", "topic", "outcome"],
 )
 
 Handler = Callable[[Session, Envelope], None]
@@ -61,7 +64,15 @@ class EventConsumer:
         """Process one message; returns ``handled`` or ``duplicate``. Raises on handler failure."""
         raw = body if isinstance(body, dict) else json.loads(body)
         envelope = Envelope.model_validate(raw)
-        with db.tenant_session(envelope.tid) as session:
+        # The handler's span continues the publishing request's trace when the envelope carries it.
+        with (
+            continue_trace(
+                raw.get("traceparent"),
+                f"{envelope.topic} process",
+                attributes={"messaging.system": "genius.events", "genius.consumer": self.name},
+            ),
+            db.tenant_session(envelope.tid) as session,
+        ):
             inserted = session.execute(
                 text(
                     "INSERT INTO core.inbox (tid, consumer, event_id, topic) VALUES (:tid, :c, :e, :t) "
@@ -90,6 +101,11 @@ class ConsumerRunner:
         self.broker_url = broker_url
         self.consumers = consumers
         self.exchange = exchange
+        for c in consumers:  # series at 0 from the start, so rate() sees the first event
+            for topic in c.patterns:
+                if "*" not in topic and "#" not in topic:
+                    for outcome in ("handled", "duplicate", "error"):
+                        EVENTS_CONSUMED.labels(c.name, topic, outcome)
 
     def _on_message(self, consumer: EventConsumer) -> Callable[[Any, Any], None]:
         def callback(body: Any, message: Any) -> None:

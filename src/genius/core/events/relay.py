@@ -30,15 +30,34 @@ from genius.core.events.broker import connect, events_exchange
 
 log = structlog.get_logger("genius.relay")
 
-OUTBOX_OLDEST_AGE = Gauge("genius_outbox_oldest_age_seconds", "Age of the oldest unpublished outbox row")
-OUTBOX_PENDING = Gauge("genius_outbox_pending", "Unpublished outbox rows (not dead)")
-OUTBOX_DEAD = Gauge("genius_outbox_dead", "Outbox rows that exhausted their attempts")
+# Served on the relay's own metrics port (GENIUS_METRICS_PORT_RELAY); livemax in case it ever runs
+# in multiprocess mode (standbys never set them).
+OUTBOX_OLDEST_AGE = Gauge(
+    "genius_outbox_oldest_age_seconds",
+    "Age of the oldest unpublished outbox row",
+    multiprocess_mode="livemax",
+)
+OUTBOX_PENDING = Gauge(
+    "genius_outbox_pending", "Unpublished outbox rows (not dead)", multiprocess_mode="livemax"
+)
+OUTBOX_DEAD = Gauge(
+    "genius_outbox_dead", "Outbox rows that exhausted their attempts", multiprocess_mode="livemax"
+)
 OUTBOX_PUBLISHED = Counter("genius_outbox_published_total", "Events published by the relay", ["topic"])
 OUTBOX_FAILURES = Counter("genius_outbox_publish_failures_total", "Failed publish attempts", ["topic"])
 RELAY_BATCH_SECONDS = Histogram("genius_outbox_relay_batch_seconds", "Relay batch duration")
 JOBS_REQUEUED = Counter(
     "genius_job_leases_requeued_total", "Long jobs requeued after their lease lapsed", ["kind"]
 )
+
+
+def init_topic_metrics(topics: Sequence[str]) -> None:
+    """Expose every known topic's counters at 0 from the start, so rate() and increase() see the
+    first publish or failure (a series born at 1 hides it)."""
+    for topic in topics:
+        OUTBOX_PUBLISHED.labels(topic)
+        OUTBOX_FAILURES.labels(topic)
+
 
 RELAY_LOCK = 7243002
 

@@ -19,7 +19,12 @@ from prometheus_client import Counter, Gauge
 
 T = TypeVar("T")
 
-BREAKER_OPEN = Gauge("genius_circuit_open", "1 while the circuit to an external service is open", ["name"])
+BREAKER_OPEN = Gauge(
+    "genius_circuit_open",
+    "1 while the circuit to an external service is open",
+    ["name"],
+    multiprocess_mode="livemax",
+)
 BREAKER_REJECTED = Counter(
     "genius_circuit_rejected_total", "Calls refused because the circuit was open", ["name"]
 )

@@ -27,7 +27,10 @@ REQUEST_DURATION = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 REQUESTS = Counter("genius_http_requests_total", "HTTP requests", ["route", "method", "status"])
-IN_PROGRESS = Gauge("genius_http_requests_in_progress", "HTTP requests being served")
+# livesum: under uvicorn --workers N the scrape adds up the live processes (multiprocess mode).
+IN_PROGRESS = Gauge(
+    "genius_http_requests_in_progress", "HTTP requests being served", multiprocess_mode="livesum"
+)
 
 _PROPAGATOR = TraceContextTextMapPropagator()
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")

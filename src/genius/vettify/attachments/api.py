@@ -20,6 +20,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from genius.core.auth.deps import TenantDB
 from genius.core.auth.tokens import Principal
 from genius.core.kit.errors import Problem
+from genius.core.kit.pagination import CursorParam, Page
 from genius.core.platform import Platform
 from genius.core.storage import Storage, storage_from_settings, tenant_sse_key
 from genius.vettify import service
@@ -47,10 +48,6 @@ class AttachmentOut(BaseModel):
     uploaded_at: datetime
 
     model_config = ConfigDict(from_attributes=True)
-
-
-class AttachmentList(BaseModel):
-    items: list[AttachmentOut]
 
 
 def get_storage(request: Request) -> Storage:
@@ -236,7 +233,7 @@ def upload(
 
 @router.get(
     "/{parent}/{parent_id}/attachments",
-    response_model=AttachmentList,
+    response_model=Page[AttachmentOut],
     responses=PROBLEMS,
     summary="Files attached to a record, newest first",
 )
@@ -246,9 +243,10 @@ def list_attachments(
     principal: CrmRead,
     db: TenantDB,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: CursorParam = None,
 ) -> Any:
-    rows = attachments.list_for(db, parent, parent_id, limit=limit)
-    return AttachmentList(items=[AttachmentOut.model_validate(r) for r in rows])
+    page = attachments.list_for(db, parent, parent_id, limit=limit, cursor=cursor)
+    return page.map(AttachmentOut.model_validate)
 
 
 @router.get(

@@ -10,20 +10,19 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from genius.core.audit import service as audit
 from genius.core.db.base import new_id, utcnow
 from genius.core.kit.errors import NotFound, Problem
+from genius.core.kit.pagination import Page
 from genius.core.storage import Storage, StorageKeyError
 from genius.vettify import service
-from genius.vettify.attachments import files
+from genius.vettify.attachments import files, repository
 from genius.vettify.attachments.models import Attachment
 
 
@@ -114,8 +113,7 @@ def add(
     )
     storage.put(key, upload.data, found.content_type, sse_key=sse_key)
     try:
-        session.add(row)
-        session.flush()
+        repository.add(session, row)
     except BaseException:
         storage.delete(key, sse_key=sse_key)
         raise
@@ -123,26 +121,14 @@ def add(
 
 
 def list_for(
-    session: Session, parent: ParentType, parent_id: uuid.UUID, *, limit: int = 100
-) -> Sequence[Attachment]:
+    session: Session, parent: ParentType, parent_id: uuid.UUID, *, limit: int = 100, cursor: str | None = None
+) -> Page[Attachment]:
     spec = ensure_parent(session, parent, parent_id)
-    return session.scalars(
-        select(Attachment)
-        .where(
-            Attachment.entity_type == spec.name,
-            Attachment.entity_id == parent_id,
-            Attachment.deleted_at.is_(None),
-        )
-        .order_by(Attachment.uploaded_at.desc(), Attachment.id.desc())
-        .limit(limit)
-    ).all()
+    return repository.page_for(session, spec.name, parent_id, limit=limit, cursor=cursor)
 
 
 def get(session: Session, attachment_id: uuid.UUID, *, lock: bool = False) -> Attachment:
-    query = select(Attachment).where(Attachment.id == attachment_id, Attachment.deleted_at.is_(None))
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    row = session.scalars(query).first()
+    row = repository.find(session, attachment_id, lock=lock)
     if row is None:
         raise NotFound(f"No attachment {attachment_id}.")
     return row

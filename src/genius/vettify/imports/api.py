@@ -20,13 +20,14 @@ import uuid
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from genius.core.auth.deps import PlatformDep, TenantDB, requires
 from genius.core.auth.tokens import Principal
 from genius.core.kit.errors import Problem, ServiceUnavailable
+from genius.core.kit.pagination import CursorParam, LimitParam, Page
 from genius.core.platform import Platform
 from genius.vettify.imports import schemas as s
 from genius.vettify.imports import service
@@ -142,11 +143,9 @@ async def upload(
     return _upload_out(job)
 
 
-@router.get("/imports", response_model=list[s.ImportOut], summary="Recent imports")
-def list_imports(
-    principal: CrmRead, db: TenantDB, limit: Annotated[int, Query(ge=1, le=100)] = 50
-) -> list[Any]:
-    return list(service.list_jobs(db, limit))
+@router.get("/imports", response_model=Page[s.ImportOut], summary="Imports, newest first (keyset pages)")
+def list_imports(principal: CrmRead, db: TenantDB, limit: LimitParam = 50, cursor: CursorParam = None) -> Any:
+    return service.list_jobs(db, limit=limit, cursor=cursor).map(s.ImportOut.model_validate)
 
 
 @router.get(
@@ -161,16 +160,7 @@ def get_import(import_id: uuid.UUID, principal: CrmRead, db: TenantDB) -> Any:
 )
 def put_mapping(import_id: uuid.UUID, body: s.MappingIn, principal: CrmWrite, db: TenantDB) -> Any:
     job = service.get_job(db, import_id, lock=True)
-    mapping = None if body.mapping is None else {k: v or "" for k, v in body.mapping.items()}
-    return service.set_mapping(
-        db,
-        job,
-        mapping=mapping,
-        on_duplicate=body.on_duplicate.value if body.on_duplicate else None,
-        mapping_id=body.mapping_id,
-        save_as=body.save_as,
-        actor=actor_name(principal),
-    )
+    return service.set_mapping(db, job, body, actor_name(principal))
 
 
 @router.post(

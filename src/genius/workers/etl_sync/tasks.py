@@ -1,6 +1,6 @@
 """Queue ``etl.sync``: ``etl.sync.crm_import(tid, import_id)`` runs a CRM CSV import job.
 
-The job itself (``genius.vettify.imports.service.run_import``) commits per batch and records each batch
+The job itself (``genius.vettify.imports.runner.run_import``) commits per batch and records each batch
 in a ledger, so this task is safe to redeliver (``acks_late``): a second copy resumes after the last
 committed batch or finds the job finished. A database outage is retried with backoff; any other
 failure is recorded on the job (``failed``, with the error) and can be resumed from the API.
@@ -22,7 +22,7 @@ from genius.compliance.efactura.tasks import backoff
 from genius.config import Settings, get_settings
 from genius.core.db.session import Database
 from genius.core.kit.errors import Conflict
-from genius.vettify.imports import service
+from genius.vettify.imports import runner, service
 from genius.workers.celery_app import celery_app
 from genius.workers.context import ProcessContext, worker_database
 
@@ -43,7 +43,7 @@ def crm_import(self: Task, tid: str, import_id: str, max_batches: int | None = N
     queues its own continuation."""
     db, settings = context()
     try:
-        result = service.run_import(
+        result = runner.run_import(
             db,
             service.files_from_settings(settings),
             uuid.UUID(tid),
@@ -51,7 +51,7 @@ def crm_import(self: Task, tid: str, import_id: str, max_batches: int | None = N
             batch_rows=settings.crm_import_batch_rows,
             max_batches=max_batches,
         )
-    except service.NotReady as exc:  # the API's commit has not landed yet
+    except runner.NotReady as exc:  # the API's commit has not landed yet
         raise self.retry(exc=exc, countdown=1) from exc
     except Conflict:  # another worker holds the job's lock and is running it
         return {"status": "running elsewhere", "import_id": import_id}
