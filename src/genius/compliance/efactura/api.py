@@ -21,14 +21,15 @@ import uuid
 from typing import Annotated, Any, Literal
 
 import structlog
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 from pydantic import BaseModel
 
-from genius.compliance.efactura import archive, oauth, service
-from genius.compliance.efactura.client import AnafApiError
-from genius.compliance.efactura.model import Invoice
-from genius.core.auth.deps import PlatformDep, requires
-from genius.core.auth.tokens import Principal
+from genius.compliance.common import oauth
+from genius.compliance.common.deps import ComplianceRead, ComplianceWrite
+from genius.compliance.common.errors import AnafApiError, OAuthError
+from genius.compliance.efactura import archive, service
+from genius.compliance.efactura.invoice import Invoice
+from genius.core.auth.deps import PlatformDep
 from genius.core.kit.errors import Problem, ServiceUnavailable
 from genius.core.kit.ratelimit import RateLimiter
 from genius.core.platform import Platform
@@ -37,8 +38,6 @@ from genius.registry.ops import enqueue
 
 log = structlog.get_logger("genius.efactura.api")
 router = APIRouter(tags=["compliance"], prefix="/v1/compliance/efactura")
-ComplianceRead = Annotated[Principal, Depends(requires("compliance:read"))]
-ComplianceWrite = Annotated[Principal, Depends(requires("compliance:write"))]
 Cif = Annotated[str, Query(min_length=2, max_length=15, pattern=r"^(RO|ro)?\d{2,13}$")]
 
 
@@ -73,8 +72,8 @@ def context_of(platform: Platform) -> service.Context:
     )
 
 
-def _anaf_problem(exc: AnafApiError | oauth.OAuthError) -> Problem:
-    if isinstance(exc, oauth.OAuthError):
+def _anaf_problem(exc: AnafApiError | OAuthError) -> Problem:
+    if isinstance(exc, OAuthError):
         if exc.kind in ("not_connected", "config", "state"):
             return Problem(
                 str(exc), status=409, code="anaf-not-connected", title="ANAF account not connected"
@@ -103,7 +102,7 @@ def oauth_start(principal: ComplianceWrite, platform: PlatformDep) -> dict[str, 
     try:
         state = oauth.make_state(platform.settings, principal.tid)
         return {"authorize_url": oauth.authorize_url(platform.settings, state), "state": state}
-    except oauth.OAuthError as exc:
+    except OAuthError as exc:
         raise _anaf_problem(exc) from exc
 
 
@@ -120,7 +119,7 @@ def oauth_callback(
             store = oauth.TokenStore(platform.settings)
             store.save(session, tid, tokens)
             return {"connected": True, **store.status(session, tid)}
-    except oauth.OAuthError as exc:
+    except OAuthError as exc:
         if exc.kind == "refused":
             raise Problem(
                 str(exc), status=400, code="anaf-oauth-refused", title="ANAF refused the code"
@@ -197,7 +196,7 @@ def list_messages(
     client = context_of(platform).client(principal.tid)
     try:
         result = client.messages(zile, cif.upper().removeprefix("RO"), filtru)
-    except (AnafApiError, oauth.OAuthError) as exc:
+    except (AnafApiError, OAuthError) as exc:
         raise _anaf_problem(exc) from exc
     return result.model_dump(mode="json")
 
@@ -214,7 +213,7 @@ def get_archive(
 ) -> Response:
     try:
         row, data = service.download(context_of(platform), principal.tid, id_descarcare)
-    except (AnafApiError, oauth.OAuthError) as exc:
+    except (AnafApiError, OAuthError) as exc:
         raise _anaf_problem(exc) from exc
     return Response(
         data,

@@ -17,7 +17,7 @@ from pathlib import Path
 import structlog
 from sqlalchemy.orm import Session
 
-from genius.compliance.efactura.models_db import ArchivedZip
+from genius.compliance.efactura.models import ArchivedZip
 from genius.compliance.efactura.signature import verify_zip
 from genius.core.kit.crypto import sha256_hex
 from genius.core.kit.errors import TooManyRequests

@@ -36,14 +36,15 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from genius.compliance.common.backoff import poll_until
+from genius.compliance.common.errors import AnafApiError, AnafTimeout, OAuthError
+from genius.compliance.common.oauth import OAuthClient, TokenStore
 from genius.compliance.efactura import archive
 from genius.compliance.efactura import events as _events  # noqa: F401  (registers the topics)
-from genius.compliance.efactura.client import STANDARDS, AnafApiError, AnafTimeout, EFacturaClient
-from genius.compliance.efactura.models_db import FINAL_STATES, ArchivedZip, Submission
-from genius.compliance.efactura.oauth import OAuthClient, OAuthError, TokenStore
+from genius.compliance.efactura.client import STANDARDS, EFacturaClient
+from genius.compliance.efactura.models import FINAL_STATES, ArchivedZip, Submission
 from genius.compliance.efactura.replies import Message, StatusReply, parse_error_report
 from genius.compliance.efactura.signature import split_zip
-from genius.compliance.polling import poll_until
 from genius.config import Settings
 from genius.core.db.session import Database
 from genius.core.events.service import publish

@@ -22,16 +22,16 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field, ValidationError
 
-from genius.compliance.efactura.client import AnafApiError
-from genius.compliance.efactura.oauth import OAuthError
+from genius.compliance.common.deps import ComplianceRead, ComplianceWrite, CorrelationId, IdempotencyKey
+from genius.compliance.common.errors import AnafApiError, OAuthError
 from genius.compliance.etransport import service
 from genius.compliance.etransport.applicability import ShipmentLine, requires_etransport
 from genius.compliance.etransport.build import to_xml
-from genius.compliance.etransport.model import Declaration
-from genius.core.auth.deps import PlatformDep, requires
+from genius.compliance.etransport.declaration import Declaration
+from genius.core.auth.deps import PlatformDep
 from genius.core.auth.tokens import Principal
 from genius.core.kit.errors import Problem, ServiceUnavailable
 from genius.core.kit.ratelimit import RateLimiter
@@ -40,10 +40,6 @@ from genius.registry.ops import enqueue
 
 log = structlog.get_logger("genius.etransport.api")
 router = APIRouter(tags=["compliance"], prefix="/v1/compliance/etransport")
-ComplianceRead = Annotated[Principal, Depends(requires("compliance:read"))]
-ComplianceWrite = Annotated[Principal, Depends(requires("compliance:write"))]
-IdempotencyKey = Annotated[str | None, Header(max_length=128)]
-CorrelationId = Annotated[str | None, Header(max_length=64)]
 ShipmentRef = Annotated[str | None, Query(max_length=100)]
 MAX_BODY = 5 * 1024 * 1024
 

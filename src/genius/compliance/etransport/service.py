@@ -31,17 +31,17 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from genius.compliance.efactura.client import AnafApiError, AnafTimeout
-from genius.compliance.efactura.oauth import OAuthClient, OAuthError, TokenStore
+from genius.compliance.common.backoff import poll_until
+from genius.compliance.common.errors import AnafApiError, AnafTimeout, OAuthError
+from genius.compliance.common.oauth import OAuthClient, TokenStore
 from genius.compliance.etransport import events as _events  # noqa: F401  (registers the topics)
 from genius.compliance.etransport.build import from_xml, to_xml
 from genius.compliance.etransport.client import ETransportClient, UploadResult
-from genius.compliance.etransport.model import INBOUND_OPERATIONS
-from genius.compliance.etransport.model import Declaration as DeclarationModel
-from genius.compliance.etransport.models_db import FINAL_STATES, Declaration
+from genius.compliance.etransport.declaration import INBOUND_OPERATIONS
+from genius.compliance.etransport.declaration import Declaration as DeclarationModel
+from genius.compliance.etransport.models import FINAL_STATES, Declaration
 from genius.compliance.etransport.rules import validate
 from genius.compliance.etransport.uit import is_valid_uit
-from genius.compliance.polling import poll_until
 from genius.config import Settings
 from genius.core.db.session import Database
 from genius.core.events.service import publish

@@ -19,25 +19,21 @@ import uuid
 from typing import Annotated, Any, Literal
 
 import structlog
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ValidationError
 
+from genius.compliance.common.deps import ComplianceRead, ComplianceWrite, CorrelationId, IdempotencyKey
 from genius.compliance.reges import service
 from genius.compliance.reges.client import CircuitOpen, RegesError
 from genius.compliance.reges.messages import DocumentError, parse_xml, to_xml
 from genius.compliance.reges.validate import check, model_findings
-from genius.core.auth.deps import PlatformDep, requires
-from genius.core.auth.tokens import Principal
+from genius.core.auth.deps import PlatformDep
 from genius.core.kit.errors import Problem, ServiceUnavailable
 from genius.core.platform import Platform
 from genius.registry.ops import enqueue
 
 log = structlog.get_logger("genius.reges.api")
 router = APIRouter(tags=["compliance"], prefix="/v1/compliance/reges")
-ComplianceRead = Annotated[Principal, Depends(requires("compliance:read"))]
-ComplianceWrite = Annotated[Principal, Depends(requires("compliance:write"))]
-IdempotencyKey = Annotated[str | None, Header(max_length=128)]
-CorrelationId = Annotated[str | None, Header(max_length=64)]
 MAX_BODY = 5 * 1024 * 1024
 MESSAGE_BODY = {
     "requestBody": {

@@ -34,12 +34,12 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from genius.compliance.polling import poll_until
+from genius.compliance.common.backoff import poll_until
 from genius.compliance.reges import events as _events  # noqa: F401  (registers the topics)
 from genius.compliance.reges import schema
 from genius.compliance.reges.client import KeycloakTokens, RegesClient, RegesError, RegesTimeout
 from genius.compliance.reges.messages import DocumentError, parse_json, to_json
-from genius.compliance.reges.models_db import FINAL_STATES, RegesSubmission
+from genius.compliance.reges.models import FINAL_STATES, RegesSubmission
 from genius.compliance.reges.validate import check, model_findings
 from genius.config import Settings
 from genius.core.db.session import Database

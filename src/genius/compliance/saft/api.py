@@ -17,24 +17,20 @@ import uuid
 from typing import Annotated, Any, Literal
 
 import structlog
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
+from genius.compliance.common.deps import ComplianceRead, ComplianceWrite, CorrelationId, IdempotencyKey
 from genius.compliance.saft import service
 from genius.compliance.saft.ledger import Ledger
-from genius.core.auth.deps import PlatformDep, requires
-from genius.core.auth.tokens import Principal
+from genius.core.auth.deps import PlatformDep
 from genius.core.kit.errors import NotFound, Problem
 from genius.core.storage import storage_from_settings
 from genius.registry.ops import enqueue
 
 log = structlog.get_logger("genius.saft.api")
 router = APIRouter(tags=["compliance"], prefix="/v1/compliance/saft")
-ComplianceRead = Annotated[Principal, Depends(requires("compliance:read"))]
-ComplianceWrite = Annotated[Principal, Depends(requires("compliance:write"))]
-IdempotencyKey = Annotated[str | None, Header(max_length=128)]
-CorrelationId = Annotated[str | None, Header(max_length=64)]
 MAX_VALIDATE_BODY = 50 * 1024 * 1024
 
 

@@ -27,13 +27,13 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from genius.compliance.efactura.rules.engine import Finding
+from genius.compliance.common.findings import Finding
 from genius.compliance.saft import duk
 from genius.compliance.saft import events as _events  # noqa: F401  (registers the topics)
+from genius.compliance.saft.audit_file import NS_D406, NS_D406T
 from genius.compliance.saft.build import from_ledger, namespace_of, segment
 from genius.compliance.saft.ledger import Ledger
-from genius.compliance.saft.model import NS_D406, NS_D406T
-from genius.compliance.saft.models_db import FINAL_STATUSES, MAX_FINDINGS, SaftReport
+from genius.compliance.saft.models import FINAL_STATUSES, MAX_FINDINGS, SaftReport
 from genius.compliance.saft.rules import validate
 from genius.config import Settings
 from genius.core.db.session import Database

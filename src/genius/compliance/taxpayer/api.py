@@ -15,15 +15,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field, StringConstraints
 
-from genius.compliance.taxpayer.models import MAX_BATCH, TaxpayerCheck, validate_cui
+from genius.compliance.common.deps import ComplianceRead
+from genius.compliance.taxpayer.records import MAX_BATCH, TaxpayerCheck, validate_cui
 from genius.compliance.taxpayer.service import TaxpayerService, today
-from genius.core.auth.deps import PlatformDep, requires
-from genius.core.auth.tokens import Principal
+from genius.core.auth.deps import PlatformDep
 from genius.core.kit.errors import Unprocessable
 
 router = APIRouter(tags=["compliance"])
 
-ComplianceRead = Annotated[Principal, Depends(requires("compliance:read"))]
 API_MAX_WAIT = 10.0  # seconds an API request may wait for an ANAF rate-limit token
 API_TIMEOUT = 15.0
 UNAVAILABLE_RETRY_AFTER = "60"

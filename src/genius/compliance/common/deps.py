@@ -1,0 +1,15 @@
+"""The compliance API's typed dependencies, declared once: the scopes and the common headers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header
+
+from genius.core.auth.deps import requires
+from genius.core.auth.tokens import Principal
+
+ComplianceRead = Annotated[Principal, Depends(requires("compliance:read"))]
+ComplianceWrite = Annotated[Principal, Depends(requires("compliance:write"))]
+IdempotencyKey = Annotated[str | None, Header(max_length=128)]
+CorrelationId = Annotated[str | None, Header(max_length=64)]
