@@ -21,15 +21,15 @@ import uuid
 from typing import Annotated, Any, Literal
 
 import structlog
-from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel
 
 from genius.compliance.common import oauth
-from genius.compliance.common.deps import ComplianceRead, ComplianceWrite
+from genius.compliance.common.deps import ComplianceRead, ComplianceWrite, CorrelationId, IdempotencyKey
 from genius.compliance.common.errors import AnafApiError, OAuthError
 from genius.compliance.efactura import archive, service
 from genius.compliance.efactura.invoice import Invoice
-from genius.core.auth.deps import PlatformDep
+from genius.core.auth.deps import PlatformDep, TenantDB
 from genius.core.kit.errors import Problem, ServiceUnavailable
 from genius.core.kit.ratelimit import RateLimiter
 from genius.core.platform import Platform
@@ -128,12 +128,17 @@ def oauth_callback(
 
 
 @router.get("/oauth", summary="Whether the tenant's ANAF account is connected")
-def oauth_status(principal: ComplianceRead, platform: PlatformDep) -> dict[str, Any]:
-    with platform.db.tenant_session(principal.tid) as session:
-        return oauth.TokenStore(platform.settings).status(session, principal.tid)
+def oauth_status(principal: ComplianceRead, platform: PlatformDep, db: TenantDB) -> dict[str, Any]:
+    return oauth.TokenStore(platform.settings).status(db, principal.tid)
 
 
 # --- submissions ------------------------------------------------------------------------------------
+async def _raw_body(request: Request) -> bytes:
+    return await request.body()
+
+
+# Read on the event loop; ``submit`` is ``def``: the XML check and the database run in the thread pool.
+RawBody = Annotated[bytes, Depends(_raw_body)]
 
 
 @router.post(
@@ -142,19 +147,18 @@ def oauth_status(principal: ComplianceRead, platform: PlatformDep) -> dict[str, 
     response_model=SubmissionOut,
     summary="Submit an invoice XML to ANAF (idempotent)",
 )
-async def submit(
-    request: Request,
+def submit(
     principal: ComplianceWrite,
     platform: PlatformDep,
+    body: RawBody,
     response: Response,
     cif: Cif,
     standard: Annotated[Literal["UBL", "CN", "CII", "RASP"], Query()] = "UBL",
     extern: bool = False,
     autofactura: bool = False,
-    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
-    x_correlation_id: Annotated[str | None, Header(max_length=64)] = None,
+    idempotency_key: IdempotencyKey = None,
+    x_correlation_id: CorrelationId = None,
 ) -> SubmissionOut:
-    body = await request.body()
     with platform.db.tenant_session(principal.tid) as session:
         sub, created = service.submit(
             session,
@@ -176,13 +180,9 @@ async def submit(
 
 
 @router.get("/submissions/{submission_id}", response_model=SubmissionOut, summary="A submission's state")
-def get_submission(
-    submission_id: uuid.UUID, principal: ComplianceRead, platform: PlatformDep
-) -> SubmissionOut:
-    with platform.db.tenant_session(principal.tid) as session:
-        return SubmissionOut.model_validate(
-            service.summary(service.get_submission(session, principal.tid, submission_id))
-        )
+def get_submission(submission_id: uuid.UUID, principal: ComplianceRead, db: TenantDB) -> SubmissionOut:
+    row = service.get_submission(db, principal.tid, submission_id)
+    return SubmissionOut.model_validate(service.summary(row))
 
 
 @router.get("/messages", summary="ANAF's list of messages (listaMesajeFactura)")

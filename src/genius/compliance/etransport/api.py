@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field, ValidationError
 
 from genius.compliance.common.deps import ComplianceRead, ComplianceWrite, CorrelationId, IdempotencyKey
@@ -149,6 +149,11 @@ async def _body(request: Request) -> bytes:
     return body
 
 
+# Read on the event loop; the handlers that take it are ``def`` (validation and the database run in the
+# thread pool, never on the loop).
+RawBody = Annotated[bytes, Depends(_body)]
+
+
 @router.post(
     "/validate",
     response_model=ValidationOut,
@@ -162,8 +167,9 @@ async def _body(request: Request) -> bytes:
         }
     },
 )
-async def validate(request: Request, principal: ComplianceRead, platform: PlatformDep) -> ValidationOut:
-    body = await _body(request)
+def validate(
+    request: Request, principal: ComplianceRead, platform: PlatformDep, body: RawBody
+) -> ValidationOut:
     xml_out: str | None = None
     if "json" in request.headers.get("content-type", ""):
         try:
@@ -252,17 +258,16 @@ def create_declaration(
     summary="Create (and by default submit) a declaration from its XML",
     openapi_extra={"requestBody": {"content": {"application/xml": {"schema": {"type": "string"}}}}},
 )
-async def create_declaration_xml(
-    request: Request,
+def create_declaration_xml(
     principal: ComplianceWrite,
     platform: PlatformDep,
+    body: RawBody,
     response: Response,
     shipment_ref: ShipmentRef = None,
     submit: bool = True,
     idempotency_key: IdempotencyKey = None,
     x_correlation_id: CorrelationId = None,
 ) -> DeclarationOut:
-    body = await _body(request)
     return _create(
         platform, principal, response, body, shipment_ref, submit, idempotency_key, x_correlation_id
     )
