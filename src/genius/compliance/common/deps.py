@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header
 
@@ -13,3 +13,12 @@ ComplianceRead = Annotated[Principal, Depends(requires("compliance:read"))]
 ComplianceWrite = Annotated[Principal, Depends(requires("compliance:write"))]
 IdempotencyKey = Annotated[str | None, Header(max_length=128)]
 CorrelationId = Annotated[str | None, Header(max_length=64)]
+
+# ``openapi_extra`` of the endpoints that read a raw XML body (not declared by FastAPI): it is required
+# and an empty (or blank) one is refused, so the schema says so.
+XML_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/xml": {"schema": {"type": "string", "minLength": 1, "pattern": "\\S"}}},
+    }
+}

@@ -10,6 +10,7 @@
 * ``TokenStore``: the tokens, Fernet-encrypted, in ``compliance.efactura_oauth_tokens`` (one row per
   tenant, ``common.models.OAuthToken``; its SQL in ``common.repository``); ``access_token()``
   refreshes automatically shortly before expiry. e-Factura and e-Transport share it.
+* ``token_provider``: what an ANAF client calls for the tenant's Bearer token.
 * ``make_state`` / ``read_state``: the ``state`` parameter is an encrypted, time-limited token naming
   the tenant, so the callback (a browser redirect carrying no API token) knows whose tokens arrived.
 """
@@ -28,8 +29,10 @@ from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy.orm import Session
 
 from genius.compliance.common import repository
+from genius.compliance.common.client import TokenProvider
 from genius.compliance.common.errors import OAuthError
 from genius.config import Settings
+from genius.core.db.session import Database
 from genius.core.kit.crypto import fernet
 
 TOKEN_PURPOSE = "anaf-efactura-oauth-tokens"
@@ -212,3 +215,20 @@ class TokenStore:
         if current.expires_at - self.margin <= datetime.now(UTC):
             return self.refresh(session, tid, oauth).access_token
         return current.access_token
+
+
+def token_provider(
+    db: Database, settings: Settings, tid: uuid.UUID, http: httpx.Client | None = None
+) -> TokenProvider:
+    """The tenant's access token for an ANAF client (e-Factura, e-Transport). Each call is its own short
+    tenant transaction, so a refreshed token is stored at once, whatever the caller does next."""
+    store = TokenStore(settings)
+    oauth = OAuthClient(settings, http)
+
+    def token(refresh: bool) -> str:
+        with db.tenant_session(tid) as session:
+            if refresh:
+                return store.refresh(session, tid, oauth).access_token
+            return store.access_token(session, tid, oauth)
+
+    return token

@@ -25,7 +25,13 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel
 
 from genius.compliance.common import oauth
-from genius.compliance.common.deps import ComplianceRead, ComplianceWrite, CorrelationId, IdempotencyKey
+from genius.compliance.common.deps import (
+    XML_BODY,
+    ComplianceRead,
+    ComplianceWrite,
+    CorrelationId,
+    IdempotencyKey,
+)
 from genius.compliance.common.errors import AnafApiError, OAuthError
 from genius.compliance.efactura import archive, service
 from genius.compliance.efactura.invoice import Invoice
@@ -146,6 +152,7 @@ RawBody = Annotated[bytes, Depends(_raw_body)]
     status_code=202,
     response_model=SubmissionOut,
     summary="Submit an invoice XML to ANAF (idempotent)",
+    openapi_extra=XML_BODY,
 )
 def submit(
     principal: ComplianceWrite,
@@ -261,6 +268,7 @@ def _validation(platform: Platform, xml: bytes) -> ValidationOut:
     "/validate",
     response_model=ValidationOut,
     summary="Validate a UBL invoice/credit note: XSD, EN 16931 and CIUS-RO rules (nothing is sent)",
+    openapi_extra=XML_BODY,
 )
 async def validate_document(
     request: Request, principal: ComplianceRead, platform: PlatformDep
@@ -308,6 +316,13 @@ def generate_document(
     except ValueError as exc:  # e.g. control characters, which XML cannot carry
         raise Problem(
             f"the invoice cannot be written as XML: {exc}",
+            status=422,
+            code="unrepresentable-invoice",
+            title="Invalid invoice",
+        ) from exc
+    except ArithmeticError as exc:  # decimal.InvalidOperation: totals too large to round to cents
+        raise Problem(
+            "the invoice's amounts are too large to compute its totals",
             status=422,
             code="unrepresentable-invoice",
             title="Invalid invoice",

@@ -25,7 +25,13 @@ import structlog
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field, ValidationError
 
-from genius.compliance.common.deps import ComplianceRead, ComplianceWrite, CorrelationId, IdempotencyKey
+from genius.compliance.common.deps import (
+    XML_BODY,
+    ComplianceRead,
+    ComplianceWrite,
+    CorrelationId,
+    IdempotencyKey,
+)
 from genius.compliance.common.errors import AnafApiError, OAuthError
 from genius.compliance.etransport import service
 from genius.compliance.etransport.applicability import ShipmentLine, requires_etransport
@@ -256,7 +262,7 @@ def create_declaration(
     status_code=202,
     response_model=DeclarationOut,
     summary="Create (and by default submit) a declaration from its XML",
-    openapi_extra={"requestBody": {"content": {"application/xml": {"schema": {"type": "string"}}}}},
+    openapi_extra=XML_BODY,
 )
 def create_declaration_xml(
     principal: ComplianceWrite,

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from genius.compliance.common.backoff import poll_until
 from genius.compliance.common.errors import AnafApiError, AnafTimeout, OAuthError
 from genius.compliance.common.lifecycle import touch
-from genius.compliance.common.oauth import OAuthClient, TokenStore
+from genius.compliance.common.oauth import token_provider
 from genius.compliance.etransport import events as _events  # noqa: F401  (registers the topics)
 from genius.compliance.etransport import repository
 from genius.compliance.etransport.build import from_xml, to_xml
@@ -87,16 +87,8 @@ class Context:
     sleep: Callable[[float], None] = field(default=time.sleep)
 
     def client(self, tid: uuid.UUID) -> ETransportClient:
-        """A client authorized with the tenant's ANAF OAuth token (the one e-Factura stores)."""
-        store = TokenStore(self.settings)
-        oauth = OAuthClient(self.settings, self.http)
-
-        def token(refresh: bool) -> str:
-            with self.db.tenant_session(tid) as session:
-                if refresh:
-                    return store.refresh(session, tid, oauth).access_token
-                return store.access_token(session, tid, oauth)
-
+        """A client authorized with the tenant's ANAF OAuth token (``common.oauth``, as e-Factura's)."""
+        token = token_provider(self.db, self.settings, tid, self.http)
         return ETransportClient(
             self.settings, token, http=self.http, limiter=self.limiter, timeout=self.timeout, sleep=self.sleep
         )

@@ -41,10 +41,34 @@ Nomenclator = Literal[
 ]
 MESSAGE_BODY = {
     "requestBody": {
+        "required": True,
         "content": {
             "application/json": {"schema": {"type": "object", "description": "a REGES message ($type)"}},
-            "application/xml": {"schema": {"type": "string"}},
-        }
+            "application/xml": {"schema": {"type": "string", "minLength": 1, "pattern": "\\S"}},
+        },
+    }
+}
+_TYPE_PATTERN = "^([Ss][Aa][Ll][Aa][Rr][Ii][Aa][Tt]|[Cc][Oo][Nn][Tt][Rr][Aa][Cc][Tt])$"  # case-insensitive
+# What ``POST …/submissions`` takes: one employee (salariat) or contract message, named by ``$type``.
+SUBMISSION_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "description": "a REGES employee or contract message",
+                    "required": ["$type"],
+                    "properties": {
+                        "$type": {
+                            "type": "string",
+                            "pattern": _TYPE_PATTERN,
+                        }
+                    },
+                }
+            },
+            "application/xml": {"schema": {"type": "string", "minLength": 1, "pattern": "\\S"}},
+        },
     }
 }
 
@@ -172,7 +196,7 @@ def validate(principal: ComplianceRead, platform: PlatformDep, body: RawBody) ->
     status_code=202,
     response_model=SubmissionOut,
     summary="Send an employee or contract operation to REGES (queued)",
-    openapi_extra=MESSAGE_BODY,
+    openapi_extra=SUBMISSION_BODY,
 )
 def create_submission(
     request: Request,
