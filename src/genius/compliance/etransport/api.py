@@ -22,16 +22,22 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field, ValidationError
 
-from genius.compliance.efactura.client import AnafApiError
-from genius.compliance.efactura.oauth import OAuthError
+from genius.compliance.common.deps import (
+    XML_BODY,
+    ComplianceRead,
+    ComplianceWrite,
+    CorrelationId,
+    IdempotencyKey,
+)
+from genius.compliance.common.errors import AnafApiError, OAuthError
 from genius.compliance.etransport import service
 from genius.compliance.etransport.applicability import ShipmentLine, requires_etransport
 from genius.compliance.etransport.build import to_xml
-from genius.compliance.etransport.model import Declaration
-from genius.core.auth.deps import PlatformDep, requires
+from genius.compliance.etransport.declaration import Declaration
+from genius.core.auth.deps import PlatformDep
 from genius.core.auth.tokens import Principal
 from genius.core.kit.errors import Problem, ServiceUnavailable
 from genius.core.kit.ratelimit import RateLimiter
@@ -40,10 +46,6 @@ from genius.registry.ops import enqueue
 
 log = structlog.get_logger("genius.etransport.api")
 router = APIRouter(tags=["compliance"], prefix="/v1/compliance/etransport")
-ComplianceRead = Annotated[Principal, Depends(requires("compliance:read"))]
-ComplianceWrite = Annotated[Principal, Depends(requires("compliance:write"))]
-IdempotencyKey = Annotated[str | None, Header(max_length=128)]
-CorrelationId = Annotated[str | None, Header(max_length=64)]
 ShipmentRef = Annotated[str | None, Query(max_length=100)]
 MAX_BODY = 5 * 1024 * 1024
 
@@ -153,6 +155,11 @@ async def _body(request: Request) -> bytes:
     return body
 
 
+# Read on the event loop; the handlers that take it are ``def`` (validation and the database run in the
+# thread pool, never on the loop).
+RawBody = Annotated[bytes, Depends(_body)]
+
+
 @router.post(
     "/validate",
     response_model=ValidationOut,
@@ -166,8 +173,9 @@ async def _body(request: Request) -> bytes:
         }
     },
 )
-async def validate(request: Request, principal: ComplianceRead, platform: PlatformDep) -> ValidationOut:
-    body = await _body(request)
+def validate(
+    request: Request, principal: ComplianceRead, platform: PlatformDep, body: RawBody
+) -> ValidationOut:
     xml_out: str | None = None
     if "json" in request.headers.get("content-type", ""):
         try:
@@ -254,19 +262,18 @@ def create_declaration(
     status_code=202,
     response_model=DeclarationOut,
     summary="Create (and by default submit) a declaration from its XML",
-    openapi_extra={"requestBody": {"content": {"application/xml": {"schema": {"type": "string"}}}}},
+    openapi_extra=XML_BODY,
 )
-async def create_declaration_xml(
-    request: Request,
+def create_declaration_xml(
     principal: ComplianceWrite,
     platform: PlatformDep,
+    body: RawBody,
     response: Response,
     shipment_ref: ShipmentRef = None,
     submit: bool = True,
     idempotency_key: IdempotencyKey = None,
     x_correlation_id: CorrelationId = None,
 ) -> DeclarationOut:
-    body = await _body(request)
     return _create(
         platform, principal, response, body, shipment_ref, submit, idempotency_key, x_correlation_id
     )
