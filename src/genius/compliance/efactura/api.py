@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal
 
 import structlog
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from genius.compliance.common import oauth
 from genius.compliance.common.deps import (
@@ -36,11 +36,11 @@ from genius.compliance.common.errors import AnafApiError, OAuthError
 from genius.compliance.efactura import archive, service
 from genius.compliance.efactura.invoice import Invoice
 from genius.core.auth.deps import PlatformDep, TenantDB
+from genius.core.events.service import defer
 from genius.core.kit.errors import Problem, ServiceUnavailable
 from genius.core.kit.ratelimit import RateLimiter
 from genius.core.platform import Platform
 from genius.core.storage import tenant_files_from_settings
-from genius.registry.ops import enqueue
 
 log = structlog.get_logger("genius.efactura.api")
 router = APIRouter(tags=["compliance"], prefix="/v1/compliance/efactura")
@@ -64,7 +64,9 @@ class SubmissionOut(BaseModel):
     correlation_id: str
     created_at: str | None = None
     updated_at: str | None = None
-    queued: bool | None = None
+    queued: bool | None = Field(
+        default=None, description="True when this request queued the work (an outbox task, sent after commit)"
+    )
 
 
 def context_of(platform: Platform) -> service.Context:
@@ -179,9 +181,10 @@ def submit(
             correlation_id=x_correlation_id,
         )
         out = SubmissionOut.model_validate(service.summary(sub))
-    if created:
-        out.queued = enqueue(platform, "anaf.efactura.upload", principal.tid, uuid.UUID(out.id))
-    else:
+        if created:  # the upload is an outbox row of this transaction: a broker outage only delays it
+            defer(session, "anaf.efactura.upload", tid=principal.tid, args=[str(principal.tid), str(out.id)])
+            out.queued = True
+    if not created:
         response.status_code = 200
     return out
 

@@ -39,10 +39,10 @@ from genius.compliance.etransport.build import to_xml
 from genius.compliance.etransport.declaration import Declaration
 from genius.core.auth.deps import PlatformDep
 from genius.core.auth.tokens import Principal
+from genius.core.events.service import defer
 from genius.core.kit.errors import Problem, ServiceUnavailable
 from genius.core.kit.ratelimit import RateLimiter
 from genius.core.platform import Platform
-from genius.registry.ops import enqueue
 
 log = structlog.get_logger("genius.etransport.api")
 router = APIRouter(tags=["compliance"], prefix="/v1/compliance/etransport")
@@ -84,7 +84,9 @@ class DeclarationOut(BaseModel):
     correlation_id: str
     created_at: str | None = None
     updated_at: str | None = None
-    queued: bool | None = None
+    queued: bool | None = Field(
+        default=None, description="True when this request queued the work (an outbox task, sent after commit)"
+    )
 
 
 class LineIn(BaseModel):
@@ -208,6 +210,9 @@ def applicability(body: ApplicabilityIn, principal: ComplianceRead) -> Applicabi
     )
 
 
+SUBMIT_TASK = "anaf.etransport.submit"
+
+
 def _create(
     platform: Platform,
     principal: Principal,
@@ -229,10 +234,11 @@ def _create(
             correlation_id=correlation_id,
         )
         out = DeclarationOut.model_validate(service.summary(row))
+        if created and submit:  # an outbox row of this transaction: a broker outage only delays it
+            defer(session, SUBMIT_TASK, tid=principal.tid, args=[str(principal.tid), str(out.id)])
+            out.queued = True
     if not created:
         response.status_code = 200
-    elif submit:
-        out.queued = enqueue(platform, "anaf.etransport.submit", principal.tid, uuid.UUID(out.id))
     return out
 
 
@@ -302,9 +308,10 @@ def submit_declaration(
         out = DeclarationOut.model_validate(
             service.summary(service.get(session, principal.tid, declaration_id))
         )
-    if out.state == "pending":
-        out.queued = enqueue(platform, "anaf.etransport.submit", principal.tid, declaration_id)
-        response.status_code = 202
+        if out.state == "pending":
+            defer(session, SUBMIT_TASK, tid=principal.tid, args=[str(principal.tid), str(declaration_id)])
+            out.queued = True
+            response.status_code = 202
     return out
 
 

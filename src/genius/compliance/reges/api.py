@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 
 import structlog
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from genius.compliance.common.deps import ComplianceRead, ComplianceWrite, CorrelationId, IdempotencyKey
 from genius.compliance.reges import service
@@ -28,9 +28,9 @@ from genius.compliance.reges.client import CircuitOpen, RegesError
 from genius.compliance.reges.messages import DocumentError, parse_xml, to_xml
 from genius.compliance.reges.validate import check, model_findings
 from genius.core.auth.deps import PlatformDep, TenantDB
+from genius.core.events.service import defer
 from genius.core.kit.errors import NotFound, Problem, ServiceUnavailable
 from genius.core.platform import Platform
-from genius.registry.ops import enqueue
 
 log = structlog.get_logger("genius.reges.api")
 router = APIRouter(tags=["compliance"], prefix="/v1/compliance/reges")
@@ -102,7 +102,9 @@ class SubmissionOut(BaseModel):
     finished_at: str | None = None
     created_at: str | None = None
     updated_at: str | None = None
-    queued: bool | None = None
+    queued: bool | None = Field(
+        default=None, description="True when this request queued the work (an outbox task, sent after commit)"
+    )
 
 
 class SubmissionList(BaseModel):
@@ -219,10 +221,11 @@ def create_submission(
             correlation_id=x_correlation_id,
         )
         out = SubmissionOut.model_validate(service.summary(row))
+        if created and submit:  # an outbox row of this transaction: a broker outage only delays it
+            defer(session, "reges.submit", tid=principal.tid, args=[str(principal.tid), str(out.id)])
+            out.queued = True
     if not created:
         response.status_code = 200
-    elif submit:
-        out.queued = enqueue(platform, "reges.submit", principal.tid, uuid.UUID(out.id))
     return out
 
 

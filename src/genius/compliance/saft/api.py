@@ -18,16 +18,16 @@ from typing import Annotated, Any, Literal
 
 import structlog
 from fastapi import APIRouter, Path, Query, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from genius.compliance.common.deps import ComplianceRead, ComplianceWrite, CorrelationId, IdempotencyKey
 from genius.compliance.saft import service
 from genius.compliance.saft.ledger import Ledger
 from genius.core.auth.deps import PlatformDep, TenantDB
+from genius.core.events.service import defer
 from genius.core.kit.errors import NotFound, Problem
 from genius.core.storage import tenant_files_from_settings
-from genius.registry.ops import enqueue
 
 log = structlog.get_logger("genius.saft.api")
 router = APIRouter(tags=["compliance"], prefix="/v1/compliance/saft")
@@ -70,7 +70,9 @@ class ReportOut(BaseModel):
     created_at: str | None = None
     updated_at: str | None = None
     finished_at: str | None = None
-    queued: bool | None = None
+    queued: bool | None = Field(
+        default=None, description="True when this request queued the work (an outbox task, sent after commit)"
+    )
 
 
 async def _body(request: Request, limit: int) -> bytes:
@@ -124,10 +126,11 @@ def create_report(
             correlation_id=x_correlation_id,
         )
         out = ReportOut.model_validate(service.summary(row))
+        if created and queue:  # an outbox row of this transaction: a broker outage only delays it
+            defer(session, "anaf.saft.generate", tid=principal.tid, args=[str(principal.tid), str(out.id)])
+            out.queued = True
     if not created:
         response.status_code = 200
-    elif queue:
-        out.queued = enqueue(platform, "anaf.saft.generate", principal.tid, uuid.UUID(out.id))
     return out
 
 

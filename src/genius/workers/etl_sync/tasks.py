@@ -18,7 +18,7 @@ from celery import Task
 from sqlalchemy import text
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from genius.compliance.efactura.tasks import backoff
+from genius.compliance.common.backoff import backoff
 from genius.config import Settings, get_settings
 from genius.core.db.session import Database
 from genius.core.jobs.service import Lease
