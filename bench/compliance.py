@@ -25,7 +25,7 @@ from typing import Any
 
 from lxml import etree
 
-from genius.compliance.efactura.model import (
+from genius.compliance.efactura.invoice import (
     Address,
     AllowanceCharge,
     Contact,

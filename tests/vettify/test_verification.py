@@ -38,20 +38,15 @@ def _wired(fake_anaf: FakeAnaf, settings: Settings, redis_url: str) -> Iterator[
     client = redis.Redis.from_url(redis_url)
     svc = TaxpayerService.from_settings(fake_anaf.settings(settings), client, timeout=5.0)
     tasks.use_service(svc)
-
-    def send(tid: uuid.UUID, cuis: list[str], correlation_id: str | None) -> None:
-        tasks.lookup.apply(kwargs={"cuis": cuis, "tid": str(tid), "correlation_id": correlation_id}).get()
-
-    verification.use_sender(send)
     yield fake_anaf
-    verification.use_sender(None)
     tasks.use_service(None)
     svc.close()
     client.close()
 
 
 def _pump(platform: Platform, tid: uuid.UUID, seen: set[uuid.UUID]) -> list[str]:
-    """Deliver every new outbox event of the tenant to the CRM consumer, as the relay would."""
+    """Deliver every new outbox event of the tenant to the CRM consumer, and run every new outbox task
+    (the consumer's ANAF lookups) eagerly, as the relay and the anaf.taxpayer worker would."""
     consumer = consumers()[0]
     handled = []
     for _ in range(5):
@@ -62,7 +57,9 @@ def _pump(platform: Platform, tid: uuid.UUID, seen: set[uuid.UUID]) -> list[str]
         if not fresh:
             break
         for env in fresh:
-            if env["topic"] in {p for p in consumer.patterns}:
+            if env["topic"] == verification.LOOKUP_TASK:
+                tasks.lookup.apply(kwargs=env["data"]["kwargs"]).get()
+            elif env["topic"] in {p for p in consumer.patterns}:
                 consumer.handle(platform.db, env)
                 handled.append(env["topic"])
     return handled

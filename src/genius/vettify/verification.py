@@ -5,8 +5,9 @@ The flow never blocks a request and never loses a check:
 1. An account is created or its CUI changes (or a user asks for a re-check): in the same transaction
    its ``compliance_status`` becomes ``pending`` and ``crm.account.verification_requested`` is
    published (outbox).
-2. The CRM consumer receives the committed event and sends ``anaf.taxpayer.lookup`` (queue
-   ``anaf.taxpayer``; it answers from the 24 h Redis cache when it can, batches, paces and retries).
+2. The CRM consumer receives the committed event and defers ``anaf.taxpayer.lookup`` (an outbox task
+   row in its own transaction; queue ``anaf.taxpayer``, which answers from the 24 h Redis cache when
+   it can, batches, paces and retries).
 3. The worker publishes ``anaf.taxpayer.validated``; the CRM consumer stores the result on every live
    account of that tenant with that CUI: status ``verified | invalid | inactive | unavailable``,
    ANAF's data in ``official`` (kept apart from what the user typed), and a timeline entry.
@@ -18,7 +19,7 @@ The SQL is in ``genius.vettify.repository.verification``.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from genius.core.db.base import utcnow
 from genius.core.events.schemas import Envelope
-from genius.core.events.service import publish
+from genius.core.events.service import defer, publish
 from genius.core.kit.errors import Conflict
 from genius.vettify import events
 from genius.vettify.models import Account, AccountEvent
@@ -61,7 +62,7 @@ TITLES = {
     "unavailable": "ANAF unavailable: CUI not checked",
 }
 
-LookupSender = Callable[[uuid.UUID, list[str], str | None], None]
+LOOKUP_TASK = "anaf.taxpayer.lookup"
 
 
 REQUEST_BATCH = 100  # CUIs per request event: one PlatitorTvaRest call
@@ -117,26 +118,6 @@ def recheck(session: Session, account: Account, *, requested_by: str, correlatio
     session.flush()
 
 
-def send_lookup_task(tid: uuid.UUID, cuis: list[str], correlation_id: str | None) -> None:
-    """Send ``anaf.taxpayer.lookup`` on the configured broker (the consumer process's default)."""
-    from genius.workers.celery_app import celery_app
-
-    celery_app.send_task(
-        "anaf.taxpayer.lookup",
-        kwargs={"cuis": cuis, "tid": str(tid), "correlation_id": correlation_id},
-        headers={"genius_tid": str(tid)},
-    )
-
-
-_sender: LookupSender = send_lookup_task
-
-
-def use_sender(sender: LookupSender | None) -> None:
-    """Replace how lookups are sent (tests run the task eagerly)."""
-    global _sender
-    _sender = sender or send_lookup_task
-
-
 def on_verification_requested(session: Session, envelope: Envelope) -> None:
     data = events.AccountVerificationRequested.model_validate(envelope.data)
     # Only accounts that still have this CUI: a later change has requested its own check.
@@ -146,7 +127,14 @@ def on_verification_requested(session: Session, envelope: Envelope) -> None:
     if len(cuis) < len(set(wanted.values())):
         log.info("verification_superseded", requested=len(wanted), still_current=len(cuis))
     if cuis:
-        _sender(envelope.tid, cuis, envelope.correlation_id)
+        # In the handler's transaction: the lookup exists if and only if this event counts as handled.
+        defer(
+            session,
+            LOOKUP_TASK,
+            tid=envelope.tid,
+            kwargs={"cuis": cuis, "tid": str(envelope.tid), "correlation_id": envelope.correlation_id},
+            correlation_id=envelope.correlation_id,
+        )
 
 
 def _cui_of(data: dict[str, Any]) -> str | None:

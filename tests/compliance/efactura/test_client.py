@@ -14,9 +14,10 @@ import httpx
 import pytest
 from sqlalchemy import Connection, text
 
+from genius.compliance.common.errors import AnafApiError
+from genius.compliance.common.oauth import OAuthClient, TokenStore
 from genius.compliance.efactura import archive, service
-from genius.compliance.efactura.client import AnafApiError, EFacturaClient
-from genius.compliance.efactura.oauth import OAuthClient, TokenStore
+from genius.compliance.efactura.client import EFacturaClient
 from genius.compliance.efactura.service import Context
 from genius.config import Settings
 from genius.core.db.session import SET_TENANT
@@ -50,7 +51,7 @@ def fake_settings(fake: FakeAnaf, settings: Settings) -> Settings:
 
 def connect(ctx: Context, tid: uuid.UUID) -> None:
     """The OAuth dance with the fake: authorize (auto-approved) → code → tokens, stored encrypted."""
-    from genius.compliance.efactura.oauth import authorize_url, make_state
+    from genius.compliance.common.oauth import authorize_url, make_state
 
     url = authorize_url(ctx.settings, make_state(ctx.settings, tid))
     redirect = httpx.get(url, follow_redirects=False)
@@ -311,7 +312,7 @@ def test_not_connected_fails_the_submission(
     )
     with ctx.db.tenant_session(other.id) as session:
         sub, _ = service.submit(session, other.id, invoice(), CIF)
-    from genius.compliance.efactura.oauth import OAuthError
+    from genius.compliance.common.errors import OAuthError
 
     with pytest.raises(OAuthError):
         service.upload(ctx, other.id, sub.id)

@@ -87,3 +87,20 @@ def test_control_characters_anywhere_are_a_422(client: TestClient, tenant: Tenan
     reply = client.post("/v1/compliance/etransport/declarations", json=payload, headers=tenant.headers)
     assert reply.status_code == 422, reply.text
     assert reply.headers["content-type"].startswith("application/problem+json")
+
+
+def test_amounts_too_large_for_cents_are_a_422(client: TestClient, tenant: TenantCtx) -> None:
+    """schemathesis: a rounding amount of 1e26 cannot be rounded to cents (decimal.InvalidOperation)."""
+    payload = {
+        "buyer": {"name": ""},
+        "issue_date": "2000-01-01",
+        "number": "exp",
+        "seller": {"name": "exp"},
+        "rounding_amount": 1e26,
+    }
+    for output in ("json", "xml", "pdf"):
+        reply = client.post(
+            f"{BASE}/documents", params={"format": output}, json=payload, headers=tenant.headers
+        )
+        assert reply.status_code == 422, (output, reply.text)
+        assert reply.json()["type"].endswith("unrepresentable-invoice")

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from genius.compliance.efactura.model import (
+from genius.compliance.efactura.invoice import (
     Address,
     AllowanceCharge,
     Contact,

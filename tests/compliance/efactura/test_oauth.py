@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from genius.compliance.efactura.oauth import (
+from genius.compliance.common.oauth import (
     OAuthClient,
     OAuthError,
     TokenStore,

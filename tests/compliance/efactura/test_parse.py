@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from genius.compliance.efactura.model import VatCategory
+from genius.compliance.efactura.invoice import VatCategory
 from genius.compliance.efactura.parse import ParseError, parse_invoice
 from genius.compliance.efactura.ubl import to_ubl_xml
 from genius.compliance.efactura.xsd import validate_xsd

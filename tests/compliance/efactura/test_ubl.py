@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from genius.compliance.efactura.model import CIUS_RO_CUSTOMIZATION_ID, Invoice
+from genius.compliance.efactura.invoice import CIUS_RO_CUSTOMIZATION_ID, Invoice
 from genius.compliance.efactura.parse import parse_invoice
 from genius.compliance.efactura.ubl import to_ubl_xml
 from genius.compliance.efactura.xsd import XsdUnavailable, find_schema_files, validate_xsd

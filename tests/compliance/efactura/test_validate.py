@@ -13,7 +13,8 @@ from lxml import etree
 from typer.testing import CliRunner
 
 from genius.cli import app
-from genius.compliance.efactura.rules.engine import NS, Finding, all_rules
+from genius.compliance.common.findings import Finding
+from genius.compliance.efactura.rules.engine import NS, all_rules
 from genius.compliance.efactura.validate import has_fatal, validate
 from tests.compliance.conftest import shared_data
 

@@ -23,7 +23,7 @@ def connect(ctx: Context, tid: uuid.UUID) -> None:
     """The OAuth dance with the fake (shared with e-Factura): the token lands in the same store."""
     import httpx
 
-    from genius.compliance.efactura.oauth import OAuthClient, TokenStore, authorize_url, make_state
+    from genius.compliance.common.oauth import OAuthClient, TokenStore, authorize_url, make_state
 
     redirect = httpx.get(authorize_url(ctx.settings, make_state(ctx.settings, tid)), follow_redirects=False)
     code = httpx.URL(redirect.headers["location"]).params["code"]

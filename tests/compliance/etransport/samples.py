@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from genius.compliance.etransport.model import Declaration
+from genius.compliance.etransport.declaration import Declaration
 from genius.compliance.etransport.uit import check_digits
 
 CIF = "14399840"

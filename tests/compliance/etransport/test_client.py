@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from genius.compliance.efactura.client import AnafApiError, AnafTimeout
+from genius.compliance.common.errors import AnafApiError, AnafTimeout
 from genius.compliance.etransport.build import to_xml
 from genius.compliance.etransport.client import ETransportClient, parse_list, parse_status, parse_upload
 from genius.compliance.etransport.uit import is_valid_uit

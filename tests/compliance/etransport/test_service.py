@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, text
 
-from genius.compliance.efactura.client import AnafApiError
+from genius.compliance.common.errors import AnafApiError
 from genius.compliance.etransport import service
 from genius.compliance.etransport.build import to_xml
-from genius.compliance.etransport.model import Declaration
+from genius.compliance.etransport.declaration import Declaration
 from genius.compliance.etransport.service import InvalidDeclaration
 from genius.compliance.etransport.uit import is_valid_uit
 from tests.compliance.etransport import samples

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from genius.compliance.saft import duk, service
+from genius.compliance.saft.audit_file import NS_D406, NS_D406T
 from genius.compliance.saft.build import from_ledger, to_xml
-from genius.compliance.saft.model import NS_D406, NS_D406T
 from genius.config import Settings
 from tests.compliance.saft import samples
 

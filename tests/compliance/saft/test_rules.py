@@ -7,8 +7,8 @@ from collections.abc import Callable
 import pytest
 from lxml import etree
 
+from genius.compliance.saft.audit_file import NS_D406, NS_D406T
 from genius.compliance.saft.build import from_ledger, from_xml, to_xml
-from genius.compliance.saft.model import NS_D406, NS_D406T
 from genius.compliance.saft.rules import validate
 from tests.compliance.conftest import shared_data
 from tests.compliance.saft import samples

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from genius.compliance.fakes import taxpayer as fake
-from genius.compliance.taxpayer.models import ReplyShapeError, parse_entry, parse_reply
+from genius.compliance.taxpayer.records import ReplyShapeError, parse_entry, parse_reply
 from tests.compliance.conftest import shared_data
 
 

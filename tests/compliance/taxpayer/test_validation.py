@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from genius.compliance.taxpayer.models import validate_cui
+from genius.compliance.taxpayer.records import validate_cui
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""CSV import helpers: upload through the API, capture what ``start`` enqueues, run the task eagerly."""
+"""CSV import helpers: upload through the API, take what ``start`` queued in the outbox (as the relay
+would), run the task eagerly."""
 
 from __future__ import annotations
 
@@ -12,15 +13,33 @@ from sqlalchemy import Connection, text
 
 from genius.core.db.session import SET_TENANT
 from genius.core.platform import Platform
-from genius.vettify.imports import api as imports_api
+from genius.vettify.imports import service
 from genius.workers.etl_sync import tasks
 
 
 class Imports:
-    def __init__(self, client: TestClient, headers: dict[str, str], queued: list[tuple[str, str]]) -> None:
+    def __init__(self, client: TestClient, headers: dict[str, str], tid: uuid.UUID) -> None:
         self.client = client
         self.headers = headers
-        self.queued = queued
+        self.tid = tid
+        self._queued: list[tuple[str, str]] = []
+
+    @property
+    def queued(self) -> list[tuple[str, str]]:
+        """The import tasks ``start`` wrote to the outbox, taken (marked sent) as the relay would."""
+        platform: Platform = self.client.app.state.platform  # type: ignore[attr-defined]
+        with platform.db.tenant_session(self.tid) as s:
+            rows = s.execute(
+                text(
+                    "UPDATE core.outbox SET published_at = clock_timestamp() WHERE kind = 'task' "
+                    "AND topic = :task AND published_at IS NULL RETURNING seq, data"
+                ),
+                {"task": service.TASK},
+            ).all()
+        for _, data in sorted(rows):
+            tid, import_id = data["args"]
+            self._queued.append((tid, import_id))
+        return self._queued
 
     def upload(
         self,
@@ -56,8 +75,9 @@ class Imports:
     def run_queued(self) -> list[dict[str, Any]]:
         """Run every task ``start`` enqueued, eagerly, as the etl.sync worker would."""
         results = []
-        while self.queued:
-            tid, import_id = self.queued.pop(0)
+        queued = self.queued
+        while queued:
+            tid, import_id = queued.pop(0)
             results.append(tasks.crm_import.apply(args=[tid, import_id]).get())
         return results
 
@@ -84,15 +104,6 @@ class Imports:
 
 
 @pytest.fixture
-def queued(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
-    sent: list[tuple[str, str]] = []
-    monkeypatch.setattr(
-        imports_api, "enqueue", lambda platform, tid, import_id: sent.append((str(tid), str(import_id)))
-    )
-    return sent
-
-
-@pytest.fixture
 def worker(platform: Platform, db: Connection) -> Iterator[None]:
     tasks.use_context(platform.db, platform.settings)
     yield
@@ -100,8 +111,8 @@ def worker(platform: Platform, db: Connection) -> Iterator[None]:
 
 
 @pytest.fixture
-def imports(client: TestClient, tenant: Any, queued: list[tuple[str, str]], worker: None) -> Imports:
-    return Imports(client, tenant.headers, queued)
+def imports(client: TestClient, tenant: Any, worker: None) -> Imports:
+    return Imports(client, tenant.headers, tenant.id)
 
 
 def tenant_rows(db: Connection, tid: uuid.UUID, sql: str, **params: Any) -> list[Any]:

@@ -103,14 +103,13 @@ def test_start_needs_a_mapping_and_only_once(imports: Imports) -> None:
     problem(imports.call("PUT", f"/imports/{up['id']}/mapping", {"mapping": {"Coloana X": "last_name"}}), 409)
 
 
-def test_queue_outage_is_503_and_changes_nothing(imports: Imports, monkeypatch: pytest.MonkeyPatch) -> None:
-    from genius.vettify.imports import api
-
-    def down(*args: Any) -> None:
-        raise ConnectionError("broker down")
-
-    monkeypatch.setattr(api, "enqueue", down)
+def test_start_needs_no_broker_the_run_waits_in_the_outbox(imports: Imports) -> None:
+    """The run is an outbox row (and a lease) written with the queued state: a broker outage at this
+    moment changes nothing for the caller, and the relay sends it once the broker is back."""
     up = imports.uploaded(samples.FILE_A)
     imports.call("PUT", f"/imports/{up['id']}/mapping", {"mapping": up["suggested_mapping"]})
-    problem(imports.call("POST", f"/imports/{up['id']}/start"), 503)
-    assert imports.get(up["id"])["status"] == "uploaded"
+    started = imports.call("POST", f"/imports/{up['id']}/start")
+    assert started.status_code == 202 and started.json()["status"] == "queued"
+    assert imports.queued == [(str(imports.tid), up["id"])]
+    imports.run_queued()
+    assert imports.get(up["id"])["status"] == "completed"

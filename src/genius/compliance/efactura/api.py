@@ -21,24 +21,29 @@ import uuid
 from typing import Annotated, Any, Literal
 
 import structlog
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from pydantic import BaseModel, Field
 
-from genius.compliance.efactura import archive, oauth, service
-from genius.compliance.efactura.client import AnafApiError
-from genius.compliance.efactura.model import Invoice
-from genius.core.auth.deps import PlatformDep, requires
-from genius.core.auth.tokens import Principal
+from genius.compliance.common import oauth
+from genius.compliance.common.deps import (
+    XML_BODY,
+    ComplianceRead,
+    ComplianceWrite,
+    CorrelationId,
+    IdempotencyKey,
+)
+from genius.compliance.common.errors import AnafApiError, OAuthError
+from genius.compliance.efactura import archive, service
+from genius.compliance.efactura.invoice import Invoice
+from genius.core.auth.deps import PlatformDep, TenantDB
+from genius.core.events.service import defer
 from genius.core.kit.errors import Problem, ServiceUnavailable
 from genius.core.kit.ratelimit import RateLimiter
 from genius.core.platform import Platform
 from genius.core.storage import tenant_files_from_settings
-from genius.registry.ops import enqueue
 
 log = structlog.get_logger("genius.efactura.api")
 router = APIRouter(tags=["compliance"], prefix="/v1/compliance/efactura")
-ComplianceRead = Annotated[Principal, Depends(requires("compliance:read"))]
-ComplianceWrite = Annotated[Principal, Depends(requires("compliance:write"))]
 Cif = Annotated[str, Query(min_length=2, max_length=15, pattern=r"^(RO|ro)?\d{2,13}$")]
 
 
@@ -59,7 +64,9 @@ class SubmissionOut(BaseModel):
     correlation_id: str
     created_at: str | None = None
     updated_at: str | None = None
-    queued: bool | None = None
+    queued: bool | None = Field(
+        default=None, description="True when this request queued the work (an outbox task, sent after commit)"
+    )
 
 
 def context_of(platform: Platform) -> service.Context:
@@ -73,8 +80,8 @@ def context_of(platform: Platform) -> service.Context:
     )
 
 
-def _anaf_problem(exc: AnafApiError | oauth.OAuthError) -> Problem:
-    if isinstance(exc, oauth.OAuthError):
+def _anaf_problem(exc: AnafApiError | OAuthError) -> Problem:
+    if isinstance(exc, OAuthError):
         if exc.kind in ("not_connected", "config", "state"):
             return Problem(
                 str(exc), status=409, code="anaf-not-connected", title="ANAF account not connected"
@@ -103,7 +110,7 @@ def oauth_start(principal: ComplianceWrite, platform: PlatformDep) -> dict[str, 
     try:
         state = oauth.make_state(platform.settings, principal.tid)
         return {"authorize_url": oauth.authorize_url(platform.settings, state), "state": state}
-    except oauth.OAuthError as exc:
+    except OAuthError as exc:
         raise _anaf_problem(exc) from exc
 
 
@@ -120,7 +127,7 @@ def oauth_callback(
             store = oauth.TokenStore(platform.settings)
             store.save(session, tid, tokens)
             return {"connected": True, **store.status(session, tid)}
-    except oauth.OAuthError as exc:
+    except OAuthError as exc:
         if exc.kind == "refused":
             raise Problem(
                 str(exc), status=400, code="anaf-oauth-refused", title="ANAF refused the code"
@@ -129,12 +136,17 @@ def oauth_callback(
 
 
 @router.get("/oauth", summary="Whether the tenant's ANAF account is connected")
-def oauth_status(principal: ComplianceRead, platform: PlatformDep) -> dict[str, Any]:
-    with platform.db.tenant_session(principal.tid) as session:
-        return oauth.TokenStore(platform.settings).status(session, principal.tid)
+def oauth_status(principal: ComplianceRead, platform: PlatformDep, db: TenantDB) -> dict[str, Any]:
+    return oauth.TokenStore(platform.settings).status(db, principal.tid)
 
 
 # --- submissions ------------------------------------------------------------------------------------
+async def _raw_body(request: Request) -> bytes:
+    return await request.body()
+
+
+# Read on the event loop; ``submit`` is ``def``: the XML check and the database run in the thread pool.
+RawBody = Annotated[bytes, Depends(_raw_body)]
 
 
 @router.post(
@@ -142,20 +154,20 @@ def oauth_status(principal: ComplianceRead, platform: PlatformDep) -> dict[str, 
     status_code=202,
     response_model=SubmissionOut,
     summary="Submit an invoice XML to ANAF (idempotent)",
+    openapi_extra=XML_BODY,
 )
-async def submit(
-    request: Request,
+def submit(
     principal: ComplianceWrite,
     platform: PlatformDep,
+    body: RawBody,
     response: Response,
     cif: Cif,
     standard: Annotated[Literal["UBL", "CN", "CII", "RASP"], Query()] = "UBL",
     extern: bool = False,
     autofactura: bool = False,
-    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
-    x_correlation_id: Annotated[str | None, Header(max_length=64)] = None,
+    idempotency_key: IdempotencyKey = None,
+    x_correlation_id: CorrelationId = None,
 ) -> SubmissionOut:
-    body = await request.body()
     with platform.db.tenant_session(principal.tid) as session:
         sub, created = service.submit(
             session,
@@ -169,21 +181,18 @@ async def submit(
             correlation_id=x_correlation_id,
         )
         out = SubmissionOut.model_validate(service.summary(sub))
-    if created:
-        out.queued = enqueue(platform, "anaf.efactura.upload", principal.tid, uuid.UUID(out.id))
-    else:
+        if created:  # the upload is an outbox row of this transaction: a broker outage only delays it
+            defer(session, "anaf.efactura.upload", tid=principal.tid, args=[str(principal.tid), str(out.id)])
+            out.queued = True
+    if not created:
         response.status_code = 200
     return out
 
 
 @router.get("/submissions/{submission_id}", response_model=SubmissionOut, summary="A submission's state")
-def get_submission(
-    submission_id: uuid.UUID, principal: ComplianceRead, platform: PlatformDep
-) -> SubmissionOut:
-    with platform.db.tenant_session(principal.tid) as session:
-        return SubmissionOut.model_validate(
-            service.summary(service.get_submission(session, principal.tid, submission_id))
-        )
+def get_submission(submission_id: uuid.UUID, principal: ComplianceRead, db: TenantDB) -> SubmissionOut:
+    row = service.get_submission(db, principal.tid, submission_id)
+    return SubmissionOut.model_validate(service.summary(row))
 
 
 @router.get("/messages", summary="ANAF's list of messages (listaMesajeFactura)")
@@ -197,7 +206,7 @@ def list_messages(
     client = context_of(platform).client(principal.tid)
     try:
         result = client.messages(zile, cif.upper().removeprefix("RO"), filtru)
-    except (AnafApiError, oauth.OAuthError) as exc:
+    except (AnafApiError, OAuthError) as exc:
         raise _anaf_problem(exc) from exc
     return result.model_dump(mode="json")
 
@@ -214,7 +223,7 @@ def get_archive(
 ) -> Response:
     try:
         row, data = service.download(context_of(platform), principal.tid, id_descarcare)
-    except (AnafApiError, oauth.OAuthError) as exc:
+    except (AnafApiError, OAuthError) as exc:
         raise _anaf_problem(exc) from exc
     return Response(
         data,
@@ -262,6 +271,7 @@ def _validation(platform: Platform, xml: bytes) -> ValidationOut:
     "/validate",
     response_model=ValidationOut,
     summary="Validate a UBL invoice/credit note: XSD, EN 16931 and CIUS-RO rules (nothing is sent)",
+    openapi_extra=XML_BODY,
 )
 async def validate_document(
     request: Request, principal: ComplianceRead, platform: PlatformDep
@@ -309,6 +319,13 @@ def generate_document(
     except ValueError as exc:  # e.g. control characters, which XML cannot carry
         raise Problem(
             f"the invoice cannot be written as XML: {exc}",
+            status=422,
+            code="unrepresentable-invoice",
+            title="Invalid invoice",
+        ) from exc
+    except ArithmeticError as exc:  # decimal.InvalidOperation: totals too large to round to cents
+        raise Problem(
+            "the invoice's amounts are too large to compute its totals",
             status=422,
             code="unrepresentable-invoice",
             title="Invalid invoice",

@@ -17,7 +17,8 @@ from pathlib import Path
 import structlog
 from sqlalchemy.orm import Session
 
-from genius.compliance.efactura.models_db import ArchivedZip
+from genius.compliance.efactura import repository
+from genius.compliance.efactura.models import ArchivedZip
 from genius.compliance.efactura.signature import verify_zip
 from genius.core.kit.crypto import sha256_hex
 from genius.core.kit.errors import TooManyRequests
@@ -34,7 +35,7 @@ def storage_key(tid: uuid.UUID, id_descarcare: str) -> str:
 
 
 def get(session: Session, tid: uuid.UUID, id_descarcare: str) -> ArchivedZip | None:
-    return session.get(ArchivedZip, (tid, id_descarcare))
+    return repository.archived(session, tid, id_descarcare)
 
 
 def _today() -> str:
@@ -72,7 +73,7 @@ def store(
             downloads_today=0,
             anaf_expires_at=(message_created_at or now) + ANAF_RETENTION,
         )
-        session.add(row)
+        repository.add_archived(session, row)
     if row.download_day != _today():
         row.download_day, row.downloads_today = _today(), 0
     row.download_count = (row.download_count or 0) + 1
@@ -96,7 +97,7 @@ def store(
         )
     if not verification.ok:
         log.warning("efactura_zip_signature", id_descarcare=id_descarcare, problems=verification.problems)
-    session.flush()
+    repository.flush(session)
     return row
 
 

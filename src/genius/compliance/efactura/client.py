@@ -8,7 +8,8 @@
 * ``download`` (``GET descarcare?id=``) → the ZIP bytes.
 
 Every reply goes through ``replies.parse_reply``; anything that is not the endpoint's result raises
-``AnafApiError`` carrying the typed ``ApiError`` (``.error.kind``). A 401/403 refreshes the token
+``common.errors.AnafApiError`` carrying the typed ``ApiError`` (``.error.kind``). The request loop
+(quotas, token refresh, 429) is ``common.client.AnafClient``. A 401/403 refreshes the token
 once and retries; a 429 is retried after ``Retry-After`` (up to ``max_retry_wait`` seconds). A
 timeout is never retried here (``AnafTimeout``): for an upload only the caller's idempotency guard
 can tell whether ANAF got it.
@@ -22,14 +23,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Literal
 
 import httpx
 
+from genius.compliance.common.client import DAY, AnafClient, Quota, TokenProvider
 from genius.compliance.efactura.replies import (
-    ApiError,
     Download,
     Endpoint,
     Message,
@@ -44,9 +45,7 @@ from genius.core.kit.ratelimit import Limit, RateLimiter
 
 Standard = Literal["UBL", "CN", "CII", "RASP"]
 STANDARDS: tuple[str, ...] = ("UBL", "CN", "CII", "RASP")
-DAY = 86400
 
-LIMIT_ALL = Limit(1000, 60)
 LIMIT_UPLOAD_RASP = Limit(1000, DAY)
 LIMIT_STATUS_PER_MESSAGE = Limit(100, DAY)
 LIMIT_LIST = Limit(1500, DAY)
@@ -54,32 +53,10 @@ LIMIT_LIST_PAGINATED = Limit(100_000, DAY)
 LIMIT_DOWNLOAD_PER_MESSAGE = Limit(10, DAY)
 
 
-class AnafApiError(RuntimeError):
-    def __init__(self, error: ApiError) -> None:
-        super().__init__(f"ANAF e-Factura: {error.kind}: {error.message}")
-        self.error = error
+class EFacturaClient(AnafClient):
+    scope = "anaf.efactura"
+    all_key = "anaf:efactura:all"
 
-    @property
-    def kind(self) -> str:
-        return self.error.kind
-
-
-class AnafTimeout(AnafApiError):
-    """No reply in time: the request may or may not have reached ANAF."""
-
-
-# ``token(refresh)``: the tenant's access token; ``refresh=True`` after a 401 forces a new one.
-TokenProvider = Callable[[bool], str]
-
-
-@dataclass(frozen=True)
-class _Quota:
-    key: str
-    limit: Limit
-    kind: Literal["rate_limited", "limit"]
-
-
-class EFacturaClient:
     def __init__(
         self,
         settings: Settings,
@@ -92,36 +69,19 @@ class EFacturaClient:
         max_429_retries: int = 3,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.settings = settings
-        self.token = token
-        self.base = f"{settings.anaf_api_base.rstrip('/')}/{settings.anaf_env}/FCTEL/rest"
-        self.timeout = timeout if timeout is not None else settings.anaf_timeout
-        self.http = http or httpx.Client(timeout=self.timeout)
-        self.limiter = limiter
-        self.max_retry_wait = max_retry_wait
-        self.max_429_retries = max_429_retries
-        self.sleep = sleep
+        super().__init__(
+            settings,
+            token,
+            f"{settings.anaf_api_base.rstrip('/')}/{settings.anaf_env}/FCTEL/rest",
+            http=http,
+            limiter=limiter,
+            timeout=timeout,
+            max_retry_wait=max_retry_wait,
+            max_429_retries=max_429_retries,
+            sleep=sleep,
+        )
 
-    # --- plumbing ----------------------------------------------------------------------------------
-    def _check(self, quotas: list[_Quota]) -> None:
-        if self.limiter is None:
-            return
-        for quota in [_Quota("anaf:efactura:all", LIMIT_ALL, "rate_limited"), *quotas]:
-            decision = self.limiter.hit(quota.key, quota.limit, "anaf.efactura")
-            if not decision.allowed:
-                raise AnafApiError(
-                    ApiError(
-                        kind=quota.kind,
-                        messages=[
-                            f"ANAF limit {quota.limit.capacity}/{quota.limit.period_seconds}s "
-                            f"reached for {quota.key}"
-                        ],
-                        status_code=429,
-                        retry_after=float(decision.retry_after),
-                    )
-                )
-
-    def _call(
+    def _request(
         self,
         method: str,
         path: str,
@@ -129,49 +89,12 @@ class EFacturaClient:
         params: dict[str, str],
         *,
         content: bytes | None = None,
-        quotas: list[_Quota] | None = None,
+        quotas: list[Quota] | None = None,
     ) -> Reply:
-        refreshed = False
-        retries_429 = 0
-        while True:
-            self._check(quotas or [])
-            headers = {"Authorization": f"Bearer {self.token(refreshed)}"}
-            if content is not None:
-                headers["Content-Type"] = "text/plain"
-            try:
-                response = self.http.request(
-                    method,
-                    f"{self.base}/{path}",
-                    params=params,
-                    content=content,
-                    headers=headers,
-                    timeout=self.timeout,
-                )
-            except httpx.TimeoutException as exc:
-                raise AnafTimeout(
-                    ApiError(kind="timeout", messages=[f"{path}: {exc or 'timed out'}"])
-                ) from exc
-            except httpx.HTTPError as exc:
-                raise AnafApiError(ApiError(kind="unreachable", messages=[f"{path}: {exc}"])) from exc
-            reply = parse_reply(
-                endpoint,
-                response.status_code,
-                response.headers.get("content-type", ""),
-                response.content,
-                dict(response.headers),
-            )
-            if isinstance(reply, ApiError):
-                if reply.kind == "unauthorized" and not refreshed:
-                    refreshed = True
-                    continue
-                if reply.kind == "rate_limited" and retries_429 < self.max_429_retries:
-                    wait = reply.retry_after if reply.retry_after is not None else 1.0
-                    if wait <= self.max_retry_wait:
-                        retries_429 += 1
-                        self.sleep(wait)
-                        continue
-                raise AnafApiError(reply)
-            return reply
+        reply: Reply = self._call(
+            method, path, partial(parse_reply, endpoint), params=params, content=content, quotas=quotas
+        )
+        return reply
 
     # --- endpoints ---------------------------------------------------------------------------------
     def upload(
@@ -191,17 +114,19 @@ class EFacturaClient:
         if autofactura:
             params["autofactura"] = "DA"
         quotas = (
-            [_Quota(f"anaf:efactura:upload-rasp:{cif}", LIMIT_UPLOAD_RASP, "limit")]
+            [Quota(f"anaf:efactura:upload-rasp:{cif}", LIMIT_UPLOAD_RASP, "limit")]
             if standard == "RASP"
             else []
         )
-        reply = self._call("POST", "upload", "upload", params, content=xml, quotas=quotas)
+        reply = self._request("POST", "upload", "upload", params, content=xml, quotas=quotas)
         assert isinstance(reply, UploadReply)
         return reply
 
     def status(self, index_incarcare: str) -> StatusReply:
-        quota = _Quota(f"anaf:efactura:stare:{index_incarcare}", LIMIT_STATUS_PER_MESSAGE, "limit")
-        reply = self._call("GET", "stareMesaj", "status", {"id_incarcare": index_incarcare}, quotas=[quota])
+        quota = Quota(f"anaf:efactura:stare:{index_incarcare}", LIMIT_STATUS_PER_MESSAGE, "limit")
+        reply = self._request(
+            "GET", "stareMesaj", "status", {"id_incarcare": index_incarcare}, quotas=[quota]
+        )
         assert isinstance(reply, StatusReply)
         return reply
 
@@ -231,8 +156,8 @@ class EFacturaClient:
         params = {"zile": str(zile), "cif": cif}
         if filtru:
             params["filtru"] = filtru
-        quota = _Quota(f"anaf:efactura:lista:{cif}", LIMIT_LIST, "limit")
-        reply = self._call("GET", "listaMesajeFactura", "list", params, quotas=[quota])
+        quota = Quota(f"anaf:efactura:lista:{cif}", LIMIT_LIST, "limit")
+        reply = self._request("GET", "listaMesajeFactura", "list", params, quotas=[quota])
         assert isinstance(reply, MessageList)
         return reply
 
@@ -247,8 +172,8 @@ class EFacturaClient:
         }
         if filtru:
             params["filtru"] = filtru
-        quota = _Quota(f"anaf:efactura:lista-pag:{cif}", LIMIT_LIST_PAGINATED, "limit")
-        reply = self._call("GET", "listaMesajePaginatieFactura", "list", params, quotas=[quota])
+        quota = Quota(f"anaf:efactura:lista-pag:{cif}", LIMIT_LIST_PAGINATED, "limit")
+        reply = self._request("GET", "listaMesajePaginatieFactura", "list", params, quotas=[quota])
         assert isinstance(reply, MessageList)
         return reply
 
@@ -264,8 +189,8 @@ class EFacturaClient:
             page += 1
 
     def download(self, id_descarcare: str) -> bytes:
-        quota = _Quota(f"anaf:efactura:descarcare:{id_descarcare}", LIMIT_DOWNLOAD_PER_MESSAGE, "limit")
-        reply = self._call("GET", "descarcare", "download", {"id": id_descarcare}, quotas=[quota])
+        quota = Quota(f"anaf:efactura:descarcare:{id_descarcare}", LIMIT_DOWNLOAD_PER_MESSAGE, "limit")
+        reply = self._request("GET", "descarcare", "download", {"id": id_descarcare}, quotas=[quota])
         assert isinstance(reply, Download)
         return reply.content
 

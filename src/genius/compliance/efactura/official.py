@@ -24,7 +24,8 @@ from typing import Any
 
 from lxml import etree
 
-from genius.compliance.efactura.rules.engine import PREFIX_OF, Finding, Severity
+from genius.compliance.common.findings import Finding, Severity
+from genius.compliance.efactura.rules.engine import PREFIX_OF
 
 SVRL = "http://purl.oclc.org/dsdl/svrl"
 

@@ -17,7 +17,7 @@ from typing import TypeAlias, TypeVar
 from lxml import etree
 from pydantic import ValidationError
 
-from genius.compliance.efactura.model import (
+from genius.compliance.efactura.invoice import (
     Address,
     AllowanceCharge,
     Attachment,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from genius.compliance.efactura.model import (
+from genius.compliance.efactura.invoice import (
     INVOICE_TYPE_CODES,
     RO_COUNTY_CODES,
     Address,

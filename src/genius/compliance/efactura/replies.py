@@ -16,37 +16,27 @@ ANAF answers in several dialects, often with HTTP 200 whatever happened:
 
 ``parse_reply(endpoint, status_code, content_type, body)`` is the one entry point: it returns the
 endpoint's typed reply (``UploadReply``, ``StatusReply``, ``MessageList``, ``Download``) or an
-``ApiError`` whose ``kind`` says what to do (retry later, refresh the token, give up).
+``ApiError`` whose ``kind`` says what to do (retry later, refresh the token, give up). The gateway's
+answers shared with e-Transport (and ``ApiError`` itself) are in ``compliance.common.errors``.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal
 
 from lxml import etree
 from pydantic import BaseModel, Field
 
-Endpoint = Literal["upload", "status", "list", "download"]
-ErrorKind = Literal[
-    "invalid",  # our request was wrong (bad parameter, bad XML): do not retry as is
-    "forbidden",  # no SPV right for this CIF / message
-    "not_found",  # no such message
-    "limit",  # ANAF's daily per-message / per-CUI limit reached (HTTP 200 with a message)
-    "unauthorized",  # the access token was refused (HTTP 401/403): refresh it
-    "rate_limited",  # HTTP 429: slow down, retry after
-    "server",  # HTTP 5xx: retry later
-    "firewall",  # an HTML page instead of the API (WAF / maintenance): retry later
-    "protocol",  # a reply we cannot read at all
-    "timeout",  # no reply in time (the request may or may not have been processed)
-    "unreachable",  # no connection
-]
-RETRYABLE: frozenset[str] = frozenset(
-    {"rate_limited", "server", "firewall", "protocol", "timeout", "unreachable"}
+from genius.compliance.common.errors import (
+    ApiError,
+    classify_message,
+    json_error,
+    read_json,
+    transport_error,
 )
 
+Endpoint = Literal["upload", "status", "list", "download"]
 State = Literal["ok", "nok", "in_progress", "xml_errors"]
 STATES: dict[str, State] = {
     "ok": "ok",
@@ -57,24 +47,6 @@ STATES: dict[str, State] = {
 
 # An XML reply is a few kB; refuse to build huge trees from a hostile or broken reply.
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=True)
-
-
-class ApiError(BaseModel):
-    """A reply that is not the endpoint's result."""
-
-    kind: ErrorKind
-    messages: list[str] = Field(default_factory=list)
-    status_code: int = 200
-    title: str | None = None
-    retry_after: float | None = None
-
-    @property
-    def retryable(self) -> bool:
-        return self.kind in RETRYABLE
-
-    @property
-    def message(self) -> str:
-        return "; ".join(self.messages) or self.kind
 
 
 class UploadReply(BaseModel):
@@ -178,18 +150,6 @@ def _error_texts(root: etree._Element) -> list[str]:
     return out
 
 
-def classify_message(text: str) -> ErrorKind:
-    """What an ANAF error message means (they are free text in Romanian)."""
-    t = text.lower()
-    if "s-au facut deja" in t or "limita" in t:
-        return "limit"
-    if "nu aveti drept" in t or "nu exista niciun cif" in t:
-        return "forbidden"
-    if "nu exista factura" in t or "nu exista inregistrata" in t or "nu exista nici o factura" in t:
-        return "not_found"
-    return "invalid"
-
-
 def _datetime(value: str | None) -> datetime | None:
     """ANAF's ``yyyyMMddHHmm`` (and ``yyyyMMddHHmmss``)."""
     if not value:
@@ -206,91 +166,11 @@ def _datetime(value: str | None) -> datetime | None:
         return None
 
 
-def _looks_html(content_type: str, body: bytes) -> bool:
-    head = body[:512].lstrip().lower()
-    return "html" in content_type.lower() or head.startswith((b"<!doctype html", b"<html"))
-
-
 def parse_xml(body: bytes) -> etree._Element | None:
     try:
         return etree.fromstring(body, _PARSER)
     except (etree.XMLSyntaxError, ValueError):
         return None
-
-
-def _json(body: bytes) -> Any:
-    try:
-        return json.loads(body.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError):
-        return None
-
-
-def _retry_after(headers: dict[str, str] | None) -> float | None:
-    if not headers:
-        return None
-    for key, value in headers.items():
-        if key.lower() == "retry-after":
-            try:
-                return max(0.0, float(value))
-            except ValueError:
-                return None
-    return None
-
-
-def _json_error(data: Any, status_code: int) -> ApiError | None:
-    """``{"eroare", "titlu"}`` or Spring's ``{"status", "error", "message"}``."""
-    if not isinstance(data, dict):
-        return None
-    if "eroare" in data:
-        text = str(data.get("eroare") or "").strip()
-        return ApiError(
-            kind=classify_message(text), messages=[text], status_code=status_code, title=data.get("titlu")
-        )
-    if "message" in data and ("status" in data or "error" in data):
-        text = str(data.get("message") or data.get("error") or "").strip()
-        return ApiError(kind="invalid", messages=[text], status_code=status_code, title=data.get("error"))
-    return None
-
-
-def transport_error(
-    status_code: int, content_type: str, body: bytes, headers: dict[str, str] | None = None
-) -> ApiError | None:
-    """The gateway's answers that are the same for every endpoint (``None``: read the body)."""
-    if status_code in (401, 403):
-        text = body[:300].decode("utf-8", "replace").strip()
-        return ApiError(kind="unauthorized", messages=[text] if text else [], status_code=status_code)
-    if status_code == 429:
-        return ApiError(
-            kind="rate_limited",
-            messages=["Too many requests"],
-            status_code=429,
-            retry_after=_retry_after(headers),
-        )
-    if status_code >= 500:
-        data = _json(body)
-        detail = (data.get("message") or data.get("error")) if isinstance(data, dict) else None
-        return ApiError(
-            kind="server",
-            messages=[str(detail)] if detail else [f"HTTP {status_code}"],
-            status_code=status_code,
-            retry_after=_retry_after(headers),
-        )
-    if _looks_html(content_type, body):
-        match = re.search(rb"<title>(.*?)</title>", body[:4096], re.I | re.S)
-        title = match.group(1).decode("utf-8", "replace").strip() if match else None
-        return ApiError(
-            kind="firewall",
-            messages=["ANAF returned an HTML page instead of the API reply (firewall or maintenance)"],
-            status_code=status_code,
-            title=title,
-        )
-    if status_code >= 400:
-        error = _json_error(_json(body), status_code)
-        if error is not None:
-            return error
-        text = body[:300].decode("utf-8", "replace").strip()
-        return ApiError(kind="invalid", messages=[text or f"HTTP {status_code}"], status_code=status_code)
-    return None
 
 
 # --- per endpoint --------------------------------------------------------------------------------------
@@ -346,19 +226,19 @@ def parse_status_xml(body: bytes) -> StatusReply | ApiError:
 
 
 def parse_list_json(body: bytes) -> MessageList | ApiError:
-    data = _json(body)
+    data = read_json(body)
     if not isinstance(data, dict):
         return _protocol(body, "list")
     if "eroare" in data:
         text = str(data.get("eroare") or "").strip()
         if text.lower().startswith("nu exista mesaje"):
             return MessageList(note=text, title=data.get("titlu"))
-        error = _json_error(data, 200)
+        error = json_error(data, 200)
         assert error is not None
         return error
     raw = data.get("mesaje")
     if raw is None or not isinstance(raw, list):
-        error = _json_error(data, 200)
+        error = json_error(data, 200)
         return error if error is not None else _protocol(body, "list")
     messages = []
     for item in raw:
@@ -397,7 +277,7 @@ def parse_list_json(body: bytes) -> MessageList | ApiError:
 def parse_download(content_type: str, body: bytes) -> Download | ApiError:
     if body[:4] == b"PK\x03\x04":
         return Download(content=body)
-    error = _json_error(_json(body), 200)
+    error = json_error(read_json(body), 200)
     if error is not None:
         return error
     root = parse_xml(body)
@@ -429,8 +309,8 @@ def parse_reply(
         return parse_list_json(body)
     # upload and stareMesaj answer XML, but a JSON error may come back as well.
     if body.lstrip()[:1] == b"{":
-        json_error = _json_error(_json(body), status_code)
-        return json_error if json_error is not None else _protocol(body, endpoint)
+        error_reply = json_error(read_json(body), status_code)
+        return error_reply if error_reply is not None else _protocol(body, endpoint)
     if endpoint == "upload":
         return parse_upload_xml(body)
     return parse_status_xml(body)

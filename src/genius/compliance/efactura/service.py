@@ -33,17 +33,18 @@ from typing import Any
 import httpx
 import structlog
 from lxml import etree
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from genius.compliance.efactura import archive
+from genius.compliance.common.backoff import poll_until
+from genius.compliance.common.errors import AnafApiError, AnafTimeout, OAuthError
+from genius.compliance.common.lifecycle import touch
+from genius.compliance.common.oauth import token_provider
+from genius.compliance.efactura import archive, repository
 from genius.compliance.efactura import events as _events  # noqa: F401  (registers the topics)
-from genius.compliance.efactura.client import STANDARDS, AnafApiError, AnafTimeout, EFacturaClient
-from genius.compliance.efactura.models_db import FINAL_STATES, ArchivedZip, Submission
-from genius.compliance.efactura.oauth import OAuthClient, OAuthError, TokenStore
+from genius.compliance.efactura.client import STANDARDS, EFacturaClient
+from genius.compliance.efactura.models import FINAL_STATES, ArchivedZip, Submission
 from genius.compliance.efactura.replies import Message, StatusReply, parse_error_report
 from genius.compliance.efactura.signature import split_zip
-from genius.compliance.polling import poll_until
 from genius.config import Settings
 from genius.core.db.session import Database
 from genius.core.events.service import publish
@@ -78,15 +79,7 @@ class Context:
     sleep: Callable[[float], None] = field(default=time.sleep)
 
     def client(self, tid: uuid.UUID) -> EFacturaClient:
-        store = TokenStore(self.settings)
-        oauth = OAuthClient(self.settings, self.http)
-
-        def token(refresh: bool) -> str:
-            with self.db.tenant_session(tid) as session:
-                if refresh:
-                    return store.refresh(session, tid, oauth).access_token
-                return store.access_token(session, tid, oauth)
-
+        token = token_provider(self.db, self.settings, tid, self.http)
         return EFacturaClient(
             self.settings, token, http=self.http, limiter=self.limiter, timeout=self.timeout, sleep=self.sleep
         )
@@ -153,9 +146,7 @@ def submit(
     )
     if len(key) > 128:
         raise InvalidSubmission("the idempotency key is longer than 128 characters")
-    existing = session.scalar(
-        select(Submission).where(Submission.tid == tid, Submission.idempotency_key == key)
-    )
+    existing = repository.submission_by_key(session, tid, key)
     if existing is not None:
         if existing.xml_sha256 != xml_hash:
             raise Conflict("This idempotency key was used for a different invoice XML.")
@@ -182,32 +173,22 @@ def submit(
         created_at=_now(),
         updated_at=_now(),
     )
-    session.add(sub)
-    session.flush()
+    repository.add_submission(session, sub)
     return sub, True
 
 
 def get_submission(session: Session, tid: uuid.UUID, submission_id: uuid.UUID) -> Submission:
-    sub = session.get(Submission, submission_id)
-    if sub is None or sub.tid != tid:
+    sub = repository.submission(session, tid, submission_id)
+    if sub is None:
         raise NotFound(f"No e-Factura submission {submission_id}.")
     return sub
 
 
 def _locked(session: Session, tid: uuid.UUID, submission_id: uuid.UUID) -> Submission:
-    sub = session.scalar(select(Submission).where(Submission.id == submission_id).with_for_update())
-    if sub is None or sub.tid != tid:
+    sub = repository.locked_submission(session, tid, submission_id)
+    if sub is None:
         raise NotFound(f"No e-Factura submission {submission_id}.")
     return sub
-
-
-def _touch(sub: Submission, state: str, errors: list[str] | None = None) -> None:
-    sub.state = state
-    if errors is not None:
-        sub.errors = errors
-    sub.updated_at = _now()
-    if state in FINAL_STATES:
-        sub.finished_at = sub.updated_at
 
 
 def _event(session: Session, sub: Submission, topic: str, data: dict[str, Any]) -> None:
@@ -226,7 +207,7 @@ def _adopt(ctx: Context, tid: uuid.UUID, submission_id: uuid.UUID, index: str, h
         sub = _locked(session, tid, submission_id)
         sub.index_incarcare = index
         sub.uploaded_at = sub.uploaded_at or _now()
-        _touch(sub, "uploaded", [])
+        touch(sub, "uploaded", [])
         _event(
             session,
             sub,
@@ -243,13 +224,7 @@ def _reconcile(ctx: Context, tid: uuid.UUID, submission_id: uuid.UUID, client: E
         sub = _locked(session, tid, submission_id)
         started = sub.upload_started_at or sub.created_at
         cif, xml = sub.cif, sub.xml.encode()
-        known = set(
-            session.scalars(
-                select(Submission.index_incarcare).where(
-                    Submission.tid == tid, Submission.index_incarcare.is_not(None)
-                )
-            )
-        )
+        known = repository.known_upload_indexes(session, tid)
     age = _now() - started
     zile = max(1, min(60, age.days + 1))
     listing = client.messages(zile, cif)
@@ -287,9 +262,9 @@ def _reconcile(ctx: Context, tid: uuid.UUID, submission_id: uuid.UUID, client: E
         sub = _locked(session, tid, submission_id)
         if age >= ctx.unknown_grace:
             # ANAF lists an upload once processed; this long after the attempt it never arrived.
-            _touch(sub, "pending", [f"upload of {started.isoformat()} not found at ANAF; uploading again"])
+            touch(sub, "pending", [f"upload of {started.isoformat()} not found at ANAF; uploading again"])
             return "pending"
-        _touch(sub, "unknown")
+        touch(sub, "unknown")
         return "unknown"
 
 
@@ -316,7 +291,7 @@ def upload(ctx: Context, tid: uuid.UUID, submission_id: uuid.UUID) -> dict[str, 
             return summary(sub)
         sub.attempts += 1
         sub.upload_started_at = _now()
-        _touch(sub, "uploading")
+        touch(sub, "uploading")
         xml, cif, standard = sub.xml.encode(), sub.cif, sub.standard
         extern, autofactura = sub.extern, sub.autofactura
 
@@ -332,14 +307,14 @@ def upload(ctx: Context, tid: uuid.UUID, submission_id: uuid.UUID) -> dict[str, 
     except AnafTimeout:
         with ctx.db.tenant_session(tid) as session:
             sub = _locked(session, tid, submission_id)
-            _touch(sub, "unknown", ["the upload timed out; ANAF may have received it"])
+            touch(sub, "unknown", ["the upload timed out; ANAF may have received it"])
             return summary(sub)
     except (AnafApiError, OAuthError) as exc:
         # Refused before ANAF read it (token, 429, 5xx, firewall): safe to upload again later.
         with ctx.db.tenant_session(tid) as session:
             sub = _locked(session, tid, submission_id)
             permanent = isinstance(exc, OAuthError) and exc.kind in ("config", "not_connected")
-            _touch(sub, "failed" if permanent else "pending", [str(exc)])
+            touch(sub, "failed" if permanent else "pending", [str(exc)])
         raise
 
     # 3. The outcome, with its event, in one transaction.
@@ -348,7 +323,7 @@ def upload(ctx: Context, tid: uuid.UUID, submission_id: uuid.UUID) -> dict[str, 
         if reply.ok and reply.index_incarcare:
             sub.index_incarcare = reply.index_incarcare
             sub.uploaded_at = _now()
-            _touch(sub, "uploaded", [])
+            touch(sub, "uploaded", [])
             _event(
                 session,
                 sub,
@@ -360,7 +335,7 @@ def upload(ctx: Context, tid: uuid.UUID, submission_id: uuid.UUID) -> dict[str, 
                 },
             )
         else:
-            _touch(sub, "xml_errors", reply.errors or ["ANAF refused the upload"])
+            touch(sub, "xml_errors", reply.errors or ["ANAF refused the upload"])
             _event(session, sub, "anaf.efactura.rejected", {"stage": "upload", "messages": list(sub.errors)})
         return summary(sub)
 
@@ -397,7 +372,7 @@ def poll(ctx: Context, tid: uuid.UUID, submission_id: uuid.UUID) -> dict[str, An
             sub.updated_at = _now()
         elif status.state == "ok":
             sub.id_descarcare = status.id_descarcare
-            _touch(sub, "ok", [])
+            touch(sub, "ok", [])
             _event(
                 session,
                 sub,
@@ -407,7 +382,7 @@ def poll(ctx: Context, tid: uuid.UUID, submission_id: uuid.UUID) -> dict[str, An
         else:
             sub.id_descarcare = status.id_descarcare
             final = "nok" if status.state == "nok" else "xml_errors"
-            _touch(sub, final, messages or [f"ANAF: {status.state}"])
+            touch(sub, final, messages or [f"ANAF: {status.state}"])
             _event(
                 session,
                 sub,

@@ -18,9 +18,10 @@ from typing import Any
 
 from celery import Task
 
+from genius.compliance.common.backoff import backoff, retry_after_or_backoff, retry_temporary
+from genius.compliance.common.errors import AnafApiError, OAuthError, is_temporary
 from genius.compliance.efactura import service
-from genius.compliance.efactura.client import AnafApiError, EFacturaClient
-from genius.compliance.efactura.oauth import OAuthError
+from genius.compliance.efactura.client import EFacturaClient
 from genius.config import Settings, get_settings
 from genius.core.kit.ratelimit import RateLimiter
 from genius.core.storage import tenant_files_from_settings
@@ -46,25 +47,13 @@ context = ProcessContext(_services)  # database, storage, Redis limiter: once pe
 use_context = context.use
 
 
-def backoff(retries: int, base: float = 5.0, cap: float = 900.0) -> float:
-    return float(min(cap, base * 2**retries))
-
-
-def _temporary(exc: BaseException) -> bool:
-    if isinstance(exc, AnafApiError):
-        return exc.error.retryable or exc.kind == "unauthorized"
-    return isinstance(exc, OAuthError) and exc.kind == "unavailable"
+ANAF_ERRORS = (AnafApiError, OAuthError)
 
 
 @celery_app.task(name="anaf.efactura.upload", bind=True, acks_late=True, max_retries=MAX_RETRIES)
+@retry_temporary(ANAF_ERRORS, temporary=is_temporary, countdown=retry_after_or_backoff())
 def upload(self: Task, tid: str, submission_id: str) -> dict[str, Any]:
-    try:
-        result = service.upload(context(), uuid.UUID(tid), uuid.UUID(submission_id))
-    except (AnafApiError, OAuthError) as exc:
-        if _temporary(exc) and self.request.retries < MAX_RETRIES:
-            wait = getattr(getattr(exc, "error", None), "retry_after", None)
-            raise self.retry(exc=exc, countdown=wait or backoff(self.request.retries)) from exc
-        raise
+    result = service.upload(context(), uuid.UUID(tid), uuid.UUID(submission_id))
     if result["state"] in ("unknown", "pending") and self.request.retries < MAX_RETRIES:
         raise self.retry(countdown=backoff(self.request.retries, base=60.0))
     if result["state"] == "uploaded":
@@ -73,13 +62,11 @@ def upload(self: Task, tid: str, submission_id: str) -> dict[str, Any]:
 
 
 @celery_app.task(name="anaf.efactura.poll", bind=True, acks_late=True, max_retries=20)
+@retry_temporary(
+    ANAF_ERRORS, temporary=is_temporary, countdown=lambda exc, n: backoff(n, base=2.0, cap=600.0)
+)
 def poll(self: Task, tid: str, submission_id: str) -> dict[str, Any]:
-    try:
-        result = service.poll(context(), uuid.UUID(tid), uuid.UUID(submission_id))
-    except (AnafApiError, OAuthError) as exc:
-        if _temporary(exc) and self.request.retries < 20:
-            raise self.retry(exc=exc, countdown=backoff(self.request.retries, base=2.0, cap=600.0)) from exc
-        raise
+    result = service.poll(context(), uuid.UUID(tid), uuid.UUID(submission_id))
     if result["state"] == "uploaded" and self.request.retries < 20:
         raise self.retry(countdown=backoff(self.request.retries, base=2.0, cap=600.0))
     if result["state"] == "ok" and result.get("id_descarcare"):
@@ -88,13 +75,9 @@ def poll(self: Task, tid: str, submission_id: str) -> dict[str, Any]:
 
 
 @celery_app.task(name="anaf.efactura.download", bind=True, acks_late=True, max_retries=MAX_RETRIES)
+@retry_temporary(ANAF_ERRORS, temporary=is_temporary)
 def download(self: Task, tid: str, id_descarcare: str) -> dict[str, Any]:
-    try:
-        row, _ = service.download(context(), uuid.UUID(tid), id_descarcare)
-    except (AnafApiError, OAuthError) as exc:
-        if _temporary(exc) and self.request.retries < MAX_RETRIES:
-            raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
-        raise
+    row, _ = service.download(context(), uuid.UUID(tid), id_descarcare)
     return {
         "id_descarcare": row.id_descarcare,
         "storage_key": row.storage_key,

@@ -2,7 +2,7 @@
 
 Elements are written in the order the UBL 2.1 XSD sequences require (the order differs between
 ``Invoice`` and ``CreditNote``). Missing line amounts, the VAT breakdown and the totals are computed
-(:meth:`~genius.compliance.efactura.model.Invoice.with_computed`); values already in the model are
+(:meth:`~genius.compliance.efactura.invoice.Invoice.with_computed`); values already in the model are
 written as they are.
 """
 
@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from lxml import etree
 
-from genius.compliance.efactura.model import (
+from genius.compliance.efactura.invoice import (
     Address,
     AllowanceCharge,
     Identifier,

@@ -22,7 +22,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from genius.compliance.efactura.rules.engine import Doc, Finding, run_rules
+from genius.compliance.common.findings import Finding
+from genius.compliance.efactura.rules.engine import Doc, run_rules
 
 UBL_ROOTS = {
     ("urn:oasis:names:specification:ubl:schema:xsd:Invoice-2", "Invoice"),

@@ -22,28 +22,30 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field, ValidationError
 
-from genius.compliance.efactura.client import AnafApiError
-from genius.compliance.efactura.oauth import OAuthError
+from genius.compliance.common.deps import (
+    XML_BODY,
+    ComplianceRead,
+    ComplianceWrite,
+    CorrelationId,
+    IdempotencyKey,
+)
+from genius.compliance.common.errors import AnafApiError, OAuthError
 from genius.compliance.etransport import service
 from genius.compliance.etransport.applicability import ShipmentLine, requires_etransport
 from genius.compliance.etransport.build import to_xml
-from genius.compliance.etransport.model import Declaration
-from genius.core.auth.deps import PlatformDep, requires
+from genius.compliance.etransport.declaration import Declaration
+from genius.core.auth.deps import PlatformDep
 from genius.core.auth.tokens import Principal
+from genius.core.events.service import defer
 from genius.core.kit.errors import Problem, ServiceUnavailable
 from genius.core.kit.ratelimit import RateLimiter
 from genius.core.platform import Platform
-from genius.registry.ops import enqueue
 
 log = structlog.get_logger("genius.etransport.api")
 router = APIRouter(tags=["compliance"], prefix="/v1/compliance/etransport")
-ComplianceRead = Annotated[Principal, Depends(requires("compliance:read"))]
-ComplianceWrite = Annotated[Principal, Depends(requires("compliance:write"))]
-IdempotencyKey = Annotated[str | None, Header(max_length=128)]
-CorrelationId = Annotated[str | None, Header(max_length=64)]
 ShipmentRef = Annotated[str | None, Query(max_length=100)]
 MAX_BODY = 5 * 1024 * 1024
 
@@ -82,7 +84,9 @@ class DeclarationOut(BaseModel):
     correlation_id: str
     created_at: str | None = None
     updated_at: str | None = None
-    queued: bool | None = None
+    queued: bool | None = Field(
+        default=None, description="True when this request queued the work (an outbox task, sent after commit)"
+    )
 
 
 class LineIn(BaseModel):
@@ -153,6 +157,11 @@ async def _body(request: Request) -> bytes:
     return body
 
 
+# Read on the event loop; the handlers that take it are ``def`` (validation and the database run in the
+# thread pool, never on the loop).
+RawBody = Annotated[bytes, Depends(_body)]
+
+
 @router.post(
     "/validate",
     response_model=ValidationOut,
@@ -166,8 +175,9 @@ async def _body(request: Request) -> bytes:
         }
     },
 )
-async def validate(request: Request, principal: ComplianceRead, platform: PlatformDep) -> ValidationOut:
-    body = await _body(request)
+def validate(
+    request: Request, principal: ComplianceRead, platform: PlatformDep, body: RawBody
+) -> ValidationOut:
     xml_out: str | None = None
     if "json" in request.headers.get("content-type", ""):
         try:
@@ -200,6 +210,9 @@ def applicability(body: ApplicabilityIn, principal: ComplianceRead) -> Applicabi
     )
 
 
+SUBMIT_TASK = "anaf.etransport.submit"
+
+
 def _create(
     platform: Platform,
     principal: Principal,
@@ -221,10 +234,11 @@ def _create(
             correlation_id=correlation_id,
         )
         out = DeclarationOut.model_validate(service.summary(row))
+        if created and submit:  # an outbox row of this transaction: a broker outage only delays it
+            defer(session, SUBMIT_TASK, tid=principal.tid, args=[str(principal.tid), str(out.id)])
+            out.queued = True
     if not created:
         response.status_code = 200
-    elif submit:
-        out.queued = enqueue(platform, "anaf.etransport.submit", principal.tid, uuid.UUID(out.id))
     return out
 
 
@@ -254,19 +268,18 @@ def create_declaration(
     status_code=202,
     response_model=DeclarationOut,
     summary="Create (and by default submit) a declaration from its XML",
-    openapi_extra={"requestBody": {"content": {"application/xml": {"schema": {"type": "string"}}}}},
+    openapi_extra=XML_BODY,
 )
-async def create_declaration_xml(
-    request: Request,
+def create_declaration_xml(
     principal: ComplianceWrite,
     platform: PlatformDep,
+    body: RawBody,
     response: Response,
     shipment_ref: ShipmentRef = None,
     submit: bool = True,
     idempotency_key: IdempotencyKey = None,
     x_correlation_id: CorrelationId = None,
 ) -> DeclarationOut:
-    body = await _body(request)
     return _create(
         platform, principal, response, body, shipment_ref, submit, idempotency_key, x_correlation_id
     )
@@ -295,9 +308,10 @@ def submit_declaration(
         out = DeclarationOut.model_validate(
             service.summary(service.get(session, principal.tid, declaration_id))
         )
-    if out.state == "pending":
-        out.queued = enqueue(platform, "anaf.etransport.submit", principal.tid, declaration_id)
-        response.status_code = 202
+        if out.state == "pending":
+            defer(session, SUBMIT_TASK, tid=principal.tid, args=[str(principal.tid), str(declaration_id)])
+            out.queued = True
+            response.status_code = 202
     return out
 
 

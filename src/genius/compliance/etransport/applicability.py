@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from genius.compliance.etransport.model import Notification
+from genius.compliance.etransport.declaration import Notification
 
 VALUE_THRESHOLD_RON = Decimal("10000")
 WEIGHT_THRESHOLD_KG = Decimal("2500")

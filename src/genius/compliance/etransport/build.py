@@ -15,7 +15,7 @@ from typing import Any
 from lxml import etree
 from pydantic import BaseModel, ValidationError
 
-from genius.compliance.etransport.model import (
+from genius.compliance.etransport.declaration import (
     Confirmation,
     Declaration,
     Deletion,

@@ -1,6 +1,6 @@
 """The e-Transport REST client: ``{anaf_api_base}/{anaf_env}/ETRANSPORT/ws/v1/…`` with a Bearer token.
 
-The same ANAF OAuth token as e-Factura (one per tenant, ``efactura.oauth.TokenStore``) authorizes these
+The same ANAF OAuth token as e-Factura (one per tenant, ``common.oauth.TokenStore``) authorizes these
 calls. Endpoints (ANAF's swagger pages ``upload_param``, ``stare``, ``lista``, 02.07.2024):
 
 * ``POST upload/ETRANSP/{cif}/2`` — the declaration XML as body → JSON ``{"ExecutionStatus": 0,
@@ -12,8 +12,8 @@ calls. Endpoints (ANAF's swagger pages ``upload_param``, ``stare``, ``lista``, 0
   "tip_op", …, "mesaje": [{"tip", "mesaj"}]}]}`` or ``Errors`` (``Nu exista mesaje …`` = empty list).
 
 Gateway answers (401/403, 429, 5xx, the HTML firewall page, Spring's 404 JSON) are read by
-``efactura.replies.transport_error`` into the same typed ``ApiError``; anything else unreadable is a
-``protocol`` error. Errors raise ``efactura.client.AnafApiError`` (``AnafTimeout`` for timeouts, never
+``common.errors.transport_error`` into the same typed ``ApiError``; anything else unreadable is a
+``protocol`` error. Errors raise ``common.errors.AnafApiError`` (``AnafTimeout`` for timeouts, never
 retried here: only ``lista`` can tell whether an upload arrived). A 401 refreshes the token once; a
 429 waits ``Retry-After`` (up to ``max_retry_wait``) and retries.
 
@@ -26,7 +26,6 @@ API-wide limit of ``limiteApeluriAPI.txt``), ``stareMesaj`` 100/day per upload i
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -35,8 +34,16 @@ from typing import Any, Literal
 import httpx
 from pydantic import BaseModel, Field
 
-from genius.compliance.efactura.client import AnafApiError, AnafTimeout, TokenProvider
-from genius.compliance.efactura.replies import ApiError, ErrorKind, classify_message, transport_error
+from genius.compliance.common.client import DAY, AnafClient, Quota, TokenProvider
+from genius.compliance.common.errors import (
+    AnafApiError,
+    AnafTimeout,
+    ApiError,
+    ErrorKind,
+    classify_message,
+    read_json,
+    transport_error,
+)
 from genius.compliance.etransport.uit import is_valid_uit
 from genius.config import Settings
 from genius.core.kit.ratelimit import Limit, RateLimiter
@@ -54,8 +61,6 @@ __all__ = [
     "parse_upload",
 ]
 
-DAY = 86400
-LIMIT_ALL = Limit(1000, 60)
 LIMIT_STATUS_PER_UPLOAD = Limit(100, DAY)
 LIMIT_LIST = Limit(1000, DAY)
 MAX_XML_BYTES = 5 * 1024 * 1024  # "Marime fisier transmis mai mare de 5 MB"
@@ -121,13 +126,6 @@ def _timestamp(value: Any) -> datetime | None:
         return None
 
 
-def _json(body: bytes) -> Any:
-    try:
-        return json.loads(body.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError):
-        return None
-
-
 def _errors(data: dict[str, Any]) -> list[str]:
     raw = data.get("Errors") or data.get("errors") or []
     out = []
@@ -159,7 +157,7 @@ def _preamble(
     error = transport_error(status_code, content_type, body, headers)
     if error is not None:
         return error
-    data = _json(body)
+    data = read_json(body)
     if not isinstance(data, dict):
         return _protocol(body, endpoint)
     return data
@@ -250,12 +248,11 @@ def parse_list(
     return ListResult(messages=messages, cui=data.get("cui"), title=data.get("titlu"))
 
 
-Quota = tuple[str, Limit, ErrorKind]
-Parser = Callable[[int, str, bytes, dict[str, str] | None], Any]
-
-
 # --- the client -----------------------------------------------------------------------------------------
-class ETransportClient:
+class ETransportClient(AnafClient):
+    scope = "anaf.etransport"
+    all_key = "anaf:etransport:all"
+
     def __init__(
         self,
         settings: Settings,
@@ -268,75 +265,17 @@ class ETransportClient:
         max_429_retries: int = 3,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.settings = settings
-        self.token = token
-        self.base = f"{settings.anaf_api_base.rstrip('/')}/{settings.anaf_env}/ETRANSPORT/ws/v1"
-        self.timeout = timeout if timeout is not None else settings.anaf_timeout
-        self.http = http or httpx.Client(timeout=self.timeout)
-        self.limiter = limiter
-        self.max_retry_wait = max_retry_wait
-        self.max_429_retries = max_429_retries
-        self.sleep = sleep
-
-    def _check(self, quotas: list[Quota]) -> None:
-        if self.limiter is None:
-            return
-        for key, limit, kind in [("anaf:etransport:all", LIMIT_ALL, "rate_limited"), *quotas]:
-            decision = self.limiter.hit(key, limit, "anaf.etransport")
-            if not decision.allowed:
-                raise AnafApiError(
-                    ApiError(
-                        kind=kind,
-                        messages=[f"ANAF limit {limit.capacity}/{limit.period_seconds}s reached for {key}"],
-                        status_code=429,
-                        retry_after=float(decision.retry_after),
-                    )
-                )
-
-    def _call(
-        self,
-        method: str,
-        path: str,
-        parse: Parser,
-        *,
-        content: bytes | None = None,
-        quotas: list[Quota] | None = None,
-    ) -> Any:
-        refreshed = False
-        retries_429 = 0
-        while True:
-            self._check(quotas or [])
-            headers = {"Authorization": f"Bearer {self.token(refreshed)}"}
-            if content is not None:
-                headers["Content-Type"] = "text/plain"
-            try:
-                response = self.http.request(
-                    method, f"{self.base}/{path}", content=content, headers=headers, timeout=self.timeout
-                )
-            except httpx.TimeoutException as exc:
-                raise AnafTimeout(
-                    ApiError(kind="timeout", messages=[f"{path}: {exc or 'timed out'}"])
-                ) from exc
-            except httpx.HTTPError as exc:
-                raise AnafApiError(ApiError(kind="unreachable", messages=[f"{path}: {exc}"])) from exc
-            reply = parse(
-                response.status_code,
-                response.headers.get("content-type", ""),
-                response.content,
-                dict(response.headers),
-            )
-            if isinstance(reply, ApiError):
-                if reply.kind == "unauthorized" and not refreshed:
-                    refreshed = True
-                    continue
-                if reply.kind == "rate_limited" and retries_429 < self.max_429_retries:
-                    wait = reply.retry_after if reply.retry_after is not None else 1.0
-                    if wait <= self.max_retry_wait:
-                        retries_429 += 1
-                        self.sleep(wait)
-                        continue
-                raise AnafApiError(reply)
-            return reply
+        super().__init__(
+            settings,
+            token,
+            f"{settings.anaf_api_base.rstrip('/')}/{settings.anaf_env}/ETRANSPORT/ws/v1",
+            http=http,
+            limiter=limiter,
+            timeout=timeout,
+            max_retry_wait=max_retry_wait,
+            max_429_retries=max_429_retries,
+            sleep=sleep,
+        )
 
     @staticmethod
     def _cif(cif: str) -> str:
@@ -357,7 +296,7 @@ class ETransportClient:
     def status(self, index_incarcare: str) -> StatusResult:
         if not str(index_incarcare).isdigit():
             raise ValueError("the upload index is numeric")
-        quota: Quota = (f"anaf:etransport:stare:{index_incarcare}", LIMIT_STATUS_PER_UPLOAD, "limit")
+        quota = Quota(f"anaf:etransport:stare:{index_incarcare}", LIMIT_STATUS_PER_UPLOAD, "limit")
         result: StatusResult = self._call(
             "GET",
             f"stareMesaj/{index_incarcare}",
@@ -369,7 +308,7 @@ class ETransportClient:
     def messages(self, zile: int, cif: str) -> ListResult:
         if not 1 <= zile <= 60:
             raise ValueError("zile must be between 1 and 60")
-        quota: Quota = ("anaf:etransport:lista", LIMIT_LIST, "limit")
+        quota = Quota("anaf:etransport:lista", LIMIT_LIST, "limit")
         result: ListResult = self._call(
             "GET",
             f"lista/{zile}/{self._cif(cif)}",

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from genius.compliance.efactura.rules.engine import Finding, Severity
+from genius.compliance.common.findings import Finding, Severity
 from genius.compliance.etransport import codes
 
 NS = "mfp:anaf:dgti:eTransport:declaratie:v2"

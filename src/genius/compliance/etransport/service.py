@@ -28,20 +28,21 @@ from typing import Any
 
 import httpx
 import structlog
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from genius.compliance.efactura.client import AnafApiError, AnafTimeout
-from genius.compliance.efactura.oauth import OAuthClient, OAuthError, TokenStore
+from genius.compliance.common.backoff import poll_until
+from genius.compliance.common.errors import AnafApiError, AnafTimeout, OAuthError
+from genius.compliance.common.lifecycle import touch
+from genius.compliance.common.oauth import token_provider
 from genius.compliance.etransport import events as _events  # noqa: F401  (registers the topics)
+from genius.compliance.etransport import repository
 from genius.compliance.etransport.build import from_xml, to_xml
 from genius.compliance.etransport.client import ETransportClient, UploadResult
-from genius.compliance.etransport.model import INBOUND_OPERATIONS
-from genius.compliance.etransport.model import Declaration as DeclarationModel
-from genius.compliance.etransport.models_db import FINAL_STATES, Declaration
+from genius.compliance.etransport.declaration import INBOUND_OPERATIONS
+from genius.compliance.etransport.declaration import Declaration as DeclarationModel
+from genius.compliance.etransport.models import FINAL_STATES, Declaration
 from genius.compliance.etransport.rules import validate
 from genius.compliance.etransport.uit import is_valid_uit
-from genius.compliance.polling import poll_until
 from genius.config import Settings
 from genius.core.db.session import Database
 from genius.core.events.service import publish
@@ -86,16 +87,8 @@ class Context:
     sleep: Callable[[float], None] = field(default=time.sleep)
 
     def client(self, tid: uuid.UUID) -> ETransportClient:
-        """A client authorized with the tenant's ANAF OAuth token (the one e-Factura stores)."""
-        store = TokenStore(self.settings)
-        oauth = OAuthClient(self.settings, self.http)
-
-        def token(refresh: bool) -> str:
-            with self.db.tenant_session(tid) as session:
-                if refresh:
-                    return store.refresh(session, tid, oauth).access_token
-                return store.access_token(session, tid, oauth)
-
+        """A client authorized with the tenant's ANAF OAuth token (``common.oauth``, as e-Factura's)."""
+        token = token_provider(self.db, self.settings, tid, self.http)
         return ETransportClient(
             self.settings, token, http=self.http, limiter=self.limiter, timeout=self.timeout, sleep=self.sleep
         )
@@ -165,9 +158,7 @@ def create(
     key = idempotency_key or sha256_hex(f"{xml_hash}|{cif}".encode())
     if len(key) > 128:
         raise InvalidDeclaration("the idempotency key is longer than 128 characters")
-    existing = session.scalar(
-        select(Declaration).where(Declaration.tid == tid, Declaration.idempotency_key == key)
-    )
+    existing = repository.by_key(session, tid, key)
     if existing is not None:
         if existing.xml_sha256 != xml_hash:
             raise Conflict("This idempotency key was used for a different declaration.")
@@ -195,32 +186,22 @@ def create(
         created_at=_now(),
         updated_at=_now(),
     )
-    session.add(row)
-    session.flush()
+    repository.add(session, row)
     return row, True
 
 
 def get(session: Session, tid: uuid.UUID, declaration_id: uuid.UUID) -> Declaration:
-    row = session.get(Declaration, declaration_id)
-    if row is None or row.tid != tid:
+    row = repository.get(session, tid, declaration_id)
+    if row is None:
         raise NotFound(f"No e-Transport declaration {declaration_id}.")
     return row
 
 
 def _locked(session: Session, tid: uuid.UUID, declaration_id: uuid.UUID) -> Declaration:
-    row = session.scalar(select(Declaration).where(Declaration.id == declaration_id).with_for_update())
-    if row is None or row.tid != tid:
+    row = repository.locked(session, tid, declaration_id)
+    if row is None:
         raise NotFound(f"No e-Transport declaration {declaration_id}.")
     return row
-
-
-def _touch(row: Declaration, state: str, errors: list[str] | None = None) -> None:
-    row.state = state
-    if errors is not None:
-        row.errors = errors
-    row.updated_at = _now()
-    if state in FINAL_STATES:
-        row.finished_at = row.updated_at
 
 
 def _rejected(session: Session, row: Declaration, stage: str) -> None:
@@ -245,7 +226,7 @@ def _rejected(session: Session, row: Declaration, stage: str) -> None:
 
 def _record_upload(session: Session, row: Declaration, reply: UploadResult) -> None:
     if not (reply.ok and reply.index_incarcare):
-        _touch(row, "xml_errors", reply.errors or ["ANAF refused the upload"])
+        touch(row, "xml_errors", reply.errors or ["ANAF refused the upload"])
         _rejected(session, row, "upload")
         return
     row.index_incarcare = reply.index_incarcare
@@ -254,10 +235,10 @@ def _record_upload(session: Session, row: Declaration, reply: UploadResult) -> N
     if reply.warning:
         row.warnings = [*list(row.warnings or []), {"rule": "ANAF", "message": reply.warning}]
     if row.kind == "notificare" and not reply.uit_ok:
-        _touch(row, "uit_invalid", [f"the UIT {reply.uit!r} ANAF returned fails its check digits (BR-019)"])
+        touch(row, "uit_invalid", [f"the UIT {reply.uit!r} ANAF returned fails its check digits (BR-019)"])
         _rejected(session, row, "uit")
         return
-    _touch(row, "uploaded", [])
+    touch(row, "uploaded", [])
 
 
 # --- upload ------------------------------------------------------------------------------------------------
@@ -267,13 +248,7 @@ def _reconcile(ctx: Context, tid: uuid.UUID, declaration_id: uuid.UUID, client: 
         row = _locked(session, tid, declaration_id)
         started = row.upload_started_at or row.created_at
         cif, ref = row.cif, row.ref_declarant
-        known = set(
-            session.scalars(
-                select(Declaration.index_incarcare).where(
-                    Declaration.tid == tid, Declaration.index_incarcare.is_not(None)
-                )
-            )
-        )
+        known = repository.known_upload_indexes(session, tid)
     age = _now() - started
     listing = client.messages(max(1, min(60, age.days + 1)), cif)
     since = (started - RECONCILE_SLACK).replace(second=0, microsecond=0)
@@ -301,9 +276,9 @@ def _reconcile(ctx: Context, tid: uuid.UUID, declaration_id: uuid.UUID, client: 
     with ctx.db.tenant_session(tid) as session:
         row = _locked(session, tid, declaration_id)
         if age >= ctx.unknown_grace:
-            _touch(row, "pending", [f"upload of {started.isoformat()} not found at ANAF; uploading again"])
+            touch(row, "pending", [f"upload of {started.isoformat()} not found at ANAF; uploading again"])
             return "pending"
-        _touch(row, "unknown")
+        touch(row, "unknown")
         return "unknown"
 
 
@@ -324,7 +299,7 @@ def upload(ctx: Context, tid: uuid.UUID, declaration_id: uuid.UUID) -> dict[str,
             return summary(row)
         row.attempts += 1
         row.upload_started_at = _now()
-        _touch(row, "uploading")
+        touch(row, "uploading")
         xml, cif = row.xml.encode(), row.cif
 
     try:
@@ -332,13 +307,13 @@ def upload(ctx: Context, tid: uuid.UUID, declaration_id: uuid.UUID) -> dict[str,
     except AnafTimeout:
         with ctx.db.tenant_session(tid) as session:
             row = _locked(session, tid, declaration_id)
-            _touch(row, "unknown", ["the upload timed out; ANAF may have received it"])
+            touch(row, "unknown", ["the upload timed out; ANAF may have received it"])
             return summary(row)
     except (AnafApiError, OAuthError) as exc:
         with ctx.db.tenant_session(tid) as session:
             row = _locked(session, tid, declaration_id)
             permanent = isinstance(exc, OAuthError) and exc.kind in ("config", "not_connected")
-            _touch(row, "failed" if permanent else "pending", [str(exc)])
+            touch(row, "failed" if permanent else "pending", [str(exc)])
         raise
 
     with ctx.db.tenant_session(tid) as session:
@@ -366,10 +341,10 @@ def poll(ctx: Context, tid: uuid.UUID, declaration_id: uuid.UUID) -> dict[str, A
             return summary(row)
         if status.state != "ok":
             final = "nok" if status.state == "nok" else "xml_errors"
-            _touch(row, final, status.errors or [f"ANAF: {status.state}"])
+            touch(row, final, status.errors or [f"ANAF: {status.state}"])
             _rejected(session, row, "processing")
             return summary(row)
-        _touch(row, "valid", [])
+        touch(row, "valid", [])
         if row.kind == "notificare" and row.uit:
             row.uit_issued_at = _now()
             start = row.transport_date or row.uit_issued_at.date()
@@ -393,15 +368,8 @@ def poll(ctx: Context, tid: uuid.UUID, declaration_id: uuid.UUID) -> dict[str, A
                 correlation_id=row.correlation_id,
             )
         elif row.kind == "stergere" and row.target_uit:
-            for original in session.scalars(
-                select(Declaration).where(
-                    Declaration.tid == tid,
-                    Declaration.uit == row.target_uit,
-                    Declaration.kind == "notificare",
-                    Declaration.id != row.id,
-                )
-            ):
-                _touch(original, "deleted")
+            for original in repository.notifications_with_uit(session, tid, row.target_uit, besides=row.id):
+                touch(original, "deleted")
         return summary(row)
 
 

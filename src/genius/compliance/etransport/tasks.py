@@ -21,9 +21,8 @@ from typing import Any
 
 from celery import Task
 
-from genius.compliance.efactura.client import AnafApiError
-from genius.compliance.efactura.oauth import OAuthError
-from genius.compliance.efactura.tasks import backoff
+from genius.compliance.common.backoff import backoff, retry_after_or_backoff, retry_temporary
+from genius.compliance.common.errors import AnafApiError, OAuthError, is_temporary
 from genius.compliance.etransport import service
 from genius.compliance.etransport.client import ETransportClient
 from genius.config import Settings, get_settings
@@ -50,21 +49,13 @@ context = ProcessContext(_services)  # database, Redis limiter: once per worker 
 use_context = context.use
 
 
-def _temporary(exc: BaseException) -> bool:
-    if isinstance(exc, AnafApiError):
-        return exc.error.retryable or exc.kind == "unauthorized"
-    return isinstance(exc, OAuthError) and exc.kind == "unavailable"
+ANAF_ERRORS = (AnafApiError, OAuthError)
 
 
 @celery_app.task(name="anaf.etransport.submit", bind=True, acks_late=True, max_retries=MAX_RETRIES)
+@retry_temporary(ANAF_ERRORS, temporary=is_temporary, countdown=retry_after_or_backoff())
 def submit(self: Task, tid: str, declaration_id: str) -> dict[str, Any]:
-    try:
-        result = service.upload(context(), uuid.UUID(tid), uuid.UUID(declaration_id))
-    except (AnafApiError, OAuthError) as exc:
-        if _temporary(exc) and self.request.retries < MAX_RETRIES:
-            wait = getattr(getattr(exc, "error", None), "retry_after", None)
-            raise self.retry(exc=exc, countdown=wait or backoff(self.request.retries)) from exc
-        raise
+    result = service.upload(context(), uuid.UUID(tid), uuid.UUID(declaration_id))
     if result["state"] in ("unknown", "pending") and self.request.retries < MAX_RETRIES:
         raise self.retry(countdown=backoff(self.request.retries, base=60.0))
     if result["state"] == "uploaded":
@@ -73,13 +64,11 @@ def submit(self: Task, tid: str, declaration_id: str) -> dict[str, Any]:
 
 
 @celery_app.task(name="anaf.etransport.status", bind=True, acks_late=True, max_retries=MAX_POLLS)
+@retry_temporary(
+    ANAF_ERRORS, temporary=is_temporary, countdown=lambda exc, n: backoff(n, base=2.0, cap=600.0)
+)
 def status(self: Task, tid: str, declaration_id: str) -> dict[str, Any]:
-    try:
-        result = service.poll(context(), uuid.UUID(tid), uuid.UUID(declaration_id))
-    except (AnafApiError, OAuthError) as exc:
-        if _temporary(exc) and self.request.retries < MAX_POLLS:
-            raise self.retry(exc=exc, countdown=backoff(self.request.retries, base=2.0, cap=600.0)) from exc
-        raise
+    result = service.poll(context(), uuid.UUID(tid), uuid.UUID(declaration_id))
     if result["state"] == "uploaded" and self.request.retries < MAX_POLLS:
         raise self.retry(countdown=backoff(self.request.retries, base=2.0, cap=600.0))
     return result

@@ -19,32 +19,56 @@ import uuid
 from typing import Annotated, Any, Literal
 
 import structlog
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
-from pydantic import BaseModel, ValidationError
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from pydantic import BaseModel, Field, ValidationError
 
+from genius.compliance.common.deps import ComplianceRead, ComplianceWrite, CorrelationId, IdempotencyKey
 from genius.compliance.reges import service
 from genius.compliance.reges.client import CircuitOpen, RegesError
 from genius.compliance.reges.messages import DocumentError, parse_xml, to_xml
 from genius.compliance.reges.validate import check, model_findings
-from genius.core.auth.deps import PlatformDep, requires
-from genius.core.auth.tokens import Principal
-from genius.core.kit.errors import Problem, ServiceUnavailable
+from genius.core.auth.deps import PlatformDep, TenantDB
+from genius.core.events.service import defer
+from genius.core.kit.errors import NotFound, Problem, ServiceUnavailable
 from genius.core.platform import Platform
-from genius.registry.ops import enqueue
 
 log = structlog.get_logger("genius.reges.api")
 router = APIRouter(tags=["compliance"], prefix="/v1/compliance/reges")
-ComplianceRead = Annotated[Principal, Depends(requires("compliance:read"))]
-ComplianceWrite = Annotated[Principal, Depends(requires("compliance:write"))]
-IdempotencyKey = Annotated[str | None, Header(max_length=128)]
-CorrelationId = Annotated[str | None, Header(max_length=64)]
 MAX_BODY = 5 * 1024 * 1024
+# The nomenclators REGES Online serves (``GET /api/Nomenclator?tip=``); any other name is refused here (422).
+Nomenclator = Literal[
+    "nationalitate", "tara", "cor", "temeisuspendare", "tipsporpredefinit", "tipsporangajator"
+]
 MESSAGE_BODY = {
     "requestBody": {
+        "required": True,
         "content": {
             "application/json": {"schema": {"type": "object", "description": "a REGES message ($type)"}},
-            "application/xml": {"schema": {"type": "string"}},
-        }
+            "application/xml": {"schema": {"type": "string", "minLength": 1, "pattern": "\\S"}},
+        },
+    }
+}
+_TYPE_PATTERN = "^([Ss][Aa][Ll][Aa][Rr][Ii][Aa][Tt]|[Cc][Oo][Nn][Tt][Rr][Aa][Cc][Tt])$"  # case-insensitive
+# What ``POST …/submissions`` takes: one employee (salariat) or contract message, named by ``$type``.
+SUBMISSION_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "description": "a REGES employee or contract message",
+                    "required": ["$type"],
+                    "properties": {
+                        "$type": {
+                            "type": "string",
+                            "pattern": _TYPE_PATTERN,
+                        }
+                    },
+                }
+            },
+            "application/xml": {"schema": {"type": "string", "minLength": 1, "pattern": "\\S"}},
+        },
     }
 }
 
@@ -78,7 +102,9 @@ class SubmissionOut(BaseModel):
     finished_at: str | None = None
     created_at: str | None = None
     updated_at: str | None = None
-    queued: bool | None = None
+    queued: bool | None = Field(
+        default=None, description="True when this request queued the work (an outbox task, sent after commit)"
+    )
 
 
 class SubmissionList(BaseModel):
@@ -116,6 +142,11 @@ async def _body(request: Request) -> bytes:
     return body
 
 
+# Read on the event loop; the handlers that take it are ``def`` (parsing, the checks, the XSD and the
+# database run in the thread pool, never on the loop).
+RawBody = Annotated[bytes, Depends(_body)]
+
+
 def _message(request: Request, body: bytes) -> Any:
     """The body as a message model (JSON or XML); 400 when unreadable, 422 with field errors when invalid."""
     if "json" in request.headers.get("content-type", ""):
@@ -144,10 +175,9 @@ def _message(request: Request, body: bytes) -> Any:
     summary="Check a REGES message (JSON or XML): model, CNP checksum, optional XSD",
     openapi_extra=MESSAGE_BODY,
 )
-async def validate(request: Request, principal: ComplianceRead, platform: PlatformDep) -> ValidationOut:
+def validate(principal: ComplianceRead, platform: PlatformDep, body: RawBody) -> ValidationOut:
     from genius.compliance.reges.messages import parse
 
-    body = await _body(request)
     try:
         doc = parse(body)
     except DocumentError as exc:
@@ -168,18 +198,19 @@ async def validate(request: Request, principal: ComplianceRead, platform: Platfo
     status_code=202,
     response_model=SubmissionOut,
     summary="Send an employee or contract operation to REGES (queued)",
-    openapi_extra=MESSAGE_BODY,
+    openapi_extra=SUBMISSION_BODY,
 )
-async def create_submission(
+def create_submission(
     request: Request,
     principal: ComplianceWrite,
     platform: PlatformDep,
+    body: RawBody,
     response: Response,
     submit: bool = True,
     idempotency_key: IdempotencyKey = None,
     x_correlation_id: CorrelationId = None,
 ) -> SubmissionOut:
-    message = _message(request, await _body(request))
+    message = _message(request, body)
     with platform.db.tenant_session(principal.tid) as session:
         row, created = service.create(
             session,
@@ -190,24 +221,24 @@ async def create_submission(
             correlation_id=x_correlation_id,
         )
         out = SubmissionOut.model_validate(service.summary(row))
+        if created and submit:  # an outbox row of this transaction: a broker outage only delays it
+            defer(session, "reges.submit", tid=principal.tid, args=[str(principal.tid), str(out.id)])
+            out.queued = True
     if not created:
         response.status_code = 200
-    elif submit:
-        out.queued = enqueue(platform, "reges.submit", principal.tid, uuid.UUID(out.id))
     return out
 
 
 @router.get("/submissions", response_model=SubmissionList, summary="The tenant's REGES submissions")
 def list_submissions(
     principal: ComplianceRead,
-    platform: PlatformDep,
+    db: TenantDB,
     state: Literal["pending", "submitted", "succeeded", "failed"] | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> SubmissionList:
-    with platform.db.tenant_session(principal.tid) as session:
-        rows = service.listing(session, principal.tid, state=state, limit=limit, offset=offset)
-        return SubmissionList(items=[SubmissionOut.model_validate(service.summary(r)) for r in rows])
+    rows = service.listing(db, principal.tid, state=state, limit=limit, offset=offset)
+    return SubmissionList(items=[SubmissionOut.model_validate(service.summary(r)) for r in rows])
 
 
 @router.get("/submissions/{submission_id}", response_model=SubmissionOut, summary="A REGES submission")
@@ -227,13 +258,21 @@ def get_submission(
         )
 
 
-@router.get("/nomenclators/{tip}", summary="A REGES nomenclator (nationalitate, cor, temeisuspendare…)")
+@router.get(
+    "/nomenclators/{tip}",
+    summary="A REGES nomenclator (nationalitate, tara, cor, temeisuspendare, tipsporpredefinit, …)",
+    responses={404: {"description": "REGES does not know this nomenclator"}},
+)
 def nomenclator(
     principal: ComplianceRead,
     platform: PlatformDep,
-    tip: Annotated[str, Path(pattern=r"^[A-Za-z0-9]{1,64}$")],
+    tip: Annotated[Nomenclator, Path(description="the nomenclator's name, as REGES spells it")],
 ) -> list[dict[str, Any]]:
     try:
         return context_of(platform).client().nomenclator(tip)
-    except (RegesError, CircuitOpen) as exc:
+    except RegesError as exc:
+        if exc.kind == "rejected":  # REGES refused the name: the caller asked for a list it does not keep
+            raise NotFound(f"REGES has no nomenclator {tip!r}: {exc.message}") from exc
+        raise _reges_problem(exc) from exc
+    except CircuitOpen as exc:
         raise _reges_problem(exc) from exc

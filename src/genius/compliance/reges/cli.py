@@ -14,8 +14,8 @@ from pathlib import Path
 
 import typer
 
-from genius.compliance.efactura.rules.engine import Finding
-from genius.compliance.report import print_report
+from genius.compliance.common.findings import Finding
+from genius.compliance.common.report import print_report
 
 app = typer.Typer(help="reges", no_args_is_help=True)
 

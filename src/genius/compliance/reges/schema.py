@@ -1,3 +1,7 @@
+# GENERATED FILE — generated once with xmlschema from the official REGES Online XSD (namespace
+# http://www.inspectiamuncii.ro/reges2025, ../shared/data/reges/reges.xsd); the generator is not part of
+# the product. Do not edit by hand except to follow a new XSD: tests/compliance/reges/test_schema_xsd.py
+# checks every type, element order and enumeration against the XSD.
 """REGES Online message types, generated from the XSD ``http://www.inspectiamuncii.ro/reges2025``.
 
 One class per complex type the API messages use (element order = the XSD sequence, so the XML we write

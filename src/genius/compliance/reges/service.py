@@ -31,15 +31,15 @@ import httpx
 import redis
 import structlog
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from genius.compliance.polling import poll_until
+from genius.compliance.common.backoff import poll_until
+from genius.compliance.common.lifecycle import touch
 from genius.compliance.reges import events as _events  # noqa: F401  (registers the topics)
-from genius.compliance.reges import schema
+from genius.compliance.reges import repository, schema
 from genius.compliance.reges.client import KeycloakTokens, RegesClient, RegesError, RegesTimeout
 from genius.compliance.reges.messages import DocumentError, parse_json, to_json
-from genius.compliance.reges.models_db import FINAL_STATES, RegesSubmission
+from genius.compliance.reges.models import RegesSubmission
 from genius.compliance.reges.validate import check, model_findings
 from genius.config import Settings
 from genius.core.db.session import Database
@@ -194,9 +194,7 @@ def create(
     key = idempotency_key or digest
     if len(key) > 128:
         raise InvalidMessage("the idempotency key is longer than 128 characters")
-    existing = session.scalar(
-        select(RegesSubmission).where(RegesSubmission.tid == tid, RegesSubmission.idempotency_key == key)
-    )
+    existing = repository.by_key(session, tid, key)
     if existing is not None:
         if existing.payload_sha256 != digest:
             raise Conflict("This idempotency key was used for a different REGES message.")
@@ -218,14 +216,13 @@ def create(
         created_at=_now(),
         updated_at=_now(),
     )
-    session.add(row)
-    session.flush()
+    repository.add(session, row)
     return row, True
 
 
 def get(session: Session, tid: uuid.UUID, submission_id: uuid.UUID) -> RegesSubmission:
-    row = session.get(RegesSubmission, submission_id)
-    if row is None or row.tid != tid:
+    row = repository.get(session, tid, submission_id)
+    if row is None:
         raise NotFound(f"No REGES submission {submission_id}.")
     return row
 
@@ -233,27 +230,14 @@ def get(session: Session, tid: uuid.UUID, submission_id: uuid.UUID) -> RegesSubm
 def listing(
     session: Session, tid: uuid.UUID, *, state: str | None = None, limit: int = 50, offset: int = 0
 ) -> list[RegesSubmission]:
-    query = select(RegesSubmission).where(RegesSubmission.tid == tid)
-    if state:
-        query = query.where(RegesSubmission.state == state)
-    query = query.order_by(RegesSubmission.created_at.desc(), RegesSubmission.id).limit(limit).offset(offset)
-    return list(session.scalars(query))
+    return repository.listing(session, tid, state=state, limit=limit, offset=offset)
 
 
 def _locked(session: Session, tid: uuid.UUID, submission_id: uuid.UUID) -> RegesSubmission:
-    row = session.scalar(select(RegesSubmission).where(RegesSubmission.id == submission_id).with_for_update())
-    if row is None or row.tid != tid:
+    row = repository.locked(session, tid, submission_id)
+    if row is None:
         raise NotFound(f"No REGES submission {submission_id}.")
     return row
-
-
-def _touch(row: RegesSubmission, state: str, errors: list[Any] | None = None) -> None:
-    row.state = state
-    if errors is not None:
-        row.errors = errors
-    row.updated_at = _now()
-    if state in FINAL_STATES:
-        row.finished_at = row.updated_at
 
 
 # --- submit ------------------------------------------------------------------------------------------------
@@ -265,7 +249,7 @@ def submit(ctx: Context, tid: uuid.UUID, submission_id: uuid.UUID) -> dict[str, 
             return summary(row)  # the guard: sent (or being sent) already
         row.attempts += 1
         row.submitted_at = _now()
-        _touch(row, "submitted")
+        touch(row, "submitted")
         payload = dict(row.payload)
     message = parse_json(payload)
     assert isinstance(message, schema.Message)
@@ -281,10 +265,10 @@ def submit(ctx: Context, tid: uuid.UUID, submission_id: uuid.UUID) -> dict[str, 
         with ctx.db.tenant_session(tid) as session:
             row = _locked(session, tid, submission_id)
             if isinstance(exc, RegesError) and exc.kind == "rejected":
-                _touch(row, "failed", [exc.message])
+                touch(row, "failed", [exc.message])
                 _outcome(session, row, None)
                 return summary(row)
-            _touch(row, "pending", [str(exc)])
+            touch(row, "pending", [str(exc)])
         raise
     with ctx.db.tenant_session(tid) as session:
         row = _locked(session, tid, submission_id)
@@ -359,7 +343,7 @@ def poll(ctx: Context, tid: uuid.UUID, submission_id: uuid.UUID) -> dict[str, An
             row.receipt_id = str(result["responseId"]).strip("{}").lower()
         row.result = result
         ok = body.get("code") == "SUCCES"
-        _touch(row, "succeeded" if ok else "failed", [] if ok else [str(body.get("description") or "FAIL")])
+        touch(row, "succeeded" if ok else "failed", [] if ok else [str(body.get("description") or "FAIL")])
         _outcome(session, row, result)
         log.info("reges_result", submission=str(row.id), state=row.state, operation=row.operation)
         return summary(row)

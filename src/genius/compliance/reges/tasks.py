@@ -20,7 +20,7 @@ from typing import Any
 import redis
 from celery import Task
 
-from genius.compliance.efactura.tasks import backoff
+from genius.compliance.common.backoff import backoff, retry_temporary
 from genius.compliance.reges import service
 from genius.compliance.reges.client import RegesClient, RegesError
 from genius.config import Settings, get_settings
@@ -43,6 +43,9 @@ context = ProcessContext(_services)  # database, Redis (the breaker, the result 
 use_context = context.use
 
 
+REGES_ERRORS = (RegesError, CircuitOpen)
+
+
 def _temporary(exc: BaseException) -> bool:
     return isinstance(exc, CircuitOpen) or (isinstance(exc, RegesError) and exc.retryable)
 
@@ -56,26 +59,18 @@ def _wait(exc: BaseException, retries: int, base: float) -> float:
 
 
 @celery_app.task(name="reges.submit", bind=True, acks_late=True, max_retries=MAX_RETRIES)
+@retry_temporary(REGES_ERRORS, temporary=_temporary, countdown=lambda exc, n: _wait(exc, n, 5.0))
 def submit(self: Task, tid: str, submission_id: str) -> dict[str, Any]:
-    try:
-        outcome = service.submit(context(), uuid.UUID(tid), uuid.UUID(submission_id))
-    except (RegesError, CircuitOpen) as exc:
-        if _temporary(exc) and self.request.retries < MAX_RETRIES:
-            raise self.retry(exc=exc, countdown=_wait(exc, self.request.retries, 5.0)) from exc
-        raise
+    outcome = service.submit(context(), uuid.UUID(tid), uuid.UUID(submission_id))
     if outcome["state"] == "submitted":
         result.apply_async(args=[tid, submission_id], countdown=2)
     return outcome
 
 
 @celery_app.task(name="reges.result", bind=True, acks_late=True, max_retries=MAX_POLLS)
+@retry_temporary(REGES_ERRORS, temporary=_temporary, countdown=lambda exc, n: _wait(exc, n, 2.0))
 def result(self: Task, tid: str, submission_id: str) -> dict[str, Any]:
-    try:
-        outcome = service.poll(context(), uuid.UUID(tid), uuid.UUID(submission_id))
-    except (RegesError, CircuitOpen) as exc:
-        if _temporary(exc) and self.request.retries < MAX_POLLS:
-            raise self.retry(exc=exc, countdown=_wait(exc, self.request.retries, 2.0)) from exc
-        raise
+    outcome = service.poll(context(), uuid.UUID(tid), uuid.UUID(submission_id))
     if outcome["state"] == "submitted" and self.request.retries < MAX_POLLS:
         raise self.retry(countdown=backoff(self.request.retries, base=2.0, cap=600.0))
     return outcome

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ValidationError
 from stdnum.ro import cnp as stdnum_cnp
 from stdnum.ro import cui as stdnum_cui
 
-from genius.compliance.efactura.rules.engine import Finding
+from genius.compliance.common.findings import Finding
 from genius.compliance.reges import schema
 from genius.compliance.reges.messages import Batch, Document, DocumentError, messages_of, parse, to_xml
 

@@ -17,24 +17,20 @@ import uuid
 from typing import Annotated, Any, Literal
 
 import structlog
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
-from pydantic import BaseModel
+from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from genius.compliance.common.deps import ComplianceRead, ComplianceWrite, CorrelationId, IdempotencyKey
 from genius.compliance.saft import service
 from genius.compliance.saft.ledger import Ledger
-from genius.core.auth.deps import PlatformDep, requires
-from genius.core.auth.tokens import Principal
+from genius.core.auth.deps import PlatformDep, TenantDB
+from genius.core.events.service import defer
 from genius.core.kit.errors import NotFound, Problem
 from genius.core.storage import tenant_files_from_settings
-from genius.registry.ops import enqueue
 
 log = structlog.get_logger("genius.saft.api")
 router = APIRouter(tags=["compliance"], prefix="/v1/compliance/saft")
-ComplianceRead = Annotated[Principal, Depends(requires("compliance:read"))]
-ComplianceWrite = Annotated[Principal, Depends(requires("compliance:write"))]
-IdempotencyKey = Annotated[str | None, Header(max_length=128)]
-CorrelationId = Annotated[str | None, Header(max_length=64)]
 MAX_VALIDATE_BODY = 50 * 1024 * 1024
 
 
@@ -74,7 +70,9 @@ class ReportOut(BaseModel):
     created_at: str | None = None
     updated_at: str | None = None
     finished_at: str | None = None
-    queued: bool | None = None
+    queued: bool | None = Field(
+        default=None, description="True when this request queued the work (an outbox task, sent after commit)"
+    )
 
 
 async def _body(request: Request, limit: int) -> bytes:
@@ -128,28 +126,27 @@ def create_report(
             correlation_id=x_correlation_id,
         )
         out = ReportOut.model_validate(service.summary(row))
+        if created and queue:  # an outbox row of this transaction: a broker outage only delays it
+            defer(session, "anaf.saft.generate", tid=principal.tid, args=[str(principal.tid), str(out.id)])
+            out.queued = True
     if not created:
         response.status_code = 200
-    elif queue:
-        out.queued = enqueue(platform, "anaf.saft.generate", principal.tid, uuid.UUID(out.id))
     return out
 
 
 @router.get("/reports", response_model=list[ReportOut], summary="The tenant's latest SAF-T reports")
 def list_reports(
-    principal: ComplianceRead, platform: PlatformDep, limit: Annotated[int, Query(ge=1, le=200)] = 50
+    principal: ComplianceRead, db: TenantDB, limit: Annotated[int, Query(ge=1, le=200)] = 50
 ) -> list[ReportOut]:
-    with platform.db.tenant_session(principal.tid) as session:
-        return [
-            ReportOut.model_validate({**service.summary(r), "findings": []})
-            for r in service.recent(session, principal.tid, limit)
-        ]
+    return [
+        ReportOut.model_validate({**service.summary(r), "findings": []})
+        for r in service.recent(db, principal.tid, limit)
+    ]
 
 
 @router.get("/reports/{report_id}", response_model=ReportOut, summary="A SAF-T report's status and findings")
-def get_report(report_id: uuid.UUID, principal: ComplianceRead, platform: PlatformDep) -> ReportOut:
-    with platform.db.tenant_session(principal.tid) as session:
-        return ReportOut.model_validate(service.summary(service.get(session, principal.tid, report_id)))
+def get_report(report_id: uuid.UUID, principal: ComplianceRead, db: TenantDB) -> ReportOut:
+    return ReportOut.model_validate(service.summary(service.get(db, principal.tid, report_id)))
 
 
 @router.get(
@@ -163,11 +160,11 @@ def download_segment(
     index: Annotated[int, Path(ge=1, le=100_000)],
     principal: ComplianceRead,
     platform: PlatformDep,
+    db: TenantDB,
 ) -> Response:
-    with platform.db.tenant_session(principal.tid) as session:
-        row = service.get(session, principal.tid, report_id)
-        segments = {int(s["index"]): s for s in row.segments or []}
-        total = len(segments)
+    row = service.get(db, principal.tid, report_id)
+    segments = {int(s["index"]): s for s in row.segments or []}
+    total = len(segments)
     if index not in segments:
         raise NotFound(f"Report {report_id} has no segment {index}.")
     key = segments[index]["key"]

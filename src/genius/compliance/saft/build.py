@@ -23,7 +23,7 @@ from typing import Any, TypeVar, Union
 from lxml import etree
 from pydantic import BaseModel, ValidationError
 
-from genius.compliance.saft import model as m
+from genius.compliance.saft import audit_file as m
 from genius.compliance.saft.ledger import InvoiceIn, Ledger, PartnerIn
 
 ANAF_MAX_BYTES = 500 * 1024 * 1024  # ANAF's limit per D406 file

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import typer
 
-from genius.compliance.efactura.rules.engine import Finding
-from genius.compliance.report import print_report
+from genius.compliance.common.findings import Finding
+from genius.compliance.common.report import print_report
 
 app = typer.Typer(help="saft", no_args_is_help=True)
 
@@ -69,9 +69,9 @@ def build_command(
     """Build a D406 file from a ledger JSON and validate it."""
     from pydantic import ValidationError
 
+    from genius.compliance.saft.audit_file import NS_D406, NS_D406T
     from genius.compliance.saft.build import from_ledger, segment
     from genius.compliance.saft.ledger import Ledger
-    from genius.compliance.saft.model import NS_D406, NS_D406T
     from genius.compliance.saft.rules import validate
 
     kind = kind.upper()

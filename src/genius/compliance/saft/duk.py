@@ -21,8 +21,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from genius.compliance.efactura.rules.engine import Finding, Severity
-from genius.compliance.saft.model import NS_D406T
+from genius.compliance.common.findings import Finding, Severity
+from genius.compliance.saft.audit_file import NS_D406T
 
 DEFAULT_TIMEOUT = 900.0
 _RULE_RE = re.compile(r"regula\s*:?\s*([A-Za-z]*\d+[A-Za-z0-9_.-]*)", re.IGNORECASE)

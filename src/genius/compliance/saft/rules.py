@@ -43,9 +43,9 @@ from decimal import Decimal, InvalidOperation
 from lxml import etree
 from stdnum.ro import cui as ro_cui
 
-from genius.compliance.efactura.rules.en16931 import ISO_3166, ISO_4217
-from genius.compliance.efactura.rules.engine import Finding, Severity
-from genius.compliance.saft.model import NAMESPACES, REPORT_KINDS
+from genius.compliance.common.codes import ISO_3166, ISO_4217
+from genius.compliance.common.findings import Finding, Severity
+from genius.compliance.saft.audit_file import NAMESPACES, REPORT_KINDS
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 _DECIMAL_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")

@@ -24,16 +24,15 @@ from typing import Any
 
 import structlog
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from genius.compliance.efactura.rules.engine import Finding
-from genius.compliance.saft import duk
+from genius.compliance.common.findings import Finding
+from genius.compliance.saft import duk, repository
 from genius.compliance.saft import events as _events  # noqa: F401  (registers the topics)
+from genius.compliance.saft.audit_file import NS_D406, NS_D406T
 from genius.compliance.saft.build import from_ledger, namespace_of, segment
 from genius.compliance.saft.ledger import Ledger
-from genius.compliance.saft.model import NS_D406, NS_D406T
-from genius.compliance.saft.models_db import FINAL_STATUSES, MAX_FINDINGS, SaftReport
+from genius.compliance.saft.models import FINAL_STATUSES, MAX_FINDINGS, SaftReport
 from genius.compliance.saft.rules import validate
 from genius.config import Settings
 from genius.core.db.session import Database
@@ -129,9 +128,7 @@ def create(
     digest = hashlib.sha256(payload).hexdigest()
     namespace = NS_D406T if test_variant else NS_D406
     key = idempotency_key or hashlib.sha256(f"{digest}|{kind}|{namespace}".encode()).hexdigest()
-    existing = session.scalar(
-        select(SaftReport).where(SaftReport.tid == tid, SaftReport.idempotency_key == key)
-    )
+    existing = repository.by_key(session, tid, key)
     if existing is not None:
         if existing.ledger_sha256 != digest or existing.kind != kind:
             raise Conflict("This idempotency key was used for a different report.")
@@ -159,27 +156,19 @@ def create(
         created_at=_now(),
         updated_at=_now(),
     )
-    session.add(row)
-    session.flush()
+    repository.add(session, row)
     return row, True
 
 
 def get(session: Session, tid: uuid.UUID, report_id: uuid.UUID) -> SaftReport:
-    row = session.get(SaftReport, report_id)
-    if row is None or row.tid != tid:
+    row = repository.get(session, tid, report_id)
+    if row is None:
         raise NotFound(f"No SAF-T report {report_id}.")
     return row
 
 
 def recent(session: Session, tid: uuid.UUID, limit: int = 50) -> list[SaftReport]:
-    return list(
-        session.scalars(
-            select(SaftReport)
-            .where(SaftReport.tid == tid)
-            .order_by(SaftReport.created_at.desc(), SaftReport.id)
-            .limit(limit)
-        )
-    )
+    return repository.recent(session, tid, limit)
 
 
 def segment_name(row: SaftReport, index: int, total: int) -> str:
@@ -216,8 +205,8 @@ def _failed(session: Session, row: SaftReport, stage: str, messages: list[str]) 
 def generate(ctx: Context, tid: uuid.UUID, report_id: uuid.UUID) -> dict[str, Any]:
     """Build, validate and store the report (idempotent: a finished report is returned as it is)."""
     with ctx.db.tenant_session(tid) as session:
-        row = session.scalar(select(SaftReport).where(SaftReport.id == report_id).with_for_update())
-        if row is None or row.tid != tid:
+        row = repository.locked(session, tid, report_id)
+        if row is None:
             raise NotFound(f"No SAF-T report {report_id}.")
         if row.status in FINAL_STATUSES:
             return summary(row)
@@ -246,7 +235,7 @@ def generate(ctx: Context, tid: uuid.UUID, report_id: uuid.UUID) -> dict[str, An
                 findings.append({"segment": index, **f.as_dict()})
 
     with ctx.db.tenant_session(tid) as session:
-        row = session.scalar(select(SaftReport).where(SaftReport.id == report_id).with_for_update())
+        row = repository.locked(session, tid, report_id)
         assert row is not None
         stored = []
         for index, xml in enumerate(files, start=1):

@@ -20,7 +20,7 @@ from typing import Any
 from celery import Task
 from sqlalchemy.exc import OperationalError
 
-from genius.compliance.efactura.tasks import backoff
+from genius.compliance.common.backoff import retry_temporary
 from genius.compliance.saft import duk, service
 from genius.compliance.saft.build import from_ledger, to_xml
 from genius.compliance.saft.ledger import Ledger
@@ -46,13 +46,9 @@ use_context = context.use
 
 
 @celery_app.task(name="anaf.saft.generate", bind=True, acks_late=True, max_retries=MAX_RETRIES)
+@retry_temporary((OperationalError,))  # the database is down: try again later
 def generate(self: Task, tid: str, report_id: str) -> dict[str, Any]:
-    try:
-        return service.generate(context(), uuid.UUID(tid), uuid.UUID(report_id))
-    except OperationalError as exc:
-        if self.request.retries < MAX_RETRIES:
-            raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
-        raise
+    return service.generate(context(), uuid.UUID(tid), uuid.UUID(report_id))
 
 
 @celery_app.task(name="anaf.saft.validate", bind=True, acks_late=True)

@@ -15,19 +15,21 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field, StringConstraints
 
-from genius.compliance.taxpayer.models import MAX_BATCH, TaxpayerCheck, validate_cui
+from genius.compliance.common.deps import ComplianceRead
+from genius.compliance.taxpayer.records import MAX_BATCH, TaxpayerCheck, validate_cui
 from genius.compliance.taxpayer.service import TaxpayerService, today
-from genius.core.auth.deps import PlatformDep, requires
-from genius.core.auth.tokens import Principal
+from genius.core.auth.deps import PlatformDep
 from genius.core.kit.errors import Unprocessable
 
 router = APIRouter(tags=["compliance"])
 
-ComplianceRead = Annotated[Principal, Depends(requires("compliance:read"))]
 API_MAX_WAIT = 10.0  # seconds an API request may wait for an ANAF rate-limit token
 API_TIMEOUT = 15.0
 UNAVAILABLE_RETRY_AFTER = "60"
 CuiText = Annotated[str, StringConstraints(max_length=40)]
+# What ``validate_cui`` accepts, but the check digit: an optional RO prefix, 2-10 digits not starting with
+# 0, spaces and dashes anywhere (python-stdnum drops them), other whitespace only around the value.
+CUI_PATTERN = r"^[\s-]*(?:[Rr][ -]*[Oo][ -]*)?[1-9](?:[ -]*[0-9]){1,9}[\s-]*$"
 
 _PROBLEM: dict[int | str, dict[str, Any]] = {
     422: {"description": "Invalid CUI or date", "content": {"application/problem+json": {}}}
@@ -88,7 +90,15 @@ def get_taxpayer(
     principal: ComplianceRead,
     svc: ServiceDep,
     response: Response,
-    cui: Annotated[str, Path(max_length=40, description="CUI, with or without the RO prefix")],
+    cui: Annotated[
+        str,
+        Path(
+            max_length=40,
+            pattern=CUI_PATTERN,
+            description="CUI (2-10 digits, no leading 0), with or without the RO prefix; spaces and dashes "
+            "are ignored. The check digit is checked too (422 ``cui.checksum``).",
+        ),
+    ],
     date: Annotated[dt.date | None, Query(description="Registries on this date (default: today)")] = None,
 ) -> TaxpayerCheck:
     verdict = validate_cui(cui)

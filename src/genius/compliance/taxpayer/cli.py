@@ -16,7 +16,7 @@ import redis
 import structlog
 import typer
 
-from genius.compliance.taxpayer.models import CuiVerdict, TaxpayerCheck, validate_cui
+from genius.compliance.taxpayer.records import CuiVerdict, TaxpayerCheck, validate_cui
 
 app = typer.Typer(
     help="ANAF taxpayer lookup (PlatitorTvaRest v9): genius anaf taxpayer CUI… [--offline] [--json]",

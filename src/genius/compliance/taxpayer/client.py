@@ -26,7 +26,7 @@ import httpx
 import redis
 import structlog
 
-from genius.compliance.taxpayer.models import MAX_BATCH, LookupResult, ReplyShapeError, parse_reply
+from genius.compliance.taxpayer.records import MAX_BATCH, LookupResult, ReplyShapeError, parse_reply
 from genius.core.kit.ratelimit import Limit, RateLimiter
 
 log = structlog.get_logger("genius.compliance.taxpayer")

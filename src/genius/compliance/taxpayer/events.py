@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from genius.compliance.taxpayer.models import TaxpayerCheck
+from genius.compliance.taxpayer.records import TaxpayerCheck
 from genius.core.events.registry import event
 
 

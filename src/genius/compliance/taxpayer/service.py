@@ -19,7 +19,7 @@ import redis
 import structlog
 
 from genius.compliance.taxpayer.client import AnafError, AnafUnavailable, TaxpayerClient, chunks
-from genius.compliance.taxpayer.models import (
+from genius.compliance.taxpayer.records import (
     CuiVerdict,
     LookupResult,
     TaxpayerCheck,

@@ -21,7 +21,7 @@ from celery import Task
 
 from genius.compliance.taxpayer.client import AnafError, AnafUnavailable, TaxpayerClient
 from genius.compliance.taxpayer.events import TaxpayerValidated
-from genius.compliance.taxpayer.models import TaxpayerCheck
+from genius.compliance.taxpayer.records import TaxpayerCheck
 from genius.compliance.taxpayer.service import TaxpayerService, today
 from genius.config import get_settings
 from genius.core.db.session import Database

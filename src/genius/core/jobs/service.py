@@ -89,7 +89,8 @@ class Lease:
             else:
                 finished = repository.is_finished(s, self.job_id)
                 self.state = "untracked" if finished is None else "finished" if finished else "busy"
-        if self.state == "held":
+        # Tests bind every session to one connection, which a second thread must not share.
+        if self.state == "held" and self.db.bound_connection is None:
             self._thread = threading.Thread(target=self._renew_loop, name=f"lease-{self.job_id}", daemon=True)
             self._thread.start()
         return self

@@ -26,9 +26,8 @@ from starlette.datastructures import UploadFile
 
 from genius.core.auth.deps import PlatformDep, TenantDB, requires
 from genius.core.auth.tokens import Principal
-from genius.core.kit.errors import Problem, ServiceUnavailable
+from genius.core.kit.errors import Problem
 from genius.core.kit.pagination import CursorParam, LimitParam, Page
-from genius.core.platform import Platform
 from genius.vettify.imports import schemas as s
 from genius.vettify.imports import service
 
@@ -39,7 +38,6 @@ CrmWrite = Annotated[Principal, Depends(requires("crm:write"))]
 CorrId = Annotated[str | None, Header(alias="x-corr-id", max_length=64, pattern=r"^[A-Za-z0-9._:\-]+$")]
 
 router = APIRouter(prefix="/v1/crm", tags=["crm-imports"])
-TASK = "etl.sync.crm_import"
 CHUNK = 1 << 20
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     404: {"description": "Not found (or another tenant's)"},
@@ -54,13 +52,6 @@ class TooLarge(Problem):
 
 def actor_name(principal: Principal) -> str:
     return principal.email or principal.sub
-
-
-def enqueue(platform: Platform, tid: uuid.UUID, import_id: uuid.UUID) -> None:
-    """Send the job to the ``etl.sync`` queue (tests replace this to run the task eagerly)."""
-    from genius.registry.ops import sender
-
-    sender(platform).send_task(TASK, args=[str(tid), str(import_id)], headers={"genius_tid": str(tid)})
 
 
 def _upload_out(job: Any) -> s.UploadOut:
@@ -187,8 +178,10 @@ def validate(import_id: uuid.UUID, principal: CrmWrite, platform: PlatformDep, d
     "/imports/{import_id}/start",
     status_code=202,
     response_model=s.ImportOut,
-    responses={**PROBLEMS, 503: {"description": "The task queue is unavailable (nothing changed)"}},
+    responses=PROBLEMS,
     summary="Queue the import on the etl.sync worker (a failed import resumes)",
+    description="The job is queued through the outbox with the state change: a broker outage only "
+    "delays it. A worker that dies mid-import loses its lease, and the job is requeued and resumes.",
 )
 def start(
     import_id: uuid.UUID,
@@ -204,13 +197,7 @@ def start(
         service.restart(db, job, correlation_id)
     else:
         service.mark_queued(db, job, correlation_id)
-    try:
-        enqueue(platform, principal.tid, job.id)
-    except Problem:
-        raise
-    except Exception as exc:  # raising rolls the queued state back: nothing changes
-        log.warning("crm_import_enqueue_failed", import_id=str(job.id), error=str(exc))
-        raise ServiceUnavailable("The task queue is unavailable; try again.") from None
+    service.queue_run(db, job)
     return job
 
 

@@ -25,6 +25,7 @@ boundary and records ``cancelled`` with the batches committed so far. The end pu
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -103,6 +104,7 @@ def run_import(
     *,
     batch_rows: int,
     max_batches: int | None = None,
+    lease_lost: threading.Event | None = None,
 ) -> RunResult:
     """Run (or resume) the import. ``max_batches`` bounds this call's work: the job stays ``running``
     and a later call resumes after the last committed batch (the worker re-queues itself)."""
@@ -113,7 +115,7 @@ def run_import(
         if not locked:
             raise Conflict(f"Import {import_id} is being run by another worker.")
         try:
-            return _run(session, files, tid, import_id, tables, batch_rows, max_batches)
+            return _run(session, files, tid, import_id, tables, batch_rows, max_batches, lease_lost)
         except Exception as exc:
             session.rollback()
             if not isinstance(exc, NotReady):
@@ -141,6 +143,7 @@ def _run(
     tables: Tables,
     batch_rows: int,
     max_batches: int | None,
+    lease_lost: threading.Event | None = None,
 ) -> RunResult:
     _begin(session, tid)
     job = get_job(session, import_id, lock=True)  # serialised with the API's cancel
@@ -179,6 +182,8 @@ def _run(
     ran = 0
     for batch_no, first in enumerate(range(done_upto + 1, total + 1, batch_rows), start=last_no + 1):
         if max_batches is not None and ran >= max_batches:
+            return _result(job, ran)
+        if lease_lost is not None and lease_lost.is_set():  # the job was requeued elsewhere: stop here
             return _result(job, ran)
         _begin(session, tid)
         status = repository.job_status(session, import_id)

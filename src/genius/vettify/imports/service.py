@@ -27,6 +27,7 @@ from genius.config import Settings
 from genius.core.audit import service as audit
 from genius.core.db.base import utcnow
 from genius.core.events.service import publish
+from genius.core.jobs import service as jobs
 from genius.core.kit.errors import Conflict, NotFound, Unprocessable, field_error
 from genius.core.kit.pagination import Page
 from genius.core.storage import Storage, storage_from_settings, tenant_sse_key
@@ -37,6 +38,8 @@ from genius.vettify.imports.schemas import MappingIn
 
 __all__ = ["TARGETS", "Counts", "Target", "Unprocessable", "field_error"]
 
+TASK = "etl.sync.crm_import"
+JOB_KIND = "crm.import"
 ENTITIES = ("leads", "contacts", "accounts")
 ON_DUPLICATE = ("skip", "update", "create")
 FINISHED = ("completed", "cancelled", "failed")
@@ -261,6 +264,13 @@ def validate(session: Session, files: Files, job: ImportJob) -> ValidationReport
         nested.rollback()
     return ValidationReport(
         total, counts, [{"row": r.row_no, "reason": r.reason, "cells": r.cells} for r in samples]
+    )
+
+
+def queue_run(session: Session, job: ImportJob) -> None:
+    """Queue the job's run in the caller's transaction: its lease and its ``etl.sync`` task (outbox)."""
+    jobs.start(
+        session, job_id=job.id, tid=job.tid, kind=JOB_KIND, task=TASK, args=[str(job.tid), str(job.id)]
     )
 
 

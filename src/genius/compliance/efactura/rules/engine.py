@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from lxml import etree
 
-Severity = Literal["fatal", "warning"]
+from genius.compliance.common.findings import Finding, Severity
 
 NS = {
     "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
@@ -32,24 +32,6 @@ NS = {
     "cn": "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2",
 }
 PREFIX_OF = {uri: prefix for prefix, uri in NS.items() if prefix in ("cbc", "cac")}
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One finding: rule id (``BR-RO-010``, ``XSD``, ``XML``), severity, XPath location, message."""
-
-    rule: str
-    severity: Severity
-    location: str
-    message: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {
-            "rule": self.rule,
-            "severity": self.severity,
-            "location": self.location,
-            "message": self.message,
-        }
 
 
 Hit = tuple[Any, str] | Finding

@@ -1,6 +1,8 @@
 """e-Factura tables (schema ``compliance``; every one is a tenant table with ``tid`` and forced RLS).
 
-* ``efactura_oauth_tokens``: the tenant's ANAF OAuth tokens, Fernet-encrypted at rest.
+The tenant's ANAF OAuth tokens (``efactura_oauth_tokens``, shared with e-Transport) are
+``compliance.common.models.OAuthToken``.
+
 * ``efactura_submissions``: one row per invoice to upload, keyed by (tenant, idempotency key),
   written *before* the upload call, so a timeout leaves a row in state ``unknown`` that the next
   attempt reconciles with ``listaMesajeFactura`` instead of uploading a duplicate.
@@ -18,7 +20,8 @@ from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from genius.core.db.base import Base, new_id, utcnow
+from genius.compliance.common.lifecycle import SubmissionRow
+from genius.core.db.base import Base, utcnow
 
 SCHEMA = "compliance"
 
@@ -35,48 +38,24 @@ SUBMISSION_STATES = (
 FINAL_STATES = frozenset({"ok", "nok", "xml_errors", "failed"})
 
 
-class OAuthToken(Base):
-    __tablename__ = "efactura_oauth_tokens"
-    __table_args__ = {"schema": SCHEMA}
-
-    tid: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    access_token: Mapped[bytes] = mapped_column()  # Fernet token
-    refresh_token: Mapped[bytes | None] = mapped_column()
-    token_type: Mapped[str] = mapped_column(String(20), default="Bearer")
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    refresh_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-
-class Submission(Base):
+class Submission(SubmissionRow, Base):
     __tablename__ = "efactura_submissions"
     __table_args__ = (
         UniqueConstraint("tid", "idempotency_key", name="uq_efactura_submissions_tid_key"),
         {"schema": SCHEMA},
     )
+    final_states = FINAL_STATES
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    tid: Mapped[uuid.UUID] = mapped_column()
-    idempotency_key: Mapped[str] = mapped_column(String(128))
     xml_sha256: Mapped[str] = mapped_column(String(64))
     xml: Mapped[str] = mapped_column(Text)
     cif: Mapped[str] = mapped_column(String(20))
     standard: Mapped[str] = mapped_column(String(4), default="UBL")
     extern: Mapped[bool] = mapped_column(default=False)
     autofactura: Mapped[bool] = mapped_column(default=False)
-    state: Mapped[str] = mapped_column(String(12), default="pending")
     index_incarcare: Mapped[str | None] = mapped_column(String(32))
     id_descarcare: Mapped[str | None] = mapped_column(String(32))
-    errors: Mapped[list[Any]] = mapped_column(JSONB, default=list)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    polls: Mapped[int] = mapped_column(Integer, default=0)
-    correlation_id: Mapped[str] = mapped_column(String(64))
     upload_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     uploaded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class ArchivedZip(Base):

@@ -9,44 +9,34 @@ result, kept in ``result``). A row that left ``pending`` is never sent again.
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import DateTime, String, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from genius.core.db.base import Base, new_id, utcnow
+from genius.compliance.common.lifecycle import SubmissionRow
+from genius.core.db.base import Base
 
 SCHEMA = "compliance"
 STATES = ("pending", "submitted", "succeeded", "failed")
 FINAL_STATES = frozenset({"succeeded", "failed"})
 
 
-class RegesSubmission(Base):
+class RegesSubmission(SubmissionRow, Base):
     __tablename__ = "reges_submissions"
     __table_args__ = (
         UniqueConstraint("tid", "idempotency_key", name="uq_reges_submissions_tid_key"),
         {"schema": SCHEMA},
     )
+    final_states = FINAL_STATES
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    tid: Mapped[uuid.UUID] = mapped_column()
-    idempotency_key: Mapped[str] = mapped_column(String(128))
     entity: Mapped[str] = mapped_column(String(16))  # salariat | contract
     operation: Mapped[str] = mapped_column(String(64))
     message_id: Mapped[str] = mapped_column(String(40))
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
     payload_sha256: Mapped[str] = mapped_column(String(64))
     receipt_id: Mapped[str | None] = mapped_column(String(40))
-    state: Mapped[str] = mapped_column(String(12), default="pending")
     result: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
-    errors: Mapped[list[Any]] = mapped_column(JSONB, default=list)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    polls: Mapped[int] = mapped_column(Integer, default=0)
-    correlation_id: Mapped[str] = mapped_column(String(64))
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -8,7 +8,9 @@
   ``redirect_uri`` or ``refresh_token``, and ``token_content_type=jwt``. Access tokens live 90 days,
   refresh tokens 365.
 * ``TokenStore``: the tokens, Fernet-encrypted, in ``compliance.efactura_oauth_tokens`` (one row per
-  tenant); ``access_token()`` refreshes automatically shortly before expiry.
+  tenant, ``common.models.OAuthToken``; its SQL in ``common.repository``); ``access_token()``
+  refreshes automatically shortly before expiry. e-Factura and e-Transport share it.
+* ``token_provider``: what an ANAF client calls for the tenant's Bearer token.
 * ``make_state`` / ``read_state``: the ``state`` parameter is an encrypted, time-limited token naming
   the tenant, so the callback (a browser redirect carrying no API token) knows whose tokens arrived.
 """
@@ -26,8 +28,11 @@ import httpx
 from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy.orm import Session
 
-from genius.compliance.efactura.models_db import OAuthToken
+from genius.compliance.common import repository
+from genius.compliance.common.client import TokenProvider
+from genius.compliance.common.errors import OAuthError
 from genius.config import Settings
+from genius.core.db.session import Database
 from genius.core.kit.crypto import fernet
 
 TOKEN_PURPOSE = "anaf-efactura-oauth-tokens"
@@ -36,14 +41,6 @@ STATE_TTL_SECONDS = 900
 REFRESH_MARGIN = timedelta(days=1)
 DEFAULT_ACCESS_LIFETIME = timedelta(days=90)
 DEFAULT_REFRESH_LIFETIME = timedelta(days=365)
-
-
-class OAuthError(RuntimeError):
-    """The token endpoint refused (``kind``: config, refused, unavailable, not_connected, state)."""
-
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind
 
 
 @dataclass(frozen=True)
@@ -165,10 +162,7 @@ class TokenStore:
         self.margin = margin
 
     def save(self, session: Session, tid: uuid.UUID, tokens: TokenSet) -> None:
-        row = session.get(OAuthToken, tid)
-        if row is None:
-            row = OAuthToken(tid=tid)
-            session.add(row)
+        row = repository.oauth_token(session, tid) or repository.add_oauth_token(session, tid)
         row.access_token = self._fernet.encrypt(tokens.access_token.encode())
         row.refresh_token = (
             self._fernet.encrypt(tokens.refresh_token.encode()) if tokens.refresh_token else None
@@ -177,10 +171,10 @@ class TokenStore:
         row.expires_at = tokens.expires_at
         row.refresh_expires_at = tokens.refresh_expires_at
         row.updated_at = datetime.now(UTC)
-        session.flush()
+        repository.flush(session)
 
     def load(self, session: Session, tid: uuid.UUID) -> TokenSet | None:
-        row = session.get(OAuthToken, tid)
+        row = repository.oauth_token(session, tid)
         if row is None:
             return None
         try:
@@ -193,7 +187,7 @@ class TokenStore:
         return TokenSet(access, refresh, row.expires_at, row.refresh_expires_at, row.token_type)
 
     def status(self, session: Session, tid: uuid.UUID) -> dict[str, object]:
-        row = session.get(OAuthToken, tid)
+        row = repository.oauth_token(session, tid)
         if row is None:
             return {"connected": False}
         return {
@@ -221,3 +215,20 @@ class TokenStore:
         if current.expires_at - self.margin <= datetime.now(UTC):
             return self.refresh(session, tid, oauth).access_token
         return current.access_token
+
+
+def token_provider(
+    db: Database, settings: Settings, tid: uuid.UUID, http: httpx.Client | None = None
+) -> TokenProvider:
+    """The tenant's access token for an ANAF client (e-Factura, e-Transport). Each call is its own short
+    tenant transaction, so a refreshed token is stored at once, whatever the caller does next."""
+    store = TokenStore(settings)
+    oauth = OAuthClient(settings, http)
+
+    def token(refresh: bool) -> str:
+        with db.tenant_session(tid) as session:
+            if refresh:
+                return store.refresh(session, tid, oauth).access_token
+            return store.access_token(session, tid, oauth)
+
+    return token

@@ -180,6 +180,16 @@ class Declaration(_Model):
     """``eTransport``: exactly one of ``notification``, ``deletion``, ``confirmation``,
     ``vehicle_change`` (BT-TY-005)."""
 
+    # ``_exactly_one`` in the JSON Schema: one and only one of the four parts is an object.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {"required": [part], "properties": {part: {"type": "object"}}}
+                for part in ("notificare", "stergere", "confirmare", "modifVehicul")
+            ]
+        }
+    )
+
     declarant_code: str = Field(alias="codDeclarant", description="CUI/CNP/NIF, digits, no RO")
     declarant_ref: str | None = Field(None, alias="refDeclarant", max_length=50)
     post_failure: bool = Field(

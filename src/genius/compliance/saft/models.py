@@ -8,15 +8,15 @@ the row keeps their keys and SHA-256, the status and the validation findings (ca
 
 from __future__ import annotations
 
-import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, Integer, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from genius.core.db.base import Base, new_id, utcnow
+from genius.compliance.common.lifecycle import KeyedRow
+from genius.core.db.base import Base
 
 SCHEMA = "compliance"
 STATUSES = (
@@ -30,16 +30,13 @@ FINAL_STATUSES = frozenset({"ready", "invalid", "failed"})
 MAX_FINDINGS = 1000
 
 
-class SaftReport(Base):
+class SaftReport(KeyedRow, Base):
     __tablename__ = "saft_reports"
     __table_args__ = (
         UniqueConstraint("tid", "idempotency_key", name="uq_saft_reports_tid_key"),
         {"schema": SCHEMA},
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    tid: Mapped[uuid.UUID] = mapped_column()
-    idempotency_key: Mapped[str] = mapped_column(String(128))
     kind: Mapped[str] = mapped_column(String(1))
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
@@ -53,7 +50,3 @@ class SaftReport(Base):
     fatal_count: Mapped[int] = mapped_column(Integer, default=0)
     warning_count: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
-    correlation_id: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

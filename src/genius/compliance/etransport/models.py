@@ -14,15 +14,15 @@ upload index, the UIT ANAF issued and its validity window:
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, DateTime, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from genius.core.db.base import Base, new_id, utcnow
+from genius.compliance.common.lifecycle import SubmissionRow
+from genius.core.db.base import Base
 
 SCHEMA = "compliance"
 
@@ -42,16 +42,14 @@ FINAL_STATES = frozenset({"valid", "nok", "xml_errors", "uit_invalid", "deleted"
 KINDS = ("notificare", "stergere", "confirmare", "modifVehicul")
 
 
-class Declaration(Base):
+class Declaration(SubmissionRow, Base):
     __tablename__ = "etransport_declarations"
     __table_args__ = (
         UniqueConstraint("tid", "idempotency_key", name="uq_etransport_declarations_tid_key"),
         {"schema": SCHEMA},
     )
+    final_states = FINAL_STATES
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    tid: Mapped[uuid.UUID] = mapped_column()
-    idempotency_key: Mapped[str] = mapped_column(String(128))
     kind: Mapped[str] = mapped_column(String(16), default="notificare")
     cif: Mapped[str] = mapped_column(String(20))
     ref_declarant: Mapped[str | None] = mapped_column(String(50))
@@ -60,20 +58,12 @@ class Declaration(Base):
     target_uit: Mapped[str | None] = mapped_column(String(32))
     xml: Mapped[str] = mapped_column(Text)
     xml_sha256: Mapped[str] = mapped_column(String(64))
-    state: Mapped[str] = mapped_column(String(12), default="pending")
     index_incarcare: Mapped[str | None] = mapped_column(String(32))
     uit: Mapped[str | None] = mapped_column(String(32))
-    errors: Mapped[list[Any]] = mapped_column(JSONB, default=list)
     warnings: Mapped[list[Any]] = mapped_column(JSONB, default=list)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    polls: Mapped[int] = mapped_column(Integer, default=0)
-    correlation_id: Mapped[str] = mapped_column(String(64))
     transport_date: Mapped[date | None] = mapped_column(Date)
     uit_issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     uit_valid_from: Mapped[date | None] = mapped_column(Date)
     uit_valid_until: Mapped[date | None] = mapped_column(Date)
     upload_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     uploaded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
