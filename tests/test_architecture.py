@@ -48,7 +48,6 @@ UNIT_OF_WORK = {"tenant_session", "platform_session"}
 EXECUTE = {"execute", "exec_driver_sql", "executemany"}
 
 _BENCH = "benchmarks arrange and measure data outside any request"
-_CRM = "CRM branch (owns workers/etl_sync): the task still runs SQL of its own"
 _COMPLIANCE_UOW = (
     "compliance: handlers and tasks open short tenant transactions of their own around the ANAF/REGES "
     "calls (never holding one across a call)"
@@ -59,11 +58,6 @@ SQL_ALLOWED: dict[str, str] = {
     "bench/crm_import.py": _BENCH,
     "bench/crm_search.py": _BENCH,
     "bench/workers.py": _BENCH,
-    "src/genius/core/events/consumer.py": "inbox dedup insert; the consumer belongs to the observability "
-    "and outbox branches right now; its SQL joins core/events/repository.py after they land",
-    "src/genius/core/events/relay.py": "the relay reads and marks the outbox across tenants as genius_relay "
-    "(lead's outbox branch); its SQL joins core/events/repository.py after it lands",
-    "src/genius/workers/etl_sync/tasks.py": _CRM + " (the import job runs on one pinned connection)",
 }
 
 SESSION_ALLOWED: dict[str, str] = {

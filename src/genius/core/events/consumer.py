@@ -19,10 +19,10 @@ from typing import Any
 import structlog
 from kombu import Connection, Queue, binding
 from prometheus_client import Counter
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from genius.core.db.session import Database
+from genius.core.events import repository
 from genius.core.events.broker import connect, events_exchange, is_amqp, kombu_url
 from genius.core.events.schemas import Envelope
 from genius.core.observability.tracing import continue_trace
@@ -73,14 +73,10 @@ class EventConsumer:
             ),
             db.tenant_session(envelope.tid) as session,
         ):
-            inserted = session.execute(
-                text(
-                    "INSERT INTO core.inbox (tid, consumer, event_id, topic) VALUES (:tid, :c, :e, :t) "
-                    "ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id"
-                ),
-                {"tid": envelope.tid, "c": self.name, "e": envelope.id, "t": envelope.topic},
-            ).first()
-            if inserted is None:
+            first_time = repository.record_in_inbox(
+                session, tid=envelope.tid, consumer=self.name, event_id=envelope.id, topic=envelope.topic
+            )
+            if not first_time:
                 EVENTS_CONSUMED.labels(self.name, envelope.topic, "duplicate").inc()
                 return "duplicate"
             structlog.contextvars.bind_contextvars(

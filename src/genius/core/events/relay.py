@@ -24,8 +24,9 @@ from typing import Any, Protocol
 import structlog
 from kombu import Connection, Exchange
 from prometheus_client import Counter, Gauge, Histogram
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine
 
+from genius.core.events import repository
 from genius.core.events.broker import connect, events_exchange
 
 log = structlog.get_logger("genius.relay")
@@ -60,17 +61,6 @@ def init_topic_metrics(topics: Sequence[str]) -> None:
 
 
 RELAY_LOCK = 7243002
-
-PENDING_SQL = text(
-    """
-    SELECT id, seq, tid, kind, topic, queue, version, aggregate_id, occurred_at, correlation_id, trace_id,
-           traceparent, data, attempts, next_attempt_at <= now() AS due
-    FROM core.outbox
-    WHERE published_at IS NULL AND NOT dead AND kind = ANY(:kinds)
-    ORDER BY seq
-    LIMIT :limit
-    """
-)
 
 
 @dataclass(frozen=True)
@@ -177,7 +167,7 @@ class Relay:
     def run_once(self) -> RelayStats:
         stats = RelayStats()
         with RELAY_BATCH_SECONDS.time(), self.engine.connect() as conn:
-            rows = conn.execute(PENDING_SQL, {"limit": self.batch_size, "kinds": self.kinds}).mappings().all()
+            rows = repository.pending(conn, self.kinds, self.batch_size)
             conn.commit()
             blocked: set[tuple[Any, Any]] = set()
             published: list[uuid.UUID] = []
@@ -244,27 +234,19 @@ class Relay:
     @staticmethod
     def _flush(conn: Any, ids: Sequence[uuid.UUID]) -> None:
         if ids:
-            conn.execute(
-                text("UPDATE core.outbox SET published_at = now(), last_error = NULL WHERE id = ANY(:ids)"),
-                {"ids": list(ids)},
-            )
+            repository.mark_published(conn, ids)
             conn.commit()
 
     def _record_failure(self, conn: Any, row: Any, exc: Exception) -> None:
         attempts = int(row["attempts"]) + 1
         dead = attempts >= self.max_attempts
-        conn.execute(
-            text(
-                "UPDATE core.outbox SET attempts = :a, dead = :dead, last_error = :err, "
-                "next_attempt_at = now() + make_interval(secs => :delay) WHERE id = :id"
-            ),
-            {
-                "a": attempts,
-                "dead": dead,
-                "err": f"{type(exc).__name__}: {exc}"[:2000],
-                "delay": backoff_seconds(attempts),
-                "id": row["id"],
-            },
+        repository.record_failure(
+            conn,
+            row["id"],
+            attempts=attempts,
+            dead=dead,
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+            delay=backoff_seconds(attempts),
         )
         conn.commit()
         log.warning(
@@ -278,14 +260,7 @@ class Relay:
 
     @staticmethod
     def _update_gauges(conn: Any) -> None:
-        age, pending, dead = conn.execute(
-            text(
-                "SELECT COALESCE(EXTRACT(EPOCH FROM now() - min(occurred_at) "
-                "FILTER (WHERE NOT dead)), 0), "
-                "count(*) FILTER (WHERE NOT dead), count(*) FILTER (WHERE dead) "
-                "FROM core.outbox WHERE published_at IS NULL"
-            )
-        ).one()
+        age, pending, dead = repository.backlog(conn)
         conn.commit()
         OUTBOX_OLDEST_AGE.set(float(age))
         OUTBOX_PENDING.set(int(pending))
@@ -323,7 +298,7 @@ class Relay:
         stop = stop or threading.Event()
         with self.engine.connect() as lock_conn:
             while not stop.is_set():
-                got = lock_conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": RELAY_LOCK}).scalar()
+                got = repository.try_advisory_lock(lock_conn, RELAY_LOCK)
                 lock_conn.commit()
                 if got:
                     break
@@ -342,7 +317,7 @@ class Relay:
                     if stats.published < self.batch_size:
                         stop.wait(self.poll_seconds)
             finally:
-                lock_conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": RELAY_LOCK})
+                repository.advisory_unlock(lock_conn, RELAY_LOCK)
                 lock_conn.commit()
                 self.close()
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -550,3 +550,23 @@ def count_rejected(session: Session, import_id: uuid.UUID) -> int:
         )
         or 0
     )
+
+
+def health_check(engine: Engine) -> str:
+    """The etl.sync worker's deep check: the SQL validators answer and a ``COPY`` into a temporary
+    table loads (rolled back)."""
+    with engine.connect() as conn, conn.begin() as trans:
+        cui = conn.execute(text("SELECT crm.import_cui('RO 185 472 90')")).scalar()
+        if cui != "18547290":
+            raise RuntimeError(f"crm.import_cui returned {cui!r}")
+        conn.execute(text("CREATE TEMP TABLE etl_health (a text, b text) ON COMMIT DROP"))
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cursor:
+            with cursor.copy("COPY etl_health FROM STDIN WITH (FORMAT csv)") as copy:
+                copy.write("x,ș\ny,ț\n")
+            rows = cursor.execute("SELECT count(*) FROM etl_health").fetchone()
+        trans.rollback()
+    if not rows or rows[0] != 2:
+        raise RuntimeError("COPY into a temporary table did not load the rows")
+    return "postgres COPY ok, import validators installed"

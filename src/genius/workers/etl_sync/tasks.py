@@ -15,7 +15,6 @@ import uuid
 from typing import Any
 
 from celery import Task
-from sqlalchemy import text
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from genius.compliance.common.backoff import backoff
@@ -23,6 +22,7 @@ from genius.config import Settings, get_settings
 from genius.core.db.session import Database
 from genius.core.jobs.service import Lease
 from genius.core.kit.errors import Conflict
+from genius.vettify.imports import repository as import_repository
 from genius.vettify.imports import runner, service
 from genius.workers.celery_app import celery_app
 from genius.workers.context import ProcessContext, worker_database
@@ -82,19 +82,4 @@ def crm_import(self: Task, tid: str, import_id: str, max_batches: int | None = N
 
 def health() -> str:
     """Deep check: SQL validators installed and COPY into a temporary table works (rolled back)."""
-    engine = context()[0].engine()
-    with engine.connect() as conn, conn.begin() as trans:
-        cui = conn.execute(text("SELECT crm.import_cui('RO 185 472 90')")).scalar()
-        if cui != "18547290":
-            raise RuntimeError(f"crm.import_cui returned {cui!r}")
-        conn.execute(text("CREATE TEMP TABLE etl_health (a text, b text) ON COMMIT DROP"))
-        raw = conn.connection.driver_connection
-        assert raw is not None
-        with raw.cursor() as cursor:
-            with cursor.copy("COPY etl_health FROM STDIN WITH (FORMAT csv)") as copy:
-                copy.write("x,ș\ny,ț\n")
-            rows = cursor.execute("SELECT count(*) FROM etl_health").fetchone()
-        trans.rollback()
-    if not rows or rows[0] != 2:
-        raise RuntimeError("COPY into a temporary table did not load the rows")
-    return "postgres COPY ok, import validators installed"
+    return import_repository.health_check(context()[0].engine())
