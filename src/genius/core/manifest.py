@@ -1,5 +1,6 @@
 """The platform core as a module: auth, tenants, audit and the event bus's own API."""
 
+from genius.core.auth.scopes import Scope
 from genius.core.kit.manifest import Module, NavEntry
 
 MANIFEST = Module(
@@ -12,6 +13,6 @@ MANIFEST = Module(
         "genius.core.audit.api:router",
         "genius.core.events.api:router",
     ),
-    nav=(NavEntry("Audit log", "/audit", "audit:read", icon="shield", section="Administration"),),
+    nav=(NavEntry("Audit log", "/audit", Scope.AUDIT_READ, icon="shield", section="Administration"),),
     topics=("genius.core.events.topics",),
 )

@@ -7,6 +7,7 @@ from typing import Any
 
 import structlog
 
+from genius.core.auth.scopes import Scope
 from genius.core.auth.tokens import Principal
 from genius.core.events.service import defer
 from genius.core.kit.errors import Conflict, NotFound
@@ -19,7 +20,7 @@ log = structlog.get_logger("genius.registry.ops")
 
 def visible_tid(principal: Principal) -> str | None:
     """Platform admins see every tenant's failed tasks; everyone else only their own tenant's."""
-    return None if "platform:admin" in principal.scopes else str(principal.tid)
+    return None if Scope.PLATFORM_ADMIN in principal.scopes else str(principal.tid)
 
 
 def retry_failed(platform: Platform, registry: Registry, task_id: str, tid: str | None) -> dict[str, Any]:

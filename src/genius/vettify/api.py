@@ -17,16 +17,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 from pydantic import BaseModel
 
-from genius.core.auth.deps import TenantDB, requires
+from genius.core.auth.deps import TenantDB
 from genius.core.auth.tokens import Principal
 from genius.core.kit.pagination import CursorParam, LimitParam, Page
 from genius.vettify import dedup, service, timeline, verification
 from genius.vettify import schemas as s
+from genius.vettify.deps import CrmAdmin, CrmRead, CrmWrite
 from genius.vettify.models import CrmRecord
-
-CrmRead = Annotated[Principal, Depends(requires("crm:read"))]
-CrmWrite = Annotated[Principal, Depends(requires("crm:write"))]
-CrmAdmin = Annotated[Principal, Depends(requires("crm:admin"))]
 
 router = APIRouter(prefix="/v1/crm", tags=["crm"])
 

@@ -7,10 +7,11 @@ from typing import Annotated, Any
 from fastapi import Depends, Header
 
 from genius.core.auth.deps import requires
+from genius.core.auth.scopes import Scope
 from genius.core.auth.tokens import Principal
 
-ComplianceRead = Annotated[Principal, Depends(requires("compliance:read"))]
-ComplianceWrite = Annotated[Principal, Depends(requires("compliance:write"))]
+ComplianceRead = Annotated[Principal, Depends(requires(Scope.COMPLIANCE_READ))]
+ComplianceWrite = Annotated[Principal, Depends(requires(Scope.COMPLIANCE_WRITE))]
 IdempotencyKey = Annotated[str | None, Header(max_length=128)]
 CorrelationId = Annotated[str | None, Header(max_length=64)]
 

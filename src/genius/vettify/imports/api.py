@@ -20,21 +20,20 @@ import uuid
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Header, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from genius.core.auth.deps import PlatformDep, TenantDB, requires
+from genius.core.auth.deps import PlatformDep, TenantDB
 from genius.core.auth.tokens import Principal
 from genius.core.kit.errors import Problem
 from genius.core.kit.pagination import CursorParam, LimitParam, Page
+from genius.vettify.deps import CrmRead, CrmWrite
 from genius.vettify.imports import schemas as s
 from genius.vettify.imports import service
 
 log = structlog.get_logger("genius.crm.imports.api")
 
-CrmRead = Annotated[Principal, Depends(requires("crm:read"))]
-CrmWrite = Annotated[Principal, Depends(requires("crm:write"))]
 CorrId = Annotated[str | None, Header(alias="x-corr-id", max_length=64, pattern=r"^[A-Za-z0-9._:\-]+$")]
 
 router = APIRouter(prefix="/v1/crm", tags=["crm-imports"])
