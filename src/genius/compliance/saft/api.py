@@ -25,7 +25,7 @@ from genius.compliance.common.deps import ComplianceRead, ComplianceWrite, Corre
 from genius.compliance.saft import service
 from genius.compliance.saft.ledger import Ledger
 from genius.core.auth.deps import PlatformDep, TenantDB
-from genius.core.events.service import defer
+from genius.core.jobs.service import start
 from genius.core.kit.errors import NotFound, Problem
 from genius.core.storage import tenant_files_from_settings
 
@@ -127,7 +127,15 @@ def create_report(
         )
         out = ReportOut.model_validate(service.summary(row))
         if created and queue:  # an outbox row of this transaction: a broker outage only delays it
-            defer(session, "anaf.saft.generate", tid=principal.tid, args=[str(principal.tid), str(out.id)])
+            # A long job: its lease and its task together, so a killed builder is requeued by the relay.
+            start(
+                session,
+                job_id=uuid.UUID(out.id),
+                tid=principal.tid,
+                kind="saft.build",
+                task="anaf.saft.generate",
+                args=[str(principal.tid), str(out.id)],
+            )
             out.queued = True
     if not created:
         response.status_code = 200
