@@ -213,12 +213,14 @@ def test_work_accepted_while_the_broker_is_down_runs_exactly_once_when_it_is_bac
         f"/v1/compliance/saft/reports/{saft_id}": ("status", "ready"),
         f"/v1/crm/imports/{import_id}": ("status", "completed"),
     }
-    for path, (field, final) in targets.items():
-        assert wait_until(lambda p=path, f=field, v=final: state(p)[f] == v, 180, interval=1.0), (
-            path,
-            state(path),
-            logs(),
-        )
+
+    def pending() -> dict[str, Any]:
+        with TestClient(app) as c:
+            now = {p: c.get(p, headers=h).json() for p in targets}
+        return {p: body for p, body in now.items() if body.get(targets[p][0]) != targets[p][1]}
+
+    # One deadline for all five (a loaded 2-core machine: the worker and relay start in ~10-20 s).
+    assert wait_until(lambda: not pending(), 180, interval=1.0), (pending(), logs())
 
     # Exactly once: one upload per submission at the fakes, the report built once, the import exact.
     assert [m.cif for m in states.efactura.uploads] == [CIF]

@@ -3,7 +3,8 @@
 * ``POST …/validate`` (compliance:read): a D406 XML body → every finding (ours; DUKIntegrator's too
   when configured);
 * ``POST …/reports?kind=L|T|A|C[&test_variant=true]`` (compliance:write): a ledger JSON (the
-  ``Ledger`` model) → the report is recorded and ``anaf.saft.generate`` is queued (202 + id);
+  ``Ledger`` model) → the report is recorded and its build (``anaf.saft.generate``) is started as a
+  long job with its lease (``jobs.start``, in the request's transaction) (202 + id);
   ``Idempotency-Key`` / ``X-Correlation-Id`` headers optional (the same key again: 200 + the report);
   ``queue=false`` records it without queueing (a later ``anaf.saft.generate`` builds it);
 * ``GET …/reports`` (compliance:read): the tenant's latest reports;
