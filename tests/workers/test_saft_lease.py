@@ -132,3 +132,33 @@ def test_a_dead_builders_lease_is_requeued_and_the_next_copy_finishes_it(
         assert pending_tasks(platform, tid) == []
     finally:
         relay.close()
+
+
+def test_a_copy_that_finds_the_report_finished_meanwhile_writes_nothing(
+    platform, app, committed_tenant, saft_context, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A slow builder whose job was requeued and finished by another copy does not write it again."""
+    tid = committed_tenant.id
+    report = create_report(app, compliance_headers(platform, committed_tenant))
+    real_check = service.check
+
+    def other_copy_finishes_first(xml: bytes, settings: Any = None) -> Any:
+        with platform.db.tenant_session(tid) as s:
+            s.execute(
+                text(
+                    "UPDATE compliance.saft_reports SET status = 'ready', finished_at = now(), "
+                    "segments = '[]'::jsonb WHERE id = :i"
+                ),
+                {"i": report["id"]},
+            )
+        return real_check(xml, settings)
+
+    monkeypatch.setattr(service, "check", other_copy_finishes_first)
+    result = service.generate(saft_context, tid, uuid.UUID(report["id"]))
+    assert result["status"] == "ready" and result["segments"] == []  # the other copy's, untouched
+    with platform.db.tenant_session(tid) as s:
+        events = s.execute(
+            text("SELECT count(*) FROM core.outbox WHERE tid = :t AND topic LIKE 'accounting.saft.%'"),
+            {"t": tid},
+        ).scalar()
+    assert events == 0
