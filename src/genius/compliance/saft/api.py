@@ -3,7 +3,8 @@
 * ``POST …/validate`` (compliance:read): a D406 XML body → every finding (ours; DUKIntegrator's too
   when configured);
 * ``POST …/reports?kind=L|T|A|C[&test_variant=true]`` (compliance:write): a ledger JSON (the
-  ``Ledger`` model) → the report is recorded and ``anaf.saft.generate`` is queued (202 + id);
+  ``Ledger`` model) → the report is recorded and its build (``anaf.saft.generate``) is started as a
+  long job with its lease (``jobs.start``, in the request's transaction) (202 + id);
   ``Idempotency-Key`` / ``X-Correlation-Id`` headers optional (the same key again: 200 + the report);
   ``queue=false`` records it without queueing (a later ``anaf.saft.generate`` builds it);
 * ``GET …/reports`` (compliance:read): the tenant's latest reports;
@@ -25,7 +26,7 @@ from genius.compliance.common.deps import ComplianceRead, ComplianceWrite, Corre
 from genius.compliance.saft import service
 from genius.compliance.saft.ledger import Ledger
 from genius.core.auth.deps import PlatformDep, TenantDB
-from genius.core.events.service import defer
+from genius.core.jobs.service import start
 from genius.core.kit.errors import NotFound, Problem
 from genius.core.storage import tenant_files_from_settings
 
@@ -127,7 +128,15 @@ def create_report(
         )
         out = ReportOut.model_validate(service.summary(row))
         if created and queue:  # an outbox row of this transaction: a broker outage only delays it
-            defer(session, "anaf.saft.generate", tid=principal.tid, args=[str(principal.tid), str(out.id)])
+            # A long job: its lease and its task together, so a killed builder is requeued by the relay.
+            start(
+                session,
+                job_id=uuid.UUID(out.id),
+                tid=principal.tid,
+                kind="saft.build",
+                task="anaf.saft.generate",
+                args=[str(principal.tid), str(out.id)],
+            )
             out.queued = True
     if not created:
         response.status_code = 200

@@ -237,6 +237,8 @@ def generate(ctx: Context, tid: uuid.UUID, report_id: uuid.UUID) -> dict[str, An
     with ctx.db.tenant_session(tid) as session:
         row = repository.locked(session, tid, report_id)
         assert row is not None
+        if row.status in FINAL_STATUSES:  # another copy (a requeued build) finished it meanwhile
+            return summary(row)
         stored = []
         for index, xml in enumerate(files, start=1):
             key = f"saft/{tid}/{report_id}/{segment_name(row, index, len(files))}"

@@ -2,8 +2,10 @@
 
 * ``generate(tid, report_id)``: builds the recorded report from its ledger, splits it into segments,
   validates each (our rules; DUKIntegrator too when ``GENIUS_DUK_JAR`` is set), stores them and
-  publishes ``accounting.saft.ready`` (or ``accounting.saft.failed``). A finished report is not built
-  again, so a redelivered task is harmless. Database outages are retried with backoff.
+  publishes ``accounting.saft.ready`` (or ``accounting.saft.failed``). It runs under the job's lease
+  (``jobs.start`` in the API): a duplicate finds it busy, a killed builder's job is requeued by the relay.
+  A finished report is not built again, so a redelivered task is harmless. Database outages are
+  retried with backoff.
 * ``validate(tid, key)``: the findings for a D406 file already in storage (under ``saft/<tid>/``).
 
 ``health()`` is the deep check: builds and validates a tiny AuditFile (no fatal finding expected) and,
@@ -24,8 +26,10 @@ from genius.compliance.common.backoff import retry_temporary
 from genius.compliance.saft import duk, service
 from genius.compliance.saft.build import from_ledger, to_xml
 from genius.compliance.saft.ledger import Ledger
+from genius.compliance.saft.models import FINAL_STATUSES
 from genius.compliance.saft.rules import validate as validate_xml
 from genius.config import Settings, get_settings
+from genius.core.jobs.service import Lease
 from genius.core.storage import tenant_files_from_settings
 from genius.workers.celery_app import celery_app
 from genius.workers.context import ProcessContext, worker_database
@@ -48,7 +52,32 @@ use_context = context.use
 @celery_app.task(name="anaf.saft.generate", bind=True, acks_late=True, max_retries=MAX_RETRIES)
 @retry_temporary((OperationalError,))  # the database is down: try again later
 def generate(self: Task, tid: str, report_id: str) -> dict[str, Any]:
-    return service.generate(context(), uuid.UUID(tid), uuid.UUID(report_id))
+    """Build one report under its lease (``jobs.start`` registered it): a duplicate message finds it
+    busy and returns; a finished build finishes the lease; a killed builder's lease lapses and the relay
+    requeues the build, which starts over (the stored parts are overwritten, the report's final state
+    written once)."""
+    ctx = context()
+    lease = Lease(
+        ctx.db,
+        uuid.UUID(tid),
+        uuid.UUID(report_id),
+        seconds=ctx.settings.job_lease_seconds,
+        pickup_seconds=ctx.settings.job_pickup_seconds,
+    )
+    with lease:
+        if lease.state == "busy":  # a live worker holds it: this is a duplicate message
+            return {"status": "running elsewhere", "id": report_id}
+        try:
+            result = service.generate(ctx, uuid.UUID(tid), uuid.UUID(report_id))
+        except OperationalError:
+            raise  # released on the way out; retried with backoff (or requeued after the pickup period)
+        except Exception:
+            if lease.state == "held":
+                lease.finish()  # not temporary: never requeue it
+            raise
+        if result["status"] in FINAL_STATUSES and lease.state == "held":
+            lease.finish()
+    return result
 
 
 @celery_app.task(name="anaf.saft.validate", bind=True, acks_late=True)
