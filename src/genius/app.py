@@ -91,7 +91,7 @@ def create_app(platform: Platform, *, configure_observability: bool = True) -> F
 
     # Every module's pages (its manifest's ``pages``) are handed to the Shell here; the Shell never
     # imports a module.
-    install_web(app, platform, module_pages=modules.pages())
+    install_web(app, platform, module_pages=modules.pages(), navigation=modules.navigation)
     from genius.web.apidocs import install_api_docs
 
     install_api_docs(app)

@@ -85,3 +85,27 @@ def test_logout_requires_csrf(client, tenant) -> None:  # type: ignore[no-untype
 def test_tampered_session_cookie_is_ignored(client) -> None:  # type: ignore[no-untyped-def]
     client.cookies.set("genius_session", "eyJ1IjoiYWJjIn0.forged.sig")
     assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def _login(client, tenant) -> None:  # type: ignore[no-untyped-def]
+    form = client.get("/login")
+    data = {
+        "tenant": tenant.slug,
+        "email": tenant.admin_email,
+        "password": PASSWORD,
+        "csrf_token": _csrf(form.text),
+    }
+    assert client.post("/login", data=data, follow_redirects=False).status_code == 303
+
+
+def test_navigation_comes_from_the_manifests_and_follows_scopes(client, make_tenant) -> None:  # type: ignore[no-untyped-def]
+    admin = make_tenant(role="admin")  # every tenant scope: the audit log and the worker fleet
+    _login(client, admin)
+    nav = client.get("/").text.split("<nav>")[1].split("</nav>")[0]
+    assert 'href="/audit"' in nav and 'href="/ops"' in nav
+    client.cookies.clear()
+    viewer = make_tenant(role="viewer")  # read scopes only: no workers:admin
+    _login(client, viewer)
+    nav = client.get("/").text.split("<nav>")[1].split("</nav>")[0]
+    assert 'href="/audit"' in nav and 'href="/ops"' not in nav
+    assert client.get("/ops").status_code == 403

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 import secrets
-from collections.abc import Iterable
-from typing import Annotated
+from collections.abc import Callable, Iterable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -16,6 +16,7 @@ from genius.core.auth import service as auth
 from genius.core.auth import throttle
 from genius.core.auth.scopes import Scope
 from genius.core.auth.service import OAuthError
+from genius.core.kit.manifest import NavEntry
 from genius.core.platform import Platform
 from genius.web.kit import (
     WEB_DIR,
@@ -160,13 +161,26 @@ def audit_page(
     )
 
 
-def install_web(app: FastAPI, platform: Platform, module_pages: Iterable[APIRouter] = ()) -> None:
+def install_web(
+    app: FastAPI,
+    platform: Platform,
+    module_pages: Iterable[APIRouter] = (),
+    navigation: Callable[[frozenset[str]], list[NavEntry]] | None = None,
+) -> None:
     """The Shell: static files, its own pages, then the modules' pages (``module_pages``).
 
     MODULE PAGES ARE MOUNTED HERE, and only here: the caller (``genius.app``) passes each module's page
-    router; the Shell never imports a module. Routes and navigation will come from module manifests.
+    router and the navigation its manifests declare (``navigation(scopes)``: the entries those scopes
+    may see); the Shell never imports a module.
     """
     app.state.session_codec = SessionCodec(platform.settings)
+    app.state.navigation = navigation or (lambda scopes: [])
+
+    def shell_nav(request: Request, account: Any) -> list[NavEntry]:
+        entries: list[NavEntry] = request.app.state.navigation(frozenset(account.scopes))
+        return entries
+
+    templates.env.globals["shell_nav"] = shell_nav
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     app.include_router(router)
     for pages in module_pages:
