@@ -92,7 +92,6 @@ SESSION_ALLOWED: dict[str, str] = {
     "src/genius/compliance/etransport/service.py": _COMPLIANCE_UOW,
     "src/genius/compliance/reges/api.py": _COMPLIANCE_UOW,
     "src/genius/compliance/reges/service.py": _COMPLIANCE_UOW,
-    "src/genius/compliance/saft/api.py": _COMPLIANCE_UOW,
     "src/genius/compliance/saft/service.py": _COMPLIANCE_UOW,
     "src/genius/compliance/taxpayer/tasks.py": "a Celery task's unit of work (compliance branch)",
     "src/genius/core/jobs/service.py": "a job lease is taken, renewed (from a background thread), released "

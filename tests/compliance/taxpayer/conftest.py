@@ -19,6 +19,12 @@ from tests.compliance.conftest import FakeAnaf
 @pytest.fixture
 def redis_client(redis_url: str) -> Iterator[redis.Redis]:
     client = redis.Redis.from_url(redis_url)
+    # Cache, limiter and breaker keys are per upstream host:port; a fake of an earlier test (of any
+    # module sharing this Redis) may have had the same port, so start from none of them.
+    for pattern in ("genius:anaf:taxpayer:*", "genius:cb:anaf.taxpayer:*"):
+        stale = list(client.scan_iter(match=pattern, count=1000))
+        if stale:
+            client.delete(*stale)
     yield client
     client.close()
 

@@ -158,6 +158,7 @@ RawBody = Annotated[bytes, Depends(_raw_body)]
 )
 def submit(
     principal: ComplianceWrite,
+    db: TenantDB,
     platform: PlatformDep,
     body: RawBody,
     response: Response,
@@ -168,22 +169,22 @@ def submit(
     idempotency_key: IdempotencyKey = None,
     x_correlation_id: CorrelationId = None,
 ) -> SubmissionOut:
-    with platform.db.tenant_session(principal.tid) as session:
-        sub, created = service.submit(
-            session,
-            principal.tid,
-            body,
-            cif,
-            standard,
-            extern=extern,
-            autofactura=autofactura,
-            idempotency_key=idempotency_key,
-            correlation_id=x_correlation_id,
-        )
-        out = SubmissionOut.model_validate(service.summary(sub))
-        if created:  # the upload is an outbox row of this transaction: a broker outage only delays it
-            defer(session, "anaf.efactura.upload", tid=principal.tid, args=[str(principal.tid), str(out.id)])
-            out.queued = True
+    session = db  # the request's transaction: the record and its outbox task commit together
+    sub, created = service.submit(
+        session,
+        principal.tid,
+        body,
+        cif,
+        standard,
+        extern=extern,
+        autofactura=autofactura,
+        idempotency_key=idempotency_key,
+        correlation_id=x_correlation_id,
+    )
+    out = SubmissionOut.model_validate(service.summary(sub))
+    if created:  # the upload is an outbox row of this transaction: a broker outage only delays it
+        defer(session, "anaf.efactura.upload", tid=principal.tid, args=[str(principal.tid), str(out.id)])
+        out.queued = True
     if not created:
         response.status_code = 200
     return out

@@ -24,6 +24,7 @@ from typing import Annotated, Any
 import structlog
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy.orm import Session
 
 from genius.compliance.common.deps import (
     XML_BODY,
@@ -37,7 +38,7 @@ from genius.compliance.etransport import service
 from genius.compliance.etransport.applicability import ShipmentLine, requires_etransport
 from genius.compliance.etransport.build import to_xml
 from genius.compliance.etransport.declaration import Declaration
-from genius.core.auth.deps import PlatformDep
+from genius.core.auth.deps import PlatformDep, TenantDB
 from genius.core.auth.tokens import Principal
 from genius.core.events.service import defer
 from genius.core.kit.errors import Problem, ServiceUnavailable
@@ -222,21 +223,23 @@ def _create(
     submit: bool,
     idempotency_key: str | None,
     correlation_id: str | None,
+    *,
+    db: Session,
 ) -> DeclarationOut:
-    with platform.db.tenant_session(principal.tid) as session:
-        row, created = service.create(
-            session,
-            principal.tid,
-            declaration,
-            settings=platform.settings,
-            shipment_ref=shipment_ref,
-            idempotency_key=idempotency_key,
-            correlation_id=correlation_id,
-        )
-        out = DeclarationOut.model_validate(service.summary(row))
-        if created and submit:  # an outbox row of this transaction: a broker outage only delays it
-            defer(session, SUBMIT_TASK, tid=principal.tid, args=[str(principal.tid), str(out.id)])
-            out.queued = True
+    session = db  # the request's transaction: the record and its outbox task commit together
+    row, created = service.create(
+        session,
+        principal.tid,
+        declaration,
+        settings=platform.settings,
+        shipment_ref=shipment_ref,
+        idempotency_key=idempotency_key,
+        correlation_id=correlation_id,
+    )
+    out = DeclarationOut.model_validate(service.summary(row))
+    if created and submit:  # an outbox row of this transaction: a broker outage only delays it
+        defer(session, SUBMIT_TASK, tid=principal.tid, args=[str(principal.tid), str(out.id)])
+        out.queued = True
     if not created:
         response.status_code = 200
     return out
@@ -251,6 +254,7 @@ def _create(
 def create_declaration(
     declaration: Declaration,
     principal: ComplianceWrite,
+    db: TenantDB,
     platform: PlatformDep,
     response: Response,
     shipment_ref: ShipmentRef = None,
@@ -259,7 +263,15 @@ def create_declaration(
     x_correlation_id: CorrelationId = None,
 ) -> DeclarationOut:
     return _create(
-        platform, principal, response, declaration, shipment_ref, submit, idempotency_key, x_correlation_id
+        platform,
+        principal,
+        response,
+        declaration,
+        shipment_ref,
+        submit,
+        idempotency_key,
+        x_correlation_id,
+        db=db,
     )
 
 
@@ -274,6 +286,7 @@ def create_declaration_xml(
     principal: ComplianceWrite,
     platform: PlatformDep,
     body: RawBody,
+    db: TenantDB,
     response: Response,
     shipment_ref: ShipmentRef = None,
     submit: bool = True,
@@ -281,7 +294,7 @@ def create_declaration_xml(
     x_correlation_id: CorrelationId = None,
 ) -> DeclarationOut:
     return _create(
-        platform, principal, response, body, shipment_ref, submit, idempotency_key, x_correlation_id
+        platform, principal, response, body, shipment_ref, submit, idempotency_key, x_correlation_id, db=db
     )
 
 
@@ -304,6 +317,7 @@ def submit_declaration(
             )
         except (AnafApiError, OAuthError) as exc:
             raise _anaf_problem(exc) from exc
+    # Its own short transaction: with sync=true the handler calls ANAF, holding no transaction.
     with platform.db.tenant_session(principal.tid) as session:
         out = DeclarationOut.model_validate(
             service.summary(service.get(session, principal.tid, declaration_id))

@@ -203,6 +203,7 @@ def validate(principal: ComplianceRead, platform: PlatformDep, body: RawBody) ->
 def create_submission(
     request: Request,
     principal: ComplianceWrite,
+    db: TenantDB,
     platform: PlatformDep,
     body: RawBody,
     response: Response,
@@ -211,19 +212,19 @@ def create_submission(
     x_correlation_id: CorrelationId = None,
 ) -> SubmissionOut:
     message = _message(request, body)
-    with platform.db.tenant_session(principal.tid) as session:
-        row, created = service.create(
-            session,
-            principal.tid,
-            message,
-            settings=platform.settings,
-            idempotency_key=idempotency_key,
-            correlation_id=x_correlation_id,
-        )
-        out = SubmissionOut.model_validate(service.summary(row))
-        if created and submit:  # an outbox row of this transaction: a broker outage only delays it
-            defer(session, "reges.submit", tid=principal.tid, args=[str(principal.tid), str(out.id)])
-            out.queued = True
+    session = db  # the request's transaction: the record and its outbox task commit together
+    row, created = service.create(
+        session,
+        principal.tid,
+        message,
+        settings=platform.settings,
+        idempotency_key=idempotency_key,
+        correlation_id=x_correlation_id,
+    )
+    out = SubmissionOut.model_validate(service.summary(row))
+    if created and submit:  # an outbox row of this transaction: a broker outage only delays it
+        defer(session, "reges.submit", tid=principal.tid, args=[str(principal.tid), str(out.id)])
+        out.queued = True
     if not created:
         response.status_code = 200
     return out

@@ -106,6 +106,7 @@ async def validate(request: Request, principal: ComplianceRead, platform: Platfo
 def create_report(
     ledger: Ledger,
     principal: ComplianceWrite,
+    db: TenantDB,
     platform: PlatformDep,
     response: Response,
     kind: Literal["L", "T", "A", "C"] = "L",
@@ -115,29 +116,29 @@ def create_report(
     x_correlation_id: CorrelationId = None,
 ) -> ReportOut:
     storage = tenant_files_from_settings(platform.settings)
-    with platform.db.tenant_session(principal.tid) as session:
-        row, created = service.create(
+    session = db  # the request's transaction: the record and its outbox task commit together
+    row, created = service.create(
+        session,
+        storage,
+        principal.tid,
+        ledger,
+        kind,
+        test_variant=test_variant,
+        idempotency_key=idempotency_key,
+        correlation_id=x_correlation_id,
+    )
+    out = ReportOut.model_validate(service.summary(row))
+    if created and queue:  # an outbox row of this transaction: a broker outage only delays it
+        # A long job: its lease and its task together, so a killed builder is requeued by the relay.
+        start(
             session,
-            storage,
-            principal.tid,
-            ledger,
-            kind,
-            test_variant=test_variant,
-            idempotency_key=idempotency_key,
-            correlation_id=x_correlation_id,
+            job_id=uuid.UUID(out.id),
+            tid=principal.tid,
+            kind="saft.build",
+            task="anaf.saft.generate",
+            args=[str(principal.tid), str(out.id)],
         )
-        out = ReportOut.model_validate(service.summary(row))
-        if created and queue:  # an outbox row of this transaction: a broker outage only delays it
-            # A long job: its lease and its task together, so a killed builder is requeued by the relay.
-            start(
-                session,
-                job_id=uuid.UUID(out.id),
-                tid=principal.tid,
-                kind="saft.build",
-                task="anaf.saft.generate",
-                args=[str(principal.tid), str(out.id)],
-            )
-            out.queued = True
+        out.queued = True
     if not created:
         response.status_code = 200
     return out
@@ -168,8 +169,8 @@ def download_segment(
     report_id: uuid.UUID,
     index: Annotated[int, Path(ge=1, le=100_000)],
     principal: ComplianceRead,
-    platform: PlatformDep,
     db: TenantDB,
+    platform: PlatformDep,
 ) -> Response:
     row = service.get(db, principal.tid, report_id)
     segments = {int(s["index"]): s for s in row.segments or []}
