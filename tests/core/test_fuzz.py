@@ -24,7 +24,7 @@ def test_no_server_errors_and_valid_data_accepted(platform, platform_admin, db) 
     failures = fuzz(
         ops,
         platform_admin.headers,
-        max_examples=30,
+        max_examples=20,
         skipped=skipped,
         server_errors_only=SERVER_ERRORS_ONLY,
     )
