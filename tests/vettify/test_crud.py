@@ -98,7 +98,8 @@ def test_validation_errors_are_field_level(crm: Crm) -> None:
     assert r.status_code == 422
     assert crm.call("GET", "/accounts?limit=500").status_code == 422
     assert crm.call("GET", "/accounts?sort=password").status_code == 422
-    assert crm.call("GET", "/accounts?cursor=%%%garbage").status_code == 400
+    assert crm.call("GET", "/accounts?cursor=%%%garbage").status_code == 422  # not the cursor alphabet
+    assert crm.call("GET", "/accounts?cursor=bm90LWEtY3Vyc29y").status_code == 400  # not one we made
     assert crm.call("GET", "/accounts/not-a-uuid").status_code == 422
     assert crm.call("POST", "/leads", {}).status_code == 422
     assert crm.call("POST", "/leads", {"first_name": "A\x00B"}).status_code == 422

@@ -11,6 +11,7 @@ keyset pages (``limit`` ≤ 100, ``next`` cursor → ``?cursor=``) and ``total``
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -57,22 +58,33 @@ class ListParams:
     count: bool
 
 
-def list_params(
-    search: Annotated[
-        str | None, Query(max_length=200, description="Words to find (diacritics ignored)")
-    ] = None,
-    sort: Annotated[str | None, Query(max_length=40, description="field or -field")] = None,
-    cursor: CursorParam = None,
-    limit: LimitParam = 50,
-    count: Annotated[bool, Query(description="Also return the total number of matches")] = False,
-) -> ListParams:
-    if search is not None and "\x00" in search:
-        raise service.field_error("search", "must not contain NUL characters", where="query")
-    return ListParams(search, sort, cursor, limit, count)
+def listing(spec: service.EntitySpec[Any]) -> Callable[..., ListParams]:
+    """The list parameters of one entity's list: ``sort`` declares the entity's sort keys."""
+    keys = "|".join(sorted(spec.sorts))
+    sort_pattern = rf"^-?({keys})$"
+    sort_doc = f"{', '.join(sorted(spec.sorts))}; prefix - for descending (default {spec.default_sort})"
+
+    def list_params(
+        search: Annotated[
+            str | None,
+            Query(max_length=200, pattern=NO_NUL, description="Words to find (diacritics ignored)"),
+        ] = None,
+        sort: Annotated[str | None, Query(max_length=40, pattern=sort_pattern, description=sort_doc)] = None,
+        cursor: CursorParam = None,
+        limit: LimitParam = 50,
+        count: Annotated[bool, Query(description="Also return the total number of matches")] = False,
+    ) -> ListParams:
+        return ListParams(search, sort, cursor, limit, count)
+
+    # Annotations are strings here (postponed evaluation); FastAPI cannot see this function's locals.
+    list_params.__annotations__["sort"] = Annotated[
+        str | None, Query(max_length=40, pattern=sort_pattern, description=sort_doc)
+    ]
+    return list_params
 
 
-Listing = Annotated[ListParams, Depends(list_params)]
-Filter = Annotated[str | None, Query(max_length=300)]
+NO_NUL = s.NO_NUL
+Filter = Annotated[str | None, Query(max_length=300, pattern=NO_NUL)]
 
 
 def page_response(
@@ -106,7 +118,7 @@ def created_response(
 def list_accounts(
     principal: CrmRead,
     db: TenantDB,
-    params: Listing,
+    params: Annotated[ListParams, Depends(listing(service.ACCOUNTS))],
     cui: Filter = None,
     city: Filter = None,
     county: Filter = None,
@@ -187,7 +199,7 @@ def delete_account(
 def list_contacts(
     principal: CrmRead,
     db: TenantDB,
-    params: Listing,
+    params: Annotated[ListParams, Depends(listing(service.CONTACTS))],
     account_id: uuid.UUID | None = None,
     email: Filter = None,
     city: Filter = None,
@@ -264,7 +276,7 @@ def delete_contact(
 def list_leads(
     principal: CrmRead,
     db: TenantDB,
-    params: Listing,
+    params: Annotated[ListParams, Depends(listing(service.LEADS))],
     status: s.LeadStatus | None = None,
     source: Filter = None,
     city: Filter = None,
@@ -405,7 +417,7 @@ def convert_lead(
 def list_opportunities(
     principal: CrmRead,
     db: TenantDB,
-    params: Listing,
+    params: Annotated[ListParams, Depends(listing(service.OPPORTUNITIES))],
     stage: s.Stage | None = None,
     account_id: uuid.UUID | None = None,
     contact_id: uuid.UUID | None = None,
@@ -535,7 +547,7 @@ def list_stage_history(opportunity_id: uuid.UUID, principal: CrmRead, db: Tenant
 def list_activities(
     principal: CrmRead,
     db: TenantDB,
-    params: Listing,
+    params: Annotated[ListParams, Depends(listing(service.ACTIVITIES))],
     kind: s.ActivityKind | None = None,
     account_id: uuid.UUID | None = None,
     contact_id: uuid.UUID | None = None,

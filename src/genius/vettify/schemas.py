@@ -26,15 +26,37 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
+    GetJsonSchemaHandler,
     StringConstraints,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.ro import cui as ro_cui
 
-
 # --- scalar types ---------------------------------------------------------------------------------
+NO_NUL = r"^[^\x00]*$"
+TEXT = r"^[^\x00]*\S[^\x00]*$"  # not blank: it is stripped, then must not be empty
+
+
+class Declared:
+    """JSON Schema keywords for a rule the validator checks in code, so the schema says what the server
+    enforces (the code's check stays: it may accept more, e.g. a phone number with spaces)."""
+
+    def __init__(self, **keywords: Any) -> None:
+        self.keywords = keywords
+
+    def __get_pydantic_json_schema__(
+        self, core: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core)
+        schema.update(self.keywords)
+        return schema
+
+
 def _no_control(value: str) -> str:
     if "\x00" in value:
         raise ValueError("must not contain NUL characters")
@@ -48,57 +70,99 @@ def _blank_to_none(value: Any) -> Any:
 
 
 Str300 = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), AfterValidator(_no_control)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=300, pattern=TEXT),
+    AfterValidator(_no_control),
 ]
 
 
 Opt40 = Annotated[
-    Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), AfterValidator(_no_control)]
+    Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, max_length=40, pattern=NO_NUL),
+        AfterValidator(_no_control),
+    ]
     | None,
     BeforeValidator(_blank_to_none),
 ]
 Opt50 = Annotated[
-    Annotated[str, StringConstraints(strip_whitespace=True, max_length=50), AfterValidator(_no_control)]
+    Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, max_length=50, pattern=NO_NUL),
+        AfterValidator(_no_control),
+    ]
     | None,
     BeforeValidator(_blank_to_none),
 ]
 Opt100 = Annotated[
-    Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), AfterValidator(_no_control)]
+    Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, max_length=100, pattern=NO_NUL),
+        AfterValidator(_no_control),
+    ]
     | None,
     BeforeValidator(_blank_to_none),
 ]
 Opt150 = Annotated[
-    Annotated[str, StringConstraints(strip_whitespace=True, max_length=150), AfterValidator(_no_control)]
+    Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, max_length=150, pattern=NO_NUL),
+        AfterValidator(_no_control),
+    ]
     | None,
     BeforeValidator(_blank_to_none),
 ]
 Opt200 = Annotated[
-    Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(_no_control)]
+    Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, max_length=200, pattern=NO_NUL),
+        AfterValidator(_no_control),
+    ]
     | None,
     BeforeValidator(_blank_to_none),
 ]
 Opt300 = Annotated[
-    Annotated[str, StringConstraints(strip_whitespace=True, max_length=300), AfterValidator(_no_control)]
+    Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, max_length=300, pattern=NO_NUL),
+        AfterValidator(_no_control),
+    ]
     | None,
     BeforeValidator(_blank_to_none),
 ]
 Opt500 = Annotated[
-    Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(_no_control)]
+    Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, max_length=500, pattern=NO_NUL),
+        AfterValidator(_no_control),
+    ]
     | None,
     BeforeValidator(_blank_to_none),
 ]
 Opt2000 = Annotated[
-    Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), AfterValidator(_no_control)]
+    Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, max_length=2000, pattern=NO_NUL),
+        AfterValidator(_no_control),
+    ]
     | None,
     BeforeValidator(_blank_to_none),
 ]
 Opt10k = Annotated[
-    Annotated[str, StringConstraints(strip_whitespace=True, max_length=10_000), AfterValidator(_no_control)]
+    Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, max_length=10_000, pattern=NO_NUL),
+        AfterValidator(_no_control),
+    ]
     | None,
     BeforeValidator(_blank_to_none),
 ]
 Opt50k = Annotated[
-    Annotated[str, StringConstraints(strip_whitespace=True, max_length=50_000), AfterValidator(_no_control)]
+    Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, max_length=50_000, pattern=NO_NUL),
+        AfterValidator(_no_control),
+    ]
     | None,
     BeforeValidator(_blank_to_none),
 ]
@@ -130,12 +194,34 @@ def _lower_email(value: str) -> str:
     return value.lower()
 
 
+PHONE_PATTERN = r"^(?:\+[1-9][0-9]{7,14}|00[1-9][0-9]{7,14}|0[2-9][0-9]{8})$"
+CUI_PATTERN = r"^(?:RO)?[1-9][0-9]{1,9}$"
 Phone = Annotated[
-    Annotated[str, StringConstraints(max_length=40), AfterValidator(normalise_phone)] | None,
+    Annotated[
+        str,
+        StringConstraints(max_length=40),
+        AfterValidator(normalise_phone),
+        Declared(
+            pattern=PHONE_PATTERN,
+            description="E.164 (+40722123456), 00 for +, or a Romanian national number (0722123456); "
+            "spaces, dots, dashes, slashes and parentheses are also accepted and dropped",
+        ),
+    ]
+    | None,
     BeforeValidator(_blank_to_none),
 ]
 Cui = Annotated[
-    Annotated[str, StringConstraints(max_length=20), AfterValidator(normalise_cui)] | None,
+    Annotated[
+        str,
+        StringConstraints(max_length=20),
+        AfterValidator(normalise_cui),
+        Declared(
+            pattern=CUI_PATTERN,
+            description="Romanian CUI/CIF: 2-10 digits, optional RO prefix; the last digit is a check "
+            "digit (a wrong one is a 422)",
+        ),
+    ]
+    | None,
     BeforeValidator(_blank_to_none),
 ]
 Email = Annotated[
@@ -162,8 +248,26 @@ def _currency(value: str) -> str:
     return code
 
 
-Currency = Annotated[str, StringConstraints(max_length=3), AfterValidator(_currency)]
-Amount = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=2, allow_inf_nan=False)]
+Currency = Annotated[
+    str,
+    StringConstraints(max_length=3),
+    AfterValidator(_currency),
+    Declared(enum=sorted(CURRENCIES), description="ISO 4217 code"),
+]
+AMOUNT_PATTERN = r"^[0-9]{1,16}(?:\.[0-9]{1,2})?$"
+Amount = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=18, decimal_places=2, allow_inf_nan=False),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": 1e15, "multipleOf": 0.01},
+                {"type": "string", "pattern": AMOUNT_PATTERN},
+            ],
+            "description": "≥ 0, at most 16 integer digits and 2 decimals",
+        }
+    ),
+]
 
 _CUSTOM_KEY = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 CustomValue = str | int | float | bool | None
@@ -184,7 +288,27 @@ def _custom_fields(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
-CustomFields = Annotated[dict[str, CustomValue], AfterValidator(_custom_fields)]
+CustomFields = Annotated[
+    dict[str, CustomValue],
+    AfterValidator(_custom_fields),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "maxProperties": 50,
+            "propertyNames": {"pattern": _CUSTOM_KEY.pattern},
+            "additionalProperties": {
+                "anyOf": [
+                    {"type": "string", "maxLength": 1000, "pattern": NO_NUL},
+                    {"type": "number"},
+                    {"type": "boolean"},
+                    {"type": "null"},
+                ]
+            },
+            "description": "Flat object of scalars: snake_case keys (up to 63 characters), at most 50 keys, "
+            "text values up to 1000 characters, 16 KB in all (JSON)",
+        }
+    ),
+]
 
 
 class Stage(StrEnum):
@@ -235,8 +359,27 @@ class Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _not_null_in_schema(schema: dict[str, Any], cls: type) -> None:
+    """A PATCH field that cannot be cleared is not nullable in the schema either."""
+    for name in getattr(cls, "NOT_NULL", ()):
+        prop = schema.get("properties", {}).get(name)
+        if not prop:
+            continue
+        prop.pop("default", None)
+        if "anyOf" not in prop:
+            continue
+        branches = [b for b in prop["anyOf"] if b.get("type") != "null"]
+        if len(branches) == 1:
+            del prop["anyOf"]
+            prop.update(branches[0])
+        else:
+            prop["anyOf"] = branches
+
+
 class Patch(Input):
     """PATCH bodies: only the fields sent are changed; ``null`` clears a field unless it is required."""
+
+    model_config = ConfigDict(json_schema_extra=_not_null_in_schema)
 
     NOT_NULL: ClassVar[frozenset[str]] = frozenset({"custom_fields"})
 
@@ -324,6 +467,10 @@ class ContactFields(Input):
 
 
 class ContactCreate(ContactFields):
+    model_config = ConfigDict(
+        json_schema_extra={"description": "Needs at least one of first_name, last_name or email (else 422)"}
+    )
+
     custom_fields: CustomFields = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -366,6 +513,12 @@ class LeadFields(Input):
 
 
 class LeadCreate(LeadFields):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "description": "Needs at least one of first_name, last_name, company_name or email (else 422)"
+        }
+    )
+
     custom_fields: CustomFields = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -379,9 +532,16 @@ class LeadUpdate(LeadFields, Patch):
     NOT_NULL = frozenset({"status", "custom_fields"})
 
     custom_fields: CustomFields | None = None
-    status: LeadStatus | None = Field(
-        None, description="Only new ↔ disqualified here; use /qualify and /convert for the rest"
-    )
+    status: Annotated[
+        LeadStatus | None,
+        WithJsonSchema(
+            {
+                "type": "string",
+                "enum": [LeadStatus.new.value, LeadStatus.disqualified.value],
+                "description": "Only new ↔ disqualified here; use /qualify and /convert for the rest",
+            }
+        ),
+    ] = None
 
 
 class LeadOut(Timestamps):
@@ -453,7 +613,17 @@ class OpportunityCreate(OpportunityFields):
     name: Str300
     account_id: uuid.UUID
     currency: Currency = "RON"
-    stage: Stage = Stage.prospecting
+    stage: Annotated[
+        Stage,
+        WithJsonSchema(
+            {
+                "type": "string",
+                "enum": [st.value for st in OPEN_STAGES],
+                "default": Stage.prospecting.value,
+                "description": "An open stage; close it with /stage",
+            }
+        ),
+    ] = Stage.prospecting
     custom_fields: CustomFields = Field(default_factory=dict)
 
     @field_validator("stage")
@@ -559,11 +729,28 @@ class DuplicatesOut(BaseModel):
 
 
 class MergeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "description": "Cross-field rules (else 422): survivor_id is not in merged_ids; every key of "
+            "fields is a field of the path's entity that a merge may take, and its value is survivor_id or "
+            "one of merged_ids; every id names a live record of that entity"
+        },
+    )
 
     survivor_id: uuid.UUID = Field(description="The record that stays")
     merged_ids: list[uuid.UUID] = Field(min_length=1, max_length=20, description="Records merged into it")
-    fields: dict[Annotated[str, StringConstraints(max_length=40)], uuid.UUID] = Field(
+    fields: Annotated[
+        dict[Annotated[str, StringConstraints(max_length=40, pattern=r"^[a-z][a-z_]*$")], uuid.UUID],
+        WithJsonSchema(
+            {
+                "type": "object",
+                "maxProperties": 30,
+                "propertyNames": {"maxLength": 40, "pattern": r"^[a-z][a-z_]*$"},
+                "additionalProperties": {"type": "string", "format": "uuid"},
+            }
+        ),
+    ] = Field(
         default_factory=dict,
         max_length=30,
         description="Take these fields from the given record (survivor or merged); blanks are filled anyway",

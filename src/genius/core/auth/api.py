@@ -64,7 +64,9 @@ def _basic_client(request: Request) -> tuple[str, str] | None:
 def token(
     request: Request,
     platform: PlatformDep,
-    grant_type: Annotated[str, Form(max_length=40)],
+    grant_type: Annotated[
+        str, Form(max_length=40, json_schema_extra={"enum": ["password", "client_credentials"]})
+    ],
     username: Annotated[str | None, Form(max_length=254)] = None,
     password: Annotated[str | None, Form(max_length=200)] = None,
     tenant: Annotated[

@@ -17,7 +17,7 @@ class UserCreate(BaseModel):
     email: EmailStr
     password: str = Field(min_length=10, max_length=200)
     role: str = Field(min_length=1, max_length=50, pattern=r"^[a-z][a-z0-9_]*$")
-    name: str = Field(default="", max_length=200)
+    name: str = Field(default="", max_length=200, pattern=r"^[^\x00]*$")
     whid: uuid.UUID | None = None
 
 
@@ -35,7 +35,7 @@ class UserOut(BaseModel):
 
 
 class ServiceAccountCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")
     role: str = Field(min_length=1, max_length=50, pattern=r"^[a-z][a-z0-9_]*$")
 
 

@@ -54,8 +54,15 @@ U = TypeVar("U")
 
 MAX_CURSOR = 600  # characters; a cursor holds a sort tag and a few key values
 
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]+={0,2}$"  # what encode_cursor makes: URL-safe base64
 CursorParam = Annotated[
-    str | None, Query(max_length=MAX_CURSOR, description="The previous page's next (omit for the first page)")
+    str | None,
+    Query(
+        max_length=MAX_CURSOR,
+        pattern=CURSOR_PATTERN,
+        description="The previous page's next, as it was (omit for the first page); an opaque value the "
+        "server made: anything else is a 400 bad-cursor",
+    ),
 ]
 LimitParam = Annotated[int, Query(ge=1, le=100, description="Items per page")]
 

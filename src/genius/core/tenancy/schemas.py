@@ -15,7 +15,7 @@ class TenantCreate(BaseModel):
         pattern=SLUG_PATTERN,
         description="Lowercase letters, digits and dashes; used at login",
     )
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")
     admin_email: EmailStr
     admin_password: str = Field(min_length=10, max_length=200)
     dsn: str | None = Field(

@@ -192,6 +192,7 @@ UPLOAD_BODY: dict[str, Any] = {
                     "type": "object",
                     "required": [FIELD],
                     "properties": {FIELD: {"type": "string", "format": "binary"}},
+                    "additionalProperties": False,
                 }
             }
         },

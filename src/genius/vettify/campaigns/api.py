@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from genius.core.auth.deps import TenantDB
 from genius.core.kit.pagination import Page
@@ -18,9 +18,10 @@ from genius.vettify.api import (
     CrmWrite,
     Filter,
     IfMatch,
-    Listing,
+    ListParams,
     actor,
     created_response,
+    listing,
     one_response,
     page_response,
 )
@@ -41,7 +42,7 @@ router = APIRouter(prefix="/v1/crm/campaigns", tags=["crm"])
 def list_campaigns(
     principal: CrmRead,
     db: TenantDB,
-    params: Listing,
+    params: Annotated[ListParams, Depends(listing(CAMPAIGNS))],
     channel: Channel | None = None,
     status: CampaignStatus | None = None,
     owner: Filter = None,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, WithJsonSchema, model_validator
 
 from genius.vettify import schemas as s
 
@@ -37,6 +38,10 @@ def _dates_in_order(starts_on: date | None, ends_on: date | None) -> None:
 
 
 class CampaignFields(s.Input):
+    model_config = ConfigDict(
+        json_schema_extra={"description": "ends_on must not be before starts_on (else 422)"}
+    )
+
     starts_on: date | None = None
     ends_on: date | None = None
     budget: s.Amount | None = None
@@ -48,9 +53,21 @@ class CampaignFields(s.Input):
 class CampaignCreate(CampaignFields):
     name: s.Str300
     channel: Channel = Channel.email
-    status: CampaignStatus = Field(
-        CampaignStatus.draft, description="A new campaign is draft, scheduled or running"
-    )
+    status: Annotated[
+        CampaignStatus,
+        WithJsonSchema(
+            {
+                "type": "string",
+                "enum": [
+                    CampaignStatus.draft.value,
+                    CampaignStatus.scheduled.value,
+                    CampaignStatus.running.value,
+                ],
+                "default": CampaignStatus.draft.value,
+                "description": "A new campaign is draft, scheduled or running",
+            }
+        ),
+    ] = CampaignStatus.draft
     currency: s.Currency = "RON"
     custom_fields: s.CustomFields = Field(default_factory=dict)
 

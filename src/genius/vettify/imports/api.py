@@ -109,6 +109,7 @@ async def _read_upload(request: Request, limit: int) -> tuple[str, str, bytes]:
                             "file": {"type": "string", "format": "binary"},
                             "entity": {"type": "string", "enum": list(service.ENTITIES)},
                         },
+                        "additionalProperties": False,
                     }
                 }
             },

@@ -1,0 +1,220 @@
+"""Shared schemathesis runner: no input gives a 5xx, and data the schema allows is accepted.
+
+`positive_data_acceptance` fails a positive case (one the OpenAPI schema allows) that the server
+answers with a status outside `ACCEPTED`. Statuses that legitimately follow valid data:
+
+* 2xx/3xx: accepted;
+* 401/403: the caller's token or role does not allow it (e.g. `crm:admin` operations, a tenant admin on
+  platform operations; the data is not at fault);
+* 404: a generated id, tag or slug names nothing (ids are random UUIDs);
+* 409: a state conflict (a duplicate slug or e-mail, a lead already converted, a stale `If-Match`);
+* 412: `If-Match` names another version of the row (a precondition, not the data);
+* 429: rate limiting.
+
+Anything else (400, 413, 415, 422, …) on a positive case means the schema allows what the server
+refuses, unless the case is in `ALLOWED`, a short list of rules the schema cannot state, each with
+its reason.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import schemathesis
+from fastapi import FastAPI
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import not_a_server_error, positive_data_acceptance
+
+ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "412", "429"]
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """A refusal of schema-valid data that the schema cannot express."""
+
+    name: str
+    operation: str  # "METHOD /path" as in the schema, or "*"
+    status: int
+    reason: str
+    matches: Callable[[str], bool] = lambda _body: True  # on the response text
+
+
+def _has(*needles: str) -> Callable[[str], bool]:
+    return lambda body: any(n in body for n in needles)
+
+
+ALLOWED: tuple[Allowed, ...] = (
+    Allowed(
+        "cursor-made-by-the-server",
+        "*",
+        400,
+        "a cursor is an opaque value the server made (the schema gives its alphabet); any other one is a "
+        "bad-cursor, like an id that does not exist",
+        _has("genius-erp.ro/bad-cursor"),
+    ),
+    Allowed(
+        "referenced-record-must-exist",
+        "*",
+        422,
+        "a body id (account_id, contact_id, merged_ids, mapping_id…) must name a live record of the tenant; "
+        "random UUIDs do not (the path-id equivalent is a 404)",
+        _has("with this id", '"field":"merged_ids"', '"field":"survivor_id"'),
+    ),
+    Allowed(
+        "cui-check-digit",
+        "*",
+        422,
+        "a CUI's last digit is a checksum (stdnum.ro.cui); the schema declares the digits, not the sum",
+        _has("not a valid Romanian CUI/CIF", "not a valid CUI"),
+    ),
+    Allowed(
+        "oauth-credentials",
+        "POST /v1/auth/token",
+        400,
+        "RFC 6749 §5.2: unknown credentials are a 400 invalid_grant, and which fields a grant needs "
+        "(username+password+tenant, or a client) is a cross-field rule",
+        _has('"error":"invalid_grant"', '"error":"invalid_request"', '"error":"invalid_scope"'),
+    ),
+    Allowed(
+        "email-special-use-domain",
+        "*",
+        422,
+        "e-mail addresses are checked by email-validator, which refuses special-use and reserved domains "
+        "(RFC 6761: .test, .invalid, .local, localhost…); format: email does not exclude them",
+        _has("special-use or reserved name"),
+    ),
+    Allowed(
+        "role-must-exist",
+        "*",
+        422,
+        "a role names a row of the tenant's roles (GET /v1/roles), like an id",
+        _has("genius-erp.ro/unknown-role"),
+    ),
+    Allowed(
+        "dedicated-database-reachable",
+        "POST /v1/tenants",
+        422,
+        "a tenant's dsn must reach a PostgreSQL server the platform can migrate",
+        _has("genius-erp.ro/dedicated-database"),
+    ),
+    Allowed(
+        "merge-cross-field",
+        "POST /v1/crm/{entity}/merge",
+        422,
+        "cross-field rules stated in the schema's description: the survivor is not merged into itself, "
+        "fields' keys depend on the path's entity and their values on the ids of the body",
+        _has(
+            "must not contain the survivor", "cannot be taken from another record", "must name the survivor"
+        ),
+    ),
+    Allowed(
+        "crm-record-needs-a-name",
+        "*",
+        422,
+        "cross-field rule stated in the schema's description: a contact needs a first_name, last_name or "
+        "email; a lead one of those or a company_name",
+        _has("a contact needs a", "a lead needs a"),
+    ),
+    Allowed(
+        "campaign-dates-in-order",
+        "*",
+        422,
+        "cross-field rule stated in the schema's description: ends_on is not before starts_on",
+        _has("ends_on must not be before starts_on"),
+    ),
+    Allowed(
+        "custom-fields-total-size",
+        "*",
+        422,
+        "custom_fields are at most 16 KB of JSON in all; JSON Schema has no keyword for a total size",
+        _has("custom fields are limited to 16 KB"),
+    ),
+    Allowed(
+        "csv-file-content",
+        "POST /v1/crm/imports",
+        422,
+        "the uploaded file must be a readable CSV (encoding, delimiter, a header); a binary part's content "
+        "is not described by JSON Schema",
+        _has('"field":"file"'),
+    ),
+)
+
+
+def load_schema(app: FastAPI) -> Any:
+    config = schemathesis.Config.from_dict(
+        {"checks": {"positive_data_acceptance": {"expected-statuses": ACCEPTED}}}
+    )
+    return schemathesis.openapi.from_asgi("/openapi.json", app, config=config)
+
+
+def operations(schema: Any, prefixes: Iterable[str] = ("/",)) -> list[Any]:
+    ops = [result.ok() for result in schema.get_all_operations()]
+    return [op for op in ops if op.path.startswith(tuple(prefixes))]
+
+
+def label_of(operation: Any) -> str:
+    return f"{operation.method.upper()} {operation.path}"
+
+
+def allowed(label: str, status: int, body: str, extra: Iterable[Allowed] = ()) -> Allowed | None:
+    for rule in (*ALLOWED, *extra):
+        if rule.operation in (label, "*") and rule.status == status and rule.matches(body):
+            return rule
+    return None
+
+
+def fuzz(
+    ops: Iterable[Any],
+    headers: dict[str, str],
+    *,
+    max_examples: int,
+    skipped: Iterable[str] = (),
+    extra_allowed: Iterable[Allowed] = (),
+    server_errors_only: Iterable[str] = (),
+) -> list[str]:
+    """Run every operation; return one failure line per operation that failed (no shrinking: the
+    first failing example is reported, with what was sent). Operations under a prefix of
+    ``server_errors_only`` are only checked for 5xx."""
+    max_examples = int(os.environ.get("GENIUS_FUZZ_EXAMPLES", max_examples))
+    failures: dict[str, str] = {}
+    hits: dict[str, int] = {}
+    extra = tuple(extra_allowed)
+    lenient = tuple(server_errors_only)
+    for operation in ops:
+        label = label_of(operation)
+        if label in skipped:
+            continue
+        checks = [not_a_server_error]
+        if not (lenient and operation.path.startswith(lenient)):
+            checks.append(positive_data_acceptance)
+
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=max_examples, deadline=None, suppress_health_check=list(HealthCheck), database=None
+        )
+        def run(case: Any) -> None:
+            if label in failures:
+                return
+            response = case.call(headers=headers)
+            status = response.status_code
+            rule = allowed(label, status, response.text, extra) if 400 <= status < 500 else None
+            if rule is not None:
+                hits[rule.name] = hits.get(rule.name, 0) + 1
+                return
+            try:
+                case.validate_response(response, checks=checks)
+            except (Exception, BaseExceptionGroup) as exc:  # every check failure is reported alike
+                sent = {"path": case.path_parameters, "query": case.query, "body": _short(case.body)}
+                failures[label] = f"{label}: {status} {response.text[:300]} <- {sent} ({type(exc).__name__})"
+
+        run()
+    print(f"allow-list hits: {hits}")  # shown with -s, or with the failure
+    return list(failures.values())
+
+
+def _short(body: Any) -> Any:
+    text = repr(body)
+    return text if len(text) <= 300 else text[:300] + "…"
