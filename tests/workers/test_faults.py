@@ -151,7 +151,8 @@ def test_relay_killed_mid_stream_loses_nothing_and_inbox_drops_duplicates(
 
 def test_broker_restart_workers_reconnect_and_carry_on(start_worker, private_rabbit) -> None:  # type: ignore[no-untyped-def]
     w = start_worker("pdf.render", broker=private_rabbit.url)
-    before = [w.app.send_task("pdf.render", kwargs={"html": f"<p>{i}</p>"}) for i in range(5)]
+    tid = str(uuid.uuid4())  # pdf.render stores its output under a tenant's key
+    before = [w.app.send_task("pdf.render", kwargs={"html": f"<p>{i}</p>", "tid": tid}) for i in range(5)]
     assert all(r.get(timeout=60)["size"] > 0 for r in before)
     private_rabbit.stop()
     time.sleep(2)
@@ -161,7 +162,9 @@ def test_broker_restart_workers_reconnect_and_carry_on(start_worker, private_rab
     deadline = time.monotonic() + 60
     while len(after) < 5 and time.monotonic() < deadline:
         try:
-            after.append(w.app.send_task("pdf.render", kwargs={"html": f"<p>after {len(after)}</p>"}))
+            after.append(
+                w.app.send_task("pdf.render", kwargs={"html": f"<p>after {len(after)}</p>", "tid": tid})
+            )
         except Exception:  # the client's own connection is re-established on the next try
             time.sleep(1)
     assert all(r.get(timeout=90)["size"] > 0 for r in after)

@@ -62,7 +62,9 @@ def test_registration_metrics_api_and_graceful_stop(start_worker, registry, clie
     assert instance["pid"] > 0 and instance["memory_rss"] > 0 and instance["version"]
 
     for i in range(3):
-        w.app.send_task("pdf.render", kwargs={"html": f"<p>{i}</p>"}).get(timeout=60)
+        w.app.send_task("pdf.render", kwargs={"html": f"<p>{i}</p>", "tid": str(platform_admin.id)}).get(
+            timeout=60
+        )
     described = wait_for(
         lambda: (d := registry.describe("pdf.render")) and d["processed"] == 3 and d,
         10,

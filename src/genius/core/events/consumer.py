@@ -79,10 +79,12 @@ class EventConsumer:
             if not first_time:
                 EVENTS_CONSUMED.labels(self.name, envelope.topic, "duplicate").inc()
                 return "duplicate"
-            structlog.contextvars.bind_contextvars(
+            # Bound for the handler only: a tenant left in the log context would be stamped on tasks
+            # this thread sends later (genius_tid) for another tenant.
+            with structlog.contextvars.bound_contextvars(
                 correlation_id=envelope.correlation_id, tid=str(envelope.tid)
-            )
-            self.handler(session, envelope)
+            ):
+                self.handler(session, envelope)
         EVENTS_CONSUMED.labels(self.name, envelope.topic, "handled").inc()
         return "handled"
 
