@@ -39,7 +39,7 @@ from stdnum.ro import cui as ro_cui
 
 # --- scalar types ---------------------------------------------------------------------------------
 NO_NUL = r"^[^\x00]*$"
-TEXT = r"^[^\x00]*\S[^\x00]*$"  # not blank: it is stripped, then must not be empty
+TEXT = r"^[^\x00]*[^\s\x00][^\x00]*$"  # not blank: it is stripped, then must not be empty
 
 
 class Declared:
