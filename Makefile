@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENDOR := src/genius/web/static/vendor
 PYTEST_WORKERS ?= 2
 
-.PHONY: help setup assets demo demo-services test test-services lint bench clean
+.PHONY: help setup assets demo demo-services test test-services lint bench clean i18n
 
 help:
 	@echo "make demo   - install, then run the platform on embedded PostgreSQL/Redis with demo data"
@@ -23,21 +23,27 @@ help:
 	$(UV) sync --frozen --all-groups
 	touch $@
 
-$(VENDOR)/htmx.min.js: package.json package-lock.json
+# Front-end assets from the npm registry (package-lock.json pins them), copied into the static folder:
+# never committed, never loaded from a CDN.
+$(VENDOR)/.installed: package.json package-lock.json
 	@command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm)
 	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	mkdir -p $(VENDOR)
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
+	cp node_modules/sortablejs/Sortable.min.js $(VENDOR)/Sortable.min.js
+	cp node_modules/lucide-static/sprite.svg $(VENDOR)/icons.svg
+	touch $@
 
-assets: $(VENDOR)/htmx.min.js
+assets: $(VENDOR)/.installed
 
 setup: .venv/.synced assets
 
 # System packages from Debian, installed only when missing. The OCR worker needs Tesseract 5 with the
 # Romanian and English data (demo and tests); the tests also need RabbitMQ (they start it when it is
 # not running), Debian's PostgreSQL (pg_trgm; scripts/with-system-postgres starts a throwaway cluster),
-# a font with Romanian letters (the OCR tests render their own images) and Prometheus (promtool checks
-# deploy/prometheus/; the tests run their own prometheus on a free port, never the package's service).
+# a font with Romanian letters (the OCR tests render their own images), Prometheus (promtool checks
+# deploy/prometheus/; the tests run their own prometheus on a free port, never the package's service)
+# and Chromium (the end-to-end tests drive it with Playwright through executable_path).
 OCR_APT := $(shell command -v tesseract >/dev/null || echo tesseract-ocr) \
 	$(shell tesseract --list-langs 2>/dev/null | grep -qx ron || echo tesseract-ocr-ron) \
 	$(shell tesseract --list-langs 2>/dev/null | grep -qx eng || echo tesseract-ocr-eng)
@@ -45,7 +51,8 @@ TEST_APT := $(OCR_APT) \
 	$(shell command -v rabbitmq-server >/dev/null || [ -x /usr/sbin/rabbitmq-server ] || echo rabbitmq-server) \
 	$(shell ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || echo postgresql) \
 	$(shell [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || echo fonts-dejavu-core) \
-	$(shell [ -x /usr/bin/prometheus ] && [ -x /usr/bin/promtool ] || echo prometheus)
+	$(shell [ -x /usr/bin/prometheus ] && [ -x /usr/bin/promtool ] || echo prometheus) \
+	$(shell [ -x /usr/bin/chromium ] || echo chromium)
 APT_INSTALL = apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
 test-services:
@@ -63,7 +70,9 @@ test: setup test-services
 	$(UV) run --frozen ruff check src tests bench
 	$(UV) run --frozen mypy
 	$(UV) run --frozen lint-imports
-	$(UV) run --frozen pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(UV) run --frozen pytest -n $(PYTEST_WORKERS) --ignore=tests/e2e $(PYTEST_ARGS)
+	@# The web app end to end in Debian's Chromium, against one `genius demo` (its own process).
+	$(UV) run --frozen pytest -q tests/e2e
 	@# The CRM again on Debian's PostgreSQL, where pg_trgm exists (its migrations and the dedup path).
 	scripts/with-system-postgres $(UV) run --frozen pytest -n $(PYTEST_WORKERS) -q tests/vettify
 
@@ -72,6 +81,10 @@ lint: setup
 	$(UV) run --frozen ruff format --check src tests bench
 	$(UV) run --frozen mypy
 	$(UV) run --frozen lint-imports
+
+# Re-extract the web app's messages into both catalogues (then translate the new Romanian entries).
+i18n: setup
+	$(UV) run --frozen genius i18n update
 
 bench: setup
 	$(UV) run --frozen python -m bench

@@ -91,7 +91,16 @@ def create_app(platform: Platform, *, configure_observability: bool = True) -> F
 
     # Every module's pages (its manifest's ``pages``) are handed to the Shell here; the Shell never
     # imports a module.
-    install_web(app, platform, module_pages=modules.pages(), navigation=modules.navigation)
+    install_web(
+        app,
+        platform,
+        module_pages=modules.pages(),
+        navigation=modules.navigation,
+        web_packages=modules.web_folders(),
+        start_page=modules.start_page,
+        searchers=modules.searchers(),
+        health_providers=modules.health_providers(),
+    )
     from genius.web.apidocs import install_api_docs
 
     install_api_docs(app)

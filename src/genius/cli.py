@@ -22,6 +22,30 @@ audit_app = typer.Typer(help="Audit log", no_args_is_help=True)
 contracts_app = typer.Typer(help="Event contracts", no_args_is_help=True)
 scaffold_app = typer.Typer(help="Code generators", no_args_is_help=True)
 storage_app = typer.Typer(help="File storage", no_args_is_help=True)
+i18n_app = typer.Typer(help="The web app's message catalogues (ro, en)", no_args_is_help=True)
+app.add_typer(i18n_app, name="i18n")
+
+
+@i18n_app.command("update")
+def i18n_update() -> None:
+    """Extract the message ids and merge them into both catalogues."""
+    from genius.web import catalog
+
+    for locale, count in catalog.update().items():
+        typer.echo(f"{locale}: {count} untranslated")
+
+
+@i18n_app.command("check")
+def i18n_check() -> None:
+    """Fail when a message id has no Romanian translation."""
+    from genius.web import catalog
+
+    gaps = catalog.missing("ro")
+    for gap in gaps:
+        typer.echo(f"untranslated: {gap!r}")
+    raise typer.Exit(1 if gaps else 0)
+
+
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")

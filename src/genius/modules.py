@@ -8,6 +8,7 @@ imports a module.
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from genius.core.kit.manifest import Module, NavEntry, resolve
@@ -72,8 +73,39 @@ def pages() -> list[Any]:
 
 def navigation(scopes: set[str] | frozenset[str]) -> list[NavEntry]:
     """The navigation entries the holder of ``scopes`` may see, in module order."""
-    return [e for m in modules() for e in m.nav if e.scope is None or e.scope in scopes]
+    visible = [e for m in modules() for e in m.nav if e.scope is None or e.scope in scopes]
+    # Business modules first, in module order; the platform's administration pages last.
+    return sorted(visible, key=lambda e: e.section == ADMIN_SECTION)
+
+
+ADMIN_SECTION = "Administration"
+
+
+def start_page(scopes: set[str] | frozenset[str]) -> str | None:
+    """Where ``/`` takes a user: the first business page they may see (None: the Shell's home)."""
+    for entry in navigation(scopes):
+        if entry.section != ADMIN_SECTION:
+            return entry.url
+    return None
 
 
 def demo_seeders() -> list[Any]:
     return [resolve(m.demo) for m in modules() if m.demo]
+
+
+def web_folders() -> list[tuple[str, Path]]:
+    """(module name, package folder) for every module with templates or static files of its own."""
+    out: list[tuple[str, Path]] = []
+    for m in modules():
+        if m.web:
+            package = resolve(m.web)
+            out.append((m.name, Path(package.__file__).parent))
+    return out
+
+
+def searchers() -> list[Any]:
+    return [resolve(m.search) for m in modules() if m.search]
+
+
+def health_providers() -> list[Any]:
+    return [resolve(m.health) for m in modules() if m.health]

@@ -30,7 +30,7 @@ def test_login_sets_secure_cookie_and_shows_dashboard(client, tenant) -> None:  
     assert r.status_code == 303, r.text
     cookie = next(h for h in r.headers.get_list("set-cookie") if h.startswith("genius_session="))
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie
-    page = client.get("/")
+    page = client.get("/?home")
     assert page.status_code == 200 and tenant.admin_email in page.text and "crm:write" in page.text
     audit = client.get("/audit")
     assert audit.status_code == 200 and "auth.web_login" in audit.text
@@ -62,7 +62,7 @@ def test_login_without_csrf_or_with_wrong_password_fails(client, tenant) -> None
         },
         follow_redirects=False,
     )
-    assert r.status_code == 401 and "Invalid tenant, email or password" in r.text
+    assert r.status_code == 401 and "Organizația, e-mailul sau parola nu sunt corecte." in r.text
 
 
 def test_logout_requires_csrf(client, tenant) -> None:  # type: ignore[no-untyped-def]
@@ -101,11 +101,68 @@ def _login(client, tenant) -> None:  # type: ignore[no-untyped-def]
 def test_navigation_comes_from_the_manifests_and_follows_scopes(client, make_tenant) -> None:  # type: ignore[no-untyped-def]
     admin = make_tenant(role="admin")  # every tenant scope: the audit log and the worker fleet
     _login(client, admin)
-    nav = client.get("/").text.split("<nav>")[1].split("</nav>")[0]
+    nav = client.get("/?home").text.split('<nav class="nav" id="nav">')[1].split("</nav>")[0]
     assert 'href="/audit"' in nav and 'href="/ops"' in nav
     client.cookies.clear()
     viewer = make_tenant(role="viewer")  # read scopes only: no workers:admin
     _login(client, viewer)
-    nav = client.get("/").text.split("<nav>")[1].split("</nav>")[0]
+    nav = client.get("/?home").text.split('<nav class="nav" id="nav">')[1].split("</nav>")[0]
     assert 'href="/audit"' in nav and 'href="/ops"' not in nav
     assert client.get("/ops").status_code == 403
+
+
+def test_romanian_by_default_english_on_request_and_remembered(client, tenant) -> None:  # type: ignore[no-untyped-def]
+    _login(client, tenant)
+    page = client.get("/audit")
+    assert '<html lang="ro"' in page.text and "Jurnal de audit" in page.text
+    english = client.get("/audit?lang=en")
+    assert '<html lang="en"' in english.text and "Audit log" in english.text
+    assert "genius_lang=en" in english.headers.get("set-cookie", "")
+    assert '<html lang="en"' in client.get("/audit").text  # the cookie keeps it
+    # Remembered for the user: a new browser gets it at login.
+    token = _csrf(client.get("/audit").text)
+    client.post("/shell/preferences", data={"csrf_token": token, "lang": "en", "theme": "dark"})
+    client.cookies.clear()
+    _login(client, tenant)
+    page = client.get("/audit")
+    assert '<html lang="en" data-theme="dark"' in page.text
+
+
+def test_preferences_need_csrf_and_valid_values(client, tenant) -> None:  # type: ignore[no-untyped-def]
+    _login(client, tenant)
+    token = _csrf(client.get("/audit").text)
+    assert client.post("/shell/preferences", data={"csrf_token": "x", "theme": "dark"}).status_code == 403
+    bad = client.post("/shell/preferences", data={"csrf_token": token, "theme": "pink"})
+    assert bad.status_code == 422
+    r = client.post(
+        "/shell/preferences",
+        data={"csrf_token": token, "theme": "dark", "next": "//evil.example/"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/"
+
+
+def test_error_pages_have_no_stack_trace_and_api_keeps_problem_json(client, tenant) -> None:  # type: ignore[no-untyped-def]
+    _login(client, tenant)
+    missing = client.get("/no-such-page", headers={"Accept": "text/html"})
+    assert missing.status_code == 404 and "Pagina nu a fost găsită" in missing.text
+    assert "Traceback" not in missing.text
+    api = client.get("/v1/no-such-endpoint")
+    assert api.status_code == 404 and api.headers["content-type"].startswith("application/problem+json")
+
+
+def test_command_menu_lists_pages_without_diacritics(client, make_tenant) -> None:  # type: ignore[no-untyped-def]
+    admin = make_tenant(role="admin")
+    _login(client, admin)
+    found = client.get("/shell/command", params={"q": "jurnal"})
+    assert found.status_code == 200 and 'href="/audit"' in found.text and 'role="option"' in found.text
+    assert 'href="/audit"' in client.get("/shell/command", params={"q": "AUDIT"}).text  # English id too
+    none = client.get("/shell/command", params={"q": "zzzz-nothing"})
+    assert "Nu am găsit nimic" in none.text
+
+
+def test_health_widget_reports_api_and_event_bus(client, tenant) -> None:  # type: ignore[no-untyped-def]
+    _login(client, tenant)
+    widget = client.get("/shell/health")
+    assert widget.status_code == 200
+    assert "API" in widget.text and "Magistrala de evenimente" in widget.text and "<html" not in widget.text

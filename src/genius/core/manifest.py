@@ -15,4 +15,5 @@ MANIFEST = Module(
     ),
     nav=(NavEntry("Audit log", "/audit", Scope.AUDIT_READ, icon="shield", section="Administration"),),
     topics=("genius.core.events.topics",),
+    health="genius.core.events.health:signals",
 )

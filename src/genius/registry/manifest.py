@@ -11,4 +11,5 @@ MANIFEST = Module(
     nav=(NavEntry("Workers", "/ops", Scope.WORKERS_ADMIN, icon="cpu", section="Administration"),),
     topics=("genius.registry.events",),
     tasks={"registry": "genius.registry.tasks"},
+    health="genius.registry.pages:health",
 )

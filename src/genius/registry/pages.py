@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from genius.core.audit import service as audit
 from genius.core.auth.scopes import Scope
 from genius.core.kit.errors import Problem
+from genius.core.kit.manifest import N_, HealthSignal
 from genius.registry import ops
 from genius.registry.queues import queue_depth_reader
 from genius.registry.service import Registry
@@ -126,3 +127,16 @@ def _audit(
         data=data,
         request_id=getattr(request.state, "request_id", ""),
     )
+
+
+def health(db: Any, platform: Any) -> list[HealthSignal]:
+    """The fleet's signal for the Shell's health widget: the oldest heartbeat among running workers
+    (seconds; a worker that stops beating turns it amber, then red)."""
+    if platform.redis is None:
+        return []
+    s = platform.settings
+    workers = Registry(platform.redis, ttl=s.worker_ttl_seconds).workers()
+    now = time.time()
+    ages = [now - w["last_seen"] for w in workers if w.get("last_seen")]
+    value = max(ages) if ages else None
+    return [HealthSignal("workers", N_("Workers"), value, "s", warn_at=30, fail_at=s.worker_ttl_seconds)]

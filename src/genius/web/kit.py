@@ -8,14 +8,26 @@
   page dependencies, e.g. ``OpsUser = Annotated[PageUser, Depends(page_requires(Scope.WORKERS_ADMIN))]``
   (a user without the scope gets the Shell's 403 page);
 * ``CsrfChecked``: add ``dependencies=[CsrfChecked]`` to every unsafe page route;
-* ``platform_of(request)``: the process's ``Platform``.
+* ``platform_of(request)``: the process's ``Platform``;
+* ``_`` / ``ngettext`` (the request's language, from ``genius.web.i18n``), and in templates ``_()``,
+  ``{% trans %}`` and the Romanian format filters ``money``, ``number``, ``percent``, ``day``,
+  ``moment`` (``genius.web.formats``);
+* ``toast(response, message)`` (an htmx toast) and ``flash(response, message)`` (a toast shown by the
+  next full page, for post-redirect-get); ``error_page(request, status)``;
+* ``templates/ui.html``: the macros every page uses (page header, badges, empty states, fields with
+  their errors, paging); ``{% import "ui.html" as ui %}``.
+
+Pages never put ``<script>`` or ``style=""`` in their HTML: the Content-Security-Policy forbids inline
+script and style. Behaviour comes from ``static/js/shell.js`` and htmx attributes.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, NamedTuple
+from urllib.parse import quote, unquote
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
@@ -26,7 +38,11 @@ from genius.core.auth import service as auth
 from genius.core.auth.scopes import Scope
 from genius.core.auth.service import Account
 from genius.core.directory.models import Tenant
+from genius.core.kit.manifest import N_
 from genius.core.platform import Platform
+from genius.web import formats, i18n
+from genius.web.i18n import gettext as _
+from genius.web.i18n import ngettext
 from genius.web.session import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, SessionCodec, WebSession, csrf_ok
 
 __all__ = [
@@ -38,17 +54,34 @@ __all__ = [
     "PageForbidden",
     "PageUser",
     "WebUser",
+    "_",
     "context",
+    "error_page",
+    "flash",
     "forbidden",
+    "ngettext",
     "page_requires",
     "platform_of",
     "render",
     "session_codec",
     "templates",
+    "toast",
 ]
 
 WEB_DIR = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
+templates.env.add_extension("jinja2.ext.i18n")
+templates.env.install_gettext_callables(  # type: ignore[attr-defined]
+    lambda message: i18n.translations(i18n.current_locale()).gettext(message),
+    lambda singular, plural, n: i18n.translations(i18n.current_locale()).ngettext(singular, plural, n),
+    newstyle=True,
+)
+templates.env.filters.update(formats.FILTERS)
+templates.env.globals["current_locale"] = i18n.current_locale
+templates.env.globals["languages"] = i18n.LANGUAGE_NAMES
+THEME_COOKIE = "genius_theme"
+FLASH_COOKIE = "genius_flash"
+THEMES = ("light", "dark")
 
 
 class LoginRequired(Exception):
@@ -134,13 +167,71 @@ CsrfChecked = Depends(check_csrf)
 
 
 def context(request: Request, **extra: Any) -> dict[str, Any]:
-    return {"request": request, "csrf": getattr(request.state, "csrf", ""), **extra}
+    theme = request.cookies.get(THEME_COOKIE)
+    return {
+        "request": request,
+        "csrf": getattr(request.state, "csrf", ""),
+        "theme": theme if theme in THEMES else "",
+        "flash": _read_flash(request),
+        **extra,
+    }
 
 
 def render(request: Request, name: str, ctx: dict[str, Any], status: int = 200) -> Response:
-    return templates.TemplateResponse(request, name, ctx, status_code=status)
+    response = templates.TemplateResponse(request, name, ctx, status_code=status)
+    if ctx.get("flash") and not request.headers.get("hx-request"):
+        response.delete_cookie(FLASH_COOKIE, path="/")
+    return response
+
+
+def toast(response: Response, message: str, kind: str = "success", retry: str | None = None) -> Response:
+    """An htmx response's toast (``HX-Trigger``), shown by shell.js; ``retry``: a URL to POST again."""
+    payload = {"message": message, "kind": kind, **({"retry": retry} if retry else {})}
+    response.headers["HX-Trigger"] = json.dumps({"genius:toast": payload}, ensure_ascii=True)
+    return response
+
+
+def flash(response: Response, message: str, kind: str = "success") -> Response:
+    """A toast for the next full page (post-redirect-get): a short-lived cookie the layout shows once."""
+    value = quote(json.dumps({"message": message, "kind": kind}, ensure_ascii=False))
+    response.set_cookie(FLASH_COOKIE, value, max_age=60, path="/", httponly=True, samesite="lax")
+    return response
+
+
+def _read_flash(request: Request) -> dict[str, str] | None:
+    raw = request.cookies.get(FLASH_COOKIE)
+    if not raw:
+        return None
+    try:
+        data = json.loads(unquote(raw))
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("message"), str):
+        return None
+    return {"message": data["message"][:300], "kind": "error" if data.get("kind") == "error" else "success"}
 
 
 def forbidden(request: Request, user: PageUser, scope: str) -> Response:
     ctx = context(request, account=user.account, tenant=user.tenant, scope=scope)
     return render(request, "forbidden.html", ctx, 403)
+
+
+ERROR_TEXTS = {
+    403: (N_("Not allowed"), N_("Your role does not allow this. Ask an administrator for access.")),
+    404: (
+        N_("Page not found"),
+        N_("The page or record does not exist, or it belongs to another organisation."),
+    ),
+    500: (
+        N_("Something went wrong"),
+        N_("The error was logged. Try again in a moment; nothing you saved was lost."),
+    ),
+}
+
+
+def error_page(request: Request, status: int) -> Response:
+    """The Shell's error page (no stack trace, ever), in the user's language."""
+    title, message = ERROR_TEXTS.get(status, (N_("Error"), N_("The request could not be completed.")))
+    ctx = context(request, status=status, title=_(title), message=_(message))
+    ctx["account"] = None  # the layout without the navigation: the session may be the problem
+    return render(request, "error.html", ctx, status)

@@ -93,3 +93,12 @@ def live_keys(session: Session, retired_after: datetime) -> list[SigningKey]:
             .order_by(SigningKey.created_at.desc())
         )
     )
+
+
+def set_preference(session: Session, user_id: uuid.UUID, key: str, value: str) -> None:
+    """One key of the user's web preferences (JSONB merge, so concurrent keys do not overwrite)."""
+    session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(preferences=User.preferences.op("||")(func.jsonb_build_object(key, value)))
+    )

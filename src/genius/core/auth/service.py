@@ -208,6 +208,22 @@ def session_identity(session: Session, tid: uuid.UUID, user_id: uuid.UUID) -> tu
     return account, tenant
 
 
+WEB_PREFERENCES = {"lang": ("ro", "en"), "theme": ("light", "dark")}
+
+
+def preferences(session: Session, user_id: uuid.UUID) -> dict[str, str]:
+    """The user's remembered web choices (language, theme); unknown keys and values are dropped."""
+    user = repository.user(session, user_id)
+    stored = dict(user.preferences or {}) if user is not None else {}
+    return {k: v for k, v in stored.items() if v in WEB_PREFERENCES.get(k, ())}
+
+
+def remember_preference(session: Session, user_id: uuid.UUID, key: str, value: str) -> None:
+    if value not in WEB_PREFERENCES.get(key, ()):
+        raise ValueError(f"{key}={value!r} is not a web preference")
+    repository.set_preference(session, user_id, key, value)
+
+
 def check_grantable(role: str, granted_by: AbstractSet[str]) -> None:
     """Only a platform admin hands out ``platform_admin``."""
     if role == "platform_admin" and Scope.PLATFORM_ADMIN not in granted_by:

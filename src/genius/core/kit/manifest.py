@@ -17,6 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+def N_(message: str) -> str:  # noqa: N802 - gettext's conventional name
+    """Marks a text for the web app's catalogues without translating it (``genius i18n update`` finds
+    it): modules name texts the Shell shows later, in the reader's language."""
+    return message
+
+
 @dataclass(frozen=True)
 class NavEntry:
     """One entry of the Shell's navigation: shown to users holding ``scope``."""
@@ -24,8 +30,32 @@ class NavEntry:
     label: str  # gettext msgid (English); the Shell translates it
     url: str
     scope: str | None = None
+    icon: str = ""  # a Lucide icon name (the Shell's sprite)
+    section: str = ""  # gettext msgid of the sidebar group
+    key: str = ""  # go-to shortcut: "g" then this letter
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One result of the Shell's command menu, from a module's ``search`` provider."""
+
+    kind: str  # translated label of the record type ("Client", "Lead", …)
+    title: str
+    url: str
+    subtitle: str = ""
     icon: str = ""
-    section: str = ""
+
+
+@dataclass(frozen=True)
+class HealthSignal:
+    """One gauge of the Shell's health widget, from a module's ``health`` provider."""
+
+    key: str  # stable id, also the sparkline's history key
+    label: str  # gettext msgid
+    value: float | None  # None: could not be read
+    unit: str = ""  # "s", "ms", ""
+    warn_at: float | None = None  # the value at which the signal turns amber
+    fail_at: float | None = None  # … and red
 
 
 @dataclass(frozen=True)
@@ -42,6 +72,14 @@ class Module:
     # Queue (worker tag of the fleet) -> the module holding its Celery tasks and ``health()``.
     tasks: dict[str, str] = field(default_factory=dict)
     demo: str | None = None  # "genius.x.demo:seed": (platform, tid) -> None, idempotent
+    # The package whose ``templates/`` folder joins the Shell's template loader (keep templates under
+    # ``templates/<module name>/``) and whose ``static/`` folder is served at ``/static/<module name>/``
+    # (a ``static/<module name>.css`` there is linked from every page).
+    web: str | None = None
+    # "genius.x.pages:command_search": (db, account, query, limit) -> list[SearchHit], for Ctrl+K.
+    search: str | None = None
+    # "genius.x.pages:health": (platform) -> list[HealthSignal], for the Shell's health widget.
+    health: str | None = None
 
 
 def resolve(path: str) -> Any:
