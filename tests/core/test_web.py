@@ -77,8 +77,8 @@ def test_logout_requires_csrf(client, tenant) -> None:  # type: ignore[no-untype
         },
     )
     assert client.post("/logout", data={"csrf_token": "nope"}, follow_redirects=False).status_code == 403
-    assert client.get("/").status_code == 200
-    token = _csrf(client.get("/").text)
+    assert client.get("/?home").status_code == 200
+    token = _csrf(client.get("/?home").text)
     assert client.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code == 303
 
 

@@ -1,6 +1,7 @@
 """Vettify: the CRM (accounts, contacts, leads, opportunities, activities, imports, campaigns)."""
 
-from genius.core.kit.manifest import Module
+from genius.core.auth.scopes import Scope
+from genius.core.kit.manifest import Module, N_, NavEntry
 
 MANIFEST = Module(
     name="vettify",
@@ -15,4 +16,26 @@ MANIFEST = Module(
     topics=("genius.vettify.events", "genius.vettify.imports.events"),
     consumers="genius.vettify.consumers:consumers",
     demo="genius.vettify.demo:seed_demo",
+    pages=("genius.vettify.pages:router",),
+    nav=(
+        NavEntry(
+            N_("Dashboard"), "/crm", Scope.CRM_READ, icon="layout-dashboard", section=N_("CRM"), key="d"
+        ),
+        NavEntry(N_("Leads"), "/crm/leads", Scope.CRM_READ, icon="user-plus", section=N_("CRM"), key="l"),
+        NavEntry(
+            N_("Accounts"), "/crm/accounts", Scope.CRM_READ, icon="building-2", section=N_("CRM"), key="a"
+        ),
+        NavEntry(N_("Contacts"), "/crm/contacts", Scope.CRM_READ, icon="contact", section=N_("CRM"), key="c"),
+        NavEntry(
+            N_("Opportunities"),
+            "/crm/opportunities",
+            Scope.CRM_READ,
+            icon="kanban",
+            section=N_("CRM"),
+            key="o",
+        ),
+        NavEntry(N_("Imports"), "/crm/imports", Scope.CRM_ADMIN, icon="upload", section=N_("CRM"), key="i"),
+    ),
+    web="genius.vettify",
+    search="genius.vettify.pages:command_search",
 )

@@ -1,0 +1,5 @@
+"""Vettify pages: pipeline (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)
