@@ -1,7 +1,7 @@
 """Vettify: the CRM (accounts, contacts, leads, opportunities, activities, imports, campaigns)."""
 
 from genius.core.auth.scopes import Scope
-from genius.core.kit.manifest import Module, N_, NavEntry
+from genius.core.kit.manifest import N_, Module, NavEntry
 
 MANIFEST = Module(
     name="vettify",
