@@ -29,7 +29,9 @@ def test_login_page_is_accessible_and_rejects_a_wrong_password(browser: Any, dem
 
 
 @pytest.mark.parametrize("theme,lang", [("light", "ro"), ("dark", "ro"), ("light", "en"), ("dark", "en")])
-def test_shell_pages_in_both_themes_and_languages(context: Any, page: Any, demo_app: DemoApp, theme: str, lang: str) -> None:
+def test_shell_pages_in_both_themes_and_languages(
+    context: Any, page: Any, demo_app: DemoApp, theme: str, lang: str
+) -> None:
     set_theme_and_language(context, theme, lang, demo_app.url)
     for path in SHELL_PAGES:
         page.goto(path)
