@@ -17,7 +17,7 @@ from genius.core.kit.manifest import N_, HealthSignal
 from genius.registry import ops
 from genius.registry.queues import queue_depth_reader
 from genius.registry.service import Registry
-from genius.web.kit import CsrfChecked, PageDB, PageUser, context, page_requires, platform_of, render
+from genius.web.kit import CsrfChecked, PageDB, PageUser, _, context, page_requires, platform_of, render
 
 router = APIRouter(include_in_schema=False)
 # The registry's typed page dependency: a signed-in user holding workers:admin (else the Shell's 403 page).
@@ -52,7 +52,7 @@ def _fleet(request: Request, user: PageUser, notice: str = "", error: str = "") 
         try:
             depths = queue_depth_reader(platform.broker_url)()
         except Exception as exc:  # the page still shows the registry when the broker is down
-            error = error or f"Broker unreachable: {type(exc).__name__}"
+            error = error or _("The broker is unreachable: %(error)s", error=type(exc).__name__)
     _, account, tenant = user
     return context(
         request,
@@ -84,13 +84,22 @@ def ops_signal(
     registry = _registry(request)
     if signal not in {"pause", "resume", "restart"}:
         return render(
-            request, "ops_fleet.html", _fleet(request, user, error=f"Unknown signal {signal!r}."), 422
+            request,
+            "ops_fleet.html",
+            _fleet(request, user, error=_("Unknown signal %(signal)s.", signal=signal)),
+            422,
         )
     if registry is None or registry.describe(tag) is None:
-        return render(request, "ops_fleet.html", _fleet(request, user, error=f"No worker {tag!r}."), 404)
+        return render(
+            request, "ops_fleet.html", _fleet(request, user, error=_("No worker %(tag)s.", tag=tag)), 404
+        )
     registry.send_signal(tag, signal)
     _audit(request, db, user, "workers.worker.signalled", tag, {"signal": signal})
-    notice = f"{signal.capitalize()} sent to {tag}; its workers act on their next heartbeat."
+    notice = {
+        "pause": _("Pause sent to %(tag)s; its workers act on their next heartbeat.", tag=tag),
+        "resume": _("Resume sent to %(tag)s; its workers act on their next heartbeat.", tag=tag),
+        "restart": _("Restart sent to %(tag)s; its workers act on their next heartbeat.", tag=tag),
+    }[signal]
     return render(request, "ops_fleet.html", _fleet(request, user, notice=notice))
 
 
@@ -99,7 +108,7 @@ def ops_retry(request: Request, user: OpsUser, db: PageDB, task_id: TaskIdPath) 
     registry = _registry(request)
     if registry is None:
         return render(
-            request, "ops_fleet.html", _fleet(request, user, error="The registry needs Redis."), 503
+            request, "ops_fleet.html", _fleet(request, user, error=_("The registry needs Redis.")), 503
         )
     try:
         result = ops.retry_failed(platform_of(request), registry, task_id, _visible_tid(user))
@@ -110,7 +119,7 @@ def ops_retry(request: Request, user: OpsUser, db: PageDB, task_id: TaskIdPath) 
     _audit(
         request, db, user, "workers.task.retried", task_id, {"task": result["task"], "new_id": result["id"]}
     )
-    notice = f"{result['task']} sent again as {result['id']}."
+    notice = _("%(task)s sent again as %(id)s.", task=result["task"], id=result["id"])
     return render(request, "ops_fleet.html", _fleet(request, user, notice=notice))
 
 
