@@ -53,7 +53,7 @@ def _fleet(request: Request, user: PageUser, notice: str = "", error: str = "") 
             depths = queue_depth_reader(platform.broker_url)()
         except Exception as exc:  # the page still shows the registry when the broker is down
             error = error or _("The broker is unreachable: %(error)s", error=type(exc).__name__)
-    _, account, tenant = user
+    account, tenant = user.account, user.tenant
     return context(
         request,
         account=account,
