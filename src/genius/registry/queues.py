@@ -8,7 +8,6 @@ from collections.abc import Callable
 from genius.core.events.broker import connect
 from genius.workers.fleet import FLEET
 
-
 # Kombu's Redis transport keeps a queue's messages in one list per priority step (0, 3, 6, 9): the queue's
 # name, then the name + "\x06\x16" + step.
 _REDIS_PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")
