@@ -148,4 +148,28 @@ def health(db: Any, platform: Any) -> list[HealthSignal]:
     now = time.time()
     ages = [now - w["last_seen"] for w in workers if w.get("last_seen")]
     value = max(ages) if ages else None
-    return [HealthSignal("workers", N_("Workers"), value, "s", warn_at=30, fail_at=s.worker_ttl_seconds)]
+    signals = [HealthSignal("workers", N_("Workers"), value, "s", warn_at=30, fail_at=s.worker_ttl_seconds)]
+    if platform.broker_url:
+        signals.append(
+            HealthSignal(
+                "queued", N_("Queued tasks"), _queued(platform.broker_url), "", warn_at=100, fail_at=1000
+            )
+        )
+    return signals
+
+
+_QUEUED_CACHE: dict[str, tuple[float, float | None]] = {}
+
+
+def _queued(broker_url: str) -> float | None:
+    """Tasks waiting on every fleet queue (None: the broker did not answer); read at most every 10 s."""
+    now = time.monotonic()
+    cached = _QUEUED_CACHE.get(broker_url)
+    if cached and now - cached[0] < 10:
+        return cached[1]
+    try:
+        value: float | None = float(sum(queue_depth_reader(broker_url)().values()))
+    except Exception:
+        value = None
+    _QUEUED_CACHE[broker_url] = (now, value)
+    return value
