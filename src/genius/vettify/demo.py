@@ -43,7 +43,13 @@ CONTACTS_PER_ACCOUNT = 3  # and one duplicate of the first contact (same e-mail)
 ACTIVITIES = (
     # (kind, subject, body, days ago, follow-up in days)
     ("call", "Apel de prezentare", "Interesați de modulul e-Factura; cer o ofertă până vineri.", 12, None),
-    ("meeting", "Demonstrație la sediul clientului", "Au participat directorul financiar și contabilul-șef.", 6, None),
+    (
+        "meeting",
+        "Demonstrație la sediul clientului",
+        "Au participat directorul financiar și contabilul-șef.",
+        6,
+        None,
+    ),
     ("note", "Buget aprobat pentru trimestrul următor", None, 3, None),
     ("task", "Trimite oferta revizuită", "Cu discountul discutat la întâlnire.", 0, 5),
 )

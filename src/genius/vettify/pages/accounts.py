@@ -175,6 +175,8 @@ def _base(request: Request, user: PageUser, **extra: Any) -> dict[str, Any]:
         timeline_kinds=TIMELINE_KINDS,
         timeline_icons=TIMELINE_ICONS,
         stages=STAGES,
+        account_fields={k: v for k, v in ACCOUNT_FIELDS.items() if k != "account_id"},
+        contact_fields={k: v for k, v in CONTACT_FIELDS.items() if k != "account_id"},
         **extra,
     )
 
