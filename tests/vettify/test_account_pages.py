@@ -176,6 +176,9 @@ def test_recheck_defers_the_anaf_lookup(
         f"/crm/accounts/{acme}/recheck", data={"csrf_token": token}, headers={"HX-Request": "true"}
     )
     assert r.status_code == 200 and "HX-Trigger" in r.headers and "compliance-badge" in r.text
+    assert 'hx-trigger="every 5s"' in r.text  # the badge polls until ANAF answers
+    badge = client.get(f"/crm/accounts/{acme}/compliance-badge", headers={"HX-Request": "true"})
+    assert badge.status_code == 200 and "Verificare în curs" in badge.text
     with platform.db.tenant_session(tenant.id) as s:
         fresh = [envelope_of(e) for e in s.scalars(select(OutboxEvent)).all() if e.id not in before]
     assert [e.topic for e in fresh] == ["crm.account.verification_requested"]

@@ -591,6 +591,17 @@ def account_recheck(request: Request, user: CrmWriter, db: PageDB, account_id: s
     return toast(render(request, "vettify/account360_badge.html", ctx, status), message, kind)
 
 
+@router.get("/crm/accounts/{account_id}/compliance-badge", response_class=HTMLResponse)
+def account_badge(request: Request, user: CrmReader, db: PageDB, account_id: str) -> Response:
+    """The compliance badge again (polled while the ANAF check is pending)."""
+    row = _account_or_none(db, account_id)
+    if row is None:
+        return error_page(request, 404)
+    if not request.headers.get("hx-request"):
+        return RedirectResponse(f"/crm/accounts/{row.id}", status_code=303)
+    return render(request, "vettify/account360_badge.html", _base(request, user, row=row, flags=_flags(row)))
+
+
 # --- attachments ----------------------------------------------------------------------------------
 async def page_upload(request: Request) -> Upload | Problem:
     """The uploaded file: streamed under the limit (htmx/JS sends the CSRF header), or from the form the

@@ -50,8 +50,9 @@
       if (target && xhr.responseText && xhr.getResponseHeader("content-type").indexOf("text/html") === 0) {
         var holder = doc.createElement("div");
         holder.innerHTML = xhr.responseText;
-        var fresh = holder.firstElementChild;
+        var fresh = holder.querySelector(form.getAttribute("data-target"));
         if (fresh) { target.replaceWith(fresh); bind(fresh); }
+        else if (!ok) showError(form, form.getAttribute("data-msg-failed"));
       } else if (!ok) {
         showError(form, form.getAttribute("data-msg-failed"));
       }
