@@ -252,6 +252,9 @@ def test_duplicates_and_merge_keep_the_chosen_values(client: TestClient, tenant:
     token = login(client, tenant)
     dups = client.get(f"/crm/contacts/{one['id']}/duplicates")
     assert dups.status_code == 200 and f"/crm/contacts/{one['id']}/merge?with={two['id']}" in dups.text
+    everyone = client.get("/crm/contacts/duplicates")
+    assert everyone.status_code == 200 and "Maria Pop" in everyone.text and "/merge?with=" in everyone.text
+    assert client.get("/crm/accounts/duplicates").status_code == 200
     screen = client.get(f"/crm/contacts/{one['id']}/merge", params={"with": two["id"]})
     assert screen.status_code == 200 and 'name="pick_job_title"' in screen.text
     assert "Director vânzări" in screen.text and "Gamma Media SRL" in screen.text

@@ -238,6 +238,47 @@ def _page(
         )
 
 
+SCAN_LIMIT = 100  # records scanned by the tenant-wide duplicate list (the most recently changed)
+
+
+def _all_duplicates(request: Request, user: PageUser, db: PageDB, entity: str) -> Response:
+    """Likely duplicate pairs among the most recently changed records (the same finder as one record's)."""
+    spec, _labels = ENTITIES[entity]
+    recent = service.list_records(db, spec, service.ListQuery(sort="-updated_at", limit=SCAN_LIMIT))
+    labels = {row.id: _label(entity, row) for row in recent.items}
+    seen: set[frozenset[uuid.UUID]] = set()
+    pairs: list[dict[str, Any]] = []
+    for row in recent.items:
+        for candidate in dedup.find_duplicates(db, entity, row.id, limit=5):
+            key = frozenset((row.id, candidate.id))
+            if key in seen:
+                continue
+            seen.add(key)
+            pairs.append(
+                {
+                    "id": row.id,
+                    "label": labels[row.id],
+                    "other_id": candidate.id,
+                    "other_label": candidate.label,
+                    "reasons": candidate.reasons,
+                    "score": candidate.score,
+                }
+            )
+    pairs.sort(key=lambda p: (-p["score"], p["label"]))
+    ctx = _base(request, user, entity=entity, pairs=pairs, reasons=DUP_REASONS, scanned=len(recent.items))
+    return render(request, "vettify/duplicates_all.html", ctx)
+
+
+@router.get("/crm/accounts/duplicates", response_class=HTMLResponse)
+def all_account_duplicates(request: Request, user: CrmReader, db: PageDB) -> Response:
+    return _all_duplicates(request, user, db, "accounts")
+
+
+@router.get("/crm/contacts/duplicates", response_class=HTMLResponse)
+def all_contact_duplicates(request: Request, user: CrmReader, db: PageDB) -> Response:
+    return _all_duplicates(request, user, db, "contacts")
+
+
 @router.get("/crm/accounts", response_class=HTMLResponse)
 def accounts_list(
     request: Request,
