@@ -106,6 +106,10 @@ def test_log_a_call_and_attach_a_file(page: Any, tmp_path: Path) -> None:
 
 
 def test_merge_the_duplicate_contacts(context: Any, page: Any, demo_app: DemoApp) -> None:
+    page.goto("/crm/contacts/duplicates")
+    assert page.get_by_text("același e-mail").first.is_visible()
+    shot(page, "crm-duplicates-all")
+    axe_check(page, "duplicates of the tenant")
     url = open_account(page, first_demo_account())
     page.goto(f"{url}?tab=contacts")
     page.locator("table.table tbody tr a.cell-title").first.click()
