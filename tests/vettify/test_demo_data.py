@@ -26,7 +26,7 @@ MODELS: dict[str, Any] = {
     "opportunities": Opportunity,
     "campaigns": Campaign,
 }
-EXPECTED = {"accounts": 10, "contacts": 30, "leads": 40, "opportunities": 5, "campaigns": 2}
+EXPECTED = {"accounts": 10, "contacts": 31, "leads": 40, "opportunities": 5, "campaigns": 2}
 
 
 def counts(platform: Platform, tid: Any) -> dict[str, int]:

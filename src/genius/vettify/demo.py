@@ -1,4 +1,5 @@
-"""Demo CRM data for ``genius demo``: 10 accounts, 30 contacts, 40 leads, 5 opportunities, 2 campaigns.
+"""Demo CRM data for ``genius demo``: 10 accounts, 31 contacts (one a duplicate to merge), 40 leads,
+5 opportunities, 2 campaigns, and a few activities on the first accounts (their Account 360 timeline).
 
 Everything is made up with Faker ``ro_RO`` from a fixed seed, so two runs (or two tenants) get the
 same data: names and companies are Faker's combinations, e-mail addresses and web sites are under
@@ -18,7 +19,7 @@ import random
 import unicodedata
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from faker import Faker
@@ -37,7 +38,21 @@ from genius.vettify.repository import records
 
 DEMO_ACTOR = "genius demo"
 SEED = 20261130
-COUNTS = {"accounts": 10, "contacts": 30, "leads": 40, "opportunities": 5, "campaigns": 2}
+COUNTS = {"accounts": 10, "contacts": 31, "leads": 40, "opportunities": 5, "campaigns": 2}
+CONTACTS_PER_ACCOUNT = 3  # and one duplicate of the first contact (same e-mail), for the merge screen
+ACTIVITIES = (
+    # (kind, subject, body, days ago, follow-up in days)
+    ("call", "Apel de prezentare", "Interesați de modulul e-Factura; cer o ofertă până vineri.", 12, None),
+    (
+        "meeting",
+        "Demonstrație la sediul clientului",
+        "Au participat directorul financiar și contabilul-șef.",
+        6,
+        None,
+    ),
+    ("note", "Buget aprobat pentru trimestrul următor", None, 3, None),
+    ("task", "Trimite oferta revizuită", "Cu discountul discutat la întâlnire.", 0, 5),
+)
 
 # The 41 counties and Bucharest, each with its seat.
 COUNTIES: tuple[tuple[str, str], ...] = (
@@ -169,6 +184,14 @@ class _Maker:
         return self.fake.first_name(), self.fake.last_name()
 
 
+def _title_local(email: str | None) -> str | None:
+    """``ana.pop@example.com`` → ``Ana.Pop@example.com`` (the same address, typed differently)."""
+    if not email or "@" not in email:
+        return None
+    local, domain = email.split("@", 1)
+    return f"{local.title()}@{domain}"
+
+
 def _account(m: _Maker) -> s.AccountCreate:
     name = m.company()
     county, city = m.place()
@@ -228,8 +251,36 @@ def _seed(session: Session, tid: uuid.UUID, who: service.Actor, seed: int) -> di
     contacts = [
         service.create_contact(session, who, _contact(m, account, i * 3 + j))
         for i, account in enumerate(accounts)
-        for j in range(COUNTS["contacts"] // COUNTS["accounts"])
+        for j in range(CONTACTS_PER_ACCOUNT)
     ]
+    first = contacts[0]
+    twin = _contact(m, accounts[0], len(contacts))
+    # Same person typed twice: same e-mail (another case), another phone and job title.
+    twin = twin.model_copy(
+        update={
+            "first_name": first.first_name,
+            "last_name": first.last_name,
+            "email": _title_local(first.email) or twin.email,
+        }
+    )
+    contacts.append(service.create_contact(session, who, twin))
+    now = datetime.now(UTC)
+    for account in accounts[:4]:
+        for kind, subject, body, days_ago, due_in in ACTIVITIES:
+            service.create_activity(
+                session,
+                who,
+                s.ActivityCreate(
+                    kind=s.ActivityKind(kind),
+                    subject=subject,
+                    body=body,
+                    account_id=account.id,
+                    occurred_at=now - timedelta(days=days_ago, hours=m.rng.randint(1, 8)),
+                    due_at=now + timedelta(days=due_in) if due_in else None,
+                    done=due_in is None,
+                    custom_fields={"demo": True},
+                ),
+            )
     leads = [service.create_lead(session, who, _lead(m, n)) for n in range(COUNTS["leads"])]
     for lead in leads[:8]:
         service.qualify_lead(session, who, lead.id, None)
