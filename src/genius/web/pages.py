@@ -356,9 +356,16 @@ def audit_export(request: Request, user: AuditReader) -> StreamingResponse:
     )
 
 
-def _nav_active(request: Request, url: str) -> bool:
+def _nav_active(request: Request, url: str, urls: list[str]) -> bool:
+    """The entry whose URL is the longest prefix of the page's path (``/crm`` is not active on
+    ``/crm/leads``)."""
     path = request.url.path
-    return path == url or (url != "/" and path.startswith(url.rstrip("/") + "/"))
+
+    def matches(candidate: str) -> bool:
+        return path == candidate or (candidate != "/" and path.startswith(candidate.rstrip("/") + "/"))
+
+    best = max((u for u in urls if matches(u)), key=len, default=None)
+    return best == url
 
 
 def _lang_url(request: Request, code: str) -> str:
