@@ -172,7 +172,7 @@ def test_the_wizard_end_to_end(client: TestClient, admin: Imports) -> None:
     assert check.status_code == 200
     rows = re.findall(r'<tr><td class="num">(\d+)</td><td class="reason">([^<]*)</td>', check.text)
     assert [int(n) for n, _ in rows] == [4, 5]
-    assert "email" in rows[0][1] and "cui" in rows[1][1]
+    assert "E-mail" in rows[0][1] and "CUI" in rows[1][1]
     assert admin.call("GET", "/leads").json()["items"] == []
 
     # Run: queued through the outbox; the progress fragment polls until the task has run.

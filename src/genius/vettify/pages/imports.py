@@ -18,6 +18,7 @@ user's tenant transaction: another tenant's import id is not found (404).
 from __future__ import annotations
 
 import math
+import re
 import uuid
 from typing import Any
 
@@ -191,6 +192,59 @@ def friendly(name: str, message: str, job: ImportJob | None = None) -> str:
     return message
 
 
+_REASONS: list[tuple[re.Pattern[str], Any]] = [
+    (
+        re.compile(r"^(\w+): not a valid e-mail address$"),
+        lambda m: _("%(field)s: not a valid e-mail address", field=field_label(m[1])),
+    ),
+    (
+        re.compile(r"^(\w+): not a phone number"),
+        lambda m: _("%(field)s: not a valid phone number", field=field_label(m[1])),
+    ),
+    (
+        re.compile(r"^(\w+): not a valid Romanian CUI"),
+        lambda m: _("%(field)s: not a valid CUI (format or check digit)", field=field_label(m[1])),
+    ),
+    (
+        re.compile(r"^(\w+): longer than (\d+) characters$"),
+        lambda m: _("%(field)s: longer than %(max)s characters", field=field_label(m[1]), max=m[2]),
+    ),
+    (
+        re.compile(r"^needs one of: (.+)$"),
+        lambda m: _(
+            "empty: it needs at least one of %(fields)s",
+            fields=", ".join(field_label(f.strip()) for f in m[1].split(",")),
+        ),
+    ),
+    (
+        re.compile(r"^has (\d+) cells but the header has (\d+) columns$"),
+        lambda m: _("%(cells)s cells, but the header has %(columns)s columns", cells=m[1], columns=m[2]),
+    ),
+    (
+        re.compile(r"^cui: an account with this CUI already exists$"),
+        lambda m: _("CUI: an account with this CUI already exists"),
+    ),
+    (
+        re.compile(r"^cui: the same CUI is already on row (\d+)$"),
+        lambda m: _("CUI: the same CUI is already on row %(row)s", row=m[1]),
+    ),
+]
+
+
+def reason_text(reason: str) -> str:
+    """A rejected row's reason (the service's words, kept in the error report) in the user's language."""
+    out = []
+    for part in str(reason or "").split("; "):
+        for pattern, say in _REASONS:
+            found = pattern.match(part)
+            if found:
+                out.append(say(found))
+                break
+        else:
+            out.append(part)
+    return "; ".join(out)
+
+
 def problem_errors(exc: Problem, job: ImportJob | None = None) -> dict[str, str]:
     errors: dict[str, str] = {}
     for e in exc.errors or []:
@@ -268,6 +322,7 @@ def wizard_ctx(request: Request, user: Any, job: ImportJob, step: str, **extra: 
         separators=[(code, _(SEPARATORS[d])) for code, d in SEPARATOR_CODES.items()],
         separator=separator_code(job.delimiter),
         field_label=field_label,
+        reason_text=reason_text,
         facts=progress_facts(job),
         max_size=human_size(settings.crm_import_max_bytes),
         **extra,
