@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import DemoApp, axe_check, set_theme_and_language, shot
+from tests.e2e.conftest import DemoApp, axe_check, login, set_theme_and_language, shot
 
 BAD = {"e-mail": 2, "cui": 1}
 
@@ -68,7 +68,8 @@ def test_import_a_csv_with_bad_rows_and_download_the_error_report(
     assert page.locator("#f-encoding").input_value() == "utf-8-sig"
     assert page.locator("#f-delimiter").input_value() == "semicolon"
     assert page.locator("table.preview").get_by_text("Țesătoria Ștefănești SRL").is_visible()
-    assert "UTF-8" in page.locator("label[for=f-encoding]").inner_text()
+    assert "UTF-8" in page.locator("#f-encoding-hint").inner_text()
+    assert ";" in page.locator("#f-delimiter-hint").inner_text()
     step(page, "preview", label)
     page.locator(".import-step .form-actions a.btn-primary").click()
 
@@ -129,27 +130,52 @@ def test_import_a_csv_with_bad_rows_and_download_the_error_report(
     assert not page.js_errors
 
 
-def test_a_file_that_is_not_a_csv_is_refused_before_and_after_the_upload(page: Any, tmp_path: Path) -> None:
+DROP = """(file) => {
+  const transfer = new DataTransfer();
+  transfer.items.add(new File([file.text], file.name, {type: file.type}));
+  const zone = document.querySelector('[data-dropzone]');
+  for (const type of ['dragenter', 'dragover', 'drop']) {
+    zone.dispatchEvent(new DragEvent(type, {dataTransfer: transfer, bubbles: true, cancelable: true}));
+  }
+}"""
+
+
+def test_drop_zone_takes_a_csv_and_refuses_a_workbook(page: Any) -> None:
+    page.goto("/crm/imports/new")
+    page.evaluate(DROP, {"text": "PK..", "name": "clienti.xlsx", "type": "application/vnd.ms-excel.sheet"})
+    assert "CSV" in page.locator("[data-file-error]").inner_text()
+    assert page.locator(".field.invalid .dropzone").count() == 1
+    shot(page, "imports-upload-dropped-xlsx")
+    page.locator("form[data-import-upload] button[type=submit]").click()  # refused in the browser
+    assert page.url.endswith("/crm/imports/new")
+    page.evaluate(
+        DROP, {"text": "Nume;Email\nPopescu;ana@exemplu.ro\n", "name": "lista.csv", "type": "text/csv"}
+    )
+    assert "lista.csv" in page.locator("[data-file-name]").inner_text()
+    assert page.locator("[data-file-error]").inner_text() == ""
+    assert page.evaluate("document.querySelector('#f-file').files[0].name") == "lista.csv"
+    page.locator("form[data-import-upload] button[type=submit]").click()
+    page.wait_for_url(re.compile(r"step=preview$"))
+    assert page.locator("table.preview").get_by_text("ana@exemplu.ro").is_visible()
+
+
+def test_without_javascript_the_server_refuses_a_workbook_inline(
+    browser: Any, demo_app: DemoApp, tmp_path: Path
+) -> None:
+    """No script at all: the plain form posts, and the server answers 415 with the error at the field."""
+    ctx = browser.new_context(
+        viewport={"width": 1280, "height": 800}, base_url=demo_app.url, java_script_enabled=False
+    )
+    page = ctx.new_page()
+    login(page, demo_app)
     workbook = tmp_path / "clienti.xlsx"
     workbook.write_bytes(b"PK\x03\x04" + b"\x00" * 512)
     page.goto("/crm/imports/new")
     page.locator("#f-file").set_input_files(str(workbook))
-    error = page.locator("[data-file-error]")
-    assert "CSV" in error.inner_text()  # refused in the browser, before the upload
-    page.locator("form[data-import-upload] button[type=submit]").click()
-    assert page.url.endswith("/crm/imports/new")
-    # Without the browser check (a script-less client), the server refuses it inline too.
-    response = page.request.post(
-        "/crm/imports",
-        multipart={
-            "entity": "leads",
-            "csrf_token": page.locator("input[name=csrf_token]").first.input_value(),
-            "file": {
-                "name": "clienti.xlsx",
-                "mimeType": "application/octet-stream",
-                "buffer": workbook.read_bytes(),
-            },
-        },
-    )
-    assert response.status == 415 and "CSV UTF-8" in response.text()
+    with page.expect_response(lambda r: r.request.method == "POST") as info:
+        page.locator("form[data-import-upload] button[type=submit]").click()
+    assert info.value.status == 415
+    assert "CSV UTF-8" in page.locator("#f-file-error").inner_text()
+    assert page.locator(".error-summary").is_visible()
     shot(page, "imports-upload-refused")
+    ctx.close()

@@ -7,12 +7,15 @@ from __future__ import annotations
 import csv
 import io
 import re
+import uuid
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from genius.core.platform import Platform
+from genius.vettify.imports import runner, service
+from genius.vettify.pages import imports as pages
 from tests.conftest import PASSWORD
 from tests.vettify.imports import samples
 from tests.vettify.imports.conftest import Imports, worker  # noqa: F401 (the worker fixture)
@@ -214,15 +217,35 @@ def test_the_wizard_end_to_end(client: TestClient, admin: Imports) -> None:
     assert "clienti.csv" in listed.text and "badge-ok" in listed.text
 
 
-def test_running_import_is_resumable_from_the_list(client: TestClient, admin: Imports) -> None:
+def test_running_import_is_resumable_from_the_list(
+    client: TestClient, admin: Imports, platform: Platform, tenant: Any
+) -> None:
     up = admin.uploaded(samples.FILE_A)
     admin.call("PUT", f"/imports/{up['id']}/mapping", {"mapping": up["suggested_mapping"]})
     admin.start(up["id"])
     listed = client.get("/crm/imports")
     assert f"/crm/imports/{up['id']}?step=run" in listed.text
     page = client.get(f"/crm/imports/{up['id']}")
-    assert 'hx-trigger="every 1s"' in page.text
+    assert 'hx-trigger="every 1s"' in page.text and "<progress" in page.text
     assert client.get(f"/crm/imports/{up['id']}?step=validate", follow_redirects=False).status_code == 303
+    # A worker half-way (one batch of 3 rows committed): the bar, rows/s and the time left.
+    files = service.files_from_settings(platform.settings)
+    runner.run_import(platform.db, files, tenant.id, uuid.UUID(up["id"]), batch_rows=3, max_batches=1)
+    fragment = client.get(f"/crm/imports/{up['id']}/progress", headers={"HX-Request": "true"})
+    assert 'hx-trigger="every 1s"' in fragment.text and "HX-Replace-Url" not in fragment.headers
+    assert '<progress id="import-bar" max="9" value="3">' in fragment.text
+    assert "din 9 rânduri" in fragment.text and "rânduri/s" in fragment.text
+    assert "încă aproximativ" in fragment.text
+    assert 'id="import-status" hx-swap-oob="true"' in fragment.text
+
+
+def test_romanian_durations_and_reasons() -> None:
+    assert pages.duration(0.2) == "<\u00a01\u00a0s" and pages.duration(42) == "42\u00a0s"
+    assert pages.duration(125) == "2\u00a0min 05\u00a0s" and pages.duration(3720) == "1\u00a0h 02\u00a0min"
+    assert pages.reason_text("email: not a valid e-mail address; cui: not a valid Romanian CUI/CIF (x)") == (
+        "E-mail: adresă de e-mail invalidă; CUI: format sau cifră de control greșite"  # the default: ro
+    )
+    assert pages.reason_text("something new") == "something new"
 
 
 @pytest.mark.parametrize(

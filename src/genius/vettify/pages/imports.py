@@ -121,7 +121,9 @@ def duration(seconds: float | None) -> str:
     """``45 s``, ``2 min 05 s``, ``1 h 03 min`` (the same abbreviations in Romanian and English)."""
     if seconds is None:
         return "—"
-    s = max(0, round(seconds))
+    if seconds < 1:
+        return "<\u00a01\u00a0s"
+    s = round(seconds)
     if s < 60:
         return f"{s}\u00a0s"
     if s < 3600:
