@@ -157,6 +157,7 @@ def test_the_wizard_end_to_end(client: TestClient, admin: Imports) -> None:
     # Duplicates: the service's three policies, each explained.
     dups = client.get(f"/crm/imports/{iid}?step=duplicates")
     assert dups.text.count('name="on_duplicate"') == 3
+    assert "E-mail, Telefon sau CUI" in dups.text and "CUI deja folosit" not in dups.text  # leads' keys
     bad = client.post(
         f"/crm/imports/{iid}/duplicates",
         data={"on_duplicate": "merge", "csrf_token": csrf_of(dups.text)},

@@ -90,7 +90,7 @@ POLICIES = {
     ),
     "create": (
         N_("Create anyway"),
-        N_("Every valid row creates a new record, even when it matches one (a taken CUI is still refused)."),
+        N_("Every valid row creates a new record, even when it matches an existing one."),
     ),
 }
 # The wizard's steps: (key, label). "upload" has no id yet; "run" and "done" show the progress.
@@ -345,7 +345,19 @@ def render_step(
     elif step == "duplicates":
         spec = service.target(job.entity)
         extra["policies"] = [(k, _(label), _(text)) for k, (label, text) in POLICIES.items()]
-        extra["keys"] = ", ".join(field_label(f) for f in spec.keys)
+        if job.entity == "accounts":  # an account's CUI is unique: create still refuses a taken one
+            label, text = POLICIES["create"]
+            extra["policies"][2] = (
+                "create",
+                _(label),
+                _(text) + " " + _("A CUI already taken is still refused."),
+            )
+        names = [field_label(f) for f in spec.keys]
+        extra["keys"] = (
+            _("%(some)s or %(last)s", some=", ".join(names[:-1]), last=names[-1])
+            if len(names) > 1
+            else names[0]
+        )
         extra.setdefault("chosen", job.on_duplicate)
     elif step == "validate" and "report" not in extra and not extra["errors"]:
         try:
