@@ -37,7 +37,13 @@ class Decoded:
     encoding: str  # "utf-8-sig" | "utf-8" | "cp1250"
 
 
-def decode(data: bytes) -> Decoded:
+ENCODINGS = ("utf-8-sig", "utf-8", "cp1250")
+
+
+def decode(data: bytes, encoding: str | None = None) -> Decoded:
+    """Detect the encoding, or (``encoding``, one of ``ENCODINGS``) use the one the user chose."""
+    if encoding is not None:
+        return _decode_as(data, encoding)
     if data.startswith(b"\xef\xbb\xbf"):
         text, encoding = data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
     else:
@@ -49,6 +55,23 @@ def decode(data: bytes) -> Decoded:
                 text, encoding = data.decode("cp1250", errors="strict"), "cp1250"
             except UnicodeDecodeError as exc:
                 raise CsvProblem("the file is neither UTF-8 nor Windows-1250 text") from exc
+    return Decoded(normalise_text(text), encoding)
+
+
+ENCODING_NAMES = {"utf-8-sig": "UTF-8 (with BOM)", "utf-8": "UTF-8", "cp1250": "Windows-1250"}
+
+
+def _decode_as(data: bytes, encoding: str) -> Decoded:
+    if encoding not in ENCODINGS:
+        raise CsvProblem(f"the encoding must be one of {', '.join(ENCODINGS)}")
+    if encoding == "utf-8-sig" and not data.startswith(b"\xef\xbb\xbf"):
+        encoding = "utf-8"  # the same text without its byte-order mark
+    try:
+        text = data.decode(encoding, errors="strict")
+    except UnicodeDecodeError as exc:
+        raise CsvProblem(
+            f"the file is not {ENCODING_NAMES[encoding]} text (byte {exc.start + 1} cannot be read)"
+        ) from exc
     return Decoded(normalise_text(text), encoding)
 
 

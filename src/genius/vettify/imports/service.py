@@ -317,7 +317,41 @@ def record_end(session: Session, job: ImportJob, actor: str) -> None:
 
 
 def decoded_file(files: Files, job: ImportJob) -> str:
-    return parsing.decode(files.get(job.tid, job.storage_key)).text
+    """The stored file's text, in the encoding detected at upload (or the one the user chose)."""
+    return parsing.decode(files.get(job.tid, job.storage_key), job.encoding).text
+
+
+def reparse(session: Session, files: Files, job: ImportJob, *, encoding: str, delimiter: str) -> ImportJob:
+    """Read the stored file again with the encoding and separator the user chose (the preview step):
+    header, preview and suggested mapping are recomputed. Only before the import starts."""
+    if job.status != "uploaded":
+        raise Conflict(f"The import is {job.status}; the file can only be re-read before it starts.")
+    errors = []
+    if encoding not in parsing.ENCODINGS:
+        errors.append(_err("encoding", f"must be one of {', '.join(parsing.ENCODINGS)}"))
+    if delimiter not in parsing.DELIMITERS:
+        errors.append(_err("delimiter", "must be one of , ; or a tab"))
+    if errors:
+        raise Unprocessable("The request has invalid fields.", errors=errors)
+    data = files.get(job.tid, job.storage_key)
+    try:
+        decoded = parsing.decode(data, encoding)
+    except parsing.CsvProblem as exc:
+        raise field_error("encoding", str(exc)) from None
+    try:
+        columns = parsing.header(decoded.text, delimiter)
+    except parsing.CsvProblem as exc:
+        raise field_error("delimiter", str(exc)) from None
+    changed = (decoded.encoding, delimiter) != (job.encoding, job.delimiter)
+    job.encoding, job.delimiter = decoded.encoding, delimiter
+    if changed or columns != job.columns:
+        job.columns = columns
+        job.preview = parsing.preview(decoded.text, delimiter, len(columns))
+        job.mapping = parsing.suggest_mapping(columns, list(target(job.entity).fields), job.entity)
+        job.mapping_id = None
+    job.updated_at = utcnow()
+    session.flush()
+    return job
 
 
 # --- errors.csv --------------------------------------------------------------------------------------
