@@ -34,7 +34,7 @@ MANIFEST = Module(
             section=N_("CRM"),
             key="o",
         ),
-        NavEntry(N_("Imports"), "/crm/imports", Scope.CRM_ADMIN, icon="upload", section=N_("CRM"), key="i"),
+        NavEntry(N_("Imports"), "/crm/imports", Scope.CRM_WRITE, icon="upload", section=N_("CRM"), key="i"),
     ),
     web="genius.vettify",
     search="genius.vettify.pages:command_search",

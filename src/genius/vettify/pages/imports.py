@@ -33,7 +33,7 @@ from genius.core.kit.manifest import N_
 from genius.vettify.imports import parsing, service
 from genius.vettify.imports.models import ImportJob
 from genius.vettify.imports.schemas import MappingIn
-from genius.vettify.pages.common import CrmAdmin
+from genius.vettify.pages.common import CrmWriter
 from genius.web.formats import clock, number
 from genius.web.kit import CsrfChecked, PageDB, _, context, error_page, flash, platform_of, render
 
@@ -376,7 +376,7 @@ def render_step(
 
 # --- the list and the upload ---------------------------------------------------------------------------
 @router.get("")
-def imports_list(request: Request, user: CrmAdmin, db: PageDB, cursor: str | None = None) -> Response:
+def imports_list(request: Request, user: CrmWriter, db: PageDB, cursor: str | None = None) -> Response:
     try:
         page = service.list_jobs(db, limit=25, cursor=cursor)
     except Problem:  # a stale or edited cursor: the first page
@@ -417,7 +417,7 @@ def upload_ctx(request: Request, user: Any, **extra: Any) -> dict[str, Any]:
 
 
 @router.get("/new")
-def upload_page(request: Request, user: CrmAdmin, entity: str = "leads") -> Response:
+def upload_page(request: Request, user: CrmWriter, entity: str = "leads") -> Response:
     chosen = entity if entity in ENTITY_LABELS else "leads"
     return render(request, "vettify/imports_upload.html", upload_ctx(request, user, entity=chosen))
 
@@ -437,7 +437,7 @@ def not_csv(filename: str, content_type: str, head: bytes) -> str | None:
 
 
 @router.post("", dependencies=[CsrfChecked])
-async def upload(request: Request, user: CrmAdmin, db: PageDB) -> Response:
+async def upload(request: Request, user: CrmWriter, db: PageDB) -> Response:
     settings = platform_of(request).settings
     limit = settings.crm_import_max_bytes
     too_big = _(
@@ -499,7 +499,7 @@ async def upload(request: Request, user: CrmAdmin, db: PageDB) -> Response:
 
 # --- the wizard ----------------------------------------------------------------------------------------
 @router.get("/{import_id}")
-def wizard(request: Request, import_id: str, user: CrmAdmin, db: PageDB, step: str | None = None) -> Response:
+def wizard(request: Request, import_id: str, user: CrmWriter, db: PageDB, step: str | None = None) -> Response:
     job = load(db, import_id)
     if job is None:
         return error_page(request, 404)
@@ -517,7 +517,7 @@ def wizard(request: Request, import_id: str, user: CrmAdmin, db: PageDB, step: s
 
 
 @router.get("/{import_id}/progress")
-def progress(request: Request, import_id: str, user: CrmAdmin, db: PageDB) -> Response:
+def progress(request: Request, import_id: str, user: CrmWriter, db: PageDB) -> Response:
     job = load(db, import_id)
     if job is None:
         return error_page(request, 404)
@@ -530,7 +530,7 @@ def progress(request: Request, import_id: str, user: CrmAdmin, db: PageDB) -> Re
 
 
 @router.post("/{import_id}/preview", dependencies=[CsrfChecked])
-async def reread(request: Request, import_id: str, user: CrmAdmin, db: PageDB) -> Response:
+async def reread(request: Request, import_id: str, user: CrmWriter, db: PageDB) -> Response:
     form = await request.form()
     encoding = str(form.get("encoding") or "")
     separator = str(form.get("separator") or "")
@@ -567,7 +567,7 @@ async def reread(request: Request, import_id: str, user: CrmAdmin, db: PageDB) -
 
 
 @router.post("/{import_id}/mapping", dependencies=[CsrfChecked])
-async def save_mapping(request: Request, import_id: str, user: CrmAdmin, db: PageDB) -> Response:
+async def save_mapping(request: Request, import_id: str, user: CrmWriter, db: PageDB) -> Response:
     form = await request.form()
     values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
 
@@ -628,7 +628,7 @@ def column_errors(job: ImportJob, errors: dict[str, str]) -> dict[str, str]:
 
 
 @router.post("/{import_id}/mapping/apply", dependencies=[CsrfChecked])
-async def apply_mapping(request: Request, import_id: str, user: CrmAdmin, db: PageDB) -> Response:
+async def apply_mapping(request: Request, import_id: str, user: CrmWriter, db: PageDB) -> Response:
     form = await request.form()
     raw = str(form.get("mapping_id") or "")
 
@@ -660,7 +660,7 @@ async def apply_mapping(request: Request, import_id: str, user: CrmAdmin, db: Pa
 
 
 @router.post("/{import_id}/duplicates", dependencies=[CsrfChecked])
-async def duplicates(request: Request, import_id: str, user: CrmAdmin, db: PageDB) -> Response:
+async def duplicates(request: Request, import_id: str, user: CrmWriter, db: PageDB) -> Response:
     form = await request.form()
     policy = str(form.get("on_duplicate") or "")
 
@@ -715,7 +715,7 @@ async def duplicates(request: Request, import_id: str, user: CrmAdmin, db: PageD
 
 
 @router.post("/{import_id}/start", dependencies=[CsrfChecked])
-def start(request: Request, import_id: str, user: CrmAdmin, db: PageDB) -> Response:
+def start(request: Request, import_id: str, user: CrmWriter, db: PageDB) -> Response:
     job = load(db, import_id, lock=True)
     if job is None:
         return error_page(request, 404)
@@ -739,7 +739,7 @@ def start(request: Request, import_id: str, user: CrmAdmin, db: PageDB) -> Respo
 
 
 @router.post("/{import_id}/cancel", dependencies=[CsrfChecked])
-def cancel(request: Request, import_id: str, user: CrmAdmin, db: PageDB) -> Response:
+def cancel(request: Request, import_id: str, user: CrmWriter, db: PageDB) -> Response:
     job = load(db, import_id, lock=True)
     if job is None:
         return error_page(request, 404)
@@ -755,7 +755,7 @@ def cancel(request: Request, import_id: str, user: CrmAdmin, db: PageDB) -> Resp
 
 
 @router.get("/{import_id}/errors.csv")
-def errors_csv(request: Request, import_id: str, user: CrmAdmin, db: PageDB) -> Response:
+def errors_csv(request: Request, import_id: str, user: CrmWriter, db: PageDB) -> Response:
     job = load(db, import_id)
     if job is None:
         return error_page(request, 404)
