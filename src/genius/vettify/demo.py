@@ -96,6 +96,7 @@ INDUSTRIES = (
     "Sănătate",
     "Energie",
 )
+LEAD_OWNERS = ("admin@demo.local", "ioana.marin@demo.local", None)  # the leads pages' owner filter
 LEAD_SOURCES = ("website", "referral", "trade_show", "cold_call", "linkedin", "campaign")
 PRODUCTS = (
     "Licențe ERP",
@@ -218,6 +219,7 @@ def _lead(m: _Maker, n: int) -> s.LeadCreate:
         city=city,
         county=county,
         source=m.rng.choice(LEAD_SOURCES),
+        owner=LEAD_OWNERS[n % len(LEAD_OWNERS)],
         custom_fields={"demo": True},
     )
 

@@ -42,6 +42,15 @@ STATUS_LABELS = {
     "disqualified": N_("Disqualified"),
     "converted": N_("Converted"),
 }
+# The sources the demo and the imports use; any other source is shown as typed.
+SOURCE_LABELS = {
+    "website": N_("Website"),
+    "referral": N_("Referral"),
+    "trade_show": N_("Trade show"),
+    "cold_call": N_("Cold call"),
+    "linkedin": N_("LinkedIn"),
+    "campaign": N_("Campaign"),
+}
 ACTIVITY_KINDS = {
     "note": N_("Note"),
     "call": N_("Call"),
@@ -109,6 +118,7 @@ def _globals(user: PageUser) -> dict[str, Any]:
         "status_kinds": STATUS_KINDS,
         "lead_name": lead_name,
         "activity_kinds": {k: _(v) for k, v in ACTIVITY_KINDS.items()},
+        "source_labels": {k: _(v) for k, v in SOURCE_LABELS.items()},
     }
 
 

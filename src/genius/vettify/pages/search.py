@@ -63,7 +63,7 @@ def command_search(db: Session, account: Any, query: str, limit: int) -> list[Se
                 row.name,
                 f"/crm/accounts/{row.id}",
                 _join(f"CUI {row.cui}" if row.cui else None, row.city, row.email),
-                "building-2",
+                "building",
             )
         )
     for row in _found(db, service.CONTACTS, needle, limit):

@@ -25,7 +25,7 @@
     if (!out) return;
     var state = cuiState(input.value);
     out.className = "cui-status small" + (state === "valid" ? " ok" : state ? " err" : "");
-    out.textContent = state ? input.getAttribute("data-" + state) || "" : "";
+    out.textContent = state ? out.getAttribute("data-" + state) || "" : "";
     if (state === "invalid" || state === "short") input.setAttribute("aria-invalid", "true");
     else if (!input.closest(".field.invalid")) input.removeAttribute("aria-invalid");
   }
@@ -38,6 +38,7 @@
   function checked(form) { return form.querySelectorAll("input[name=ids]:checked").length; }
   function refresh(form) {
     var n = checked(form);
+    form.classList.add("js");
     form.setAttribute("data-selected", String(n));
     var label = form.querySelector("[data-bulk-count]");
     if (label) label.textContent = n ? label.getAttribute("data-some").replace("{n}", n) : label.getAttribute("data-none");
