@@ -81,6 +81,9 @@ def test_list_search_sort_filter_and_pages(client: TestClient, tenant: Any, crm:
     assert re.search(r"\b\d{2}\.\d{2}\.\d{4}\b", page.text)
     cols = client.get("/crm/leads?col=cui&col=status").text
     assert VALID_CUI in cols and "ana@beta.ro" not in cols
+    again = client.get("/crm/leads").text  # remembered (a cookie) until chosen again
+    assert VALID_CUI in again and "ana@beta.ro" not in again
+    assert "ana@beta.ro" in client.get("/crm/leads?col=email").text
 
     # Keyset pages: 27 more leads, 25 per page, "Next" carries the cursor.
     for i in range(27):
@@ -293,6 +296,25 @@ def test_viewer_record_page_has_no_actions(client: TestClient, make_tenant: Any,
     assert client.post(f"/crm/leads/{lead_id}/qualify", data={"csrf_token": csrf}).status_code == 403
     assert client.post(f"/crm/leads/{lead_id}/edit", data={"csrf_token": csrf}).status_code == 403
     assert client.post(f"/crm/leads/{lead_id}/convert", data={"csrf_token": csrf}).status_code == 403
+
+
+def test_sales_can_change_but_not_delete(client: TestClient, make_tenant: Any) -> None:
+    sales = make_tenant(role="sales")
+    lead = Crm(client, sales.headers).create("leads", company_name="Vânzări SRL")
+    csrf = _login(client, sales)
+    page = client.get("/crm/leads").text
+    assert 'name="ids"' in page and "/crm/leads/bulk-delete" not in page
+    r = client.post("/crm/leads/bulk-delete", data={"csrf_token": csrf, "ids": [lead["id"]], "confirm": "1"})
+    assert r.status_code == 403
+    r = client.post(
+        "/crm/leads/bulk",
+        data={"csrf_token": csrf, "ids": [lead["id"]], "action": "assign", "owner": sales.admin_email},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert (
+        client.post("/crm/leads/bulk", data={"ids": [lead["id"]], "action": "assign"}).status_code == 403
+    )  # no CSRF
 
 
 def test_another_tenants_lead_is_404(client: TestClient, tenant: Any, make_tenant: Any) -> None:

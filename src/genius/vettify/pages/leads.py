@@ -90,6 +90,7 @@ COLUMNS: dict[str, tuple[str, str | None]] = {
     "created": (N_("Created"), "created_at"),
     "updated": (N_("Updated"), "updated_at"),
 }
+COLUMNS_COOKIE = "genius_lead_columns"
 DEFAULT_COLUMNS = ("company", "email", "phone", "status", "owner", "created")
 
 
@@ -247,7 +248,9 @@ def leads_list(
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     col: Annotated[list[str] | None, Query(max_length=20)] = None,
 ) -> Response:
-    state = _list_state(q, status, owner, source, sort, cursor, col)
+    remembered = request.cookies.get(COLUMNS_COOKIE, "")
+    chosen = col if col else [c for c in remembered.split(",") if c][:20] or None
+    state = _list_state(q, status, owner, source, sort, cursor, chosen)
     filters = {"status": state.status or None, "owner": state.owner or None, "source": state.source or None}
     query = service.ListQuery(
         search=state.q or None,
@@ -279,8 +282,20 @@ def leads_list(
         me=user.account.email,
     )
     if request.headers.get("hx-request") and request.headers.get("hx-target") == "leads-results":
-        return render(request, "vettify/leads_results.html", ctx)
-    return render(request, "vettify/leads.html", ctx)
+        response = render(request, "vettify/leads_results.html", ctx)
+    else:
+        response = render(request, "vettify/leads.html", ctx)
+    if col:  # the columns chosen are remembered for the next visit (this browser)
+        value = ",".join(state.cols) if state.cols != list(DEFAULT_COLUMNS) else ""
+        response.set_cookie(
+            COLUMNS_COOKIE,
+            value,
+            max_age=0 if not value else 31536000,
+            path="/crm/leads",
+            httponly=True,
+            samesite="lax",
+        )
+    return response
 
 
 def _plural_forms(singular: str, plural: str) -> dict[str, str]:
