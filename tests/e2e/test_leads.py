@@ -49,6 +49,12 @@ def test_leads_pages_in_both_themes_and_languages(
     _open_qualified_lead(page)
     shot(page, "lead-record")
     axe_check(page, f"lead record ({theme}, {lang})")
+    record = page.url
+    page.get_by_role("link", name=re.compile("^(Activitate|Activity)")).click()
+    page.wait_for_url(re.compile("tab=activity"))
+    shot(page, "lead-record-activity")
+    axe_check(page, f"lead activity ({theme}, {lang})")
+    page.goto(record)
     page.get_by_role("link", name=re.compile("^(Convertește|Convert)$")).click()
     dialog = page.locator("#convert-dialog")
     assert dialog.is_visible()
