@@ -76,6 +76,8 @@ def test_list_search_sort_filter_and_pages(client: TestClient, tenant: Any, crm:
 
     # Bad parameters never break the page.
     assert client.get("/crm/leads?sort=evil&status=nope&cursor=garbage").status_code == 200
+    assert client.get("/crm/leads?q=a%00b&owner=%00").status_code == 200
+    assert client.get("/shell/command?q=ab%00c").status_code == 200
 
     # Dates as dd.mm.yyyy; a column chooser in the URL.
     assert re.search(r"\b\d{2}\.\d{2}\.\d{4}\b", page.text)

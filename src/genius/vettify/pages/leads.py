@@ -222,14 +222,19 @@ def _list_state(
     sort = sort if sort and key in service.LEADS.sorts else ""
     cols = [c for c in dict.fromkeys(col or []) if c in COLUMNS] or list(DEFAULT_COLUMNS)
     return ListState(
-        (q or "").strip(),
+        _clean(q),
         status or "",
-        (owner or "").strip(),
-        (source or "").strip(),
+        _clean(owner),
+        _clean(source),
         sort or "",
-        cursor or "",
+        (cursor or "").replace("\x00", ""),
         cols,
     )
+
+
+def _clean(text: str | None) -> str:
+    """A typed filter: trimmed, without NUL characters (PostgreSQL refuses them in text)."""
+    return (text or "").replace("\x00", "").strip()
 
 
 Text200 = Annotated[str | None, Query(max_length=200)]

@@ -24,7 +24,7 @@ _CUI_LIKE = re.compile(r"^RO\s*(\d{2,10})$", re.IGNORECASE)
 
 
 def _needle(query: str) -> str:
-    q = query.strip()[:200]
+    q = query.replace("\x00", "").strip()[:200]
     cui = _CUI_LIKE.match(q)
     return cui.group(1) if cui else q
 
