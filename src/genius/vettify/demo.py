@@ -111,6 +111,7 @@ INDUSTRIES = (
     "Sănătate",
     "Energie",
 )
+LEAD_OWNERS = ("admin@demo.local", "ioana.marin@demo.local", None)  # the leads pages' owner filter
 LEAD_SOURCES = ("website", "referral", "trade_show", "cold_call", "linkedin", "campaign")
 PRODUCTS = (
     "Licențe ERP",
@@ -241,6 +242,7 @@ def _lead(m: _Maker, n: int) -> s.LeadCreate:
         city=city,
         county=county,
         source=m.rng.choice(LEAD_SOURCES),
+        owner=LEAD_OWNERS[n % len(LEAD_OWNERS)],
         custom_fields={"demo": True},
     )
 
@@ -282,8 +284,32 @@ def _seed(session: Session, tid: uuid.UUID, who: service.Actor, seed: int) -> di
                 ),
             )
     leads = [service.create_lead(session, who, _lead(m, n)) for n in range(COUNTS["leads"])]
-    for lead in leads[:8]:
+    for i, lead in enumerate(leads[:8]):
         service.qualify_lead(session, who, lead.id, None)
+        # The lead page's activity tab: a first call and a follow-up task.
+        service.create_activity(
+            session,
+            who,
+            s.ActivityCreate(
+                kind=s.ActivityKind.call,
+                subject="Apel de calificare: buget și termen confirmate",
+                body="Interesați de facturare electronică și CRM; decizia în cel mult o lună.",
+                lead_id=lead.id,
+                custom_fields={"demo": True},
+            ),
+        )
+        if i % 2 == 0:
+            service.create_activity(
+                session,
+                who,
+                s.ActivityCreate(
+                    kind=s.ActivityKind.task,
+                    subject="Trimite oferta și programează o demonstrație",
+                    lead_id=lead.id,
+                    done=False,
+                    custom_fields={"demo": True},
+                ),
+            )
     for lead in leads[8:12]:
         service.update_record(
             session,

@@ -55,6 +55,7 @@ from genius.vettify.schemas import (
     OpportunityCreate,
     Patch,
     Stage,
+    normalise_phone,
 )
 
 __all__ = [
@@ -602,3 +603,15 @@ def change_stage(
 def stage_history(session: Session, opportunity_id: uuid.UUID) -> Sequence[StageChange]:
     get_record(session, OPPORTUNITIES, opportunity_id)
     return records.stage_history(session, opportunity_id)
+
+
+def find_by_phone(session: Session, spec: EntitySpec[R], phone: str, limit: int = 10) -> Sequence[R]:
+    """Accounts, contacts or leads with this phone number (normalised to E.164 first; none when it is
+    not a phone number): the full-text search does not cover phone numbers."""
+    if "phone" not in {c.key for c in spec.model.__table__.columns}:
+        return []
+    try:
+        normalised = normalise_phone(phone)
+    except ValueError:
+        return []
+    return records.with_phone(session, spec, normalised, limit)

@@ -404,3 +404,15 @@ def any_account_created_by(session: Session, actor: str) -> bool:
 def transaction_lock(session: Session, name: str) -> None:
     """An advisory lock on ``name`` until the transaction ends (a second caller waits here)."""
     session.execute(select(func.pg_advisory_xact_lock(func.hashtext(name))))
+
+
+def with_phone(session: Session, spec: EntitySpec[R], phone: str, limit: int) -> Sequence[R]:
+    """Live records with this phone number (E.164, as stored; the ``(tid, phone)`` index), newest first."""
+    model = spec.model
+    phone_column = getattr(model, "phone")  # noqa: B009 - accounts, contacts and leads have one
+    return session.scalars(
+        select(model)
+        .where(phone_column == phone, model.deleted_at.is_(None))
+        .order_by(model.created_at.desc(), model.id.desc())
+        .limit(limit)
+    ).all()

@@ -212,7 +212,8 @@
   /* ---- a toast carried to this page by the server (post-redirect-get) ------------------------- */
   function showFlash() {
     var f = doc.getElementById("flash");
-    if (f) { toast(f.textContent, f.getAttribute("data-kind")); f.remove(); }
+    // A <template>'s text is in its content fragment, not its children.
+    if (f) { toast((f.content || f).textContent, f.getAttribute("data-kind")); f.remove(); }
   }
   if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", showFlash); else showFlash();
 })();
