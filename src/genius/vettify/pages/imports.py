@@ -499,7 +499,9 @@ async def upload(request: Request, user: CrmWriter, db: PageDB) -> Response:
 
 # --- the wizard ----------------------------------------------------------------------------------------
 @router.get("/{import_id}")
-def wizard(request: Request, import_id: str, user: CrmWriter, db: PageDB, step: str | None = None) -> Response:
+def wizard(
+    request: Request, import_id: str, user: CrmWriter, db: PageDB, step: str | None = None
+) -> Response:
     job = load(db, import_id)
     if job is None:
         return error_page(request, 404)
