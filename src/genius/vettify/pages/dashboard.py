@@ -155,7 +155,7 @@ def _nice_max(value: float) -> float:
 
 def pipeline_chart(stages: list[dict[str, Any]]) -> dict[str, Any]:
     """Horizontal bars: one per stage, the value in lei."""
-    left, width, bar_h, gap, top = 130, 560, 22, 12, 10
+    left, width, bar_h, gap, top = 104, 280, 20, 10, 6
     values = [float(s["ron"]) for s in stages]
     hi = _nice_max(max(values, default=0))
     bars = []
@@ -190,7 +190,7 @@ def pipeline_chart(stages: list[dict[str, Any]]) -> dict[str, Any]:
 
 def leads_chart(leads: list[tuple[str, int]]) -> dict[str, Any]:
     """Vertical bars: the leads of each of the last 30 days."""
-    left, width, top, height = 44, 640, 10, 160
+    left, width, top, height = 40, 420, 8, 150
     hi = _nice_max(max((n for _d, n in leads), default=0))
     slot = width / max(len(leads), 1)
     bars = []
@@ -207,7 +207,10 @@ def leads_chart(leads: list[tuple[str, int]]) -> dict[str, Any]:
             }
         )
     base = top + height
-    ticks_y = [{"y": round(base - height * f, 1), "label": formats.number(hi * f)} for f in (0, 0.5, 1)]
+    ticks_y = [
+        {"y": round(base - height * f, 1), "label": formats.number(hi * f, 0 if (hi * f).is_integer() else 1)}
+        for f in (0, 0.5, 1)
+    ]
     ticks_x = [
         {"x": round(left + i * slot + slot / 2, 1), "label": formats.day(leads[i][0])[:5]}
         for i in range(0, len(leads), 7)

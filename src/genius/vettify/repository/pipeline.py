@@ -21,7 +21,7 @@ from genius.vettify.models import Account, Activity, Lead, Opportunity
 
 TIME_ZONE = "Europe/Bucharest"
 OPEN = ("prospecting", "qualification", "proposal", "negotiation")
-AT_RISK_ANAF = ("inactive", "invalid")
+AT_RISK_ANAF = ("inactive",)  # ANAF says the company is inactive: invoices to it are a tax risk
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ class RiskyAccount:
 def accounts_at_risk(
     session: Session, quiet_days: int, now: datetime, limit: int
 ) -> tuple[int, list[RiskyAccount]]:
-    """Accounts at risk: inactive or invalid at ANAF, or with an open opportunity and no activity in
+    """Accounts at risk: inactive at ANAF, or with an open opportunity and no activity in
     the last ``quiet_days`` days. Their number and the first ``limit`` (ANAF first, then quietest)."""
     since = now - timedelta(days=quiet_days)
     last = (
