@@ -207,9 +207,10 @@ def leads_chart(leads: list[tuple[str, int]]) -> dict[str, Any]:
             }
         )
     base = top + height
+    steps = 5 if hi % 5 == 0 and hi <= 50 else 2 if hi % 2 == 0 else 1
     ticks_y = [
-        {"y": round(base - height * f, 1), "label": formats.number(hi * f, 0 if (hi * f).is_integer() else 1)}
-        for f in (0, 0.5, 1)
+        {"y": round(base - height * i / steps, 1), "label": formats.number(hi * i / steps)}
+        for i in range(steps + 1)
     ]
     ticks_x = [
         {"x": round(left + i * slot + slot / 2, 1), "label": formats.day(leads[i][0])[:5]}
