@@ -10,6 +10,7 @@ Each figure is printed next to a baseline measured in the same run:
   compliance  e-Factura generated+validated per second vs raw lxml XSD validation (bench/compliance.py)
   crm-search  GET /v1/crm/leads?search&status p50/p95 on 2 tenants x --rows leads vs /health and raw SQL
   crm-import  CSV import of --rows leads (upload → etl.sync job) vs a raw COPY of the same file
+  ui          each web page's LCP and TTFB in Chromium, demo data and a tenant of --rows leads (bench/ui.py)
 """
 
 from __future__ import annotations
@@ -221,10 +222,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument(
-        "--suite", choices=["all", "core", "workers", "compliance", "crm-search", "crm-import"], default="all"
+        "--suite",
+        choices=["all", "core", "workers", "compliance", "crm-search", "crm-import", "ui"],
+        default="all",
     )
     parser.add_argument("--rows", type=int, default=1_000_000, help="crm suites: leads per tenant")
     parser.add_argument("--requests", type=int, default=400, help="crm-search: measured requests")
+    parser.add_argument("--visits", type=int, default=20, help="ui: measured visits per page")
     args = parser.parse_args()
     from genius.core.observability.logging import configure_logging
 
@@ -283,6 +287,10 @@ def main() -> None:
             from bench import crm_import
 
             crm_import.run(started, args.rows)
+        if args.suite == "ui":  # not in "all": Chromium over every page, on demo data and --rows leads
+            from bench import ui
+
+            ui.run(started, args.rows, args.visits)
     finally:
         started.stop()
         shutil.rmtree(data_dir, ignore_errors=True)

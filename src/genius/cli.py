@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Annotated, Any
 
+import click
 import typer
 
 from genius.config import Settings
@@ -601,7 +602,12 @@ def worker(
     ]
     if concurrency or settings.worker_concurrency:
         argv += ["--concurrency", str(concurrency or settings.worker_concurrency)]
-    celery_app.worker_main(argv)
+    try:
+        celery_app.worker_main(argv)
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        # Ctrl-C while Celery is still starting (a busy machine, `genius demo` stopped early): nothing
+        # ran yet, so stop quietly instead of printing a traceback.
+        raise typer.Exit(130) from None
 
 
 @app.command()

@@ -340,7 +340,7 @@ def test_ops_page_renders_under_the_csp(client: TestClient, platform_admin: Tena
         follow_redirects=False,
     )
     assert r.status_code == 303
-    for path in ("/", "/audit", "/ops"):
+    for path in ("/?home", "/audit", "/ops"):
         page = client.get(path)
         assert page.status_code == 200, path
         _assert_security_headers(page)

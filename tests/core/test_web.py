@@ -166,3 +166,34 @@ def test_health_widget_reports_api_and_event_bus(client, tenant) -> None:  # typ
     widget = client.get("/shell/health")
     assert widget.status_code == 200
     assert "API" in widget.text and "Magistrala de evenimente" in widget.text and "<html" not in widget.text
+
+
+def test_tenant_from_the_host_name(client, tenant) -> None:  # type: ignore[no-untyped-def]
+    form = client.get("/login", headers={"Host": f"{tenant.slug}.genius.example"})
+    assert f'name="tenant" value="{tenant.slug}"' in form.text and 'type="hidden" name="tenant"' in form.text
+    data = {"email": tenant.admin_email, "password": PASSWORD, "csrf_token": _csrf(form.text), "tenant": ""}
+    r = client.post(
+        "/login", data=data, headers={"Host": f"{tenant.slug}.genius.example"}, follow_redirects=False
+    )
+    assert r.status_code == 303
+    plain = client.get("/login", headers={"Host": "127.0.0.1:8000"})
+    assert 'id="f-tenant"' in plain.text  # an address, not a tenant's host: the field is asked for
+
+
+def test_hidden_menus_urls_and_fragments_answer_403(client, make_tenant) -> None:  # type: ignore[no-untyped-def]
+    viewer = make_tenant(role="viewer")
+    _login(client, viewer)
+    token = _csrf(client.get("/?home").text)
+    assert client.get("/ops").status_code == 403
+    assert client.get("/ops/fleet", headers={"HX-Request": "true"}).status_code == 403
+    r = client.post("/ops/workers/email.send/signal", data={"signal": "pause", "csrf_token": token})
+    assert r.status_code == 403
+
+
+def test_a_form_the_route_refuses_gets_the_error_page_not_json(client, tenant) -> None:  # type: ignore[no-untyped-def]
+    form = client.get("/login")
+    r = client.post("/login", data={"email": "x" * 300, "password": "p", "csrf_token": _csrf(form.text)})
+    assert r.status_code == 422 and "Formularul nu a putut fi citit" in r.text
+    assert r.headers["content-type"].startswith("text/html")
+    api = client.post("/v1/auth/token", data={"grant_type": "password"})
+    assert api.headers["content-type"].startswith("application/problem+json")

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import DemoApp, axe_check, set_theme_and_language, shot
 
@@ -48,7 +49,7 @@ def test_command_menu_from_the_keyboard(page: Any) -> None:
     dialog = page.get_by_role("dialog", name=re.compile("Meniu de comenzi"))
     assert dialog.is_visible()
     page.keyboard.type("worker")
-    page.wait_for_function("document.querySelectorAll('#command-results [role=option]').length === 1")
+    expect(page.locator("#command-results [role=option]")).to_have_count(1)
     shot(page, "command-menu")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile("/ops"))

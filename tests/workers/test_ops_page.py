@@ -27,7 +27,7 @@ def login(client: Any, slug: str, email: str) -> str:
         follow_redirects=False,
     )
     assert r.status_code == 303, r.text
-    page = client.get("/")
+    page = client.get("/?home")
     token = re.search(r'"X-CSRF-Token": "([^"]+)"', page.text)
     assert token
     return token.group(1)
@@ -79,7 +79,7 @@ def test_ops_page_shows_fleet_retries_failed_task_and_signals(  # type: ignore[n
         r = client.post(
             f"/ops/failed/{failed.id}/retry", headers={"X-CSRF-Token": csrf, "HX-Request": "true"}
         )
-        assert r.status_code == 200 and "sent again" in r.text
+        assert r.status_code == 200 and "trimis din nou" in r.text
         # The retry is an outbox row of the task's tenant (none here: the platform's); the relay sends it.
         publisher = CeleryTaskPublisher(w.settings, w.env["GENIUS_BROKER_URL"])
         assert len(send_deferred_tasks(client.app.state.platform, PLATFORM_TID, publisher)) == 1
@@ -93,7 +93,7 @@ def test_ops_page_shows_fleet_retries_failed_task_and_signals(  # type: ignore[n
     r = client.post(
         "/ops/workers/email.send/signal", data={"signal": "pause"}, headers={"X-CSRF-Token": csrf}
     )
-    assert r.status_code == 200 and "Pause sent" in r.text
+    assert r.status_code == 200 and "Pauză trimisă" in r.text
     wait_for(lambda: all(i["paused"] for i in registry.describe("email.send")["instances_detail"]), 10)  # type: ignore[index]
     client.post("/ops/workers/email.send/signal", data={"signal": "resume"}, headers={"X-CSRF-Token": csrf})
     wait_for(lambda: not any(i["paused"] for i in registry.describe("email.send")["instances_detail"]), 10)  # type: ignore[index]

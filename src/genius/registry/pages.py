@@ -17,7 +17,7 @@ from genius.core.kit.manifest import N_, HealthSignal
 from genius.registry import ops
 from genius.registry.queues import queue_depth_reader
 from genius.registry.service import Registry
-from genius.web.kit import CsrfChecked, PageDB, PageUser, context, page_requires, platform_of, render
+from genius.web.kit import CsrfChecked, PageDB, PageUser, _, context, page_requires, platform_of, render
 
 router = APIRouter(include_in_schema=False)
 # The registry's typed page dependency: a signed-in user holding workers:admin (else the Shell's 403 page).
@@ -52,8 +52,8 @@ def _fleet(request: Request, user: PageUser, notice: str = "", error: str = "") 
         try:
             depths = queue_depth_reader(platform.broker_url)()
         except Exception as exc:  # the page still shows the registry when the broker is down
-            error = error or f"Broker unreachable: {type(exc).__name__}"
-    _, account, tenant = user
+            error = error or _("The broker is unreachable: %(error)s", error=type(exc).__name__)
+    account, tenant = user.account, user.tenant
     return context(
         request,
         account=account,
@@ -84,13 +84,22 @@ def ops_signal(
     registry = _registry(request)
     if signal not in {"pause", "resume", "restart"}:
         return render(
-            request, "ops_fleet.html", _fleet(request, user, error=f"Unknown signal {signal!r}."), 422
+            request,
+            "ops_fleet.html",
+            _fleet(request, user, error=_("Unknown signal %(signal)s.", signal=signal)),
+            422,
         )
     if registry is None or registry.describe(tag) is None:
-        return render(request, "ops_fleet.html", _fleet(request, user, error=f"No worker {tag!r}."), 404)
+        return render(
+            request, "ops_fleet.html", _fleet(request, user, error=_("No worker %(tag)s.", tag=tag)), 404
+        )
     registry.send_signal(tag, signal)
     _audit(request, db, user, "workers.worker.signalled", tag, {"signal": signal})
-    notice = f"{signal.capitalize()} sent to {tag}; its workers act on their next heartbeat."
+    notice = {
+        "pause": _("Pause sent to %(tag)s; its workers act on their next heartbeat.", tag=tag),
+        "resume": _("Resume sent to %(tag)s; its workers act on their next heartbeat.", tag=tag),
+        "restart": _("Restart sent to %(tag)s; its workers act on their next heartbeat.", tag=tag),
+    }[signal]
     return render(request, "ops_fleet.html", _fleet(request, user, notice=notice))
 
 
@@ -99,7 +108,7 @@ def ops_retry(request: Request, user: OpsUser, db: PageDB, task_id: TaskIdPath) 
     registry = _registry(request)
     if registry is None:
         return render(
-            request, "ops_fleet.html", _fleet(request, user, error="The registry needs Redis."), 503
+            request, "ops_fleet.html", _fleet(request, user, error=_("The registry needs Redis.")), 503
         )
     try:
         result = ops.retry_failed(platform_of(request), registry, task_id, _visible_tid(user))
@@ -110,7 +119,7 @@ def ops_retry(request: Request, user: OpsUser, db: PageDB, task_id: TaskIdPath) 
     _audit(
         request, db, user, "workers.task.retried", task_id, {"task": result["task"], "new_id": result["id"]}
     )
-    notice = f"{result['task']} sent again as {result['id']}."
+    notice = _("%(task)s sent again as %(id)s.", task=result["task"], id=result["id"])
     return render(request, "ops_fleet.html", _fleet(request, user, notice=notice))
 
 
@@ -139,4 +148,28 @@ def health(db: Any, platform: Any) -> list[HealthSignal]:
     now = time.time()
     ages = [now - w["last_seen"] for w in workers if w.get("last_seen")]
     value = max(ages) if ages else None
-    return [HealthSignal("workers", N_("Workers"), value, "s", warn_at=30, fail_at=s.worker_ttl_seconds)]
+    signals = [HealthSignal("workers", N_("Workers"), value, "s", warn_at=30, fail_at=s.worker_ttl_seconds)]
+    if platform.broker_url:
+        signals.append(
+            HealthSignal(
+                "queued", N_("Queued tasks"), _queued(platform.broker_url), "", warn_at=100, fail_at=1000
+            )
+        )
+    return signals
+
+
+_QUEUED_CACHE: dict[str, tuple[float, float | None]] = {}
+
+
+def _queued(broker_url: str) -> float | None:
+    """Tasks waiting on every fleet queue (None: the broker did not answer); read at most every 10 s."""
+    now = time.monotonic()
+    cached = _QUEUED_CACHE.get(broker_url)
+    if cached and now - cached[0] < 10:
+        return cached[1]
+    try:
+        value: float | None = float(sum(queue_depth_reader(broker_url)().values()))
+    except Exception:
+        value = None
+    _QUEUED_CACHE[broker_url] = (now, value)
+    return value

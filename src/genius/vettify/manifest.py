@@ -23,7 +23,7 @@ MANIFEST = Module(
         ),
         NavEntry(N_("Leads"), "/crm/leads", Scope.CRM_READ, icon="user-plus", section=N_("CRM"), key="l"),
         NavEntry(
-            N_("Accounts"), "/crm/accounts", Scope.CRM_READ, icon="building-2", section=N_("CRM"), key="a"
+            N_("Accounts"), "/crm/accounts", Scope.CRM_READ, icon="building", section=N_("CRM"), key="a"
         ),
         NavEntry(N_("Contacts"), "/crm/contacts", Scope.CRM_READ, icon="contact", section=N_("CRM"), key="c"),
         NavEntry(

@@ -222,6 +222,10 @@ ERROR_TEXTS = {
         N_("Page not found"),
         N_("The page or record does not exist, or it belongs to another organisation."),
     ),
+    422: (
+        N_("The form could not be read"),
+        N_("A value is missing, too long or not of the expected kind. Go back, correct it and try again."),
+    ),
     500: (
         N_("Something went wrong"),
         N_("The error was logged. Try again in a moment; nothing you saved was lost."),

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 import structlog
 from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import ChoiceLoader, FileSystemLoader
@@ -78,9 +79,9 @@ def tenant_from_host(request: Request) -> str:
 @router.post("/login", response_class=HTMLResponse)
 def login(
     request: Request,
-    tenant: Annotated[str, Form(max_length=63)],
     email: Annotated[str, Form(max_length=254)],
     password: Annotated[str, Form(max_length=200)],
+    tenant: Annotated[str, Form(max_length=63)] = "",
     csrf_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     codec = _codec(request)
@@ -447,6 +448,19 @@ def install_web(
 
     app.add_exception_handler(StarletteHTTPException, _http_error)
 
+    # A page form the route's own validation refuses (a value too long, a missing field): the Shell's
+    # error page in the user's language, not the API's problem+json. Pages that want inline errors
+    # validate their forms themselves and answer 422 with the form.
+    api_validation_handler = app.exception_handlers[RequestValidationError]
+
+    async def _validation_error(request: Request, exc: Exception) -> Response:
+        if _wants_page(request):
+            return error_page(request, 422)
+        response = api_validation_handler(request, exc)
+        return await response if inspect.isawaitable(response) else response
+
+    app.add_exception_handler(RequestValidationError, _validation_error)
+
     async def _server_error(request: Request, exc: Exception) -> Response:
         log.error("unhandled_error", path=request.url.path, error=type(exc).__name__, exc_info=exc)
         if _wants_page(request):
@@ -462,5 +476,4 @@ API_PREFIXES = ("/v1/", "/health", "/metrics", "/openapi.json", "/docs", "/.well
 
 
 def _wants_page(request: Request) -> bool:
-    path = request.url.path
-    return not path.startswith(API_PREFIXES) and "text/html" in request.headers.get("accept", "text/html")
+    return not request.url.path.startswith(API_PREFIXES)

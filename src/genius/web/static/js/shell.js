@@ -42,7 +42,15 @@
     toast(d.message, d.kind, d.retry);
   });
   // A refused htmx request (4xx/5xx) without its own toast: say so, in the user's language.
+  // The health widget fails silently: it shows its dots as unknown instead of a toast every 30 s.
+  function fromHealth(e) {
+    var el = e.detail && e.detail.elt;
+    if (!el || el.id !== "health") return false;
+    el.querySelectorAll(".dot").forEach(function (d) { d.className = "dot unknown"; });
+    return true;
+  }
   doc.addEventListener("htmx:responseError", function (e) {
+    if (fromHealth(e)) return;
     var xhr = e.detail.xhr;
     if (xhr && xhr.getResponseHeader("HX-Trigger")) return;
     var en = doc.body.dataset.lang === "en";
@@ -52,10 +60,12 @@
       : (en ? "The server could not complete the request. Try again." : "Serverul nu a putut finaliza cererea. Încercați din nou.");
     toast(msg, "error");
   });
-  doc.addEventListener("htmx:sendError", function () {
+  doc.addEventListener("htmx:sendError", function (e) {
+    if (fromHealth(e)) return;
     toast(doc.body.dataset.lang === "en" ? "No connection to the server." : "Nu există conexiune cu serverul.", "error");
   });
-  doc.addEventListener("htmx:timeout", function () {
+  doc.addEventListener("htmx:timeout", function (e) {
+    if (fromHealth(e)) return;
     toast(doc.body.dataset.lang === "en" ? "The server took too long to answer." : "Serverul a răspuns prea greu.", "error");
   });
   // htmx 2 does not swap 4xx by default; our fragments that carry inline form errors are 422: swap them.
