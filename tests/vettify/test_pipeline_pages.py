@@ -340,3 +340,13 @@ def test_names_are_escaped(client: TestClient, platform: Platform, tenant: Any) 
         html = client.get(url).text
         assert "<script>alert(1)" not in html and "<img src=x" not in html, url
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, url
+
+
+def test_an_empty_tenant_gets_empty_states(client: TestClient, tenant: Any) -> None:
+    login(client, tenant)
+    board = client.get("/crm/opportunities")
+    assert board.status_code == 200 and "Încă nu există oportunități" in board.text
+    listing = client.get("/crm/opportunities?view=list")
+    assert listing.status_code == 200 and "Nicio oportunitate nu corespunde" in listing.text
+    dash = client.get("/crm")
+    assert dash.status_code == 200 and "Niciun client cu risc" in dash.text and "—" in dash.text
