@@ -73,6 +73,14 @@ def needs_reason(current: str, target: str) -> bool:
     return Stage(target) in REASON_REQUIRED or Stage(current) not in OPEN_STAGES
 
 
+def next_stage(stage: str) -> str | None:
+    """The stage a form offers first: the next one along the pipeline, else the first allowed."""
+    targets = allowed_targets(stage)
+    later = [t for t in targets if STAGES.index(Stage(t)) > STAGES.index(Stage(stage))]
+    choices = later or targets
+    return choices[0] if choices else None
+
+
 def allowed_targets(stage: str) -> list[str]:
     allowed = TRANSITIONS[Stage(stage)]
     return [s.value for s in STAGES if s in allowed]
@@ -222,7 +230,7 @@ def _record_context(request: Request, user: PageUser, db: Any, opp_id: uuid.UUID
             stage_label(t) for t in allowed_targets(opp.stage) if needs_reason(opp.stage, t)
         ),
         errors={},
-        chosen="",
+        chosen=next_stage(opp.stage) or "",
         reason="",
     )
 
@@ -351,5 +359,6 @@ def _refused(
     ctx = _record_context(request, user, db, opp_id)
     if ctx is None:
         return error_page(request, 404)
-    ctx.update(errors={field or "stage": message}, chosen=stage, reason=reason, refused=message)
+    errors = {field or "stage": message}
+    ctx.update(errors=errors, chosen=stage or ctx["chosen"], reason=reason, refused=message)
     return render(request, "vettify/opportunity.html", ctx, status)
