@@ -26,7 +26,7 @@ MODELS: dict[str, Any] = {
     "opportunities": Opportunity,
     "campaigns": Campaign,
 }
-EXPECTED = {"accounts": 10, "contacts": 31, "leads": 40, "opportunities": 5, "campaigns": 2}
+EXPECTED = {"accounts": 10, "contacts": 31, "leads": 40, "opportunities": 20, "campaigns": 2}
 
 
 def counts(platform: Platform, tid: Any) -> dict[str, int]:
@@ -74,9 +74,12 @@ def test_values_are_valid_and_made_up(platform: Platform, tenant: Any) -> None:
             assert person.phone and E164_RO.match(person.phone), person.phone
             assert person.county in counties
         assert {c.account_id for c in contacts} == {a.id for a in accounts}
-        assert {lead.status for lead in leads} == {"new", "qualified", "disqualified"}
-        assert all(o.contact_id is not None and o.amount and o.stage != "won" for o in opportunities)
-    assert history == 5  # each opportunity's first stage, through the service
+        assert {lead.status for lead in leads} == {"new", "qualified", "disqualified", "converted"}
+        assert all(o.contact_id is not None and o.amount and o.owner for o in opportunities)
+        stages = {o.stage for o in opportunities}
+        assert stages == {"prospecting", "qualification", "proposal", "negotiation", "won", "lost"}
+        assert all(o.stage_reason for o in opportunities if o.stage in ("won", "lost"))
+    assert history == 25  # each opportunity's first stage and the 5 closings, through the service
     assert events == 40  # every lead published crm.lead.created through the outbox
 
 

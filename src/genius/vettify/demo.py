@@ -1,5 +1,6 @@
 """Demo CRM data for ``genius demo``: 10 accounts, 31 contacts (one a duplicate to merge), 40 leads,
-5 opportunities, 2 campaigns, and a few activities on the first accounts (their Account 360 timeline).
+20 opportunities across every stage, 2 campaigns, and activities on the first accounts (their Account
+360 timeline).
 
 Everything is made up with Faker ``ro_RO`` from a fixed seed, so two runs (or two tenants) get the
 same data: names and companies are Faker's combinations, e-mail addresses and web sites are under
@@ -21,6 +22,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from faker import Faker
 from sqlalchemy.orm import Session
@@ -332,6 +334,7 @@ def _seed(session: Session, tid: uuid.UUID, who: service.Actor, seed: int) -> di
             stage=stages[i % len(stages)],
             probability=(10, 25, 50, 75, 10)[i],
             expected_close_date=today + timedelta(days=m.rng.randint(15, 120)),
+            owner=OWNERS[i % len(OWNERS)],
             custom_fields={"demo": True},
         )
         service.create_opportunity(session, who, values)
@@ -363,7 +366,99 @@ def _seed(session: Session, tid: uuid.UUID, who: service.Actor, seed: int) -> di
     ]
     for campaign in campaigns[: COUNTS["campaigns"]]:
         create_campaign(session, who, campaign)
-    return dict(COUNTS)
+    extra = _pipeline(session, who, m, accounts, contacts, leads)
+    return {**COUNTS, "opportunities": COUNTS["opportunities"] + extra}
+
+
+# The pipeline board and the dashboard: opportunities in every stage (some won and lost, through the
+# service, with their reasons), three converted leads, leads spread over the last 30 days, and
+# activities on some accounts (the others with open opportunities count as "at risk").
+OWNERS = ("Andreea Munteanu", "Radu Ene", "Ioana Dobre")  # made up
+PIPELINE: tuple[tuple[s.Stage, str | None], ...] = (
+    (s.Stage.qualification, None),
+    (s.Stage.qualification, None),
+    (s.Stage.proposal, None),
+    (s.Stage.proposal, None),
+    (s.Stage.negotiation, None),
+    (s.Stage.negotiation, None),
+    (s.Stage.prospecting, None),
+    (s.Stage.won, "Contract semnat după demonstrația la sediul clientului."),
+    (s.Stage.won, "Cea mai bună ofertă la integrarea e-Factura."),
+    (s.Stage.won, "Reînnoire anuală acceptată fără negociere."),
+    (s.Stage.lost, "Bugetul a fost amânat pentru anul viitor."),
+    (s.Stage.lost, "Au ales un concurent cu preț mai mic."),
+)
+CONVERTED_LEADS = 3
+
+
+def _pipeline(
+    session: Session,
+    who: service.Actor,
+    m: _Maker,
+    accounts: list[Account],
+    contacts: list[Any],
+    leads: list[Any],
+) -> int:
+    today = date.today()
+    now = datetime.now(UTC)
+    for i, (stage, reason) in enumerate(PIPELINE):
+        a = (i + 3) % len(accounts)
+        opp = service.create_opportunity(
+            session,
+            who,
+            s.OpportunityCreate(
+                name=f"{PRODUCTS[(i + 2) % len(PRODUCTS)]} - {accounts[a].name}"[:300],
+                account_id=accounts[a].id,
+                contact_id=contacts[a * 3 + i % 3].id,
+                amount=Decimal(m.rng.randrange(3_000, 180_000, 500)),
+                currency="EUR" if i % 5 == 4 else "RON",
+                stage=s.Stage.negotiation if reason else stage,
+                probability=(20, 30, 50, 60, 75, 80, 10, 90, 90, 90, 40, 40)[i],
+                expected_close_date=today + timedelta(days=m.rng.randint(-20, 90)),
+                owner=OWNERS[i % len(OWNERS)],
+                custom_fields={"demo": True},
+            ),
+        )
+        if reason:
+            service.change_stage(session, who, opp.id, stage, reason, None)
+    for i, lead in enumerate(leads[:CONVERTED_LEADS]):
+        a = 5 + i
+        service.update_record(
+            session, service.LEADS, who, lead.id, s.LeadUpdate(owner=OWNERS[i]), service.etag(lead)
+        )
+        service.convert_lead(
+            session,
+            who,
+            lead.id,
+            s.ConvertIn(
+                account_id=accounts[a].id,
+                contact_id=contacts[a * 3].id,
+                opportunity_name=f"{PRODUCTS[i]} - {accounts[a].name}"[:300],
+                amount=Decimal(m.rng.randrange(8_000, 60_000, 500)),
+                expected_close_date=today + timedelta(days=m.rng.randint(30, 120)),
+            ),
+        )
+    # Leads over the last 30 days (a few today), as if they had come in one by one.
+    for n, lead in enumerate(leads):
+        days = 0 if n < 3 else m.rng.randint(1, 29)
+        lead.created_at = lead.updated_at = now - timedelta(days=days, minutes=m.rng.randint(0, 600))
+    # Recent calls and meetings on half the accounts; one account last heard of 45 days ago.
+    for i, account in enumerate(accounts):
+        if i % 2 == 0 or i == 9:
+            service.create_activity(
+                session,
+                who,
+                s.ActivityCreate(
+                    kind=s.ActivityKind.call if i % 4 == 0 else s.ActivityKind.meeting,
+                    subject="Discuție despre implementare" if i % 4 == 0 else "Întâlnire de prezentare",
+                    account_id=account.id,
+                    occurred_at=now - timedelta(days=45 if i == 9 else m.rng.randint(1, 20)),
+                    done=True,
+                    custom_fields={"demo": True},
+                ),
+            )
+    session.flush()
+    return len(PIPELINE) + CONVERTED_LEADS
 
 
 def seed_demo_crm(db: Database, tid: uuid.UUID, *, seed: int = SEED, actor: str = DEMO_ACTOR) -> SeedResult:
