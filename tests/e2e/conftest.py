@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import free_port
+from tests.conftest import TEST_DATA, free_port
 from tests.core.test_demo import Demo, _start, _stop
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -64,13 +65,18 @@ def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoApp]:
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (make test-services installs it)")
     port, fakes_port = free_port(), free_port()
-    proc, output, _seconds = _start(tmp_path_factory.mktemp("e2e") / "genius", port, fakes_port)
+    # Under the repository's .test-data, not pytest's temp folders: another pytest session on the
+    # machine prunes those while the embedded PostgreSQL still uses them.
+    TEST_DATA.mkdir(exist_ok=True)
+    data_dir = Path(tempfile.mkdtemp(prefix="e2e-", dir=TEST_DATA))
+    proc, output, _seconds = _start(data_dir / "genius", port, fakes_port)
     password = re.search(r"Password:\s+(\S+)", output)
     assert password, output
     try:
         yield DemoApp(f"http://127.0.0.1:{port}", "demo", "admin@demo.local", password.group(1), proc)
     finally:
         _stop(proc)
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
