@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from genius.compliance.common import repository as common
+from genius.compliance.common.repository import SubmissionRepository
 from genius.compliance.reges.models import RegesSubmission
 
 
@@ -27,12 +27,5 @@ def add(session: Session, row: RegesSubmission) -> RegesSubmission:
     return common.add(session, row)
 
 
-def listing(
-    session: Session, tid: uuid.UUID, *, state: str | None = None, limit: int = 50, offset: int = 0
-) -> list[RegesSubmission]:
-    """The tenant's submissions, newest first."""
-    query = select(RegesSubmission).where(RegesSubmission.tid == tid)
-    if state:
-        query = query.where(RegesSubmission.state == state)
-    query = query.order_by(RegesSubmission.created_at.desc(), RegesSubmission.id).limit(limit).offset(offset)
-    return list(session.scalars(query))
+# keyset pages (and, next, every statement above): the statements every submission table shares
+submissions = SubmissionRepository(RegesSubmission)

@@ -47,6 +47,7 @@ from genius.core.events.service import publish
 from genius.core.kit.breaker import CircuitBreaker
 from genius.core.kit.crypto import sha256_hex
 from genius.core.kit.errors import Conflict, NotFound, Problem
+from genius.core.kit.pagination import Page
 
 log = structlog.get_logger("genius.reges")
 
@@ -228,9 +229,12 @@ def get(session: Session, tid: uuid.UUID, submission_id: uuid.UUID) -> RegesSubm
 
 
 def listing(
-    session: Session, tid: uuid.UUID, *, state: str | None = None, limit: int = 50, offset: int = 0
-) -> list[RegesSubmission]:
-    return repository.listing(session, tid, state=state, limit=limit, offset=offset)
+    session: Session, tid: uuid.UUID, *, state: str | None = None, cursor: str | None = None, limit: int = 50
+) -> Page[RegesSubmission]:
+    """The tenant's submissions, newest first (a keyset page; ``state`` filters)."""
+    model = repository.submissions.model
+    where = [model.state == state] if state else []
+    return repository.submissions.page(session, tid, cursor=cursor, limit=limit, where=where)
 
 
 def _locked(session: Session, tid: uuid.UUID, submission_id: uuid.UUID) -> RegesSubmission:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from genius.compliance.common import repository as common
+from genius.compliance.common.repository import SubmissionRepository
 from genius.compliance.saft.models import SaftReport
 
 
@@ -27,13 +27,5 @@ def add(session: Session, row: SaftReport) -> SaftReport:
     return common.add(session, row)
 
 
-def recent(session: Session, tid: uuid.UUID, limit: int = 50) -> list[SaftReport]:
-    """The tenant's latest reports, newest first."""
-    return list(
-        session.scalars(
-            select(SaftReport)
-            .where(SaftReport.tid == tid)
-            .order_by(SaftReport.created_at.desc(), SaftReport.id)
-            .limit(limit)
-        )
-    )
+# keyset pages (and, next, every statement above): the statements every submission table shares
+reports = SubmissionRepository(SaftReport)

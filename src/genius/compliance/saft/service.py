@@ -38,6 +38,7 @@ from genius.config import Settings
 from genius.core.db.session import Database
 from genius.core.events.service import publish
 from genius.core.kit.errors import Conflict, NotFound, Problem
+from genius.core.kit.pagination import Page
 from genius.core.storage import TenantFiles
 
 log = structlog.get_logger("genius.saft")
@@ -167,8 +168,11 @@ def get(session: Session, tid: uuid.UUID, report_id: uuid.UUID) -> SaftReport:
     return row
 
 
-def recent(session: Session, tid: uuid.UUID, limit: int = 50) -> list[SaftReport]:
-    return repository.recent(session, tid, limit)
+def recent(
+    session: Session, tid: uuid.UUID, *, cursor: str | None = None, limit: int = 50
+) -> Page[SaftReport]:
+    """The tenant's reports, newest first (a keyset page)."""
+    return repository.reports.page(session, tid, cursor=cursor, limit=limit)
 
 
 def segment_name(row: SaftReport, index: int, total: int) -> str:
