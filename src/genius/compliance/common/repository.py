@@ -37,28 +37,6 @@ def flush(session: Session) -> None:
 
 
 # --- submission tables ------------------------------------------------------------------------------
-def by_key(session: Session, model: type[Row], tid: uuid.UUID, key: str) -> Row | None:
-    """The row recorded under this idempotency key, if any."""
-    return session.scalar(select(model).where(model.tid == tid, model.idempotency_key == key))
-
-
-def by_id(session: Session, model: type[Row], tid: uuid.UUID, row_id: uuid.UUID) -> Row | None:
-    row = session.get(model, row_id)
-    return row if row is not None and row.tid == tid else None
-
-
-def locked(session: Session, model: type[Row], tid: uuid.UUID, row_id: uuid.UUID) -> Row | None:
-    """The row, locked (``FOR UPDATE``) until the transaction ends."""
-    row = session.scalar(select(model).where(model.id == row_id).with_for_update())
-    return row if row is not None and row.tid == tid else None
-
-
-def add(session: Session, row: Row) -> Row:
-    session.add(row)
-    session.flush()
-    return row
-
-
 class SubmissionRepository(Generic[Row]):
     """The SQL every submission table shares (e-Factura's submissions, e-Transport's declarations, REGES'
     submissions, SAF-T's reports), for one model: each sibling's ``repository.py`` holds one instance

@@ -195,7 +195,7 @@ def create(
     key = idempotency_key or digest
     if len(key) > 128:
         raise InvalidMessage("the idempotency key is longer than 128 characters")
-    existing = repository.by_key(session, tid, key)
+    existing = repository.submissions.by_key(session, tid, key)
     if existing is not None:
         if existing.payload_sha256 != digest:
             raise Conflict("This idempotency key was used for a different REGES message.")
@@ -217,12 +217,12 @@ def create(
         created_at=_now(),
         updated_at=_now(),
     )
-    repository.add(session, row)
+    repository.submissions.add(session, row)
     return row, True
 
 
 def get(session: Session, tid: uuid.UUID, submission_id: uuid.UUID) -> RegesSubmission:
-    row = repository.get(session, tid, submission_id)
+    row = repository.submissions.get(session, tid, submission_id)
     if row is None:
         raise NotFound(f"No REGES submission {submission_id}.")
     return row
@@ -238,7 +238,7 @@ def listing(
 
 
 def _locked(session: Session, tid: uuid.UUID, submission_id: uuid.UUID) -> RegesSubmission:
-    row = repository.locked(session, tid, submission_id)
+    row = repository.submissions.locked(session, tid, submission_id)
     if row is None:
         raise NotFound(f"No REGES submission {submission_id}.")
     return row

@@ -129,7 +129,7 @@ def create(
     digest = hashlib.sha256(payload).hexdigest()
     namespace = NS_D406T if test_variant else NS_D406
     key = idempotency_key or hashlib.sha256(f"{digest}|{kind}|{namespace}".encode()).hexdigest()
-    existing = repository.by_key(session, tid, key)
+    existing = repository.reports.by_key(session, tid, key)
     if existing is not None:
         if existing.ledger_sha256 != digest or existing.kind != kind:
             raise Conflict("This idempotency key was used for a different report.")
@@ -157,12 +157,12 @@ def create(
         created_at=_now(),
         updated_at=_now(),
     )
-    repository.add(session, row)
+    repository.reports.add(session, row)
     return row, True
 
 
 def get(session: Session, tid: uuid.UUID, report_id: uuid.UUID) -> SaftReport:
-    row = repository.get(session, tid, report_id)
+    row = repository.reports.get(session, tid, report_id)
     if row is None:
         raise NotFound(f"No SAF-T report {report_id}.")
     return row
@@ -209,7 +209,7 @@ def _failed(session: Session, row: SaftReport, stage: str, messages: list[str]) 
 def generate(ctx: Context, tid: uuid.UUID, report_id: uuid.UUID) -> dict[str, Any]:
     """Build, validate and store the report (idempotent: a finished report is returned as it is)."""
     with ctx.db.tenant_session(tid) as session:
-        row = repository.locked(session, tid, report_id)
+        row = repository.reports.locked(session, tid, report_id)
         if row is None:
             raise NotFound(f"No SAF-T report {report_id}.")
         if row.status in FINAL_STATUSES:
@@ -239,7 +239,7 @@ def generate(ctx: Context, tid: uuid.UUID, report_id: uuid.UUID) -> dict[str, An
                 findings.append({"segment": index, **f.as_dict()})
 
     with ctx.db.tenant_session(tid) as session:
-        row = repository.locked(session, tid, report_id)
+        row = repository.reports.locked(session, tid, report_id)
         assert row is not None
         if row.status in FINAL_STATUSES:  # another copy (a requeued build) finished it meanwhile
             return summary(row)
