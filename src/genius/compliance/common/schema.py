@@ -36,7 +36,8 @@ _XML_CHAR = "[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\ufffe\\uffff]"
 XML_TEXT = f"^{_XML_CHAR}*$"
 # A model that strips whitespace checks a minimum length after stripping: such a field declares text
 # that starts and ends with a character that is neither whitespace nor a control character.
-_XML_EDGE = "[^\\s\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\ufffe\\uffff]"
+# Whitespace spelled out (Unicode White_Space, what the model's strip removes): regex engines differ on \s.
+_XML_EDGE = "[^\\x00-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufffe\\uffff]"
 XML_TRIMMED = f"^{_XML_EDGE}({_XML_CHAR}*{_XML_EDGE})?$"
 MAX_AMOUNT = 10**15  # the number branch's bound; far above any amount, quantity or weight we compute
 MAX_INTEGER_DIGITS = 15
