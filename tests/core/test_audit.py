@@ -46,8 +46,8 @@ def test_chain_links_and_reads_only_own_tenant(client, make_tenant) -> None:  # 
     b_items = client.get("/v1/audit", headers=b.headers).json()["items"]
     assert len(b_items) == 3 and not {i["id"] for i in items} & {i["id"] for i in b_items}
     page = client.get("/v1/audit?limit=2", headers=a.headers).json()
-    assert page["next_before_seq"] == 3
-    older = client.get("/v1/audit?limit=2&before_seq=3", headers=a.headers).json()
+    assert [i["seq"] for i in page["items"]] == [4, 3] and page["next"]
+    older = client.get("/v1/audit", params={"limit": 2, "cursor": page["next"]}, headers=a.headers).json()
     assert [i["seq"] for i in older["items"]] == [2, 1]
 
 

@@ -118,7 +118,7 @@ def test_demo_start_stop_restart(tmp_path: Path) -> None:
 
         deadline, up = time.monotonic() + 90, set()
         while time.monotonic() < deadline and not set(IMPLEMENTED) <= up:
-            workers = httpx.get(f"{base}/v1/workers", headers=headers).json()
+            workers = httpx.get(f"{base}/v1/workers", headers=headers).json()["items"]
             up = {w["tag"] for w in workers if w["status"] in ("running", "idle")}
             time.sleep(1)
         assert set(IMPLEMENTED) <= up, workers

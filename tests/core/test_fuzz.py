@@ -10,10 +10,10 @@ from __future__ import annotations
 from genius.app import create_app
 from tests.fuzzing import fuzz, load_schema, operations
 
-# Operations whose schema another pass owns; positive_data_acceptance still finds schema-valid data they
-# refuse (undeclared Decimal string formats, control characters, domain-rule findings), so for now
-# they are only checked for 5xx. Remove a prefix once its operations pass.
-SERVER_ERRORS_ONLY = ("/v1/compliance/",)
+# Operations only checked for 5xx until their schema says what they refuse. REGES submissions take a JSON
+# message whose schema declares only its ``$type``: the employee and contract models (header, dates,
+# nested polymorphic actions) are to be declared in the request schema. Remove an entry once it passes.
+SERVER_ERRORS_ONLY = ("POST /v1/compliance/reges/submissions",)
 
 
 def test_no_server_errors_and_valid_data_accepted(platform, platform_admin, db) -> None:  # type: ignore[no-untyped-def]

@@ -70,7 +70,7 @@ def test_problem_json_everywhere(client, tenant) -> None:  # type: ignore[no-unt
             "/v1/users", json={"email": "bad", "password": "x", "role": "Bad Role"}, headers=tenant.headers
         ),
         client.get("/v1/audit?limit=100000", headers=tenant.headers),
-        client.get("/v1/audit?before_seq=abc", headers=tenant.headers),
+        client.get("/v1/audit?cursor=a%21b", headers=tenant.headers),
     ]
     assert [r.status_code for r in cases] == [404, 405, 422, 422, 422, 422]
     for r in cases:

@@ -66,9 +66,9 @@ def test_ops_page_shows_fleet_retries_failed_task_and_signals(  # type: ignore[n
 
     # A tenant admin sees the fleet but only their own tenant's failed tasks.
     api = client.get("/v1/tasks/failed", headers=other_tenant.headers)
-    assert [t["id"] for t in api.json()] == [tenant_task.id]
+    assert [t["id"] for t in api.json()["items"]] == [tenant_task.id]
     assert failed.id in {
-        t["id"] for t in client.get("/v1/tasks/failed", headers=platform_admin.headers).json()
+        t["id"] for t in client.get("/v1/tasks/failed", headers=platform_admin.headers).json()["items"]
     }
 
     inbox = Inbox()

@@ -74,7 +74,7 @@ def test_registration_metrics_api_and_graceful_stop(start_worker, registry, clie
 
     r = client.get("/v1/workers", headers=platform_admin.headers)
     assert r.status_code == 200
-    listed = {x["tag"]: x for x in r.json()}
+    listed = {x["tag"]: x for x in r.json()["items"]}
     assert listed["pdf.render"]["processed"] == 3 and listed["pdf.render"]["instances"] == 1
     assert client.get("/v1/workers/pdf.render", headers=platform_admin.headers).json()["status"] == "idle"
     assert client.get("/v1/workers/nope", headers=platform_admin.headers).status_code == 404

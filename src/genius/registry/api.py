@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -11,8 +12,9 @@ from pydantic import BaseModel, Field
 from genius.core.audit import service as audit
 from genius.core.auth.deps import PlatformDep, TenantDB, WorkersAdmin
 from genius.core.kit.errors import NotFound, ServiceUnavailable
+from genius.core.kit.pagination import CursorParam, LimitParam, Page, decode_cursor, page_of
 from genius.registry import ops
-from genius.registry.service import Registry
+from genius.registry.service import FAILED_KEEP, Registry
 
 router = APIRouter(tags=["workers"])
 TagPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_.-]*$")]
@@ -62,9 +64,19 @@ def get_registry(platform: PlatformDep) -> Registry:
 RegistryDep = Annotated[Registry, Depends(get_registry)]
 
 
-@router.get("/v1/workers", response_model=list[WorkerOut], summary="Every worker tag and its status")
-def list_workers(principal: WorkersAdmin, registry: RegistryDep) -> list[WorkerOut]:
-    return [WorkerOut.model_validate(w) for w in registry.workers()]
+WORKERS_ORDER = "workers:tag"
+FAILED_ORDER = "tasks-failed:-failed_at"
+
+
+@router.get("/v1/workers", response_model=Page[WorkerOut], summary="Every worker tag and its status, by tag")
+def list_workers(
+    principal: WorkersAdmin, registry: RegistryDep, cursor: CursorParam = None, limit: LimitParam = 100
+) -> Page[WorkerOut]:
+    workers = sorted((WorkerOut.model_validate(w) for w in registry.workers()), key=lambda w: w.tag)
+    if cursor:
+        (after,) = decode_cursor(cursor, WORKERS_ORDER, (str,))
+        workers = [w for w in workers if w.tag > after]
+    return page_of(workers[: limit + 1], limit, WORKERS_ORDER, key=lambda w: (w.tag,))
 
 
 @router.get("/v1/workers/{tag}", response_model=WorkerOut, summary="One worker tag")
@@ -141,12 +153,25 @@ class FailedTaskOut(BaseModel):
 TaskIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
 
 
-@router.get("/v1/tasks/failed", response_model=list[FailedTaskOut], summary="Recently failed tasks")
-def failed_tasks(principal: WorkersAdmin, registry: RegistryDep) -> list[FailedTaskOut]:
-    return [
+@router.get(
+    "/v1/tasks/failed", response_model=Page[FailedTaskOut], summary="Recently failed tasks, newest first"
+)
+def failed_tasks(
+    principal: WorkersAdmin, registry: RegistryDep, cursor: CursorParam = None, limit: LimitParam = 100
+) -> Page[FailedTaskOut]:
+    entries = [
         FailedTaskOut.model_validate({**e, "retriable": e.get("call") is not None})
-        for e in registry.failed(ops.visible_tid(principal), limit=100)
+        for e in registry.failed(ops.visible_tid(principal), limit=FAILED_KEEP)
     ]
+    entries.sort(key=_failed_key, reverse=True)
+    if cursor:
+        key = decode_cursor(cursor, FAILED_ORDER, (Decimal, str))
+        entries = [t for t in entries if _failed_key(t) < key]
+    return page_of(entries[: limit + 1], limit, FAILED_ORDER, key=_failed_key)
+
+
+def _failed_key(task: FailedTaskOut) -> tuple[Decimal, str]:
+    return Decimal(repr(task.failed_at)), task.id
 
 
 @router.post("/v1/tasks/failed/{task_id}/retry", status_code=202, summary="Send a failed task again")

@@ -10,6 +10,7 @@ keyset pages (``limit`` ≤ 100, ``next`` cursor → ``?cursor=``) and ``total``
 
 from __future__ import annotations
 
+import inspect
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from genius.core.auth.deps import TenantDB
 from genius.core.auth.tokens import Principal
@@ -113,6 +115,92 @@ def created_response(
     return one_response(response, row, out)
 
 
+# --- one record's routes: create, read, change, delete --------------------------------------------
+Create = Callable[[Session, service.Actor, Any], CrmRecord]
+Update = Callable[[Session, service.Actor, uuid.UUID, Any, str | None], CrmRecord]
+Delete = Callable[[Session, service.Actor, uuid.UUID, str | None], None]
+
+
+def _endpoint(name: str, fn: Callable[..., Any], params: list[inspect.Parameter]) -> Callable[..., Any]:
+    """``fn`` as a FastAPI endpoint taking ``params`` (keyword arguments): the signature FastAPI reads."""
+    fn.__name__ = fn.__qualname__ = name
+    fn.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    return fn
+
+
+def _kw(name: str, annotation: Any, default: Any = inspect.Parameter.empty) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
+
+
+@dataclass(frozen=True)
+class RecordRoutes:
+    """The routes every CRM record has, with the same rules (``ETag``, ``If-Match``, ``x-corr-id``,
+    scopes: read, write, admin for deletes): ``POST {path}``, ``GET|PATCH|DELETE {path}/{{id_name}}``.
+    Only the entity's services, models and wording differ; its list (filters) stays its own handler."""
+
+    path: str  # "/accounts"
+    name: str  # "account": the handlers' names (create_account…), as the operation ids say
+    id_name: str  # "account_id"
+    spec: service.EntitySpec[Any]
+    out: type[BaseModel]
+    create_body: type[BaseModel]
+    create: Create
+    update_body: type[BaseModel]
+    summaries: tuple[str, str, str, str]  # create, get, change, delete
+    update: Update | None = None  # default: service.update_record
+    delete: Delete | None = None  # default: service.delete_record
+
+    def add_to(self, router: APIRouter) -> None:
+        spec, out, id_name = self.spec, self.out, self.id_name
+        location = (router.prefix + self.path).rsplit("/", 1)[-1]  # created_response: /v1/crm/<location>/id
+        update = self.update or (
+            lambda db, who, rid, body, tag: service.update_record(db, spec, who, rid, body, tag)
+        )
+        delete = self.delete or (lambda db, who, rid, tag: service.delete_record(db, spec, who, rid, tag))
+        create = self.create
+        item = f"{self.path}/{{{id_name}}}"
+
+        def create_record(**kw: Any) -> Any:
+            row = create(kw["db"], actor(kw["principal"], kw["request"], kw["corr"]), kw["body"])
+            return created_response(kw["request"], kw["response"], row, out, location)
+
+        def get_record(**kw: Any) -> Any:
+            return one_response(kw["response"], service.get_record(kw["db"], spec, kw[id_name]), out)
+
+        def update_record(**kw: Any) -> Any:
+            who = actor(kw["principal"], kw["request"], kw["corr"])
+            row = update(kw["db"], who, kw[id_name], kw["body"], kw["if_match"])
+            return one_response(kw["response"], row, out)
+
+        def delete_record(**kw: Any) -> Response:
+            delete(kw["db"], actor(kw["principal"], kw["request"], kw["corr"]), kw[id_name], kw["if_match"])
+            return Response(status_code=204)
+
+        rid, db, request, response = (
+            _kw(id_name, uuid.UUID),
+            _kw("db", TenantDB),
+            _kw("request", Request),
+            _kw("response", Response),
+        )
+        if_match, corr = _kw("if_match", IfMatch, None), _kw("corr", CorrId, None)
+        writer, body = _kw("principal", CrmWrite), _kw("body", self.update_body)
+        creates, gets, changes, deletes = self.summaries
+
+        def route(method: str, path: str, fn: Callable[..., Any], params: list[Any], **extra: Any) -> None:
+            name = f"{fn.__name__.removesuffix('_record')}_{self.name}"
+            endpoint = _endpoint(name, fn, params)
+            router.add_api_route(path, endpoint, methods=[method], responses=PROBLEMS, **extra)
+
+        new = [_kw("body", self.create_body), writer, db, request, response, corr]
+        route("POST", self.path, create_record, new, status_code=201, response_model=out, summary=creates)
+        read = [rid, _kw("principal", CrmRead), db, response]
+        route("GET", item, get_record, read, response_model=out, summary=gets)
+        change = [rid, body, writer, db, request, response, if_match, corr]
+        route("PATCH", item, update_record, change, response_model=out, summary=changes)
+        remove = [rid, _kw("principal", CrmAdmin), db, request, if_match, corr]
+        route("DELETE", item, delete_record, remove, status_code=204, summary=deletes)
+
+
 # --- accounts -------------------------------------------------------------------------------------
 @router.get("/accounts", response_model=Page[s.AccountOut], summary="Accounts (search, filter, pages)")
 def list_accounts(
@@ -140,58 +228,17 @@ def list_accounts(
     )
 
 
-@router.post(
-    "/accounts", status_code=201, response_model=s.AccountOut, responses=PROBLEMS, summary="Create an account"
-)
-def create_account(
-    body: s.AccountCreate,
-    principal: CrmWrite,
-    db: TenantDB,
-    request: Request,
-    response: Response,
-    corr: CorrId = None,
-) -> Any:
-    row = service.create_account(db, actor(principal, request, corr), body)
-    return created_response(request, response, row, s.AccountOut, "accounts")
-
-
-@router.get("/accounts/{account_id}", response_model=s.AccountOut, responses=PROBLEMS, summary="One account")
-def get_account(account_id: uuid.UUID, principal: CrmRead, db: TenantDB, response: Response) -> Any:
-    return one_response(response, service.get_record(db, service.ACCOUNTS, account_id), s.AccountOut)
-
-
-@router.patch(
-    "/accounts/{account_id}", response_model=s.AccountOut, responses=PROBLEMS, summary="Change an account"
-)
-def update_account(
-    account_id: uuid.UUID,
-    body: s.AccountUpdate,
-    principal: CrmWrite,
-    db: TenantDB,
-    request: Request,
-    response: Response,
-    if_match: IfMatch = None,
-    corr: CorrId = None,
-) -> Any:
-    row = service.update_record(
-        db, service.ACCOUNTS, actor(principal, request, corr), account_id, body, if_match
-    )
-    return one_response(response, row, s.AccountOut)
-
-
-@router.delete(
-    "/accounts/{account_id}", status_code=204, responses=PROBLEMS, summary="Delete (soft) an account"
-)
-def delete_account(
-    account_id: uuid.UUID,
-    principal: CrmAdmin,
-    db: TenantDB,
-    request: Request,
-    if_match: IfMatch = None,
-    corr: CorrId = None,
-) -> Response:
-    service.delete_record(db, service.ACCOUNTS, actor(principal, request, corr), account_id, if_match)
-    return Response(status_code=204)
+RecordRoutes(
+    "/accounts",
+    "account",
+    "account_id",
+    service.ACCOUNTS,
+    s.AccountOut,
+    s.AccountCreate,
+    service.create_account,
+    s.AccountUpdate,
+    ("Create an account", "One account", "Change an account", "Delete (soft) an account"),
+).add_to(router)
 
 
 # --- contacts -------------------------------------------------------------------------------------
@@ -217,58 +264,17 @@ def list_contacts(
     )
 
 
-@router.post(
-    "/contacts", status_code=201, response_model=s.ContactOut, responses=PROBLEMS, summary="Create a contact"
-)
-def create_contact(
-    body: s.ContactCreate,
-    principal: CrmWrite,
-    db: TenantDB,
-    request: Request,
-    response: Response,
-    corr: CorrId = None,
-) -> Any:
-    row = service.create_contact(db, actor(principal, request, corr), body)
-    return created_response(request, response, row, s.ContactOut, "contacts")
-
-
-@router.get("/contacts/{contact_id}", response_model=s.ContactOut, responses=PROBLEMS, summary="One contact")
-def get_contact(contact_id: uuid.UUID, principal: CrmRead, db: TenantDB, response: Response) -> Any:
-    return one_response(response, service.get_record(db, service.CONTACTS, contact_id), s.ContactOut)
-
-
-@router.patch(
-    "/contacts/{contact_id}", response_model=s.ContactOut, responses=PROBLEMS, summary="Change a contact"
-)
-def update_contact(
-    contact_id: uuid.UUID,
-    body: s.ContactUpdate,
-    principal: CrmWrite,
-    db: TenantDB,
-    request: Request,
-    response: Response,
-    if_match: IfMatch = None,
-    corr: CorrId = None,
-) -> Any:
-    row = service.update_record(
-        db, service.CONTACTS, actor(principal, request, corr), contact_id, body, if_match
-    )
-    return one_response(response, row, s.ContactOut)
-
-
-@router.delete(
-    "/contacts/{contact_id}", status_code=204, responses=PROBLEMS, summary="Delete (soft) a contact"
-)
-def delete_contact(
-    contact_id: uuid.UUID,
-    principal: CrmAdmin,
-    db: TenantDB,
-    request: Request,
-    if_match: IfMatch = None,
-    corr: CorrId = None,
-) -> Response:
-    service.delete_record(db, service.CONTACTS, actor(principal, request, corr), contact_id, if_match)
-    return Response(status_code=204)
+RecordRoutes(
+    "/contacts",
+    "contact",
+    "contact_id",
+    service.CONTACTS,
+    s.ContactOut,
+    s.ContactCreate,
+    service.create_contact,
+    s.ContactUpdate,
+    ("Create a contact", "One contact", "Change a contact", "Delete (soft) a contact"),
+).add_to(router)
 
 
 # --- leads ----------------------------------------------------------------------------------------
@@ -319,55 +325,17 @@ def validate_cui(body: s.CuiCheckIn, principal: CrmRead, db: TenantDB) -> Any:
     )
 
 
-@router.post("/leads", status_code=201, response_model=s.LeadOut, responses=PROBLEMS, summary="Create a lead")
-def create_lead(
-    body: s.LeadCreate,
-    principal: CrmWrite,
-    db: TenantDB,
-    request: Request,
-    response: Response,
-    corr: CorrId = None,
-) -> Any:
-    row = service.create_lead(db, actor(principal, request, corr), body)
-    return created_response(request, response, row, s.LeadOut, "leads")
-
-
-@router.get("/leads/{lead_id}", response_model=s.LeadOut, responses=PROBLEMS, summary="One lead")
-def get_lead(lead_id: uuid.UUID, principal: CrmRead, db: TenantDB, response: Response) -> Any:
-    return one_response(response, service.get_record(db, service.LEADS, lead_id), s.LeadOut)
-
-
-@router.patch(
-    "/leads/{lead_id}",
-    response_model=s.LeadOut,
-    responses=PROBLEMS,
-    summary="Change a lead (not once converted)",
-)
-def update_lead(
-    lead_id: uuid.UUID,
-    body: s.LeadUpdate,
-    principal: CrmWrite,
-    db: TenantDB,
-    request: Request,
-    response: Response,
-    if_match: IfMatch = None,
-    corr: CorrId = None,
-) -> Any:
-    row = service.update_record(db, service.LEADS, actor(principal, request, corr), lead_id, body, if_match)
-    return one_response(response, row, s.LeadOut)
-
-
-@router.delete("/leads/{lead_id}", status_code=204, responses=PROBLEMS, summary="Delete (soft) a lead")
-def delete_lead(
-    lead_id: uuid.UUID,
-    principal: CrmAdmin,
-    db: TenantDB,
-    request: Request,
-    if_match: IfMatch = None,
-    corr: CorrId = None,
-) -> Response:
-    service.delete_record(db, service.LEADS, actor(principal, request, corr), lead_id, if_match)
-    return Response(status_code=204)
+RecordRoutes(
+    "/leads",
+    "lead",
+    "lead_id",
+    service.LEADS,
+    s.LeadOut,
+    s.LeadCreate,
+    service.create_lead,
+    s.LeadUpdate,
+    ("Create a lead", "One lead", "Change a lead (not once converted)", "Delete (soft) a lead"),
+).add_to(router)
 
 
 @router.post(
@@ -437,77 +405,22 @@ def list_opportunities(
     )
 
 
-@router.post(
+RecordRoutes(
     "/opportunities",
-    status_code=201,
-    response_model=s.OpportunityOut,
-    responses=PROBLEMS,
-    summary="Create an opportunity",
-)
-def create_opportunity(
-    body: s.OpportunityCreate,
-    principal: CrmWrite,
-    db: TenantDB,
-    request: Request,
-    response: Response,
-    corr: CorrId = None,
-) -> Any:
-    row = service.create_opportunity(db, actor(principal, request, corr), body)
-    return created_response(request, response, row, s.OpportunityOut, "opportunities")
-
-
-@router.get(
-    "/opportunities/{opportunity_id}",
-    response_model=s.OpportunityOut,
-    responses=PROBLEMS,
-    summary="One opportunity",
-)
-def get_opportunity(opportunity_id: uuid.UUID, principal: CrmRead, db: TenantDB, response: Response) -> Any:
-    return one_response(
-        response, service.get_record(db, service.OPPORTUNITIES, opportunity_id), s.OpportunityOut
-    )
-
-
-@router.patch(
-    "/opportunities/{opportunity_id}",
-    response_model=s.OpportunityOut,
-    responses=PROBLEMS,
-    summary="Change an opportunity (the stage moves with POST …/stage)",
-)
-def update_opportunity(
-    opportunity_id: uuid.UUID,
-    body: s.OpportunityUpdate,
-    principal: CrmWrite,
-    db: TenantDB,
-    request: Request,
-    response: Response,
-    if_match: IfMatch = None,
-    corr: CorrId = None,
-) -> Any:
-    row = service.update_record(
-        db, service.OPPORTUNITIES, actor(principal, request, corr), opportunity_id, body, if_match
-    )
-    return one_response(response, row, s.OpportunityOut)
-
-
-@router.delete(
-    "/opportunities/{opportunity_id}",
-    status_code=204,
-    responses=PROBLEMS,
-    summary="Delete (soft) an opportunity",
-)
-def delete_opportunity(
-    opportunity_id: uuid.UUID,
-    principal: CrmAdmin,
-    db: TenantDB,
-    request: Request,
-    if_match: IfMatch = None,
-    corr: CorrId = None,
-) -> Response:
-    service.delete_record(
-        db, service.OPPORTUNITIES, actor(principal, request, corr), opportunity_id, if_match
-    )
-    return Response(status_code=204)
+    "opportunity",
+    "opportunity_id",
+    service.OPPORTUNITIES,
+    s.OpportunityOut,
+    s.OpportunityCreate,
+    service.create_opportunity,
+    s.OpportunityUpdate,
+    (
+        "Create an opportunity",
+        "One opportunity",
+        "Change an opportunity (the stage moves with POST …/stage)",
+        "Delete (soft) an opportunity",
+    ),
+).add_to(router)
 
 
 @router.post(
@@ -569,67 +482,17 @@ def list_activities(
     )
 
 
-@router.post(
+RecordRoutes(
     "/activities",
-    status_code=201,
-    response_model=s.ActivityOut,
-    responses=PROBLEMS,
-    summary="Log an activity",
-)
-def create_activity(
-    body: s.ActivityCreate,
-    principal: CrmWrite,
-    db: TenantDB,
-    request: Request,
-    response: Response,
-    corr: CorrId = None,
-) -> Any:
-    row = service.create_activity(db, actor(principal, request, corr), body)
-    return created_response(request, response, row, s.ActivityOut, "activities")
-
-
-@router.get(
-    "/activities/{activity_id}", response_model=s.ActivityOut, responses=PROBLEMS, summary="One activity"
-)
-def get_activity(activity_id: uuid.UUID, principal: CrmRead, db: TenantDB, response: Response) -> Any:
-    return one_response(response, service.get_record(db, service.ACTIVITIES, activity_id), s.ActivityOut)
-
-
-@router.patch(
-    "/activities/{activity_id}",
-    response_model=s.ActivityOut,
-    responses=PROBLEMS,
-    summary="Change an activity",
-)
-def update_activity(
-    activity_id: uuid.UUID,
-    body: s.ActivityUpdate,
-    principal: CrmWrite,
-    db: TenantDB,
-    request: Request,
-    response: Response,
-    if_match: IfMatch = None,
-    corr: CorrId = None,
-) -> Any:
-    row = service.update_record(
-        db, service.ACTIVITIES, actor(principal, request, corr), activity_id, body, if_match
-    )
-    return one_response(response, row, s.ActivityOut)
-
-
-@router.delete(
-    "/activities/{activity_id}", status_code=204, responses=PROBLEMS, summary="Delete (soft) an activity"
-)
-def delete_activity(
-    activity_id: uuid.UUID,
-    principal: CrmAdmin,
-    db: TenantDB,
-    request: Request,
-    if_match: IfMatch = None,
-    corr: CorrId = None,
-) -> Response:
-    service.delete_record(db, service.ACTIVITIES, actor(principal, request, corr), activity_id, if_match)
-    return Response(status_code=204)
+    "activity",
+    "activity_id",
+    service.ACTIVITIES,
+    s.ActivityOut,
+    s.ActivityCreate,
+    service.create_activity,
+    s.ActivityUpdate,
+    ("Log an activity", "One activity", "Change an activity", "Delete (soft) an activity"),
+).add_to(router)
 
 
 # --- CUI verification -----------------------------------------------------------------------------

@@ -132,7 +132,7 @@ def test_report_bad_input_is_4xx_and_records_nothing(client: TestClient, tenant:
     data["company"]["name"] = "TEST\x00SRL"  # neither XML nor PostgreSQL can carry it
     r = client.post(f"{BASE}/reports?queue=false", json=data, headers=h)
     assert r.status_code == 422 and "company" in str(r.json()["errors"])
-    assert client.get(f"{BASE}/reports", headers=h).json() == []
+    assert client.get(f"{BASE}/reports", headers=h).json()["items"] == []
     assert client.get(f"{BASE}/reports/{uuid.uuid4()}", headers=h).status_code == 404
     assert client.get(f"{BASE}/reports/not-a-uuid", headers=h).status_code == 422
 
@@ -182,7 +182,9 @@ def test_report_end_to_end(
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/xml")
     assert from_xml(r.content).header.company.name == "TEST SRL"
     assert client.get(f"{BASE}/reports/{created['id']}/segments/2", headers=tenant.headers).status_code == 404
-    assert [x["id"] for x in client.get(f"{BASE}/reports", headers=tenant.headers).json()] == [created["id"]]
+    assert [x["id"] for x in client.get(f"{BASE}/reports", headers=tenant.headers).json()["items"]] == [
+        created["id"]
+    ]
 
     (ready,) = events(db, tenant.id, "accounting.saft.ready")
     assert ready["_correlation_id"] == "close-june" and ready["report_id"] == created["id"]

@@ -345,4 +345,6 @@ def generate_document(
 
 
 def _safe_name(number: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in number)[:80] or "invoice"
+    return (
+        "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in number)[:80] or "invoice"
+    )

@@ -19,9 +19,11 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from typing import Literal
+from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from genius.compliance.common.schema import DeclaredModel
 
 CIUS_RO_CUSTOMIZATION_ID = "urn:cen.eu:en16931:2017#compliant#urn:efactura.mfinante.ro:CIUS-RO:1.0.1"
 UBL_VERSION_ID = "2.1"
@@ -115,7 +117,9 @@ class VatCategory(StrEnum):
     SPLIT_PAYMENT = "B"
 
 
-class _Base(BaseModel):
+class _Base(DeclaredModel):
+    # Declared, not refused here: a PDF can show control characters; the XML writer refuses them (422).
+    refuse_control_characters: ClassVar[bool] = False
     model_config = ConfigDict(extra="forbid", validate_assignment=False, str_strip_whitespace=True)
 
 

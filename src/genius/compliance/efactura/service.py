@@ -146,7 +146,7 @@ def submit(
     )
     if len(key) > 128:
         raise InvalidSubmission("the idempotency key is longer than 128 characters")
-    existing = repository.submission_by_key(session, tid, key)
+    existing = repository.submissions.by_key(session, tid, key)
     if existing is not None:
         if existing.xml_sha256 != xml_hash:
             raise Conflict("This idempotency key was used for a different invoice XML.")
@@ -173,19 +173,19 @@ def submit(
         created_at=_now(),
         updated_at=_now(),
     )
-    repository.add_submission(session, sub)
+    repository.submissions.add(session, sub)
     return sub, True
 
 
 def get_submission(session: Session, tid: uuid.UUID, submission_id: uuid.UUID) -> Submission:
-    sub = repository.submission(session, tid, submission_id)
+    sub = repository.submissions.get(session, tid, submission_id)
     if sub is None:
         raise NotFound(f"No e-Factura submission {submission_id}.")
     return sub
 
 
 def _locked(session: Session, tid: uuid.UUID, submission_id: uuid.UUID) -> Submission:
-    sub = repository.locked_submission(session, tid, submission_id)
+    sub = repository.submissions.locked(session, tid, submission_id)
     if sub is None:
         raise NotFound(f"No e-Factura submission {submission_id}.")
     return sub
@@ -224,7 +224,7 @@ def _reconcile(ctx: Context, tid: uuid.UUID, submission_id: uuid.UUID, client: E
         sub = _locked(session, tid, submission_id)
         started = sub.upload_started_at or sub.created_at
         cif, xml = sub.cif, sub.xml.encode()
-        known = repository.known_upload_indexes(session, tid)
+        known = repository.submissions.known_upload_indexes(session, tid)
     age = _now() - started
     zile = max(1, min(60, age.days + 1))
     listing = client.messages(zile, cif)

@@ -34,6 +34,7 @@ from genius.compliance.common.deps import (
     IdempotencyKey,
 )
 from genius.compliance.common.errors import AnafApiError, OAuthError
+from genius.compliance.common.schema import DeclaredModel
 from genius.compliance.etransport import service
 from genius.compliance.etransport.applicability import ShipmentLine, requires_etransport
 from genius.compliance.etransport.build import to_xml
@@ -90,14 +91,14 @@ class DeclarationOut(BaseModel):
     )
 
 
-class LineIn(BaseModel):
+class LineIn(DeclaredModel):
     tariff_code: str | None = Field(None, max_length=10)
     value_ron: Decimal = Field(Decimal(0), ge=0)
     gross_weight_kg: Decimal = Field(Decimal(0), ge=0)
     high_risk: bool | None = None
 
 
-class ApplicabilityIn(BaseModel):
+class ApplicabilityIn(DeclaredModel):
     operation_type: str = Field("30", pattern=r"^(10|12|14|20|22|24|30|40|50|60|70)$")
     lines: list[LineIn] = Field(max_length=10_000)
 

@@ -22,9 +22,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
+
+from genius.compliance.common.schema import DeclaredModel, declared
+from genius.compliance.etransport import codes
 
 OperationType = Literal["10", "12", "14", "20", "22", "24", "30", "40", "50", "60", "70"]
 
@@ -45,16 +48,50 @@ OPERATION_NAMES: dict[str, str] = {
 INBOUND_OPERATIONS = frozenset({"10", "12", "14", "40", "60"})
 
 
-class _Model(BaseModel):
+# What the rules (``rules.py``, run on the generated XML) refuse, declared in the JSON Schema only: the
+# rules stay the check and answer with their findings. Cross-field rules (which operation allows which
+# partner country, route place, purpose…) and the UIT's check digits are not expressible here.
+TIN = r"^(([1-9][0-9]{12})|([1-9][0-9]{1,9}))$"  # BR-002
+UIT = r"^[0-9ACDEFHJKLMNPQRTUVWXY]{14}[0-9]{2}$"  # BR-003 (BR-019: the check digits)
+REGISTRATION = r"^[0-9A-Z]{2,20}$"  # BR-031..033
+TARIFF = r"^([0-9]{4}|[0-9]{6}|[0-9]{8})$"  # BR-034
+NAME_2_100 = r"^[^\s\x00-\x1f][^\x00-\x1f]{0,98}[^\s\x00-\x1f]$"  # BR-214/215: 2-100 characters
+
+
+def _ints(values: frozenset[str]) -> list[Any]:
+    return sorted(int(v) for v in values if v.isdigit() and str(int(v)) == v)
+
+
+def _codes(values: frozenset[str]) -> list[Any]:
+    return sorted(values)
+
+
+# BR-027..030 / 035..042: > 0 (quantity, weights) or ≥ 0 (value), at most 12 integer digits and 2 decimals
+POSITIVE = declared(
+    {"type": "integer", "minimum": 1, "maximum": 999_999_999_999},
+    r"^[+]?(0*[1-9][0-9]{0,11}(\.[0-9]{1,2})?|0*\.([1-9][0-9]?|0[1-9]))$",
+)
+NON_NEGATIVE = declared(
+    {"type": "integer", "minimum": 0, "maximum": 999_999_999_999}, r"^[+]?[0-9]{1,12}(\.[0-9]{1,2})?$"
+)
+
+
+class _Model(DeclaredModel):
     model_config = ConfigDict(populate_by_name=True, extra="forbid", str_strip_whitespace=True)
 
 
 class Location(_Model):
     """``locatie``: an address in Romania."""
 
-    county_code: int = Field(alias="codJudet", description="ANAF county code (40 = București)")
-    locality: str = Field(alias="denumireLocalitate", max_length=100)
-    street: str = Field(alias="denumireStrada", max_length=100)
+    county_code: int = Field(
+        alias="codJudet",
+        description="ANAF county code (40 = București)",
+        json_schema_extra={"enum": _ints(codes.COUNTIES)},
+    )
+    locality: str = Field(
+        alias="denumireLocalitate", max_length=100, json_schema_extra={"pattern": NAME_2_100}
+    )
+    street: str = Field(alias="denumireStrada", max_length=100, json_schema_extra={"pattern": NAME_2_100})
     number: str | None = Field(None, alias="numar", max_length=20)
     block: str | None = Field(None, alias="bloc", max_length=30)
     entrance: str | None = Field(None, alias="scara", max_length=20)
@@ -69,23 +106,39 @@ class RoutePlace(_Model):
     (``codPtf``) or a customs office (``codBirouVamal``) — rules BR-210/BR-211."""
 
     location: Location | None = Field(None, alias="locatie")
-    border_point: int | None = Field(None, alias="codPtf")
-    customs_office: int | None = Field(None, alias="codBirouVamal")
+    border_point: int | None = Field(
+        None, alias="codPtf", json_schema_extra={"enum": [*_ints(codes.BORDER_POINTS), None]}
+    )
+    customs_office: int | None = Field(
+        None, alias="codBirouVamal", json_schema_extra={"enum": [*_ints(codes.CUSTOMS_OFFICES), None]}
+    )
 
 
 class Goods(_Model):
     """``bunuriTransportate``: one goods line."""
 
-    purpose_code: str = Field(alias="codScopOperatiune", description="101 commerce, 704 transfer, …")
-    tariff_code: str | None = Field(None, alias="codTarifar", description="CN code, 4/6/8 digits")
+    purpose_code: str = Field(
+        alias="codScopOperatiune",
+        description="101 commerce, 704 transfer, …",
+        json_schema_extra={"enum": _codes(codes.PURPOSES)},
+    )
+    tariff_code: str | None = Field(
+        None, alias="codTarifar", description="CN code, 4/6/8 digits", json_schema_extra={"pattern": TARIFF}
+    )
     description: str = Field(alias="denumireMarfa", max_length=200)
-    quantity: Decimal = Field(alias="cantitate", max_digits=30, allow_inf_nan=False)
-    unit_code: str = Field(alias="codUnitateMasura", description="UN/ECE Rec. 20/21, e.g. KGM, H87")
-    net_weight: Decimal | None = Field(
+    quantity: Annotated[Decimal, POSITIVE] = Field(alias="cantitate", max_digits=30, allow_inf_nan=False)
+    unit_code: str = Field(
+        alias="codUnitateMasura",
+        description="UN/ECE Rec. 20/21, e.g. KGM, H87",
+        json_schema_extra={"enum": _codes(codes.UNITS)},
+    )
+    net_weight: Annotated[Decimal, POSITIVE] | None = Field(
         None, alias="greutateNeta", description="kg", max_digits=30, allow_inf_nan=False
     )
-    gross_weight: Decimal = Field(alias="greutateBruta", description="kg", max_digits=30, allow_inf_nan=False)
-    value_ron: Decimal | None = Field(
+    gross_weight: Annotated[Decimal, POSITIVE] = Field(
+        alias="greutateBruta", description="kg", max_digits=30, allow_inf_nan=False
+    )
+    value_ron: Annotated[Decimal, NON_NEGATIVE] | None = Field(
         None, alias="valoareLeiFaraTva", description="RON without VAT", max_digits=30, allow_inf_nan=False
     )
     ref: str | None = Field(None, alias="refDeclarant", max_length=50)
@@ -94,7 +147,9 @@ class Goods(_Model):
 class Partner(_Model):
     """``partenerComercial``: the buyer/seller on the other side."""
 
-    country: str = Field(alias="codTara", min_length=2, max_length=2)
+    country: str = Field(
+        alias="codTara", min_length=2, max_length=2, json_schema_extra={"enum": _codes(codes.COUNTRIES)}
+    )
     code: str | None = Field(None, alias="cod", max_length=30, description="CUI/CNP/NIF, or PF")
     name: str = Field(alias="denumire", max_length=200)
 
@@ -102,10 +157,19 @@ class Partner(_Model):
 class TransportData(_Model):
     """``dateTransport``."""
 
-    vehicle: str = Field(alias="nrVehicul", description="registration, A-Z 0-9 only")
-    trailer1: str | None = Field(None, alias="nrRemorca1")
-    trailer2: str | None = Field(None, alias="nrRemorca2")
-    carrier_country: str = Field(alias="codTaraOrgTransport", min_length=2, max_length=2)
+    vehicle: str = Field(
+        alias="nrVehicul",
+        description="registration, A-Z 0-9 only",
+        json_schema_extra={"pattern": REGISTRATION},
+    )
+    trailer1: str | None = Field(None, alias="nrRemorca1", json_schema_extra={"pattern": REGISTRATION})
+    trailer2: str | None = Field(None, alias="nrRemorca2", json_schema_extra={"pattern": REGISTRATION})
+    carrier_country: str = Field(
+        alias="codTaraOrgTransport",
+        min_length=2,
+        max_length=2,
+        json_schema_extra={"enum": _codes(codes.COUNTRIES)},
+    )
     carrier_code: str | None = Field(None, alias="codOrgTransport", max_length=30)
     carrier_name: str = Field(alias="denumireOrgTransport", max_length=200)
     transport_date: date = Field(alias="dataTransport")
@@ -114,14 +178,14 @@ class TransportData(_Model):
 class TransportDocument(_Model):
     """``documenteTransport``: 10 CMR, 20 invoice, 30 delivery note (aviz), 9999 other."""
 
-    type: str = Field(alias="tipDocument")
+    type: str = Field(alias="tipDocument", json_schema_extra={"enum": _codes(codes.DOCUMENT_TYPES)})
     number: str | None = Field(None, alias="numarDocument", max_length=50)
     document_date: date = Field(alias="dataDocument")
     notes: str | None = Field(None, alias="observatii", max_length=200)
 
 
 class PreviousNotification(_Model):
-    uit: str
+    uit: str = Field(json_schema_extra={"pattern": UIT})
     notes: str | None = Field(None, alias="observatii", max_length=200)
     ref: str | None = Field(None, alias="refDeclarant", max_length=50)
 
@@ -129,8 +193,12 @@ class PreviousNotification(_Model):
 class Notification(_Model):
     """``notificare``."""
 
-    operation_type: str = Field(alias="codTipOperatiune")
-    correction_uit: str | None = Field(None, alias="corectie", description="the UIT this corrects")
+    operation_type: str = Field(
+        alias="codTipOperatiune", json_schema_extra={"enum": _codes(codes.OPERATION_TYPES)}
+    )
+    correction_uit: str | None = Field(
+        None, alias="corectie", description="the UIT this corrects", json_schema_extra={"pattern": UIT}
+    )
     goods: list[Goods] = Field(alias="bunuriTransportate", min_length=1)
     partner: Partner = Field(alias="partenerComercial")
     transport: TransportData = Field(alias="dateTransport")
@@ -151,24 +219,26 @@ class Notification(_Model):
 class Deletion(_Model):
     """``stergere``."""
 
-    uit: str
+    uit: str = Field(json_schema_extra={"pattern": UIT})
 
 
 class Confirmation(_Model):
     """``confirmare``: 10 confirmed, 20 partially confirmed, 30 denied."""
 
-    uit: str
-    confirmation_type: str = Field(alias="tipConfirmare")
+    uit: str = Field(json_schema_extra={"pattern": UIT})
+    confirmation_type: str = Field(
+        alias="tipConfirmare", json_schema_extra={"enum": _codes(codes.CONFIRMATION_TYPES)}
+    )
     notes: str | None = Field(None, alias="observatii", max_length=200)
 
 
 class VehicleChange(_Model):
     """``modifVehicul``."""
 
-    uit: str
-    vehicle: str = Field(alias="nrVehicul")
-    trailer1: str | None = Field(None, alias="nrRemorca1")
-    trailer2: str | None = Field(None, alias="nrRemorca2")
+    uit: str = Field(json_schema_extra={"pattern": UIT})
+    vehicle: str = Field(alias="nrVehicul", json_schema_extra={"pattern": REGISTRATION})
+    trailer1: str | None = Field(None, alias="nrRemorca1", json_schema_extra={"pattern": REGISTRATION})
+    trailer2: str | None = Field(None, alias="nrRemorca2", json_schema_extra={"pattern": REGISTRATION})
     changed_at: datetime = Field(alias="dataModificare", description="local time, no zone")
     notes: str | None = Field(None, alias="observatii", max_length=200)
 
@@ -190,7 +260,9 @@ class Declaration(_Model):
         }
     )
 
-    declarant_code: str = Field(alias="codDeclarant", description="CUI/CNP/NIF, digits, no RO")
+    declarant_code: str = Field(
+        alias="codDeclarant", description="CUI/CNP/NIF, digits, no RO", json_schema_extra={"pattern": TIN}
+    )
     declarant_ref: str | None = Field(None, alias="refDeclarant", max_length=50)
     post_failure: bool = Field(
         False,

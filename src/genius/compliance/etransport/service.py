@@ -158,7 +158,7 @@ def create(
     key = idempotency_key or sha256_hex(f"{xml_hash}|{cif}".encode())
     if len(key) > 128:
         raise InvalidDeclaration("the idempotency key is longer than 128 characters")
-    existing = repository.by_key(session, tid, key)
+    existing = repository.declarations.by_key(session, tid, key)
     if existing is not None:
         if existing.xml_sha256 != xml_hash:
             raise Conflict("This idempotency key was used for a different declaration.")
@@ -186,19 +186,19 @@ def create(
         created_at=_now(),
         updated_at=_now(),
     )
-    repository.add(session, row)
+    repository.declarations.add(session, row)
     return row, True
 
 
 def get(session: Session, tid: uuid.UUID, declaration_id: uuid.UUID) -> Declaration:
-    row = repository.get(session, tid, declaration_id)
+    row = repository.declarations.get(session, tid, declaration_id)
     if row is None:
         raise NotFound(f"No e-Transport declaration {declaration_id}.")
     return row
 
 
 def _locked(session: Session, tid: uuid.UUID, declaration_id: uuid.UUID) -> Declaration:
-    row = repository.locked(session, tid, declaration_id)
+    row = repository.declarations.locked(session, tid, declaration_id)
     if row is None:
         raise NotFound(f"No e-Transport declaration {declaration_id}.")
     return row
@@ -248,7 +248,7 @@ def _reconcile(ctx: Context, tid: uuid.UUID, declaration_id: uuid.UUID, client: 
         row = _locked(session, tid, declaration_id)
         started = row.upload_started_at or row.created_at
         cif, ref = row.cif, row.ref_declarant
-        known = repository.known_upload_indexes(session, tid)
+        known = repository.declarations.known_upload_indexes(session, tid)
     age = _now() - started
     listing = client.messages(max(1, min(60, age.days + 1)), cif)
     since = (started - RECONCILE_SLACK).replace(second=0, microsecond=0)

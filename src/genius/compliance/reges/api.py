@@ -7,7 +7,7 @@
   the submission id, queued on ``reges.submit``. Invalid (model, CNP, XSD) → 422 with field-level
   ``errors`` and nothing is recorded or sent. ``Idempotency-Key`` / ``X-Correlation-Id`` headers
   optional; the same key again → 200 with the first submission;
-* ``GET …/submissions[?state=&limit=&offset=]``, ``GET …/submissions/{id}`` (compliance:read): state,
+* ``GET …/submissions[?state=&cursor=&limit=]``, ``GET …/submissions/{id}`` (compliance:read): state,
   receipt id and the REGES result;
 * ``GET …/nomenclators/{tip}`` (compliance:read): a REGES nomenclator (nationalitate, cor, …).
 """
@@ -19,7 +19,7 @@ import uuid
 from typing import Annotated, Any, Literal
 
 import structlog
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, Field, ValidationError
 
 from genius.compliance.common.deps import ComplianceRead, ComplianceWrite, CorrelationId, IdempotencyKey
@@ -30,6 +30,7 @@ from genius.compliance.reges.validate import check, model_findings
 from genius.core.auth.deps import PlatformDep, TenantDB
 from genius.core.events.service import defer
 from genius.core.kit.errors import NotFound, Problem, ServiceUnavailable
+from genius.core.kit.pagination import CursorParam, LimitParam, Page
 from genius.core.platform import Platform
 
 log = structlog.get_logger("genius.reges.api")
@@ -105,10 +106,6 @@ class SubmissionOut(BaseModel):
     queued: bool | None = Field(
         default=None, description="True when this request queued the work (an outbox task, sent after commit)"
     )
-
-
-class SubmissionList(BaseModel):
-    items: list[SubmissionOut]
 
 
 def context_of(platform: Platform) -> service.Context:
@@ -230,16 +227,18 @@ def create_submission(
     return out
 
 
-@router.get("/submissions", response_model=SubmissionList, summary="The tenant's REGES submissions")
+@router.get(
+    "/submissions", response_model=Page[SubmissionOut], summary="The tenant's REGES submissions, newest first"
+)
 def list_submissions(
     principal: ComplianceRead,
     db: TenantDB,
     state: Literal["pending", "submitted", "succeeded", "failed"] | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> SubmissionList:
-    rows = service.listing(db, principal.tid, state=state, limit=limit, offset=offset)
-    return SubmissionList(items=[SubmissionOut.model_validate(service.summary(r)) for r in rows])
+    cursor: CursorParam = None,
+    limit: LimitParam = 50,
+) -> Page[SubmissionOut]:
+    page = service.listing(db, principal.tid, state=state, cursor=cursor, limit=limit)
+    return page.map(lambda r: SubmissionOut.model_validate(service.summary(r)))
 
 
 @router.get("/submissions/{submission_id}", response_model=SubmissionOut, summary="A REGES submission")

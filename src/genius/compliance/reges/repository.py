@@ -1,38 +1,9 @@
-"""Every SQL statement of REGES: the submissions (tenant sessions; RLS applies)."""
+"""Every SQL statement of REGES: the submissions (tenant sessions; RLS applies). All of them are the
+statements every submission table shares."""
 
 from __future__ import annotations
 
-import uuid
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from genius.compliance.common import repository as common
+from genius.compliance.common.repository import SubmissionRepository
 from genius.compliance.reges.models import RegesSubmission
 
-
-def by_key(session: Session, tid: uuid.UUID, key: str) -> RegesSubmission | None:
-    return common.by_key(session, RegesSubmission, tid, key)
-
-
-def get(session: Session, tid: uuid.UUID, submission_id: uuid.UUID) -> RegesSubmission | None:
-    return common.by_id(session, RegesSubmission, tid, submission_id)
-
-
-def locked(session: Session, tid: uuid.UUID, submission_id: uuid.UUID) -> RegesSubmission | None:
-    return common.locked(session, RegesSubmission, tid, submission_id)
-
-
-def add(session: Session, row: RegesSubmission) -> RegesSubmission:
-    return common.add(session, row)
-
-
-def listing(
-    session: Session, tid: uuid.UUID, *, state: str | None = None, limit: int = 50, offset: int = 0
-) -> list[RegesSubmission]:
-    """The tenant's submissions, newest first."""
-    query = select(RegesSubmission).where(RegesSubmission.tid == tid)
-    if state:
-        query = query.where(RegesSubmission.state == state)
-    query = query.order_by(RegesSubmission.created_at.desc(), RegesSubmission.id).limit(limit).offset(offset)
-    return list(session.scalars(query))
+submissions = SubmissionRepository(RegesSubmission)

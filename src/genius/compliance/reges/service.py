@@ -47,6 +47,7 @@ from genius.core.events.service import publish
 from genius.core.kit.breaker import CircuitBreaker
 from genius.core.kit.crypto import sha256_hex
 from genius.core.kit.errors import Conflict, NotFound, Problem
+from genius.core.kit.pagination import Page
 
 log = structlog.get_logger("genius.reges")
 
@@ -194,7 +195,7 @@ def create(
     key = idempotency_key or digest
     if len(key) > 128:
         raise InvalidMessage("the idempotency key is longer than 128 characters")
-    existing = repository.by_key(session, tid, key)
+    existing = repository.submissions.by_key(session, tid, key)
     if existing is not None:
         if existing.payload_sha256 != digest:
             raise Conflict("This idempotency key was used for a different REGES message.")
@@ -216,25 +217,28 @@ def create(
         created_at=_now(),
         updated_at=_now(),
     )
-    repository.add(session, row)
+    repository.submissions.add(session, row)
     return row, True
 
 
 def get(session: Session, tid: uuid.UUID, submission_id: uuid.UUID) -> RegesSubmission:
-    row = repository.get(session, tid, submission_id)
+    row = repository.submissions.get(session, tid, submission_id)
     if row is None:
         raise NotFound(f"No REGES submission {submission_id}.")
     return row
 
 
 def listing(
-    session: Session, tid: uuid.UUID, *, state: str | None = None, limit: int = 50, offset: int = 0
-) -> list[RegesSubmission]:
-    return repository.listing(session, tid, state=state, limit=limit, offset=offset)
+    session: Session, tid: uuid.UUID, *, state: str | None = None, cursor: str | None = None, limit: int = 50
+) -> Page[RegesSubmission]:
+    """The tenant's submissions, newest first (a keyset page; ``state`` filters)."""
+    model = repository.submissions.model
+    where = [model.state == state] if state else []
+    return repository.submissions.page(session, tid, cursor=cursor, limit=limit, where=where)
 
 
 def _locked(session: Session, tid: uuid.UUID, submission_id: uuid.UUID) -> RegesSubmission:
-    row = repository.locked(session, tid, submission_id)
+    row = repository.submissions.locked(session, tid, submission_id)
     if row is None:
         raise NotFound(f"No REGES submission {submission_id}.")
     return row

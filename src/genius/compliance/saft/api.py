@@ -7,7 +7,7 @@
   long job with its lease (``jobs.start``, in the request's transaction) (202 + id);
   ``Idempotency-Key`` / ``X-Correlation-Id`` headers optional (the same key again: 200 + the report);
   ``queue=false`` records it without queueing (a later ``anaf.saft.generate`` builds it);
-* ``GET …/reports`` (compliance:read): the tenant's latest reports;
+* ``GET …/reports[?cursor=&limit=]`` (compliance:read): the tenant's reports, newest first (a page);
 * ``GET …/reports/{id}`` (compliance:read): status, segments (storage key, SHA-256, size), findings;
 * ``GET …/reports/{id}/segments/{index}`` (compliance:read): a segment's XML.
 """
@@ -18,7 +18,7 @@ import uuid
 from typing import Annotated, Any, Literal
 
 import structlog
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -28,6 +28,7 @@ from genius.compliance.saft.ledger import Ledger
 from genius.core.auth.deps import PlatformDep, TenantDB
 from genius.core.jobs.service import start
 from genius.core.kit.errors import NotFound, Problem
+from genius.core.kit.pagination import CursorParam, LimitParam, Page
 from genius.core.storage import tenant_files_from_settings
 
 log = structlog.get_logger("genius.saft.api")
@@ -144,14 +145,12 @@ def create_report(
     return out
 
 
-@router.get("/reports", response_model=list[ReportOut], summary="The tenant's latest SAF-T reports")
+@router.get("/reports", response_model=Page[ReportOut], summary="The tenant's SAF-T reports, newest first")
 def list_reports(
-    principal: ComplianceRead, db: TenantDB, limit: Annotated[int, Query(ge=1, le=200)] = 50
-) -> list[ReportOut]:
-    return [
-        ReportOut.model_validate({**service.summary(r), "findings": []})
-        for r in service.recent(db, principal.tid, limit)
-    ]
+    principal: ComplianceRead, db: TenantDB, cursor: CursorParam = None, limit: LimitParam = 50
+) -> Page[ReportOut]:
+    page = service.recent(db, principal.tid, cursor=cursor, limit=limit)
+    return page.map(lambda r: ReportOut.model_validate({**service.summary(r), "findings": []}))
 
 
 @router.get("/reports/{report_id}", response_model=ReportOut, summary="A SAF-T report's status and findings")

@@ -38,6 +38,7 @@ from genius.config import Settings
 from genius.core.db.session import Database
 from genius.core.events.service import publish
 from genius.core.kit.errors import Conflict, NotFound, Problem
+from genius.core.kit.pagination import Page
 from genius.core.storage import TenantFiles
 
 log = structlog.get_logger("genius.saft")
@@ -128,7 +129,7 @@ def create(
     digest = hashlib.sha256(payload).hexdigest()
     namespace = NS_D406T if test_variant else NS_D406
     key = idempotency_key or hashlib.sha256(f"{digest}|{kind}|{namespace}".encode()).hexdigest()
-    existing = repository.by_key(session, tid, key)
+    existing = repository.reports.by_key(session, tid, key)
     if existing is not None:
         if existing.ledger_sha256 != digest or existing.kind != kind:
             raise Conflict("This idempotency key was used for a different report.")
@@ -156,19 +157,22 @@ def create(
         created_at=_now(),
         updated_at=_now(),
     )
-    repository.add(session, row)
+    repository.reports.add(session, row)
     return row, True
 
 
 def get(session: Session, tid: uuid.UUID, report_id: uuid.UUID) -> SaftReport:
-    row = repository.get(session, tid, report_id)
+    row = repository.reports.get(session, tid, report_id)
     if row is None:
         raise NotFound(f"No SAF-T report {report_id}.")
     return row
 
 
-def recent(session: Session, tid: uuid.UUID, limit: int = 50) -> list[SaftReport]:
-    return repository.recent(session, tid, limit)
+def recent(
+    session: Session, tid: uuid.UUID, *, cursor: str | None = None, limit: int = 50
+) -> Page[SaftReport]:
+    """The tenant's reports, newest first (a keyset page)."""
+    return repository.reports.page(session, tid, cursor=cursor, limit=limit)
 
 
 def segment_name(row: SaftReport, index: int, total: int) -> str:
@@ -205,7 +209,7 @@ def _failed(session: Session, row: SaftReport, stage: str, messages: list[str]) 
 def generate(ctx: Context, tid: uuid.UUID, report_id: uuid.UUID) -> dict[str, Any]:
     """Build, validate and store the report (idempotent: a finished report is returned as it is)."""
     with ctx.db.tenant_session(tid) as session:
-        row = repository.locked(session, tid, report_id)
+        row = repository.reports.locked(session, tid, report_id)
         if row is None:
             raise NotFound(f"No SAF-T report {report_id}.")
         if row.status in FINAL_STATUSES:
@@ -235,7 +239,7 @@ def generate(ctx: Context, tid: uuid.UUID, report_id: uuid.UUID) -> dict[str, An
                 findings.append({"segment": index, **f.as_dict()})
 
     with ctx.db.tenant_session(tid) as session:
-        row = repository.locked(session, tid, report_id)
+        row = repository.reports.locked(session, tid, report_id)
         assert row is not None
         if row.status in FINAL_STATUSES:  # another copy (a requeued build) finished it meanwhile
             return summary(row)

@@ -10,8 +10,10 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from genius.core.audit import service
+from genius.core.audit.models import AuditEntry
 from genius.core.auth.deps import AuditRead, PlatformDep, TenantDB
 from genius.core.db.session import Database
+from genius.core.kit.pagination import CursorParam, LimitParam, Page
 
 router = APIRouter(tags=["audit"])
 
@@ -29,25 +31,21 @@ class AuditEntryOut(BaseModel):
     hash: str
 
 
-class AuditPage(BaseModel):
-    items: list[AuditEntryOut]
-    next_before_seq: int | None
+def _entry(e: AuditEntry) -> AuditEntryOut:
+    return AuditEntryOut(**service.entry_json(e) | {"occurred_at": e.occurred_at})
 
 
-@router.get("/v1/audit", response_model=AuditPage, summary="The caller's tenant audit log, newest first")
+@router.get(
+    "/v1/audit", response_model=Page[AuditEntryOut], summary="The caller's tenant audit log, newest first"
+)
 def list_audit(
     principal: AuditRead,
     db: TenantDB,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    before_seq: Annotated[
-        int | None, Query(ge=1, le=2**62, description="Cursor: entries before this seq")
-    ] = None,
+    cursor: CursorParam = None,
+    limit: LimitParam = 50,
     action: Annotated[str | None, Query(max_length=100)] = None,
-) -> AuditPage:
-    rows = service.page(db, limit=limit, before_seq=before_seq, action=action)
-    items = [AuditEntryOut(**service.entry_json(e) | {"occurred_at": e.occurred_at}) for e in rows]
-    nxt = items[-1].seq if len(items) == limit and items[-1].seq > 1 else None
-    return AuditPage(items=items, next_before_seq=nxt)
+) -> Page[AuditEntryOut]:
+    return service.list_page(db, cursor=cursor, limit=limit, action=action).map(_entry)
 
 
 def _stream(db: Database, tid: uuid.UUID, kid: str, private: ed25519.Ed25519PrivateKey) -> Any:

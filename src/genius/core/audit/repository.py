@@ -9,6 +9,9 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from genius.core.audit.models import AuditEntry
+from genius.core.kit.pagination import Page, decode_cursor, page_of
+
+AUDIT_ORDER = "audit:-seq"  # the cursor's tag: newest first
 
 
 def lock_head(session: Session, tid: uuid.UUID, genesis: str) -> tuple[int, str]:
@@ -42,6 +45,18 @@ def page(session: Session, *, limit: int, before_seq: int | None, action: str | 
     if action:
         q = q.where(AuditEntry.action == action)
     return list(session.scalars(q))
+
+
+def list_page(session: Session, *, cursor: str | None, limit: int, action: str | None) -> Page[AuditEntry]:
+    """The API's keyset page of the session's tenant's log, newest first."""
+    q = select(AuditEntry)
+    if cursor:
+        (seq,) = decode_cursor(cursor, AUDIT_ORDER, (int,))
+        q = q.where(AuditEntry.seq < seq)
+    if action:
+        q = q.where(AuditEntry.action == action)
+    rows = session.scalars(q.order_by(AuditEntry.seq.desc()).limit(limit + 1)).all()
+    return page_of(rows, limit, AUDIT_ORDER, key=lambda e: (e.seq,))
 
 
 def chain(session: Session) -> Iterator[AuditEntry]:

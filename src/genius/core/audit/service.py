@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from genius.core.audit import repository
 from genius.core.audit.models import AuditEntry
 from genius.core.db.base import new_id, utcnow
+from genius.core.kit.pagination import Page
 
 GENESIS = "0" * 64
 TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -95,6 +96,10 @@ def entry_json(entry: AuditEntry) -> dict[str, Any]:
 
 def page(session: Session, *, limit: int, before_seq: int | None, action: str | None) -> list[AuditEntry]:
     return repository.page(session, limit=limit, before_seq=before_seq, action=action)
+
+
+def list_page(session: Session, *, cursor: str | None, limit: int, action: str | None) -> Page[AuditEntry]:
+    return repository.list_page(session, cursor=cursor, limit=limit, action=action)
 
 
 # --- export and verification ----------------------------------------------------------------------

@@ -33,6 +33,7 @@ from genius.core.auth.schemas import (
 )
 from genius.core.auth.scopes import SCOPES
 from genius.core.auth.service import OAuthError
+from genius.core.kit.pagination import CursorParam, LimitParam, Page
 
 router = APIRouter(tags=["auth"])
 TOKENS_ISSUED = Counter("genius_tokens_issued_total", "Access tokens issued", ["grant"])
@@ -190,9 +191,13 @@ def _user_out(u: User) -> UserOut:
     )
 
 
-@router.get("/v1/users", response_model=list[UserOut], tags=["users"], summary="Users of the tenant")
-def list_users(principal: TenantAdmin, db: TenantDB) -> list[UserOut]:
-    return [_user_out(u) for u in service.list_users(db)]
+@router.get(
+    "/v1/users", response_model=Page[UserOut], tags=["users"], summary="Users of the tenant, oldest first"
+)
+def list_users(
+    principal: TenantAdmin, db: TenantDB, cursor: CursorParam = None, limit: LimitParam = 50
+) -> Page[UserOut]:
+    return service.user_page(db, cursor=cursor, limit=limit).map(_user_out)
 
 
 @router.post("/v1/users", response_model=UserOut, status_code=201, tags=["users"], summary="Create a user")
@@ -254,7 +259,11 @@ def create_service_account(
     )
 
 
-@router.get("/v1/roles", response_model=list[RoleOut], tags=["users"], summary="Roles and their scopes")
-def list_roles(principal: CurrentPrincipal, db: TenantDB) -> list[RoleOut]:
-    rows = service.list_roles(db)
-    return [RoleOut(name=r.name, scopes=list(r.scopes), description=r.description) for r in rows]
+@router.get(
+    "/v1/roles", response_model=Page[RoleOut], tags=["users"], summary="Roles and their scopes, by name"
+)
+def list_roles(
+    principal: CurrentPrincipal, db: TenantDB, cursor: CursorParam = None, limit: LimitParam = 100
+) -> Page[RoleOut]:
+    page = service.role_page(db, cursor=cursor, limit=limit)
+    return page.map(lambda r: RoleOut(name=r.name, scopes=list(r.scopes), description=r.description))

@@ -11,16 +11,12 @@ from sqlalchemy.orm import Session
 
 from genius.core.auth.models import Role, SigningKey, User
 from genius.core.db.base import utcnow
+from genius.core.kit.pagination import Page, cursor_after, decode_cursor, page_of
 
 
 # --- roles ----------------------------------------------------------------------------------------
 def role(session: Session, tid: uuid.UUID, name: str) -> Role | None:
     return session.get(Role, (tid, name))
-
-
-def roles(session: Session) -> list[Role]:
-    """The roles of the session's tenant (RLS)."""
-    return list(session.scalars(select(Role).order_by(Role.name)))
 
 
 def add_roles(session: Session, tid: uuid.UUID, roles: Iterable[tuple[str, list[str], str]]) -> None:
@@ -34,9 +30,28 @@ def user(session: Session, user_id: uuid.UUID) -> User | None:
     return session.get(User, user_id)
 
 
-def users(session: Session) -> list[User]:
-    """The users of the session's tenant (RLS), oldest first."""
-    return list(session.scalars(select(User).order_by(User.created_at)))
+USERS_ORDER = "users:created_at"
+ROLES_ORDER = "roles:name"
+
+
+def user_page(session: Session, *, cursor: str | None, limit: int) -> Page[User]:
+    """The API's keyset page of the session's tenant's users (RLS), oldest first."""
+    q = select(User)
+    if cursor:
+        key = decode_cursor(cursor, USERS_ORDER, (datetime, uuid.UUID))
+        q = q.where(cursor_after((User.created_at, User.id), key, desc=False))
+    rows = session.scalars(q.order_by(User.created_at, User.id).limit(limit + 1)).all()
+    return page_of(rows, limit, USERS_ORDER, key=lambda u: (u.created_at, u.id))
+
+
+def role_page(session: Session, *, cursor: str | None, limit: int) -> Page[Role]:
+    """The API's keyset page of the session's tenant's roles (RLS), by name."""
+    q = select(Role)
+    if cursor:
+        (name,) = decode_cursor(cursor, ROLES_ORDER, (str,))
+        q = q.where(Role.name > name)
+    rows = session.scalars(q.order_by(Role.name).limit(limit + 1)).all()
+    return page_of(rows, limit, ROLES_ORDER, key=lambda r: (r.name,))
 
 
 def email_taken(session: Session, tid: uuid.UUID, email: str) -> bool:

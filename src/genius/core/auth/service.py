@@ -18,6 +18,7 @@ from genius.core.db.session import Database
 from genius.core.directory import repository as directory
 from genius.core.directory.models import Tenant
 from genius.core.kit.errors import Conflict, Problem
+from genius.core.kit.pagination import Page
 
 __all__ = ["Account", "OAuthError", "Problem"]
 
@@ -65,12 +66,12 @@ def seed_roles(session: Session, tid: uuid.UUID) -> None:
     repository.add_roles(session, tid, ((name, scopes, d) for name, (scopes, d) in DEFAULT_ROLES.items()))
 
 
-def list_roles(session: Session) -> list[Role]:
-    return repository.roles(session)
+def user_page(session: Session, *, cursor: str | None, limit: int) -> Page[User]:
+    return repository.user_page(session, cursor=cursor, limit=limit)
 
 
-def list_users(session: Session) -> list[User]:
-    return repository.users(session)
+def role_page(session: Session, *, cursor: str | None, limit: int) -> Page[Role]:
+    return repository.role_page(session, cursor=cursor, limit=limit)
 
 
 def role_scopes(session: Session, tid: uuid.UUID, role: str) -> list[str] | None:

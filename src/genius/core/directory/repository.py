@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from genius.core.directory.models import Tenant
+from genius.core.kit.pagination import Page, cursor_after, decode_cursor, page_of
 
 UUID_RE = re.compile(r"^[0-9a-fA-F-]{36}$")
 
@@ -35,6 +37,19 @@ def page(session: Session, limit: int, offset: int) -> list[Tenant]:
     return list(
         session.scalars(select(Tenant).order_by(Tenant.created_at, Tenant.slug).limit(limit).offset(offset))
     )
+
+
+TENANT_ORDER = "tenants:created_at"
+
+
+def list_page(session: Session, *, cursor: str | None, limit: int) -> Page[Tenant]:
+    """The API's keyset page of the directory, oldest first, with the directory's size."""
+    q = select(Tenant)
+    if cursor:
+        created_at, slug = decode_cursor(cursor, TENANT_ORDER, (datetime, str))
+        q = q.where(cursor_after((Tenant.created_at, Tenant.slug), (created_at, slug), desc=False))
+    rows = session.scalars(q.order_by(Tenant.created_at, Tenant.slug).limit(limit + 1)).all()
+    return page_of(rows, limit, TENANT_ORDER, key=lambda t: (t.created_at, t.slug), total=count(session))
 
 
 def count(session: Session) -> int:

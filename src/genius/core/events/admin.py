@@ -16,12 +16,13 @@ from genius.core.events import repository
 from genius.core.events.models import OutboxEvent
 from genius.core.events.repository import OutboxStatus
 from genius.core.kit.errors import Conflict, NotFound
+from genius.core.kit.pagination import Page
 
 
 def outbox_page(
-    session: Session, status: OutboxStatus, limit: int, before_seq: int | None
-) -> list[OutboxEvent]:
-    return repository.outbox_page(session, status, limit, before_seq)
+    session: Session, status: OutboxStatus, *, cursor: str | None, limit: int
+) -> Page[OutboxEvent]:
+    return repository.outbox_list_page(session, status, cursor=cursor, limit=limit)
 
 
 def retry(

@@ -9,7 +9,8 @@ from genius.core.auth.deps import TenantDB, WorkersAdmin
 from genius.core.events import admin
 from genius.core.events.models import OutboxEvent
 from genius.core.events.repository import OutboxStatus
-from genius.core.events.schemas import OutboxOut, OutboxPage
+from genius.core.events.schemas import OutboxOut
+from genius.core.kit.pagination import CursorParam, LimitParam, Page
 
 router = APIRouter(tags=["events"])
 
@@ -18,16 +19,17 @@ def _out(e: OutboxEvent) -> OutboxOut:
     return OutboxOut.model_validate(e, from_attributes=True)
 
 
-@router.get("/v1/events/outbox", response_model=OutboxPage, summary="The tenant's outbox (pending, dead…)")
+@router.get(
+    "/v1/events/outbox", response_model=Page[OutboxOut], summary="The tenant's outbox (pending, dead…)"
+)
 def list_outbox(
     principal: WorkersAdmin,
     db: TenantDB,
     status: Annotated[OutboxStatus, Query()] = "pending",
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    before_seq: Annotated[int | None, Query(ge=1, le=2**62)] = None,
-) -> OutboxPage:
-    items = [_out(r) for r in admin.outbox_page(db, status, limit, before_seq)]
-    return OutboxPage(items=items, next_before_seq=items[-1].seq if len(items) == limit else None)
+    cursor: CursorParam = None,
+    limit: LimitParam = 50,
+) -> Page[OutboxOut]:
+    return admin.outbox_page(db, status, cursor=cursor, limit=limit).map(_out)
 
 
 @router.post("/v1/events/outbox/{event_id}/retry", response_model=OutboxOut, summary="Retry a dead event")

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
 
 from genius.core.events.models import OutboxEvent
+from genius.core.kit.pagination import Page, decode_cursor, page_of
 
 OutboxStatus = Literal["pending", "dead", "published", "all"]
 
@@ -29,6 +30,17 @@ def outbox_page(
     if before_seq is not None:
         q = q.where(OutboxEvent.seq < before_seq)
     return list(session.scalars(q))
+
+
+def outbox_list_page(
+    session: Session, status: OutboxStatus, *, cursor: str | None, limit: int
+) -> Page[OutboxEvent]:
+    """The outbox admin API's keyset page of the session's tenant's rows (RLS), newest first; the cursor
+    is tied to the status it was made for."""
+    order = f"outbox:{status}:-seq"
+    before_seq = decode_cursor(cursor, order, (int,))[0] if cursor else None
+    rows = outbox_page(session, status, limit + 1, before_seq)
+    return page_of(rows, limit, order, key=lambda e: (e.seq,))
 
 
 def get(session: Session, event_id: uuid.UUID) -> OutboxEvent | None:

@@ -39,8 +39,3 @@ class OutboxOut(BaseModel):
     dead: bool
     last_error: str | None
     next_attempt_at: datetime
-
-
-class OutboxPage(BaseModel):
-    items: list[OutboxOut]
-    next_before_seq: int | None

@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 
 from genius.core.audit import service as audit
 from genius.core.auth.deps import PlatformAdmin, PlatformDB, PlatformDep, TenantDB
+from genius.core.kit.pagination import CursorParam, LimitParam, Page
 from genius.core.tenancy import service
 from genius.core.tenancy.models import Tenant
-from genius.core.tenancy.schemas import TenantCreate, TenantCreated, TenantOut, TenantPage
+from genius.core.tenancy.schemas import TenantCreate, TenantCreated, TenantOut
 
 router = APIRouter(tags=["tenants"])
 
@@ -44,12 +43,10 @@ def create_tenant(
     return TenantCreated(**_out(result.tenant).model_dump(), admin_user_id=result.admin_user_id)
 
 
-@router.get("/v1/tenants", response_model=TenantPage, summary="List tenants")
+@router.get(
+    "/v1/tenants", response_model=Page[TenantOut], summary="List tenants (oldest first; total always counted)"
+)
 def list_tenants(
-    principal: PlatformAdmin,
-    db: PlatformDB,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> TenantPage:
-    rows, total = service.list_tenants(db, limit, offset)
-    return TenantPage(items=[_out(t) for t in rows], total=total)
+    principal: PlatformAdmin, db: PlatformDB, cursor: CursorParam = None, limit: LimitParam = 50
+) -> Page[TenantOut]:
+    return service.tenant_page(db, cursor=cursor, limit=limit).map(_out)

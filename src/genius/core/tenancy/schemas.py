@@ -37,8 +37,3 @@ class TenantOut(BaseModel):
 
 class TenantCreated(TenantOut):
     admin_user_id: uuid.UUID
-
-
-class TenantPage(BaseModel):
-    items: list[TenantOut]
-    total: int

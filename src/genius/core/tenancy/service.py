@@ -19,6 +19,7 @@ from genius.core.directory.models import Tenant
 from genius.core.events.service import publish
 from genius.core.events.topics import TenantCreated
 from genius.core.kit.errors import Conflict, Problem
+from genius.core.kit.pagination import Page
 from genius.core.tenancy.schemas import TenantCreate
 
 if TYPE_CHECKING:
@@ -150,3 +151,7 @@ def provision_from_request(
 
 def list_tenants(session: Session, limit: int, offset: int) -> tuple[list[Tenant], int]:
     return directory.page(session, limit, offset), directory.count(session)
+
+
+def tenant_page(session: Session, *, cursor: str | None, limit: int) -> Page[Tenant]:
+    return directory.list_page(session, cursor=cursor, limit=limit)
