@@ -28,6 +28,7 @@ from genius.core.auth.service import OAuthError
 from genius.core.kit.manifest import N_, HealthSignal, NavEntry, SearchHit
 from genius.core.platform import Platform
 from genius.web import i18n
+from genius.web.admin import router as admin_router
 from genius.web.i18n import gettext as _
 from genius.web.i18n import ngettext
 from genius.web.kit import (
@@ -422,6 +423,7 @@ def install_web(
     )
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     app.include_router(router)
+    app.include_router(admin_router)
     for pages in module_pages:
         app.include_router(pages)
     app.add_middleware(i18n.LocaleMiddleware)
