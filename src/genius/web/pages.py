@@ -392,6 +392,7 @@ def install_web(
     ``static/``), its command-menu search and its health signals; the Shell never imports a module.
     """
     app.state.session_codec = SessionCodec(platform.settings)
+    app.state.oidc_enabled = bool(platform.settings.oidc_issuer and platform.settings.oidc_client_id)
     app.state.navigation = navigation or (lambda scopes: [])
     app.state.searchers = list(searchers)
     app.state.health_providers = list(health_providers)
