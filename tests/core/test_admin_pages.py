@@ -352,3 +352,35 @@ def test_settings_logo_is_stored_encrypted(client, tenant) -> None:  # type: ign
     )
     page = client.get("/admin/settings").text
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_edit_a_roles_scopes(client, tenant) -> None:  # type: ignore[no-untyped-def]
+    login(client, tenant.slug, tenant.admin_email)
+    page = client.get("/admin/roles?edit=viewer")
+    assert page.status_code == 200 and 'action="/admin/roles/viewer"' in page.text
+    csrf = _csrf(page.text)
+    r = client.post(
+        "/admin/roles/viewer",
+        data={"csrf_token": csrf, "scopes": ["crm:read", "crm:write"]},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    create_user(client, csrf, role="viewer", password_mode="set", password="viewer-password-1")
+    token = client.post(
+        "/v1/auth/token",
+        data={
+            "grant_type": "password",
+            "username": "ana@firma.ro",
+            "password": "viewer-password-1",
+            "tenant": tenant.slug,
+        },
+    ).json()
+    assert set(token["scope"].split()) == {"crm:read", "crm:write"}
+    # Unknown scopes are refused; the admin's own role keeps tenant:admin.
+    bad = client.post("/admin/roles/viewer", data={"csrf_token": csrf, "scopes": ["platform:admin"]})
+    assert "crm:write" in client.get("/admin/roles").text and bad.status_code == 200
+    client.post("/admin/roles/admin", data={"csrf_token": csrf, "scopes": ["crm:read"]})
+    assert client.get("/admin/roles").status_code == 200
+    assert client.get("/audit").status_code == 403  # audit:read was taken away, tenant:admin stayed
+    client.post("/admin/roles/admin", data={"csrf_token": csrf, "scopes": ["audit:read"]})
+    assert "role.updated" in client.get("/audit").text

@@ -18,7 +18,7 @@ from genius.core.audit import service as audit
 from genius.core.auth import service as auth
 from genius.core.auth.models import User
 from genius.core.auth.schemas import ServiceAccountCreate, UserCreate
-from genius.core.auth.scopes import SCOPES, Scope
+from genius.core.auth.scopes import SCOPES, TENANT_SCOPES, Scope
 from genius.core.kit.errors import Problem
 from genius.core.kit.manifest import N_, CompanyInfo, ConnectionStatus
 from genius.core.storage import TenantFiles, tenant_files_from_settings
@@ -322,13 +322,44 @@ def _no_store(response: Response) -> Response:
 # --- roles -----------------------------------------------------------------------------------------
 @router.get("/admin/roles", response_class=HTMLResponse)
 def roles_page(request: Request, user: TenantAdminUser, db: PageDB) -> Response:
-    roles = auth.list_roles(db)
+    order = [*list(ROLE_LABELS)[1:], "platform_admin"]
+    roles = sorted(auth.list_roles(db), key=lambda r: order.index(r.name) if r.name in order else 50)
     counts: dict[str, int] = {}
     for person in auth.list_users(db):
         counts[person.role] = counts.get(person.role, 0) + 1
     scope_texts = {k: _(v) for k, v in SCOPE_TEXTS.items()}
-    ctx = _ctx(request, user, roles=roles, counts=counts, scope_texts=scope_texts)
+    ctx = _ctx(
+        request,
+        user,
+        roles=roles,
+        counts=counts,
+        scope_texts=scope_texts,
+        tenant_scopes=TENANT_SCOPES,
+        editing=request.query_params.get("edit", ""),
+        errors={},
+    )
     return render(request, "admin/roles.html", ctx)
+
+
+@router.post("/admin/roles/{name}", response_class=HTMLResponse, dependencies=Unsafe)
+async def save_role(request: Request, name: str, user: TenantAdminUser, db: PageDB) -> Response:
+    """A role's scopes (the checkboxes of the roles page); an administrator cannot take ``tenant:admin``
+    away from their own role (they would lock themselves out)."""
+    form = await request.form(max_fields=len(TENANT_SCOPES) + 5)
+    scopes = [str(v) for v in form.getlist("scopes")]
+    if name == user.account.role and Scope.TENANT_ADMIN not in scopes:
+        scopes.append(Scope.TENANT_ADMIN.value)
+    try:
+        previous = auth.role_scopes(db, user.account.tid, name)
+        auth.set_role_scopes(db, user.account.tid, name, scopes)
+    except Problem:
+        response = RedirectResponse("/admin/roles", status_code=303)
+        return flash(response, _("These scopes cannot be given to this role."), "error")
+    _record(
+        request, db, user, "role.updated", name, scopes=sorted(set(scopes)), previous=sorted(previous or [])
+    )
+    response = RedirectResponse(f"/admin/roles#role-{name}", status_code=303)
+    return flash(response, _("Role %(role)s saved.", role=role_label(name)))
 
 
 # --- service accounts ------------------------------------------------------------------------------
