@@ -384,3 +384,15 @@ def test_edit_a_roles_scopes(client, tenant) -> None:  # type: ignore[no-untyped
     assert client.get("/audit").status_code == 403  # audit:read was taken away, tenant:admin stayed
     client.post("/admin/roles/admin", data={"csrf_token": csrf, "scopes": ["audit:read"]})
     assert "role.updated" in client.get("/audit").text
+
+
+def test_demo_team_is_seeded_once(client, tenant, platform) -> None:  # type: ignore[no-untyped-def]
+    from genius.core.tenancy import demo
+
+    demo.seed(platform, tenant.id)
+    demo.seed(platform, tenant.id)
+    login(client, tenant.slug, tenant.admin_email)
+    users = client.get("/admin/users").text
+    assert users.count('data-user="') == 5 and "Radu Stan" in users and "Dezactivat" in users
+    assert client.get("/admin/service-accounts").text.count('data-client="') == 1
+    assert 'value="14399840"' in client.get("/admin/settings").text

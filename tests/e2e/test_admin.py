@@ -83,6 +83,11 @@ def test_service_account_and_settings_errors(page: Any) -> None:
     page.get_by_role("button", name="Salvează").click()
     page.wait_for_url(re.compile("/admin/settings$"))
     assert page.locator("#f-cui").input_value() == "14399840"
+    # "Verify at ANAF": the demo's fake ANAF registry answers with the official name.
+    page.get_by_role("button", name="Verifică la ANAF").click()
+    assert page.locator("#anaf-name").inner_text(timeout=20_000).strip()
+    shot(page, "admin-settings-anaf-verified")
+    axe_check(page, "settings after Verify at ANAF")
 
 
 @pytest.mark.parametrize("theme,lang", [("light", "ro"), ("dark", "ro"), ("light", "en"), ("dark", "en")])

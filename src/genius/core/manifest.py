@@ -30,4 +30,5 @@ MANIFEST = Module(
     ),
     topics=("genius.core.events.topics",),
     health="genius.core.events.health:signals",
+    demo="genius.core.tenancy.demo:seed",
 )

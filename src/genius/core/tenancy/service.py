@@ -180,6 +180,12 @@ def company_settings(session: Session, tenant: Tenant) -> TenantSettings:
     )
 
 
+def has_company_settings(session: Session, tid: uuid.UUID) -> bool:
+    from genius.core.tenancy import repository
+
+    return repository.settings(session, tid) is not None
+
+
 def _stored(session: Session, tenant: Tenant) -> TenantSettings:
     from genius.core.tenancy import repository
 
