@@ -82,6 +82,10 @@ SESSION_ALLOWED: dict[str, str] = {
     "a dedicated database after migrating it; not the caller's tenant (the API audits in TenantDB)",
     "src/genius/web/pages.py": "login: the tenant is known only once the form is authenticated; the "
     "auth.web_login audit entry is written in that tenant's own transaction",
+    "src/genius/core/tenancy/demo.py": "demo seeding (genius demo) runs outside any request, in the demo "
+    "tenant's own transaction",
+    "src/genius/web/admin/oidc.py": "single sign-on: the tenant is known only once the ID token is verified; "
+    "the auth.web_login audit entry is written in that tenant's own transaction (as pages.login)",
     "src/genius/core/events/consumer.py": "a consumer's handler transaction (inbox + effect) per message",
     "src/genius/core/events/relay.py": "the relay's own engine as genius_relay (cross-tenant outbox reads)",
     "src/genius/compliance/common/oauth.py": "the ANAF token store: a token is read and refreshed in "

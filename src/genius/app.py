@@ -89,6 +89,10 @@ def create_app(platform: Platform, *, configure_observability: bool = True) -> F
 
     from genius.web.pages import install_web
 
+    # The settings page's module hooks (the Shell reads them from app.state: it imports no module).
+    app.state.connection_providers = modules.connection_providers()
+    app.state.company_lookup = modules.company_lookup()
+
     # Every module's pages (its manifest's ``pages``) are handed to the Shell here; the Shell never
     # imports a module.
     install_web(

@@ -160,6 +160,14 @@ class Settings(BaseSettings):
     oidc_tenant_claim: str = "tid"
     oidc_scope_claim: str = "scp"
     oidc_role_claim: str = "role"
+    oidc_client_id: str | None = Field(
+        default=None,
+        description="Web sign-in with the external IdP (authorization code + PKCE) when set with OIDC_ISSUER",
+    )
+    oidc_client_secret: str | None = Field(
+        default=None, description="Unset: a public client (PKCE only); set: client_secret_basic"
+    )
+    oidc_login_scopes: str = "openid email profile"
     demo_password: str | None = None
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536

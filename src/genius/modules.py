@@ -109,3 +109,13 @@ def searchers() -> list[Any]:
 
 def health_providers() -> list[Any]:
     return [resolve(m.health) for m in modules() if m.health]
+
+
+def connection_providers() -> list[Any]:
+    """Each module's tenant connections (ANAF SPV, REGES…) for the Shell's settings page."""
+    return [resolve(m.connections) for m in modules() if m.connections]
+
+
+def company_lookup() -> Any | None:
+    """The first module that looks a CUI up in an official registry (compliance: ANAF), if any."""
+    return next((resolve(m.company_lookup) for m in modules() if m.company_lookup), None)

@@ -8,6 +8,8 @@ MANIFEST = Module(
     schema="compliance",
     routers=("genius.compliance.api:router",),
     topics=("genius.compliance.events",),
+    connections="genius.compliance.connections:connections",
+    company_lookup="genius.compliance.connections:company_lookup",
     tasks={
         "anaf.taxpayer": "genius.compliance.taxpayer.tasks",
         "anaf.efactura": "genius.compliance.efactura.tasks",

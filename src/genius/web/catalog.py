@@ -28,7 +28,7 @@ JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true", "t
 
 
 def _python_sources() -> Iterator[Path]:
-    yield from sorted((SRC / "web").glob("*.py"))
+    yield from sorted((SRC / "web").rglob("*.py"))
     for path in sorted(SRC.rglob("*.py")):
         parts = path.relative_to(SRC).parts
         if parts[0] == "web":

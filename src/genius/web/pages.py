@@ -28,6 +28,7 @@ from genius.core.auth.service import OAuthError
 from genius.core.kit.manifest import N_, HealthSignal, NavEntry, SearchHit
 from genius.core.platform import Platform
 from genius.web import i18n
+from genius.web.admin import router as admin_router
 from genius.web.i18n import gettext as _
 from genius.web.i18n import ngettext
 from genius.web.kit import (
@@ -391,6 +392,7 @@ def install_web(
     ``static/``), its command-menu search and its health signals; the Shell never imports a module.
     """
     app.state.session_codec = SessionCodec(platform.settings)
+    app.state.oidc_enabled = bool(platform.settings.oidc_issuer and platform.settings.oidc_client_id)
     app.state.navigation = navigation or (lambda scopes: [])
     app.state.searchers = list(searchers)
     app.state.health_providers = list(health_providers)
@@ -422,6 +424,7 @@ def install_web(
     )
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     app.include_router(router)
+    app.include_router(admin_router)
     for pages in module_pages:
         app.include_router(pages)
     app.add_middleware(i18n.LocaleMiddleware)

@@ -117,3 +117,11 @@ def set_preference(session: Session, user_id: uuid.UUID, key: str, value: str) -
         .where(User.id == user_id)
         .values(preferences=User.preferences.op("||")(func.jsonb_build_object(key, value)))
     )
+
+
+def set_role_scopes(session: Session, tid: uuid.UUID, name: str, scopes: list[str]) -> Role | None:
+    found = session.get(Role, (tid, name))
+    if found is not None:
+        found.scopes = list(scopes)
+        session.flush()
+    return found

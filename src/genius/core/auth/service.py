@@ -256,3 +256,102 @@ def ensure_user(
         )
     elif not passwords.verify(user.password_hash, password):
         user.password_hash = passwords.hash(password)
+
+
+# --- user administration (the API's /v1/users and the Shell's /admin pages) ----------------------------
+def generate_password() -> str:
+    """A one-time password shown once to the administrator: 16 URL-safe characters (96 bits)."""
+    return secrets.token_urlsafe(12)
+
+
+def get_user(session: Session, user_id: uuid.UUID) -> User | None:
+    """A user or service account of the session's tenant (RLS: another tenant's id is None)."""
+    return repository.user(session, user_id)
+
+
+def list_people(session: Session) -> list[User]:
+    return [u for u in repository.users(session) if u.kind == "user"]
+
+
+def list_service_accounts(session: Session) -> list[User]:
+    return [u for u in repository.users(session) if u.kind == "service"]
+
+
+def change_role(session: Session, user: User, role: str, granted_by: AbstractSet[str]) -> str:
+    """Gives ``user`` the role ``role``; returns the previous role. Only a platform admin grants (or takes
+    away) ``platform_admin``."""
+    check_grantable(role, granted_by)
+    check_grantable(user.role, granted_by)
+    require_role(session, user.tid, role)
+    previous, user.role = user.role, role
+    session.flush()
+    return previous
+
+
+def set_active(session: Session, user: User, active: bool, *, actor_id: uuid.UUID | None = None) -> None:
+    """Disables or enables a user: a disabled user cannot sign in, and its web sessions and API tokens stop
+    working at their next request (sessions re-read the user; tokens are refused at the token endpoint)."""
+    if not active and actor_id is not None and user.id == actor_id:
+        raise Problem(
+            "You cannot disable your own account.",
+            status=422,
+            code="self-disable",
+            title="Validation failed",
+            errors=[{"field": "is_active", "in": "body", "message": "cannot disable yourself"}],
+        )
+    user.is_active = active
+    session.flush()
+
+
+MIN_PASSWORD = 10
+
+
+def set_password(session: Session, passwords: Passwords, user: User, password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise Problem(
+            f"The password needs at least {MIN_PASSWORD} characters.",
+            status=422,
+            code="weak-password",
+            title="Validation failed",
+            errors=[{"field": "password", "in": "body", "message": f"at least {MIN_PASSWORD} characters"}],
+        )
+    user.password_hash = passwords.hash(password)
+    session.flush()
+
+
+def rotate_client_secret(session: Session, passwords: Passwords, user: User) -> str:
+    """A new client secret for a service account (shown once; the old one stops working now)."""
+    if user.kind != "service":
+        raise Problem("Not a service account.", status=404, code="not-found", title="Not found")
+    secret = secrets.token_urlsafe(32)
+    user.password_hash = passwords.hash_secret(secret)
+    session.flush()
+    return secret
+
+
+def set_role_scopes(session: Session, tid: uuid.UUID, role: str, scopes: list[str]) -> None:
+    """Replaces a role's scopes (known tenant scopes only; ``platform_admin`` is not editable here)."""
+    from genius.core.auth.scopes import TENANT_SCOPES
+
+    unknown = sorted(set(scopes) - set(TENANT_SCOPES))
+    if role == "platform_admin" or unknown:
+        raise Problem(
+            "These scopes cannot be given to this role.",
+            status=422,
+            code="bad-scopes",
+            title="Validation failed",
+            errors=[{"field": "scopes", "in": "body", "message": "unknown: " + " ".join(unknown)}],
+        )
+    if repository.set_role_scopes(session, tid, role, sorted(set(scopes))) is None:
+        require_role(session, tid, role)
+
+
+def active_person(db: Database, tid: uuid.UUID, email: str) -> Account | None:
+    """An active person of the tenant by e-mail (single sign-on: the IdP vouched for the e-mail);
+    records the login time."""
+    with db.tenant_session(tid) as s:
+        user = repository.person_by_email(s, tid, email)
+        if user is None or not user.is_active:
+            return None
+        user.last_login_at = utcnow()
+        return _account(s, user)

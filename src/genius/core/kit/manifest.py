@@ -59,6 +59,27 @@ class HealthSignal:
 
 
 @dataclass(frozen=True)
+class ConnectionStatus:
+    """One external connection of the tenant on the Shell's settings page, from a module's
+    ``connections`` provider (ANAF SPV, REGES, …)."""
+
+    label: str  # gettext msgid
+    state: str  # "ok" | "warn" | "err" | "off" (not configured)
+    detail: str = ""  # gettext msgid, or plain text (a host name, a date)
+
+
+@dataclass(frozen=True)
+class CompanyInfo:
+    """What an official registry says about a CUI, from a module's ``company_lookup``."""
+
+    cui: str
+    found: bool
+    name: str = ""
+    address: str = ""
+    error: str = ""  # the registry could not be asked (the CUI may still be right)
+
+
+@dataclass(frozen=True)
 class Module:
     name: str
     description: str = ""
@@ -80,6 +101,10 @@ class Module:
     search: str | None = None
     # "genius.x.pages:health": (platform) -> list[HealthSignal], for the Shell's health widget.
     health: str | None = None
+    # "genius.x.y:connections": (db, platform, tid) -> list[ConnectionStatus], for the settings page.
+    connections: str | None = None
+    # "genius.x.y:company_lookup": (platform, cui) -> CompanyInfo: "Verify at ANAF" on the settings page.
+    company_lookup: str | None = None
 
 
 def resolve(path: str) -> Any:

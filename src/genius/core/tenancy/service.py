@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -20,7 +22,9 @@ from genius.core.events.service import publish
 from genius.core.events.topics import TenantCreated
 from genius.core.kit.errors import Conflict, Problem
 from genius.core.kit.pagination import Page
-from genius.core.tenancy.schemas import TenantCreate
+from genius.core.storage import TenantFiles
+from genius.core.tenancy.models import DEFAULT_TIMEZONE, TenantSettings
+from genius.core.tenancy.schemas import TenantCreate, TenantSettingsIn
 
 if TYPE_CHECKING:
     from genius.core.platform import Platform
@@ -155,3 +159,115 @@ def list_tenants(session: Session, limit: int, offset: int) -> tuple[list[Tenant
 
 def tenant_page(session: Session, *, cursor: str | None, limit: int) -> Page[Tenant]:
     return directory.list_page(session, cursor=cursor, limit=limit)
+
+
+# --- the tenant's company profile (the Shell's /admin/settings) ---------------------------------------
+LOGO_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
+LOGO_MAX_BYTES = 512 * 1024
+
+
+def company_settings(session: Session, tenant: Tenant) -> TenantSettings:
+    """The tenant's settings; defaults (not stored) until they are first saved."""
+    from genius.core.tenancy import repository
+
+    found = repository.settings(session, tenant.id)
+    if found is not None:
+        return found
+    return TenantSettings(
+        tid=tenant.id,
+        company_name=tenant.name,
+        registration_number="",
+        address="",
+        default_currency="RON",
+        timezone=DEFAULT_TIMEZONE,
+        hours_start=dt.time(9, 0),
+        hours_end=dt.time(18, 0),
+    )
+
+
+def has_company_settings(session: Session, tid: uuid.UUID) -> bool:
+    from genius.core.tenancy import repository
+
+    return repository.settings(session, tid) is not None
+
+
+def _stored(session: Session, tenant: Tenant) -> TenantSettings:
+    from genius.core.tenancy import repository
+
+    found = repository.settings(session, tenant.id)
+    return found if found is not None else repository.add_settings(session, company_settings(session, tenant))
+
+
+def save_company_settings(
+    session: Session, tenant: Tenant, body: TenantSettingsIn, *, actor: str
+) -> tuple[TenantSettings, dict[str, Any]]:
+    """Saves the profile; returns it and the changed fields ({field: new value}) for the audit entry."""
+    from genius.core.tenancy import repository
+
+    row = _stored(session, tenant)
+    changed: dict[str, Any] = {}
+    for name, value in body.model_dump().items():
+        if getattr(row, name) != value:
+            changed[name] = value.isoformat() if isinstance(value, dt.time) else value
+            setattr(row, name, value)
+    if "cui" in changed:
+        row.anaf_name, row.anaf_checked_at = None, None
+    row.updated_at, row.updated_by = utcnow(), actor
+    repository.flush(session)
+    return row, changed
+
+
+def record_anaf_name(session: Session, tenant: Tenant, cui: str, name: str | None) -> None:
+    """What ANAF's registry answered for the tenant's CUI (kept only while the CUI is the same)."""
+    from genius.core.tenancy import repository
+
+    row = _stored(session, tenant)
+    if row.cui == cui:
+        row.anaf_name, row.anaf_checked_at = (name or "")[:300] or None, utcnow()
+        repository.flush(session)
+
+
+def set_logo(
+    session: Session, files: TenantFiles, tenant: Tenant, data: bytes, content_type: str, *, actor: str
+) -> TenantSettings:
+    """Stores the logo in the tenant's encrypted file store (PNG, JPEG or WebP, checked by its bytes)."""
+    from genius.core.tenancy import repository
+
+    sniffed = _image_type(data)
+    if sniffed is None or len(data) > LOGO_MAX_BYTES:
+        raise Problem(
+            "The logo must be a PNG, JPEG or WebP image of at most 512 KB.",
+            status=422,
+            code="bad-logo",
+            title="Validation failed",
+            errors=[{"field": "logo", "in": "body", "message": "PNG, JPEG or WebP, at most 512 KB"}],
+        )
+    key = f"tenants/{tenant.id}/settings/logo-{new_id().hex}.{LOGO_TYPES[sniffed]}"
+    store = files.for_tenant(tenant.id)
+    store.put(key, data, sniffed)
+    row = _stored(session, tenant)
+    old = row.logo_key
+    row.logo_key, row.logo_type = key, sniffed
+    row.updated_at, row.updated_by = utcnow(), actor
+    repository.flush(session)
+    if old and old != key:
+        with contextlib.suppress(Exception):  # an orphaned old logo is harmless
+            store.delete(old)
+    return row
+
+
+def logo(session: Session, files: TenantFiles, tenant: Tenant) -> tuple[bytes, str] | None:
+    row = company_settings(session, tenant)
+    if not row.logo_key or not row.logo_type:
+        return None
+    return files.for_tenant(tenant.id).get(row.logo_key), row.logo_type
+
+
+def _image_type(data: bytes) -> str | None:
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
