@@ -34,6 +34,16 @@ USERS_ORDER = "users:created_at"
 ROLES_ORDER = "roles:name"
 
 
+def users(session: Session) -> list[User]:
+    """The users of the session's tenant (RLS), oldest first (the admin pages list them all)."""
+    return list(session.scalars(select(User).order_by(User.created_at)))
+
+
+def roles(session: Session) -> list[Role]:
+    """The roles of the session's tenant (RLS)."""
+    return list(session.scalars(select(Role).order_by(Role.name)))
+
+
 def user_page(session: Session, *, cursor: str | None, limit: int) -> Page[User]:
     """The API's keyset page of the session's tenant's users (RLS), oldest first."""
     q = select(User)

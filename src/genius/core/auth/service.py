@@ -264,6 +264,14 @@ def generate_password() -> str:
     return secrets.token_urlsafe(12)
 
 
+def list_roles(session: Session) -> list[Role]:
+    return repository.roles(session)
+
+
+def list_users(session: Session) -> list[User]:
+    return repository.users(session)
+
+
 def get_user(session: Session, user_id: uuid.UUID) -> User | None:
     """A user or service account of the session's tenant (RLS: another tenant's id is None)."""
     return repository.user(session, user_id)
