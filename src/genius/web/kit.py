@@ -33,6 +33,7 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from genius.core.auth import service as auth
 from genius.core.auth.scopes import Scope
@@ -52,6 +53,7 @@ __all__ = [
     "LoginRequired",
     "PageDB",
     "PageForbidden",
+    "PageForm",
     "PageUser",
     "WebUser",
     "_",
@@ -164,6 +166,15 @@ async def check_csrf(request: Request, user: WebUser) -> None:
 
 
 CsrfChecked = Depends(check_csrf)
+
+
+async def _page_form(request: Request) -> FormData:
+    """The posted form, read on the event loop; a handler taking ``form: PageForm`` can then be a plain
+    ``def`` (run in the thread pool), so its database work never blocks the loop."""
+    return await request.form()
+
+
+PageForm = Annotated[FormData, Depends(_page_form)]
 
 
 def context(request: Request, **extra: Any) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from genius.vettify.imports.models import ImportJob
 from genius.vettify.imports.schemas import MappingIn
 from genius.vettify.pages.common import CrmWriter
 from genius.web.formats import clock, number
-from genius.web.kit import CsrfChecked, PageDB, _, context, error_page, flash, platform_of, render
+from genius.web.kit import CsrfChecked, PageDB, PageForm, _, context, error_page, flash, platform_of, render
 
 router = APIRouter(prefix="/crm/imports", include_in_schema=False)
 
@@ -532,8 +532,7 @@ def progress(request: Request, import_id: str, user: CrmWriter, db: PageDB) -> R
 
 
 @router.post("/{import_id}/preview", dependencies=[CsrfChecked])
-async def reread(request: Request, import_id: str, user: CrmWriter, db: PageDB) -> Response:
-    form = await request.form()
+def reread(request: Request, import_id: str, user: CrmWriter, db: PageDB, form: PageForm) -> Response:
     encoding = str(form.get("encoding") or "")
     separator = str(form.get("separator") or "")
     delimiter = SEPARATOR_CODES.get(separator, separator if separator in parsing.DELIMITERS else "?")
@@ -565,12 +564,11 @@ async def reread(request: Request, import_id: str, user: CrmWriter, db: PageDB) 
         response = redirect(step_url(job, "preview"))
         return flash(response, _("The file was read again with the chosen encoding and separator."))
 
-    return await run_in_threadpool(work)
+    return work()
 
 
 @router.post("/{import_id}/mapping", dependencies=[CsrfChecked])
-async def save_mapping(request: Request, import_id: str, user: CrmWriter, db: PageDB) -> Response:
-    form = await request.form()
+def save_mapping(request: Request, import_id: str, user: CrmWriter, db: PageDB, form: PageForm) -> Response:
     values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
 
     def work() -> Response:
@@ -614,7 +612,7 @@ async def save_mapping(request: Request, import_id: str, user: CrmWriter, db: Pa
             flash(response, _("The mapping was saved as “%(name)s”.", name=save_as))
         return response
 
-    return await run_in_threadpool(work)
+    return work()
 
 
 def column_errors(job: ImportJob, errors: dict[str, str]) -> dict[str, str]:
@@ -630,8 +628,7 @@ def column_errors(job: ImportJob, errors: dict[str, str]) -> dict[str, str]:
 
 
 @router.post("/{import_id}/mapping/apply", dependencies=[CsrfChecked])
-async def apply_mapping(request: Request, import_id: str, user: CrmWriter, db: PageDB) -> Response:
-    form = await request.form()
+def apply_mapping(request: Request, import_id: str, user: CrmWriter, db: PageDB, form: PageForm) -> Response:
     raw = str(form.get("mapping_id") or "")
 
     def work() -> Response:
@@ -658,12 +655,11 @@ async def apply_mapping(request: Request, import_id: str, user: CrmWriter, db: P
             return render_step(request, user, db, job, "map", exc.status, errors=errors)
         return flash(redirect(step_url(job, "map")), _("The saved mapping was applied; check it below."))
 
-    return await run_in_threadpool(work)
+    return work()
 
 
 @router.post("/{import_id}/duplicates", dependencies=[CsrfChecked])
-async def duplicates(request: Request, import_id: str, user: CrmWriter, db: PageDB) -> Response:
-    form = await request.form()
+def duplicates(request: Request, import_id: str, user: CrmWriter, db: PageDB, form: PageForm) -> Response:
     policy = str(form.get("on_duplicate") or "")
 
     def work() -> Response:
@@ -713,7 +709,7 @@ async def duplicates(request: Request, import_id: str, user: CrmWriter, db: Page
             )
         return redirect(step_url(job, "validate"))
 
-    return await run_in_threadpool(work)
+    return work()
 
 
 @router.post("/{import_id}/start", dependencies=[CsrfChecked])

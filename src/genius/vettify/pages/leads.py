@@ -28,7 +28,18 @@ from genius.vettify import schemas as s
 from genius.vettify import service
 from genius.vettify.models import Lead
 from genius.vettify.pages.common import CrmAdmin, CrmReader, CrmWriter, can_write
-from genius.web.kit import CsrfChecked, PageDB, PageUser, _, context, flash, ngettext, platform_of, render
+from genius.web.kit import (
+    CsrfChecked,
+    PageDB,
+    PageForm,
+    PageUser,
+    _,
+    context,
+    flash,
+    ngettext,
+    platform_of,
+    render,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -343,8 +354,7 @@ def _bulk_done(back: str, done: int, skipped: int) -> Response:
 
 
 @router.post("/crm/leads/bulk", dependencies=[CsrfChecked])
-async def leads_bulk(request: Request, user: CrmWriter, db: PageDB) -> Response:
-    form = await request.form()
+def leads_bulk(request: Request, user: CrmWriter, db: PageDB, form: PageForm) -> Response:
     ids, back = _bulk_ids(form), _back(form)
     action = form.get("action")
     if not ids:
@@ -386,8 +396,7 @@ async def leads_bulk(request: Request, user: CrmWriter, db: PageDB) -> Response:
 
 
 @router.post("/crm/leads/bulk-delete", dependencies=[CsrfChecked])
-async def leads_bulk_delete(request: Request, user: CrmAdmin, db: PageDB) -> Response:
-    form = await request.form()
+def leads_bulk_delete(request: Request, user: CrmAdmin, db: PageDB, form: PageForm) -> Response:
     ids, back = _bulk_ids(form), _back(form)
     if not ids:
         return flash(RedirectResponse(back, status_code=303), _("Select at least one lead."), "error")
@@ -482,8 +491,7 @@ def _form_token_result(request: Request, user: PageUser, token: str, lead_id: uu
 
 
 @router.post("/crm/leads/new", dependencies=[CsrfChecked])
-async def lead_create(request: Request, user: CrmWriter, db: PageDB) -> Response:
-    form = await request.form()
+def lead_create(request: Request, user: CrmWriter, db: PageDB, form: PageForm) -> Response:
     values = _form_values(form, FIELD_NAMES)
     token = str(form.get("form_token") or "")
     repeated = _claim_form_token(request, user, token)
@@ -526,9 +534,10 @@ def lead_edit(request: Request, lead_id: uuid.UUID, user: CrmWriter, db: PageDB)
 
 
 @router.post("/crm/leads/{lead_id}/edit", dependencies=[CsrfChecked])
-async def lead_update(request: Request, lead_id: uuid.UUID, user: CrmWriter, db: PageDB) -> Response:
+def lead_update(
+    request: Request, lead_id: uuid.UUID, user: CrmWriter, db: PageDB, form: PageForm
+) -> Response:
     lead = _get_lead(db, lead_id)
-    form = await request.form()
     values: dict[str, Any] = _form_values(form, FIELD_NAMES)
     version = str(form.get("version") or "")
     values_out = values | {"version": version, "status": form.get("status") or lead.status}
@@ -604,8 +613,9 @@ def lead_record(request: Request, lead_id: uuid.UUID, user: CrmReader, db: PageD
 
 
 @router.post("/crm/leads/{lead_id}/qualify", dependencies=[CsrfChecked])
-async def lead_qualify(request: Request, lead_id: uuid.UUID, user: CrmWriter, db: PageDB) -> Response:
-    form = await request.form()
+def lead_qualify(
+    request: Request, lead_id: uuid.UUID, user: CrmWriter, db: PageDB, form: PageForm
+) -> Response:
     version = str(form.get("version") or "")
     response = RedirectResponse(f"/crm/leads/{lead_id}", status_code=303)
     try:
@@ -639,9 +649,10 @@ def lead_convert_page(request: Request, lead_id: uuid.UUID, user: CrmWriter, db:
 
 
 @router.post("/crm/leads/{lead_id}/convert", dependencies=[CsrfChecked])
-async def lead_convert(request: Request, lead_id: uuid.UUID, user: CrmWriter, db: PageDB) -> Response:
+def lead_convert(
+    request: Request, lead_id: uuid.UUID, user: CrmWriter, db: PageDB, form: PageForm
+) -> Response:
     lead = _get_lead(db, lead_id)
-    form = await request.form()
     values = _form_values(form, CONVERT_FIELDS)
     create_opportunity = form.get("create_opportunity") == "1"
     body: dict[str, Any] = {"create_opportunity": create_opportunity}

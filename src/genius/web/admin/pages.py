@@ -27,6 +27,7 @@ from genius.core.tenancy.schemas import TenantSettingsIn
 from genius.web.kit import (
     CsrfChecked,
     PageDB,
+    PageForm,
     PageUser,
     _,
     context,
@@ -342,10 +343,9 @@ def roles_page(request: Request, user: TenantAdminUser, db: PageDB) -> Response:
 
 
 @router.post("/admin/roles/{name}", response_class=HTMLResponse, dependencies=Unsafe)
-async def save_role(request: Request, name: str, user: TenantAdminUser, db: PageDB) -> Response:
+def save_role(request: Request, name: str, user: TenantAdminUser, db: PageDB, form: PageForm) -> Response:
     """A role's scopes (the checkboxes of the roles page); an administrator cannot take ``tenant:admin``
     away from their own role (they would lock themselves out)."""
-    form = await request.form(max_fields=len(TENANT_SCOPES) + 5)
     scopes = [str(v) for v in form.getlist("scopes")]
     if name == user.account.role and Scope.TENANT_ADMIN not in scopes:
         scopes.append(Scope.TENANT_ADMIN.value)
@@ -591,13 +591,12 @@ def verify_cui(request: Request, user: TenantAdminUser, db: PageDB) -> Response:
 
 
 @router.post("/admin/settings/logo", response_class=HTMLResponse, dependencies=Unsafe)
-async def upload_logo(request: Request, user: TenantAdminUser, db: PageDB) -> Response:
-    form = await request.form(max_files=1, max_fields=5)
+def upload_logo(request: Request, user: TenantAdminUser, db: PageDB, form: PageForm) -> Response:
     upload = form.get("logo")
     data = b""
     content_type = ""
     if upload is not None and not isinstance(upload, str):
-        data = await upload.read(tenancy.LOGO_MAX_BYTES + 1)
+        data = upload.file.read(tenancy.LOGO_MAX_BYTES + 1)
         content_type = upload.content_type or ""
     try:
         tenancy.set_logo(db, _files(request), user.tenant, data, content_type, actor=_actor(user))
