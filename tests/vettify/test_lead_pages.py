@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from genius.vettify.pages.leads import lead_name  # noqa: F401 - the page module imports cleanly
@@ -96,6 +97,27 @@ def test_list_search_sort_filter_and_pages(client: TestClient, tenant: Any, crm:
     assert next_link
     second = client.get(next_link.group(1).replace("&amp;", "&")).text
     assert len(set(_ids(second)) & set(_ids(first))) == 0 and len(_ids(second)) == 5
+
+
+def test_a_long_list_counts_up_to_the_cap(
+    client: TestClient, tenant: Any, crm: Crm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the cap the list says "more than N" instead of paying for an exact count."""
+    from genius.vettify.pages import leads
+    from genius.web import kit
+
+    for n in range(4):
+        crm.create("leads", first_name=f"Ana{n}", last_name="Pop", company_name=f"Firma {n}")
+    monkeypatch.setattr(leads, "LIST_COUNT_CAP", 2)
+    monkeypatch.setitem(kit.templates.env.globals, "list_count_cap", 2)
+    _login(client, tenant)
+    page = client.get("/crm/leads")
+    assert page.status_code == 200
+    assert "4 din peste 2" in page.text
+    monkeypatch.setattr(leads, "LIST_COUNT_CAP", 10)
+    monkeypatch.setitem(kit.templates.env.globals, "list_count_cap", 10)
+    again = client.get("/crm/leads").text
+    assert "4 din 4" in again, re.findall(r"<div class=\"pager\">.{0,200}", again, re.S)
 
 
 def test_empty_list_has_a_primary_action(client: TestClient, tenant: Any) -> None:

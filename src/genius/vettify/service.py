@@ -96,6 +96,7 @@ class ListQuery:
     limit: int = 50
     count: bool = False
     filters: Mapping[str, Any] | None = None
+    count_cap: int | None = None
 
 
 def parse_sort(spec: EntitySpec[Any], sort: str | None) -> tuple[str, bool]:
@@ -117,7 +118,9 @@ def list_records(session: Session, spec: EntitySpec[R], query: ListQuery) -> Pag
     unknown = set(filters) - set(spec.filters)
     if unknown:
         raise field_error(sorted(unknown)[0], "is not a filter of this list", where="query")
-    listing = Listing(key, desc, filters, query.search, query.cursor, query.limit, query.count)
+    listing = Listing(
+        key, desc, filters, query.search, query.cursor, query.limit, query.count, query.count_cap
+    )
     return records.list_page(session, spec, listing)
 
 

@@ -81,6 +81,10 @@ templates.env.install_gettext_callables(  # type: ignore[attr-defined]
 templates.env.filters.update(formats.FILTERS)
 templates.env.globals["current_locale"] = i18n.current_locale
 templates.env.globals["languages"] = i18n.LANGUAGE_NAMES
+# List pages count their matches up to this many and then say "more than 10.000": an exact count over
+# a million rows costs more than the page itself, and nobody pages that far.
+LIST_COUNT_CAP = 10_000
+templates.env.globals["list_count_cap"] = LIST_COUNT_CAP
 THEME_COOKIE = "genius_theme"
 FLASH_COOKIE = "genius_flash"
 THEMES = ("light", "dark")

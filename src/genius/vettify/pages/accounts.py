@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -31,6 +32,7 @@ from genius.vettify.attachments.api import get_storage, read_upload
 from genius.vettify.attachments.service import ParentType, Upload
 from genius.vettify.pages.common import CrmReader, CrmWriter, can_write
 from genius.web.kit import (
+    LIST_COUNT_CAP,
     CsrfChecked,
     PageDB,
     PageUser,
@@ -227,12 +229,13 @@ def _page(
         cursor=cursor,
         limit=PAGE_SIZE,
         count=True,
+        count_cap=LIST_COUNT_CAP,
         filters=filters,
     )
     try:
         return service.list_records(db, spec, query), None
     except (Problem, service.BadCursor, ValueError):
-        fallback = service.ListQuery(search=query.search, limit=PAGE_SIZE, count=True, filters=filters)
+        fallback = replace(query, sort=None, cursor=None)
         return service.list_records(db, spec, fallback), _(
             "The sort or the page was not valid; showing the first page."
         )

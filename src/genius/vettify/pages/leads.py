@@ -29,6 +29,7 @@ from genius.vettify import service
 from genius.vettify.models import Lead
 from genius.vettify.pages.common import CrmAdmin, CrmReader, CrmWriter, can_write
 from genius.web.kit import (
+    LIST_COUNT_CAP,
     CsrfChecked,
     PageDB,
     PageForm,
@@ -274,6 +275,7 @@ def leads_list(
         cursor=state.cursor or None,
         limit=PAGE_SIZE,
         count=True,
+        count_cap=LIST_COUNT_CAP,
         filters=filters,
     )
     try:

@@ -11,6 +11,7 @@ version) confirms it or the card goes back with an error toast. The same route t
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -28,7 +29,17 @@ from genius.vettify.pages.common import CrmReader, CrmWriter, can_write
 from genius.vettify.repository import pipeline as repo
 from genius.vettify.schemas import OPEN_STAGES, REASON_REQUIRED, TRANSITIONS, Stage, StageIn
 from genius.web import formats
-from genius.web.kit import CsrfChecked, PageDB, PageUser, _, context, error_page, flash, render
+from genius.web.kit import (
+    LIST_COUNT_CAP,
+    CsrfChecked,
+    PageDB,
+    PageUser,
+    _,
+    context,
+    error_page,
+    flash,
+    render,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -168,12 +179,13 @@ def _list(
         cursor=cursor or None,
         limit=PAGE_SIZE,
         count=True,
+        count_cap=LIST_COUNT_CAP,
         filters={"stage": stage_filter},
     )
     try:
         page = service.list_records(db, service.OPPORTUNITIES, query)
     except (BadCursor, Problem):
-        query = service.ListQuery(sort=query.sort, limit=PAGE_SIZE, count=True, filters=query.filters)
+        query = replace(query, search=None, cursor=None)
         page = service.list_records(db, service.OPPORTUNITIES, query)
     base = {"view": "list", "sort": query.sort or "", "stage": stage_filter or "", "q": query.search or ""}
 

@@ -250,6 +250,9 @@ class Listing:
     cursor: str | None = None
     limit: int = 50
     count: bool = False
+    # Count at most this many matches: a list page says "more than 10,000" instead of paying for an
+    # exact count over a million rows (the total is then ``count_cap + 1``).
+    count_cap: int | None = None
 
 
 def _python_type(expr: Expr) -> type:
@@ -335,7 +338,10 @@ def _page_of(
     base: Select[Any] = select(model).where(and_(*where))
     total = None
     if listing.count:
-        total = int(session.scalar(select(func.count()).select_from(base.subquery())) or 0)
+        counted = select(model.id).where(and_(*where))
+        if listing.count_cap is not None:
+            counted = counted.limit(listing.count_cap + 1)
+        total = int(session.scalar(select(func.count()).select_from(counted.subquery())) or 0)
     query = base
     if listing.cursor:
         query = query.where(cursor_after((sort_expr, model.id), _cursor_key(spec, listing), desc=desc))
