@@ -30,11 +30,12 @@ from typing import Annotated, Any, NamedTuple
 from urllib.parse import quote, unquote
 
 from fastapi import Depends, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from genius.core.audit import service as audit
 from genius.core.auth import service as auth
 from genius.core.auth.scopes import Scope
 from genius.core.auth.service import Account
@@ -119,6 +120,41 @@ def platform_of(request: Request) -> Platform:
 def session_codec(request: Request) -> SessionCodec:
     codec: SessionCodec = request.app.state.session_codec
     return codec
+
+
+def signed_in(request: Request, account: Account, data: dict[str, Any] | None = None) -> Response:
+    """The web session for a user who just proved who they are (password or OIDC): audited as
+    ``auth.web_login`` with ``data`` (the method), their remembered language and theme restored in
+    this browser, then off to the start page."""
+    platform = platform_of(request)
+    codec = session_codec(request)
+    value, _session = codec.encode(account.id, account.tid)
+    with platform.db.tenant_session(account.tid) as s:
+        audit.record(
+            s,
+            account.tid,
+            "auth.web_login",
+            actor=account.email,
+            target=str(account.id),
+            data=data,
+            request_id=getattr(request.state, "request_id", ""),
+        )
+        remembered = auth.preferences(s, account.id)
+    response = RedirectResponse("/", status_code=303)
+    if "lang" in remembered:
+        response.set_cookie(i18n.LOCALE_COOKIE, remembered["lang"], max_age=31536000, samesite="lax")
+    if "theme" in remembered:
+        response.set_cookie(THEME_COOKIE, remembered["theme"], max_age=31536000, samesite="lax")
+    response.set_cookie(
+        SESSION_COOKIE,
+        value,
+        httponly=True,
+        samesite="lax",
+        secure=codec.secure,
+        max_age=codec.max_age,
+        path="/",
+    )
+    return response
 
 
 def page_db(request: Request) -> Iterator[Session]:

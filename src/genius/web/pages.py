@@ -49,6 +49,7 @@ from genius.web.kit import (
     platform_of,
     render,
     session_codec,
+    signed_in,
     templates,
 )
 from genius.web.session import PRELOGIN_CSRF_COOKIE, SESSION_COOKIE, SessionCodec, csrf_ok
@@ -85,7 +86,6 @@ def login(
     tenant: Annotated[str, Form(max_length=63)] = "",
     csrf_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    codec = _codec(request)
     tenant = tenant or tenant_from_host(request)
     if not csrf_ok(request.cookies.get(PRELOGIN_CSRF_COOKIE), csrf_token):
         return _login_page(request, tenant, _("Your session expired; please try again."), 403, email)
@@ -109,32 +109,7 @@ def login(
         return _login_page(
             request, tenant, _("The organisation, e-mail or password is not right."), 401, email
         )
-    value, _session = codec.encode(account.id, account.tid)
-    with platform.db.tenant_session(account.tid) as s:
-        audit.record(
-            s,
-            account.tid,
-            "auth.web_login",
-            actor=account.email,
-            target=str(account.id),
-            request_id=request.state.request_id,
-        )
-        remembered = auth.preferences(s, account.id)
-    response = RedirectResponse("/", status_code=303)
-    # The user's remembered language and theme follow them to this browser.
-    if "lang" in remembered:
-        response.set_cookie(i18n.LOCALE_COOKIE, remembered["lang"], max_age=31536000, samesite="lax")
-    if "theme" in remembered:
-        response.set_cookie(THEME_COOKIE, remembered["theme"], max_age=31536000, samesite="lax")
-    response.set_cookie(
-        SESSION_COOKIE,
-        value,
-        httponly=True,
-        samesite="lax",
-        secure=codec.secure,
-        max_age=codec.max_age,
-        path="/",
-    )
+    response = signed_in(request, account)
     response.delete_cookie(PRELOGIN_CSRF_COOKIE)
     return response
 

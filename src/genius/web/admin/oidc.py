@@ -27,11 +27,8 @@ from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from genius.config import Settings
-from genius.core.audit import service as audit
 from genius.core.auth import service as auth
-from genius.web import i18n
-from genius.web.kit import THEME_COOKIE, _, platform_of, session_codec
-from genius.web.session import SESSION_COOKIE
+from genius.web.kit import _, platform_of, session_codec, signed_in
 
 log = structlog.get_logger("genius.web.oidc")
 router = APIRouter(include_in_schema=False)
@@ -234,33 +231,8 @@ def _account(
 def _signed_in(request: Request, account: auth.Account, tid: uuid.UUID, subject: str) -> Response:
     """The same web session as the password login (pages.login), audited with the method."""
     platform = platform_of(request)
-    codec = session_codec(request)
-    value, _session = codec.encode(account.id, account.tid)
-    with platform.db.tenant_session(tid) as s:
-        audit.record(
-            s,
-            tid,
-            "auth.web_login",
-            actor=account.email,
-            target=str(account.id),
-            data={"method": "oidc", "issuer": str(platform.settings.oidc_issuer), "sub": subject[:200]},
-            request_id=getattr(request.state, "request_id", ""),
-        )
-        remembered = auth.preferences(s, account.id)
-    response = RedirectResponse("/", status_code=303)
-    if "lang" in remembered:
-        response.set_cookie(i18n.LOCALE_COOKIE, remembered["lang"], max_age=31536000, samesite="lax")
-    if "theme" in remembered:
-        response.set_cookie(THEME_COOKIE, remembered["theme"], max_age=31536000, samesite="lax")
-    response.set_cookie(
-        SESSION_COOKIE,
-        value,
-        httponly=True,
-        samesite="lax",
-        secure=codec.secure,
-        max_age=codec.max_age,
-        path="/",
-    )
+    data = {"method": "oidc", "issuer": str(platform.settings.oidc_issuer), "sub": subject[:200]}
+    response = signed_in(request, account, data)
     response.delete_cookie(FLOW_COOKIE, path=FLOW_PATH)
     return response
 
