@@ -197,3 +197,21 @@ def test_a_form_the_route_refuses_gets_the_error_page_not_json(client, tenant) -
     assert r.headers["content-type"].startswith("text/html")
     api = client.post("/v1/auth/token", data={"grant_type": "password"})
     assert api.headers["content-type"].startswith("application/problem+json")
+
+
+def test_every_icon_named_is_in_the_sprite() -> None:
+    """Lucide renames icons between releases (filter → funnel): a missing one shows as an empty box."""
+    from pathlib import Path
+
+    import pytest
+
+    src = Path(__file__).resolve().parents[2] / "src" / "genius"
+    sprite = src / "web" / "static" / "vendor" / "icons.svg"
+    if not sprite.exists():
+        pytest.skip("front-end assets not installed (make assets)")
+    ids = set(re.findall(r'<symbol[^>]*\bid="([^"]+)"', sprite.read_text()))
+    named: set[str] = set()
+    for path in [*src.rglob("*.html"), *src.rglob("*.py")]:
+        named |= set(re.findall(r'icon\(\s*"([a-z0-9-]+)"', path.read_text()))
+        named |= set(re.findall(r'\bicon="([a-z0-9-]+)"', path.read_text()))
+    assert named and not named - ids, sorted(named - ids)

@@ -126,3 +126,26 @@ def test_create_fix_qualify_convert_and_find_with_ctrl_k(page: Any) -> None:
     option = page.locator("#command-results a[href^='/crm/accounts/']", has_text=company).first
     option.wait_for()
     shot(page, "leads-command-menu")
+
+
+def test_save_a_view_and_open_it_from_the_menu(page: Any) -> None:
+    page.goto("/crm/leads")
+    with page.expect_response(re.compile(r"/crm/leads\?.*status=qualified")):
+        page.locator("#leads-status").select_option("qualified")
+    name = page.locator("#view-name")
+    shot(page, "leads-filtered")
+    name.fill("Calificați")
+    name.press("Enter")  # the keyboard alone saves it
+    page.wait_for_url(re.compile(r"status=qualified"))
+    page.goto("/crm/leads")
+    menu = page.locator(".views-menu > summary")
+    menu.focus()
+    page.keyboard.press("Enter")
+    link = page.locator(".views-menu a", has_text="Calificați")
+    assert link.is_visible()
+    shot(page, "leads-views-menu")
+    axe_check(page, "saved views menu")
+    link.click()
+    page.wait_for_url(re.compile(r"status=qualified"))
+    assert page.locator("#leads-status").input_value() == "qualified"
+    assert not page.js_errors

@@ -395,3 +395,35 @@ def test_command_search_needs_crm_read() -> None:
 
     nobody = SimpleNamespace(scopes=["ops:read"])
     assert command_search(None, nobody, "anything", 5) == []  # type: ignore[arg-type]
+
+
+def test_saved_views_are_named_filters_per_user(client: TestClient, tenant: Any, crm: Crm) -> None:
+    crm.create("leads", first_name="Ana", last_name="Pop", company_name="Alfa")
+    csrf = _login(client, tenant)
+    filtered = client.get("/crm/leads?status=new&sort=-created_at&q=pop")
+    assert 'action="/crm/leads/views"' in filtered.text
+    assert "Nicio vedere salvată" in filtered.text
+
+    # The query is rebuilt from the list's own parameters: an unknown one is dropped.
+    saved = client.post(
+        "/crm/leads/views",
+        data={"csrf_token": csrf, "name": "  Noii   mei ", "query": "status=new&q=pop&evil=1"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    assert saved.headers["location"] == "/crm/leads?q=pop&status=new"
+    page = client.get("/crm/leads")
+    assert 'href="/crm/leads?q=pop&amp;status=new"' in page.text and "Noii mei" in page.text
+
+    # Saving under the same name replaces it; a blank name is refused with a message, nothing saved.
+    replace = {"csrf_token": csrf, "name": "Noii mei", "query": "status=qualified"}
+    client.post("/crm/leads/views", data=replace)
+    refused = client.post("/crm/leads/views", data={"csrf_token": csrf, "name": "   ", "query": "q=x"})
+    assert refused.status_code == 200 and "între 1 și 60 de caractere" in refused.text
+    page = client.get("/crm/leads").text
+    assert page.count('name="name" value="Noii mei"') == 1 and "status=qualified" in page
+
+    # Without the CSRF token nothing changes; deleting removes it.
+    assert client.post("/crm/leads/views/delete", data={"name": "Noii mei"}).status_code == 403
+    gone = client.post("/crm/leads/views/delete", data={"csrf_token": csrf, "name": "Noii mei"})
+    assert gone.status_code == 200 and "Nicio vedere salvată" in gone.text

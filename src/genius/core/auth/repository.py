@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import cast, func, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from genius.core.auth.models import Role, SigningKey, User
@@ -117,6 +119,25 @@ def live_keys(session: Session, retired_after: datetime) -> list[SigningKey]:
             )
             .order_by(SigningKey.created_at.desc())
         )
+    )
+
+
+def views_of(session: Session, user_id: uuid.UUID, *, lock: bool = False) -> dict[str, Any]:
+    """The user's saved list views (``preferences->'views'``: page → [{name, query}]), the row locked
+    with ``lock`` so two saves of one user do not lose each other."""
+    query = select(User.preferences).where(User.id == user_id)
+    if lock:
+        query = query.with_for_update()
+    stored = session.scalar(query) or {}
+    views = stored.get("views")
+    return dict(views) if isinstance(views, dict) else {}
+
+
+def set_views(session: Session, user_id: uuid.UUID, views: dict[str, Any]) -> None:
+    session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(preferences=User.preferences.op("||")(func.jsonb_build_object("views", cast(views, JSONB))))
     )
 
 

@@ -17,7 +17,7 @@ from genius.core.db.base import utcnow
 from genius.core.db.session import Database
 from genius.core.directory import repository as directory
 from genius.core.directory.models import Tenant
-from genius.core.kit.errors import Conflict, Problem
+from genius.core.kit.errors import Conflict, Problem, Unprocessable
 from genius.core.kit.pagination import Page
 
 __all__ = ["Account", "OAuthError", "Problem"]
@@ -223,6 +223,66 @@ def remember_preference(session: Session, user_id: uuid.UUID, key: str, value: s
     if value not in WEB_PREFERENCES.get(key, ()):
         raise ValueError(f"{key}={value!r} is not a web preference")
     repository.set_preference(session, user_id, key, value)
+
+
+MAX_SAVED_VIEWS = 20
+
+
+@dataclass(frozen=True)
+class SavedView:
+    """A list page's filters saved under a name: ``query`` is the page's query string."""
+
+    name: str
+    query: str
+
+
+def saved_views(session: Session, user_id: uuid.UUID, page: str) -> list[SavedView]:
+    """The user's saved views of one list page (``page`` names it, e.g. ``crm.leads``), by name."""
+    entries = repository.views_of(session, user_id).get(page) or []
+    views = [
+        SavedView(str(e["name"]), str(e["query"]))
+        for e in entries
+        if isinstance(e, dict) and isinstance(e.get("name"), str) and isinstance(e.get("query"), str)
+    ]
+    return sorted(views, key=lambda v: v.name.casefold())
+
+
+class ViewRefused(Unprocessable):
+    """A saved view that cannot be kept: ``reason`` is ``name`` (1 to 60 characters), ``count``
+    (``MAX_SAVED_VIEWS`` already) or ``query`` (too long)."""
+
+    def __init__(self, reason: str, field: str, message: str) -> None:
+        super().__init__(
+            "The request has invalid fields.",
+            errors=[{"field": field, "in": "body", "message": message, "type": "value_error"}],
+        )
+        self.reason = reason
+
+
+def save_view(session: Session, user_id: uuid.UUID, page: str, name: str, query: str) -> None:
+    """Saves (or replaces, by name) a view; at most ``MAX_SAVED_VIEWS`` per page."""
+    name = " ".join(name.split())
+    if not name or len(name) > 60:
+        raise ViewRefused("name", "name", "must have 1 to 60 characters")
+    if len(query) > 2000:
+        raise ViewRefused("query", "query", "is too long")
+    views = repository.views_of(session, user_id, lock=True)
+    kept = [e for e in views.get(page) or [] if isinstance(e, dict) and e.get("name") != name]
+    if len(kept) >= MAX_SAVED_VIEWS:
+        raise ViewRefused("count", "name", f"at most {MAX_SAVED_VIEWS} saved views per list")
+    views[page] = [*kept, {"name": name, "query": query}]
+    repository.set_views(session, user_id, views)
+
+
+def delete_view(session: Session, user_id: uuid.UUID, page: str, name: str) -> bool:
+    views = repository.views_of(session, user_id, lock=True)
+    entries = views.get(page) or []
+    kept = [e for e in entries if isinstance(e, dict) and e.get("name") != name]
+    if len(kept) == len(entries):
+        return False
+    views[page] = kept
+    repository.set_views(session, user_id, views)
+    return True
 
 
 def check_grantable(role: str, granted_by: AbstractSet[str]) -> None:

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -21,8 +21,15 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from genius.core.auth import service as auth
 from genius.core.auth.scopes import Scope
-from genius.core.kit.errors import Conflict, NotFound, PreconditionFailed, PreconditionRequired, Problem
+from genius.core.kit.errors import (
+    Conflict,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    Problem,
+)
 from genius.core.kit.manifest import N_
 from genius.vettify import schemas as s
 from genius.vettify import service
@@ -298,6 +305,8 @@ def leads_list(
         current_url=state.url(),
         confirm_delete=_plural_forms(N_("Delete %(num)s lead?"), N_("Delete %(num)s leads?")),
         me=user.account.email,
+        views=auth.saved_views(db, user.account.id, VIEWS_PAGE),
+        view_query=state.url(cursor="").partition("?")[2],
     )
     if request.headers.get("hx-request") and request.headers.get("hx-target") == "leads-results":
         response = render(request, "vettify/leads_results.html", ctx)
@@ -314,6 +323,55 @@ def leads_list(
             samesite="lax",
         )
     return response
+
+
+# --- saved views (named filters, per user) ----------------------------------------------------------
+VIEWS_PAGE = "crm.leads"
+
+
+def _view_target(query: str) -> str:
+    """The list URL a saved view opens: rebuilt from the known parameters only (anything else dropped)."""
+    params = parse_qs(query[:2000], keep_blank_values=False)
+
+    def one(name: str) -> str | None:
+        values = params.get(name)
+        return values[-1][:200] if values else None
+
+    state = _list_state(
+        one("q"), one("status"), one("owner"), one("source"), one("sort"), None, params.get("col")
+    )
+    return state.url(cursor="")
+
+
+@router.post("/crm/leads/views", dependencies=[CsrfChecked])
+def leads_view_save(user: CrmReader, db: PageDB, form: PageForm) -> Response:
+    name, query = form.get("name"), form.get("query")
+    target = _view_target(query if isinstance(query, str) else "")
+    try:
+        auth.save_view(
+            db, user.account.id, VIEWS_PAGE, name if isinstance(name, str) else "", target.partition("?")[2]
+        )
+    except auth.ViewRefused as exc:
+        message = {
+            "name": _("A view's name has 1 to 60 characters."),
+            "count": _(
+                "You can keep at most %(num)s saved views; delete one first.", num=auth.MAX_SAVED_VIEWS
+            ),
+        }.get(exc.reason, _("These filters are too long to save."))
+        return flash(RedirectResponse(target, status_code=303), message, "error")
+    return flash(
+        RedirectResponse(target, status_code=303),
+        _("View “%(name)s” saved.", name=" ".join(str(name).split())),
+    )
+
+
+@router.post("/crm/leads/views/delete", dependencies=[CsrfChecked])
+def leads_view_delete(user: CrmReader, db: PageDB, form: PageForm) -> Response:
+    name = form.get("name")
+    back = _back(form)
+    if isinstance(name, str) and auth.delete_view(db, user.account.id, VIEWS_PAGE, name):
+        return flash(RedirectResponse(back, status_code=303), _("View “%(name)s” deleted.", name=name))
+    return flash(RedirectResponse(back, status_code=303), _("That view no longer exists."), "error")
 
 
 def _plural_forms(singular: str, plural: str) -> dict[str, str]:
