@@ -130,7 +130,8 @@ def demo() -> None:
     os.environ.setdefault("GENIUS_API_DOCS_PUBLIC", "true")  # the demo's /docs needs no login
     settings = _settings()
     fakes_url = _use_demo_fakes(settings)
-    if fakes_url:
+    catcher_port = _use_demo_mailbox(settings)
+    if fakes_url or catcher_port:
         settings = _settings()
     from genius.core.observability.logging import configure_logging
 
@@ -169,6 +170,13 @@ def demo() -> None:
     supervisor.add("beat", "beat")
     if fakes_url:
         supervisor.add("fake-anaf", "fake-anaf", "--port", str(settings.demo_fakes_port))
+    if catcher_port:
+        supervisor.add("mail-catcher", "mail-catcher", "--port", str(catcher_port))
+        banner.insert(
+            -2,
+            f"  Mail:      a local mail catcher on 127.0.0.1:{catcher_port}, read at {url}/mailbox"
+            " (GENIUS_SMTP_HOST for a real server)",
+        )
     supervisor.start()
     if fakes_url:
         banner.insert(
@@ -229,6 +237,42 @@ def _use_demo_fakes(settings: Settings) -> str | None:
     for name, value in values.items():
         os.environ.setdefault(f"GENIUS_{name.upper()}", str(value))
     return url
+
+
+def _use_demo_mailbox(settings: Settings) -> int | None:
+    """Unless ``GENIUS_SMTP_HOST`` is set, the demo's mail goes to a local catcher (``genius
+    mail-catcher``) whose folder the Shell's "Demo mailbox" page reads; returns the catcher's port.
+
+    Set in the environment, so the worker processes the demo starts deliver to the same catcher."""
+    if os.environ.get("GENIUS_SMTP_HOST"):
+        return None
+    import socket
+
+    port = settings.smtp_port
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:  # taken (another demo, a test's SMTP server): any free port will do
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+    os.environ["GENIUS_SMTP_HOST"] = "127.0.0.1"
+    os.environ["GENIUS_SMTP_PORT"] = str(port)
+    os.environ["GENIUS_SMTP_SECURITY"] = "none"
+    os.environ.setdefault("GENIUS_MAILBOX_DIR", str((settings.data_dir / "mailbox").resolve()))
+    return port
+
+
+@app.command("mail-catcher")
+def mail_catcher(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 1025,
+) -> None:
+    """Run the local SMTP sink: every message is kept in GENIUS_MAILBOX_DIR (the Shell's Demo mailbox)."""
+    from genius.mailbox.catcher import run
+
+    settings = _settings()
+    folder = settings.mailbox_dir or settings.data_dir / "mailbox"
+    run(folder, host, port)
 
 
 def _implemented() -> list[str]:

@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     smtp_security: Literal["none", "starttls", "tls"] = "none"
     smtp_timeout: float = 30.0
     smtp_from: str = "GeniusERP <no-reply@genius.local>"
+    # The demo mail catcher's folder (``genius demo`` sets it when it runs the catcher): the Shell then
+    # shows the "Demo mailbox" page with what the catcher received.
+    mailbox_dir: Path | None = None
     email_retry_base_seconds: float = 5.0
     slack_webhook_url: str | None = None
     slack_bot_token: str | None = None

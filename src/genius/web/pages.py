@@ -368,7 +368,13 @@ def install_web(
     """
     app.state.session_codec = SessionCodec(platform.settings)
     app.state.oidc_enabled = bool(platform.settings.oidc_issuer and platform.settings.oidc_client_id)
-    app.state.navigation = navigation or (lambda scopes: [])
+    declared = navigation or (lambda scopes: [])
+    settings = platform.settings
+
+    def visible_navigation(scopes: frozenset[str]) -> list[NavEntry]:
+        return [e for e in declared(scopes) if not e.when or getattr(settings, e.when, None)]
+
+    app.state.navigation = visible_navigation
     app.state.searchers = list(searchers)
     app.state.health_providers = list(health_providers)
 

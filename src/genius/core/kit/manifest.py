@@ -33,6 +33,7 @@ class NavEntry:
     icon: str = ""  # a Lucide icon name (the Shell's sprite)
     section: str = ""  # gettext msgid of the sidebar group
     key: str = ""  # go-to shortcut: "g" then this letter
+    when: str = ""  # a setting (``Settings`` attribute) that must be set for the entry to show
 
 
 @dataclass(frozen=True)

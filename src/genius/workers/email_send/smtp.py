@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import formatdate, make_msgid
 
 import aiosmtplib
 
@@ -26,6 +26,7 @@ def build_message(mail: EmailIn, default_from: str) -> EmailMessage:
     if mail.reply_to:
         msg["Reply-To"] = str(mail.reply_to)
     msg["Subject"] = mail.subject
+    msg["Date"] = formatdate(usegmt=True)  # RFC 5322 §3.6: every message has an origination date
     domain = (mail.from_address or default_from).rsplit("@", 1)[-1].strip("> ") or "genius.local"
     # One idempotency key, one Message-ID: a copy re-sent after a crash is recognisably the same mail.
     msg["Message-ID"] = (

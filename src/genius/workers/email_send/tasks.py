@@ -23,12 +23,30 @@ class InvalidMessage(ValueError):
     """The message can never be sent as given (bad address, no body): not retried."""
 
 
-def parse(message: dict[str, Any]) -> EmailIn:
+TENANT_HEADER = "X-Genius-Tenant"
+
+
+def parse(message: dict[str, Any], tenant: str | None = None) -> EmailIn:
+    """The message, with ``X-Genius-Tenant`` set to the task's tenant when it has one (over any value
+    in the message): bounces and the demo mailbox find the tenant a mail was sent for through it. A
+    re-queued remainder keeps the header its first attempt was given."""
     try:
-        return EmailIn.model_validate(message)
+        mail = EmailIn.model_validate(message)
     except ValidationError as exc:
         fields = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise InvalidMessage(f"invalid email message: {fields}") from None
+    if not tenant:
+        return mail
+    headers = {k: v for k, v in mail.headers.items() if k.lower() != TENANT_HEADER.lower()}
+    headers[TENANT_HEADER] = tenant
+    return mail.model_copy(update={"headers": headers})
+
+
+def _task_tenant(task: Task) -> str | None:
+    """The ``genius_tid`` header the outbox relay stamps on a task (None when sent without one)."""
+    request = task.request
+    tid = (getattr(request, "headers", None) or {}).get("genius_tid") or getattr(request, "genius_tid", None)
+    return str(tid) if tid else None
 
 
 def backoff(retries: int) -> float:
@@ -45,7 +63,7 @@ def backoff(retries: int) -> float:
 )
 def send_email(self: Task, message: dict[str, Any]) -> dict[str, Any]:
     """Send one message. Temporary (4xx) refusals are retried with backoff; permanent ones reported."""
-    mail = parse(message)
+    mail = parse(message, _task_tenant(self))
 
     def deliver() -> dict[str, Any]:
         try:
@@ -92,7 +110,8 @@ def send_email_batch(self: Task, messages: list[dict[str, Any]], attempt: int = 
     """
     if len(messages) > BATCH_LIMIT:
         raise ValueError(f"a batch holds at most {BATCH_LIMIT} messages, got {len(messages)}")
-    mails = [parse(m) for m in messages]
+    tenant = _task_tenant(self)
+    mails = [parse(m, tenant) for m in messages]
     try:
         results = smtp.send_batch_sync(mails, get_settings())
     except (
