@@ -662,7 +662,10 @@ def beat() -> None:
     from genius.workers.celery_app import celery_app
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    celery_app.start(["beat", "--loglevel", "INFO", "-s", str(settings.data_dir / "celerybeat-schedule")])
+    try:
+        celery_app.start(["beat", "--loglevel", "INFO", "-s", str(settings.data_dir / "celerybeat-schedule")])
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        raise typer.Exit(130) from None  # stopped while still starting, as the worker above
 
 
 @contracts_app.command("export")

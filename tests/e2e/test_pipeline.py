@@ -145,3 +145,23 @@ def test_the_move_menu_and_escape(page: Any) -> None:
         card.locator(".kmove button[value='proposal']").click()
     assert moved.value.status == 200
     assert card_in(page, "proposal", opp_id).count() == 1
+
+
+def test_a_new_opportunity_from_a_columns_plus(page: Any) -> None:
+    page.goto("/crm/opportunities")
+    page.locator(".kcol-proposal .kcol-add").click()
+    page.wait_for_url(re.compile(r"/crm/opportunities/new\?stage=proposal"))
+    page.locator("#f-name").fill("Contract service 2027")
+    with page.expect_response(re.compile(r"/crm/opportunities/account-options\?")):
+        page.locator("#f-account-q").fill("a")
+    options = page.locator("#f-account_id option")
+    assert options.count() > 1
+    page.locator("#f-account_id").select_option(index=1)
+    page.locator("#f-amount").fill("12.500,50")
+    shot(page, "opportunity-new")
+    axe_check(page, "new opportunity form")
+    page.locator("#f-amount").press("Enter")
+    page.wait_for_url(re.compile(r"/crm/opportunities/[0-9a-f-]{36}$"))
+    assert "Contract service 2027" in page.locator("h1").inner_text()
+    assert "12.500,50" in page.content()
+    assert not page.js_errors

@@ -350,3 +350,61 @@ def test_an_empty_tenant_gets_empty_states(client: TestClient, tenant: Any) -> N
     assert listing.status_code == 200 and "Nicio oportunitate nu corespunde" in listing.text
     dash = client.get("/crm")
     assert dash.status_code == 200 and "Niciun client cu risc" in dash.text and "—" in dash.text
+
+
+def test_a_new_opportunity_from_a_column_with_inline_errors(
+    client: TestClient, platform: Platform, tenant: Any
+) -> None:
+    seed(platform, tenant.id, [("Existent", "proposal", "10", "RON")], account="Ștefănescu Trans SRL")
+    csrf = login(client, tenant)
+    board = client.get("/crm/opportunities").text
+    assert 'href="/crm/opportunities/new?stage=proposal"' in board
+    assert 'href="/crm/opportunities/new?stage=won"' not in board  # a new deal starts open
+
+    form = client.get("/crm/opportunities/new?stage=proposal")
+    assert form.status_code == 200
+    assert '<option value="proposal" selected>' in form.text
+    account_id = re.search(r'<option value="([0-9a-f-]{36})">Ștefănescu Trans SRL', form.text)
+    assert account_id, form.text
+    # The picker finds the account without diacritics.
+    options = client.get("/crm/opportunities/account-options?q=stefanescu", headers={"HX-Request": "true"})
+    assert account_id.group(1) in options.text and "<html" not in options.text
+
+    # No name, no account, a bad amount: refused with the fields named, nothing created.
+    data = {
+        "csrf_token": csrf,
+        "name": "",
+        "account_id": "",
+        "stage": "proposal",
+        "amount": "doi",
+        "currency": "RON",
+    }
+    refused = client.post("/crm/opportunities/new", data=data)
+    assert refused.status_code == 422
+    assert 'aria-invalid="true"' in refused.text and "Obligatoriu" in refused.text
+    assert 'value="doi"' in refused.text  # what was typed stays
+
+    data |= {"name": "Flotă 2027", "account_id": account_id.group(1), "amount": "12.500,50"}
+    created = client.post("/crm/opportunities/new", data=data, follow_redirects=False)
+    assert created.status_code == 303
+    opp_id = uuid.UUID(created.headers["location"].rsplit("/", 1)[1])
+    with platform.db.tenant_session(tenant.id) as db:
+        opp = service.get_record(db, service.OPPORTUNITIES, opp_id)
+        assert (opp.name, opp.stage, opp.amount) == ("Flotă 2027", "proposal", Decimal("12500.50"))
+    assert "Flotă 2027" in column(client.get("/crm/opportunities").text, "proposal")
+
+
+def test_a_reader_cannot_open_the_new_opportunity_form(client: TestClient, make_tenant: Any) -> None:
+    viewer = make_tenant(role="viewer")
+    form = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token
+    data = {
+        "tenant": viewer.slug,
+        "email": viewer.admin_email,
+        "password": PASSWORD,
+        "csrf_token": token.group(1),
+    }
+    client.post("/login", data=data)
+    assert client.get("/crm/opportunities/new").status_code == 403
+    assert "/crm/opportunities/new" not in client.get("/crm/opportunities").text

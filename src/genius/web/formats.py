@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -85,3 +86,22 @@ FILTERS = {
     "moment": moment,
     "clock": clock,
 }
+
+
+_THOUSANDS_DOTS = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
+
+
+def parse_decimal(text: str) -> str:
+    """A typed amount as a plain decimal string, Romanian first: ``12.500,50`` and ``12 500,5`` (comma
+    decimals, dot or space thousands), also ``12500.50`` and ``12,500.50``; anything else is returned
+    trimmed for the schema to refuse."""
+    raw = text.strip().replace("\u00a0", "").replace(" ", "")
+    if "," in raw and "." in raw:
+        decimal_mark = "," if raw.rfind(",") > raw.rfind(".") else "."
+        thousands = "." if decimal_mark == "," else ","
+        return raw.replace(thousands, "").replace(decimal_mark, ".")
+    if "," in raw:
+        return raw.replace(",", ".") if raw.count(",") == 1 else raw
+    if _THOUSANDS_DOTS.match(raw):  # 12.500 is twelve thousand five hundred in Romanian
+        return raw.replace(".", "")
+    return raw

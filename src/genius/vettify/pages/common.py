@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 from fastapi import Depends
+from pydantic import ValidationError
+from starlette.datastructures import FormData
 
 from genius.core.auth.scopes import Scope
-from genius.web.kit import PageUser, page_requires
+from genius.core.kit.errors import Problem
+from genius.web.kit import PageUser, _, page_requires
 
 CrmReader = Annotated[PageUser, Depends(page_requires(Scope.CRM_READ))]
 CrmWriter = Annotated[PageUser, Depends(page_requires(Scope.CRM_WRITE))]
@@ -17,3 +21,53 @@ CrmAdmin = Annotated[PageUser, Depends(page_requires(Scope.CRM_ADMIN))]
 def can_write(user: PageUser) -> bool:
     """Templates hide edit controls from users without crm:write (the routes answer 403 anyway)."""
     return Scope.CRM_WRITE in user.account.scopes
+
+
+# --- errors: Pydantic's and the services', as inline field messages in the user's language ----------
+def _message(field: str, kind: str, ctx: Mapping[str, Any] | None) -> str:
+    if field == "cui":
+        return _("This is not a valid CUI: the check digit does not match.")
+    if field == "phone":
+        return _("Enter a phone number such as 0722 123 456 or +40 722 123 456.")
+    if field == "email":
+        return _("Enter a valid e-mail address, such as nume@firma.ro.")
+    if field in ("amount",):
+        return _("Enter an amount of at least 0, with at most 2 decimals.")
+    if field == "currency":
+        return _("Enter a currency code such as RON or EUR.")
+    if field == "expected_close_date":
+        return _("Enter a date.")
+    if kind == "string_too_long" and ctx and "max_length" in ctx:
+        return _("Too long: at most %(n)s characters.", n=ctx["max_length"])
+    if kind == "missing":
+        return _("Required.")
+    return _("This value is not valid.")
+
+
+def validation_errors(exc: ValidationError) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if isinstance(p, str)]
+        field = loc[0] if loc else ""
+        if not field:  # the model's own rule: a lead needs a name, a company or an e-mail
+            errors.setdefault("first_name", _("Enter a name, a company or an e-mail address."))
+            continue
+        errors.setdefault(field, _message(field, str(err.get("type", "")), err.get("ctx")))
+    return errors
+
+
+def problem_errors(exc: Problem) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for err in exc.errors or []:
+        field = str(err.get("field") or "")
+        if field:
+            errors.setdefault(field, _message(field, str(err.get("type", "")), None))
+    return errors
+
+
+def form_values(form: FormData, names: tuple[str, ...]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for name in names:
+        raw = form.get(name)
+        values[name] = raw if isinstance(raw, str) else ""
+    return values

@@ -34,7 +34,15 @@ from genius.core.kit.manifest import N_
 from genius.vettify import schemas as s
 from genius.vettify import service
 from genius.vettify.models import Lead
-from genius.vettify.pages.common import CrmAdmin, CrmReader, CrmWriter, can_write
+from genius.vettify.pages.common import (
+    CrmAdmin,
+    CrmReader,
+    CrmWriter,
+    can_write,
+    form_values,
+    problem_errors,
+    validation_errors,
+)
 from genius.web.kit import (
     LIST_COUNT_CAP,
     CsrfChecked,
@@ -147,56 +155,6 @@ def _get_lead(db: Session, lead_id: uuid.UUID) -> Lead:
         return service.get_record(db, service.LEADS, lead_id)
     except NotFound:
         raise HTTPException(404) from None
-
-
-# --- errors: Pydantic's and the services', as inline field messages in the user's language ----------
-def _message(field: str, kind: str, ctx: Mapping[str, Any] | None) -> str:
-    if field == "cui":
-        return _("This is not a valid CUI: the check digit does not match.")
-    if field == "phone":
-        return _("Enter a phone number such as 0722 123 456 or +40 722 123 456.")
-    if field == "email":
-        return _("Enter a valid e-mail address, such as nume@firma.ro.")
-    if field in ("amount",):
-        return _("Enter an amount of at least 0, with at most 2 decimals.")
-    if field == "currency":
-        return _("Enter a currency code such as RON or EUR.")
-    if field == "expected_close_date":
-        return _("Enter a date.")
-    if kind == "string_too_long" and ctx and "max_length" in ctx:
-        return _("Too long: at most %(n)s characters.", n=ctx["max_length"])
-    if kind == "missing":
-        return _("Required.")
-    return _("This value is not valid.")
-
-
-def validation_errors(exc: ValidationError) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    for err in exc.errors():
-        loc = [str(p) for p in err.get("loc", ()) if isinstance(p, str)]
-        field = loc[0] if loc else ""
-        if not field:  # the model's own rule: a lead needs a name, a company or an e-mail
-            errors.setdefault("first_name", _("Enter a name, a company or an e-mail address."))
-            continue
-        errors.setdefault(field, _message(field, str(err.get("type", "")), err.get("ctx")))
-    return errors
-
-
-def problem_errors(exc: Problem) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    for err in exc.errors or []:
-        field = str(err.get("field") or "")
-        if field:
-            errors.setdefault(field, _message(field, str(err.get("type", "")), None))
-    return errors
-
-
-def _form_values(form: FormData, names: tuple[str, ...]) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for name in names:
-        raw = form.get(name)
-        values[name] = raw if isinstance(raw, str) else ""
-    return values
 
 
 # --- the list ---------------------------------------------------------------------------------------
@@ -552,7 +510,7 @@ def _form_token_result(request: Request, user: PageUser, token: str, lead_id: uu
 
 @router.post("/crm/leads/new", dependencies=[CsrfChecked])
 def lead_create(request: Request, user: CrmWriter, db: PageDB, form: PageForm) -> Response:
-    values = _form_values(form, FIELD_NAMES)
+    values = form_values(form, FIELD_NAMES)
     token = str(form.get("form_token") or "")
     repeated = _claim_form_token(request, user, token)
     if repeated:
@@ -598,7 +556,7 @@ def lead_update(
     request: Request, lead_id: uuid.UUID, user: CrmWriter, db: PageDB, form: PageForm
 ) -> Response:
     lead = _get_lead(db, lead_id)
-    values: dict[str, Any] = _form_values(form, FIELD_NAMES)
+    values: dict[str, Any] = form_values(form, FIELD_NAMES)
     version = str(form.get("version") or "")
     values_out = values | {"version": version, "status": form.get("status") or lead.status}
     changes: dict[str, Any] = {k: (v if v.strip() else None) for k, v in values.items()}
@@ -713,7 +671,7 @@ def lead_convert(
     request: Request, lead_id: uuid.UUID, user: CrmWriter, db: PageDB, form: PageForm
 ) -> Response:
     lead = _get_lead(db, lead_id)
-    values = _form_values(form, CONVERT_FIELDS)
+    values = form_values(form, CONVERT_FIELDS)
     create_opportunity = form.get("create_opportunity") == "1"
     body: dict[str, Any] = {"create_opportunity": create_opportunity}
     if create_opportunity:

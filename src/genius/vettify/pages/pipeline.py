@@ -19,20 +19,36 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Header, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from genius.core.kit.errors import Conflict, NotFound, PreconditionFailed, Problem
 from genius.core.kit.manifest import N_
 from genius.core.kit.pagination import BadCursor
 from genius.vettify import service
 from genius.vettify.pages import dashboard
-from genius.vettify.pages.common import CrmReader, CrmWriter, can_write
+from genius.vettify.pages.common import (
+    CrmReader,
+    CrmWriter,
+    can_write,
+    form_values,
+    problem_errors,
+    validation_errors,
+)
 from genius.vettify.repository import pipeline as repo
-from genius.vettify.schemas import OPEN_STAGES, REASON_REQUIRED, TRANSITIONS, Stage, StageIn
+from genius.vettify.schemas import (
+    OPEN_STAGES,
+    REASON_REQUIRED,
+    TRANSITIONS,
+    OpportunityCreate,
+    Stage,
+    StageIn,
+)
 from genius.web import formats
 from genius.web.kit import (
     LIST_COUNT_CAP,
     CsrfChecked,
     PageDB,
+    PageForm,
     PageUser,
     _,
     context,
@@ -140,6 +156,7 @@ def opportunities(
         tenant=user.tenant,
         can_write=can_write(user),
         stages=[s.value for s in STAGES],
+        open_stages=[s.value for s in OPEN_STAGES],
         stage_label=stage_label,
         stage_badges=STAGE_BADGES,
         view="list" if view == "list" else "board",
@@ -245,6 +262,108 @@ def _record_context(request: Request, user: PageUser, db: Any, opp_id: uuid.UUID
         chosen=next_stage(opp.stage) or "",
         reason="",
     )
+
+
+# --- new opportunity (from the board's header, a column's "+", or Account 360) ----------------------
+OPPORTUNITY_FIELDS = (
+    "name",
+    "account_id",
+    "stage",
+    "amount",
+    "currency",
+    "probability",
+    "expected_close_date",
+    "owner",
+)
+CURRENCY_CHOICES = ("RON", "EUR", "USD")
+ACCOUNT_CHOICES = 100
+
+
+def _account_choices(db: Session, search: str | None, selected: str | None) -> list[tuple[str, str]]:
+    """(id, name) of the accounts to pick from: the first ``ACCOUNT_CHOICES`` by name that match
+    ``search`` (diacritics ignored, as everywhere), with the selected one kept in the list."""
+    query = service.ListQuery(search=(search or "").strip() or None, sort="name", limit=ACCOUNT_CHOICES)
+    try:
+        rows = service.list_records(db, service.ACCOUNTS, query).items
+    except (Problem, BadCursor):
+        rows = []
+    choices = [(str(a.id), a.name + (f" · {a.cui}" if a.cui else "")) for a in rows]
+    if selected and selected not in {c[0] for c in choices}:
+        try:
+            chosen = service.get_record(db, service.ACCOUNTS, uuid.UUID(selected))
+            choices.insert(0, (str(chosen.id), chosen.name + (f" · {chosen.cui}" if chosen.cui else "")))
+        except (ValueError, NotFound):
+            pass
+    return choices
+
+
+def _new_context(
+    request: Request, user: PageUser, db: Session, values: dict[str, str], errors: dict[str, str]
+) -> dict[str, Any]:
+    return context(
+        request,
+        account=user.account,
+        tenant=user.tenant,
+        values=values,
+        errors=errors,
+        accounts=_account_choices(db, None, values.get("account_id")),
+        stages=[(st.value, stage_label(st)) for st in OPEN_STAGES],
+        currencies=[(c, c) for c in CURRENCY_CHOICES],
+        labels={
+            "name": _("Name"),
+            "account_id": _("Account"),
+            "stage": _("Stage"),
+            "amount": _("Amount"),
+            "currency": _("Currency"),
+            "probability": _("Probability (%)"),
+            "expected_close_date": _("Expected close date"),
+            "owner": _("Owner"),
+        },
+    )
+
+
+@router.get("/crm/opportunities/new")
+def opportunity_new(
+    request: Request,
+    user: CrmWriter,
+    db: PageDB,
+    stage: Annotated[str | None, Query(max_length=20)] = None,
+    account_id: Annotated[str | None, Query(max_length=36)] = None,
+) -> Response:
+    values = {name: "" for name in OPPORTUNITY_FIELDS} | {
+        "stage": stage if stage in {st.value for st in OPEN_STAGES} else Stage.prospecting.value,
+        "account_id": account_id or "",
+        "currency": "RON",
+        "owner": user.account.email,
+    }
+    return render(request, "vettify/opportunity_form.html", _new_context(request, user, db, values, {}))
+
+
+@router.get("/crm/opportunities/account-options")
+def opportunity_account_options(
+    request: Request, user: CrmWriter, db: PageDB, q: Annotated[str | None, Query(max_length=200)] = None
+) -> Response:
+    """The account picker's options for what the user typed (htmx swaps them into the select)."""
+    ctx = context(request, account=user.account, accounts=_account_choices(db, q, None), selected="")
+    return render(request, "vettify/opportunity_account_options.html", ctx)
+
+
+@router.post("/crm/opportunities/new", dependencies=[CsrfChecked])
+def opportunity_create(request: Request, user: CrmWriter, db: PageDB, form: PageForm) -> Response:
+    values = form_values(form, OPPORTUNITY_FIELDS)
+    body: dict[str, Any] = {k: v for k, v in values.items() if v.strip()}
+    if "amount" in body:
+        body["amount"] = formats.parse_decimal(body["amount"])
+    try:
+        opportunity_in = OpportunityCreate.model_validate(body)
+        created = service.create_opportunity(db, page_actor(user, request), opportunity_in)
+    except (ValidationError, Problem) as exc:
+        errors = validation_errors(exc) if isinstance(exc, ValidationError) else problem_errors(exc)
+        errors = errors or {"account_id": _("Choose an existing account.")}
+        ctx = _new_context(request, user, db, values, errors)
+        return render(request, "vettify/opportunity_form.html", ctx, 422)
+    response = RedirectResponse(f"/crm/opportunities/{created.id}", status_code=303)
+    return flash(response, _("Opportunity %(name)s created.", name=created.name))
 
 
 @router.get("/crm/opportunities/{opp_id}")
