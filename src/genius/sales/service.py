@@ -449,9 +449,9 @@ def fields_of(finding: Finding) -> list[str]:
     required = message.split(" shall ", 1)[1] if " shall " in message else message
     found: list[str] = []
     for kind, n in re.findall(r"\b(BT|BG)-(\d+)\b", required):
-        name = _term_field(kind, int(n))
-        if name is not None and name not in found:
-            found.append(name)
+        field = _term_field(kind, int(n))
+        if field is not None and field not in found:
+            found.append(field)
     return found or ["document"]
 
 
