@@ -8,4 +8,5 @@ MANIFEST = Module(
     schema="sales",
     routers=("genius.sales.api:router",),
     topics=("genius.sales.events",),
+    demo="genius.sales.demo:seed_demo",
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -85,3 +85,12 @@ def next_number(session: Session, tid: uuid.UUID, series: str, year: int) -> int
 
 
 __all__ = ["add", "document", "document_page", "next_number", "product", "product_code_taken"]
+
+
+def transaction_lock(session: Session, name: str) -> None:
+    """An advisory lock on ``name`` until the transaction ends (a second caller waits here)."""
+    session.execute(select(func.pg_advisory_xact_lock(func.hashtext(name))))
+
+
+def any_product_created_by(session: Session, actor: str) -> bool:
+    return session.scalar(select(Product.id).where(Product.created_by == actor).limit(1)) is not None

@@ -74,7 +74,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _today() -> date:
+def today() -> date:
     return datetime.now(UTC).date()
 
 
@@ -107,7 +107,7 @@ def _touch(row: Product | Document) -> None:
 
 # --- catalogue ---------------------------------------------------------------------------------------
 def product_rate(row: Product, on: date | None = None) -> Decimal | None:
-    return vat.rate_for(VatCategory(row.vat_category), RateClass(row.rate_class), on or _today())
+    return vat.rate_for(VatCategory(row.vat_category), RateClass(row.rate_class), on or today())
 
 
 def create_product(session: Session, actor: Actor, body: ProductCreate) -> Product:
@@ -252,7 +252,7 @@ def create_document(session: Session, actor: Actor, body: InvoiceCreate | Credit
         updated_at=now,
     )
     doc.lines = _lines(session, actor.tid, body.lines)
-    _compute(doc, body.issue_date or _today())
+    _compute(doc, body.issue_date or today())
     repository.add(session, doc)
     return doc
 
@@ -279,7 +279,7 @@ def update_document(
     for name in ("customer_id", "issue_date", "due_date", "currency", "exchange_rate", "notes"):
         if name in changes:
             setattr(doc, name, changes[name])
-    _compute(doc, doc.issue_date or _today())
+    _compute(doc, doc.issue_date or today())
     _touch(doc)
     return doc
 
@@ -474,7 +474,7 @@ def issue(
         raise field_error("lines", "an invoice needs at least one line to be issued")
     if doc.currency != "RON" and doc.exchange_rate is None:
         raise field_error("exchange_rate", "a EUR document needs the BNR exchange rate (RON per EUR)")
-    on = doc.issue_date or _today()
+    on = doc.issue_date or today()
     _compute(doc, on)
     supplier, customer = _supplier(session, actor.tid), _customer(session, doc.customer_id)
     corrected = repository.document(session, doc.corrected_id) if doc.corrected_id else None
