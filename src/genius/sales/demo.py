@@ -1,5 +1,9 @@
-"""Sales demo data (``genius demo``): a few catalogue products and one issued invoice to a CRM customer,
-in the demo tenant's own transaction. Idempotent: a tenant that has the demo products is left alone."""
+"""Sales demo data (``genius demo``): a few catalogue products and one draft invoice to a CRM customer,
+in the demo tenant's own transaction. Idempotent: a tenant that has the demo products is left alone.
+
+The invoice stays a draft (issue it from the API): issuing queues its SPV upload, and the demo tenant is
+not connected to the fake SPV yet, so the demo worker's upload would fail ("this tenant has not
+connected its ANAF account")."""
 
 from __future__ import annotations
 
@@ -8,9 +12,6 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-import structlog
-
-from genius.core.kit.errors import Problem
 from genius.sales import repository, service
 from genius.sales.schemas import InvoiceCreate, LineIn, ProductCreate
 from genius.sales.vat import RateClass
@@ -20,7 +21,6 @@ from genius.vettify.schemas import AccountCreate
 if TYPE_CHECKING:
     from genius.core.platform import Platform
 
-log = structlog.get_logger("genius.sales.demo")
 DEMO_ACTOR = "demo-seed"
 PRODUCTS = (
     ProductCreate(code="LIC-ERP", name="Licență Genius ERP (lunar)", unit_code="C62", price=Decimal("250")),
@@ -48,7 +48,7 @@ def seed_demo(platform: Platform, tid: uuid.UUID) -> None:
         customer = crm.find_account_by_cui(session, CUSTOMER.cui or "")
         if customer is None:
             customer = crm.create_account(session, crm.Actor(tid=tid, name=DEMO_ACTOR), CUSTOMER).id
-        draft = service.create_document(
+        service.create_document(
             session,
             actor,
             InvoiceCreate(
@@ -62,8 +62,3 @@ def seed_demo(platform: Platform, tid: uuid.UUID) -> None:
                 ],
             ),
         )
-        try:
-            with session.begin_nested():
-                service.issue(session, actor, draft.id, None)
-        except Problem as exc:  # e.g. an incomplete company profile: the draft stays, the demo starts
-            log.warning("demo_invoice_not_issued", reason=str(exc), errors=exc.errors)
