@@ -186,6 +186,14 @@ ALLOWED: tuple[Allowed, ...] = (
         ),
     ),
     Allowed(
+        "sales-line-needs-a-product-or-a-price",
+        "*",
+        422,
+        "a sales document line without product_id needs description and unit_price, and its discount is at "
+        "most quantity x unit_price (stated in the schema's descriptions; JSON Schema cannot compare fields)",
+        _has("required without a product_id", "is more than quantity x unit_price"),
+    ),
+    Allowed(
         "csv-file-content",
         "POST /v1/crm/imports",
         422,

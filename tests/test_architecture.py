@@ -103,6 +103,7 @@ SESSION_ALLOWED: dict[str, str] = {
     "src/genius/registry/ops.py": "a failed task is sent again through the outbox of the tenant that sent "
     "it (or the platform's nil tenant), not the operator's",
     "src/genius/vettify/demo.py": "demo seeding at start-up, no request (CRM branch)",
+    "src/genius/sales/demo.py": "demo seeding at start-up, no request (sales: products, one issued invoice)",
     "src/genius/vettify/imports/runner.py": "the CSV import job runs on one pinned connection (its staging "
     "tables are TEMPORARY) and its batches are the job's only commits",
 }

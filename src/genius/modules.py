@@ -22,6 +22,7 @@ MODULE_MANIFESTS = [
     "genius.compliance.manifest",
     "genius.vettify.manifest",
     "genius.mailbox.manifest",
+    "genius.sales.manifest",
 ]
 
 

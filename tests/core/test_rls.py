@@ -151,6 +151,23 @@ def seed_rows(conn: Connection, tid: uuid.UUID) -> None:
             " updated, skipped, rejected, seconds)"
             " SELECT :t, id, 0, 1, 1, 1, 0, 0, 0, 0 FROM crm.imports WHERE tid = :t"
         ),
+        ("sales", "products"): (
+            "INSERT INTO sales.products (id, tid, code, name, unit_code, vat_category, rate_class, price,"
+            " currency, version, created_by, created_at, updated_at) VALUES (gen_random_uuid(), :t, 'RLS',"
+            " 'RLS', 'H87', 'S', 'standard', 1, 'RON', 1, 'rls', now(), now())"
+        ),
+        ("sales", "documents"): (
+            "INSERT INTO sales.documents (id, tid, kind, status, series, currency, customer_id, net_total,"
+            " vat_total, gross_total, version, created_by, created_at, updated_at) VALUES"
+            " (gen_random_uuid(), :t, 'invoice', 'draft', 'RLS', 'RON', gen_random_uuid(), 0, 0, 0, 1, 'rls',"
+            " now(), now())"
+        ),
+        ("sales", "document_lines"): (
+            "INSERT INTO sales.document_lines (id, tid, document_id, position, description, quantity,"
+            " unit_code, unit_price, discount, vat_category, rate_class, net_amount)"
+            " SELECT gen_random_uuid(), :t, id, 1, 'RLS', 1, 'H87', 1, 0, 'S', 'standard', 1"
+            " FROM sales.documents WHERE tid = :t"
+        ),
         ("crm", "import_errors"): (
             "INSERT INTO crm.import_errors (tid, import_id, row_no, reason, cells)"
             " SELECT :t, id, 2, 'rls', '[]' FROM crm.imports WHERE tid = :t"

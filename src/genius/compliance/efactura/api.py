@@ -36,7 +36,6 @@ from genius.compliance.common.errors import AnafApiError, OAuthError
 from genius.compliance.efactura import archive, service
 from genius.compliance.efactura.invoice import Invoice
 from genius.core.auth.deps import PlatformDep, TenantDB
-from genius.core.events.service import defer
 from genius.core.kit.errors import Problem, ServiceUnavailable
 from genius.core.kit.ratelimit import RateLimiter
 from genius.core.platform import Platform
@@ -170,7 +169,7 @@ def submit(
     x_correlation_id: CorrelationId = None,
 ) -> SubmissionOut:
     session = db  # the request's transaction: the record and its outbox task commit together
-    sub, created = service.submit(
+    sub, created = service.submit_and_queue(
         session,
         principal.tid,
         body,
@@ -183,7 +182,6 @@ def submit(
     )
     out = SubmissionOut.model_validate(service.summary(sub))
     if created:  # the upload is an outbox row of this transaction: a broker outage only delays it
-        defer(session, "anaf.efactura.upload", tid=principal.tid, args=[str(principal.tid), str(out.id)])
         out.queued = True
     if not created:
         response.status_code = 200

@@ -37,17 +37,19 @@ from sqlalchemy.orm import Session
 
 from genius.compliance.common.backoff import poll_until
 from genius.compliance.common.errors import AnafApiError, AnafTimeout, OAuthError
+from genius.compliance.common.findings import Finding
 from genius.compliance.common.lifecycle import touch
 from genius.compliance.common.oauth import token_provider
 from genius.compliance.efactura import archive, repository
 from genius.compliance.efactura import events as _events  # noqa: F401  (registers the topics)
 from genius.compliance.efactura.client import STANDARDS, EFacturaClient
+from genius.compliance.efactura.invoice import Invoice
 from genius.compliance.efactura.models import FINAL_STATES, ArchivedZip, Submission
 from genius.compliance.efactura.replies import Message, StatusReply, parse_error_report
 from genius.compliance.efactura.signature import split_zip
 from genius.config import Settings
 from genius.core.db.session import Database
-from genius.core.events.service import publish
+from genius.core.events.service import defer, publish
 from genius.core.kit.crypto import sha256_hex
 from genius.core.kit.errors import Conflict, NotFound, Problem
 from genius.core.kit.ratelimit import RateLimiter
@@ -437,3 +439,37 @@ def download(
             certs_dir=ctx.certs_dir,
             refresh=refresh,
         )
+
+
+# --- for the business modules (sales): generate and check a document built in code -----------------
+def document_xml(invoice: Invoice) -> bytes:
+    """The CIUS-RO UBL XML of an invoice or credit note (totals computed when the model has none).
+
+    Raises ``ValueError`` for text XML cannot carry and ``ArithmeticError`` for amounts too large."""
+    from genius.compliance.efactura.ubl import to_ubl_xml
+
+    return to_ubl_xml(invoice)
+
+
+def check_document(xml: bytes, *, artefacts_dir: Path | None = None) -> list[Finding]:
+    """Every finding of our validator (XSD when configured, EN 16931 rules, the official XSLT when
+    ``artefacts_dir`` holds it)."""
+    from genius.compliance.efactura.validate import validate
+
+    return validate(xml, artefacts_dir=artefacts_dir)
+
+
+def submit_and_queue(
+    session: Session,
+    tid: uuid.UUID,
+    xml: bytes,
+    cif: str,
+    standard: str = "UBL",
+    **options: Any,
+) -> tuple[Submission, bool]:
+    """``submit`` and, when it recorded a new submission, its upload as an outbox task of the same
+    transaction (a broker outage only delays it). The same idempotency key again queues nothing."""
+    sub, created = submit(session, tid, xml, cif, standard, **options)
+    if created:
+        defer(session, "anaf.efactura.upload", tid=tid, args=[str(tid), str(sub.id)])
+    return sub, created

@@ -18,6 +18,9 @@ class Scope(StrEnum):
     OUTREACH_ADMIN = "outreach:admin"
     COMPLIANCE_READ = "compliance:read"
     COMPLIANCE_WRITE = "compliance:write"
+    SALES_READ = "sales:read"
+    SALES_WRITE = "sales:write"
+    SALES_ADMIN = "sales:admin"
 
 
 SCOPES: dict[str, str] = {
@@ -33,6 +36,9 @@ SCOPES: dict[str, str] = {
     Scope.OUTREACH_ADMIN.value: "Administer outreach channels and quotas",
     Scope.COMPLIANCE_READ.value: "Read compliance (ANAF, REGES) results",
     Scope.COMPLIANCE_WRITE.value: "Submit to ANAF and REGES",
+    Scope.SALES_READ.value: "Read the catalogue, invoices and credit notes",
+    Scope.SALES_WRITE.value: "Change the catalogue, draft and issue invoices and credit notes",
+    Scope.SALES_ADMIN.value: "Administer sales (series, settings)",
 }
 assert set(SCOPES) == {s.value for s in Scope}, "every scope is described"
 
@@ -57,12 +63,21 @@ DEFAULT_ROLES: dict[str, tuple[list[str], str]] = {
             Scope.OUTREACH_WRITE,
             Scope.COMPLIANCE_READ,
             Scope.AUDIT_READ,
+            Scope.SALES_READ,
+            Scope.SALES_WRITE,
+            Scope.SALES_ADMIN,
         ),
         "Runs sales and outreach",
     ),
     "sales": (
         _values(
-            Scope.CRM_READ, Scope.CRM_WRITE, Scope.OUTREACH_READ, Scope.OUTREACH_WRITE, Scope.COMPLIANCE_READ
+            Scope.CRM_READ,
+            Scope.CRM_WRITE,
+            Scope.OUTREACH_READ,
+            Scope.OUTREACH_WRITE,
+            Scope.COMPLIANCE_READ,
+            Scope.SALES_READ,
+            Scope.SALES_WRITE,
         ),
         "Sales staff",
     ),

@@ -185,6 +185,14 @@ def company_settings(session: Session, tenant: Tenant) -> TenantSettings:
     )
 
 
+def company_profile(session: Session, tid: uuid.UUID) -> TenantSettings:
+    """The company profile of tenant ``tid`` (the supplier on its documents), defaults until saved."""
+    tenant = directory.get(session, tid)
+    if tenant is None:
+        raise Problem(f"No tenant {tid}.", status=404, code="not-found", title="Not found")
+    return company_settings(session, tenant)
+
+
 def has_company_settings(session: Session, tid: uuid.UUID) -> bool:
     from genius.core.tenancy import repository
 

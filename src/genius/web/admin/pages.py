@@ -64,6 +64,9 @@ SCOPE_TEXTS = {
     Scope.OUTREACH_ADMIN.value: N_("Administer outreach channels and quotas"),
     Scope.COMPLIANCE_READ.value: N_("Read compliance (ANAF, REGES) results"),
     Scope.COMPLIANCE_WRITE.value: N_("Submit to ANAF and REGES"),
+    Scope.SALES_READ.value: N_("Read the catalogue, invoices and credit notes"),
+    Scope.SALES_WRITE.value: N_("Change the catalogue, draft and issue invoices and credit notes"),
+    Scope.SALES_ADMIN.value: N_("Administer sales (series, settings)"),
 }
 assert set(SCOPE_TEXTS) == set(SCOPES), "every scope has a translatable description"
 

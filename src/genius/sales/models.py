@@ -1,0 +1,117 @@
+"""Sales tables (schema ``sales``, every one a tenant table under forced RLS; migration 0018)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from genius.core.db.base import Base, new_id, utcnow
+
+SCHEMA = "sales"
+
+
+class Product(Base):
+    """A product or service of the catalogue."""
+
+    __tablename__ = "products"
+    __table_args__ = (UniqueConstraint("tid", "code"), {"schema": SCHEMA})
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=new_id)
+    tid: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    unit_code: Mapped[str] = mapped_column(String(3))
+    vat_category: Mapped[str] = mapped_column(String(2))
+    rate_class: Mapped[str] = mapped_column(String(12))
+    price: Mapped[Decimal] = mapped_column(Numeric(18, 4))
+    currency: Mapped[str] = mapped_column(String(3))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SeriesCounter(Base):
+    """The last number issued in a series and year; its row lock serialises issuers (gapless)."""
+
+    __tablename__ = "series_counters"
+    __table_args__ = {"schema": SCHEMA}
+
+    tid: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    series: Mapped[str] = mapped_column(String(20), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Document(Base):
+    """An invoice or a credit note: a draft (no number) or issued (numbered, immutable)."""
+
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("tid", "series", "year", "seq"), {"schema": SCHEMA})
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=new_id)
+    tid: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    kind: Mapped[str] = mapped_column(String(12))  # invoice | credit_note
+    status: Mapped[str] = mapped_column(String(10), default="draft")  # draft | issued
+    series: Mapped[str] = mapped_column(String(20))
+    year: Mapped[int | None] = mapped_column(Integer)
+    seq: Mapped[int | None] = mapped_column(Integer)
+    number: Mapped[str | None] = mapped_column(String(40))
+    issue_date: Mapped[date | None] = mapped_column(Date)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    currency: Mapped[str] = mapped_column(String(3))
+    exchange_rate: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
+    customer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))  # a CRM account (read via its service)
+    corrected_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sales.documents.id"))
+    notes: Mapped[str | None] = mapped_column(Text)
+    net_total: Mapped[Decimal] = mapped_column(Numeric(18, 2), default=Decimal(0))
+    vat_total: Mapped[Decimal] = mapped_column(Numeric(18, 2), default=Decimal(0))
+    gross_total: Mapped[Decimal] = mapped_column(Numeric(18, 2), default=Decimal(0))
+    customer: Mapped[dict[str, Any] | None] = mapped_column(JSONB)  # snapshot taken at issue
+    supplier: Mapped[dict[str, Any] | None] = mapped_column(JSONB)  # snapshot taken at issue
+    ubl_xml: Mapped[str | None] = mapped_column(Text)
+    efactura_submission_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    lines: Mapped[list[DocumentLine]] = relationship(
+        order_by="DocumentLine.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class DocumentLine(Base):
+    __tablename__ = "document_lines"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=new_id)
+    tid: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    document_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sales.documents.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    product_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sales.products.id"))
+    description: Mapped[str] = mapped_column(String(300))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(15, 3))
+    unit_code: Mapped[str] = mapped_column(String(3))
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(18, 4))
+    discount: Mapped[Decimal] = mapped_column(Numeric(18, 2), default=Decimal(0))
+    vat_category: Mapped[str] = mapped_column(String(2))
+    rate_class: Mapped[str] = mapped_column(String(12))
+    vat_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    net_amount: Mapped[Decimal] = mapped_column(Numeric(18, 2))

@@ -1,0 +1,96 @@
+"""Every SQL statement of the sales module (callers pass the tenant session: RLS applies)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import Session
+
+from genius.core.kit.pagination import Page, cursor_after, decode_cursor, page_of
+from genius.sales.models import Document, Product, SeriesCounter
+
+ORDER = "created_at"
+
+
+def add(session: Session, row: Product | Document) -> None:
+    session.add(row)
+    session.flush()
+
+
+def product(session: Session, product_id: uuid.UUID, *, lock: bool = False) -> Product | None:
+    query = select(Product).where(Product.id == product_id)
+    if lock:
+        query = query.with_for_update()
+    return session.scalars(query).one_or_none()
+
+
+def products(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, Product]:
+    if not ids:
+        return {}
+    return {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(ids)))}
+
+
+def product_code_taken(session: Session, code: str) -> bool:
+    return session.scalar(select(Product.id).where(Product.code == code).limit(1)) is not None
+
+
+def product_page(session: Session, *, cursor: str | None, limit: int) -> Page[Product]:
+    query = select(Product)
+    if cursor:
+        when, pid = decode_cursor(cursor, "products", (datetime, uuid.UUID))
+        query = query.where(cursor_after((Product.created_at, Product.id), (when, pid), desc=False))
+    rows = session.scalars(query.order_by(Product.created_at, Product.id).limit(limit + 1)).all()
+    return page_of(rows, limit, "products", key=lambda p: (p.created_at, p.id))
+
+
+def document(session: Session, document_id: uuid.UUID, *, lock: bool = False) -> Document | None:
+    query = select(Document).where(Document.id == document_id)
+    if lock:
+        query = query.with_for_update()
+    return session.scalars(query).one_or_none()
+
+
+def document_page(session: Session, *, status: str | None, cursor: str | None, limit: int) -> Page[Document]:
+    order = f"documents:{status or ''}"
+    query = select(Document)
+    if status:
+        query = query.where(Document.status == status)
+    if cursor:
+        when, did = decode_cursor(cursor, order, (datetime, uuid.UUID))
+        query = query.where(cursor_after((Document.created_at, Document.id), (when, did), desc=True))
+    rows = session.scalars(
+        query.order_by(Document.created_at.desc(), Document.id.desc()).limit(limit + 1)
+    ).all()
+    return page_of(rows, limit, order, key=lambda d: (d.created_at, d.id))
+
+
+def next_number(session: Session, tid: uuid.UUID, series: str, year: int) -> int:
+    """The series' next number, taken under the counter row's lock until the transaction ends: a
+    concurrent issuer waits, and a rollback gives the number back (no hole)."""
+    session.execute(
+        pg_insert(SeriesCounter)
+        .values(tid=tid, series=series, year=year, last_number=0)
+        .on_conflict_do_nothing(index_elements=["tid", "series", "year"])
+    )
+    taken = session.execute(
+        update(SeriesCounter)
+        .where(SeriesCounter.tid == tid, SeriesCounter.series == series, SeriesCounter.year == year)
+        .values(last_number=SeriesCounter.last_number + 1)
+        .returning(SeriesCounter.last_number)
+    ).scalar_one()
+    return int(taken)
+
+
+__all__ = ["add", "document", "document_page", "next_number", "product", "product_code_taken"]
+
+
+def transaction_lock(session: Session, name: str) -> None:
+    """An advisory lock on ``name`` until the transaction ends (a second caller waits here)."""
+    session.execute(select(func.pg_advisory_xact_lock(func.hashtext(name))))
+
+
+def any_product_created_by(session: Session, actor: str) -> bool:
+    return session.scalar(select(Product.id).where(Product.created_by == actor).limit(1)) is not None

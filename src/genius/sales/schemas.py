@@ -1,0 +1,237 @@
+"""Sales API shapes. Every rule the code checks on a single field is declared in the schema (the fuzz
+test holds the API to it); cross-field rules are stated in the descriptions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
+
+from genius.compliance.efactura.schemas import UNIT_CODES
+from genius.sales.vat import RateClass, VatCategory
+from genius.vettify.schemas import Patch
+
+# Text that goes into the e-Factura XML: no control characters (XML 1.0 cannot carry them), not blank.
+_XML_CHAR = r"[^\x00-\x1f\x7f\ufffe\uffff]"
+XML_TEXT = rf"^{_XML_CHAR}*[^\s\x00-\x1f\x7f\ufffe\uffff]{_XML_CHAR}*$"
+
+
+Text100 = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=XML_TEXT)]
+Text300 = Annotated[str, StringConstraints(min_length=1, max_length=300, pattern=XML_TEXT)]
+
+
+def declared_decimal(*, integer_digits: int, decimals: int, positive: bool = False) -> WithJsonSchema:
+    """A non-negative (or positive) decimal's schema: a JSON integer, or a plain decimal string
+    (fractions go as strings: a binary float has more digits than it shows)."""
+    fraction = rf"(\.[0-9]{{1,{decimals}}})?"
+    if positive:
+        pattern = rf"^([1-9][0-9]{{0,{integer_digits - 1}}}{fraction}|0\.[0-9]{{0,{decimals - 1}}}[1-9])$"
+    else:
+        pattern = rf"^[0-9]{{1,{integer_digits}}}{fraction}$"
+    number = {"type": "integer", "minimum": 1 if positive else 0, "maximum": 10**integer_digits - 1}
+    return WithJsonSchema({"anyOf": [number, {"type": "string", "pattern": pattern}]})
+
+
+Price = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=16, decimal_places=4, allow_inf_nan=False),
+    declared_decimal(integer_digits=12, decimals=4),
+]
+Quantity = Annotated[
+    Decimal,
+    Field(gt=0, max_digits=12, decimal_places=3, allow_inf_nan=False),
+    declared_decimal(integer_digits=9, decimals=3, positive=True),
+]
+Amount = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=14, decimal_places=2, allow_inf_nan=False),
+    declared_decimal(integer_digits=12, decimals=2),
+]
+Rate = Annotated[
+    Decimal,
+    Field(gt=0, max_digits=8, decimal_places=4, allow_inf_nan=False),
+    declared_decimal(integer_digits=4, decimals=4, positive=True),
+]
+Currency = Literal["RON", "EUR"]
+
+
+def _unit(code: str) -> str:
+    if code not in UNIT_CODES:
+        raise ValueError("must be a UN/ECE Recommendation 20/21 unit code (H87, C62, HUR, KGM…)")
+    return code
+
+
+UnitCode = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=3),
+    AfterValidator(_unit),
+    WithJsonSchema({"type": "string", "enum": sorted(UNIT_CODES)}),
+    Field(description="UN/ECE Recommendation 20/21 unit (H87 piece, C62 one, HUR hour, KGM kilogram…)"),
+]
+ProductCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._/-]{1,40}$")]
+Series = Annotated[str, StringConstraints(pattern=r"^[A-Z]{1,10}$")]
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- catalogue -------------------------------------------------------------------------------------
+class ProductCreate(Input):
+    code: ProductCode = Field(description="Your code for the product; unique in the tenant (409 otherwise)")
+    name: Text100 = Field(description="Name printed on documents (BT-153, at most 100 characters)")
+    unit_code: UnitCode = "H87"
+    vat_category: VatCategory = Field(
+        default=VatCategory.STANDARD,
+        description="EN 16931 VAT category: S standard, Z zero, E exempt, AE reverse charge, K intra-EU, "
+        "G export, O not subject",
+    )
+    rate_class: RateClass = Field(
+        default=RateClass.STANDARD,
+        description="For category S: which dated rate applies (standard 19→21 %, reduced 9→11 %, "
+        "reduced_low 5→11 % from 2025-08-01)",
+    )
+    price: Price = Field(description="Net unit price (without VAT)")
+    currency: Currency = "RON"
+
+
+class ProductUpdate(Patch):
+    """Only the fields sent change; none can be cleared."""
+
+    NOT_NULL: ClassVar[frozenset[str]] = frozenset(
+        {"name", "unit_code", "vat_category", "rate_class", "price", "currency"}
+    )
+
+    name: Text100 | None = None
+    unit_code: UnitCode | None = None
+    vat_category: VatCategory | None = None
+    rate_class: RateClass | None = None
+    price: Price | None = None
+    currency: Currency | None = None
+
+
+class ProductOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    code: str
+    name: str
+    unit_code: str
+    vat_category: VatCategory
+    rate_class: RateClass
+    vat_rate: Decimal | None = Field(description="The rate of this product today (percent)")
+    price: Decimal
+    currency: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+# --- documents ---------------------------------------------------------------------------------------
+class LineIn(Input):
+    product_id: uuid.UUID | None = Field(
+        default=None,
+        description="A catalogue product: the fields not sent are taken from it. Without a product, "
+        "description and unit_price are required (422 otherwise)",
+    )
+    description: Text100 | None = None
+    quantity: Quantity
+    unit_code: UnitCode | None = None
+    unit_price: Price | None = None
+    discount: Amount = Field(
+        default=Decimal(0), description="Line allowance; at most quantity x unit_price (422 otherwise)"
+    )
+    vat_category: VatCategory | None = None
+    rate_class: RateClass | None = None
+
+
+class DocumentFields(Input):
+    customer_id: uuid.UUID = Field(description="The customer: a CRM account of the tenant")
+    issue_date: date | None = Field(default=None, description="Issue date (default: the day it is issued)")
+    due_date: date | None = None
+    currency: Currency = "RON"
+    exchange_rate: Rate | None = Field(
+        default=None, description="RON per EUR (BNR) for EUR documents; required to issue one"
+    )
+    notes: Text300 | None = None
+    lines: list[LineIn] = Field(default_factory=list, max_length=200)
+
+
+class InvoiceCreate(DocumentFields):
+    type: Literal["invoice"]
+    series: Series = "GEN"
+
+
+class CreditNoteCreate(DocumentFields):
+    type: Literal["credit_note"]
+    series: Series = "GEN"
+    corrects_id: uuid.UUID = Field(description="The issued invoice this credit note corrects")
+
+
+DocumentCreate = Annotated[InvoiceCreate | CreditNoteCreate, Field(discriminator="type")]
+
+
+class DocumentUpdate(Patch):
+    """A draft's fields; an issued document cannot change (409)."""
+
+    NOT_NULL: ClassVar[frozenset[str]] = frozenset({"customer_id", "currency", "lines"})
+
+    customer_id: uuid.UUID | None = None
+    issue_date: date | None = None
+    due_date: date | None = None
+    currency: Currency | None = None
+    exchange_rate: Rate | None = None
+    notes: Text300 | None = None
+    lines: list[LineIn] | None = Field(default=None, max_length=200)
+
+
+class LineOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    position: int
+    product_id: uuid.UUID | None
+    description: str
+    quantity: Decimal
+    unit_code: str
+    unit_price: Decimal
+    discount: Decimal
+    vat_category: VatCategory
+    rate_class: RateClass
+    vat_rate: Decimal | None
+    net_amount: Decimal
+
+
+class VatLineOut(BaseModel):
+    category: VatCategory
+    rate: Decimal | None
+    base: Decimal
+    vat: Decimal
+    exemption_reason: str | None = None
+
+
+class DocumentOut(BaseModel):
+    id: uuid.UUID
+    type: Literal["invoice", "credit_note"]
+    status: Literal["draft", "issued"]
+    series: str
+    number: str | None
+    issue_date: date | None
+    due_date: date | None
+    currency: str
+    exchange_rate: Decimal | None
+    customer_id: uuid.UUID
+    corrects_id: uuid.UUID | None
+    notes: str | None
+    lines: list[LineOut]
+    vat_breakdown: list[VatLineOut]
+    net_total: Decimal
+    vat_total: Decimal
+    gross_total: Decimal
+    efactura_submission_id: uuid.UUID | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    issued_at: datetime | None

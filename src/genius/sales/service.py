@@ -1,0 +1,558 @@
+"""Sales rules: the catalogue, drafts, gapless numbering, issuing (UBL CIUS-RO generated, validated and
+queued for SPV through e-Factura's service), immutability of issued documents.
+
+Every function takes the caller's tenant session and never commits (the API's ``TenantDB`` does):
+the number, the document, its e-Factura submission with its upload task and the
+``sales.invoice.issued`` event commit together or not at all. The customer is a CRM account read
+through ``genius.vettify.service``; the supplier is the tenant's company profile
+(``genius.core.tenancy.service``).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from genius.compliance.efactura import service as efactura
+from genius.compliance.efactura.schemas import (
+    Address,
+    DocumentReference,
+    Finding,
+    Identifier,
+    Invoice,
+    Item,
+    LineAllowanceCharge,
+    LineItem,
+    Party,
+    Price,
+    Totals,
+    VatBreakdown,
+)
+from genius.compliance.efactura.schemas import VatCategory as EfVatCategory
+from genius.core.db.base import new_id
+from genius.core.events.service import publish
+from genius.core.kit.errors import (
+    Conflict,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    Problem,
+    Unprocessable,
+    field_error,
+)
+from genius.core.tenancy import service as tenancy
+from genius.sales import repository, vat
+from genius.sales.events import InvoiceIssued
+from genius.sales.models import Document, DocumentLine, Product
+from genius.sales.schemas import (
+    CreditNoteCreate,
+    DocumentUpdate,
+    InvoiceCreate,
+    LineIn,
+    ProductCreate,
+    ProductUpdate,
+)
+from genius.sales.vat import RateClass, VatCategory
+from genius.vettify import service as crm
+
+
+@dataclass(frozen=True)
+class Actor:
+    tid: uuid.UUID
+    name: str
+    correlation_id: str | None = None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+# --- ETag / If-Match ---------------------------------------------------------------------------------
+def etag(row: Product | Document) -> str:
+    return f'"{row.version}"'
+
+
+def check_if_match(row: Product | Document, if_match: str | None, *, required: bool) -> None:
+    """``If-Match`` against the row's version: 412 when stale; 428 when missing and required."""
+    if if_match is None or not if_match.strip():
+        if required:
+            raise PreconditionRequired(
+                "Send If-Match with the ETag of the version you are changing (GET it first).",
+                current_etag=etag(row),
+            )
+        return
+    tags = [t.strip().removeprefix("W/") for t in if_match.split(",")]
+    if "*" not in tags and etag(row) not in tags:
+        raise PreconditionFailed(
+            "The record changed since you read it; GET it again and reapply your change.",
+            current_etag=etag(row),
+        )
+
+
+def _touch(row: Product | Document) -> None:
+    row.version += 1
+    row.updated_at = _now()
+
+
+# --- catalogue ---------------------------------------------------------------------------------------
+def product_rate(row: Product, on: date | None = None) -> Decimal | None:
+    return vat.rate_for(VatCategory(row.vat_category), RateClass(row.rate_class), on or today())
+
+
+def create_product(session: Session, actor: Actor, body: ProductCreate) -> Product:
+    if repository.product_code_taken(session, body.code):
+        raise Conflict(f"A product with the code {body.code!r} exists.", field="code")
+    now = _now()
+    row = Product(
+        id=new_id(),
+        tid=actor.tid,
+        code=body.code,
+        name=body.name,
+        unit_code=body.unit_code,
+        vat_category=body.vat_category.value,
+        rate_class=body.rate_class.value,
+        price=body.price,
+        currency=body.currency,
+        version=1,
+        created_by=actor.name,
+        created_at=now,
+        updated_at=now,
+    )
+    repository.add(session, row)
+    return row
+
+
+def get_product(session: Session, product_id: uuid.UUID, *, lock: bool = False) -> Product:
+    row = repository.product(session, product_id, lock=lock)
+    if row is None:
+        raise NotFound(f"No product {product_id}.")
+    return row
+
+
+def update_product(
+    session: Session, product_id: uuid.UUID, body: ProductUpdate, if_match: str | None
+) -> Product:
+    row = get_product(session, product_id, lock=True)
+    check_if_match(row, if_match, required=True)
+    changes = {k: getattr(v, "value", v) for k, v in body.changes().items()}
+    if any(getattr(row, k) != v for k, v in changes.items()):
+        for name, value in changes.items():
+            setattr(row, name, value)
+        _touch(row)
+    return row
+
+
+# --- documents ----------------------------------------------------------------------------------------
+def get_document(session: Session, document_id: uuid.UUID, *, lock: bool = False) -> Document:
+    row = repository.document(session, document_id, lock=lock)
+    if row is None:
+        raise NotFound(f"No invoice or credit note {document_id}.")
+    return row
+
+
+def _account(session: Session, account_id: uuid.UUID, field: str = "customer_id") -> Any:
+    try:
+        return crm.get_record(session, crm.ACCOUNTS, account_id)
+    except NotFound:
+        raise field_error(field, "no CRM account with this id") from None
+
+
+def _lines(session: Session, tid: uuid.UUID, given: list[LineIn]) -> list[DocumentLine]:
+    catalogue = repository.products(session, {g.product_id for g in given if g.product_id})
+    out: list[DocumentLine] = []
+    for i, g in enumerate(given):
+        product = catalogue.get(g.product_id) if g.product_id else None
+        if g.product_id and product is None:
+            raise field_error(f"lines.{i}.product_id", "no product with this id")
+        description = g.description or (product.name if product else None)
+        price = g.unit_price if g.unit_price is not None else (product.price if product else None)
+        if description is None or price is None:
+            raise field_error(f"lines.{i}", "description and unit_price are required without a product_id")
+        if g.discount > g.quantity * price:
+            raise field_error(f"lines.{i}.discount", "is more than quantity x unit_price")
+        category = g.vat_category or (VatCategory(product.vat_category) if product else VatCategory.STANDARD)
+        rate_class = g.rate_class or (RateClass(product.rate_class) if product else RateClass.STANDARD)
+        out.append(
+            DocumentLine(
+                id=new_id(),
+                tid=tid,
+                position=i + 1,
+                product_id=g.product_id,
+                description=description,
+                quantity=g.quantity,
+                unit_code=g.unit_code or (product.unit_code if product else "H87"),
+                unit_price=price,
+                discount=g.discount,
+                vat_category=category.value,
+                rate_class=rate_class.value,
+                vat_rate=None,
+                net_amount=Decimal(0),
+            )
+        )
+    return out
+
+
+def document_totals(doc: Document) -> vat.Totals:
+    return vat.totals(
+        vat.LineInput(
+            line.quantity, line.unit_price, line.discount, VatCategory(line.vat_category), line.vat_rate
+        )
+        for line in doc.lines
+    )
+
+
+def _compute(doc: Document, on: date) -> vat.Totals:
+    """Rates from the dated table for ``on``, line nets and totals rounded as BR-CO wants."""
+    for line in doc.lines:
+        rate = vat.rate_for(VatCategory(line.vat_category), RateClass(line.rate_class), on)
+        line.vat_rate = None if rate is None else rate.quantize(Decimal("0.01"))  # as stored: numeric(5, 2)
+    result = document_totals(doc)
+    for line, net in zip(doc.lines, result.lines, strict=True):
+        line.net_amount = net
+    doc.net_total, doc.vat_total, doc.gross_total = result.net, result.vat, result.gross
+    return result
+
+
+def create_document(session: Session, actor: Actor, body: InvoiceCreate | CreditNoteCreate) -> Document:
+    _account(session, body.customer_id)
+    corrected_id = None
+    if isinstance(body, CreditNoteCreate):
+        corrected = repository.document(session, body.corrects_id)
+        if corrected is None or corrected.status != "issued" or corrected.kind != "invoice":
+            raise field_error("corrects_id", "no issued invoice with this id")
+        corrected_id = corrected.id
+    now = _now()
+    doc = Document(
+        id=new_id(),
+        tid=actor.tid,
+        kind=body.type,
+        status="draft",
+        series=body.series,
+        issue_date=body.issue_date,
+        due_date=body.due_date,
+        currency=body.currency,
+        exchange_rate=body.exchange_rate,
+        customer_id=body.customer_id,
+        corrected_id=corrected_id,
+        notes=body.notes,
+        version=1,
+        created_by=actor.name,
+        created_at=now,
+        updated_at=now,
+    )
+    doc.lines = _lines(session, actor.tid, body.lines)
+    _compute(doc, body.issue_date or today())
+    repository.add(session, doc)
+    return doc
+
+
+def _editable(session: Session, document_id: uuid.UUID, if_match: str | None, *, required: bool) -> Document:
+    doc = get_document(session, document_id, lock=True)
+    if doc.status == "issued":
+        raise Conflict(
+            f"{doc.number} is issued and cannot change: correct it with a credit note.", code="issued"
+        )
+    check_if_match(doc, if_match, required=required)
+    return doc
+
+
+def update_document(
+    session: Session, actor: Actor, document_id: uuid.UUID, body: DocumentUpdate, if_match: str | None
+) -> Document:
+    doc = _editable(session, document_id, if_match, required=True)
+    changes = body.changes()
+    if "customer_id" in changes:
+        _account(session, body.customer_id)  # type: ignore[arg-type]
+    if body.lines is not None:
+        doc.lines = _lines(session, actor.tid, body.lines)
+    for name in ("customer_id", "issue_date", "due_date", "currency", "exchange_rate", "notes"):
+        if name in changes:
+            setattr(doc, name, changes[name])
+    _compute(doc, doc.issue_date or today())
+    _touch(doc)
+    return doc
+
+
+# --- issuing -----------------------------------------------------------------------------------------
+class IssueRefused(Unprocessable):
+    code, title = "efactura-findings", "The invoice would be refused by e-Factura"
+
+
+def _supplier(session: Session, tid: uuid.UUID) -> Party:
+    profile = tenancy.company_profile(session, tid)
+    cui = (profile.cui or "").upper().removeprefix("RO").strip()
+    if not cui.isdigit():
+        raise field_error("supplier.cui", "set the company's CUI in the tenant settings to issue invoices")
+    parts = [p.strip() for p in profile.address.split(",") if p.strip()]
+    if len(parts) < 3:
+        raise field_error(
+            "supplier.address",
+            "set the company's address in the tenant settings as 'street and number, city, county'",
+        )
+    try:
+        address = Address.romanian(", ".join(parts[:-2]), parts[-2], parts[-1])
+    except ValueError as exc:
+        raise field_error(
+            "supplier.address", f"the company's address in the tenant settings: {exc}"
+        ) from None
+    return Party(
+        name=profile.company_name or profile.anaf_name or "",
+        vat_id=f"RO{cui}",
+        legal_id=Identifier(value=profile.registration_number) if profile.registration_number else None,
+        address=address,
+    )
+
+
+ANONYMOUS_CNP = "0000000000000"
+
+
+def _customer(session: Session, account_id: uuid.UUID) -> Party:
+    account = _account(session, account_id)
+    country = (account.country or "RO").strip().upper()
+    if country == "RO":
+        try:
+            address = Address.romanian(account.address or "", account.city or "", account.county or "")
+        except ValueError as exc:
+            raise field_error("customer.address", f"the CRM account's address: {exc}") from None
+    else:
+        address = Address(street=account.address, city=account.city, country=country)
+    cui = (account.cui or "").upper().removeprefix("RO")
+    vat_registered = (account.official or {}).get("vat_registered", True) is not False
+    return Party(
+        name=account.name,
+        vat_id=f"RO{cui}" if cui and vat_registered else None,
+        # BR-RO-120: a buyer without a CUI (an individual) carries the CNP, or ANAF's 13 zeros without one
+        legal_id=Identifier(value=cui)
+        if cui and not vat_registered
+        else Identifier(value=ANONYMOUS_CNP)
+        if not cui and country == "RO"
+        else None,
+        address=address,
+    )
+
+
+def _ef_category(category: str) -> EfVatCategory:
+    return EfVatCategory(category)
+
+
+def build_invoice(
+    doc: Document, number: str, on: date, supplier: Party, customer: Party, corrected: Document | None
+) -> Invoice:
+    """The EN 16931 model of a document with our totals stated (the validator checks them)."""
+    result = document_totals(doc)
+    lines = [
+        LineItem(
+            id=str(line.position),
+            quantity=line.quantity,
+            unit_code=line.unit_code,
+            net_amount=net,
+            allowances_charges=[
+                LineAllowanceCharge(amount=line.discount, reason="Discount", reason_code="95")
+            ]
+            if line.discount
+            else [],
+            price=Price(amount=line.unit_price),
+            item=Item(
+                name=line.description, vat_category=_ef_category(line.vat_category), vat_rate=line.vat_rate
+            ),
+        )
+        for line, net in zip(doc.lines, result.lines, strict=True)
+    ]
+    breakdown = []
+    for part in result.breakdown:
+        reason = vat.exemption(part.category)
+        breakdown.append(
+            VatBreakdown(
+                category=_ef_category(part.category),
+                rate=part.rate,
+                taxable_amount=part.base,
+                tax_amount=part.vat,
+                exemption_reason=reason.reason if reason else None,
+                exemption_reason_code=reason.code if reason else None,
+            )
+        )
+    totals = Totals(
+        line_total=result.net,
+        tax_exclusive=result.net,
+        vat_total=result.vat,
+        tax_inclusive=result.gross,
+        payable=result.gross,
+    )
+    eur = doc.currency != "RON"
+    return Invoice(
+        number=number,
+        issue_date=on,
+        type_code="381" if doc.kind == "credit_note" else "380",
+        due_date=doc.due_date,
+        # BR-CO-25: an amount due needs a due date or payment terms
+        payment_terms=None if doc.due_date else "Plata la primirea facturii",
+        currency=doc.currency,
+        tax_currency="RON" if eur else None,
+        tax_currency_rate=doc.exchange_rate if eur else None,
+        notes=[doc.notes] if doc.notes else [],
+        preceding_invoices=[DocumentReference(id=corrected.number or "", issue_date=corrected.issue_date)]
+        if corrected is not None
+        else [],
+        seller=supplier,
+        buyer=customer,
+        lines=lines,
+        vat_breakdown=breakdown,
+        totals=totals,
+    )
+
+
+# Where a finding points, for the user: the document's fields (by the XML location, else by the first
+# EN 16931 business term its message names).
+_TERM_FIELDS: tuple[tuple[range, str], ...] = (
+    (range(1, 2), "number"),
+    (range(2, 3), "issue_date"),
+    (range(5, 7), "currency"),
+    (range(9, 10), "due_date"),
+    (range(22, 23), "notes"),
+    (range(25, 27), "corrects_id"),
+    (range(27, 44), "supplier"),
+    (range(44, 59), "customer"),
+    (range(106, 116), "totals"),
+    (range(116, 122), "vat_breakdown"),
+    (range(126, 162), "lines"),
+)
+_GROUP_FIELDS = {3: "corrects_id", 4: "supplier", 5: "supplier.address", 7: "customer", 8: "customer.address"}
+
+
+def _term_field(kind: str, n: int) -> str | None:
+    if kind == "BG":
+        return _GROUP_FIELDS.get(n)
+    return next((name for span, name in _TERM_FIELDS if n in span), None)
+
+
+def fields_of(finding: Finding) -> list[str]:
+    """The document fields a finding is about: its XML location when that names a line or a party,
+    else the business terms its rule requires (those after "shall"), else the whole document."""
+    where = re.search(r"(?:Invoice|CreditNote)Line\[(\d+)\]", finding.location)
+    if where:
+        return [f"lines.{int(where.group(1)) - 1}"]
+    for party, name in (("AccountingSupplierParty", "supplier"), ("AccountingCustomerParty", "customer")):
+        if party in finding.location:
+            return [f"{name}.address" if "PostalAddress" in finding.location else name]
+    message = finding.message
+    required = message.split(" shall ", 1)[1] if " shall " in message else message
+    found: list[str] = []
+    for kind, n in re.findall(r"\b(BT|BG)-(\d+)\b", required):
+        field = _term_field(kind, int(n))
+        if field is not None and field not in found:
+            found.append(field)
+    return found or ["document"]
+
+
+def issue(
+    session: Session,
+    actor: Actor,
+    document_id: uuid.UUID,
+    if_match: str | None,
+    *,
+    artefacts_dir: Path | None = None,
+) -> Document:
+    """Number the draft, generate and validate its UBL, queue its SPV upload, publish
+    ``sales.invoice.issued``. An issued document is returned as it is (a double issue numbers and
+    uploads nothing again)."""
+    doc = get_document(session, document_id, lock=True)
+    if doc.status == "issued":
+        return doc
+    check_if_match(doc, if_match, required=False)
+    if not doc.lines:
+        raise field_error("lines", "an invoice needs at least one line to be issued")
+    if doc.currency != "RON" and doc.exchange_rate is None:
+        raise field_error("exchange_rate", "a EUR document needs the BNR exchange rate (RON per EUR)")
+    on = doc.issue_date or today()
+    _compute(doc, on)
+    supplier, customer = _supplier(session, actor.tid), _customer(session, doc.customer_id)
+    corrected = repository.document(session, doc.corrected_id) if doc.corrected_id else None
+    seq = repository.next_number(session, actor.tid, doc.series, on.year)
+    number = f"{doc.series}-{on.year}-{seq:06d}"
+    invoice = build_invoice(doc, number, on, supplier, customer, corrected)
+    try:
+        xml = efactura.document_xml(invoice)
+    except (ValueError, ArithmeticError) as exc:
+        raise IssueRefused(f"The document cannot be written as e-Factura XML: {exc}") from None
+    fatal = [f for f in efactura.check_document(xml, artefacts_dir=artefacts_dir) if f.severity == "fatal"]
+    if fatal:
+        raise IssueRefused(
+            "e-Factura would refuse this document; correct the fields named below.",
+            errors=[
+                {"field": name, "in": "document", "message": f.message, "rule": f.rule, "type": "efactura"}
+                for f in fatal
+                for name in fields_of(f)
+            ],
+        )
+    submission, _ = efactura.submit_and_queue(
+        session,
+        actor.tid,
+        xml,
+        supplier.cui or "",
+        idempotency_key=f"sales-document:{doc.id}",
+        correlation_id=actor.correlation_id,
+    )
+    now = _now()
+    # One UPDATE: an issued row is refused any later change by the database itself.
+    doc.status, doc.year, doc.seq, doc.number, doc.issue_date = "issued", on.year, seq, number, on
+    doc.ubl_xml = xml.decode()
+    doc.supplier = supplier.model_dump(mode="json", exclude_none=True)
+    doc.customer = customer.model_dump(mode="json", exclude_none=True)
+    doc.efactura_submission_id = submission.id
+    doc.issued_at = now
+    _touch(doc)
+    session.flush()
+    publish(
+        session,
+        "sales.invoice.issued",
+        InvoiceIssued(
+            invoice_id=doc.id,
+            type=doc.kind,
+            number=number,
+            series=doc.series,
+            issue_date=on,
+            due_date=doc.due_date,
+            customer_id=doc.customer_id,
+            customer_cui=customer.cui,
+            corrects_id=doc.corrected_id,
+            currency=doc.currency,
+            net_total=doc.net_total,
+            vat_total=doc.vat_total,
+            gross_total=doc.gross_total,
+            efactura_submission_id=submission.id,
+            issued_by=actor.name,
+            issued_at=now,
+        ),
+        tid=actor.tid,
+        aggregate_id=doc.id,
+        correlation_id=actor.correlation_id,
+    )
+    return doc
+
+
+def ubl(session: Session, document_id: uuid.UUID) -> str:
+    doc = get_document(session, document_id)
+    if doc.ubl_xml is None:
+        raise Problem(
+            "A draft has no e-Factura XML yet: issue it first.", status=409, code="draft", title="Conflict"
+        )
+    return doc.ubl_xml
+
+
+def document_page(session: Session, *, status: str | None, cursor: str | None, limit: int) -> Any:
+    return repository.document_page(session, status=status, cursor=cursor, limit=limit)
+
+
+def product_page(session: Session, *, cursor: str | None, limit: int) -> Any:
+    return repository.product_page(session, cursor=cursor, limit=limit)
