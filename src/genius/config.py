@@ -83,6 +83,13 @@ class Settings(BaseSettings):
     smtp_security: Literal["none", "starttls", "tls"] = "none"
     smtp_timeout: float = 30.0
     smtp_from: str = "GeniusERP <no-reply@genius.local>"
+
+    # --- CRM marketing -------------------------------------------------------------------------
+    feature_campaign_send_v2: bool = Field(
+        default=False, description="Flag campaign_send_v2: campaigns really send (off: the send is a 409)"
+    )
+    campaign_send_rate_limit: str = Field(default="10/s", description="Per user, on the campaign send")
+    campaign_batch_size: int = Field(default=100, ge=1, le=100, description="Recipients per send task")
     email_retry_base_seconds: float = 5.0
     slack_webhook_url: str | None = None
     slack_bot_token: str | None = None
