@@ -103,6 +103,10 @@ SESSION_ALLOWED: dict[str, str] = {
     "src/genius/registry/ops.py": "a failed task is sent again through the outbox of the tenant that sent "
     "it (or the platform's nil tenant), not the operator's",
     "src/genius/vettify/demo.py": "demo seeding at start-up, no request (CRM branch)",
+    "src/genius/vettify/campaigns/delivery.py": "a campaign batch (email.send.campaign task) commits each "
+    "recipient's claim before its message goes out and its outcome right after, one transaction per message",
+    "src/genius/vettify/campaigns/tracking_api.py": "tracking links have no principal: the tenant comes from "
+    "the verified signed token, and the hit is recorded in that tenant's own transaction",
     "src/genius/vettify/imports/runner.py": "the CSV import job runs on one pinned connection (its staging "
     "tables are TEMPORARY) and its batches are the job's only commits",
 }

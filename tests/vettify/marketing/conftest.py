@@ -57,12 +57,16 @@ def sink() -> Iterator[tuple[FlakyInbox, int]]:
 @pytest.fixture
 def send_on(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> Platform:
     """The platform with the campaign_send_v2 flag on."""
-    monkeypatch.setattr(platform, "settings", platform.settings.model_copy(update={"feature_campaign_send_v2": True}))
+    monkeypatch.setattr(
+        platform, "settings", platform.settings.model_copy(update={"feature_campaign_send_v2": True})
+    )
     return platform
 
 
 def contact(crm: Crm, email: str | None, *, basis: str | None = "consent", **fields: Any) -> dict[str, Any]:
-    body = crm.create("contacts", first_name=fields.pop("first_name", "Ana"), last_name="Pop", email=email, **fields)
+    body = crm.create(
+        "contacts", first_name=fields.pop("first_name", "Ana"), last_name="Pop", email=email, **fields
+    )
     if basis:
         r = crm.call("POST", f"/contacts/{body['id']}/consents", {"basis": basis, "source": "formular web"})
         assert r.status_code == 201, r.text

@@ -22,12 +22,16 @@ def _query(db: Connection, tid: uuid.UUID, sql: str, **params: Any) -> list[Any]
 
 
 def _tasks(db: Connection, tid: uuid.UUID) -> list[dict[str, Any]]:
-    rows = _query(db, tid, "SELECT topic, data FROM core.outbox WHERE tid = :t AND kind = 'task' ORDER BY seq")
+    rows = _query(
+        db, tid, "SELECT topic, data FROM core.outbox WHERE tid = :t AND kind = 'task' ORDER BY seq"
+    )
     return [dict(r._mapping) for r in rows]
 
 
 def _events(db: Connection, tid: uuid.UUID, topic: str) -> list[dict[str, Any]]:
-    rows = _query(db, tid, "SELECT data FROM core.outbox WHERE tid = :t AND topic = :topic ORDER BY seq", topic=topic)
+    rows = _query(
+        db, tid, "SELECT data FROM core.outbox WHERE tid = :t AND topic = :topic ORDER BY seq", topic=topic
+    )
     return [r[0] for r in rows]
 
 
@@ -49,7 +53,10 @@ def test_audience_snapshot_with_exclusions(crm: Crm, send_on: Platform, tenant: 
     consents = crm.call("GET", f"/contacts/{withdrawn['id']}/consents").json()["items"]
     r = crm.call("POST", f"/contacts/{withdrawn['id']}/consents/{consents[0]['id']}/withdraw")
     assert r.status_code == 200 and r.json()["withdrawn_at"]
-    assert crm.call("POST", "/suppressions", {"address": "Plecat@client.ro", "reason": "bounced"}).status_code == 201
+    assert (
+        crm.call("POST", "/suppressions", {"address": "Plecat@client.ro", "reason": "bounced"}).status_code
+        == 201
+    )
     c = campaign(crm)
 
     r = crm.call("POST", f"/campaigns/{c['id']}/send", SEND_BODY)
@@ -100,7 +107,9 @@ def test_batches_of_100(crm: Crm, send_on: Platform, tenant: Any, db: Connection
                 {"t": tenant.id, "c": cid},
             )
     c = campaign(crm)
-    r = crm.call("POST", f"/campaigns/{c['id']}/send", {**SEND_BODY, "contact_ids": [str(i) for i in ids[:201]]})
+    r = crm.call(
+        "POST", f"/campaigns/{c['id']}/send", {**SEND_BODY, "contact_ids": [str(i) for i in ids[:201]]}
+    )
     assert r.status_code == 202, r.text
     assert r.json()["recipients"] == 201 and r.json()["batches"] == 3
     assert [t["data"]["args"][2] for t in _tasks(db, tenant.id)] == [0, 1, 2]
@@ -138,7 +147,10 @@ def test_mail_reaches_a_real_smtp_server(
     _, msg = inbox.messages[0]
     assert msg["Subject"] == "Noutăți e-Factura"
     unsub = msg["List-Unsubscribe"]
-    assert unsub.startswith("<http://127.0.0.1:8000/v1/crm/track/unsubscribe/") and "<mailto:unsubscribe@" in unsub
+    assert (
+        unsub.startswith("<http://127.0.0.1:8000/v1/crm/track/unsubscribe/")
+        and "<mailto:unsubscribe@" in unsub
+    )
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert msg["Message-ID"].startswith("<") and msg["Message-ID"].endswith("@genius.local>")
     plain = msg.get_body(("plain",)).get_content()
@@ -231,4 +243,6 @@ def test_5xx_marks_the_recipient_failed_with_its_reason(
     result = run_batch(send_on, port, tenant.id, c["id"], 0, "task-1")
     assert (result.sent, result.failed, result.completed) == (2, 1, True)
     failed = crm.call("GET", f"/campaigns/{c['id']}/recipients?state=failed").json()["items"]
-    assert [(f["address"], f["reason"]) for f in failed] == [("dest1@client.ro", "550 5.1.1 Mailbox unavailable")]
+    assert [(f["address"], f["reason"]) for f in failed] == [
+        ("dest1@client.ro", "550 5.1.1 Mailbox unavailable")
+    ]
