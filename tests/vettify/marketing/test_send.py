@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 
 from genius.core.platform import Platform
 from genius.vettify.campaigns import delivery
+from genius.workers.email_send.tasks import CONNECTION_ERRORS
 from tests.vettify.conftest import Crm
 from tests.vettify.marketing.conftest import SEND_BODY, FlakyInbox, campaign, contact, run_batch
 
@@ -116,7 +117,8 @@ def test_batches_of_100(crm: Crm, send_on: Platform, tenant: Any, db: Connection
     sizes = _query(
         db,
         tenant.id,
-        "SELECT batch, count(*) FROM crm.campaign_recipients WHERE campaign_id = :c GROUP BY batch ORDER BY batch",
+        "SELECT batch, count(*) FROM crm.campaign_recipients WHERE campaign_id = :c "
+        "GROUP BY batch ORDER BY batch",
         c=c["id"],
     )
     assert [tuple(x) for x in sizes] == [(0, 100), (1, 100), (2, 1)]
@@ -184,7 +186,7 @@ def test_failure_in_the_middle_of_a_batch_then_rerun_sends_no_duplicate(
     inbox, port = sink
     c = _sent_campaign(crm, 8)
     inbox.drop_at = 4  # the 4th message: the connection breaks before the server accepts it
-    with pytest.raises(Exception):  # noqa: B017 - the lost connection, as the task sees it (then retries)
+    with pytest.raises(CONNECTION_ERRORS):  # the lost connection, as the task sees it (it then retries)
         run_batch(send_on, port, tenant.id, c["id"], 0, "task-1")
     assert len(inbox.messages) == 3
     m = crm.call("GET", f"/campaigns/{c['id']}/metrics").json()
