@@ -15,7 +15,9 @@ from genius.core.platform import Platform
 from genius.workers.email_send.tasks import run_campaign_batch
 from tests.conftest import free_port
 from tests.vettify.conftest import Crm
-from tests.workers.conftest import Inbox
+from tests.workers.conftest import Inbox, start_worker
+
+__all__ = ["start_worker"]  # the real-worker fixture of tests/workers, for test_worker.py
 
 
 class FlakyInbox(Inbox):
