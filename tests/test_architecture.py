@@ -57,6 +57,7 @@ SQL_ALLOWED: dict[str, str] = {
     "bench/__main__.py": _BENCH,
     "bench/crm_import.py": _BENCH,
     "bench/crm_search.py": _BENCH,
+    "bench/marketing.py": _BENCH,
     "bench/workers.py": _BENCH,
 }
 
@@ -64,6 +65,7 @@ SESSION_ALLOWED: dict[str, str] = {
     "bench/__main__.py": _BENCH,
     "bench/crm_import.py": _BENCH,
     "bench/crm_search.py": _BENCH,
+    "bench/marketing.py": _BENCH,
     "bench/workers.py": _BENCH,
     "src/genius/bootstrap.py": "process start-up (genius demo): ensures the demo tenant, no request",
     "src/genius/cli.py": "each CLI command is its own unit of work",
@@ -104,6 +106,10 @@ SESSION_ALLOWED: dict[str, str] = {
     "it (or the platform's nil tenant), not the operator's",
     "src/genius/vettify/demo.py": "demo seeding at start-up, no request (CRM branch)",
     "src/genius/sales/demo.py": "demo seeding at start-up, no request (sales: products, one issued invoice)",
+    "src/genius/vettify/campaigns/delivery.py": "a campaign batch (email.send.campaign task) commits each "
+    "recipient's claim before its message goes out and its outcome right after, one transaction per message",
+    "src/genius/vettify/campaigns/tracking_api.py": "tracking links have no principal: the tenant comes from "
+    "the verified signed token, and the hit is recorded in that tenant's own transaction",
     "src/genius/vettify/imports/runner.py": "the CSV import job runs on one pinned connection (its staging "
     "tables are TEMPORARY) and its batches are the job's only commits",
 }

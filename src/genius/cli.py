@@ -128,6 +128,7 @@ def demo() -> None:
 
     t0 = time.perf_counter()
     os.environ.setdefault("GENIUS_API_DOCS_PUBLIC", "true")  # the demo's /docs needs no login
+    os.environ.setdefault("GENIUS_FEATURE_CAMPAIGN_SEND_V2", "true")  # campaigns really send in the demo
     settings = _settings()
     fakes_url = _use_demo_fakes(settings)
     catcher_port = _use_demo_mailbox(settings)

@@ -86,6 +86,13 @@ class Settings(BaseSettings):
     # The demo mail catcher's folder (``genius demo`` sets it when it runs the catcher): the Shell then
     # shows the "Demo mailbox" page with what the catcher received.
     mailbox_dir: Path | None = None
+
+    # --- CRM marketing -------------------------------------------------------------------------
+    feature_campaign_send_v2: bool = Field(
+        default=False, description="Flag campaign_send_v2: campaigns really send (off: the send is a 409)"
+    )
+    campaign_send_rate_limit: str = Field(default="10/s", description="Per user, on the campaign send")
+    campaign_batch_size: int = Field(default=100, ge=1, le=100, description="Recipients per send task")
     email_retry_base_seconds: float = 5.0
     slack_webhook_url: str | None = None
     slack_bot_token: str | None = None

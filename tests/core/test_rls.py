@@ -172,6 +172,13 @@ def seed_rows(conn: Connection, tid: uuid.UUID) -> None:
             "INSERT INTO crm.import_errors (tid, import_id, row_no, reason, cells)"
             " SELECT :t, id, 2, 'rls', '[]' FROM crm.imports WHERE tid = :t"
         ),
+        ("crm", "consents"): (
+            "INSERT INTO crm.consents (tid, contact_id, channel, basis, source, given_at)"
+            " SELECT :t, id, 'email', 'consent', 'rls', now() FROM crm.contacts WHERE tid = :t LIMIT 1"
+        ),
+        ("crm", "suppressions"): (
+            "INSERT INTO crm.suppressions (tid, address, reason) VALUES (:t, 'rls@client.ro', 'bounced')"
+        ),
     }
     present = {(schema, name) for schema, name, _, _ in tenant_tables(conn)}
     for table, sql in hand_made.items():

@@ -5,10 +5,16 @@ CRUD under ``/v1/crm/campaigns`` with the conventions of the other CRM entities 
 to the audit log, lists use the shared search + keyset machinery (``repository.records.list_page``).
 
 Status moves along draft → scheduled → running ⇄ paused → completed (a scheduled campaign may go back
-to draft, any open one may be completed early); completed is final. Sending is not part of this slice.
+to draft, any open one may be completed early); completed is final.
 
-The usual anatomy: ``models`` (table), ``schemas``, ``repository`` (the entity description the shared
-record queries use), ``service`` (status and date rules), ``api`` (routes).
+Marketing (flag ``campaign_send_v2``): consent per contact and channel, the suppression list, the send
+(audience snapshot, batches of 100 through the outbox to ``email.send``, exactly once per recipient),
+signed tracking links and metrics; see docs/architecture.md "CRM marketing".
+
+The usual anatomy: ``models`` (tables), ``schemas``, ``repository`` (the entity description the shared
+record queries use, and the marketing SQL), ``service`` (status and date rules), ``marketing`` (the
+marketing rules), ``delivery`` (one batch of a send, run by the worker), ``tracking`` (signed links, the
+message of one recipient), ``events``, ``api``, ``marketing_api``, ``tracking_api`` (routes).
 """
 
 from __future__ import annotations

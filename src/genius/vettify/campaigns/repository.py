@@ -1,9 +1,20 @@
 """Campaigns' SQL: the entity description the shared record queries (search, keyset pages, one record)
-of ``genius.vettify.repository.records`` run on."""
+of ``genius.vettify.repository.records`` run on, and the marketing statements (consent, suppression,
+the audience snapshot, the recipients' atomic state moves, tracking, metrics)."""
 
 from __future__ import annotations
 
-from genius.vettify.campaigns.models import Campaign
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import Session
+
+from genius.core.kit.pagination import Page, cursor_after, decode_cursor, page_of
+from genius.vettify.campaigns.models import Campaign, CampaignRecipient, CampaignSend, Consent, Suppression
 from genius.vettify.repository.records import EntitySpec
 
 CAMPAIGNS: EntitySpec[Campaign] = EntitySpec(
@@ -18,3 +29,274 @@ CAMPAIGNS: EntitySpec[Campaign] = EntitySpec(
     filters={"channel": Campaign.channel, "status": Campaign.status, "owner": Campaign.owner},
     fuzzy_name=Campaign.name,
 )
+
+
+# --- consent and suppression ------------------------------------------------------------------------
+def consents_of(session: Session, contact_id: uuid.UUID) -> Sequence[Consent]:
+    stmt = select(Consent).where(Consent.contact_id == contact_id).order_by(Consent.given_at, Consent.id)
+    return session.scalars(stmt).all()
+
+
+def consent(
+    session: Session, contact_id: uuid.UUID, consent_id: uuid.UUID, *, lock: bool = False
+) -> Consent | None:
+    stmt = select(Consent).where(Consent.id == consent_id, Consent.contact_id == contact_id)
+    return session.scalars(stmt.with_for_update() if lock else stmt).first()
+
+
+def add(session: Session, row: Any) -> None:
+    session.add(row)
+    session.flush()
+
+
+def suppress(
+    session: Session,
+    tid: uuid.UUID,
+    address: str,
+    reason: str,
+    *,
+    note: str | None = None,
+    campaign_id: uuid.UUID | None = None,
+    created_by: str = "",
+) -> tuple[Suppression, bool]:
+    """Suppress an address (kept as first suppressed); returns the row and whether it is new."""
+    new_id = session.execute(
+        pg_insert(Suppression)
+        .values(
+            id=uuid.uuid4(),
+            tid=tid,
+            address=address.lower(),
+            reason=reason,
+            note=note,
+            campaign_id=campaign_id,
+            created_by=created_by,
+        )
+        .on_conflict_do_nothing(constraint="uq_suppressions_address")
+        .returning(Suppression.id)
+    ).scalar()
+    row = session.scalars(
+        select(Suppression)
+        .where(Suppression.address == address.lower())
+        .execution_options(populate_existing=True)
+    ).one()
+    return row, new_id is not None
+
+
+def suppression_page(session: Session, *, cursor: str | None, limit: int) -> Page[Suppression]:
+    order = "suppressions:-created_at"
+    stmt = select(Suppression).order_by(Suppression.created_at.desc(), Suppression.id.desc()).limit(limit + 1)
+    if cursor:
+        key = decode_cursor(cursor, order, (datetime, uuid.UUID))
+        stmt = stmt.where(cursor_after([Suppression.created_at, Suppression.id], key, desc=True))
+    rows = session.scalars(stmt).all()
+    return page_of(rows, limit, order, key=lambda r: (r.created_at, r.id))
+
+
+# --- the send ---------------------------------------------------------------------------------------
+def send_of(session: Session, campaign_id: uuid.UUID, *, lock: bool = False) -> CampaignSend | None:
+    stmt = select(CampaignSend).where(CampaignSend.campaign_id == campaign_id)
+    return session.scalars(stmt.with_for_update() if lock else stmt).first()
+
+
+_SNAPSHOT = text(
+    """
+    WITH audience AS (
+        SELECT c.id, lower(c.email) AS address,
+               left(btrim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')), 200) AS name,
+               row_number() OVER (PARTITION BY lower(c.email) ORDER BY c.created_at, c.id) AS n
+        FROM crm.contacts c
+        WHERE c.deleted_at IS NULL AND c.merged_into_id IS NULL
+          AND (CAST(:ids AS uuid[]) IS NULL OR c.id = ANY(CAST(:ids AS uuid[])))
+    )
+    INSERT INTO crm.campaign_recipients (id, tid, campaign_id, contact_id, address, name, state, reason)
+    SELECT gen_random_uuid(), CAST(:tid AS uuid), CAST(:campaign AS uuid), a.id, a.address, a.name,
+           CASE WHEN a.address IS NULL OR s.id IS NOT NULL OR basis.id IS NULL THEN 'excluded'
+                ELSE 'pending' END,
+           CASE WHEN a.address IS NULL THEN 'no_email'
+                WHEN s.id IS NOT NULL THEN 'suppressed'
+                WHEN basis.id IS NULL THEN 'no_basis' END
+    FROM audience a
+    LEFT JOIN crm.suppressions s ON s.address = a.address
+    LEFT JOIN LATERAL (
+        SELECT k.id FROM crm.consents k
+        WHERE k.contact_id = a.id AND k.channel = 'email' AND k.withdrawn_at IS NULL LIMIT 1
+    ) basis ON true
+    WHERE a.address IS NULL OR a.n = 1
+    """
+)
+
+_BATCHES = text(
+    """
+    UPDATE crm.campaign_recipients r SET batch = b.batch
+    FROM (SELECT id, (row_number() OVER (ORDER BY address) - 1) / :size AS batch
+          FROM crm.campaign_recipients WHERE campaign_id = :campaign AND state = 'pending') b
+    WHERE r.id = b.id
+    """
+)
+
+
+def snapshot(
+    session: Session,
+    tid: uuid.UUID,
+    campaign_id: uuid.UUID,
+    contact_ids: list[uuid.UUID] | None,
+    batch_size: int,
+) -> dict[str, int]:
+    """One recipient row per address of the audience (excluded ones with their reason), pending ones
+    numbered into batches; returns the count per state or exclusion reason."""
+    session.execute(
+        _SNAPSHOT,
+        {"tid": tid, "campaign": campaign_id, "ids": contact_ids},
+    )
+    session.execute(_BATCHES, {"campaign": campaign_id, "size": batch_size})
+    counted = session.execute(
+        select(func.coalesce(CampaignRecipient.reason, CampaignRecipient.state), func.count())
+        .where(CampaignRecipient.campaign_id == campaign_id)
+        .group_by(func.coalesce(CampaignRecipient.reason, CampaignRecipient.state))
+    ).all()
+    return {str(k): int(n) for k, n in counted}
+
+
+def batch_numbers(session: Session, campaign_id: uuid.UUID) -> list[int]:
+    rows = session.scalars(
+        select(CampaignRecipient.batch)
+        .where(CampaignRecipient.campaign_id == campaign_id, CampaignRecipient.batch.is_not(None))
+        .distinct()
+        .order_by(CampaignRecipient.batch)
+    ).all()
+    return [int(b) for b in rows if b is not None]
+
+
+def fail_interrupted(session: Session, campaign_id: uuid.UUID, batch: int, owner: str) -> int:
+    """Recipients this very task had claimed when its worker died: whether the server accepted them is
+    unknown, so they are failed, never sent again."""
+    result = session.execute(
+        update(CampaignRecipient)
+        .where(
+            CampaignRecipient.campaign_id == campaign_id,
+            CampaignRecipient.batch == batch,
+            CampaignRecipient.state == "sending",
+            CampaignRecipient.claimed_by == owner,
+        )
+        .values(state="failed", reason="interrupted during delivery: not retried, to never send twice")
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def pending_ids(session: Session, campaign_id: uuid.UUID, batch: int) -> list[uuid.UUID]:
+    return list(
+        session.scalars(
+            select(CampaignRecipient.id)
+            .where(
+                CampaignRecipient.campaign_id == campaign_id,
+                CampaignRecipient.batch == batch,
+                CampaignRecipient.state == "pending",
+            )
+            .order_by(CampaignRecipient.address)
+        ).all()
+    )
+
+
+def claim(session: Session, recipient_id: uuid.UUID, owner: str) -> tuple[str, int] | None:
+    """pending → sending for ``owner``, atomically: (address, attempts) or ``None`` when another worker
+    has it or it is no longer pending."""
+    row = session.execute(
+        update(CampaignRecipient)
+        .where(CampaignRecipient.id == recipient_id, CampaignRecipient.state == "pending")
+        .values(
+            state="sending",
+            claimed_by=owner,
+            claimed_at=func.now(),
+            attempts=CampaignRecipient.attempts + 1,
+        )
+        .returning(CampaignRecipient.address, CampaignRecipient.attempts)
+    ).first()
+    return (str(row[0]), int(row[1])) if row is not None else None
+
+
+def finish(session: Session, recipient_id: uuid.UUID, owner: str, state: str, reason: str | None) -> None:
+    """sending → ``state`` (sent, failed or pending again), only from this owner's claim."""
+    session.execute(
+        update(CampaignRecipient)
+        .where(
+            CampaignRecipient.id == recipient_id,
+            CampaignRecipient.state == "sending",
+            CampaignRecipient.claimed_by == owner,
+        )
+        .values(
+            state=state,
+            reason=reason,
+            sent_at=func.now() if state == "sent" else None,
+        )
+    )
+
+
+def open_count(session: Session, campaign_id: uuid.UUID) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(CampaignRecipient)
+            .where(
+                CampaignRecipient.campaign_id == campaign_id,
+                CampaignRecipient.state.in_(("pending", "sending")),
+            )
+        )
+        or 0
+    )
+
+
+def recipient(session: Session, recipient_id: uuid.UUID) -> CampaignRecipient | None:
+    return session.get(CampaignRecipient, recipient_id)
+
+
+def track(session: Session, recipient_id: uuid.UUID, kind: str) -> bool:
+    """Record an open, a click or an unsubscribe of a sent recipient (first time kept)."""
+    r = CampaignRecipient
+    values: dict[str, Any]
+    if kind == "open":
+        values = {"opens": r.opens + 1, "opened_at": func.coalesce(r.opened_at, func.now())}
+    elif kind == "click":
+        values = {
+            "clicks": r.clicks + 1,
+            "clicked_at": func.coalesce(r.clicked_at, func.now()),
+            "opened_at": func.coalesce(r.opened_at, func.now()),
+        }
+    else:
+        values = {"unsubscribed_at": func.coalesce(r.unsubscribed_at, func.now())}
+    result = session.execute(update(r).where(r.id == recipient_id, r.state == "sent").values(**values))
+    return bool(getattr(result, "rowcount", 0))
+
+
+def metrics(session: Session, campaign_id: uuid.UUID) -> dict[str, int]:
+    r = CampaignRecipient
+    row = session.execute(
+        select(
+            func.count().label("recipients"),
+            func.count().filter(r.state == "excluded").label("excluded"),
+            func.count().filter(r.state.in_(("pending", "sending"))).label("pending"),
+            func.count().filter(r.state == "failed").label("failed"),
+            func.count().filter(r.state == "sent").label("sent"),
+            func.count().filter(r.state == "sent", r.bounced_at.is_(None)).label("delivered"),
+            func.count(r.opened_at).label("opened"),
+            func.count(r.clicked_at).label("clicked"),
+            func.count(r.bounced_at).label("bounced"),
+            func.count(r.unsubscribed_at).label("unsubscribed"),
+            func.count(r.complained_at).label("complained"),
+        ).where(r.campaign_id == campaign_id)
+    ).one()
+    return {k: int(v or 0) for k, v in row._mapping.items()}
+
+
+def recipient_page(
+    session: Session, campaign_id: uuid.UUID, *, state: str | None, cursor: str | None, limit: int
+) -> Page[CampaignRecipient]:
+    order = "recipients:id"
+    r = CampaignRecipient
+    stmt = select(r).where(r.campaign_id == campaign_id).order_by(r.id).limit(limit + 1)
+    if state:
+        stmt = stmt.where(r.state == state)
+    if cursor:
+        (key,) = decode_cursor(cursor, order, (uuid.UUID,))
+        stmt = stmt.where(r.id > key)
+    rows = session.scalars(stmt).all()
+    return page_of(rows, limit, order, key=lambda x: (x.id,))

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
+import uuid
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
 
 from genius.vettify import schemas as s
 
@@ -99,3 +108,131 @@ class CampaignOut(s.Timestamps):
     currency: str
     target_segment: str | None
     description: str | None
+
+
+# --- consent and suppression ------------------------------------------------------------------------
+class ConsentChannel(StrEnum):
+    email = "email"
+    sms = "sms"
+    phone = "phone"
+    whatsapp = "whatsapp"
+
+
+class LawfulBasis(StrEnum):
+    consent = "consent"
+    contract = "contract"
+    legitimate_interest = "legitimate_interest"
+
+
+class SuppressionReason(StrEnum):
+    unsubscribed = "unsubscribed"
+    bounced = "bounced"
+    complained = "complained"
+
+
+class ConsentIn(s.Input):
+    channel: ConsentChannel = ConsentChannel.email
+    basis: LawfulBasis
+    source: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=s.TEXT)
+    ] = Field(description="Where the consent was given (form, contract, event …)")
+    given_at: datetime | None = Field(None, description="Default: now")
+    proof: s.Opt10k = Field(None, description="Evidence: the form's text, a document reference, an IP …")
+
+
+class ConsentOut(BaseModel):
+    id: uuid.UUID
+    contact_id: uuid.UUID
+    channel: ConsentChannel
+    basis: LawfulBasis
+    source: str
+    given_at: datetime
+    proof: str | None
+    withdrawn_at: datetime | None
+    created_by: str
+    created_at: datetime
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class SuppressionIn(s.Input):
+    address: Annotated[EmailStr, StringConstraints(max_length=320)]
+    reason: SuppressionReason
+    note: s.Opt500 = None
+
+
+class SuppressionOut(BaseModel):
+    id: uuid.UUID
+    address: str
+    reason: SuppressionReason
+    note: str | None
+    campaign_id: uuid.UUID | None
+    created_by: str
+    created_at: datetime
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+# --- the send ---------------------------------------------------------------------------------------
+class SendIn(s.Input):
+    subject: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=998, pattern=s.TEXT)
+    ]
+    html: Annotated[str, StringConstraints(min_length=1, max_length=200_000, pattern=s.TEXT)]
+    text: Annotated[str, StringConstraints(max_length=200_000, pattern=s.NO_NUL)] | None = Field(
+        None, description="Plain-text part; default: generated from the HTML"
+    )
+    contact_ids: list[uuid.UUID] | None = Field(
+        None,
+        max_length=10_000,
+        description="The audience: these contacts (unknown ids are ignored); default: every contact",
+    )
+
+
+class ExclusionReason(StrEnum):
+    no_email = "no_email"
+    suppressed = "suppressed"
+    no_basis = "no_basis"
+
+
+class SendOut(BaseModel):
+    campaign_id: uuid.UUID
+    recipients: int = Field(description="Addresses queued for sending")
+    excluded: dict[str, int] = Field(description="Excluded recipients per reason")
+    batches: int
+
+
+class RecipientOut(BaseModel):
+    id: uuid.UUID
+    contact_id: uuid.UUID | None
+    address: str | None
+    state: str
+    reason: str | None
+    attempts: int
+    sent_at: datetime | None
+    opened_at: datetime | None
+    clicked_at: datetime | None
+    unsubscribed_at: datetime | None
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Rate(BaseModel):
+    count: int
+    rate: float = Field(description="Share of the sent messages (0 when nothing was sent)")
+
+
+class MetricsOut(BaseModel):
+    campaign_id: uuid.UUID
+    status: str = Field(description="not_sent, sending or completed")
+    recipients: int
+    excluded: int
+    pending: int
+    failed: int
+    sent: int
+    delivered: Rate
+    opened: Rate
+    clicked: Rate
+    bounced: Rate
+    unsubscribed: Rate
+    complained: Rate

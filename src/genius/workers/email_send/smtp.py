@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from typing import Any
 
 import aiosmtplib
+from pydantic import ValidationError
 
 from genius.config import Settings
 from genius.workers.email_send.schemas import EmailIn, EmailResult, RecipientResult
@@ -129,3 +133,32 @@ async def probe(settings: Settings) -> str:
         return f"{settings.smtp_host}:{settings.smtp_port} {code}"
     finally:
         await smtp.quit()
+
+
+@asynccontextmanager
+async def connection(
+    settings: Settings,
+) -> AsyncIterator[Callable[[dict[str, Any]], Awaitable[tuple[str, int | None, str]]]]:
+    """One SMTP connection whose ``send(message)`` delivers one ``EmailIn`` message to its single
+    recipient and answers ``(status, code, text)``; an invalid message is a permanent failure."""
+    smtp = _client(settings)
+    await smtp.connect()
+
+    async def send(message: dict[str, Any]) -> tuple[str, int | None, str]:
+        try:
+            mail = EmailIn.model_validate(message)
+        except ValidationError as exc:
+            return "permanent_failure", None, f"invalid message: {exc.errors()[0]['msg']}"
+        result = await _send_one(smtp, mail, settings.smtp_from)
+        first = result.recipients[0]
+        if first.status != "sent":
+            await smtp.rset()
+        return first.status, first.code, first.message
+
+    try:
+        yield send
+    finally:
+        try:
+            await smtp.quit()
+        except aiosmtplib.SMTPException:
+            smtp.close()

@@ -1,22 +1,43 @@
-"""Queue ``email.send``: ``email.send`` (one message) and ``email.send.batch`` (up to 100)."""
+"""Queue ``email.send``: ``email.send`` (one message), ``email.send.batch`` (up to 100) and
+``email.send.campaign`` (one batch of a CRM campaign's recipients, exactly once each:
+``genius.vettify.campaigns.delivery``)."""
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any
 
 import aiosmtplib
 from celery import Task
 from pydantic import ValidationError
 
-from genius.config import get_settings
+from genius.config import Settings, get_settings
+from genius.core.db.session import Database
+from genius.vettify.campaigns import delivery
 from genius.workers import idempotency
 from genius.workers.celery_app import celery_app
+from genius.workers.context import ProcessContext, worker_database
 from genius.workers.email_send import smtp
 from genius.workers.email_send.schemas import EmailIn
 
 MAX_RETRIES = 5
 BATCH_LIMIT = 100
+
+
+CONNECTION_ERRORS = (
+    TimeoutError,
+    aiosmtplib.SMTPConnectError,
+    aiosmtplib.SMTPServerDisconnected,
+    aiosmtplib.SMTPTimeoutError,
+    OSError,
+)
+context = ProcessContext(lambda settings: (worker_database(settings), settings))
+
+
+def use_context(db: Database | None, settings: Settings | None = None) -> None:
+    """Point the campaign task at another database and settings (tests, benchmarks); ``None`` resets."""
+    context.use((db, settings or get_settings()) if db is not None else None)
 
 
 class InvalidMessage(ValueError):
@@ -133,6 +154,34 @@ def send_email_batch(self: Task, messages: list[dict[str, Any]], attempt: int = 
             args=[again], kwargs={"attempt": attempt + 1}, countdown=backoff(attempt)
         )
     return [r.model_dump(mode="json") for r in results]
+
+
+async def run_campaign_batch(
+    db: Database, settings: Settings, tid: str, campaign_id: str, batch: int, owner: str
+) -> delivery.BatchResult:
+    async with smtp.connection(settings) as send:
+        return await delivery.deliver_batch(
+            db, settings, uuid.UUID(tid), uuid.UUID(campaign_id), batch, owner=owner, send=send
+        )
+
+
+@celery_app.task(name="email.send.campaign", bind=True, acks_late=True, max_retries=MAX_RETRIES)
+def send_campaign_batch(self: Task, tid: str, campaign_id: str, batch: int) -> dict[str, Any]:
+    """One batch (≤ 100 recipients) of a campaign on one SMTP connection. Temporary refusals and lost
+    connections leave their recipients pending and the task retries with backoff; sent and failed ones
+    are final, so no retry or redelivery sends a recipient twice."""
+    db, settings = context()
+    try:
+        result = asyncio.run(
+            run_campaign_batch(db, settings, tid, campaign_id, batch, self.request.id or "local")
+        )
+    except CONNECTION_ERRORS as exc:
+        raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
+    except LookupError as exc:  # the send's commit has not landed yet
+        raise self.retry(exc=exc, countdown=1) from exc
+    if result.pending and self.request.retries < MAX_RETRIES:
+        raise self.retry(countdown=backoff(self.request.retries))
+    return result.as_dict()
 
 
 def health() -> str:

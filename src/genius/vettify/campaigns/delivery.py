@@ -1,0 +1,143 @@
+"""One batch of a campaign's send, as the ``email.send.campaign`` task runs it (queue ``email.send``).
+
+Exactly once per recipient, whatever happens to the task:
+
+* each recipient moves pending → sending in a committed, conditional UPDATE (the claim, with the task's
+  id as owner), then sending → sent | failed | pending (temporary refusal) in the next transaction, which
+  also claims the next recipient: one commit per message;
+* a recipient is claimed only while ``pending``: a retried batch, a second copy of the task or a second
+  start of the send finds the sent ones sent and skips them;
+* after ``kill -9`` the same task is redelivered (``acks_late``, same task id): the one recipient it had
+  claimed may or may not have been accepted by the server, so it is failed with that reason instead of
+  being sent a second time;
+* the Message-ID is derived from campaign + recipient, so even a copy the server saw twice is one message.
+
+The transport (an SMTP connection) is the worker's: ``send(message) -> (status, code, text)``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from genius.config import Settings
+from genius.core.db.session import Database
+from genius.core.directory import repository as directory
+from genius.core.tenancy import service as tenancy
+from genius.vettify.campaigns import marketing
+from genius.vettify.campaigns import repository as repo
+from genius.vettify.campaigns.tracking import Links, Sender, compose
+
+Send = Callable[[dict[str, Any]], Awaitable[tuple[str, int | None, str]]]
+MAX_ATTEMPTS = 5
+
+
+@dataclass
+class BatchResult:
+    sent: int = 0
+    failed: int = 0
+    pending: int = 0
+    interrupted: int = 0
+    completed: bool = False
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sent": self.sent,
+            "failed": self.failed,
+            "pending": self.pending,
+            "interrupted": self.interrupted,
+            "completed": self.completed,
+        }
+
+
+@dataclass(frozen=True)
+class _Message:
+    subject: str
+    html: str
+    text: str
+    sender: Sender
+
+
+def _outcome(status: str, code: int | None, text: str, attempts: int) -> tuple[str, str | None]:
+    reason = f"{code or ''} {text}".strip()[:500] or None
+    if status == "sent":
+        return "sent", None
+    if status == "temporary_failure" and attempts < MAX_ATTEMPTS:
+        return "pending", f"temporary: {reason}"
+    return "failed", reason
+
+
+async def deliver_batch(
+    db: Database,
+    settings: Settings,
+    tid: uuid.UUID,
+    campaign_id: uuid.UUID,
+    batch: int,
+    *,
+    owner: str,
+    send: Send,
+) -> BatchResult:
+    if not settings.secret_key:
+        raise RuntimeError("GENIUS_SECRET_KEY is required to sign tracking links")
+    result = BatchResult()
+    with db.tenant_session(tid) as s:
+        campaign_send = repo.send_of(s, campaign_id)
+        if campaign_send is None:
+            raise LookupError(f"campaign {campaign_id} has no send (not committed yet?)")
+        result.interrupted = repo.fail_interrupted(s, campaign_id, batch, owner)
+        ids = repo.pending_ids(s, campaign_id, batch)
+        tenant = directory.get(s, tid)
+        company = tenancy.company_settings(s, tenant) if tenant is not None else None
+        message = _Message(
+            subject=campaign_send.subject,
+            html=campaign_send.html,
+            text=campaign_send.text,
+            sender=Sender(
+                company=(company.company_name if company else "") or (tenant.name if tenant else ""),
+                cui=(company.cui or "") if company else "",
+                address=company.address if company else "",
+                from_address=settings.smtp_from,
+            ),
+        )
+    done: tuple[uuid.UUID, str, str | None] | None = None  # the previous message's outcome
+    try:
+        for rid in ids:
+            with db.tenant_session(tid) as s:
+                if done is not None:
+                    repo.finish(s, done[0], owner, done[1], done[2])
+                    done = None
+                claimed = repo.claim(s, rid, owner)
+            if claimed is None:
+                continue
+            address, attempts = claimed
+            links = Links(settings.issuer, settings.secret_key, tid, rid)
+            mail = compose(
+                links=links,
+                sender=message.sender,
+                campaign_id=campaign_id,
+                to=address,
+                subject=message.subject,
+                body_html=message.html,
+                body_text=message.text,
+            )
+            try:
+                status, code, text = await send(mail)
+            except Exception as exc:  # connection lost before the server took the message: not sent
+                done = (rid, "pending", f"temporary: {type(exc).__name__}: {exc}"[:500])
+                raise
+            state, reason = _outcome(status, code, text, attempts)
+            done = (rid, state, reason)
+            if state == "sent":
+                result.sent += 1
+            elif state == "failed":
+                result.failed += 1
+    finally:
+        with db.tenant_session(tid) as s:
+            if done is not None:
+                repo.finish(s, done[0], owner, done[1], done[2])
+            result.pending = len(repo.pending_ids(s, campaign_id, batch))
+            result.completed = marketing.complete_if_done(s, tid, campaign_id)
+    return result

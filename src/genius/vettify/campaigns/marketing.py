@@ -1,0 +1,259 @@
+"""Marketing rules: consent per contact and channel, the suppression list, the send (flag
+``campaign_send_v2``), tracking and metrics. Services flush and never commit."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from genius.config import Settings
+from genius.core.audit import service as audit
+from genius.core.db.base import utcnow
+from genius.core.events.service import defer, publish
+from genius.core.kit.errors import Conflict
+from genius.core.kit.pagination import Page
+from genius.vettify import service
+from genius.vettify.campaigns import repository as repo
+from genius.vettify.campaigns.events import CampaignCompleted, CampaignSent
+from genius.vettify.campaigns.models import Campaign, CampaignSend, Consent, Suppression
+from genius.vettify.campaigns.repository import CAMPAIGNS
+from genius.vettify.campaigns.schemas import (
+    CampaignStatus,
+    ConsentIn,
+    ExclusionReason,
+    MetricsOut,
+    Rate,
+    SendIn,
+    SendOut,
+    SuppressionIn,
+)
+from genius.vettify.campaigns.tracking import html_to_text
+from genius.vettify.repository.records import CONTACTS
+
+SEND_TASK = "email.send.campaign"
+SENDABLE = frozenset({CampaignStatus.draft, CampaignStatus.scheduled})
+
+
+# --- consent ----------------------------------------------------------------------------------------
+def add_consent(session: Session, who: service.Actor, contact_id: uuid.UUID, body: ConsentIn) -> Consent:
+    service.get_record(session, CONTACTS, contact_id)  # 404 when unknown or another tenant's
+    row = Consent(
+        id=uuid.uuid4(),
+        tid=who.tid,
+        contact_id=contact_id,
+        channel=body.channel.value,
+        basis=body.basis.value,
+        source=body.source,
+        given_at=body.given_at or utcnow(),
+        proof=body.proof,
+        created_by=who.name,
+        created_at=utcnow(),
+    )
+    repo.add(session, row)
+    return row
+
+
+def consents(session: Session, contact_id: uuid.UUID) -> list[Consent]:
+    service.get_record(session, CONTACTS, contact_id)
+    return list(repo.consents_of(session, contact_id))
+
+
+def withdraw_consent(
+    session: Session, who: service.Actor, contact_id: uuid.UUID, consent_id: uuid.UUID
+) -> Consent:
+    service.get_record(session, CONTACTS, contact_id)
+    row = repo.consent(session, contact_id, consent_id, lock=True)
+    if row is None:
+        raise service.NotFound(f"Consent {consent_id} not found.")
+    if row.withdrawn_at is None:
+        row.withdrawn_at = utcnow()
+        session.flush()
+    return row
+
+
+# --- suppression --------------------------------------------------------------------------------------
+def add_suppression(session: Session, who: service.Actor, body: SuppressionIn) -> tuple[Suppression, bool]:
+    return repo.suppress(
+        session, who.tid, str(body.address), body.reason.value, note=body.note, created_by=who.name
+    )
+
+
+def suppressions(session: Session, *, cursor: str | None, limit: int) -> Page[Suppression]:
+    return repo.suppression_page(session, cursor=cursor, limit=limit)
+
+
+# --- the send -------------------------------------------------------------------------------------------
+def start_send(
+    session: Session, who: service.Actor, settings: Settings, campaign_id: uuid.UUID, body: SendIn
+) -> SendOut:
+    """Snapshot the audience into recipient rows and defer one ``email.send.campaign`` task per batch.
+
+    A campaign is sent once: the campaign row is locked, and a second start (concurrent or later) finds
+    the send and is refused."""
+    if not settings.feature_campaign_send_v2:
+        raise Conflict(
+            "Sending campaigns is turned off (feature flag campaign_send_v2, "
+            "GENIUS_FEATURE_CAMPAIGN_SEND_V2).",
+            code="feature-disabled",
+        )
+    campaign: Campaign = service.get_record(session, CAMPAIGNS, campaign_id, lock=True)
+    if repo.send_of(session, campaign_id) is not None:
+        raise Conflict("This campaign was already sent.", code="campaign-already-sent")
+    if campaign.channel != "email":
+        raise Conflict(
+            f"Only e-mail campaigns can be sent (this one is {campaign.channel}).", code="campaign-channel"
+        )
+    if CampaignStatus(campaign.status) not in SENDABLE:
+        raise Conflict(f"A {campaign.status} campaign cannot be sent.", code="campaign-status")
+    now = utcnow()
+    send = CampaignSend(
+        campaign_id=campaign_id,
+        tid=who.tid,
+        subject=body.subject,
+        html=body.html,
+        text=body.text or html_to_text(body.html),
+        status="sending",
+        recipients=0,
+        excluded=0,
+        batches=0,
+        started_by=who.name,
+        started_at=now,
+    )
+    repo.add(session, send)
+    counts = repo.snapshot(session, who.tid, campaign_id, body.contact_ids, settings.campaign_batch_size)
+    batches = repo.batch_numbers(session, campaign_id)
+    excluded = {r.value: counts.get(r.value, 0) for r in ExclusionReason}
+    send.recipients = counts.get("pending", 0)
+    send.excluded = sum(excluded.values())
+    send.batches = len(batches)
+    campaign.status = CampaignStatus.running.value
+    campaign.touch()
+    for batch in batches:
+        defer(
+            session,
+            SEND_TASK,
+            tid=who.tid,
+            args=[str(who.tid), str(campaign_id), batch],
+            aggregate_id=campaign_id,
+            correlation_id=who.correlation_id,
+        )
+    publish(
+        session,
+        "crm.campaign.sent",
+        CampaignSent(
+            campaign_id=campaign_id,
+            name=campaign.name,
+            recipients=send.recipients,
+            excluded=excluded,
+            batches=len(batches),
+            started_by=who.name,
+            started_at=now,
+        ),
+        tid=who.tid,
+        aggregate_id=campaign_id,
+        correlation_id=who.correlation_id,
+    )
+    audit.record(
+        session,
+        who.tid,
+        "crm.campaign.send_started",
+        actor=who.name,
+        target=f"campaign:{campaign_id}",
+        data={"recipients": send.recipients, "excluded": excluded, "batches": len(batches)},
+        request_id=who.request_id,
+    )
+    session.flush()
+    if not batches:
+        complete_if_done(session, who.tid, campaign_id)
+    return SendOut(
+        campaign_id=campaign_id, recipients=send.recipients, excluded=excluded, batches=len(batches)
+    )
+
+
+def complete_if_done(session: Session, tid: uuid.UUID, campaign_id: uuid.UUID) -> bool:
+    """The send is completed once no recipient is pending or being sent: once (the send row is locked)."""
+    send = repo.send_of(session, campaign_id, lock=True)
+    if send is None or send.status == "completed" or repo.open_count(session, campaign_id):
+        return False
+    now = utcnow()
+    send.status = "completed"
+    send.completed_at = now
+    campaign = repo_campaign(session, campaign_id)
+    if campaign is not None and campaign.status != CampaignStatus.completed.value:
+        campaign.status = CampaignStatus.completed.value
+        campaign.touch()
+    counts = repo.metrics(session, campaign_id)
+    publish(
+        session,
+        "crm.campaign.completed",
+        CampaignCompleted(
+            campaign_id=campaign_id,
+            sent=counts["sent"],
+            failed=counts["failed"],
+            excluded=counts["excluded"],
+            completed_at=now,
+        ),
+        tid=tid,
+        aggregate_id=campaign_id,
+    )
+    session.flush()
+    return True
+
+
+def repo_campaign(session: Session, campaign_id: uuid.UUID) -> Campaign | None:
+    from genius.vettify.repository import records
+
+    return records.find(session, CAMPAIGNS, campaign_id, lock=True)
+
+
+def metrics(session: Session, campaign_id: uuid.UUID) -> MetricsOut:
+    service.get_record(session, CAMPAIGNS, campaign_id)
+    send = repo.send_of(session, campaign_id)
+    m = repo.metrics(session, campaign_id)
+    sent = m["sent"]
+
+    def rate(name: str) -> Rate:
+        return Rate(count=m[name], rate=round(m[name] / sent, 4) if sent else 0.0)
+
+    return MetricsOut(
+        campaign_id=campaign_id,
+        status="not_sent" if send is None else send.status,
+        recipients=m["recipients"],
+        excluded=m["excluded"],
+        pending=m["pending"],
+        failed=m["failed"],
+        sent=sent,
+        delivered=rate("delivered"),
+        opened=rate("opened"),
+        clicked=rate("clicked"),
+        bounced=rate("bounced"),
+        unsubscribed=rate("unsubscribed"),
+        complained=rate("complained"),
+    )
+
+
+def recipients(
+    session: Session, campaign_id: uuid.UUID, *, state: str | None, cursor: str | None, limit: int
+) -> Page[Any]:
+    service.get_record(session, CAMPAIGNS, campaign_id)
+    return repo.recipient_page(session, campaign_id, state=state, cursor=cursor, limit=limit)
+
+
+# --- tracking ---------------------------------------------------------------------------------------------
+def track(session: Session, recipient_id: uuid.UUID, kind: str) -> bool:
+    """An open or a click of a sent recipient; ``False`` when there is no such sent recipient."""
+    return repo.track(session, recipient_id, kind)
+
+
+def unsubscribe(session: Session, tid: uuid.UUID, recipient_id: uuid.UUID) -> str | None:
+    """One-click unsubscribe: the recipient's address is suppressed; its address, or ``None``."""
+    row = repo.recipient(session, recipient_id)
+    if row is None or row.address is None or row.state != "sent":
+        return None
+    repo.track(session, recipient_id, "unsubscribe")
+    repo.suppress(
+        session, tid, row.address, "unsubscribed", campaign_id=row.campaign_id, created_by="unsubscribe link"
+    )
+    return row.address

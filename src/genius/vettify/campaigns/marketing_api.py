@@ -1,0 +1,177 @@
+"""Marketing routes under ``/v1/crm``: consent per contact, the suppression list, a campaign's send
+(flag ``campaign_send_v2``; 10 requests/s per user), its recipients and metrics."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+
+from genius.core.auth.deps import PlatformDep, TenantDB
+from genius.core.kit.errors import TooManyRequests
+from genius.core.kit.pagination import CursorParam, LimitParam, Page
+from genius.core.kit.ratelimit import Limit
+from genius.vettify.api import PROBLEMS, CorrId, actor
+from genius.vettify.campaigns import marketing
+from genius.vettify.campaigns.schemas import (
+    ConsentIn,
+    ConsentOut,
+    MetricsOut,
+    RecipientOut,
+    SendIn,
+    SendOut,
+    SuppressionIn,
+    SuppressionOut,
+)
+from genius.vettify.deps import CrmRead, CrmWrite
+
+router = APIRouter(prefix="/v1/crm", tags=["crm"])
+
+RecipientState = Annotated[
+    str | None, Query(pattern=r"^(pending|sending|sent|failed|excluded)$", description="Only this state")
+]
+
+
+def send_rate_limit(principal: CrmWrite, platform: PlatformDep) -> None:
+    """GENIUS_CAMPAIGN_SEND_RATE_LIMIT (10/s) per user on the send (seed step 347)."""
+    limit = Limit.parse(platform.settings.campaign_send_rate_limit)
+    decision = platform.limiter.hit(f"campaign-send:{principal.tid}:{principal.sub}", limit, "campaign_send")
+    if not decision.allowed:
+        raise TooManyRequests(
+            "Rate limit for campaign sends exceeded.", headers={"Retry-After": str(decision.retry_after)}
+        )
+
+
+# --- consent ----------------------------------------------------------------------------------------
+@router.post(
+    "/contacts/{contact_id}/consents",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ConsentOut,
+    responses=PROBLEMS,
+    summary="Record a contact's consent on a channel (lawful basis, source, time, proof)",
+)
+def add_consent(
+    contact_id: uuid.UUID,
+    body: ConsentIn,
+    principal: CrmWrite,
+    db: TenantDB,
+    request: Request,
+    corr: CorrId = None,
+) -> Any:
+    return ConsentOut.model_validate(
+        marketing.add_consent(db, actor(principal, request, corr), contact_id, body)
+    )
+
+
+@router.get(
+    "/contacts/{contact_id}/consents",
+    response_model=Page[ConsentOut],
+    responses=PROBLEMS,
+    summary="A contact's consents (every one, withdrawn ones included)",
+)
+def list_consents(contact_id: uuid.UUID, principal: CrmRead, db: TenantDB) -> Any:
+    rows = marketing.consents(db, contact_id)
+    return Page[ConsentOut](items=[ConsentOut.model_validate(r) for r in rows], next=None, total=len(rows))
+
+
+@router.post(
+    "/contacts/{contact_id}/consents/{consent_id}/withdraw",
+    response_model=ConsentOut,
+    responses=PROBLEMS,
+    summary="Withdraw a consent (kept, with its withdrawal time)",
+)
+def withdraw_consent(
+    contact_id: uuid.UUID,
+    consent_id: uuid.UUID,
+    principal: CrmWrite,
+    db: TenantDB,
+    request: Request,
+    corr: CorrId = None,
+) -> Any:
+    row = marketing.withdraw_consent(db, actor(principal, request, corr), contact_id, consent_id)
+    return ConsentOut.model_validate(row)
+
+
+# --- suppression --------------------------------------------------------------------------------------
+@router.post(
+    "/suppressions",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SuppressionOut,
+    responses={**PROBLEMS, 200: {"description": "Already suppressed (the existing entry)"}},
+    summary="Suppress an address (unsubscribed, bounced, complained)",
+)
+def add_suppression(
+    body: SuppressionIn,
+    principal: CrmWrite,
+    db: TenantDB,
+    request: Request,
+    response: Response,
+    corr: CorrId = None,
+) -> Any:
+    row, created = marketing.add_suppression(db, actor(principal, request, corr), body)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return SuppressionOut.model_validate(row)
+
+
+@router.get(
+    "/suppressions", response_model=Page[SuppressionOut], summary="The suppression list (newest first)"
+)
+def list_suppressions(
+    principal: CrmRead, db: TenantDB, cursor: CursorParam = None, limit: LimitParam = 50
+) -> Any:
+    return marketing.suppressions(db, cursor=cursor, limit=limit).map(SuppressionOut.model_validate)
+
+
+# --- the send ---------------------------------------------------------------------------------------
+@router.post(
+    "/campaigns/{campaign_id}/send",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=SendOut,
+    responses={
+        **PROBLEMS,
+        409: {"description": "Flag campaign_send_v2 off, already sent, not e-mail, or not draft/scheduled"},
+        429: {"description": "More than 10 sends per second by this user"},
+    },
+    dependencies=[Depends(send_rate_limit)],
+    summary="Send an e-mail campaign: snapshot the audience, queue batches of 100 (exactly once each)",
+)
+def send_campaign(
+    campaign_id: uuid.UUID,
+    body: SendIn,
+    principal: CrmWrite,
+    db: TenantDB,
+    platform: PlatformDep,
+    request: Request,
+    corr: CorrId = None,
+) -> Any:
+    return marketing.start_send(db, actor(principal, request, corr), platform.settings, campaign_id, body)
+
+
+@router.get(
+    "/campaigns/{campaign_id}/metrics",
+    response_model=MetricsOut,
+    responses=PROBLEMS,
+    summary="A campaign's results: sent, delivered, opened, clicked, bounced, unsubscribed, complained",
+)
+def campaign_metrics(campaign_id: uuid.UUID, principal: CrmRead, db: TenantDB) -> Any:
+    return marketing.metrics(db, campaign_id)
+
+
+@router.get(
+    "/campaigns/{campaign_id}/recipients",
+    response_model=Page[RecipientOut],
+    responses=PROBLEMS,
+    summary="A campaign's recipients with their state (excluded ones with the reason)",
+)
+def campaign_recipients(
+    campaign_id: uuid.UUID,
+    principal: CrmRead,
+    db: TenantDB,
+    state: RecipientState = None,
+    cursor: CursorParam = None,
+    limit: LimitParam = 50,
+) -> Any:
+    page = marketing.recipients(db, campaign_id, state=state, cursor=cursor, limit=limit)
+    return page.map(RecipientOut.model_validate)
