@@ -21,6 +21,7 @@ MODULE_MANIFESTS = [
     "genius.registry.manifest",
     "genius.compliance.manifest",
     "genius.vettify.manifest",
+    "genius.outreach.manifest",
 ]
 
 
