@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from genius.core.auth.deps import TenantDB
 from genius.core.kit.errors import NotFound
 from genius.outreach import repository, service
 from genius.outreach.deps import OutreachRead, OutreachWrite
-from genius.outreach.models import LeadJourney, LeadState
+from genius.outreach.models import Channel, LeadJourney, LeadState
+from genius.outreach.repository import JourneyFilter
 from genius.outreach.schemas import (
     JourneyDetail,
     JourneyIn,
     JourneyOut,
+    OutreachLeadPage,
     ReplyClassification,
     ReplyIn,
     TransitionIn,
@@ -88,3 +90,44 @@ def move_journey(principal: OutreachWrite, db: TenantDB, journey_id: uuid.UUID, 
         reason=body.reason.strip(),
         actor=principal.email or principal.sub,
     )
+
+
+SortParam = Annotated[
+    str,
+    Query(
+        pattern=r"^-?(nextActionAt|lastContactAt|sentimentScore)$",
+        description="nextActionAt, lastContactAt or sentimentScore; a leading - sorts descending. "
+        "Journeys without a value come last.",
+    ),
+]
+
+
+@router.get(
+    "/leads",
+    response_model=OutreachLeadPage,
+    summary="Leads in outreach: journeys with their company (filters, pages, total in meta)",
+    responses=PROBLEMS,
+)
+def list_leads(
+    principal: OutreachRead,
+    db: TenantDB,
+    stage: LeadState | None = None,
+    channel: Channel | None = Query(None, description="The channel last used"),
+    assigned_to: uuid.UUID | None = Query(None, alias="assignedTo"),
+    has_reply: bool | None = Query(None, alias="hasReply"),
+    needs_review: bool | None = Query(None, alias="needsReview"),
+    search: str | None = Query(
+        None, max_length=200, description="The CRM's lead search (name, company, CUI…)"
+    ),
+    sort: SortParam = "nextActionAt",
+    page: int = Query(1, ge=1, le=10000),
+    limit: int = Query(20, ge=1, le=100),
+) -> Any:
+    f = JourneyFilter(
+        state=stage.value if stage else None,
+        channel=channel.value if channel else None,
+        assigned_to=assigned_to,
+        has_reply=has_reply,
+        needs_review=needs_review,
+    )
+    return service.list_leads(db, f, search=search, sort=sort, page=page, limit=limit)

@@ -80,3 +80,32 @@ class JourneyOut(BaseModel):
 
 class JourneyDetail(JourneyOut):
     transitions: list[TransitionOut]
+
+
+class LeadCompany(BaseModel):
+    """The CRM lead behind a journey (read through the CRM's service)."""
+
+    name: str | None
+    cui: str | None
+    contact_name: str | None
+    email: str | None
+    phone: str | None
+    city: str | None
+    crm_status: str
+
+
+class OutreachLead(JourneyOut):
+    company: LeadCompany | None = Field(description="None when the CRM lead was deleted")
+
+
+class ListMeta(BaseModel):
+    total: int
+    page: int
+    limit: int
+    pages: int
+    sort: str
+
+
+class OutreachLeadPage(BaseModel):
+    items: list[OutreachLead]
+    meta: ListMeta

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -13,8 +14,11 @@ from genius.core.kit.errors import Conflict, NotFound
 from genius.outreach import repository, states
 from genius.outreach.events import LeadStateChanged
 from genius.outreach.models import LeadJourney, LeadState, StateTransition
+from genius.outreach.schemas import JourneyOut, LeadCompany, ListMeta, OutreachLead, OutreachLeadPage
+from genius.vettify import service as crm
 
 STATE_CHANGED = "outreach.lead.state_changed"
+SEARCH_MATCHES = 1000
 
 
 def start_journey(session: Session, tid: uuid.UUID, lead_id: uuid.UUID) -> LeadJourney:
@@ -88,3 +92,43 @@ def transition(
         aggregate_id=journey.id,
     )
     return row
+
+
+def list_leads(
+    session: Session,
+    f: repository.JourneyFilter,
+    *,
+    search: str | None,
+    sort: str,
+    page: int,
+    limit: int,
+) -> OutreachLeadPage:
+    """A page of journeys with their CRM lead's company (``search`` runs the CRM's own lead search and
+    keeps the journeys of its first 1,000 matches)."""
+    if search and search.strip():
+        f = replace(f, lead_ids=crm.search_lead_ids(session, search.strip(), limit=SEARCH_MATCHES))
+    key = sort.lstrip("-")
+    rows, total = repository.journey_page(
+        session, f, sort=key, descending=sort.startswith("-"), offset=(page - 1) * limit, limit=limit
+    )
+    leads = crm.leads_by_id(session, [r.lead_id for r in rows])
+    items = []
+    for row in rows:
+        lead = leads.get(row.lead_id)
+        company = None
+        if lead is not None:
+            person = " ".join(p for p in (lead.first_name, lead.last_name) if p) or None
+            company = LeadCompany(
+                name=lead.company_name,
+                cui=lead.cui,
+                contact_name=person,
+                email=lead.email,
+                phone=lead.phone,
+                city=lead.city,
+                crm_status=str(lead.status),
+            )
+        items.append(
+            OutreachLead.model_validate({**JourneyOut.model_validate(row).model_dump(), "company": company})
+        )
+    meta = ListMeta(total=total, page=page, limit=limit, pages=(total + limit - 1) // limit, sort=sort)
+    return OutreachLeadPage(items=items, meta=meta)
