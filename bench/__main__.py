@@ -11,6 +11,7 @@ Each figure is printed next to a baseline measured in the same run:
   crm-search  GET /v1/crm/leads?search&status p50/p95 on 2 tenants x --rows leads vs /health and raw SQL
   crm-import  CSV import of --rows leads (upload → etl.sync job) vs a raw COPY of the same file
   ui          each web page's LCP and TTFB in Chromium, demo data and a tenant of --rows leads (bench/ui.py)
+  outreach    quota guardian decisions/s vs redis-benchmark's no-op EVALSHA, same Redis (bench/outreach.py)
 """
 
 from __future__ import annotations
@@ -223,7 +224,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument(
         "--suite",
-        choices=["all", "core", "workers", "compliance", "crm-search", "crm-import", "ui"],
+        choices=["all", "core", "workers", "compliance", "crm-search", "crm-import", "ui", "outreach"],
         default="all",
     )
     parser.add_argument("--rows", type=int, default=1_000_000, help="crm suites: leads per tenant")
@@ -287,6 +288,10 @@ def main() -> None:
             from bench import crm_import
 
             crm_import.run(started, args.rows)
+        if args.suite in ("all", "outreach"):
+            from bench import outreach
+
+            outreach.run(started, args.quick)
         if args.suite == "ui":  # not in "all": Chromium over every page, on demo data and --rows leads
             from bench import ui
 

@@ -30,7 +30,8 @@ def seed(client: TestClient, db: Connection, tenant: Any, n: int = 25) -> list[d
             text(
                 "UPDATE outreach.gold_lead_journey SET next_action_at = :n, last_contact_at = :c,"
                 " sentiment_score = :s, reply_count = :r, requires_human_review = :rv,"
-                " last_channel_used = CAST(:ch AS outreach.channel_enum), assigned_to_user = :u WHERE id = :id"
+                " last_channel_used = CAST(:ch AS outreach.channel_enum), assigned_to_user = :u"
+                " WHERE id = :id"
             ),
             {
                 "n": base + timedelta(hours=i) if i % 5 else None,

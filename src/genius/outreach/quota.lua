@@ -7,9 +7,9 @@
 --   4 portfolio zset  lead_id scored by ms                (unique new contacts, moving 24 h)
 -- ARGV:
 --   1 lead_id  2 cost (1 new contact, 0 follow-up)  3 clock override in ms ("" = Redis TIME)
---   4 opening minute  5 closing minute (exclusive)  6 open ISO weekdays ("1234567")
---   7 UTC offsets "start_ms:offset_min,…" ascending (the tenant's zone around now)
---   8 portfolio cap (0 = none)  9 phone_id to use ("" = sticky, else least used)  10 TTL in ms
+--   4 the tenant's hours: "opening minute|closing minute (exclusive)|open ISO weekdays|TTL ms|UTC offsets"
+--     with the offsets as "start_ms:offset_min,…" ascending (the tenant's zone around now)
+--   5 portfolio cap (0 = none)  6 phone_id to use ("" = sticky, else the least used)
 -- Returns JSON: allowed, reason, phone_id, used, limit, retry_after_ms, next_allowed_at_ms, now_ms, date.
 if redis.replicate_commands then redis.replicate_commands() end
 
@@ -22,11 +22,12 @@ else
   local t = redis.call('TIME')
   now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
-local open_min, close_min, weekdays = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
-local cap, wanted, ttl = tonumber(ARGV[8]), ARGV[9], tonumber(ARGV[10])
+local o_min, c_min, weekdays, ttl_ms, zone = string.match(ARGV[4], '^(%d+)|(%d+)|(%d+)|(%d+)|(.*)$')
+local open_min, close_min, ttl = tonumber(o_min), tonumber(c_min), tonumber(ttl_ms)
+local cap, wanted = tonumber(ARGV[5]), ARGV[6]
 
 local starts, offsets = {}, {}
-for s, o in string.gmatch(ARGV[7], '(-?%d+):(-?%d+)') do
+for s, o in string.gmatch(zone, '(-?%d+):(-?%d+)') do
   starts[#starts + 1] = tonumber(s)
   offsets[#offsets + 1] = tonumber(o)
 end
@@ -107,63 +108,71 @@ if redis.call('HGET', KEYS[2], 'day') ~= date then
   redis.call('PEXPIRE', KEYS[2], ttl)
 end
 
-local function phone(id)  -- status, limit
-  local v = redis.call('HGET', KEYS[1], id)
-  if not v then return nil, 0 end
+-- Every phone and today's counters, read once.
+local phones = {}
+local ids = {}
+local flat = redis.call('HGETALL', KEYS[1])
+for i = 1, #flat, 2 do
+  local v = flat[i + 1]
   local sep = string.find(v, '|', 1, true)
-  return string.sub(v, 1, sep - 1), tonumber(string.sub(v, sep + 1))
+  phones[flat[i]] = {string.sub(v, 1, sep - 1), tonumber(string.sub(v, sep + 1))}
+  ids[#ids + 1] = flat[i]
+end
+
+local today_new = {}  -- phone -> new contacts today
+if #ids > 0 then
+  local fields = {}
+  for i, id in ipairs(ids) do fields[i] = 'n|' .. id .. '|' .. date end
+  local counts = redis.call('HMGET', KEYS[2], unpack(fields))
+  for i, id in ipairs(ids) do today_new[id] = tonumber(counts[i] or '0') or 0 end
 end
 
 local function used(id)
-  return tonumber(redis.call('HGET', KEYS[2], 'n|' .. id .. '|' .. date) or '0')
+  return today_new[id] or 0
 end
 
 local sticky = redis.call('HGET', KEYS[3], lead)
-local candidates = {}
-if wanted ~= '' then
-  candidates = {wanted}
-elseif sticky and cost == 0 then
-  candidates = {sticky}
-else
-  local all = redis.call('HKEYS', KEYS[1])
-  local load = {}
-  for _, id in ipairs(all) do load[id] = used(id) end
-  table.sort(all, function(a, b)
-    if load[a] ~= load[b] then return load[a] < load[b] end
-    return a < b
-  end)
-  if sticky then candidates[1] = sticky end
-  for _, id in ipairs(all) do
-    if id ~= sticky then candidates[#candidates + 1] = id end
-  end
+
+local function active(id)
+  local p = phones[id]
+  return p ~= nil and p[1] == 'ACTIVE'
 end
 
-local function admitted(id, n, limit)
+local function least_used(with_room)  -- the active phone with the fewest new contacts today (ties: id)
+  local best, fewest = nil, nil
+  for _, id in ipairs(ids) do
+    local p, n = phones[id], today_new[id]
+    if p[1] == 'ACTIVE' and (not with_room or n < p[2])
+        and (best == nil or n < fewest or (n == fewest and id < best)) then
+      best, fewest = id, n
+    end
+  end
+  return best
+end
+
+local function admitted(id, n)
   if sticky ~= id then redis.call('HSET', KEYS[3], lead, id) end
   redis.call('PEXPIRE', KEYS[2], ttl)
   return cjson.encode({
-    allowed = true, reason = 'OK', phone_id = id, used = n, limit = limit, cost = cost,
+    allowed = true, reason = 'OK', phone_id = id, used = n, limit = phones[id][2], cost = cost,
     reassigned = (sticky and sticky ~= id) and true or false, now_ms = now, date = date,
   })
 end
 
 if cost == 0 then  -- a follow-up never spends quota: it needs only an active phone
-  for _, id in ipairs(candidates) do
-    local status, limit = phone(id)
-    if status == 'ACTIVE' then
-      redis.call('HINCRBY', KEYS[2], 'f|' .. id .. '|' .. date, 1)
-      return admitted(id, used(id), limit)
-    end
+  local id = wanted ~= '' and wanted or sticky or least_used(false)
+  if not id or not active(id) then
+    return refuse('PHONE_NOT_ACTIVE', nil, {date = date, phone_id = id or nil})
   end
-  return refuse('PHONE_NOT_ACTIVE', nil, {date = date, phone_id = candidates[1]})
+  redis.call('HINCRBY', KEYS[2], 'f|' .. id .. '|' .. date, 1)
+  return admitted(id, used(id))
 end
 
 -- A new contact: the portfolio's unique contacts over the moving 24 hours first.
-local portfolio_used = nil
 if cap > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - DAY)
   if not redis.call('ZSCORE', KEYS[4], lead) then
-    portfolio_used = redis.call('ZCARD', KEYS[4])
+    local portfolio_used = redis.call('ZCARD', KEYS[4])
     if portfolio_used >= cap then
       local oldest = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')
       return refuse('PORTFOLIO_CAP', next_open(tonumber(oldest[2]) + DAY + 1),
@@ -172,24 +181,23 @@ if cap > 0 then
   end
 end
 
-local any_active = false
-for _, id in ipairs(candidates) do
-  local status, limit = phone(id)
-  if status == 'ACTIVE' then
-    any_active = true
-    local n = used(id)
-    if n < limit then
-      n = redis.call('HINCRBY', KEYS[2], 'n|' .. id .. '|' .. date, 1)
-      if cap > 0 then
-        redis.call('ZADD', KEYS[4], now, lead)
-        redis.call('PEXPIRE', KEYS[4], ttl)
-      end
-      return admitted(id, n, limit)
-    end
-  end
+local id
+if wanted ~= '' then
+  if not active(wanted) then return refuse('PHONE_NOT_ACTIVE', nil, {date = date, phone_id = wanted}) end
+  if used(wanted) < phones[wanted][2] then id = wanted end
+elseif sticky and active(sticky) and used(sticky) < phones[sticky][2] then
+  id = sticky
+else
+  id = least_used(true)
+  if not id and not least_used(false) then return refuse('PHONE_NOT_ACTIVE', nil, {date = date}) end
 end
-if not any_active then
-  return refuse('PHONE_NOT_ACTIVE', nil, {date = date, phone_id = candidates[1]})
+if not id then
+  -- Every usable phone is full today: the next chance is tomorrow's opening.
+  return refuse('QUOTA_EXHAUSTED', next_open(to_utc((today + 1) * DAY)), {date = date})
 end
--- Every usable phone is full today: the next chance is tomorrow's opening.
-return refuse('QUOTA_EXHAUSTED', next_open(to_utc((today + 1) * DAY)), {date = date})
+local n = redis.call('HINCRBY', KEYS[2], 'n|' .. id .. '|' .. date, 1)
+if cap > 0 then
+  redis.call('ZADD', KEYS[4], now, lead)
+  redis.call('PEXPIRE', KEYS[4], ttl)
+end
+return admitted(id, n)

@@ -32,7 +32,6 @@ from genius.outreach.models import PhoneStatus
 SCRIPT = (Path(__file__).parent / "quota.lua").read_text(encoding="utf-8")
 TTL_MS = 48 * 3600 * 1000
 DEFAULT_ZONE = "Europe/Bucharest"
-HOUR_MS = 3_600_000
 
 
 @dataclass(frozen=True)
@@ -82,6 +81,20 @@ class Decision:
             next_allowed_at_ms=data.get("next_allowed_at_ms"),
             raw=data,
         )
+
+
+@lru_cache(maxsize=256)
+def _hours_arg(hours: BusinessHours, hour: int) -> str:
+    """The script's hours argument for ``hours`` around ``hour`` (hours since the epoch)."""
+    return "|".join(
+        [
+            str(hours.start.hour * 60 + hours.start.minute),
+            str(hours.end.hour * 60 + hours.end.minute),
+            "".join(str(d) for d in sorted(hours.weekdays)),
+            str(TTL_MS),
+            _offsets(hours.zone, hour),
+        ]
+    )
 
 
 @lru_cache(maxsize=256)
@@ -159,13 +172,9 @@ class QuotaGuardian:
             str(lead_id),
             "1" if new_contact else "0",
             str(int(now * 1000)) if self.clock is not None else "",
-            str(hours.start.hour * 60 + hours.start.minute),
-            str(hours.end.hour * 60 + hours.end.minute),
-            "".join(str(d) for d in sorted(hours.weekdays)),
-            _offsets(hours.zone, int(now // 3600)),
+            _hours_arg(hours, int(now // 3600)),
             str(max(0, int(portfolio_cap))),
             phone_id or "",
-            str(TTL_MS),
         ]
         k = keys(tid)
         try:
