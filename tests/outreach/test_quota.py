@@ -7,6 +7,7 @@ import threading
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import redis
@@ -224,3 +225,22 @@ def test_redis_time_is_the_clock_without_an_override(rds: redis.Redis, tid: uuid
     assert abs(d.now_ms - (seconds * 1000 + micros // 1000)) < 60_000
     local = datetime.fromtimestamp(d.now_ms / 1000, UTC).astimezone(BUCHAREST)
     assert d.allowed == (9 <= local.hour < 18)
+
+
+def test_the_tenants_company_settings_give_its_hours(platform: Any, db: Any, tenant: Any) -> None:
+    from datetime import time
+
+    from sqlalchemy import text
+
+    from genius.outreach.service import business_hours
+
+    with platform.db.tenant_session(tenant.id) as s:
+        assert business_hours(s, tenant.id) == BusinessHours()
+        s.execute(
+            text(
+                "INSERT INTO core.tenant_settings (tid, timezone, hours_start, hours_end)"
+                " VALUES (:t, 'Europe/London', '08:00', '16:30')"
+            ),
+            {"t": tenant.id},
+        )
+        assert business_hours(s, tenant.id) == BusinessHours("Europe/London", time(8, 0), time(16, 30))

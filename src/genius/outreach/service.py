@@ -9,11 +9,14 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from genius.core.db.base import utcnow
+from genius.core.directory import repository as directory
 from genius.core.events.service import publish
 from genius.core.kit.errors import Conflict, NotFound
+from genius.core.tenancy.service import company_settings
 from genius.outreach import repository, states
 from genius.outreach.events import LeadStateChanged
 from genius.outreach.models import LeadJourney, LeadState, StateTransition
+from genius.outreach.quota import BusinessHours
 from genius.outreach.schemas import JourneyOut, LeadCompany, ListMeta, OutreachLead, OutreachLeadPage
 from genius.vettify import service as crm
 
@@ -132,3 +135,13 @@ def list_leads(
         )
     meta = ListMeta(total=total, page=page, limit=limit, pages=(total + limit - 1) // limit, sort=sort)
     return OutreachLeadPage(items=items, meta=meta)
+
+
+def business_hours(session: Session, tid: uuid.UUID) -> BusinessHours:
+    """The tenant's sending hours for the quota guardian: its company settings' time zone and hours
+    (Europe/Bucharest, 09:00-18:00 until they are changed)."""
+    tenant = directory.get(session, tid)
+    if tenant is None:
+        raise NotFound(f"no tenant {tid}")
+    settings = company_settings(session, tenant)
+    return BusinessHours(zone=settings.timezone, start=settings.hours_start, end=settings.hours_end)
