@@ -14,6 +14,7 @@ from genius.outreach.deps import OutreachRead, OutreachWrite
 from genius.outreach.models import Channel, LeadJourney, LeadState
 from genius.outreach.repository import JourneyFilter
 from genius.outreach.schemas import (
+    NO_NUL,
     JourneyDetail,
     JourneyIn,
     JourneyOut,
@@ -117,7 +118,7 @@ def list_leads(
     has_reply: bool | None = Query(None, alias="hasReply"),
     needs_review: bool | None = Query(None, alias="needsReview"),
     search: str | None = Query(
-        None, max_length=200, description="The CRM's lead search (name, company, CUI…)"
+        None, max_length=200, pattern=NO_NUL, description="The CRM's lead search (name, company, CUI…)"
     ),
     sort: SortParam = "nextActionAt",
     page: int = Query(1, ge=1, le=10000),

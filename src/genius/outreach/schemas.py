@@ -10,6 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from genius.outreach.models import Channel, LeadState
 
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
+TEXT = r"^[^\x00]*[^\s\x00][^\x00]*$"  # not blank, no NUL
+
 
 class ReplyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -37,7 +40,7 @@ class TransitionIn(BaseModel):
         description="Allowed moves only: COLD → CONTACTED_WA|CONTACTED_EMAIL → WARM_REPLY → NEGOTIATION → "
         "CONVERTED; any live state → DEAD|PAUSED; PAUSED → the state it left or DEAD. Others are 409."
     )
-    reason: str = Field(min_length=1, max_length=500, pattern=r"\S")
+    reason: str = Field(min_length=1, max_length=500, pattern=TEXT)
 
 
 class TransitionOut(BaseModel):

@@ -68,6 +68,9 @@ OPT_OUT = _any(
     r"\bnever (?:\w+ ){0,2}(?:contact|email|message|text|write to|call) (?:me|us)\b",
     r"\bno (?:more|further) (?:emails?|e-mails?|messages?|contact|spam|texts?|calls?|marketing)\b",
     r"\bleave (?:me|us) alone\b",
+    r"\b(?:pls |please |kindly )?remove\b(?!\s+(?:the|a|an|that|this|it|of|any)\b)",
+    r"\b(?:go away|get lost|piss off|fuck off|bugger off|back off|buzz off)\b",
+    r"\bopriti-va\b|\bdisparet\w*|\bdispari\b|\bcara-te\b|\bcarati-va\b",
     r"\bdelete (?:my|our|me|us)\b",
     r"\berase (?:my|our)\b",
     r"\bwithdraw (?:my|our)? ?consent\b",
@@ -138,7 +141,9 @@ COMPLAINT = _any(
     r"|\blawyer\b|\bavocat\w*|\bpolice\b|\bpolitie\b",
     r"how did you get (?:my|this|our)|where did you get (?:my|this|our)",
     r"de unde (?:aveti|ai|ati luat|ati obtinut) (?:numarul|adresa|datele|emailul|e-mailul|contactul)",
-    r"cine v-a dat (?:numarul|adresa|datele)",
+    r"cine v-a dat (?:numarul|adresa|datele)|who gave you (?:my|our|this)",
+    r"cum (?:ati|ai) (?:obtinut|gasit|facut rost de) (?:numarul|adresa|datele|emailul|e-mailul|contactul)",
+    r"\btupeu\b|\bobraznic\w*",
     r"\bscam\w*\b|\bteapa\b|\bescroc\w*|\bfraud\w*|\bteapa\b|\binselator\w*",
     r"\bfuck\w*|\bshit\b|\bbastard|\bidiot\w*|\bdracu\b|\bnaiba\b|\bnesimtit\w*|\bbatai de cap\b",
 )
@@ -199,6 +204,11 @@ PHRASES: dict[str, float] = {
     r"(?:call|meeting|demo|intalnire|discutie|intalnirea|apel)": 2.5,
     r"(?:sign|signed|sign us) up|we(?:'ll| will) take it"
     r"|deal\b|let's proceed|s-a facut|batem palma|o luam": 3,
+    r"(?:absolutely|definitely|certainly) not|no way|sigur ca nu|categoric nu|nici vorba|in niciun caz"
+    r"|nicidecum|hell no": -2.5,
+    r"(?:we are|we're|suntem) (?:already )?(?:covered|acoperiti)"
+    r"|(?:we have|avem) (?:everything|tot ce)": -1.5,
+    r"nu (?:e|este) (?:momentul|un moment) (?:potrivit|bun)?|not (?:the right|a good) (?:time|moment)": -0.5,
     r"not (?:right )?now|maybe later|perhaps later|another time|next (?:year|quarter|month)": -0.35,
     r"nu (?:acum|in momentul de fata|deocamdata)|poate mai tarziu|alta data|anul viitor|trimestrul viitor"
     r"|luna viitoare|momentan nu": -0.35,
