@@ -12,6 +12,7 @@ Each figure is printed next to a baseline measured in the same run:
   crm-import  CSV import of --rows leads (upload → etl.sync job) vs a raw COPY of the same file
   ui          each web page's LCP and TTFB in Chromium, demo data and a tenant of --rows leads (bench/ui.py)
   marketing   campaign send, full path to an SMTP sink vs a raw aiosmtplib loop (bench/marketing.py)
+  outreach    quota guardian decisions/s vs redis-benchmark's no-op EVALSHA, same Redis (bench/outreach.py)
 """
 
 from __future__ import annotations
@@ -224,7 +225,17 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument(
         "--suite",
-        choices=["all", "core", "workers", "compliance", "crm-search", "crm-import", "ui", "marketing"],
+        choices=[
+            "all",
+            "core",
+            "workers",
+            "compliance",
+            "crm-search",
+            "crm-import",
+            "ui",
+            "marketing",
+            "outreach",
+        ],
         default="all",
     )
     parser.add_argument("--rows", type=int, default=1_000_000, help="crm suites: leads per tenant")
@@ -292,6 +303,10 @@ def main() -> None:
             from bench import marketing
 
             marketing.run(started, args.rows if args.rows != 1_000_000 else 2_000)
+        if args.suite in ("all", "outreach"):
+            from bench import outreach
+
+            outreach.run(started, args.quick)
         if args.suite == "ui":  # not in "all": Chromium over every page, on demo data and --rows leads
             from bench import ui
 

@@ -64,6 +64,15 @@ def _register_compliance() -> None:
 _register_compliance()
 
 
+def _register_outreach() -> None:
+    from genius.outreach.cli import register
+
+    register(app)
+
+
+_register_outreach()
+
+
 def _settings() -> Settings:
     return Settings()
 

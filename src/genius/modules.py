@@ -23,6 +23,7 @@ MODULE_MANIFESTS = [
     "genius.vettify.manifest",
     "genius.mailbox.manifest",
     "genius.sales.manifest",
+    "genius.outreach.manifest",
 ]
 
 

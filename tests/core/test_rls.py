@@ -69,7 +69,7 @@ def _auto_row(conn: Connection, schema: str, table: str, tid: uuid.UUID) -> None
         text(
             """
             SELECT c.column_name, c.data_type, c.column_default IS NOT NULL OR c.is_identity = 'YES'
-                   OR c.is_generated <> 'NEVER', c.is_nullable = 'YES'
+                   OR c.is_generated <> 'NEVER', c.is_nullable = 'YES', c.udt_schema, c.udt_name
             FROM information_schema.columns c
             WHERE c.table_schema = :s AND c.table_name = :t ORDER BY c.ordinal_position
             """
@@ -95,7 +95,7 @@ def _auto_row(conn: Connection, schema: str, table: str, tid: uuid.UUID) -> None
         ).all()
     }
     names, values = [], []
-    for name, data_type, has_default, nullable in columns:
+    for name, data_type, has_default, nullable, udt_schema, udt_name in columns:
         if name == "tid":
             names.append(name)
             values.append(f"'{tid}'::uuid")
@@ -107,7 +107,10 @@ def _auto_row(conn: Connection, schema: str, table: str, tid: uuid.UUID) -> None
             )
         elif not has_default and not nullable:
             names.append(name)
-            values.append(PLACEHOLDERS.get(data_type, "'x'"))
+            if data_type == "USER-DEFINED":  # an enum: its first label
+                values.append(f'(enum_range(NULL::{udt_schema}."{udt_name}"))[1]')
+            else:
+                values.append(PLACEHOLDERS.get(data_type, "'x'"))
     cols = ", ".join(f'"{n}"' for n in names)
     conn.execute(text(f'INSERT INTO {schema}."{table}" ({cols}) VALUES ({", ".join(values)})'))
 
@@ -138,6 +141,22 @@ def seed_rows(conn: Connection, tid: uuid.UUID) -> None:
             "INSERT INTO compliance.saft_reports (id, tid, idempotency_key, kind, period_start, period_end,"
             " cui, namespace, ledger_key, ledger_sha256, correlation_id) VALUES (gen_random_uuid(), :t,"
             " 'rls', 'L', '2026-01-01', '2026-01-31', 'RO1', 'ns', 'k', 'x', 'c')"
+        ),
+        ("outreach", "wa_phone_numbers"): (
+            "INSERT INTO outreach.wa_phone_numbers (tid, phone_number, timelinesai_account_id)"
+            " VALUES (:t, '+40722000000', 'rls')"
+        ),
+        ("outreach", "gold_lead_journey"): (
+            "INSERT INTO outreach.gold_lead_journey (tid, lead_id) VALUES (:t, gen_random_uuid())"
+        ),
+        ("outreach", "lead_state_transitions"): (
+            "INSERT INTO outreach.lead_state_transitions (tid, journey_id, from_state, to_state, reason)"
+            " SELECT :t, id, 'COLD', 'CONTACTED_WA', 'rls' FROM outreach.gold_lead_journey WHERE tid = :t"
+        ),
+        ("outreach", "gold_communication_log"): (
+            "INSERT INTO outreach.gold_communication_log (tid, journey_id, lead_id, channel, direction,"
+            " content_hash) SELECT :t, id, lead_id, 'WHATSAPP', 'OUTBOUND', repeat('0', 64)"
+            " FROM outreach.gold_lead_journey WHERE tid = :t"
         ),
         ("crm", "import_mappings"): (
             "INSERT INTO crm.import_mappings (tid, name, entity, mapping) VALUES (:t, 'rls', 'leads', '{}')"

@@ -51,6 +51,7 @@ from genius.vettify.schemas import (
     ContactCreate,
     ConvertIn,
     LeadCreate,
+    LeadOut,
     LeadStatus,
     OpportunityCreate,
     Patch,
@@ -618,3 +619,14 @@ def find_by_phone(session: Session, spec: EntitySpec[R], phone: str, limit: int 
     except ValueError:
         return []
     return records.with_phone(session, spec, normalised, limit)
+
+
+def leads_by_id(session: Session, lead_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, LeadOut]:
+    """Live leads by id, for other modules' lists (outreach shows each journey's company)."""
+    return {lead.id: LeadOut.model_validate(lead) for lead in records.live_by_ids(session, LEADS, lead_ids)}
+
+
+def search_lead_ids(session: Session, term: str, limit: int = 1000) -> list[uuid.UUID]:
+    """Ids of up to ``limit`` live leads matching ``term`` (the CRM's own full-text search)."""
+    page = list_records(session, LEADS, ListQuery(search=term, limit=limit))
+    return [lead.id for lead in page.items]

@@ -15,6 +15,7 @@ class Scope(StrEnum):
     WORKERS_ADMIN = "workers:admin"
     OUTREACH_READ = "outreach:read"
     OUTREACH_WRITE = "outreach:write"
+    OUTREACH_REVIEW = "outreach:review"
     OUTREACH_ADMIN = "outreach:admin"
     COMPLIANCE_READ = "compliance:read"
     COMPLIANCE_WRITE = "compliance:write"
@@ -33,6 +34,7 @@ SCOPES: dict[str, str] = {
     Scope.WORKERS_ADMIN.value: "Operate the worker fleet and registry",
     Scope.OUTREACH_READ.value: "Read outreach data",
     Scope.OUTREACH_WRITE.value: "Run outreach",
+    Scope.OUTREACH_REVIEW.value: "Review outreach replies (the human review queue)",
     Scope.OUTREACH_ADMIN.value: "Administer outreach channels and quotas",
     Scope.COMPLIANCE_READ.value: "Read compliance (ANAF, REGES) results",
     Scope.COMPLIANCE_WRITE.value: "Submit to ANAF and REGES",
@@ -61,6 +63,7 @@ DEFAULT_ROLES: dict[str, tuple[list[str], str]] = {
             Scope.CRM_ADMIN,
             Scope.OUTREACH_READ,
             Scope.OUTREACH_WRITE,
+            Scope.OUTREACH_REVIEW,
             Scope.COMPLIANCE_READ,
             Scope.AUDIT_READ,
             Scope.SALES_READ,

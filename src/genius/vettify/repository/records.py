@@ -422,3 +422,11 @@ def with_phone(session: Session, spec: EntitySpec[R], phone: str, limit: int) ->
         .order_by(model.created_at.desc(), model.id.desc())
         .limit(limit)
     ).all()
+
+
+def live_by_ids(session: Session, spec: EntitySpec[R], ids: Sequence[uuid.UUID]) -> Sequence[R]:
+    """The live records among ``ids`` (primary key lookups), in no particular order."""
+    if not ids:
+        return []
+    model = spec.model
+    return session.scalars(select(model).where(model.id.in_(list(ids)), model.deleted_at.is_(None))).all()

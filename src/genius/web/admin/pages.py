@@ -61,6 +61,7 @@ SCOPE_TEXTS = {
     Scope.WORKERS_ADMIN.value: N_("Operate the worker fleet and registry"),
     Scope.OUTREACH_READ.value: N_("Read outreach data"),
     Scope.OUTREACH_WRITE.value: N_("Run outreach"),
+    Scope.OUTREACH_REVIEW.value: N_("Review outreach replies (the human review queue)"),
     Scope.OUTREACH_ADMIN.value: N_("Administer outreach channels and quotas"),
     Scope.COMPLIANCE_READ.value: N_("Read compliance (ANAF, REGES) results"),
     Scope.COMPLIANCE_WRITE.value: N_("Submit to ANAF and REGES"),

@@ -1,0 +1,1 @@
+"""Cerniq outreach: multi-channel cold outreach over CRM leads (journeys, quota guardian, replies)."""

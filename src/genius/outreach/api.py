@@ -1,0 +1,134 @@
+"""Outreach routes under ``/v1/outreach``: reply classification, journeys and their state changes."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from genius.core.auth.deps import TenantDB
+from genius.core.kit.errors import NotFound
+from genius.outreach import repository, service
+from genius.outreach.deps import OutreachRead, OutreachWrite
+from genius.outreach.models import Channel, LeadJourney, LeadState
+from genius.outreach.repository import JourneyFilter
+from genius.outreach.schemas import (
+    NO_NUL,
+    JourneyDetail,
+    JourneyIn,
+    JourneyOut,
+    OutreachLeadPage,
+    ReplyClassification,
+    ReplyIn,
+    TransitionIn,
+    TransitionOut,
+)
+from genius.outreach.sentiment import classify
+
+router = APIRouter(prefix="/v1/outreach", tags=["outreach"])
+
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "Not found (or another tenant's)"},
+    409: {"description": "Conflict (a second journey for a lead, a move the state machine forbids)"},
+    422: {"description": "Invalid fields (problem+json with errors[])"},
+}
+
+
+@router.post(
+    "/replies/classify",
+    response_model=ReplyClassification,
+    summary="Classify a reply: sentiment -100..100, label, opt-out, reason (offline, RO and EN)",
+    responses=PROBLEMS,
+)
+def classify_reply(principal: OutreachRead, body: ReplyIn) -> Any:
+    return classify(body.text).as_dict()
+
+
+@router.post(
+    "/journeys",
+    response_model=JourneyOut,
+    status_code=201,
+    summary="Start a lead's outreach journey (COLD)",
+    responses=PROBLEMS,
+)
+def start_journey(principal: OutreachWrite, db: TenantDB, body: JourneyIn) -> Any:
+    return service.start_journey(db, principal.tid, body.lead_id)
+
+
+def _detail(db: TenantDB, journey: LeadJourney) -> JourneyDetail:
+    out = JourneyDetail.model_validate({**JourneyOut.model_validate(journey).model_dump(), "transitions": []})
+    out.transitions = [TransitionOut.model_validate(t) for t in repository.transitions(db, journey.id)]
+    return out
+
+
+@router.get(
+    "/journeys/{journey_id}",
+    response_model=JourneyDetail,
+    summary="One journey with its state transitions",
+    responses=PROBLEMS,
+)
+def get_journey(principal: OutreachRead, db: TenantDB, journey_id: uuid.UUID) -> Any:
+    journey = repository.journey(db, journey_id)
+    if journey is None:
+        raise NotFound(f"no journey {journey_id}")
+    return _detail(db, journey)
+
+
+@router.post(
+    "/journeys/{journey_id}/transitions",
+    response_model=TransitionOut,
+    status_code=201,
+    summary="Move a journey to another state (only the state machine's moves; recorded and published)",
+    responses=PROBLEMS,
+)
+def move_journey(principal: OutreachWrite, db: TenantDB, journey_id: uuid.UUID, body: TransitionIn) -> Any:
+    return service.transition(
+        db,
+        principal.tid,
+        journey_id,
+        LeadState(body.to_state),
+        reason=body.reason.strip(),
+        actor=principal.email or principal.sub,
+    )
+
+
+SortParam = Annotated[
+    str,
+    Query(
+        pattern=r"^-?(nextActionAt|lastContactAt|sentimentScore)$",
+        description="nextActionAt, lastContactAt or sentimentScore; a leading - sorts descending. "
+        "Journeys without a value come last.",
+    ),
+]
+
+
+@router.get(
+    "/leads",
+    response_model=OutreachLeadPage,
+    summary="Leads in outreach: journeys with their company (filters, pages, total in meta)",
+    responses=PROBLEMS,
+)
+def list_leads(
+    principal: OutreachRead,
+    db: TenantDB,
+    stage: LeadState | None = None,
+    channel: Channel | None = Query(None, description="The channel last used"),
+    assigned_to: uuid.UUID | None = Query(None, alias="assignedTo"),
+    has_reply: bool | None = Query(None, alias="hasReply"),
+    needs_review: bool | None = Query(None, alias="needsReview"),
+    search: str | None = Query(
+        None, max_length=200, pattern=NO_NUL, description="The CRM's lead search (name, company, CUI…)"
+    ),
+    sort: SortParam = "nextActionAt",
+    page: int = Query(1, ge=1, le=10000),
+    limit: int = Query(20, ge=1, le=100),
+) -> Any:
+    f = JourneyFilter(
+        state=stage.value if stage else None,
+        channel=channel.value if channel else None,
+        assigned_to=assigned_to,
+        has_reply=has_reply,
+        needs_review=needs_review,
+    )
+    return service.list_leads(db, f, search=search, sort=sort, page=page, limit=limit)

@@ -1,0 +1,61 @@
+"""``genius outreach …``: the reply classifier from the command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, TextIO
+
+import typer
+
+from genius.outreach.sentiment import classify
+
+app = typer.Typer(help="Cold outreach", no_args_is_help=True)
+
+
+def _lines(source: TextIO) -> list[tuple[int, str]]:
+    return [(n, line) for n, line in enumerate(source, start=1) if line.strip()]
+
+
+@app.command("classify-reply")
+def classify_reply(
+    file: Annotated[str, typer.Argument(help='JSON Lines of {"text": …}; "-" reads standard input')],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON line per reply (the default format)")
+    ] = False,
+) -> None:
+    """Classify replies: one line out per line in, {"sentiment", "label", "opt_out", "reason"}.
+
+    A line that is not a JSON object with a string "text" is reported on standard error with its line
+    number and gets {"error": …} in its place; the exit code is then 1."""
+    if file == "-":
+        lines = _lines(sys.stdin)
+    else:
+        path = Path(file)
+        if not path.is_file():
+            typer.secho(f"error: no such file: {file}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(2)
+        with path.open(encoding="utf-8-sig") as fh:
+            lines = _lines(fh)
+    failed = False
+    out = sys.stdout
+    for number, line in lines:
+        try:
+            item = json.loads(line)
+            text = item["text"] if isinstance(item, dict) else None
+            if not isinstance(text, str):
+                raise ValueError('expected an object with a string "text"')
+        except (ValueError, KeyError) as exc:
+            failed = True
+            typer.echo(f"line {number}: {exc}", err=True)
+            out.write(json.dumps({"error": f"line {number}: {exc}"}) + "\n")
+            continue
+        out.write(json.dumps(classify(text).as_dict(), ensure_ascii=False) + "\n")
+    out.flush()
+    if failed:
+        raise typer.Exit(1)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="outreach")

@@ -1,0 +1,114 @@
+"""Outreach API bodies and answers."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from genius.outreach.models import Channel, LeadState
+
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
+TEXT = r"^[^\x00]*[^\s\x00][^\x00]*$"  # not blank, no NUL
+
+
+class ReplyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(max_length=20000, description="The reply as received (Romanian or English)")
+
+
+class ReplyClassification(BaseModel):
+    sentiment: int = Field(ge=-100, le=100)
+    label: Literal["positive", "neutral", "negative"]
+    opt_out: bool
+    reason: str
+
+
+class JourneyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    lead_id: uuid.UUID = Field(description="A CRM lead's id (one journey per lead)")
+
+
+class TransitionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to_state: LeadState = Field(
+        description="Allowed moves only: COLD → CONTACTED_WA|CONTACTED_EMAIL → WARM_REPLY → NEGOTIATION → "
+        "CONVERTED; any live state → DEAD|PAUSED; PAUSED → the state it left or DEAD. Others are 409."
+    )
+    reason: str = Field(min_length=1, max_length=500, pattern=TEXT)
+
+
+class TransitionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    journey_id: uuid.UUID
+    from_state: LeadState
+    to_state: LeadState
+    reason: str
+    changed_by: str
+    changed_at: datetime
+
+
+class JourneyOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    lead_id: uuid.UUID
+    current_state: LeadState
+    previous_state: LeadState | None
+    state_changed_at: datetime
+    state_change_reason: str | None
+    assigned_phone_id: uuid.UUID | None
+    preferred_channel: Channel | None
+    last_channel_used: Channel | None
+    next_action_at: datetime | None
+    sentiment_score: int
+    reply_count: int
+    requires_human_review: bool
+    is_human_controlled: bool
+    email_opted_out: bool
+    whatsapp_opted_out: bool
+    last_contact_at: datetime | None
+    last_reply_at: datetime | None
+    converted_at: datetime | None
+    version: int
+    created_at: datetime
+
+
+class JourneyDetail(JourneyOut):
+    transitions: list[TransitionOut]
+
+
+class LeadCompany(BaseModel):
+    """The CRM lead behind a journey (read through the CRM's service)."""
+
+    name: str | None
+    cui: str | None
+    contact_name: str | None
+    email: str | None
+    phone: str | None
+    city: str | None
+    crm_status: str
+
+
+class OutreachLead(JourneyOut):
+    company: LeadCompany | None = Field(description="None when the CRM lead was deleted")
+
+
+class ListMeta(BaseModel):
+    total: int
+    page: int
+    limit: int
+    pages: int
+    sort: str
+
+
+class OutreachLeadPage(BaseModel):
+    items: list[OutreachLead]
+    meta: ListMeta
