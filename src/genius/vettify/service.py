@@ -630,3 +630,8 @@ def search_lead_ids(session: Session, term: str, limit: int = 1000) -> list[uuid
     """Ids of up to ``limit`` live leads matching ``term`` (the CRM's own full-text search)."""
     page = list_records(session, LEADS, ListQuery(search=term, limit=limit))
     return [lead.id for lead in page.items]
+
+
+def account_names(session: Session, account_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Live accounts' names by id, for other modules' lists (sales shows each document's customer)."""
+    return {a.id: a.name for a in records.live_by_ids(session, ACCOUNTS, account_ids)}

@@ -1,0 +1,79 @@
+"""The sales pages: the invoice list (drafts and issued), one document with its lines and VAT, issuing
+from the page (numbered, XML downloadable) and a refused issue shown with its findings, changing nothing."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from genius.core.platform import Platform
+from genius.web.formats import money
+from tests.core.test_admin_pages import login
+from tests.sales.conftest import Sales, add_customer
+from tests.sales.test_api import draft
+
+
+def _csrf(client: TestClient, url: str) -> str:
+    m = re.search(r'name="csrf_token" value="([^"]+)"', client.get(url).text)
+    assert m
+    return m.group(1)
+
+
+def test_list_document_issue_and_xml(
+    client: TestClient, sales: Sales, customer_id: uuid.UUID, platform: Platform, tenant: Any
+) -> None:
+    lines = [{"description": "Servicii de implementare", "quantity": 2, "unit_price": "1250.50"}]
+    doc = draft(sales, customer_id, lines, due_date="2026-12-31")
+    assert login(client, tenant.slug, tenant.admin_email).status_code == 303
+
+    listing = client.get("/sales/invoices")
+    assert listing.status_code == 200
+    assert "Client Exemplu SA" in listing.text and "Ciornă GEN" in listing.text
+    assert money(Decimal(doc["gross_total"])) in listing.text  # 3.026,21 lei: Romanian format
+    assert 'href="/sales/invoices"' in listing.text  # in the navigation, section Vânzări
+    assert "Ciornă GEN" not in client.get("/sales/invoices?status=issued").text
+
+    page = client.get(f"/sales/invoices/{doc['id']}")
+    assert page.status_code == 200
+    assert "Servicii de implementare" in page.text and "Defalcare TVA" in page.text
+    assert f'action="/sales/invoices/{doc["id"]}/issue"' in page.text
+
+    csrf = _csrf(client, f"/sales/invoices/{doc['id']}")
+    assert client.post(f"/sales/invoices/{doc['id']}/issue").status_code == 403  # no CSRF token
+    issued = client.post(
+        f"/sales/invoices/{doc['id']}/issue", data={"csrf_token": csrf}, follow_redirects=False
+    )
+    assert issued.status_code == 303
+    page = client.get(f"/sales/invoices/{doc['id']}")
+    number = sales.ok("GET", f"/invoices/{doc['id']}")["number"]
+    assert number.endswith("-000001") and number in page.text and "Emisă" in page.text
+    assert "/issue" not in page.text  # issued: no second issue button
+    xml = client.get(f"/sales/invoices/{doc['id']}/ubl")
+    assert xml.status_code == 200 and xml.content.startswith(b"<?xml")
+    assert number in xml.headers["content-disposition"]
+
+
+def test_a_refused_issue_shows_the_findings_and_changes_nothing(
+    client: TestClient, sales: Sales, platform: Platform, tenant: Any
+) -> None:
+    with platform.db.tenant_session(tenant.id) as s:
+        nowhere = add_customer(s, tenant.id, name="Fără județ", cui="4221306", county=None)
+    doc = draft(sales, nowhere, [{"description": "Montaj", "quantity": 1, "unit_price": "10"}])
+    login(client, tenant.slug, tenant.admin_email)
+    csrf = _csrf(client, f"/sales/invoices/{doc['id']}")
+    refused = client.post(f"/sales/invoices/{doc['id']}/issue", data={"csrf_token": csrf})
+    assert refused.status_code == 422
+    assert "e-Factura ar respinge-o" in refused.text and "customer.address" in refused.text
+    assert sales.ok("GET", f"/invoices/{doc['id']}")["status"] == "draft"
+
+
+def test_pages_need_the_sales_scopes(client: TestClient, make_tenant: Any) -> None:
+    viewer = make_tenant(role="viewer")
+    login(client, viewer.slug, viewer.admin_email)
+    assert client.get("/sales/invoices").status_code == 200  # viewer reads
+    assert client.post(f"/sales/invoices/{uuid.uuid4()}/issue", data={}).status_code == 403
+    assert client.get(f"/sales/invoices/{uuid.uuid4()}").status_code == 404
