@@ -13,7 +13,9 @@ from genius.bootstrap import DEMO_TENANT, ensure_demo
 from genius.core.events.models import OutboxEvent
 from genius.core.platform import Platform
 from genius.core.tenancy.models import Tenant
+from genius.vettify import service
 from genius.vettify.campaigns import Campaign
+from genius.vettify.campaigns.repository import CAMPAIGNS
 from genius.vettify.demo import COUNTIES, DEMO_ACTOR, seed_demo_crm
 from genius.vettify.models import Account, Contact, Lead, Opportunity, StageChange
 from tests.conftest import make_settings
@@ -27,6 +29,9 @@ MODELS: dict[str, Any] = {
     "campaigns": Campaign,
 }
 EXPECTED = {"accounts": 10, "contacts": 31, "leads": 40, "opportunities": 20, "campaigns": 2}
+# The whole demo (every module's seeding): the sales demo's customer is one more CRM account, the
+# marketing demo's "Demo newsletter" one more campaign.
+EXPECTED_DEMO = EXPECTED | {"accounts": 11, "campaigns": 3}
 
 
 def counts(platform: Platform, tid: Any) -> dict[str, int]:
@@ -102,9 +107,9 @@ def test_ensure_demo_seeds_once(platform: Platform, db: Connection) -> None:
     ensure_demo(demo)
     with platform.db.platform_session() as s:
         tid = s.scalars(select(Tenant.id).where(Tenant.slug == DEMO_TENANT)).one()
-    assert counts(platform, tid) == EXPECTED
+    assert counts(platform, tid) == EXPECTED_DEMO
     ensure_demo(demo)  # a second `genius demo` start
-    assert counts(platform, tid) == EXPECTED
+    assert counts(platform, tid) == EXPECTED_DEMO
 
 
 def test_switched_off(platform: Platform, db: Connection) -> None:
@@ -115,3 +120,19 @@ def test_switched_off(platform: Platform, db: Connection) -> None:
     with platform.db.platform_session() as s:
         tid = s.scalars(select(Tenant.id).where(Tenant.slug == DEMO_TENANT)).one()
     assert counts(platform, tid) == dict.fromkeys(EXPECTED, 0)
+
+
+def test_the_marketing_demo_is_a_campaign_ready_to_send(platform: Platform, tenant: Any) -> None:
+    from genius.vettify.campaigns import marketing
+    from genius.vettify.demo import DEMO_NEWSLETTER, seed_demo_marketing
+
+    seed_demo_crm(platform.db, tenant.id)
+    assert seed_demo_marketing(platform.db, tenant.id) is True
+    assert seed_demo_marketing(platform.db, tenant.id) is False  # a second start adds nothing
+    with platform.db.tenant_session(tenant.id) as s:
+        found = service.list_records(s, CAMPAIGNS, service.ListQuery(search=DEMO_NEWSLETTER, limit=5)).items
+        newsletter = next(c for c in found if c.name == DEMO_NEWSLETTER)
+        assert newsletter.status == "draft" and newsletter.channel == "email"
+        preview = marketing.preview_audience(s, tenant.id, newsletter.id, None)
+    # Most contacts can be reached; some have no basis and one unsubscribed: left out, with reasons.
+    assert preview["pending"] >= 15 and preview["no_basis"] >= 3 and preview["suppressed"] == 1

@@ -39,6 +39,8 @@ CUSTOMER = AccountCreate(
 
 
 def seed_demo(platform: Platform, tid: uuid.UUID) -> None:
+    if not platform.settings.demo_crm_data:  # its customer is a CRM account: off with the CRM's demo data
+        return
     actor = service.Actor(tid, DEMO_ACTOR)
     with platform.db.tenant_session(tid) as session:
         repository.transaction_lock(session, f"genius-demo-sales:{tid}")

@@ -33,6 +33,7 @@ from genius.core.db.session import Database
 from genius.core.platform import Platform
 from genius.vettify import schemas as s
 from genius.vettify import service
+from genius.vettify.campaigns.repository import CAMPAIGNS as CAMPAIGNS_SPEC
 from genius.vettify.campaigns.schemas import CampaignCreate, CampaignStatus, Channel
 from genius.vettify.campaigns.service import create_campaign
 from genius.vettify.models import Account
@@ -472,7 +473,59 @@ def seed_demo_crm(db: Database, tid: uuid.UUID, *, seed: int = SEED, actor: str 
         return SeedResult(created=True, counts=_seed(session, tid, who, seed))
 
 
+DEMO_NEWSLETTER = "Demo newsletter"
+CONSENT_PROOF = "Bifă „Doresc să primesc noutăți” pe formularul de contact"
+
+
+def seed_demo_marketing(db: Database, tid: uuid.UUID, *, actor: str = DEMO_ACTOR) -> bool:
+    """A draft e-mail campaign ready to send (``Demo newsletter``), and the consent records that make
+    most demo contacts reachable: two in three with consent, one in six on legitimate interest, the
+    rest without a basis (the send leaves them out and says why), and one address unsubscribed.
+    Once per tenant (found by the campaign's name); returns whether it seeded."""
+    from genius.vettify.campaigns import marketing
+    from genius.vettify.campaigns.schemas import ConsentIn, LawfulBasis, SuppressionIn, SuppressionReason
+
+    who = service.Actor(tid=tid, name=actor, request_id="demo-seed")
+    with db.tenant_session(tid) as session:
+        records.transaction_lock(session, f"genius-demo-marketing:{tid}")
+        found = service.list_records(
+            session, CAMPAIGNS_SPEC, service.ListQuery(search=DEMO_NEWSLETTER, limit=5)
+        ).items
+        if any(c.name == DEMO_NEWSLETTER for c in found):
+            return False
+        create_campaign(
+            session,
+            who,
+            CampaignCreate(
+                name=DEMO_NEWSLETTER,
+                channel=Channel.email,
+                status=CampaignStatus.draft,
+                description="Noutățile lunii pentru clienți: e-Factura, SAF-T și un webinar gratuit.",
+                custom_fields={"demo": True},
+            ),
+        )
+        contacts = service.list_records(
+            session, service.CONTACTS, service.ListQuery(sort="created_at", limit=200)
+        ).items
+        for n, contact in enumerate(c for c in contacts if c.email):
+            if n % 6 == 5:
+                continue  # no basis: the send excludes it, with the reason
+            basis = LawfulBasis.legitimate_interest if n % 6 == 4 else LawfulBasis.consent
+            proof = (
+                "Bifă „Doresc să primesc noutăți” pe formularul de contact" if basis == "consent" else None
+            )
+            marketing.add_consent(
+                session, who, contact.id, ConsentIn(basis=basis, source="formular web", proof=proof)
+            )
+            if n == 1:
+                reason = SuppressionReason.unsubscribed
+                marketing.add_suppression(session, who, SuppressionIn(address=contact.email, reason=reason))
+        return True
+
+
 def seed_demo(platform: Platform, tid: uuid.UUID) -> None:
-    """The manifest's demo seeding: the CRM records above, unless GENIUS_DEMO_CRM_DATA is off."""
+    """The manifest's demo seeding: the CRM records above and the marketing demo, unless
+    GENIUS_DEMO_CRM_DATA is off."""
     if platform.settings.demo_crm_data:
         seed_demo_crm(platform.db, tid)
+        seed_demo_marketing(platform.db, tid)

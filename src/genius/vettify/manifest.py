@@ -36,6 +36,9 @@ MANIFEST = Module(
             section=N_("CRM"),
             key="o",
         ),
+        NavEntry(
+            N_("Campaigns"), "/crm/campaigns", Scope.CRM_READ, icon="megaphone", section=N_("CRM"), key="m"
+        ),
         NavEntry(N_("Imports"), "/crm/imports", Scope.CRM_WRITE, icon="upload", section=N_("CRM"), key="i"),
     ),
     web="genius.vettify",

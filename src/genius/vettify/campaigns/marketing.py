@@ -172,6 +172,20 @@ def start_send(
     )
 
 
+def preview_audience(
+    session: Session, tid: uuid.UUID, campaign_id: uuid.UUID, contact_ids: list[uuid.UUID] | None
+) -> dict[str, int]:
+    """What a send would do now, without doing it: the snapshot of ``start_send`` in a savepoint that
+    is rolled back. ``pending`` addresses would be sent; the others are the exclusion reasons."""
+    service.get_record(session, CAMPAIGNS, campaign_id)
+    savepoint = session.begin_nested()
+    try:
+        counts = repo.snapshot(session, tid, campaign_id, contact_ids, 100)
+    finally:
+        savepoint.rollback()
+    return counts
+
+
 def complete_if_done(session: Session, tid: uuid.UUID, campaign_id: uuid.UUID) -> bool:
     """The send is completed once no recipient is pending or being sent: once (the send row is locked)."""
     send = repo.send_of(session, campaign_id, lock=True)

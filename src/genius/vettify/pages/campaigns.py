@@ -1,0 +1,161 @@
+"""Vettify pages: campaigns — the list with each campaign's figures, and one campaign with its funnel,
+its recipients and their state, and (for a draft, with the ``campaign_send_v2`` flag on) the send form:
+subject and message, then a confirmation before anything is queued.
+
+The pages call the same services as ``/v1/crm/campaigns…`` under the same scopes."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from genius.core.kit.errors import Conflict, NotFound, Problem
+from genius.core.kit.manifest import N_
+from genius.vettify import service
+from genius.vettify.campaigns import marketing
+from genius.vettify.campaigns.repository import CAMPAIGNS
+from genius.vettify.campaigns.schemas import SendIn
+from genius.vettify.pages.common import CrmReader, CrmWriter, can_write, form_values, validation_errors
+from genius.web.kit import (
+    CsrfChecked,
+    PageDB,
+    PageForm,
+    PageUser,
+    _,
+    context,
+    error_page,
+    flash,
+    platform_of,
+    render,
+)
+
+router = APIRouter(include_in_schema=False)
+
+STATUS_LABELS = {
+    "draft": N_("Draft"),
+    "scheduled": N_("Scheduled"),
+    "running": N_("Sending"),
+    "paused": N_("Paused"),
+    "completed": N_("Finished"),
+}
+STATUS_KINDS = {"draft": "", "scheduled": "info", "running": "brand", "paused": "warn", "completed": "ok"}
+STATE_LABELS = {
+    "pending": N_("Waiting"),
+    "sending": N_("Sending"),
+    "sent": N_("Sent"),
+    "failed": N_("Failed"),
+    "excluded": N_("Excluded"),
+}
+REASON_LABELS = {
+    "no_email": N_("no e-mail address"),
+    "suppressed": N_("unsubscribed, bounced or complained"),
+    "no_basis": N_("no consent or other lawful basis"),
+}
+SEND_FIELDS = ("subject", "html")
+
+
+def _labels() -> dict[str, Any]:
+    return {
+        "status_labels": {k: _(v) for k, v in STATUS_LABELS.items()},
+        "status_kinds": STATUS_KINDS,
+        "state_labels": {k: _(v) for k, v in STATE_LABELS.items()},
+        "reason_labels": {k: _(v) for k, v in REASON_LABELS.items()},
+    }
+
+
+@router.get("/crm/campaigns", response_class=HTMLResponse)
+def campaigns(request: Request, user: CrmReader, db: PageDB) -> Response:
+    page = service.list_records(db, CAMPAIGNS, service.ListQuery(sort="-created_at", limit=100))
+    rows = [(c, marketing.metrics(db, c.id)) for c in page.items]
+    ctx = context(request, account=user.account, tenant=user.tenant, rows=rows, **_labels())
+    return render(request, "vettify/campaigns.html", ctx)
+
+
+def _campaign_context(
+    request: Request, user: PageUser, db: PageDB, campaign_id: uuid.UUID, **extra: Any
+) -> Any:
+    campaign = service.get_record(db, CAMPAIGNS, campaign_id)
+    figures = marketing.metrics(db, campaign_id)
+    recipients = marketing.recipients(db, campaign_id, state=None, cursor=None, limit=100)
+    enabled = platform_of(request).settings.feature_campaign_send_v2
+    return context(
+        request,
+        account=user.account,
+        tenant=user.tenant,
+        campaign=campaign,
+        figures=figures,
+        recipients=recipients.items,
+        more_recipients=recipients.next is not None,
+        can_send=can_write(user) and enabled and figures.status == "not_sent",
+        send_disabled=not enabled,
+        values=extra.pop("values", {"subject": campaign.name, "html": ""}),
+        errors=extra.pop("errors", {}),
+        **_labels(),
+        **extra,
+    )
+
+
+@router.get("/crm/campaigns/{campaign_id}", response_class=HTMLResponse)
+def campaign(
+    request: Request,
+    campaign_id: uuid.UUID,
+    user: CrmReader,
+    db: PageDB,
+) -> Response:
+    try:
+        ctx = _campaign_context(request, user, db, campaign_id)
+    except NotFound:
+        return error_page(request, 404)
+    return render(request, "vettify/campaign.html", ctx)
+
+
+@router.post("/crm/campaigns/{campaign_id}/send", dependencies=[CsrfChecked])
+def campaign_send(
+    request: Request, campaign_id: uuid.UUID, user: CrmWriter, db: PageDB, form: PageForm
+) -> Response:
+    values = form_values(form, SEND_FIELDS)
+    confirmed = form.get("confirmed") == "yes"
+    try:
+        body = SendIn.model_validate({k: v for k, v in values.items() if v.strip()})
+    except ValidationError as exc:
+        ctx = _campaign_context(request, user, db, campaign_id, values=values, errors=validation_errors(exc))
+        return render(request, "vettify/campaign.html", ctx, 422)
+    except NotFound:
+        return error_page(request, 404)
+    if not confirmed:  # the confirmation step: the audience counted as the send would take it, nothing queued
+        preview = marketing.preview_audience(db, user.account.tid, campaign_id, None)
+        ctx = _campaign_context(
+            request,
+            user,
+            db,
+            campaign_id,
+            values=values,
+            confirming=True,
+            would_send=preview.get("pending", 0),
+            would_exclude={r: n for r, n in preview.items() if r in REASON_LABELS and n},
+        )
+        return render(request, "vettify/campaign.html", ctx)
+    who = service.Actor(
+        tid=user.account.tid, name=user.account.email, request_id=getattr(request.state, "request_id", "")
+    )
+    try:
+        sent = marketing.start_send(db, who, platform_of(request).settings, campaign_id, body)
+    except NotFound:
+        return error_page(request, 404)
+    except (Conflict, Problem) as exc:
+        ctx = _campaign_context(
+            request, user, db, campaign_id, values=values, refusal=exc.detail or exc.title
+        )
+        return render(request, "vettify/campaign.html", ctx, 409)
+    response = RedirectResponse(f"/crm/campaigns/{campaign_id}", status_code=303)
+    excluded = sum(sent.excluded.values())
+    message = _(
+        "Sending to %(num)s recipients; %(excluded)s excluded (see the reasons below).",
+        num=sent.recipients,
+        excluded=excluded,
+    )
+    return flash(response, message)
