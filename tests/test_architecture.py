@@ -104,6 +104,7 @@ SESSION_ALLOWED: dict[str, str] = {
     "and finished in transactions of its own, apart from the job's work",
     "src/genius/registry/ops.py": "a failed task is sent again through the outbox of the tenant that sent "
     "it (or the platform's nil tenant), not the operator's",
+    "src/genius/mailbox/demo.py": "demo seeding at start-up, no request (the welcome mail's outbox row)",
     "src/genius/vettify/demo.py": "demo seeding at start-up, no request (CRM branch)",
     "src/genius/sales/demo.py": "demo seeding at start-up, no request (sales: products, one issued invoice)",
     "src/genius/vettify/campaigns/delivery.py": "a campaign batch (email.send.campaign task) commits each "
