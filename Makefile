@@ -86,7 +86,11 @@ lint: setup
 i18n: setup
 	$(UV) run --frozen genius i18n update
 
+# bench --suite outreach measures the quota script beside redis-benchmark (Debian's redis-tools).
+BENCH_APT := $(shell command -v redis-benchmark >/dev/null || echo redis-tools)
+
 bench: setup
+	@if [ -n "$(strip $(BENCH_APT))" ]; then echo "installing $(strip $(BENCH_APT))"; $(APT_INSTALL) $(BENCH_APT); fi
 	$(UV) run --frozen python -m bench
 
 clean:
