@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -224,8 +225,22 @@ def repo_campaign(session: Session, campaign_id: uuid.UUID) -> Campaign | None:
 
 def metrics(session: Session, campaign_id: uuid.UUID) -> MetricsOut:
     service.get_record(session, CAMPAIGNS, campaign_id)
-    send = repo.send_of(session, campaign_id)
-    m = repo.metrics(session, campaign_id)
+    return metrics_many(session, [campaign_id])[campaign_id]
+
+
+def metrics_many(session: Session, campaign_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, MetricsOut]:
+    """The figures of several campaigns in two queries (the campaigns list), by campaign id."""
+    statuses = repo.send_statuses(session, campaign_ids)
+    counted = repo.metrics_of(session, campaign_ids)
+    return {
+        cid: _figures(
+            cid, statuses.get(cid, "not_sent"), counted.get(cid) or dict.fromkeys(repo.METRIC_NAMES, 0)
+        )
+        for cid in campaign_ids
+    }
+
+
+def _figures(campaign_id: uuid.UUID, status: str, m: dict[str, int]) -> MetricsOut:
     sent = m["sent"]
 
     def rate(name: str) -> Rate:
@@ -233,7 +248,7 @@ def metrics(session: Session, campaign_id: uuid.UUID) -> MetricsOut:
 
     return MetricsOut(
         campaign_id=campaign_id,
-        status="not_sent" if send is None else send.status,
+        status=status,
         recipients=m["recipients"],
         excluded=m["excluded"],
         pending=m["pending"],

@@ -267,10 +267,30 @@ def track(session: Session, recipient_id: uuid.UUID, kind: str) -> bool:
     return bool(getattr(result, "rowcount", 0))
 
 
-def metrics(session: Session, campaign_id: uuid.UUID) -> dict[str, int]:
+METRIC_NAMES = (
+    "recipients",
+    "excluded",
+    "pending",
+    "failed",
+    "sent",
+    "delivered",
+    "opened",
+    "clicked",
+    "bounced",
+    "unsubscribed",
+    "complained",
+)
+
+
+def metrics_of(session: Session, campaign_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, dict[str, int]]:
+    """Each campaign's recipient counts (``METRIC_NAMES``), in one grouped query; a campaign without
+    recipients is absent."""
+    if not campaign_ids:
+        return {}
     r = CampaignRecipient
-    row = session.execute(
+    rows = session.execute(
         select(
+            r.campaign_id,
             func.count().label("recipients"),
             func.count().filter(r.state == "excluded").label("excluded"),
             func.count().filter(r.state.in_(("pending", "sending"))).label("pending"),
@@ -282,9 +302,27 @@ def metrics(session: Session, campaign_id: uuid.UUID) -> dict[str, int]:
             func.count(r.bounced_at).label("bounced"),
             func.count(r.unsubscribed_at).label("unsubscribed"),
             func.count(r.complained_at).label("complained"),
-        ).where(r.campaign_id == campaign_id)
-    ).one()
-    return {k: int(v or 0) for k, v in row._mapping.items()}
+        )
+        .where(r.campaign_id.in_(list(campaign_ids)))
+        .group_by(r.campaign_id)
+    ).all()
+    return {row[0]: {name: int(row._mapping[name] or 0) for name in METRIC_NAMES} for row in rows}
+
+
+def metrics(session: Session, campaign_id: uuid.UUID) -> dict[str, int]:
+    return metrics_of(session, [campaign_id]).get(campaign_id) or dict.fromkeys(METRIC_NAMES, 0)
+
+
+def send_statuses(session: Session, campaign_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The send's status of each campaign that was sent (``sending`` or ``completed``)."""
+    if not campaign_ids:
+        return {}
+    rows = session.execute(
+        select(CampaignSend.campaign_id, CampaignSend.status).where(
+            CampaignSend.campaign_id.in_(list(campaign_ids))
+        )
+    ).all()
+    return {cid: str(status) for cid, status in rows}
 
 
 def recipient_page(

@@ -70,7 +70,8 @@ def _labels() -> dict[str, Any]:
 @router.get("/crm/campaigns", response_class=HTMLResponse)
 def campaigns(request: Request, user: CrmReader, db: PageDB) -> Response:
     page = service.list_records(db, CAMPAIGNS, service.ListQuery(sort="-created_at", limit=100))
-    rows = [(c, marketing.metrics(db, c.id)) for c in page.items]
+    figures = marketing.metrics_many(db, [c.id for c in page.items])
+    rows = [(c, figures[c.id]) for c in page.items]
     ctx = context(request, account=user.account, tenant=user.tenant, rows=rows, **_labels())
     return render(request, "vettify/campaigns.html", ctx)
 
