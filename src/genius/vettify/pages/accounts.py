@@ -30,7 +30,7 @@ from genius.vettify.attachments import files
 from genius.vettify.attachments import service as attachments
 from genius.vettify.attachments.api import get_storage, read_upload
 from genius.vettify.attachments.service import ParentType, Upload
-from genius.vettify.pages.common import CrmReader, CrmWriter, can_write
+from genius.vettify.pages.common import CrmReader, CrmWriter, actor, can_write
 from genius.web.kit import (
     LIST_COUNT_CAP,
     CsrfChecked,
@@ -148,16 +148,6 @@ UPLOAD_EXTENSIONS = (
 
 
 # --- helpers --------------------------------------------------------------------------------------
-def actor(request: Request, user: PageUser) -> service.Actor:
-    request_id = str(getattr(request.state, "request_id", "") or "")
-    return service.Actor(
-        tid=user.account.tid,
-        name=user.account.email,
-        request_id=request_id,
-        correlation_id=request_id or None,
-    )
-
-
 def _uuid(raw: str) -> uuid.UUID | None:
     try:
         return uuid.UUID(raw)

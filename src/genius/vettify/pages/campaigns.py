@@ -19,7 +19,7 @@ from genius.vettify import service
 from genius.vettify.campaigns import marketing
 from genius.vettify.campaigns.repository import CAMPAIGNS
 from genius.vettify.campaigns.schemas import SendIn
-from genius.vettify.pages.common import CrmReader, CrmWriter, can_write, form_values, validation_errors
+from genius.vettify.pages.common import CrmReader, CrmWriter, actor, can_write, form_values, validation_errors
 from genius.web.kit import (
     CsrfChecked,
     PageDB,
@@ -140,9 +140,7 @@ def campaign_send(
             would_exclude={r: n for r, n in preview.items() if r in REASON_LABELS and n},
         )
         return render(request, "vettify/campaign.html", ctx)
-    who = service.Actor(
-        tid=user.account.tid, name=user.account.email, request_id=getattr(request.state, "request_id", "")
-    )
+    who = actor(request, user)
     try:
         sent = marketing.start_send(db, who, platform_of(request).settings, campaign_id, body)
     except NotFound:

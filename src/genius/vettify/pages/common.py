@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from genius.core.auth.scopes import Scope
 from genius.core.kit.errors import Problem
+from genius.vettify import service
 from genius.web.kit import PageUser, _, page_requires
 
 CrmReader = Annotated[PageUser, Depends(page_requires(Scope.CRM_READ))]
@@ -71,3 +72,14 @@ def form_values(form: FormData, names: tuple[str, ...]) -> dict[str, str]:
         raw = form.get(name)
         values[name] = raw if isinstance(raw, str) else ""
     return values
+
+
+def actor(request: Request, user: PageUser) -> service.Actor:
+    """The signed-in user as the services' Actor (the request id doubles as the correlation id)."""
+    request_id = str(getattr(request.state, "request_id", "") or "")
+    return service.Actor(
+        tid=user.account.tid,
+        name=user.account.email,
+        request_id=request_id,
+        correlation_id=request_id or None,
+    )

@@ -38,6 +38,7 @@ from genius.vettify.pages.common import (
     CrmAdmin,
     CrmReader,
     CrmWriter,
+    actor,
     can_write,
     form_values,
     problem_errors,
@@ -124,16 +125,6 @@ DEFAULT_COLUMNS = ("company", "email", "phone", "status", "owner", "created")
 def lead_name(lead: Lead) -> str:
     person = " ".join(p for p in (lead.first_name, lead.last_name) if p)
     return person or lead.company_name or lead.email or _("Unnamed lead")
-
-
-def actor(request: Request, user: PageUser) -> service.Actor:
-    request_id = str(getattr(request.state, "request_id", "") or "")
-    return service.Actor(
-        tid=user.account.tid,
-        name=user.account.email,
-        request_id=request_id,
-        correlation_id=request_id or None,
-    )
 
 
 def _globals(user: PageUser) -> dict[str, Any]:

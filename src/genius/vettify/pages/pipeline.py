@@ -29,6 +29,7 @@ from genius.vettify.pages import dashboard
 from genius.vettify.pages.common import (
     CrmReader,
     CrmWriter,
+    actor,
     can_write,
     form_values,
     problem_errors,
@@ -83,16 +84,6 @@ LIST_SORTS = ("name", "amount", "created_at", "updated_at")
 
 def stage_label(stage: str) -> str:
     return _(STAGE_LABELS.get(stage, stage))
-
-
-def page_actor(user: PageUser, request: Request) -> service.Actor:
-    request_id = str(getattr(request.state, "request_id", "") or "")
-    return service.Actor(
-        tid=user.account.tid,
-        name=user.account.email,
-        request_id=request_id,
-        correlation_id=request_id or None,
-    )
 
 
 def needs_reason(current: str, target: str) -> bool:
@@ -356,7 +347,7 @@ def opportunity_create(request: Request, user: CrmWriter, db: PageDB, form: Page
         body["amount"] = formats.parse_decimal(body["amount"])
     try:
         opportunity_in = OpportunityCreate.model_validate(body)
-        created = service.create_opportunity(db, page_actor(user, request), opportunity_in)
+        created = service.create_opportunity(db, actor(request, user), opportunity_in)
     except (ValidationError, Problem) as exc:
         errors = validation_errors(exc) if isinstance(exc, ValidationError) else problem_errors(exc)
         errors = errors or {"account_id": _("Choose an existing account.")}
@@ -430,7 +421,7 @@ def move(
         return _refused(request, user, db, opp_id, as_json, 422, "validation", text, name, stage, reason)
     try:
         opp, changed = service.change_stage(
-            db, page_actor(user, request), opp_id, body.stage, body.reason, if_match
+            db, actor(request, user), opp_id, body.stage, body.reason, if_match
         )
     except Problem as exc:
         status, code, message, field = _refusal(exc, body.stage.value)
