@@ -104,36 +104,35 @@ async def deliver_batch(
         )
     done: tuple[uuid.UUID, str, str | None] | None = None  # the previous message's outcome
     try:
-        for rid in ids:
-            with db.tenant_session(tid) as s:
-                if done is not None:
-                    repo.finish(s, done[0], owner, done[1], done[2])
-                    done = None
-                claimed = repo.claim(s, rid, owner)
-            if claimed is None:
-                continue
-            address, attempts = claimed
-            links = Links(settings.issuer, settings.secret_key, tid, rid)
-            mail = compose(
-                links=links,
-                sender=message.sender,
-                campaign_id=campaign_id,
-                to=address,
-                subject=message.subject,
-                body_html=message.html,
-                body_text=message.text,
-            )
-            try:
-                status, code, text = await send(mail)
-            except Exception as exc:  # connection lost before the server took the message: not sent
-                done = (rid, "pending", f"temporary: {type(exc).__name__}: {exc}"[:500])
-                raise
-            state, reason = _outcome(status, code, text, attempts)
-            done = (rid, state, reason)
-            if state == "sent":
-                result.sent += 1
-            elif state == "failed":
-                result.failed += 1
+        with db.tenant_transactions(tid) as transaction:
+            for rid in ids:
+                with transaction() as s:
+                    claimed = repo.finish_and_claim(s, done, rid, owner)
+                done = None
+                if claimed is None:
+                    continue
+                address, attempts = claimed
+                links = Links(settings.issuer, settings.secret_key, tid, rid)
+                mail = compose(
+                    links=links,
+                    sender=message.sender,
+                    campaign_id=campaign_id,
+                    to=address,
+                    subject=message.subject,
+                    body_html=message.html,
+                    body_text=message.text,
+                )
+                try:
+                    status, code, text = await send(mail)
+                except Exception as exc:  # connection lost before the server took the message: not sent
+                    done = (rid, "pending", f"temporary: {type(exc).__name__}: {exc}"[:500])
+                    raise
+                state, reason = _outcome(status, code, text, attempts)
+                done = (rid, state, reason)
+                if state == "sent":
+                    result.sent += 1
+                elif state == "failed":
+                    result.failed += 1
     finally:
         with db.tenant_session(tid) as s:
             if done is not None:

@@ -7,52 +7,16 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 from typing import Any
 
 import aiosmtplib
 from pydantic import ValidationError
 
 from genius.config import Settings
+from genius.workers.email_send import mime
 from genius.workers.email_send.schemas import EmailIn, EmailResult, RecipientResult
-
-
-def build_message(mail: EmailIn, default_from: str) -> EmailMessage:
-    msg = EmailMessage()
-    msg["From"] = mail.from_address or default_from
-    msg["To"] = ", ".join(str(a) for a in mail.to)
-    if mail.cc:
-        msg["Cc"] = ", ".join(str(a) for a in mail.cc)
-    if mail.reply_to:
-        msg["Reply-To"] = str(mail.reply_to)
-    msg["Subject"] = mail.subject
-    msg["Date"] = formatdate(usegmt=True)  # RFC 5322 §3.6: every message has an origination date
-    domain = (mail.from_address or default_from).rsplit("@", 1)[-1].strip("> ") or "genius.local"
-    # One idempotency key, one Message-ID: a copy re-sent after a crash is recognisably the same mail.
-    msg["Message-ID"] = (
-        f"<{hashlib.sha256(mail.idempotency_key.encode()).hexdigest()[:40]}@{domain}>"
-        if mail.idempotency_key
-        else make_msgid(domain=domain)
-    )
-    if mail.list_unsubscribe:
-        msg["List-Unsubscribe"] = mail.list_unsubscribe
-        if mail.list_unsubscribe_post:
-            msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    for name, value in mail.headers.items():
-        if name.lower() not in {"from", "to", "cc", "bcc", "subject", "message-id"}:
-            msg[name] = value
-    if mail.text:
-        msg.set_content(mail.text)
-    if mail.html:
-        if mail.text:
-            msg.add_alternative(mail.html, subtype="html")
-        else:
-            msg.set_content(mail.html, subtype="html")
-    return msg
 
 
 def _client(settings: Settings) -> aiosmtplib.SMTP:
@@ -74,20 +38,29 @@ def _classify(code: int | None) -> str:
 
 
 async def _send_one(smtp: aiosmtplib.SMTP, mail: EmailIn, default_from: str) -> EmailResult:
-    msg = build_message(mail, default_from)
     recipients = [str(a) for a in (*mail.to, *mail.cc, *mail.bcc)]
     try:
-        refused, _ = await smtp.send_message(msg, recipients=recipients)
+        message_id, data = mime.render(mail, default_from)
+    except ValueError as exc:  # a header that would break the message: never sendable
+        return EmailResult(
+            message_id="",
+            recipients=[
+                RecipientResult(recipient=r, status="permanent_failure", message=f"invalid message: {exc}")
+                for r in recipients
+            ],
+        )
+    try:
+        refused, _ = await smtp.sendmail(mime.envelope_sender(mail, default_from), recipients, data)
     except aiosmtplib.SMTPRecipientsRefused as exc:
         results = [
             RecipientResult(recipient=r.recipient, status=_classify(r.code), code=r.code, message=r.message)
             for r in exc.recipients
         ]
-        return EmailResult(message_id=str(msg["Message-ID"]), recipients=results)
+        return EmailResult(message_id=message_id, recipients=results)
     except aiosmtplib.SMTPResponseException as exc:
         status = _classify(exc.code)
         return EmailResult(
-            message_id=str(msg["Message-ID"]),
+            message_id=message_id,
             recipients=[
                 RecipientResult(recipient=r, status=status, code=exc.code, message=exc.message)
                 for r in recipients
@@ -100,7 +73,7 @@ async def _send_one(smtp: aiosmtplib.SMTP, mail: EmailIn, default_from: str) -> 
             results.append(RecipientResult(recipient=r, status=_classify(code), code=code, message=text))
         else:
             results.append(RecipientResult(recipient=r, status="sent", code=250))
-    return EmailResult(message_id=str(msg["Message-ID"]), recipients=results)
+    return EmailResult(message_id=message_id, recipients=results)
 
 
 async def send_batch(mails: list[EmailIn], settings: Settings) -> list[EmailResult]:
