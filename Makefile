@@ -70,7 +70,7 @@ test: setup test-services
 	$(UV) run --frozen ruff check src tests bench
 	$(UV) run --frozen mypy
 	$(UV) run --frozen lint-imports
-	$(UV) run --frozen pytest -n $(PYTEST_WORKERS) --ignore=tests/e2e $(PYTEST_ARGS)
+	$(UV) run --frozen pytest -n $(PYTEST_WORKERS) --ignore=tests/e2e --durations=25 $(PYTEST_ARGS)
 	@# The web app end to end in Debian's Chromium, against one `genius demo` (its own process).
 	$(UV) run --frozen pytest -q tests/e2e
 	@# The CRM again on Debian's PostgreSQL, where pg_trgm exists (its migrations and the dedup path).

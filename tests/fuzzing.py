@@ -194,6 +194,22 @@ ALLOWED: tuple[Allowed, ...] = (
         _has("required without a product_id", "is more than quantity x unit_price"),
     ),
     Allowed(
+        "mail-template-markup",
+        "*",
+        422,
+        "a campaign message is HTML or MJML with Jinja2 placeholders ({{ prenume }}…): its markup, its "
+        "placeholders and what is left after sanitising are checked by the MJML compiler, Jinja2's "
+        "parser and nh3; JSON Schema cannot describe a markup language",
+        _has(
+            "Variabile necunoscute",
+            "Eroare în variabile",
+            "Construcție nepermisă",
+            "MJML invalid",
+            "CSS invalid",
+            "niciun conținut",
+        ),
+    ),
+    Allowed(
         "csv-file-content",
         "POST /v1/crm/imports",
         422,

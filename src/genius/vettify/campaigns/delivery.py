@@ -24,11 +24,9 @@ from typing import Any
 
 from genius.config import Settings
 from genius.core.db.session import Database
-from genius.core.directory import repository as directory
-from genius.core.tenancy import service as tenancy
-from genius.vettify.campaigns import marketing
+from genius.vettify.campaigns import marketing, templates
 from genius.vettify.campaigns import repository as repo
-from genius.vettify.campaigns.tracking import Links, Sender, compose
+from genius.vettify.campaigns.tracking import Links, compose
 
 Send = Callable[[dict[str, Any]], Awaitable[tuple[str, int | None, str]]]
 MAX_ATTEMPTS = 5
@@ -51,14 +49,6 @@ class BatchResult:
             "interrupted": self.interrupted,
             "completed": self.completed,
         }
-
-
-@dataclass(frozen=True)
-class _Message:
-    subject: str
-    html: str
-    text: str
-    sender: Sender
 
 
 def _outcome(status: str, code: int | None, text: str, attempts: int) -> tuple[str, str | None]:
@@ -89,19 +79,8 @@ async def deliver_batch(
             raise LookupError(f"campaign {campaign_id} has no send (not committed yet?)")
         result.interrupted = repo.fail_interrupted(s, campaign_id, batch, owner)
         ids = repo.pending_ids(s, campaign_id, batch)
-        tenant = directory.get(s, tid)
-        company = tenancy.company_settings(s, tenant) if tenant is not None else None
-        message = _Message(
-            subject=campaign_send.subject,
-            html=campaign_send.html,
-            text=campaign_send.text,
-            sender=Sender(
-                company=(company.company_name if company else "") or (tenant.name if tenant else ""),
-                cui=(company.cui or "") if company else "",
-                address=company.address if company else "",
-                from_address=settings.smtp_from,
-            ),
-        )
+        message = templates.Message(campaign_send.subject, campaign_send.html, campaign_send.text)
+        sender = marketing.sender_of(s, tid, settings)
     done: tuple[uuid.UUID, str, str | None] | None = None  # the previous message's outcome
     try:
         with db.tenant_transactions(tid) as transaction:
@@ -111,16 +90,22 @@ async def deliver_batch(
                 done = None
                 if claimed is None:
                     continue
-                address, attempts = claimed
+                address, attempts, variables = claimed
+                try:
+                    copy = templates.personalise(message, variables)
+                except Exception as exc:  # checked at send start: only a defect could get here
+                    done = (rid, "failed", f"personalisation failed: {type(exc).__name__}: {exc}"[:500])
+                    result.failed += 1
+                    continue
                 links = Links(settings.issuer, settings.secret_key, tid, rid)
                 mail = compose(
                     links=links,
-                    sender=message.sender,
+                    sender=sender,
                     campaign_id=campaign_id,
                     to=address,
-                    subject=message.subject,
-                    body_html=message.html,
-                    body_text=message.text,
+                    subject=copy.subject,
+                    body_html=copy.html,
+                    body_text=copy.text,
                 )
                 try:
                     status, code, text = await send(mail)

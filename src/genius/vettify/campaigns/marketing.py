@@ -12,11 +12,14 @@ from sqlalchemy.orm import Session
 from genius.config import Settings
 from genius.core.audit import service as audit
 from genius.core.db.base import utcnow
+from genius.core.directory import repository as directory
 from genius.core.events.service import defer, publish
-from genius.core.kit.errors import Conflict
+from genius.core.kit.errors import Conflict, field_error
 from genius.core.kit.pagination import Page
+from genius.core.tenancy import service as tenancy
 from genius.vettify import service
 from genius.vettify.campaigns import repository as repo
+from genius.vettify.campaigns import templates
 from genius.vettify.campaigns.events import CampaignCompleted, CampaignSent
 from genius.vettify.campaigns.models import Campaign, CampaignSend, Consent, Suppression
 from genius.vettify.campaigns.repository import CAMPAIGNS
@@ -25,12 +28,16 @@ from genius.vettify.campaigns.schemas import (
     ConsentIn,
     ExclusionReason,
     MetricsOut,
+    PreviewIn,
+    PreviewOut,
     Rate,
     SendIn,
     SendOut,
     SuppressionIn,
+    TestSendIn,
+    TestSendOut,
 )
-from genius.vettify.campaigns.tracking import html_to_text
+from genius.vettify.campaigns.tracking import Sender, compose_test
 from genius.vettify.repository.records import CONTACTS
 
 SEND_TASK = "email.send.campaign"
@@ -108,13 +115,14 @@ def start_send(
         )
     if CampaignStatus(campaign.status) not in SENDABLE:
         raise Conflict(f"A {campaign.status} campaign cannot be sent.", code="campaign-status")
+    message = _compiled(body.subject, body.html, body.format, body.text)
     now = utcnow()
     send = CampaignSend(
         campaign_id=campaign_id,
         tid=who.tid,
-        subject=body.subject,
-        html=body.html,
-        text=body.text or html_to_text(body.html),
+        subject=message.subject,
+        html=message.html,
+        text=message.text,
         status="sending",
         recipients=0,
         excluded=0,
@@ -171,6 +179,71 @@ def start_send(
     return SendOut(
         campaign_id=campaign_id, recipients=send.recipients, excluded=excluded, batches=len(batches)
     )
+
+
+def _compiled(subject: str, body: str, fmt: templates.Format, text: str | None) -> templates.Message:
+    try:
+        return templates.compile_message(subject, body, fmt, text)
+    except templates.TemplateRefused as exc:
+        raise field_error(exc.field, str(exc)) from exc
+
+
+def preview(session: Session, campaign_id: uuid.UUID, body: PreviewIn) -> PreviewOut:
+    """The message as one contact would get it (without the tracking links and footer added at send)."""
+    service.get_record(session, CAMPAIGNS, campaign_id)
+    message = _compiled(body.subject, body.html, body.format, body.text)
+    contact_id, variables = repo.contact_variables(session, body.contact_id)
+    if body.contact_id is not None and contact_id is None:
+        raise field_error("contact_id", "No contact with this id.")
+    copy = templates.personalise(message, variables)
+    return PreviewOut(
+        subject=copy.subject,
+        html=copy.html,
+        text=copy.text,
+        contact_id=contact_id,
+        variables={k: str(v) for k, v in variables.items()},
+    )
+
+
+def sender_of(session: Session, tid: uuid.UUID, settings: Settings) -> Sender:
+    """The footer's company (tenant settings: name, CUI, address) and the From address."""
+    tenant = directory.get(session, tid)
+    company = tenancy.company_settings(session, tenant) if tenant is not None else None
+    return Sender(
+        company=(company.company_name if company else "") or (tenant.name if tenant else ""),
+        cui=(company.cui or "") if company else "",
+        address=company.address if company else "",
+        from_address=settings.smtp_from,
+    )
+
+
+def test_send(
+    session: Session, who: service.Actor, settings: Settings, campaign_id: uuid.UUID, body: TestSendIn
+) -> TestSendOut:
+    """One ``[Test]`` copy to ``body.to``, through the outbox like every send; audited."""
+    shown = preview(session, campaign_id, body)
+    sender = sender_of(session, who.tid, settings)
+    mail = compose_test(
+        sender=sender, to=str(body.to), subject=shown.subject, body_html=shown.html, body_text=shown.text
+    )
+    defer(
+        session,
+        "email.send",
+        tid=who.tid,
+        args=[mail],
+        aggregate_id=campaign_id,
+        correlation_id=who.correlation_id,
+    )
+    audit.record(
+        session,
+        who.tid,
+        "crm.campaign.test_sent",
+        actor=who.name,
+        target=f"campaign:{campaign_id}",
+        data={"to": str(body.to)},
+        request_id=who.request_id,
+    )
+    return TestSendOut(to=str(body.to), queued=True)
 
 
 def preview_audience(

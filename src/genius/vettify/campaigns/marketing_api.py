@@ -18,11 +18,15 @@ from genius.vettify.campaigns.schemas import (
     ConsentIn,
     ConsentOut,
     MetricsOut,
+    PreviewIn,
+    PreviewOut,
     RecipientOut,
     SendIn,
     SendOut,
     SuppressionIn,
     SuppressionOut,
+    TestSendIn,
+    TestSendOut,
 )
 from genius.vettify.deps import CrmRead, CrmWrite
 
@@ -147,6 +151,36 @@ def send_campaign(
     corr: CorrId = None,
 ) -> Any:
     return marketing.start_send(db, actor(principal, request, corr), platform.settings, campaign_id, body)
+
+
+@router.post(
+    "/campaigns/{campaign_id}/preview",
+    response_model=PreviewOut,
+    responses=PROBLEMS,
+    summary="The message as one contact would get it: MJML compiled, CSS inlined, sanitised, personalised",
+)
+def preview_message(campaign_id: uuid.UUID, body: PreviewIn, principal: CrmRead, db: TenantDB) -> Any:
+    return marketing.preview(db, campaign_id, body)
+
+
+@router.post(
+    "/campaigns/{campaign_id}/test",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=TestSendOut,
+    responses={**PROBLEMS, 429: {"description": "More than 10 sends per second by this user"}},
+    dependencies=[Depends(send_rate_limit)],
+    summary="Send one [Test] copy to one address (not tracked, nothing recorded on the campaign)",
+)
+def test_send(
+    campaign_id: uuid.UUID,
+    body: TestSendIn,
+    principal: CrmWrite,
+    db: TenantDB,
+    platform: PlatformDep,
+    request: Request,
+    corr: CorrId = None,
+) -> Any:
+    return marketing.test_send(db, actor(principal, request, corr), platform.settings, campaign_id, body)
 
 
 @router.get(

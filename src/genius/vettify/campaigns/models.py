@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     CHAR,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from genius.core.db.base import Base, new_id, utcnow
@@ -113,6 +115,8 @@ class CampaignRecipient(Base):
     contact_id: Mapped[uuid.UUID | None] = mapped_column()
     address: Mapped[str | None] = mapped_column(String(320))  # none: excluded, no e-mail
     name: Mapped[str] = mapped_column(String(200), default="")
+    # first_name, last_name, email, company: what a template's {{ … }} reads, as of the snapshot
+    variables: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     state: Mapped[str] = mapped_column(String(12), default="pending")
     reason: Mapped[str | None] = mapped_column(String(500))
     batch: Mapped[int | None] = mapped_column(Integer)

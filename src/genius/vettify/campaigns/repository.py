@@ -107,12 +107,16 @@ _SNAPSHOT = text(
     WITH audience AS (
         SELECT c.id, lower(c.email) AS address,
                left(btrim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')), 200) AS name,
+               jsonb_strip_nulls(jsonb_build_object(
+                   'first_name', nullif(btrim(c.first_name), ''), 'last_name', nullif(btrim(c.last_name), ''),
+                   'email', lower(c.email), 'company', nullif(btrim(acc.name), ''))) AS variables,
                row_number() OVER (PARTITION BY lower(c.email) ORDER BY c.created_at, c.id) AS n
         FROM crm.contacts c
+        LEFT JOIN crm.accounts acc ON acc.id = c.account_id
         WHERE c.deleted_at IS NULL AND c.merged_into_id IS NULL
           AND (CAST(:ids AS uuid[]) IS NULL OR c.id = ANY(CAST(:ids AS uuid[])))
     ), judged AS (
-        SELECT a.id, a.address, a.name,
+        SELECT a.id, a.address, a.name, a.variables,
                CASE WHEN a.address IS NULL THEN 'no_email'
                     WHEN s.id IS NOT NULL THEN 'suppressed'
                     WHEN basis.id IS NULL THEN 'no_basis' END AS reason
@@ -125,8 +129,9 @@ _SNAPSHOT = text(
         WHERE a.address IS NULL OR a.n = 1
     )
     INSERT INTO crm.campaign_recipients
-        (id, tid, campaign_id, contact_id, address, name, state, reason, batch)
-    SELECT gen_random_uuid(), CAST(:tid AS uuid), CAST(:campaign AS uuid), j.id, j.address, j.name,
+        (id, tid, campaign_id, contact_id, address, name, variables, state, reason, batch)
+    SELECT gen_random_uuid(), CAST(:tid AS uuid), CAST(:campaign AS uuid),
+           j.id, j.address, j.name, j.variables,
            CASE WHEN j.reason IS NULL THEN 'pending' ELSE 'excluded' END, j.reason,
            CASE WHEN j.reason IS NULL
                 THEN (row_number() OVER (PARTITION BY j.reason IS NULL ORDER BY j.address) - 1) / :size END
@@ -224,7 +229,7 @@ _FINISH_AND_CLAIM = text(
     UPDATE crm.campaign_recipients
     SET state = 'sending', claimed_by = :owner, claimed_at = now(), attempts = attempts + 1
     WHERE id = :claim_id AND state = 'pending'
-    RETURNING address, attempts
+    RETURNING address, attempts, variables
     """
 )
 
@@ -234,9 +239,9 @@ def finish_and_claim(
     done: tuple[uuid.UUID, str, str | None] | None,
     recipient_id: uuid.UUID,
     owner: str,
-) -> tuple[str, int] | None:
+) -> tuple[str, int, dict[str, Any]] | None:
     """``finish`` the previous message and ``claim`` the next in one statement (one round trip: a
-    campaign pays this once per message)."""
+    campaign pays this once per message): the claimed one's address, attempts and variables."""
     row = session.execute(
         _FINISH_AND_CLAIM,
         {
@@ -247,7 +252,29 @@ def finish_and_claim(
             "claim_id": recipient_id,
         },
     ).first()
-    return (str(row[0]), int(row[1])) if row is not None else None
+    return (str(row[0]), int(row[1]), dict(row[2] or {})) if row is not None else None
+
+
+def contact_variables(
+    session: Session, contact_id: uuid.UUID | None
+) -> tuple[uuid.UUID | None, dict[str, Any]]:
+    """A contact's placeholder values as the snapshot takes them (the first contact with an address
+    when none is named): ``(None, {})`` when there is none."""
+    row = session.execute(
+        text(
+            """
+            SELECT c.id, jsonb_strip_nulls(jsonb_build_object(
+                'first_name', nullif(btrim(c.first_name), ''), 'last_name', nullif(btrim(c.last_name), ''),
+                'email', lower(c.email), 'company', nullif(btrim(acc.name), '')))
+            FROM crm.contacts c LEFT JOIN crm.accounts acc ON acc.id = c.account_id
+            WHERE c.deleted_at IS NULL AND c.merged_into_id IS NULL
+              AND (CAST(:id AS uuid) IS NULL AND c.email IS NOT NULL OR c.id = CAST(:id AS uuid))
+            ORDER BY c.created_at, c.id LIMIT 1
+            """
+        ),
+        {"id": contact_id},
+    ).first()
+    return (row[0], dict(row[1])) if row is not None else (None, {})
 
 
 def open_count(session: Session, campaign_id: uuid.UUID) -> int:

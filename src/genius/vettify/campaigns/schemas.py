@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -178,7 +178,10 @@ class SendIn(s.Input):
     subject: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=998, pattern=s.TEXT)
     ]
-    html: Annotated[str, StringConstraints(min_length=1, max_length=200_000, pattern=s.TEXT)]
+    html: Annotated[str, StringConstraints(min_length=1, max_length=200_000, pattern=s.TEXT)] = Field(
+        description="The body, HTML or MJML (see format), with placeholders such as {{ prenume }}"
+    )
+    format: Literal["html", "mjml"] = Field("html", description="How html is written")
     text: Annotated[str, StringConstraints(max_length=200_000, pattern=s.NO_NUL)] | None = Field(
         None, description="Plain-text part; default: generated from the HTML"
     )
@@ -187,6 +190,35 @@ class SendIn(s.Input):
         max_length=10_000,
         description="The audience: these contacts (unknown ids are ignored); default: every contact",
     )
+
+
+class PreviewIn(s.Input):
+    subject: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=998, pattern=s.TEXT)
+    ]
+    html: Annotated[str, StringConstraints(min_length=1, max_length=200_000, pattern=s.TEXT)]
+    format: Literal["html", "mjml"] = "html"
+    text: Annotated[str, StringConstraints(max_length=200_000, pattern=s.NO_NUL)] | None = None
+    contact_id: uuid.UUID | None = Field(
+        None, description="Personalise for this contact; default: the first contact with an address"
+    )
+
+
+class PreviewOut(BaseModel):
+    subject: str
+    html: str = Field(description="Sanitised, CSS inlined, personalised (tracking links are added at send)")
+    text: str
+    contact_id: uuid.UUID | None = Field(description="Whose values filled the placeholders")
+    variables: dict[str, str]
+
+
+class TestSendIn(PreviewIn):
+    to: EmailStr = Field(description="One address; the message is marked [Test] and not tracked")
+
+
+class TestSendOut(BaseModel):
+    to: str
+    queued: bool
 
 
 class ExclusionReason(StrEnum):

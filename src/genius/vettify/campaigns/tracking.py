@@ -165,3 +165,17 @@ def compose(
         "headers": {"X-Genius-Tenant": str(links.tid)},
         "idempotency_key": f"crm-campaign:{campaign_id}:{links.recipient_id}",
     }
+
+
+def compose_test(*, sender: Sender, to: str, subject: str, body_html: str, body_text: str) -> dict[str, Any]:
+    """A test copy for the author: the same body and footer, marked ``[Test]``, with its links left
+    as written (no tracking, no unsubscribe header: it records nothing and suppresses no one)."""
+    footer_html = "<br>".join(html.escape(line) for line in _footer_lines(sender))
+    note = "Mesaj de test: linkul de dezabonare apare aici în trimiterea reală."
+    return {
+        "to": [to],
+        "subject": f"[Test] {subject}",
+        "html": f'{body_html}\n<hr>\n<p style="font-size:12px;color:#555">{footer_html}<br>{note}</p>',
+        "text": "\n".join([body_text, "", "--", *_footer_lines(sender), note]),
+        "from_address": sender.from_address,
+    }
