@@ -30,6 +30,7 @@ from genius.sales.schemas import PaymentCreate
 from genius.sales.service import Actor
 
 ZERO = Decimal(0)
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -87,18 +88,18 @@ def record(session: Session, actor: Actor, body: PaymentCreate) -> Payment:
         id=new_id(),
         tid=actor.tid,
         received_on=body.received_on,
-        amount=body.amount,
+        amount=body.amount.quantize(CENT),
         currency=body.currency,
         method=body.method,
         reference=body.reference,
         customer_id=next(iter(customers)) if len(customers) == 1 else None,
-        allocated=total,
+        allocated=total.quantize(CENT),
         created_by=actor.name,
         created_at=now,
     )
     row.allocations = [
         PaymentAllocation(
-            id=new_id(), tid=actor.tid, document_id=a.invoice_id, amount=a.amount, created_at=now
+            id=new_id(), tid=actor.tid, document_id=a.invoice_id, amount=a.amount.quantize(CENT), created_at=now
         )
         for a in body.allocations
     ]
@@ -114,7 +115,7 @@ def record(session: Session, actor: Actor, body: PaymentCreate) -> Payment:
             method=row.method,
             reference=row.reference,
             customer_id=row.customer_id,
-            allocations=[Allocation(invoice_id=a.invoice_id, amount=a.amount) for a in body.allocations],
+            allocations=[Allocation(invoice_id=a.document_id, amount=a.amount) for a in row.allocations],
             recorded_by=actor.name,
             recorded_at=now,
         ),
@@ -124,7 +125,7 @@ def record(session: Session, actor: Actor, body: PaymentCreate) -> Payment:
     )
     for a in body.allocations:
         doc = docs[a.invoice_id]
-        paid_total = paid[doc.id] + a.amount
+        paid_total = paid[doc.id] + a.amount.quantize(CENT)
         if paid_total >= doc.gross_total:
             publish(
                 session,
