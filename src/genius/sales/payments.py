@@ -99,7 +99,11 @@ def record(session: Session, actor: Actor, body: PaymentCreate) -> Payment:
     )
     row.allocations = [
         PaymentAllocation(
-            id=new_id(), tid=actor.tid, document_id=a.invoice_id, amount=a.amount.quantize(CENT), created_at=now
+            id=new_id(),
+            tid=actor.tid,
+            document_id=a.invoice_id,
+            amount=a.amount.quantize(CENT),
+            created_at=now,
         )
         for a in body.allocations
     ]
