@@ -188,8 +188,9 @@ def seed_rows(conn: Connection, tid: uuid.UUID) -> None:
             " FROM sales.documents WHERE tid = :t"
         ),
         ("sales", "payments"): (
-            "INSERT INTO sales.payments (id, tid, received_on, amount, currency, method, allocated, created_by,"
-            " created_at) VALUES (gen_random_uuid(), :t, current_date, 1, 'RON', 'cash', 1, 'rls', now())"
+            "INSERT INTO sales.payments (id, tid, received_on, amount, currency, method, allocated,"
+            " created_by, created_at) VALUES (gen_random_uuid(), :t, current_date, 1, 'RON', 'cash', 1,"
+            " 'rls', now())"
         ),
         ("sales", "payment_allocations"): (
             "INSERT INTO sales.payment_allocations (id, tid, payment_id, document_id, amount, created_at)"

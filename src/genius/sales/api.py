@@ -24,6 +24,7 @@ from genius.core.auth.scopes import Scope
 from genius.core.auth.tokens import Principal
 from genius.core.kit.errors import Problem
 from genius.core.kit.pagination import CursorParam, LimitParam, Page
+from genius.core.storage import tenant_files_from_settings
 from genius.sales import payments, service, spv, vat
 from genius.sales import schemas as s
 from genius.sales.models import Document, EfacturaStatus, Payment, Product
@@ -291,6 +292,38 @@ def accepted_download(db: TenantDB, invoice_id: uuid.UUID) -> tuple[str, str]:
             title="Conflict",
         )
     return doc.number or str(doc.id), status.id_descarcare
+
+
+@router.get(
+    "/invoices/{invoice_id}/pdf",
+    responses={
+        **PROBLEMS,
+        200: {"content": {"application/pdf": {}}},
+        202: {"description": "The PDF is being rendered: ask again after Retry-After seconds"},
+    },
+    response_class=RawResponse,
+    summary="The PDF of an issued document (rendered by the pdf.render worker when it was issued)",
+)
+def invoice_pdf(
+    invoice_id: uuid.UUID, principal: SalesRead, db: TenantDB, platform: PlatformDep
+) -> RawResponse:
+    doc = service.get_document(db, invoice_id)
+    service.ubl(db, invoice_id)  # a draft has no PDF: 409
+    files = tenant_files_from_settings(platform.settings).for_tenant(principal.tid)
+    key = service.pdf_key(doc)
+    if not files.exists(key):
+        return RawResponse(
+            b'{"status":"rendering"}',
+            status_code=202,
+            media_type="application/json",
+            headers={"Retry-After": "5"},
+        )
+    name = doc.number or str(doc.id)
+    return RawResponse(
+        files.get(key),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
+    )
 
 
 # --- payments (încasări) ---------------------------------------------------------------------------

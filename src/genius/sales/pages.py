@@ -23,6 +23,7 @@ from genius.core.auth.scopes import Scope
 from genius.core.kit.errors import Conflict, NotFound, Problem
 from genius.core.kit.manifest import N_
 from genius.core.kit.pagination import BadCursor
+from genius.core.storage import tenant_files_from_settings
 from genius.sales import payments, service, spv
 from genius.sales.models import Document
 from genius.sales.schemas import AllocationIn, PaymentCreate
@@ -260,6 +261,23 @@ def invoice_zip(request: Request, document_id: uuid.UUID, user: SalesReader, db:
         data,
         media_type="application/zip",
         headers={"Content-Disposition": f'attachment; filename="{doc.number or doc.id}.zip"'},
+    )
+
+
+@router.get("/sales/invoices/{document_id}/pdf")
+def invoice_pdf(request: Request, document_id: uuid.UUID, user: SalesReader, db: PageDB) -> Response:
+    try:
+        doc = service.get_document(db, document_id)
+    except NotFound:
+        return error_page(request, 404)
+    files = tenant_files_from_settings(platform_of(request).settings).for_tenant(user.account.tid)
+    if doc.status != "issued" or not files.exists(service.pdf_key(doc)):
+        response = RedirectResponse(f"/sales/invoices/{doc.id}", status_code=303)
+        return flash(response, _("The PDF is still being rendered; try again in a few seconds."), "info")
+    return Response(
+        files.get(service.pdf_key(doc)),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{doc.number or doc.id}.pdf"'},
     )
 
 

@@ -505,6 +505,14 @@ def document_xml(invoice: Invoice) -> bytes:
     return to_ubl_xml(invoice)
 
 
+def document_html(xml: bytes) -> str:
+    """The printable Romanian layout of a UBL invoice or credit note, as HTML for ``pdf.render``."""
+    from genius.compliance.efactura.parse import parse_invoice
+    from genius.compliance.efactura.render import render_html
+
+    return render_html(parse_invoice(xml))
+
+
 def check_document(xml: bytes, *, artefacts_dir: Path | None = None) -> list[Finding]:
     """Every finding of our validator (XSD when configured, EN 16931 rules, the official XSLT when
     ``artefacts_dir`` holds it)."""
