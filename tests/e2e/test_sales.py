@@ -58,6 +58,13 @@ def test_accepted_invoice_zip_and_payment(
     with page.expect_download() as download:
         page.get_by_role("link", name=re.compile("ZIP")).click()
     assert download.value.suggested_filename.endswith(".zip")
+    # The PDF the demo's pdf.render worker rendered when the invoice was issued.
+    pdf_url = page.url + "/pdf"
+    deadline = time.monotonic() + 90
+    while (pdf := page.request.get(pdf_url)).headers.get("content-type") != "application/pdf":
+        assert time.monotonic() < deadline, pdf.headers
+        time.sleep(2)
+    assert pdf.body().startswith(b"%PDF")
     shot(page, "sales-invoice-accepted")
     axe_check(page, f"accepted invoice ({theme}, {lang})")
     page.get_by_role("link", name=re.compile("^(Înregistrează încasarea|Record payment)$")).click()

@@ -136,7 +136,7 @@ def test_spv_status_payments_and_recording_a_payment(
     )
     assert too_much.status_code == 422 and 'aria-invalid="true"' in too_much.text
     error = (
-        f'<span class="field-error" id="f-amount-error">Cel mult soldul de încasat, {money(Decimal(1210))}.'
+        f'<span class="field-error" id="f-amount-error">Depășește soldul de încasat, {money(Decimal(1210))}.'
     )
     assert error in too_much.text
     bad = client.post(form_url, data={"csrf_token": csrf, "received_on": "", "amount": "abc"})

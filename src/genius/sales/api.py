@@ -60,14 +60,7 @@ def product_out(response: Response | None, row: Product) -> s.ProductOut:
     )
 
 
-def document_out(
-    response: Response | None,
-    doc: Document,
-    status: EfacturaStatus | None,
-    balance: payments.Balance,
-) -> s.DocumentOut:
-    if response is not None:
-        response.headers["ETag"] = service.etag(doc)
+def document_out(doc: Document, status: EfacturaStatus | None, balance: payments.Balance) -> s.DocumentOut:
     totals = service.document_totals(doc)
     breakdown = []
     for part in totals.breakdown:
@@ -100,11 +93,12 @@ def documents_out(db: TenantDB, docs: list[Document]) -> list[s.DocumentOut]:
     """Several documents with their SPV status and balances, read in two queries."""
     statuses = spv.statuses(db, [d.id for d in docs])
     balances = payments.balances(db, docs)
-    return [document_out(None, d, statuses.get(d.id), balances[d.id]) for d in docs]
+    return [document_out(d, statuses.get(d.id), balances[d.id]) for d in docs]
 
 
 def one_document_out(db: TenantDB, response: Response, doc: Document) -> s.DocumentOut:
-    return document_out(response, doc, spv.status_of(db, doc.id), payments.balances(db, [doc])[doc.id])
+    response.headers["ETag"] = service.etag(doc)
+    return documents_out(db, [doc])[0]
 
 
 # --- products ----------------------------------------------------------------------------------------

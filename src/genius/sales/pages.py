@@ -389,7 +389,9 @@ def payment_record(
         except Problem as exc:  # over the open balance (a payment recorded meanwhile): in the user's language
             db.expire_all()
             left = payments.balances(db, [doc])[doc.id].open
-            errors = {"amount": _("At most the open balance, %(amount)s.", amount=money(left, doc.currency))}
+            errors = {
+                "amount": _("More than the open balance, %(amount)s.", amount=money(left, doc.currency))
+            }
             log.info("payment_refused", invoice=str(doc.id), errors=exc.errors)
     if errors:
         ctx = _payment_context(request, user, db, doc, values, errors)
