@@ -210,6 +210,20 @@ ALLOWED: tuple[Allowed, ...] = (
         ),
     ),
     Allowed(
+        "sales-payment-allocations",
+        "POST /v1/sales/payments",
+        422,
+        "a payment's allocations add up to at most its amount, name each invoice once, in the payment's "
+        "currency, and none exceeds its invoice's open balance (stated in the schema's descriptions; JSON "
+        "Schema cannot sum array items nor read a balance)",
+        _has(
+            "the allocations add up to",
+            "already allocated above",
+            "more than the open balance",
+            "the payment in",
+        ),
+    ),
+    Allowed(
         "csv-file-content",
         "POST /v1/crm/imports",
         422,

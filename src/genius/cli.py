@@ -146,12 +146,25 @@ def demo() -> None:
     from genius.core.observability.logging import configure_logging
 
     configure_logging(settings.log_level, settings.log_json)
-    started = start(settings)
+    from genius.supervisor import Supervisor
+
+    # The fake ANAF first: it starts while the stores do, and the demo tenant connects to its SPV
+    # through its OAuth while seeding (compliance's demo seeder).
+    fakes = Supervisor()
+    if fakes_url:
+        fakes.add("fake-anaf", "fake-anaf", "--port", str(settings.demo_fakes_port))
+        fakes.start()
+    try:
+        started = start(settings)
+    except BaseException:
+        fakes.stop()
+        raise
     _seal_plaintext_files(settings)
     try:
         password, generated = ensure_demo(started.platform)
     except BaseException:
         started.stop()
+        fakes.stop()
         raise
     ready = time.perf_counter() - t0
     url = f"http://{settings.host}:{settings.port}"
@@ -171,15 +184,11 @@ def demo() -> None:
         f"  Started in {ready:.2f} s. Press Ctrl-C to stop.",
         "",
     ]
-    from genius.supervisor import Supervisor
-
     supervisor = Supervisor()
     supervisor.add("relay", "relay")
     supervisor.add("consume", "consume")
     supervisor.add("worker", "worker", "--concurrency", "2")
     supervisor.add("beat", "beat")
-    if fakes_url:
-        supervisor.add("fake-anaf", "fake-anaf", "--port", str(settings.demo_fakes_port))
     if catcher_port:
         supervisor.add("mail-catcher", "mail-catcher", "--port", str(catcher_port))
         banner.insert(
@@ -194,7 +203,12 @@ def demo() -> None:
         )
     banner.insert(-2, "  Workers:   relay, consumers, beat and a worker serving " + ", ".join(_implemented()))
     banner[-2:-2] = _metrics_banner(settings, url)
-    _serve(started, settings, banner, before_stop=supervisor.stop)
+
+    def _stop_children() -> None:
+        supervisor.stop()
+        fakes.stop()
+
+    _serve(started, settings, banner, before_stop=_stop_children)
 
 
 def _seal_plaintext_files(settings: Settings) -> tuple[list[str], list[str]]:

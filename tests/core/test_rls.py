@@ -187,6 +187,20 @@ def seed_rows(conn: Connection, tid: uuid.UUID) -> None:
             " SELECT gen_random_uuid(), :t, id, 1, 'RLS', 1, 'H87', 1, 0, 'S', 'standard', 1"
             " FROM sales.documents WHERE tid = :t"
         ),
+        ("sales", "payments"): (
+            "INSERT INTO sales.payments (id, tid, received_on, amount, currency, method, allocated,"
+            " created_by, created_at) VALUES (gen_random_uuid(), :t, current_date, 1, 'RON', 'cash', 1,"
+            " 'rls', now())"
+        ),
+        ("sales", "payment_allocations"): (
+            "INSERT INTO sales.payment_allocations (id, tid, payment_id, document_id, amount, created_at)"
+            " SELECT gen_random_uuid(), :t, p.id, d.id, 1, now() FROM sales.payments p, sales.documents d"
+            " WHERE p.tid = :t AND d.tid = :t LIMIT 1"
+        ),
+        ("sales", "efactura_status"): (
+            "INSERT INTO sales.efactura_status (document_id, tid, submission_id, state, updated_at)"
+            " SELECT id, :t, gen_random_uuid(), 'uploaded', now() FROM sales.documents WHERE tid = :t LIMIT 1"
+        ),
         ("crm", "import_errors"): (
             "INSERT INTO crm.import_errors (tid, import_id, row_no, reason, cells)"
             " SELECT :t, id, 2, 'rls', '[]' FROM crm.imports WHERE tid = :t"

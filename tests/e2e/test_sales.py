@@ -1,9 +1,12 @@
 """Sales pages in Chromium: the invoice list and the demo's draft invoice (lines, VAT breakdown,
-totals, the Issue button), with screenshots and axe in both themes and languages."""
+totals, the Issue button); the demo's issued documents accepted by the fake SPV through the real path
+(outbox → worker → fake SPV → consumer), the signed ZIP downloaded and a payment recorded from the
+invoice; with screenshots and axe in both themes and languages."""
 
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 import pytest
@@ -20,10 +23,62 @@ def test_invoice_list_and_draft(context: Any, page: Any, demo_app: DemoApp, them
     assert "Client Demo Facturare SRL" in rows.first.inner_text()
     shot(page, "sales-invoices")
     axe_check(page, f"/sales/invoices ({theme}, {lang})")
+    page.goto("/sales/invoices?status=draft")
     page.locator("table.invoices-table a.cell-title").first.click()
     page.wait_for_url(re.compile(r"/sales/invoices/[0-9a-f-]{36}$"))
     assert page.locator("dl.totals").is_visible()
     assert page.get_by_role("button", name=re.compile("^(Emite|Issue)$")).is_visible()
     shot(page, "sales-invoice")
     axe_check(page, f"invoice page ({theme}, {lang})")
+    assert not page.js_errors
+
+
+def _accepted_invoice(page: Any, label: str) -> None:
+    """Wait until the demo's worker and consumer have taken the first invoice to "accepted"."""
+    deadline = time.monotonic() + 120
+    while True:
+        page.goto("/sales/invoices?status=issued")
+        row = page.locator("table.invoices-table tbody tr", has_text="000001")
+        if label in row.inner_text():
+            row.locator("a.cell-title").click()
+            page.wait_for_url(re.compile(r"/sales/invoices/[0-9a-f-]{36}$"))
+            return
+        assert time.monotonic() < deadline, row.inner_text()
+        time.sleep(2)
+
+
+@pytest.mark.parametrize("theme,lang", [("dark", "ro"), ("light", "en")])
+def test_accepted_invoice_zip_and_payment(
+    context: Any, page: Any, demo_app: DemoApp, theme: str, lang: str
+) -> None:
+    set_theme_and_language(context, theme, lang, demo_app.url)
+    accepted = "Acceptată de SPV" if lang == "ro" else "Accepted by SPV"
+    _accepted_invoice(page, accepted)
+    assert accepted in page.locator("dl.facts").inner_text()
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile("ZIP")).click()
+    assert download.value.suggested_filename.endswith(".zip")
+    # The PDF the demo's pdf.render worker rendered when the invoice was issued.
+    pdf_url = page.url + "/pdf"
+    deadline = time.monotonic() + 90
+    while (pdf := page.request.get(pdf_url)).headers.get("content-type") != "application/pdf":
+        assert time.monotonic() < deadline, pdf.headers
+        time.sleep(2)
+    assert pdf.body().startswith(b"%PDF")
+    shot(page, "sales-invoice-accepted")
+    axe_check(page, f"accepted invoice ({theme}, {lang})")
+    page.get_by_role("link", name=re.compile("^(Înregistrează încasarea|Record payment)$")).click()
+    page.wait_for_url(re.compile(r"/payment$"))
+    amount = page.get_by_label(re.compile("^(Valoare|Amount)"))
+    amount.fill("999999")
+    page.get_by_role("button", name=re.compile("^(Înregistrează încasarea|Record payment)$")).click()
+    assert page.locator(".field-error").first.is_visible()
+    shot(page, "sales-payment-form")
+    axe_check(page, f"payment form ({theme}, {lang})")
+    amount.fill("100")
+    page.get_by_label(re.compile("^(Referință|Reference)")).fill(f"OP e2e {theme}")
+    page.get_by_role("button", name=re.compile("^(Înregistrează încasarea|Record payment)$")).click()
+    page.wait_for_url(re.compile(r"/sales/invoices/[0-9a-f-]{36}$"))
+    assert f"OP e2e {theme}" in page.locator(".doc-payments").inner_text()
+    shot(page, "sales-invoice-paid")
     assert not page.js_errors

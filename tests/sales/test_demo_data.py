@@ -1,27 +1,48 @@
-"""`genius demo` seeds a few products and one draft invoice (which issues cleanly), once."""
+"""`genius demo` seeds products, a draft invoice and issued documents (two RON invoices, a reverse-charge
+one, a credit note) queued for SPV through the outbox, plus a partial payment; once."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 
+from genius.core.events.models import OutboxEvent as Outbox
 from genius.core.platform import Platform
 from genius.sales import demo, service
-from genius.sales.models import Document, Product
+from genius.sales.models import Document, Payment, Product
 from tests.sales.conftest import official_failures, set_up_company
 
 
-def test_demo_seeds_products_and_one_draft_invoice_once(platform: Platform, tenant: Any, db: Any) -> None:
+def test_demo_seeds_products_drafts_issued_documents_and_a_payment_once(
+    platform: Platform, tenant: Any, db: Any
+) -> None:
     with platform.db.tenant_session(tenant.id) as s:
         set_up_company(s, tenant.id)
     demo.seed_demo(platform, tenant.id)
     demo.seed_demo(platform, tenant.id)  # a restart adds nothing
     with platform.db.tenant_session(tenant.id) as s:
         assert sorted(s.scalars(select(Product.code)).all()) == ["IMPL-H", "LIC-ERP", "MAN-RO"]
-        [invoice] = s.scalars(select(Document)).all()
-        assert invoice.status == "draft" and invoice.gross_total > 0
-        issued = service.issue(s, service.Actor(tenant.id, "test"), invoice.id, None)
-        assert issued.number is not None and issued.number.endswith("-000001") and issued.ubl_xml is not None
-        xml = issued.ubl_xml.encode()
-    assert official_failures(xml) == []
+        docs = s.scalars(select(Document).order_by(Document.created_at)).all()
+        assert [(d.kind, d.status) for d in docs] == [
+            ("invoice", "draft"),
+            ("invoice", "issued"),
+            ("invoice", "issued"),
+            ("invoice", "issued"),
+            ("credit_note", "issued"),
+        ]
+        assert [d.number for d in docs[1:]] == [f"GEN-{docs[1].year}-00000{n}" for n in range(1, 5)]
+        assert {line.vat_category for line in docs[3].lines} == {"AE"} and docs[3].vat_total == 0
+        assert docs[4].corrected_id == docs[2].id
+        for doc in docs[1:]:
+            assert official_failures((doc.ubl_xml or "").encode()) == [], doc.number
+        # Each upload is an outbox task row of the issuing transaction: the real path to SPV.
+        uploads = s.scalars(select(Outbox).where(Outbox.topic == "anaf.efactura.upload")).all()
+        assert sorted(str(u.data["args"][1]) for u in uploads) == sorted(
+            str(d.efactura_submission_id) for d in docs[1:]
+        )
+        [payment] = s.scalars(select(Payment)).all()
+        assert payment.amount == Decimal(1000) and payment.allocations[0].document_id == docs[1].id
+        draft = service.issue(s, service.Actor(tenant.id, "test"), docs[0].id, None)
+        assert draft.number is not None and draft.number.endswith("-000005")

@@ -77,3 +77,83 @@ def test_pages_need_the_sales_scopes(client: TestClient, make_tenant: Any) -> No
     assert client.get("/sales/invoices").status_code == 200  # viewer reads
     assert client.post(f"/sales/invoices/{uuid.uuid4()}/issue", data={}).status_code == 403
     assert client.get(f"/sales/invoices/{uuid.uuid4()}").status_code == 404
+
+
+def test_spv_status_payments_and_recording_a_payment(
+    client: TestClient, sales: Sales, customer_id: uuid.UUID, platform: Platform, tenant: Any
+) -> None:
+    from datetime import UTC, datetime
+
+    from genius.core.events.schemas import Envelope
+    from genius.sales.consumers import consumers
+
+    lines = [{"description": "Abonament lunar", "quantity": 1, "unit_price": "1000"}]
+    doc = sales.issue(draft(sales, customer_id, lines)["id"])  # 1.210,00 lei
+    other = sales.issue(draft(sales, customer_id, lines)["id"])
+    assert login(client, tenant.slug, tenant.admin_email).status_code == 303
+    page = client.get(f"/sales/invoices/{doc['id']}")
+    assert "În coadă pentru SPV" in page.text and "Neîncasată" in page.text
+    assert "Nicio încasare înregistrată încă." in page.text
+
+    def deliver(topic: str, data: dict[str, Any]) -> None:
+        env = Envelope(id=uuid.uuid4(), topic=topic, tid=tenant.id, occurred_at=datetime.now(UTC), data=data)
+        assert consumers()[0].handle(platform.db, env.model_dump(mode="json")) == "handled"
+
+    deliver(
+        "anaf.efactura.accepted",
+        {
+            "submission_id": doc["efactura_submission_id"],
+            "cif": "18547290",
+            "index_incarcare": "5001000001",
+            "id_descarcare": "5001000002",
+        },
+    )
+    deliver(
+        "anaf.efactura.rejected",
+        {
+            "submission_id": other["efactura_submission_id"],
+            "cif": "18547290",
+            "index_incarcare": "5001000003",
+            "stage": "processing",
+            "messages": ["R6.1: CIF-ul vanzatorului nu figureaza in baza de date"],
+        },
+    )
+    page = client.get(f"/sales/invoices/{doc['id']}")
+    assert "Acceptată de SPV" in page.text and "index ANAF 5001000001" in page.text
+    assert f'href="/sales/invoices/{doc["id"]}/efactura.zip"' in page.text
+    rejected = client.get(f"/sales/invoices/{other['id']}")
+    assert "Respinsă de SPV" in rejected.text and "Furnizor (datele companiei)" in rejected.text
+    listing = client.get("/sales/invoices").text
+    assert "Acceptată de SPV" in listing and "Respinsă de SPV" in listing and "Neîncasată" in listing
+
+    form_url = f"/sales/invoices/{doc['id']}/payment"
+    form = client.get(form_url)
+    assert form.status_code == 200 and 'value="1210.00"' in form.text
+    csrf = _csrf(client, form_url)
+    too_much = client.post(
+        form_url,
+        data={"csrf_token": csrf, "received_on": "2026-12-03", "amount": "1.300,00", "method": "cash"},
+    )
+    assert too_much.status_code == 422 and 'aria-invalid="true"' in too_much.text
+    error = (
+        f'<span class="field-error" id="f-amount-error">Depășește soldul de încasat, {money(Decimal(1210))}.'
+    )
+    assert error in too_much.text
+    bad = client.post(form_url, data={"csrf_token": csrf, "received_on": "", "amount": "abc"})
+    assert bad.status_code == 422 and "Introduceți data încasării." in bad.text
+    assert client.post(form_url, data={"received_on": "2026-12-03", "amount": "10"}).status_code == 403
+    done = client.post(
+        form_url,
+        data={
+            "csrf_token": csrf,
+            "received_on": "2026-12-03",
+            "amount": "1.000,00",
+            "method": "bank_transfer",
+            "reference": "OP 77",
+        },
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    page = client.get(f"/sales/invoices/{doc['id']}")
+    assert "Încasată parțial" in page.text and "OP 77" in page.text and money(Decimal("210")) in page.text
+    assert sales.ok("GET", f"/invoices/{doc['id']}")["balance"] == "210.00"

@@ -8,6 +8,7 @@ MANIFEST = Module(
     schema="compliance",
     routers=("genius.compliance.api:router",),
     topics=("genius.compliance.events",),
+    demo="genius.compliance.demo:seed_demo",
     connections="genius.compliance.connections:connections",
     company_lookup="genius.compliance.connections:company_lookup",
     tasks={

@@ -1,9 +1,13 @@
 """Sales API under ``/v1/sales`` (scopes ``sales:read`` for reads, ``sales:write`` for changes).
 
 * ``/products``: create, list (``Page``), get, ``PATCH`` (``If-Match`` required: 428 without, 412 stale);
+* ``/payments`` (încasări): record one allocated to issued invoices (422 with the field over the open
+  balance), list (``Page``, newest first), get;
 * ``/invoices`` (invoices and credit notes): create a draft, list (``?status=draft|issued``), get,
   ``PATCH`` a draft (409 once issued), ``POST /{id}/issue`` (422 with the e-Factura findings mapped to
-  fields), ``GET /{id}/ubl`` (the exact XML queued for SPV).
+  fields), ``GET /{id}/ubl`` (the exact XML queued for SPV), ``GET /{id}/efactura.zip`` (ANAF's signed
+  ZIP once accepted). Every document carries its SPV status (``efactura``) and balance (``paid_total``,
+  ``balance``, ``payment_status``).
 """
 
 from __future__ import annotations
@@ -14,13 +18,16 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import Response as RawResponse
 
+from genius.compliance.efactura import service as efactura
 from genius.core.auth.deps import PlatformDep, TenantDB, requires
 from genius.core.auth.scopes import Scope
 from genius.core.auth.tokens import Principal
+from genius.core.kit.errors import Problem
 from genius.core.kit.pagination import CursorParam, LimitParam, Page
+from genius.core.storage import tenant_files_from_settings
+from genius.sales import payments, service, spv, vat
 from genius.sales import schemas as s
-from genius.sales import service, vat
-from genius.sales.models import Document, Product
+from genius.sales.models import Document, EfacturaStatus, Payment, Product
 
 SalesRead = Annotated[Principal, Depends(requires(Scope.SALES_READ))]
 SalesWrite = Annotated[Principal, Depends(requires(Scope.SALES_WRITE))]
@@ -53,9 +60,7 @@ def product_out(response: Response | None, row: Product) -> s.ProductOut:
     )
 
 
-def document_out(response: Response | None, doc: Document) -> s.DocumentOut:
-    if response is not None:
-        response.headers["ETag"] = service.etag(doc)
+def document_out(doc: Document, status: EfacturaStatus | None, balance: payments.Balance) -> s.DocumentOut:
     totals = service.document_totals(doc)
     breakdown = []
     for part in totals.breakdown:
@@ -76,8 +81,24 @@ def document_out(response: Response | None, doc: Document) -> s.DocumentOut:
             "corrects_id": doc.corrected_id,
             "lines": [s.LineOut.model_validate(line) for line in doc.lines],
             "vat_breakdown": breakdown,
+            "efactura": spv.summary(doc, status),
+            "paid_total": balance.paid,
+            "balance": balance.open,
+            "payment_status": balance.status,
         }
     )
+
+
+def documents_out(db: TenantDB, docs: list[Document]) -> list[s.DocumentOut]:
+    """Several documents with their SPV status and balances, read in two queries."""
+    statuses = spv.statuses(db, [d.id for d in docs])
+    balances = payments.balances(db, docs)
+    return [document_out(d, statuses.get(d.id), balances[d.id]) for d in docs]
+
+
+def one_document_out(db: TenantDB, response: Response, doc: Document) -> s.DocumentOut:
+    response.headers["ETag"] = service.etag(doc)
+    return documents_out(db, [doc])[0]
 
 
 # --- products ----------------------------------------------------------------------------------------
@@ -150,7 +171,7 @@ def create_invoice(
 ) -> s.DocumentOut:
     doc = service.create_document(db, actor(principal, request, corr), body)
     response.headers["Location"] = f"/v1/sales/invoices/{doc.id}"
-    return document_out(response, doc)
+    return one_document_out(db, response, doc)
 
 
 @router.get(
@@ -164,7 +185,7 @@ def list_invoices(
     limit: LimitParam = 50,
 ) -> Page[s.DocumentOut]:
     page = service.document_page(db, status=status, cursor=cursor, limit=limit)
-    return page.map(lambda d: document_out(None, d))
+    return Page[s.DocumentOut](items=documents_out(db, page.items), next=page.next, total=page.total)
 
 
 @router.get(
@@ -176,7 +197,7 @@ def list_invoices(
 def get_invoice(
     invoice_id: uuid.UUID, principal: SalesRead, db: TenantDB, response: Response
 ) -> s.DocumentOut:
-    return document_out(response, service.get_document(db, invoice_id))
+    return one_document_out(db, response, service.get_document(db, invoice_id))
 
 
 @router.patch(
@@ -196,7 +217,7 @@ def update_invoice(
     corr: CorrId = None,
 ) -> s.DocumentOut:
     doc = service.update_document(db, actor(principal, request, corr), invoice_id, body, if_match)
-    return document_out(response, doc)
+    return one_document_out(db, response, doc)
 
 
 @router.post(
@@ -222,7 +243,7 @@ def issue_invoice(
         if_match,
         artefacts_dir=platform.settings.efactura_artefacts_dir,
     )
-    return document_out(response, doc)
+    return one_document_out(db, response, doc)
 
 
 @router.get(
@@ -233,3 +254,117 @@ def issue_invoice(
 )
 def invoice_ubl(invoice_id: uuid.UUID, principal: SalesRead, db: TenantDB) -> RawResponse:
     return RawResponse(service.ubl(db, invoice_id).encode(), media_type="application/xml")
+
+
+@router.get(
+    "/invoices/{invoice_id}/efactura.zip",
+    responses={**PROBLEMS, 200: {"content": {"application/zip": {}}}},
+    response_class=RawResponse,
+    summary="ANAF's signed ZIP of an accepted document (409 until SPV accepted it)",
+)
+def invoice_zip(
+    invoice_id: uuid.UUID, principal: SalesRead, db: TenantDB, platform: PlatformDep
+) -> RawResponse:
+    name, id_descarcare = accepted_download(db, invoice_id)
+    data = efactura.signed_zip(platform, principal.tid, id_descarcare)
+    return RawResponse(
+        data,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{name}.zip"'},
+    )
+
+
+def accepted_download(db: TenantDB, invoice_id: uuid.UUID) -> tuple[str, str]:
+    """(file name, ANAF download id) of an accepted document; 409 before SPV accepted it."""
+    doc = service.get_document(db, invoice_id)
+    status = spv.status_of(db, doc.id)
+    if status is None or status.state != "accepted" or not status.id_descarcare:
+        raise Problem(
+            "SPV has not accepted this document (yet): its signed ZIP is not available.",
+            status=409,
+            code="efactura-not-accepted",
+            title="Conflict",
+        )
+    return doc.number or str(doc.id), status.id_descarcare
+
+
+@router.get(
+    "/invoices/{invoice_id}/pdf",
+    responses={
+        **PROBLEMS,
+        200: {"content": {"application/pdf": {}}},
+        202: {"description": "The PDF is being rendered: ask again after Retry-After seconds"},
+    },
+    response_class=RawResponse,
+    summary="The PDF of an issued document (rendered by the pdf.render worker when it was issued)",
+)
+def invoice_pdf(
+    invoice_id: uuid.UUID, principal: SalesRead, db: TenantDB, platform: PlatformDep
+) -> RawResponse:
+    doc = service.get_document(db, invoice_id)
+    service.ubl(db, invoice_id)  # a draft has no PDF: 409
+    files = tenant_files_from_settings(platform.settings).for_tenant(principal.tid)
+    key = service.pdf_key(doc)
+    if not files.exists(key):
+        return RawResponse(
+            b'{"status":"rendering"}',
+            status_code=202,
+            media_type="application/json",
+            headers={"Retry-After": "5"},
+        )
+    name = doc.number or str(doc.id)
+    return RawResponse(
+        files.get(key),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
+    )
+
+
+# --- payments (încasări) ---------------------------------------------------------------------------
+def payment_out(row: Payment) -> s.PaymentOut:
+    return s.PaymentOut(
+        id=row.id,
+        received_on=row.received_on,
+        amount=row.amount,
+        currency=row.currency,
+        method=row.method,
+        reference=row.reference,
+        customer_id=row.customer_id,
+        allocated=row.allocated,
+        unallocated=row.amount - row.allocated,
+        allocations=[s.AllocationOut(invoice_id=a.document_id, amount=a.amount) for a in row.allocations],
+        created_by=row.created_by,
+        created_at=row.created_at,
+    )
+
+
+@router.post(
+    "/payments",
+    status_code=201,
+    response_model=s.PaymentOut,
+    responses=PROBLEMS,
+    summary="Record a payment and allocate it to issued invoices (never over their open balance)",
+)
+def create_payment(
+    body: s.PaymentCreate,
+    principal: SalesWrite,
+    db: TenantDB,
+    request: Request,
+    response: Response,
+    corr: CorrId = None,
+) -> s.PaymentOut:
+    row = payments.record(db, actor(principal, request, corr), body)
+    response.headers["Location"] = f"/v1/sales/payments/{row.id}"
+    return payment_out(row)
+
+
+@router.get("/payments", response_model=Page[s.PaymentOut], summary="Payments, newest first")
+def list_payments(
+    principal: SalesRead, db: TenantDB, cursor: CursorParam = None, limit: LimitParam = 50
+) -> Page[s.PaymentOut]:
+    return payments.page(db, cursor=cursor, limit=limit).map(payment_out)
+
+
+@router.get("/payments/{payment_id}", response_model=s.PaymentOut, responses=PROBLEMS, summary="A payment")
+def get_payment(payment_id: uuid.UUID, principal: SalesRead, db: TenantDB) -> s.PaymentOut:
+    return payment_out(payments.get(db, payment_id))

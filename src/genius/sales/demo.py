@@ -1,9 +1,9 @@
-"""Sales demo data (``genius demo``): a few catalogue products and one draft invoice to a CRM customer,
-in the demo tenant's own transaction. Idempotent: a tenant that has the demo products is left alone.
-
-The invoice stays a draft (issue it from the API): issuing queues its SPV upload, and the demo tenant is
-not connected to the fake SPV yet, so the demo worker's upload would fail ("this tenant has not
-connected its ANAF account")."""
+"""Sales demo data (``genius demo``), in the demo tenant's own transaction: a few catalogue products, a
+CRM customer, one draft invoice and a handful of issued documents that take the real path (issued →
+outbox → the e-Factura worker → the fake SPV, which the compliance demo connected the tenant to through
+its OAuth): two RON invoices, one reverse-charge (AE) invoice, a credit note correcting the second
+invoice, and a partial payment of the first. Idempotent: a tenant that has the demo products is left
+alone."""
 
 from __future__ import annotations
 
@@ -12,9 +12,16 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from genius.sales import repository, service
-from genius.sales.schemas import InvoiceCreate, LineIn, ProductCreate
-from genius.sales.vat import RateClass
+from genius.sales import payments, repository, service
+from genius.sales.schemas import (
+    AllocationIn,
+    CreditNoteCreate,
+    InvoiceCreate,
+    LineIn,
+    PaymentCreate,
+    ProductCreate,
+)
+from genius.sales.vat import RateClass, VatCategory
 from genius.vettify import service as crm
 from genius.vettify.schemas import AccountCreate
 
@@ -64,3 +71,63 @@ def seed_demo(platform: Platform, tid: uuid.UUID) -> None:
                 ],
             ),
         )
+        issued = [
+            service.issue(session, actor, service.create_document(session, actor, body).id, None)
+            for body in _invoices(customer, [p.id for p in products])
+        ]
+        credit = CreditNoteCreate(
+            type="credit_note",
+            customer_id=customer,
+            corrects_id=issued[1].id,
+            notes=f"Stornare parțială a facturii {issued[1].number}: 2 ore neefectuate",
+            lines=[LineIn(product_id=products[1].id, quantity=Decimal(2))],
+        )
+        service.issue(session, actor, service.create_document(session, actor, credit).id, None)
+        first = issued[0]
+        payments.record(
+            session,
+            actor,
+            PaymentCreate(
+                received_on=service.today(),
+                amount=Decimal(1000),
+                method="bank_transfer",
+                reference="OP 0042",
+                allocations=[AllocationIn(invoice_id=first.id, amount=Decimal(1000))],
+            ),
+        )
+
+
+def _invoices(customer: uuid.UUID, products: list[uuid.UUID]) -> list[InvoiceCreate]:
+    due = service.today() + timedelta(days=15)
+    return [
+        InvoiceCreate(
+            type="invoice",
+            customer_id=customer,
+            due_date=due,
+            lines=[LineIn(product_id=products[0], quantity=Decimal(12))],
+        ),
+        InvoiceCreate(
+            type="invoice",
+            customer_id=customer,
+            due_date=due,
+            lines=[
+                LineIn(product_id=products[1], quantity=Decimal(10)),
+                LineIn(product_id=products[2], quantity=Decimal(4)),
+            ],
+        ),
+        InvoiceCreate(  # taxare inversă: the buyer pays the VAT (Codul fiscal art. 331)
+            type="invoice",
+            customer_id=customer,
+            due_date=due,
+            notes="Taxare inversă conform art. 331 din Codul fiscal",
+            lines=[
+                LineIn(
+                    description="Deșeuri feroase (fier vechi)",
+                    quantity=Decimal(1500),
+                    unit_code="KGM",
+                    unit_price=Decimal("1.20"),
+                    vat_category=VatCategory.REVERSE_CHARGE,
+                )
+            ],
+        ),
+    ]

@@ -32,3 +32,72 @@ class InvoiceIssued(BaseModel):
     efactura_submission_id: uuid.UUID
     issued_by: str
     issued_at: datetime
+
+
+@event("sales.invoice.efactura_accepted", version=1)
+class InvoiceEfacturaAccepted(BaseModel):
+    """SPV accepted an issued invoice or credit note: ANAF's upload index, the signed ZIP's download id."""
+
+    invoice_id: uuid.UUID
+    type: Literal["invoice", "credit_note"]
+    number: str
+    customer_id: uuid.UUID
+    efactura_submission_id: uuid.UUID
+    index_incarcare: str
+    id_descarcare: str | None = None
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+@event("sales.invoice.efactura_rejected", version=1)
+class InvoiceEfacturaRejected(BaseModel):
+    """SPV refused an issued invoice or credit note (at upload or after processing); ANAF's messages,
+    each mapped to the document field to correct."""
+
+    invoice_id: uuid.UUID
+    type: Literal["invoice", "credit_note"]
+    number: str
+    customer_id: uuid.UUID
+    efactura_submission_id: uuid.UUID
+    stage: str
+    index_incarcare: str | None = None
+    messages: list[str]
+    errors: list[FieldError]
+
+
+class Allocation(BaseModel):
+    invoice_id: uuid.UUID
+    amount: Decimal
+
+
+@event("sales.payment.recorded", version=1)
+class PaymentRecorded(BaseModel):
+    """A payment (încasare) was recorded and allocated to issued invoices."""
+
+    payment_id: uuid.UUID
+    received_on: date
+    amount: Decimal
+    currency: str
+    method: str
+    reference: str | None = None
+    customer_id: uuid.UUID | None = None
+    allocations: list[Allocation]
+    recorded_by: str
+    recorded_at: datetime
+
+
+@event("sales.invoice.paid", version=1)
+class InvoicePaid(BaseModel):
+    """An issued invoice's open balance reached zero (the payment that closed it is named)."""
+
+    invoice_id: uuid.UUID
+    number: str
+    customer_id: uuid.UUID
+    currency: str
+    gross_total: Decimal
+    paid_total: Decimal
+    paid_on: date
+    payment_id: uuid.UUID

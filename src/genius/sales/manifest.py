@@ -15,6 +15,7 @@ MANIFEST = Module(
         ),
     ),
     topics=("genius.sales.events",),
+    consumers="genius.sales.consumers:consumers",
     demo="genius.sales.demo:seed_demo",
     web="genius.sales",
 )

@@ -115,3 +115,57 @@ class DocumentLine(Base):
     rate_class: Mapped[str] = mapped_column(String(12))
     vat_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     net_amount: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+
+
+class EfacturaStatus(Base):
+    """What SPV said about an issued document (kept beside it: an issued document never changes)."""
+
+    __tablename__ = "efactura_status"
+    __table_args__ = {"schema": SCHEMA}
+
+    document_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("sales.documents.id", ondelete="CASCADE"), primary_key=True
+    )
+    tid: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    submission_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    state: Mapped[str] = mapped_column(String(12))  # uploaded | accepted | rejected
+    index_incarcare: Mapped[str | None] = mapped_column(String(32))
+    id_descarcare: Mapped[str | None] = mapped_column(String(32))
+    messages: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Payment(Base):
+    """A payment received (încasare); ``allocated`` is the part allocated to invoices."""
+
+    __tablename__ = "payments"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=new_id)
+    tid: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    received_on: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    method: Mapped[str] = mapped_column(String(16))
+    reference: Mapped[str | None] = mapped_column(String(100))
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    allocated: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    created_by: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    allocations: Mapped[list[PaymentAllocation]] = relationship(
+        order_by="PaymentAllocation.created_at", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class PaymentAllocation(Base):
+    __tablename__ = "payment_allocations"
+    __table_args__ = (UniqueConstraint("payment_id", "document_id"), {"schema": SCHEMA})
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=new_id)
+    tid: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    payment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sales.payments.id", ondelete="CASCADE"))
+    document_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sales.documents.id"))
+    amount: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,24 +1,34 @@
 """Sales pages in the Shell: the invoice list (drafts and issued, credit notes too) and one document
 with its lines, VAT breakdown and totals; a draft is issued from its page (numbered, its e-Factura XML
-generated and validated, the SPV upload queued), an issued one offers its XML.
+generated and validated, the SPV upload queued), an issued one offers its XML, shows its SPV status
+(queued, uploaded, accepted with ANAF's index and the signed ZIP, or rejected with ANAF's errors on the
+fields to correct), its payments and open balance, and links to the page recording a payment.
 
 The pages call the same service as ``/v1/sales`` under the same scopes."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+import structlog
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
+from genius.compliance.efactura import service as efactura
 from genius.core.auth.scopes import Scope
 from genius.core.kit.errors import Conflict, NotFound, Problem
 from genius.core.kit.manifest import N_
 from genius.core.kit.pagination import BadCursor
-from genius.sales import service
+from genius.core.storage import tenant_files_from_settings
+from genius.sales import payments, service, spv
 from genius.sales.models import Document
+from genius.sales.schemas import AllocationIn, PaymentCreate
 from genius.vettify import service as crm
+from genius.web.formats import money
 from genius.web.kit import (
     CsrfChecked,
     PageDB,
@@ -33,6 +43,7 @@ from genius.web.kit import (
 )
 
 router = APIRouter(include_in_schema=False)
+log = structlog.get_logger("genius.sales.pages")
 SalesReader = Annotated[PageUser, Depends(page_requires(Scope.SALES_READ))]
 SalesWriter = Annotated[PageUser, Depends(page_requires(Scope.SALES_WRITE))]
 PAGE_SIZE = 50
@@ -71,8 +82,38 @@ CATEGORY_LABELS = {
 }
 
 
+SPV_LABELS = {
+    "queued": N_("Queued for SPV"),
+    "uploaded": N_("Uploaded to SPV"),
+    "accepted": N_("Accepted by SPV"),
+    "rejected": N_("Rejected by SPV"),
+}
+SPV_KINDS = {"queued": "info", "uploaded": "info", "accepted": "ok", "rejected": "err"}
+PAYMENT_LABELS = {"unpaid": N_("Unpaid"), "partially_paid": N_("Partially paid"), "paid": N_("Paid")}
+PAYMENT_KINDS = {"unpaid": "warn", "partially_paid": "info", "paid": "ok"}
+METHOD_LABELS = {
+    "bank_transfer": N_("Bank transfer"),
+    "cash": N_("Cash"),
+    "card": N_("Card"),
+    "other": N_("Other"),
+}
+FIELD_LABELS = {
+    "supplier": N_("Supplier (company settings)"),
+    "supplier.address": N_("Supplier address (company settings)"),
+    "customer": N_("Customer (CRM account)"),
+    "customer.address": N_("Customer address (CRM account)"),
+    "document": N_("Document"),
+}
+
+
 def _labels() -> dict[str, Any]:
     return {
+        "spv_labels": {k: _(v) for k, v in SPV_LABELS.items()},
+        "spv_kinds": SPV_KINDS,
+        "payment_labels": {k: _(v) for k, v in PAYMENT_LABELS.items()},
+        "payment_kinds": PAYMENT_KINDS,
+        "method_labels": {k: _(v) for k, v in METHOD_LABELS.items()},
+        "field_labels": {k: _(v) for k, v in FIELD_LABELS.items()},
         "kind_labels": {k: _(v) for k, v in KIND_LABELS.items()},
         "status_labels": {k: _(v) for k, v in STATUS_LABELS.items()},
         "status_kinds": STATUS_KINDS,
@@ -108,6 +149,12 @@ def invoices(
     except (BadCursor, Problem):  # an old or edited link: the first page
         page = service.document_page(db, status=status, cursor=None, limit=PAGE_SIZE)
     names = _customer_names(db, page.items)
+    statuses = spv.statuses(db, [d.id for d in page.items])
+    spv_states = {
+        d.id: (statuses[d.id].state if d.id in statuses else "queued")
+        for d in page.items
+        if d.status == "issued"
+    }
     base = "/sales/invoices" + (f"?status={status}" if status else "")
     joiner = "&" if status else "?"
     ctx = context(
@@ -115,6 +162,8 @@ def invoices(
         account=user.account,
         tenant=user.tenant,
         rows=[(d, _customer_of(d, names)) for d in page.items],
+        spv_states=spv_states,
+        balances=payments.balances(db, page.items),
         status=status or "",
         next_url=f"{base}{joiner}cursor={page.next}" if page.next else None,
         first_url=base if cursor else None,
@@ -128,6 +177,8 @@ def _document_context(
 ) -> dict[str, Any]:
     names = _customer_names(db, [doc])
     totals = service.document_totals(doc)
+    balance = payments.balances(db, [doc])[doc.id]
+    can_write = Scope.SALES_WRITE in user.account.scopes
     return context(
         request,
         account=user.account,
@@ -135,7 +186,11 @@ def _document_context(
         doc=doc,
         customer_name=_customer_of(doc, names),
         vat_lines=totals.breakdown,
-        can_issue=Scope.SALES_WRITE in user.account.scopes and doc.status == "draft",
+        spv=spv.summary(doc, spv.status_of(db, doc.id)),
+        balance=balance,
+        received=payments.of_invoice(db, doc.id),
+        can_pay=can_write and balance.status in ("unpaid", "partially_paid"),
+        can_issue=can_write and doc.status == "draft",
         **_labels(),
         **({"findings": []} | extra),
     )
@@ -187,3 +242,159 @@ def invoice_ubl(request: Request, document_id: uuid.UUID, user: SalesReader, db:
         media_type="application/xml",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+@router.get("/sales/invoices/{document_id}/efactura.zip")
+def invoice_zip(request: Request, document_id: uuid.UUID, user: SalesReader, db: PageDB) -> Response:
+    try:
+        doc = service.get_document(db, document_id)
+    except NotFound:
+        return error_page(request, 404)
+    status = spv.status_of(db, doc.id)
+    if status is None or status.state != "accepted" or not status.id_descarcare:
+        return error_page(request, 404)
+    try:
+        data = efactura.signed_zip(platform_of(request), user.account.tid, status.id_descarcare)
+    except Problem:
+        return error_page(request, 500)
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{doc.number or doc.id}.zip"'},
+    )
+
+
+@router.get("/sales/invoices/{document_id}/pdf")
+def invoice_pdf(request: Request, document_id: uuid.UUID, user: SalesReader, db: PageDB) -> Response:
+    try:
+        doc = service.get_document(db, document_id)
+    except NotFound:
+        return error_page(request, 404)
+    files = tenant_files_from_settings(platform_of(request).settings).for_tenant(user.account.tid)
+    if doc.status != "issued" or not files.exists(service.pdf_key(doc)):
+        response = RedirectResponse(f"/sales/invoices/{doc.id}", status_code=303)
+        return flash(response, _("The PDF is still being rendered; try again in a few seconds."), "info")
+    return Response(
+        files.get(service.pdf_key(doc)),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{doc.number or doc.id}.pdf"'},
+    )
+
+
+# --- recording a payment (încasare) from the invoice ----------------------------------------------------
+def _payment_context(
+    request: Request,
+    user: PageUser,
+    db: PageDB,
+    doc: Document,
+    values: dict[str, str],
+    errors: dict[str, str],
+) -> dict[str, Any]:
+    balance = payments.balances(db, [doc])[doc.id]
+    return context(
+        request,
+        account=user.account,
+        tenant=user.tenant,
+        doc=doc,
+        customer_name=_customer_of(doc, _customer_names(db, [doc])),
+        balance=balance,
+        values=values,
+        errors=errors,
+        methods=[(k, _(v)) for k, v in METHOD_LABELS.items()],
+        **_labels(),
+    )
+
+
+def _payable(request: Request, db: PageDB, document_id: uuid.UUID) -> Document | Response:
+    try:
+        doc = service.get_document(db, document_id)
+    except NotFound:
+        return error_page(request, 404)
+    if payments.balances(db, [doc])[doc.id].status not in ("unpaid", "partially_paid"):
+        return RedirectResponse(f"/sales/invoices/{doc.id}", status_code=303)
+    return doc
+
+
+@router.get("/sales/invoices/{document_id}/payment", response_class=HTMLResponse)
+def payment_form(request: Request, document_id: uuid.UUID, user: SalesWriter, db: PageDB) -> Response:
+    doc = _payable(request, db, document_id)
+    if isinstance(doc, Response):
+        return doc
+    open_ = payments.balances(db, [doc])[doc.id].open
+    values = {"received_on": service.today().isoformat(), "amount": f"{open_:.2f}", "method": "bank_transfer"}
+    return render(request, "sales/payment.html", _payment_context(request, user, db, doc, values, {}))
+
+
+def _amount(raw: str) -> Decimal | None:
+    """A Romanian or plain amount ("1.234,56", "1234.56") as a Decimal; None when it is not one."""
+    text = raw.strip().replace(" ", "")
+    if "," in text:
+        text = text.replace(".", "").replace(",", ".")
+    try:
+        return Decimal(text) if text else None
+    except InvalidOperation:
+        return None
+
+
+FORM_FIELDS = ("received_on", "amount", "method", "reference")
+
+
+def _form_errors(exc: ValidationError) -> dict[str, str]:
+    """The model's field errors on the form's fields (an allocation's amount is the form's amount: the
+    form allocates the whole payment to this invoice)."""
+    out: dict[str, str] = {}
+    for e in exc.errors():
+        first = str(e["loc"][0]) if e["loc"] else ""
+        out.setdefault(first if first in FORM_FIELDS else "amount", _("This value is not valid."))
+    return out
+
+
+@router.post("/sales/invoices/{document_id}/payment", dependencies=[CsrfChecked])
+def payment_record(
+    request: Request,
+    document_id: uuid.UUID,
+    user: SalesWriter,
+    db: PageDB,
+    received_on: Annotated[str, Form(max_length=20)] = "",
+    amount: Annotated[str, Form(max_length=40)] = "",
+    method: Annotated[str, Form(max_length=20)] = "bank_transfer",
+    reference: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    doc = _payable(request, db, document_id)
+    if isinstance(doc, Response):
+        return doc
+    values = {"received_on": received_on, "amount": amount, "method": method, "reference": reference}
+    errors: dict[str, str] = {}
+    try:
+        day = date.fromisoformat(received_on)
+    except ValueError:
+        errors["received_on"] = _("Enter the date the money was received.")
+    value = _amount(amount)
+    if value is None or value <= 0:
+        errors["amount"] = _("Enter an amount greater than 0, with at most 2 decimals.")
+    if not errors:
+        try:
+            body = PaymentCreate(
+                received_on=day,
+                amount=value,
+                currency=doc.currency,
+                method=method if method in METHOD_LABELS else "other",
+                reference=reference.strip() or None,
+                allocations=[AllocationIn(invoice_id=doc.id, amount=value)],
+            )
+            with db.begin_nested():
+                payments.record(db, service.Actor(user.account.tid, user.account.email), body)
+        except ValidationError as exc:
+            errors = _form_errors(exc)
+        except Problem as exc:  # over the open balance (a payment recorded meanwhile): in the user's language
+            db.expire_all()
+            left = payments.balances(db, [doc])[doc.id].open
+            errors = {
+                "amount": _("More than the open balance, %(amount)s.", amount=money(left, doc.currency))
+            }
+            log.info("payment_refused", invoice=str(doc.id), errors=exc.errors)
+    if errors:
+        ctx = _payment_context(request, user, db, doc, values, errors)
+        return render(request, "sales/payment.html", ctx, 422)
+    response = RedirectResponse(f"/sales/invoices/{doc.id}", status_code=303)
+    return flash(response, _("Payment recorded for %(number)s.", number=doc.number or ""))

@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from genius.core.kit.pagination import Page, cursor_after, decode_cursor, page_of
-from genius.sales.models import Document, Product, SeriesCounter
+from genius.sales.models import (
+    Document,
+    EfacturaStatus,
+    Payment,
+    PaymentAllocation,
+    Product,
+    SeriesCounter,
+)
 
 ORDER = "created_at"
 
 
-def add(session: Session, row: Product | Document) -> None:
+def add(session: Session, row: Product | Document | Payment | EfacturaStatus) -> None:
     session.add(row)
     session.flush()
 
@@ -94,3 +102,74 @@ def transaction_lock(session: Session, name: str) -> None:
 
 def any_product_created_by(session: Session, actor: str) -> bool:
     return session.scalar(select(Product.id).where(Product.created_by == actor).limit(1)) is not None
+
+
+# --- SPV status ------------------------------------------------------------------------------------
+def document_by_submission(session: Session, submission_id: uuid.UUID) -> Document | None:
+    return session.scalars(
+        select(Document).where(Document.efactura_submission_id == submission_id)
+    ).one_or_none()
+
+
+def efactura_status(session: Session, document_id: uuid.UUID, *, lock: bool = False) -> EfacturaStatus | None:
+    query = select(EfacturaStatus).where(EfacturaStatus.document_id == document_id)
+    if lock:
+        query = query.with_for_update()
+    return session.scalars(query).one_or_none()
+
+
+def efactura_statuses(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, EfacturaStatus]:
+    if not ids:
+        return {}
+    rows = session.scalars(select(EfacturaStatus).where(EfacturaStatus.document_id.in_(ids)))
+    return {r.document_id: r for r in rows}
+
+
+# --- payments --------------------------------------------------------------------------------------
+def documents_locked(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, Document]:
+    """The documents, their rows locked in id order (two payments for the same invoices never deadlock:
+    the second waits for the first, then sees its allocations)."""
+    if not ids:
+        return {}
+    rows = session.scalars(
+        select(Document).where(Document.id.in_(ids)).order_by(Document.id).with_for_update()
+    ).all()
+    return {d.id: d for d in rows}
+
+
+def paid_totals(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, Decimal]:
+    """The amount allocated so far to each document (0 when none)."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(PaymentAllocation.document_id, func.sum(PaymentAllocation.amount))
+        .where(PaymentAllocation.document_id.in_(ids))
+        .group_by(PaymentAllocation.document_id)
+    ).all()
+    found = {doc: Decimal(total) for doc, total in rows}
+    return {i: found.get(i, Decimal(0)) for i in ids}
+
+
+def allocations_of(session: Session, document_id: uuid.UUID) -> list[tuple[PaymentAllocation, Payment]]:
+    rows = session.execute(
+        select(PaymentAllocation, Payment)
+        .join(Payment, Payment.id == PaymentAllocation.payment_id)
+        .where(PaymentAllocation.document_id == document_id)
+        .order_by(Payment.received_on, Payment.created_at)
+    ).all()
+    return [(a, p) for a, p in rows]
+
+
+def payment(session: Session, payment_id: uuid.UUID) -> Payment | None:
+    return session.scalars(select(Payment).where(Payment.id == payment_id)).one_or_none()
+
+
+def payment_page(session: Session, *, cursor: str | None, limit: int) -> Page[Payment]:
+    query = select(Payment)
+    if cursor:
+        when, pid = decode_cursor(cursor, "payments", (datetime, uuid.UUID))
+        query = query.where(cursor_after((Payment.created_at, Payment.id), (when, pid), desc=True))
+    rows = session.scalars(
+        query.order_by(Payment.created_at.desc(), Payment.id.desc()).limit(limit + 1)
+    ).all()
+    return page_of(rows, limit, "payments", key=lambda p: (p.created_at, p.id))

@@ -235,3 +235,78 @@ class DocumentOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     issued_at: datetime | None
+    efactura: EfacturaOut | None = Field(
+        default=None, description="SPV status of an issued document (null for a draft)"
+    )
+    paid_total: Decimal = Field(default=Decimal(0), description="Payments allocated to it so far")
+    balance: Decimal = Field(default=Decimal(0), description="Open balance: gross_total - paid_total")
+    payment_status: Literal["unpaid", "partially_paid", "paid"] | None = Field(
+        default=None, description="For an issued invoice (null for drafts and credit notes)"
+    )
+
+
+class FieldErrorOut(BaseModel):
+    field: str
+    message: str
+
+
+class EfacturaOut(BaseModel):
+    state: Literal["queued", "uploaded", "accepted", "rejected"] = Field(
+        description="queued (upload pending) → uploaded (ANAF's index) → accepted | rejected"
+    )
+    submission_id: uuid.UUID | None = None
+    index_incarcare: str | None = None
+    id_descarcare: str | None = Field(default=None, description="Download id of ANAF's signed ZIP")
+    messages: list[str] = []
+    errors: list[FieldErrorOut] = Field(default=[], description="ANAF's messages mapped to document fields")
+    updated_at: datetime | None = None
+
+
+# --- payments (încasări) -------------------------------------------------------------------------------
+PositiveAmount = Annotated[
+    Decimal,
+    Field(gt=0, max_digits=14, decimal_places=2, allow_inf_nan=False),
+    declared_decimal(integer_digits=12, decimals=2, positive=True),
+]
+PaymentMethod = Literal["bank_transfer", "cash", "card", "other"]
+
+
+class AllocationIn(Input):
+    invoice_id: uuid.UUID = Field(description="An issued invoice in the payment's currency")
+    amount: PositiveAmount = Field(description="At most the invoice's open balance (422 otherwise)")
+
+
+class PaymentCreate(Input):
+    received_on: date = Field(description="The day the money was received")
+    amount: PositiveAmount = Field(description="The amount received; at least the sum of the allocations")
+    currency: Currency = "RON"
+    method: PaymentMethod = "bank_transfer"
+    reference: Text100 | None = Field(default=None, description="Bank reference, receipt number…")
+    allocations: list[AllocationIn] = Field(
+        min_length=1,
+        max_length=100,
+        description="Invoices this payment settles, each at most once, partially or fully (422 otherwise)",
+    )
+
+
+class AllocationOut(BaseModel):
+    invoice_id: uuid.UUID
+    amount: Decimal
+
+
+class PaymentOut(BaseModel):
+    id: uuid.UUID
+    received_on: date
+    amount: Decimal
+    currency: str
+    method: PaymentMethod
+    reference: str | None
+    customer_id: uuid.UUID | None
+    allocated: Decimal
+    unallocated: Decimal
+    allocations: list[AllocationOut]
+    created_by: str
+    created_at: datetime
+
+
+DocumentOut.model_rebuild()

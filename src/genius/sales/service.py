@@ -37,7 +37,7 @@ from genius.compliance.efactura.schemas import (
 )
 from genius.compliance.efactura.schemas import VatCategory as EfVatCategory
 from genius.core.db.base import new_id
-from genius.core.events.service import publish
+from genius.core.events.service import defer, publish
 from genius.core.kit.errors import (
     Conflict,
     NotFound,
@@ -513,6 +513,7 @@ def issue(
     doc.issued_at = now
     _touch(doc)
     session.flush()
+    queue_pdf(session, doc)
     publish(
         session,
         "sales.invoice.issued",
@@ -539,6 +540,28 @@ def issue(
         correlation_id=actor.correlation_id,
     )
     return doc
+
+
+# --- PDF ---------------------------------------------------------------------------------------------
+def pdf_key(doc: Document) -> str:
+    """Where ``pdf.render`` stores an issued document's PDF (under the tenant's key)."""
+    return f"pdf/{doc.tid}/sales-{doc.id}.pdf"
+
+
+def queue_pdf(session: Session, doc: Document) -> None:
+    """The issued document's PDF, rendered by the ``pdf.render`` worker from the exact XML sent to SPV
+    (Romanian layout), as an outbox task of the issuing transaction."""
+    assert doc.ubl_xml is not None
+    defer(
+        session,
+        "pdf.render",
+        tid=doc.tid,
+        kwargs={
+            "html": efactura.document_html(doc.ubl_xml.encode()),
+            "key": pdf_key(doc).rsplit("/", 1)[1],
+            "tid": str(doc.tid),
+        },
+    )
 
 
 def ubl(session: Session, document_id: uuid.UUID) -> str:

@@ -217,6 +217,31 @@ class TokenStore:
         return current.access_token
 
 
+def connect_without_browser(
+    db: Database, settings: Settings, tid: uuid.UUID, http: httpx.Client | None = None
+) -> dict[str, object]:
+    """The authorization-code flow where the authorization server approves without a login page (the
+    demo's fake ANAF): our ``state``, ``/authorize``, the redirect's ``code`` and ``state`` read back as
+    the callback reads them, the code exchanged and the tokens stored. Returns the connection's status."""
+    client = http or httpx.Client(timeout=settings.anaf_timeout)
+    url = authorize_url(settings, make_state(settings, tid))
+    try:
+        reply = client.get(url, follow_redirects=False)
+    except httpx.HTTPError as exc:
+        raise OAuthError("unavailable", f"ANAF OAuth unreachable: {exc}") from exc
+    location = httpx.URL(reply.headers.get("location", ""))
+    code, state = location.params.get("code"), location.params.get("state")
+    if reply.status_code not in (302, 303) or not code or not state:
+        raise OAuthError("refused", f"ANAF OAuth did not approve (HTTP {reply.status_code})")
+    if read_state(settings, state) != tid:
+        raise OAuthError("state", "the OAuth state came back for another tenant")
+    tokens = OAuthClient(settings, client).exchange_code(code)
+    store = TokenStore(settings)
+    with db.tenant_session(tid) as session:
+        store.save(session, tid, tokens)
+        return store.status(session, tid)
+
+
 def token_provider(
     db: Database, settings: Settings, tid: uuid.UUID, http: httpx.Client | None = None
 ) -> TokenProvider:

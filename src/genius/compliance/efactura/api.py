@@ -36,18 +36,12 @@ from genius.compliance.common.errors import AnafApiError, OAuthError
 from genius.compliance.efactura import archive, service
 from genius.compliance.efactura.invoice import Invoice
 from genius.core.auth.deps import PlatformDep, TenantDB
-from genius.core.kit.errors import Problem, ServiceUnavailable
-from genius.core.kit.ratelimit import RateLimiter
+from genius.core.kit.errors import Problem
 from genius.core.platform import Platform
-from genius.core.storage import tenant_files_from_settings
 
 log = structlog.get_logger("genius.efactura.api")
 router = APIRouter(tags=["compliance"], prefix="/v1/compliance/efactura")
 Cif = Annotated[str, Query(min_length=2, max_length=15, pattern=r"^(RO|ro)?\d{2,13}$")]
-
-
-class AnafUnavailable(Problem):
-    status, code, title = 502, "anaf-error", "ANAF refused or failed the request"
 
 
 class SubmissionOut(BaseModel):
@@ -68,39 +62,8 @@ class SubmissionOut(BaseModel):
     )
 
 
-def context_of(platform: Platform) -> service.Context:
-    return service.Context(
-        db=platform.db,
-        settings=platform.settings,
-        storage=tenant_files_from_settings(platform.settings),
-        certs_dir=platform.settings.efactura_certs_dir,
-        # the same buckets as the workers (tasks.context): ANAF's limits are per CUI/message, not per process
-        limiter=RateLimiter(platform.redis, prefix="genius:anaf:") if platform.redis is not None else None,
-    )
-
-
-def _anaf_problem(exc: AnafApiError | OAuthError) -> Problem:
-    if isinstance(exc, OAuthError):
-        if exc.kind in ("not_connected", "config", "state"):
-            return Problem(
-                str(exc), status=409, code="anaf-not-connected", title="ANAF account not connected"
-            )
-        return ServiceUnavailable(str(exc), headers={"Retry-After": "60"})
-    error = exc.error
-    if error.kind in ("rate_limited", "limit"):
-        retry = str(int(error.retry_after or 60))
-        return Problem(
-            error.message,
-            status=429,
-            code="anaf-limit",
-            title="ANAF limit reached",
-            headers={"Retry-After": retry},
-        )
-    if error.retryable:
-        return ServiceUnavailable(f"ANAF is unavailable: {error.message}", headers={"Retry-After": "30"})
-    if error.kind == "not_found":
-        return Problem(error.message, status=404, code="anaf-not-found", title="Not found at ANAF")
-    return AnafUnavailable(error.message, anaf_kind=error.kind)
+context_of = service.context_for
+_anaf_problem = service.anaf_problem
 
 
 # --- OAuth ------------------------------------------------------------------------------------------

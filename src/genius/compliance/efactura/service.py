@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import structlog
@@ -51,9 +51,12 @@ from genius.config import Settings
 from genius.core.db.session import Database
 from genius.core.events.service import defer, publish
 from genius.core.kit.crypto import sha256_hex
-from genius.core.kit.errors import Conflict, NotFound, Problem
+from genius.core.kit.errors import Conflict, NotFound, Problem, ServiceUnavailable
 from genius.core.kit.ratelimit import RateLimiter
-from genius.core.storage import TenantFiles
+from genius.core.storage import TenantFiles, tenant_files_from_settings
+
+if TYPE_CHECKING:
+    from genius.core.platform import Platform
 
 log = structlog.get_logger("genius.efactura")
 
@@ -64,6 +67,35 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=Fal
 
 class InvalidSubmission(Problem):
     status, code, title = 422, "efactura-invalid", "Invalid e-Factura submission"
+
+
+class AnafUnavailable(Problem):
+    status, code, title = 502, "anaf-error", "ANAF refused or failed the request"
+
+
+def anaf_problem(exc: AnafApiError | OAuthError) -> Problem:
+    """What an API answers when ANAF (or the tenant's connection to it) failed a request."""
+    if isinstance(exc, OAuthError):
+        if exc.kind in ("not_connected", "config", "state"):
+            return Problem(
+                str(exc), status=409, code="anaf-not-connected", title="ANAF account not connected"
+            )
+        return ServiceUnavailable(str(exc), headers={"Retry-After": "60"})
+    error = exc.error
+    if error.kind in ("rate_limited", "limit"):
+        retry = str(int(error.retry_after or 60))
+        return Problem(
+            error.message,
+            status=429,
+            code="anaf-limit",
+            title="ANAF limit reached",
+            headers={"Retry-After": retry},
+        )
+    if error.retryable:
+        return ServiceUnavailable(f"ANAF is unavailable: {error.message}", headers={"Retry-After": "30"})
+    if error.kind == "not_found":
+        return Problem(error.message, status=404, code="anaf-not-found", title="Not found at ANAF")
+    return AnafUnavailable(error.message, anaf_kind=error.kind)
 
 
 @dataclass
@@ -85,6 +117,18 @@ class Context:
         return EFacturaClient(
             self.settings, token, http=self.http, limiter=self.limiter, timeout=self.timeout, sleep=self.sleep
         )
+
+
+def context_for(platform: Platform) -> Context:
+    """The service's context in the API process (the workers build theirs in ``tasks``)."""
+    return Context(
+        db=platform.db,
+        settings=platform.settings,
+        storage=tenant_files_from_settings(platform.settings),
+        certs_dir=platform.settings.efactura_certs_dir,
+        # the same buckets as the workers (tasks.context): ANAF's limits are per CUI/message, not per process
+        limiter=RateLimiter(platform.redis, prefix="genius:anaf:") if platform.redis is not None else None,
+    )
 
 
 def _now() -> datetime:
@@ -422,6 +466,16 @@ def follow(
 
 
 # --- downloads ---------------------------------------------------------------------------------------
+def signed_zip(platform: Platform, tid: uuid.UUID, id_descarcare: str) -> bytes:
+    """ANAF's signed ZIP of a message, for a business module's page or API (from the archive once
+    fetched); ANAF's failures are problems (409 not connected, 429, 502/503)."""
+    try:
+        _, data = download(context_for(platform), tid, id_descarcare)
+    except (AnafApiError, OAuthError) as exc:
+        raise anaf_problem(exc) from exc
+    return data
+
+
 def download(
     ctx: Context, tid: uuid.UUID, id_descarcare: str, *, refresh: bool = False
 ) -> tuple[ArchivedZip, bytes]:
@@ -449,6 +503,14 @@ def document_xml(invoice: Invoice) -> bytes:
     from genius.compliance.efactura.ubl import to_ubl_xml
 
     return to_ubl_xml(invoice)
+
+
+def document_html(xml: bytes) -> str:
+    """The printable Romanian layout of a UBL invoice or credit note, as HTML for ``pdf.render``."""
+    from genius.compliance.efactura.parse import parse_invoice
+    from genius.compliance.efactura.render import render_html
+
+    return render_html(parse_invoice(xml))
 
 
 def check_document(xml: bytes, *, artefacts_dir: Path | None = None) -> list[Finding]:

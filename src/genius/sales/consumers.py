@@ -1,0 +1,28 @@
+"""The sales event consumer (queue ``genius.sales``, run by ``genius consume``): the SPV outcome of
+issued documents, from the compliance module's e-Factura events."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from genius.core.events.consumer import EventConsumer
+from genius.core.events.schemas import Envelope
+from genius.sales import spv
+
+HANDLERS: dict[str, Callable[[Session, Envelope], object]] = {
+    "anaf.efactura.submitted": spv.on_submitted,
+    "anaf.efactura.accepted": spv.on_accepted,
+    "anaf.efactura.rejected": spv.on_rejected,
+}
+
+
+def handle(session: Session, envelope: Envelope) -> None:
+    handler = HANDLERS.get(envelope.topic)
+    if handler is not None:
+        handler(session, envelope)
+
+
+def consumers() -> list[EventConsumer]:
+    return [EventConsumer("sales", sorted(HANDLERS), handle)]
