@@ -42,9 +42,10 @@ def make_item(
     )
     db.execute(
         text(
-            "INSERT INTO outreach.gold_communication_log (id, tid, journey_id, lead_id, channel, direction, status,"
-            " content_preview, content_hash, quota_cost, created_at, updated_at) VALUES (:m, :tid, :j, :l,"
-            " CAST(:ch AS outreach.channel_enum), 'INBOUND', 'REPLIED', 'Prea scump.', :hash, 0, now(), now())"
+            "INSERT INTO outreach.gold_communication_log (id, tid, journey_id, lead_id, channel, direction,"
+            " status, content_preview, content_hash, quota_cost, created_at, updated_at)"
+            " VALUES (:m, :tid, :j, :l, CAST(:ch AS outreach.channel_enum), 'INBOUND', 'REPLIED',"
+            " 'Prea scump.', :hash, 0, now(), now())"
         ),
         {**ids, "tid": tenant.id, "ch": channel, "hash": "0" * 64},
     )
@@ -52,9 +53,9 @@ def make_item(
         text(
             "INSERT INTO outreach.human_review_queue (id, tid, journey_id, lead_id, communication_id, reason,"
             " priority, status, sentiment_score, sentiment_label, trigger_keywords, message_preview,"
-            " suggested_reply, sla_due_at, sla_breached, created_at, updated_at) VALUES (:i, :tid, :j, :l, :m,"
-            " 'NEGATIVE_SENTIMENT', 'HIGH', 'PENDING', -40, 'negative', '[]', 'Prea scump.', :sug, :due,"
-            " false, now(), now())"
+            " suggested_reply, sla_due_at, sla_breached, created_at, updated_at)"
+            " VALUES (:i, :tid, :j, :l, :m, 'NEGATIVE_SENTIMENT', 'HIGH', 'PENDING', -40, 'negative', '[]',"
+            " 'Prea scump.', :sug, :due, false, now(), now())"
         ),
         {**ids, "tid": tenant.id, "sug": suggestion, "due": due or datetime.now(UTC) + timedelta(hours=4)},
     )
@@ -174,7 +175,8 @@ def test_mark_dead_uses_the_state_machine(client: TestClient, db: Connection, te
         text(
             "INSERT INTO outreach.human_review_queue (id, tid, journey_id, lead_id, reason, priority, status,"
             " trigger_keywords, message_preview, sla_due_at, sla_breached, created_at, updated_at)"
-            " VALUES (:o, :tid, :j, :l, 'MANUAL_FLAG', 'LOW', 'PENDING', '[]', '', now(), false, now(), now())"
+            " VALUES (:o, :tid, :j, :l, 'MANUAL_FLAG', 'LOW', 'PENDING', '[]', '', now(), false, now(),"
+            " now())"
         ),
         {**ids, "o": other, "tid": tenant.id},
     )

@@ -60,7 +60,7 @@ PHONE_STATUS_LABELS = {
     "RECONNECTING": N_("Reconnecting"),
     "QUARANTINE": N_("Quarantine"),
 }
-BAND_LABELS = {"ok": N_("under 90 %"), "warn": N_("90-99 %"), "full": N_("full or unavailable")}
+BAND_LABELS = {"ok": N_("under 90 %"), "warn": N_("90-99 %"), "full": N_("full, offline or banned")}
 CHANNEL_LABELS = {
     "WHATSAPP": N_("WhatsApp"),
     "EMAIL_COLD": N_("Cold e-mail"),
