@@ -159,6 +159,11 @@ REVIEW_REPLIES = (
 )
 
 
+# How long ago (minutes) each reply to review came in: with the SLA by priority (urgent 1 h, high 4 h,
+# medium 24 h, low 72 h) a few are past their deadline (the sweep flags them) and most count down.
+REVIEW_AGES = (95, 20, 300, 45, 130, 15, 70, 600, 35, 180)
+
+
 def _lead(rng: random.Random, n: int) -> LeadCreate:
     first, last = rng.choice(FIRST), rng.choice(LAST)
     return LeadCreate(
@@ -287,7 +292,8 @@ def _journeys(
         if wants_review and reviews < len(REVIEW_REPLIES) and n % 5 == 1:
             text, suggestion = REVIEW_REPLIES[reviews]
             reviews += 1
-            replied = min(now - timedelta(minutes=3), at + timedelta(hours=rng.randrange(1, 30)))
+            replied = max(at + timedelta(minutes=5), now - timedelta(minutes=REVIEW_AGES[reviews - 1]))
+            replied = min(replied, now - timedelta(minutes=1))
             messages.append(_review(session, journey, channel, text, suggestion, replied, reviews))
         elif state in (LeadState.WARM_REPLY, LeadState.NEGOTIATION, LeadState.CONVERTED):
             text = POSITIVE[n % len(POSITIVE)]
@@ -343,8 +349,7 @@ def _review(
         priority = ReviewPriority.HIGH
     else:
         reason, priority = ReviewReason.AI_UNCERTAIN, ReviewPriority.MEDIUM if n % 2 else ReviewPriority.LOW
-    # Older items first in the list: a few are past their SLA already (the sweep flags them).
-    created = at - timedelta(hours=(n % 4) * 2)
+    created = at
     journey.requires_human_review = True
     journey.human_review_reason = reason.value
     journey.human_review_priority = priority.value

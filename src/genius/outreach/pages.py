@@ -76,6 +76,12 @@ REASON_LABELS = {
     "MANUAL_FLAG": N_("Flagged by hand"),
     "AI_UNCERTAIN": N_("Uncertain classification"),
 }
+RESOLUTION_LABELS = {
+    "APPROVED": N_("Suggestion approved"),
+    "EDITED": N_("Edited reply sent"),
+    "TAKEN_OVER": N_("Taken over"),
+    "MARKED_DEAD": N_("Marked dead"),
+}
 PRIORITY_LABELS = {"LOW": N_("Low"), "MEDIUM": N_("Medium"), "HIGH": N_("High"), "URGENT": N_("Urgent")}
 PRIORITY_KINDS = {"LOW": "", "MEDIUM": "info", "HIGH": "warn", "URGENT": "err"}
 SENTIMENT_LABELS = {"positive": N_("positive"), "neutral": N_("neutral"), "negative": N_("negative")}
@@ -110,6 +116,7 @@ def _labels() -> dict[str, Any]:
         "reason_labels": tr(REASON_LABELS),
         "priority_labels": tr(PRIORITY_LABELS),
         "priority_kinds": PRIORITY_KINDS,
+        "resolution_labels": tr(RESOLUTION_LABELS),
         "sentiment_labels": tr(SENTIMENT_LABELS),
         "sentiment_kinds": SENTIMENT_KINDS,
     }
