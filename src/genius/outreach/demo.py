@@ -297,7 +297,9 @@ def _journeys(
             messages.append(_review(session, journey, channel, text, suggestion, replied, reviews))
         elif state in (LeadState.WARM_REPLY, LeadState.NEGOTIATION, LeadState.CONVERTED):
             text = POSITIVE[n % len(POSITIVE)]
-            replied = min(now - timedelta(minutes=1), at + timedelta(hours=rng.randrange(1, 40)))
+            replied = at + timedelta(hours=rng.randrange(1, 40))
+            if replied >= now:  # contacted recently: the reply came in a while after, before now
+                replied = max(at + timedelta(minutes=2), now - timedelta(minutes=rng.randrange(2, 600)))
             verdict = classify(text)
             journey.reply_count, journey.last_reply_at, journey.sentiment_score = (
                 1,
