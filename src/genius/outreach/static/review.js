@@ -1,4 +1,4 @@
-/* Outreach review queue: keyboard shortcuts for the selected reply.
+/* Outreach review queue: live SLA countdowns and keyboard shortcuts for the selected reply.
 
    j / k (or ↓ / ↑ with no field focused) select the next / previous item; a approves the suggested
    reply, e puts the cursor in the reply box (Enter there does not send: use the "Send edited" button or
@@ -10,6 +10,31 @@
   var doc = document;
   var list = doc.querySelector("[data-review-list]");
   if (!list) return;
+
+  /* SLA countdowns: the server's text, refreshed every 30 s from each item's deadline. */
+  function fill(template, vars) {
+    return (template || "").replace(/%\((\w+)\)s/g, function (_m, k) { return vars[k] != null ? vars[k] : ""; });
+  }
+  function msg(name, vars) { return fill(list.getAttribute("data-msg-" + name), vars); }
+  function span(ms) {
+    var minutes = Math.floor(Math.abs(ms) / 60000), hours = Math.floor(minutes / 60);
+    if (hours >= 48) return msg("d", { n: Math.floor(hours / 24) });
+    if (hours) return msg("hm", { h: hours, m: minutes % 60 });
+    return msg("m", { m: minutes });
+  }
+  function tick() {
+    var now = Date.now();
+    list.querySelectorAll("[data-sla][data-due]").forEach(function (el) {
+      var left = Date.parse(el.getAttribute("data-due")) - now;
+      var breached = el.hasAttribute("data-breached") || left <= 0;
+      var kind = breached ? "err" : left < 3600000 ? "warn" : "ok";
+      var text = el.querySelector("[data-sla-text]");
+      if (text) text.textContent = breached ? msg("breached", { span: span(left) }) : msg("left", { span: span(left) });
+      el.className = "sla sla-" + kind;
+    });
+  }
+  tick();
+  setInterval(tick, 30000);
 
   function items() { return Array.prototype.slice.call(list.querySelectorAll("[data-review-item]")); }
   function current() { return list.querySelector("[data-review-item].is-current") || items()[0] || null; }
