@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
+from genius.outreach.demo import USAGE
 from tests.e2e.conftest import DemoApp, axe_check, set_theme_and_language, shot
 
-# The demo's usage today per phone (outreach/demo.py USAGE) and the band each one must show.
-USED = (18, 34, 47, 59, 66, 78, 91, 104, 113, 125, 137, 146, 158, 166, 175, 181, 194, 200, 57, 23)
+# The demo's usage today per phone and the band each one must show.
+USED = USAGE
 BANDS = ["ok"] * 15 + ["warn", "warn", "full", "full", "full"]
 
 COLOURS = """() => {
