@@ -145,6 +145,14 @@ ALLOWED: tuple[Allowed, ...] = (
         _has('"type":"date.future"'),
     ),
     Allowed(
+        "snooze-in-the-coming-30-days",
+        "POST /v1/outreach/review/{item_id}/snooze",
+        422,
+        "a review item is snoozed until a time after now and at most 30 days ahead: the bounds move with the "
+        "clock, and JSON Schema's date-time format has no relative limit (the schema's description says so)",
+        _has("snooze-out-of-range"),
+    ),
+    Allowed(
         "xml-document-content",
         "*",
         422,

@@ -66,6 +66,17 @@ def task_modules() -> dict[str, str]:
     return out
 
 
+def beat_schedule() -> dict[str, tuple[str, float]]:
+    """Schedule name → (task, seconds), over every module."""
+    out: dict[str, tuple[str, float]] = {}
+    for module in modules():
+        for name, entry in module.beat.items():
+            if name in out:
+                raise RuntimeError(f"beat entry {name!r} is declared by two modules")
+            out[name] = entry
+    return out
+
+
 def routers() -> list[Any]:
     return [resolve(path) for module in modules() for path in module.routers]
 

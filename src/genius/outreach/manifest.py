@@ -1,11 +1,43 @@
 """Cerniq outreach: journeys over CRM leads, the WhatsApp quota guardian, reply sentiment."""
 
-from genius.core.kit.manifest import Module
+from genius.core.auth.scopes import Scope
+from genius.core.kit.manifest import N_, Module, NavEntry
 
 MANIFEST = Module(
     name="outreach",
     description="Cold outreach: journeys and their state machine, WhatsApp quota guardian, reply sentiment",
     schema="outreach",
-    routers=("genius.outreach.api:router",),
+    routers=(
+        "genius.outreach.api:router",
+        "genius.outreach.review.api:router",
+        "genius.outreach.overview.api:router",
+    ),
     topics=("genius.outreach.events",),
+    pages=("genius.outreach.pages:router",),
+    nav=(
+        NavEntry(
+            N_("Overview"),
+            "/outreach",
+            Scope.OUTREACH_READ,
+            icon="send-horizontal",
+            section=N_("Outreach"),
+            key="w",
+        ),
+        NavEntry(
+            N_("Review queue"),
+            "/outreach/review",
+            Scope.OUTREACH_REVIEW,
+            icon="message-square-check",
+            section=N_("Outreach"),
+            key="r",
+        ),
+    ),
+    tasks={
+        "outreach.review": "genius.outreach.review.tasks",
+        "outreach.whatsapp": "genius.outreach.review.tasks",
+        "outreach.email": "genius.outreach.review.tasks",
+    },
+    beat={"outreach-review-sla": ("outreach.review.sla_sweep", 60.0)},
+    demo="genius.outreach.demo:seed_demo",
+    web="genius.outreach",
 )

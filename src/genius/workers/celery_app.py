@@ -68,10 +68,23 @@ def configure(app: Celery, settings: Settings) -> Celery:
                 "schedule": settings.worker_monitor_interval,
                 "options": {"queue": "registry"},
             },
+            **module_beat(),
         },
         worker_hijack_root_logger=False,
     )
     return app
+
+
+def module_beat() -> dict[str, dict[str, object]]:
+    """The modules' ``beat`` entries (their manifests), each on the queue its task's name routes to."""
+    from genius.modules import beat_schedule
+
+    out: dict[str, dict[str, object]] = {}
+    for name, (task, seconds) in beat_schedule().items():
+        route = route_by_name(task, None, None, None)
+        queue = (route or {}).get("queue", "registry")
+        out[name] = {"task": task, "schedule": seconds, "options": {"queue": queue}}
+    return out
 
 
 def sender_app(settings: Settings, broker_url: str, redis_url: str | None) -> Celery:

@@ -69,6 +69,9 @@ FLEET: list[WorkerTag] = [
     WorkerTag("gdpr.rtbf", "Right to be forgotten orchestration"),
     WorkerTag("gdpr.classify", "PII classification"),
     WorkerTag("gdpr.audit.ai", "AI audit trails"),
+    WorkerTag("outreach.review", "Outreach review queue jobs (SLA sweep)"),
+    WorkerTag("outreach.whatsapp", "Outreach WhatsApp sends"),
+    WorkerTag("outreach.email", "Outreach e-mail sends (cold and warm)"),
     WorkerTag("registry", "Worker Registry jobs (health checks, missing-worker detection)"),
 ]
 

@@ -94,6 +94,9 @@ class Module:
     # Queue (worker tag of the fleet) -> the module holding its Celery tasks and ``health()``.
     tasks: dict[str, str] = field(default_factory=dict)
     demo: str | None = None  # "genius.x.demo:seed": (platform, tid) -> None, idempotent
+    # ``genius beat`` entries: schedule name -> (task name, seconds between runs); the task's queue is the
+    # one its name routes to.
+    beat: dict[str, tuple[str, float]] = field(default_factory=dict)
     # The package whose ``templates/`` folder joins the Shell's template loader (keep templates under
     # ``templates/<module name>/``) and whose ``static/`` folder is served at ``/static/<module name>/``
     # (a ``static/<module name>.css`` there is linked from every page).

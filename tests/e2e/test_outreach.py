@@ -1,0 +1,93 @@
+"""Outreach in Chromium on the demo: the overview's QuotaUsageGrid has the seeded usage in the right
+colours (15 green, 2 amber, 3 red: one full, one banned, one offline) with a tooltip on focus, and a
+review item is worked through to a reply with the keyboard; screenshots and axe in both themes and
+languages."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from genius.outreach.demo import USAGE
+from tests.e2e.conftest import DemoApp, axe_check, set_theme_and_language, shot
+
+# The demo's usage today per phone and the band each one must show.
+USED = USAGE
+BANDS = ["ok"] * 15 + ["warn", "warn", "full", "full", "full"]
+
+COLOURS = """() => {
+  const probe = (name) => {
+    const el = document.createElement("span");
+    el.style.backgroundColor = `var(${name})`;
+    document.body.appendChild(el);
+    const c = getComputedStyle(el).backgroundColor;
+    el.remove();
+    return c;
+  };
+  return {
+    tokens: {ok: probe("--ok"), warn: probe("--warn"), full: probe("--err")},
+    cells: [...document.querySelectorAll(".quota-cell")].map((cell) => ({
+      band: cell.dataset.band,
+      status: cell.dataset.status,
+      fill: getComputedStyle(cell.querySelector(".quota-fill")).backgroundColor,
+      width: cell.querySelector(".quota-fill").getBoundingClientRect().width,
+      track: cell.querySelector(".quota-bar").getBoundingClientRect().width,
+      figs: cell.querySelector(".quota-figs").innerText,
+    })),
+  };
+}"""
+
+
+@pytest.mark.parametrize("theme,lang", [("light", "ro"), ("dark", "en")])
+def test_quota_grid_and_a_review_to_a_reply(
+    context: Any, page: Any, demo_app: DemoApp, theme: str, lang: str
+) -> None:
+    set_theme_and_language(context, theme, lang, demo_app.url)
+    page.goto("/outreach")
+    page.locator("[data-quota-grid]").wait_for()
+    seen = page.evaluate(COLOURS)
+    cells = seen["cells"]
+    assert [c["band"] for c in cells] == BANDS
+    assert [int(c["figs"].split("/")[0]) for c in cells] == list(USED)
+    assert [c["status"] for c in cells[-2:]] == ["BANNED", "OFFLINE"]
+    for c in cells:
+        assert c["fill"] == seen["tokens"][c["band"]], c
+        assert (
+            abs(c["width"] - c["track"] * min(100, int(c["figs"].split("/")[0]) * 100 // 200) / 100) <= 2
+        ), c
+    assert len({seen["tokens"][b] for b in ("ok", "warn", "full")}) == 3
+    # The tooltip: on keyboard focus, with the number, the usage and the status.
+    banned = page.locator(".quota-cell").nth(18)
+    banned.focus()
+    tip = banned.locator("[role=tooltip]")
+    assert tip.is_visible()
+    assert "57" in tip.inner_text() and re.search("Blocat|Banned", tip.inner_text())
+    shot(page, "outreach-dashboard")
+    axe_check(page, f"/outreach ({theme}, {lang})")
+
+    page.goto("/outreach/review")
+    items = page.locator("[data-review-item]")
+    before = items.count()
+    assert before >= 1
+    first = items.first
+    assert first.locator("[data-sla]").is_visible()
+    assert re.search("(Termen depășit|mai sunt|SLA breached|left)", first.locator("[data-sla]").inner_text())
+    shot(page, "outreach-review")
+    axe_check(page, f"/outreach/review ({theme}, {lang})")
+    # "e" puts the cursor in the reply; typing there (letters a, d, s, t included) is just typing.
+    page.keyboard.press("e")
+    box = first.locator("textarea[data-reply]")
+    assert box.evaluate("el => el === document.activeElement")
+    box.fill("")
+    box.type("Mulțumim, vă sunăm mâine dimineață să stabilim detaliile.")
+    assert page.url.endswith("/outreach/review") and items.count() == before
+    first.get_by_role("button", name=re.compile("Trimite varianta editată|Send edited")).click()
+    page.wait_for_load_state()
+    assert page.locator("[data-review-item]").count() == before - 1
+    page.goto("/outreach/review?status=RESOLVED")
+    resolved = page.locator("[data-review-item]", has_text="vă sunăm mâine dimineață")
+    assert resolved.count() >= 1
+    shot(page, "outreach-review-resolved")
+    assert not page.js_errors
