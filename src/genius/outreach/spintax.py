@@ -45,7 +45,9 @@ class Variable:
     @classmethod
     def parse(cls, raw: Mapping[str, Any]) -> Variable:
         default = raw.get("default")
-        return cls(str(raw["name"]), bool(raw.get("required", True)), None if default is None else str(default))
+        return cls(
+            str(raw["name"]), bool(raw.get("required", True)), None if default is None else str(default)
+        )
 
 
 # --- parsing -------------------------------------------------------------------------------------------
@@ -131,7 +133,7 @@ def seed_for(*parts: object) -> int:
 
 def spin(text: str, seed: int) -> str:
     """One variant of the text: each group's alternative picked in reading order from ``seed``."""
-    rng = random.Random(seed)  # noqa: S311 - variety, not secrecy
+    rng = random.Random(seed)  # variety, not secrecy
 
     def walk(nodes: list[Node]) -> str:
         parts: list[str] = []

@@ -1,4 +1,4 @@
-"""Sequence and template tables (schema ``outreach``; DDL in migrations/versions/…_0022_outreach_sequences.py).
+"""Sequence and template tables (schema ``outreach``; DDL in migration 0022_outreach_sequences).
 
 A **sequence** is an ordered list of **steps** (a delay after the previous step, a channel, a template);
 a journey **enrolled** in a sequence is walked through its steps by the scheduler (``scheduler.py``),
