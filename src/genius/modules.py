@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from genius.core.kit.manifest import Module, NavEntry, resolve
+from genius.core.kit.manifest import BeatEntry, Module, NavEntry, resolve
 
 if TYPE_CHECKING:
     from genius.core.events.consumer import EventConsumer
@@ -64,6 +64,11 @@ def task_modules() -> dict[str, str]:
                 raise RuntimeError(f"queue {queue!r} is served by two modules")
             out[queue] = path
     return out
+
+
+def beat_entries() -> list[BeatEntry]:
+    """Every module's periodic tasks (``genius beat``)."""
+    return [entry for module in modules() for entry in module.beat]
 
 
 def routers() -> list[Any]:

@@ -68,10 +68,20 @@ def configure(app: Celery, settings: Settings) -> Celery:
                 "schedule": settings.worker_monitor_interval,
                 "options": {"queue": "registry"},
             },
+            **module_beat(),
         },
         worker_hijack_root_logger=False,
     )
     return app
+
+
+def module_beat() -> dict[str, dict[str, object]]:
+    """The modules' periodic tasks (their manifests' ``beat``)."""
+    from genius.modules import beat_entries
+
+    return {
+        b.name: {"task": b.task, "schedule": b.seconds, "options": {"queue": b.queue}} for b in beat_entries()
+    }
 
 
 def sender_app(settings: Settings, broker_url: str, redis_url: str | None) -> Celery:

@@ -69,6 +69,9 @@ FLEET: list[WorkerTag] = [
     WorkerTag("gdpr.rtbf", "Right to be forgotten orchestration"),
     WorkerTag("gdpr.classify", "PII classification"),
     WorkerTag("gdpr.audit.ai", "AI audit trails"),
+    WorkerTag("outreach", "Outreach sequence scheduler (beat: outreach.scheduler.tick)"),
+    WorkerTag("outreach.whatsapp", "Outreach WhatsApp sends (TimelinesAI)"),
+    WorkerTag("outreach.email", "Outreach e-mail sends (Instantly cold, Resend warm)"),
     WorkerTag("registry", "Worker Registry jobs (health checks, missing-worker detection)"),
 ]
 
