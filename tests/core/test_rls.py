@@ -162,8 +162,9 @@ def seed_rows(conn: Connection, tid: uuid.UUID) -> None:
             "INSERT INTO outreach.outreach_sequences (tid, name) VALUES (:t, 'rls')"
         ),
         ("outreach", "sequence_enrollments"): (
-            "INSERT INTO outreach.sequence_enrollments (tid, sequence_id, journey_id, lead_id, next_action_at)"
-            " SELECT :t, s.id, j.id, j.lead_id, now() FROM outreach.outreach_sequences s, outreach.gold_lead_journey j"
+            "INSERT INTO outreach.sequence_enrollments (tid, sequence_id, journey_id, lead_id,"
+            " next_action_at) SELECT :t, s.id, j.id, j.lead_id, now()"
+            " FROM outreach.outreach_sequences s, outreach.gold_lead_journey j"
             " WHERE s.tid = :t AND j.tid = :t LIMIT 1"
         ),
         ("crm", "import_mappings"): (

@@ -8,6 +8,9 @@ MANIFEST = Module(
     schema="outreach",
     routers=("genius.outreach.api:router", "genius.outreach.sequences.api:router"),
     topics=("genius.outreach.events",),
-    tasks={"outreach": "genius.outreach.sequences.tasks"},
+    tasks={
+        "outreach": "genius.outreach.sequences.tasks",
+        "outreach.whatsapp": "genius.outreach.channels.tasks",
+    },
     beat=(BeatEntry("outreach-scheduler", "outreach.scheduler.tick", 30.0, "outreach"),),
 )

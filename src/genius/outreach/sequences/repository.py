@@ -11,7 +11,7 @@ from sqlalchemy import Select, exists, select, update
 from sqlalchemy.orm import Session
 
 from genius.core.kit.pagination import Page, cursor_after, decode_cursor, page_of
-from genius.outreach.models import CommunicationLog, MessageDirection
+from genius.outreach.models import CommunicationLog, MessageDirection, WaPhoneNumber
 from genius.outreach.sequences.models import (
     Enrollment,
     EnrollmentStatus,
@@ -144,3 +144,17 @@ def template_by_name(session: Session, name: str) -> Template | None:
 
 def sequence_by_name(session: Session, name: str) -> Sequence | None:
     return session.scalars(select(Sequence).where(Sequence.name == name)).one_or_none()
+
+
+# --- sends (the channel tasks) ------------------------------------------------------------------------
+def communication(session: Session, communication_id: uuid.UUID) -> CommunicationLog | None:
+    return session.get(CommunicationLog, communication_id)
+
+
+def communication_locked(session: Session, communication_id: uuid.UUID) -> CommunicationLog | None:
+    stmt = select(CommunicationLog).where(CommunicationLog.id == communication_id).with_for_update()
+    return session.scalars(stmt).one_or_none()
+
+
+def phone(session: Session, phone_id: uuid.UUID) -> WaPhoneNumber | None:
+    return session.get(WaPhoneNumber, phone_id)
