@@ -291,3 +291,25 @@ def test_ab_versions_split_per_lead_and_count_sends(
             for p in session.scalars(text("SELECT content_preview FROM outreach.gold_communication_log"))
         )
         assert previews == counts
+
+
+def test_replies_and_opens_count_on_the_version_and_stop_at_once(
+    platform: Platform, db: Connection, tenant: Any, rds: redis.Redis
+) -> None:
+    tid = tenant.id
+    guardian = QuotaGuardian(rds, clock=Clock(NOW))
+    with platform.db.tenant_session(tid) as session:
+        phone(session, tid, guardian)
+        seq = build_sequence(session, tid, [Channel.WHATSAPP, Channel.WHATSAPP], delay_hours=1)
+        tpl_id = service.sequence_detail(session, seq).steps[0].template_id
+        service.add_version(session, tid, tpl_id, s.VersionIn(label="A", content="Salut {{first_name}}"))
+        j = journey(session, tid, first_name="Ana", phone="+40722000009")
+        e = service.enroll(session, tid, seq.id, j.id, at=NOW - timedelta(hours=2))
+        assert Scheduler(tid, HOURS, guardian).run_due(session, now=NOW).sent == 1
+        service.record_open(session, j.id)
+        assert service.record_reply(session, j.id) == 1
+        assert (e.status, e.stop_reason, e.next_action_at) == ("STOPPED", "replied", None)
+        (version,) = service.template_detail(session, service.get_template(session, tpl_id)).versions
+        assert (version.sent_count, version.open_count, version.reply_count) == (1, 1, 1)
+        assert (version.open_rate, version.reply_rate) == (1.0, 1.0)
+        assert service.record_reply(session, j.id) == 0  # nothing left to stop

@@ -158,3 +158,29 @@ def communication_locked(session: Session, communication_id: uuid.UUID) -> Commu
 
 def phone(session: Session, phone_id: uuid.UUID) -> WaPhoneNumber | None:
     return session.get(WaPhoneNumber, phone_id)
+
+
+def last_sequence_message(session: Session, journey_id: uuid.UUID) -> CommunicationLog | None:
+    """The journey's latest outbound message sent by a sequence (what a reply or an open answers)."""
+    stmt = (
+        select(CommunicationLog)
+        .where(
+            CommunicationLog.journey_id == journey_id,
+            CommunicationLog.direction == MessageDirection.OUTBOUND.value,
+            CommunicationLog.sequence_id.is_not(None),
+        )
+        .order_by(CommunicationLog.created_at.desc(), CommunicationLog.id.desc())
+        .limit(1)
+    )
+    return session.scalars(stmt).one_or_none()
+
+
+def count_version(session: Session, version_id: uuid.UUID, *, opened: int = 0, replied: int = 0) -> None:
+    session.execute(
+        update(TemplateVersion)
+        .where(TemplateVersion.id == version_id)
+        .values(
+            open_count=TemplateVersion.open_count + opened,
+            reply_count=TemplateVersion.reply_count + replied,
+        )
+    )

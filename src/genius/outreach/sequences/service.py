@@ -278,3 +278,37 @@ def stop_for_journey(
         finish(row, EnrollmentStatus.STOPPED, reason, at or utcnow())
     session.flush()
     return len(rows)
+
+
+# --- replies and opens (the provider webhooks call these) ----------------------------------------------
+def _answered_version(session: Session, journey_id: uuid.UUID) -> uuid.UUID | None:
+    last = repository.last_sequence_message(session, journey_id)
+    raw = (last.raw_request or {}) if last is not None else {}
+    value = raw.get("template_version_id")
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def record_reply(session: Session, journey_id: uuid.UUID, *, at: datetime | None = None) -> int:
+    """A lead answered: the A/B version of the last sequence message counts a reply, and the journey's
+    active enrollments whose next step stops on a reply stop now (the scheduler would at its next pass);
+    the number stopped."""
+    if version_id := _answered_version(session, journey_id):
+        repository.count_version(session, version_id, replied=1)
+    when = at or utcnow()
+    stopped = 0
+    for row in repository.active_enrollments(session, journey_id):
+        upcoming = repository.step(session, row.sequence_id, row.current_step + 1)
+        if upcoming is None or upcoming.stop_on_reply:
+            finish(row, EnrollmentStatus.STOPPED, "replied", when)
+            stopped += 1
+    session.flush()
+    return stopped
+
+
+def record_open(session: Session, journey_id: uuid.UUID) -> None:
+    """A lead opened (e-mail) or read (WhatsApp) the last sequence message: its version counts an open."""
+    if version_id := _answered_version(session, journey_id):
+        repository.count_version(session, version_id, opened=1)
