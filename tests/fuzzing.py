@@ -68,6 +68,14 @@ ALLOWED: tuple[Allowed, ...] = (
         _has("with this id", '"field":"merged_ids"', '"field":"survivor_id"'),
     ),
     Allowed(
+        "spintax-grammar",
+        "*",
+        422,
+        "outreach template content and subjects are spintax: braces must balance and nest at most 20 deep "
+        "(stated in the field's description); a grammar of nested groups no pattern can express",
+        _has("not valid spintax"),
+    ),
+    Allowed(
         "cui-check-digit",
         "*",
         422,

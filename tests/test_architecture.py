@@ -100,6 +100,10 @@ SESSION_ALLOWED: dict[str, str] = {
     "src/genius/compliance/reges/service.py": _COMPLIANCE_UOW,
     "src/genius/compliance/saft/service.py": _COMPLIANCE_UOW,
     "src/genius/compliance/taxpayer/tasks.py": "a Celery task's unit of work (compliance branch)",
+    "src/genius/outreach/sequences/tasks.py": "the sequence scheduler's tick: one short tenant transaction "
+    "per batch of due steps (the picked rows stay locked only until it commits), and the tenant directory",
+    "src/genius/outreach/channels/tasks.py": "a WhatsApp send reads its row, calls TimelinesAI with no "
+    "transaction open, then records the outcome in a transaction of its own",
     "src/genius/core/jobs/service.py": "a job lease is taken, renewed (from a background thread), released "
     "and finished in transactions of its own, apart from the job's work",
     "src/genius/registry/ops.py": "a failed task is sent again through the outbox of the tenant that sent "

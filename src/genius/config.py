@@ -127,6 +127,8 @@ class Settings(BaseSettings):
     anaf_client_secret: str | None = None
     anaf_redirect_uri: str | None = None
     anaf_timeout: float = 30.0
+    timelinesai_api_key: str | None = Field(default=None, description="TimelinesAI (WhatsApp) API token")
+    timelinesai_base_url: str = "https://api.timelines.ai/v1"
     efactura_artefacts_dir: Path | None = Field(
         default=None, description="Official CIUS-RO compiled XSLT, run with saxonche besides our rules"
     )

@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from genius.core.kit.manifest import Module, NavEntry, resolve
+from genius.core.kit.manifest import BeatEntry, Module, NavEntry, resolve
 
 if TYPE_CHECKING:
     from genius.core.events.consumer import EventConsumer
@@ -66,15 +66,9 @@ def task_modules() -> dict[str, str]:
     return out
 
 
-def beat_schedule() -> dict[str, tuple[str, float]]:
-    """Schedule name → (task, seconds), over every module."""
-    out: dict[str, tuple[str, float]] = {}
-    for module in modules():
-        for name, entry in module.beat.items():
-            if name in out:
-                raise RuntimeError(f"beat entry {name!r} is declared by two modules")
-            out[name] = entry
-    return out
+def beat_entries() -> list[BeatEntry]:
+    """Every module's periodic tasks (``genius beat``)."""
+    return [entry for module in modules() for entry in module.beat]
 
 
 def routers() -> list[Any]:

@@ -158,6 +158,15 @@ def seed_rows(conn: Connection, tid: uuid.UUID) -> None:
             " content_hash) SELECT :t, id, lead_id, 'WHATSAPP', 'OUTBOUND', repeat('0', 64)"
             " FROM outreach.gold_lead_journey WHERE tid = :t"
         ),
+        ("outreach", "outreach_sequences"): (
+            "INSERT INTO outreach.outreach_sequences (tid, name) VALUES (:t, 'rls')"
+        ),
+        ("outreach", "sequence_enrollments"): (
+            "INSERT INTO outreach.sequence_enrollments (tid, sequence_id, journey_id, lead_id,"
+            " next_action_at) SELECT :t, s.id, j.id, j.lead_id, now()"
+            " FROM outreach.outreach_sequences s, outreach.gold_lead_journey j"
+            " WHERE s.tid = :t AND j.tid = :t LIMIT 1"
+        ),
         ("crm", "import_mappings"): (
             "INSERT INTO crm.import_mappings (tid, name, entity, mapping) VALUES (:t, 'rls', 'leads', '{}')"
         ),

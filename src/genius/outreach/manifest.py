@@ -1,7 +1,7 @@
 """Cerniq outreach: journeys over CRM leads, the WhatsApp quota guardian, reply sentiment."""
 
 from genius.core.auth.scopes import Scope
-from genius.core.kit.manifest import N_, Module, NavEntry
+from genius.core.kit.manifest import N_, BeatEntry, Module, NavEntry
 
 MANIFEST = Module(
     name="outreach",
@@ -9,6 +9,7 @@ MANIFEST = Module(
     schema="outreach",
     routers=(
         "genius.outreach.api:router",
+        "genius.outreach.sequences.api:router",
         "genius.outreach.review.api:router",
         "genius.outreach.overview.api:router",
     ),
@@ -33,11 +34,14 @@ MANIFEST = Module(
         ),
     ),
     tasks={
+        "outreach": "genius.outreach.sequences.tasks",
         "outreach.review": "genius.outreach.review.tasks",
-        "outreach.whatsapp": "genius.outreach.review.tasks",
-        "outreach.email": "genius.outreach.review.tasks",
+        "outreach.whatsapp": "genius.outreach.channels.tasks",
     },
-    beat={"outreach-review-sla": ("outreach.review.sla_sweep", 60.0)},
+    beat=(
+        BeatEntry("outreach-scheduler", "outreach.scheduler.tick", 30.0, "outreach"),
+        BeatEntry("outreach-review-sla", "outreach.review.sla_sweep", 60.0, "outreach.review"),
+    ),
     demo="genius.outreach.demo:seed_demo",
     web="genius.outreach",
 )

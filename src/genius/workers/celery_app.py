@@ -76,15 +76,12 @@ def configure(app: Celery, settings: Settings) -> Celery:
 
 
 def module_beat() -> dict[str, dict[str, object]]:
-    """The modules' ``beat`` entries (their manifests), each on the queue its task's name routes to."""
-    from genius.modules import beat_schedule
+    """The modules' periodic tasks (their manifests' ``beat``)."""
+    from genius.modules import beat_entries
 
-    out: dict[str, dict[str, object]] = {}
-    for name, (task, seconds) in beat_schedule().items():
-        route = route_by_name(task, None, None, None)
-        queue = (route or {}).get("queue", "registry")
-        out[name] = {"task": task, "schedule": seconds, "options": {"queue": queue}}
-    return out
+    return {
+        b.name: {"task": b.task, "schedule": b.seconds, "options": {"queue": b.queue}} for b in beat_entries()
+    }
 
 
 def sender_app(settings: Settings, broker_url: str, redis_url: str | None) -> Celery:

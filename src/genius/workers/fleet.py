@@ -69,9 +69,10 @@ FLEET: list[WorkerTag] = [
     WorkerTag("gdpr.rtbf", "Right to be forgotten orchestration"),
     WorkerTag("gdpr.classify", "PII classification"),
     WorkerTag("gdpr.audit.ai", "AI audit trails"),
+    WorkerTag("outreach", "Outreach sequence scheduler (beat: outreach.scheduler.tick)"),
     WorkerTag("outreach.review", "Outreach review queue jobs (SLA sweep)"),
-    WorkerTag("outreach.whatsapp", "Outreach WhatsApp sends"),
-    WorkerTag("outreach.email", "Outreach e-mail sends (cold and warm)"),
+    WorkerTag("outreach.whatsapp", "Outreach WhatsApp sends (TimelinesAI)"),
+    WorkerTag("outreach.email", "Outreach e-mail sends (Instantly, Resend): no client yet, sends wait"),
     WorkerTag("registry", "Worker Registry jobs (health checks, missing-worker detection)"),
 ]
 

@@ -81,6 +81,16 @@ class CompanyInfo:
 
 
 @dataclass(frozen=True)
+class BeatEntry:
+    """A periodic task ``genius beat`` sends every ``seconds`` to ``queue``."""
+
+    name: str
+    task: str
+    seconds: float
+    queue: str
+
+
+@dataclass(frozen=True)
 class Module:
     name: str
     description: str = ""
@@ -93,10 +103,8 @@ class Module:
     consumers: str | None = None  # "genius.x.consumers:consumers": () -> list[EventConsumer]
     # Queue (worker tag of the fleet) -> the module holding its Celery tasks and ``health()``.
     tasks: dict[str, str] = field(default_factory=dict)
+    beat: tuple[BeatEntry, ...] = ()  # periodic tasks (on queues the module serves)
     demo: str | None = None  # "genius.x.demo:seed": (platform, tid) -> None, idempotent
-    # ``genius beat`` entries: schedule name -> (task name, seconds between runs); the task's queue is the
-    # one its name routes to.
-    beat: dict[str, tuple[str, float]] = field(default_factory=dict)
     # The package whose ``templates/`` folder joins the Shell's template loader (keep templates under
     # ``templates/<module name>/``) and whose ``static/`` folder is served at ``/static/<module name>/``
     # (a ``static/<module name>.css`` there is linked from every page).

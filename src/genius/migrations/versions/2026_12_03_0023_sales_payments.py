@@ -1,7 +1,7 @@
 """sales: the SPV status of issued documents, payments (încasări) and their allocations to invoices
 
 Revision ID: 0023_sales_payments
-Revises: 0020_outreach
+Revises: 0022_outreach_sequences
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 from genius.core.db.rls import tenant_rls_sql
 
 revision: str = "0023_sales_payments"
-down_revision: str | None = "0020_outreach"
+down_revision: str | None = "0022_outreach_sequences"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -5,7 +5,7 @@ in the audience snapshot, so a message is personalised from the snapshot and nev
 edited (or merged away) while the campaign sends.
 
 Revision ID: 0024_crm_mail_variables
-Revises: 0020_outreach
+Revises: 0023_sales_payments
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0024_crm_mail_variables"
-down_revision: str | None = "0020_outreach"
+down_revision: str | None = "0023_sales_payments"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,8 +4,8 @@ resolved one (409 ``review-resolved``), writes its audit entry and closes or upd
 caller's transaction (flush, never commit).
 
 A reply is a communication-log row (``OUTBOUND``, ``QUEUED``, on the channel the lead wrote on) and a
-task deferred through the outbox to that channel's queue (``outreach.whatsapp.send`` /
-``outreach.email.send``), so it leaves only if the action commits.
+task deferred through the outbox to that channel's queue (``outreach.whatsapp.send``, TimelinesAI;
+``outreach.email.send`` waits for its clients), so it leaves only if the action commits.
 """
 
 from __future__ import annotations
@@ -35,8 +35,10 @@ from genius.outreach.models import (
     ReviewPriority,
 )
 from genius.outreach.review import repository
-from genius.outreach.review.repository import PENDING, RESOLVED, SNOOZED
+from genius.outreach.review.repository import RESOLVED, SNOOZED
 from genius.outreach.review.schemas import SNOOZE_MAX_DAYS
+from genius.outreach.sequences.scheduler import lead_values
+from genius.vettify import service as crm
 
 PREVIEW = 500
 # Hours a reviewer has, by priority, before an item's SLA is breached.
@@ -166,12 +168,26 @@ def send_reply(
     session.flush()
     journey.last_channel_used = channel.value
     journey.last_contact_at = at
+    lead = crm.leads_by_id(session, [journey.lead_id]).get(journey.lead_id)
+    values = lead_values(lead, journey)
+    recipient = values.get("phone" if channel is Channel.WHATSAPP else "email")
+    if not recipient:
+        raise Conflict(
+            f"the lead has no {'phone number' if channel is Channel.WHATSAPP else 'e-mail address'}",
+            code="no-recipient",
+        )
+    # The same task and arguments as a sequence step's send (outreach.sequences.scheduler).
     defer(
         session,
         SEND_TASKS[channel],
         tid=tid,
-        args=[str(tid), str(msg.id)],
-        kwargs={"text": text},
+        kwargs={
+            "communication_id": str(msg.id),
+            "channel": channel.value,
+            "to": str(recipient),
+            "text": text,
+            "tid": str(tid),
+        },
         aggregate_id=journey.id,
     )
     return msg
@@ -268,30 +284,3 @@ def sweep_sla(session: Session, now: datetime | None = None) -> int:
 
 def waiting(session: Session) -> int:
     return repository.count_waiting(session, utcnow())
-
-
-def mark_sent(session: Session, message_id: uuid.UUID, *, provider: str) -> bool:
-    """Record a queued outbound message as sent (once: a redelivered task finds it sent)."""
-    msg = repository.message_locked(session, message_id)
-    if msg is None or msg.status != MessageStatus.QUEUED.value:
-        return False
-    at = utcnow()
-    msg.status = MessageStatus.SENT.value
-    msg.sent_at = at
-    msg.provider = provider
-    msg.updated_at = at
-    session.flush()
-    return True
-
-
-__all__ = [
-    "PENDING",
-    "SNOOZED",
-    "Outcome",
-    "Reviewer",
-    "approve",
-    "mark_dead",
-    "reply",
-    "snooze",
-    "take_over",
-]

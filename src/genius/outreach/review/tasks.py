@@ -2,10 +2,8 @@
 
 * ``outreach.review.sla_sweep`` (``genius beat``, every minute): in each tenant, unresolved review
   items past ``sla_due_at`` get ``sla_breached`` (once, with the time).
-* ``outreach.whatsapp.send(tid, message_id, text)`` / ``outreach.email.send(…)``: the channel queues.
-  The TimelinesAI / Instantly / Resend clients are not built yet, so the send records the queued
-  communication-log row as ``SENT`` with provider ``manual`` (idempotent: a redelivered copy finds it sent
-  and does nothing). The channel clients replace this body, not its callers.
+
+A reviewer's reply goes out through the channel tasks (``outreach.channels.tasks``), like a sequence step.
 """
 
 from __future__ import annotations
@@ -19,10 +17,9 @@ from genius.outreach.review import service
 from genius.workers.celery_app import celery_app
 from genius.workers.context import ProcessContext, worker_database
 
-__all__ = ["email_send", "health", "sla_sweep", "use_context", "whatsapp_send"]
+__all__ = ["health", "sla_sweep", "use_context"]
 
 TENANT_BATCH = 500
-LOCAL_PROVIDER = "manual"  # the schema's providers: timelinesai, instantly, resend, manual
 context = ProcessContext(lambda settings: worker_database(settings))
 
 
@@ -54,23 +51,6 @@ def sla_sweep() -> dict[str, Any]:
         if n:
             flagged[str(tid)] = n
     return {"flagged": flagged}
-
-
-def _send(tid: str, message_id: str) -> dict[str, Any]:
-    db = context()
-    with db.tenant_session(uuid.UUID(tid)) as s:
-        sent = service.mark_sent(s, uuid.UUID(message_id), provider=LOCAL_PROVIDER)
-    return {"message_id": message_id, "sent": sent}
-
-
-@celery_app.task(name="outreach.whatsapp.send", acks_late=True)
-def whatsapp_send(tid: str, message_id: str, text: str = "") -> dict[str, Any]:
-    return _send(tid, message_id)
-
-
-@celery_app.task(name="outreach.email.send", acks_late=True)
-def email_send(tid: str, message_id: str, text: str = "") -> dict[str, Any]:
-    return _send(tid, message_id)
 
 
 def health() -> str:

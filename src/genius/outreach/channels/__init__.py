@@ -1,0 +1,1 @@
+"""Outreach channel clients (TimelinesAI for WhatsApp) and their send tasks."""

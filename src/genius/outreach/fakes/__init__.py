@@ -1,0 +1,1 @@
+"""Protocol-faithful local stand-ins for the outreach providers (tests and `genius demo`)."""
