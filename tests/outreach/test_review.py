@@ -28,7 +28,16 @@ def make_item(
     state: str = "CONTACTED_WA",
 ) -> dict[str, Any]:
     h = tenant.headers
-    lead = client.post("/v1/crm/leads", json={"first_name": "Ana", "company_name": "Lotus SRL"}, headers=h)
+    lead = client.post(
+        "/v1/crm/leads",
+        json={
+            "first_name": "Ana",
+            "company_name": "Lotus SRL",
+            "phone": "+40722123456",
+            "email": "ana@lotus.ro",
+        },
+        headers=h,
+    )
     assert lead.status_code == 201, lead.text
     journey = client.post("/v1/outreach/journeys", json={"lead_id": lead.json()["id"]}, headers=h).json()
     as_tenant(db, tenant.id)
