@@ -153,6 +153,9 @@ def demo() -> None:
     fakes = Supervisor()
     if fakes_url:
         fakes.add("fake-anaf", "fake-anaf", "--port", str(settings.demo_fakes_port))
+        fakes.add(
+            "fake-timelinesai", "outreach", "fake-timelinesai", "--port", str(settings.demo_fakes_port + 1)
+        )
         fakes.start()
     try:
         started = start(settings)
@@ -199,7 +202,9 @@ def demo() -> None:
     supervisor.start()
     if fakes_url:
         banner.insert(
-            -2, f"  ANAF/REGES: local fake server at {fakes_url} (GENIUS_DEMO_FAKES=false for the real ones)"
+            -2,
+            f"  ANAF/REGES: local fake server at {fakes_url}, TimelinesAI (WhatsApp) on the next port "
+            "(GENIUS_DEMO_FAKES=false for the real ones)",
         )
     banner.insert(-2, "  Workers:   relay, consumers, beat and a worker serving " + ", ".join(_implemented()))
     banner[-2:-2] = _metrics_banner(settings, url)
@@ -257,7 +262,12 @@ def _use_demo_fakes(settings: Settings) -> str | None:
 
     url = f"http://127.0.0.1:{settings.demo_fakes_port}"
     callback = f"{settings.issuer}/v1/compliance/efactura/oauth/callback"
-    values = {**settings_for(url), "anaf_redirect_uri": callback}
+    # The fake TimelinesAI (``genius outreach fake-timelinesai``) listens on the next port.
+    timelines = {
+        "timelinesai_base_url": f"http://127.0.0.1:{settings.demo_fakes_port + 1}/v1",
+        "timelinesai_api_key": "tla_fake_key",
+    }
+    values = {**settings_for(url), "anaf_redirect_uri": callback, **timelines}
     for name, value in values.items():
         os.environ.setdefault(f"GENIUS_{name.upper()}", str(value))
     return url

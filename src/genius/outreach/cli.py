@@ -59,3 +59,24 @@ def classify_reply(
 
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="outreach")
+
+
+@app.command("fake-timelinesai")
+def fake_timelinesai(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8100,
+) -> None:
+    """Run the local fake TimelinesAI (WhatsApp) that ``genius demo`` sends through, knowing the demo's
+    20 numbers (API key ``tla_fake_key``, base URL ``http://HOST:PORT/v1``)."""
+    import uvicorn
+
+    from genius.outreach.demo import demo_accounts
+    from genius.outreach.fakes.timelinesai import State, create_app
+
+    uvicorn.run(
+        create_app(State(accounts=demo_accounts())),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+    )

@@ -178,6 +178,21 @@ def _lead(rng: random.Random, n: int) -> LeadCreate:
     )
 
 
+def demo_number(i: int) -> str:
+    """The demo portfolio's i-th WhatsApp number (0..19)."""
+    return f"+40740{100 + i:03d}{200 + i * 7:03d}"
+
+
+def demo_accounts() -> dict[str, str]:
+    """The demo's numbers as the fake TimelinesAI knows them: the banned and offline ones disconnected."""
+    return {
+        demo_number(i): "active"
+        if DOWN.get(i, (PhoneStatus.ACTIVE, None))[0] is PhoneStatus.ACTIVE
+        else "disconnected"
+        for i in range(20)
+    }
+
+
 def _phones(session: Session, tid: uuid.UUID, now: datetime) -> list[WaPhoneNumber]:
     phones = []
     for i in range(20):
@@ -185,7 +200,7 @@ def _phones(session: Session, tid: uuid.UUID, now: datetime) -> list[WaPhoneNumb
         phones.append(
             WaPhoneNumber(
                 tid=tid,
-                phone_number=f"+40740{100 + i:03d}{200 + i * 7:03d}",
+                phone_number=demo_number(i),
                 label=f"WA {i + 1:02d}",
                 timelinesai_account_id=f"demo-account-{i + 1:02d}",
                 timelinesai_phone_id=f"demo-phone-{i + 1:02d}",
