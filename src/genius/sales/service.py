@@ -38,11 +38,10 @@ from genius.compliance.efactura.schemas import (
 from genius.compliance.efactura.schemas import VatCategory as EfVatCategory
 from genius.core.db.base import new_id
 from genius.core.events.service import defer, publish
+from genius.core.kit import etag as kit_etag
 from genius.core.kit.errors import (
     Conflict,
     NotFound,
-    PreconditionFailed,
-    PreconditionRequired,
     Problem,
     Unprocessable,
     field_error,
@@ -80,24 +79,12 @@ def today() -> date:
 
 # --- ETag / If-Match ---------------------------------------------------------------------------------
 def etag(row: Product | Document) -> str:
-    return f'"{row.version}"'
+    return kit_etag.etag(row.version)
 
 
 def check_if_match(row: Product | Document, if_match: str | None, *, required: bool) -> None:
     """``If-Match`` against the row's version: 412 when stale; 428 when missing and required."""
-    if if_match is None or not if_match.strip():
-        if required:
-            raise PreconditionRequired(
-                "Send If-Match with the ETag of the version you are changing (GET it first).",
-                current_etag=etag(row),
-            )
-        return
-    tags = [t.strip().removeprefix("W/") for t in if_match.split(",")]
-    if "*" not in tags and etag(row) not in tags:
-        raise PreconditionFailed(
-            "The record changed since you read it; GET it again and reapply your change.",
-            current_etag=etag(row),
-        )
+    kit_etag.check_if_match(row.version, if_match, required=required)
 
 
 def _touch(row: Product | Document) -> None:
