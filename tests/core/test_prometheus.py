@@ -227,7 +227,7 @@ def test_prometheus_scrapes_api_relay_and_consumers(
         ):
             assert prom.wait_for(f'{counter}{{job="genius-relay"}}'), counter
         consumed = prom.wait_for('genius_events_consumed_total{job="genius-consume",outcome="handled"}')
-        assert consumed and {s["metric"]["consumer"] for s in consumed} == {"crm"}
+        assert consumed and {s["metric"]["consumer"] for s in consumed} == {"crm", "sales"}
         assert prom.wait_for('genius_events_consumed_total{job="genius-consume",outcome="error"}')
         requests = prom.wait_for('genius_http_requests_total{job="genius-api",route="/health"}')
         assert requests and float(requests[0]["value"][1]) >= 1
