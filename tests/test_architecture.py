@@ -104,6 +104,11 @@ SESSION_ALLOWED: dict[str, str] = {
     "per batch of due steps (the picked rows stay locked only until it commits), and the tenant directory",
     "src/genius/outreach/channels/tasks.py": "a WhatsApp send reads its row, calls TimelinesAI with no "
     "transaction open, then records the outcome in a transaction of its own",
+    "src/genius/outreach/channels/email_tasks.py": "an e-mail send reads its row, calls Resend or "
+    "Instantly with no transaction open, then records the outcome in a transaction of its own",
+    "src/genius/outreach/webhooks/api.py": "provider webhooks have no principal: the tenant is the URL's "
+    "(checked in the directory), the verified delivery is kept in that tenant's own transaction",
+    "src/genius/outreach/webhooks/tasks.py": "a Celery task's unit of work (one webhook delivery)",
     "src/genius/core/jobs/service.py": "a job lease is taken, renewed (from a background thread), released "
     "and finished in transactions of its own, apart from the job's work",
     "src/genius/registry/ops.py": "a failed task is sent again through the outbox of the tenant that sent "

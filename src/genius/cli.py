@@ -262,10 +262,19 @@ def _use_demo_fakes(settings: Settings) -> str | None:
 
     url = f"http://127.0.0.1:{settings.demo_fakes_port}"
     callback = f"{settings.issuer}/v1/compliance/efactura/oauth/callback"
-    # The fake TimelinesAI (``genius outreach fake-timelinesai``) listens on the next port.
+    # The fake TimelinesAI, Resend and Instantly (``genius outreach fake-timelinesai``) listen
+    # on the next port.
+    from genius.outreach.fakes.email import DEMO_CAMPAIGN as DEMO_INSTANTLY_CAMPAIGN
+
+    outreach = f"http://127.0.0.1:{settings.demo_fakes_port + 1}"
     timelines = {
-        "timelinesai_base_url": f"http://127.0.0.1:{settings.demo_fakes_port + 1}/v1",
+        "timelinesai_base_url": f"{outreach}/v1",
         "timelinesai_api_key": "tla_fake_key",
+        "resend_base_url": f"{outreach}/resend",
+        "resend_api_key": "re_fake_key",
+        "instantly_base_url": f"{outreach}/instantly",
+        "instantly_api_key": "inst_fake_key",
+        "instantly_campaign_id": DEMO_INSTANTLY_CAMPAIGN,
     }
     values = {**settings_for(url), "anaf_redirect_uri": callback, **timelines}
     for name, value in values.items():

@@ -129,6 +129,30 @@ class Settings(BaseSettings):
     anaf_timeout: float = 30.0
     timelinesai_api_key: str | None = Field(default=None, description="TimelinesAI (WhatsApp) API token")
     timelinesai_base_url: str = "https://api.timelines.ai/v1"
+    timelinesai_webhook_secret: str | None = Field(
+        default=None,
+        description="Shared secret TimelinesAI sends (header X-Webhook-Secret) to /webhooks/timelinesai",
+    )
+    resend_api_key: str | None = Field(default=None, description="Resend API key (warm outreach e-mail)")
+    resend_base_url: str = "https://api.resend.com"
+    resend_webhook_secret: str | None = Field(
+        default=None, description="Resend's Svix signing secret (whsec_…) for /webhooks/resend"
+    )
+    instantly_api_key: str | None = Field(
+        default=None, description="Instantly API v2 key (cold outreach e-mail)"
+    )
+    instantly_base_url: str = "https://api.instantly.ai"
+    instantly_campaign_id: str | None = Field(
+        default=None, description="The Instantly campaign cold e-mail steps add their leads to"
+    )
+    instantly_webhook_secret: str | None = Field(
+        default=None,
+        description="Shared secret Instantly sends (custom header X-Webhook-Secret) to /webhooks/instantly",
+    )
+    outreach_email_from: str = Field(
+        default="Genius Outreach <outreach@genius.local>",
+        description="Sender of warm outreach e-mail (Resend)",
+    )
     efactura_artefacts_dir: Path | None = Field(
         default=None, description="Official CIUS-RO compiled XSLT, run with saxonche besides our rules"
     )

@@ -146,6 +146,10 @@ def seed_rows(conn: Connection, tid: uuid.UUID) -> None:
             "INSERT INTO outreach.wa_phone_numbers (tid, phone_number, timelinesai_account_id)"
             " VALUES (:t, '+40722000000', 'rls')"
         ),
+        ("outreach", "webhook_deliveries"): (
+            "INSERT INTO outreach.webhook_deliveries (id, tid, provider, delivery_id, event_type, payload)"
+            " VALUES (gen_random_uuid(), :t, 'resend', 'rls', 'email.sent', '{}')"
+        ),
         ("outreach", "gold_lead_journey"): (
             "INSERT INTO outreach.gold_lead_journey (tid, lead_id) VALUES (:t, gen_random_uuid())"
         ),

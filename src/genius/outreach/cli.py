@@ -67,14 +67,19 @@ def fake_timelinesai(
     port: Annotated[int, typer.Option(help="Port")] = 8100,
 ) -> None:
     """Run the local fake TimelinesAI (WhatsApp) that ``genius demo`` sends through, knowing the demo's
-    20 numbers (API key ``tla_fake_key``, base URL ``http://HOST:PORT/v1``)."""
+    20 numbers (API key ``tla_fake_key``, base URL ``http://HOST:PORT/v1``), with the fake Resend
+    (``/resend``, key ``re_fake_key``) and Instantly (``/instantly``, key ``inst_fake_key``) beside it."""
     import uvicorn
 
     from genius.outreach.demo import demo_accounts
+    from genius.outreach.fakes import email
     from genius.outreach.fakes.timelinesai import State, create_app
 
+    server = create_app(State(accounts=demo_accounts()))
+    server.include_router(email.resend_router(email.ResendState()), prefix="/resend")
+    server.include_router(email.instantly_router(email.InstantlyState()), prefix="/instantly")
     uvicorn.run(
-        create_app(State(accounts=demo_accounts())),
+        server,
         host=host,
         port=port,
         log_level="warning",

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from genius.core.db.base import utcnow
 from genius.outreach import repository as outreach_repository
 from genius.outreach import service as outreach
+from genius.outreach.inbox import review_reason
 from genius.outreach.models import (
     Channel,
     CommunicationLog,
@@ -359,13 +360,9 @@ def _review(
     )
     session.add(msg)
     session.flush()
-    if verdict.opt_out:
-        reason, priority = ReviewReason.KEYWORD_TRIGGER, ReviewPriority.URGENT
-    elif verdict.label == "negative":
-        reason = ReviewReason.COMPLAINT if verdict.sentiment <= -60 else ReviewReason.NEGATIVE_SENTIMENT
-        priority = ReviewPriority.HIGH
-    else:
-        reason, priority = ReviewReason.AI_UNCERTAIN, ReviewPriority.MEDIUM if n % 2 else ReviewPriority.LOW
+    reason, priority = review_reason(verdict) or (ReviewReason.AI_UNCERTAIN, ReviewPriority.MEDIUM)
+    if reason is ReviewReason.AI_UNCERTAIN and not n % 2:
+        priority = ReviewPriority.LOW  # a spread of priorities in the demo queue
     created = at
     journey.requires_human_review = True
     journey.human_review_reason = reason.value

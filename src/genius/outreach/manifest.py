@@ -12,6 +12,7 @@ MANIFEST = Module(
         "genius.outreach.sequences.api:router",
         "genius.outreach.review.api:router",
         "genius.outreach.overview.api:router",
+        "genius.outreach.webhooks.api:router",
     ),
     topics=("genius.outreach.events",),
     pages=("genius.outreach.pages:router",),
@@ -37,6 +38,7 @@ MANIFEST = Module(
         "outreach": "genius.outreach.sequences.tasks",
         "outreach.review": "genius.outreach.review.tasks",
         "outreach.whatsapp": "genius.outreach.channels.tasks",
+        "outreach.email": "genius.outreach.channels.email_tasks",
     },
     beat=(
         BeatEntry("outreach-scheduler", "outreach.scheduler.tick", 30.0, "outreach"),

@@ -9,7 +9,13 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from genius.outreach.models import LeadJourney, StateTransition, WaPhoneNumber
+from genius.outreach.models import (
+    CommunicationLog,
+    LeadJourney,
+    MessageDirection,
+    StateTransition,
+    WaPhoneNumber,
+)
 
 
 def journey_by_lead(session: Session, lead_id: uuid.UUID) -> LeadJourney | None:
@@ -24,6 +30,36 @@ def journey_locked(session: Session, journey_id: uuid.UUID) -> LeadJourney | Non
     """The journey, locked for the rest of the transaction (one state change at a time)."""
     stmt = select(LeadJourney).where(LeadJourney.id == journey_id).with_for_update()
     return session.scalars(stmt).one_or_none()
+
+
+def last_outbound(session: Session, journey_id: uuid.UUID, channel: str) -> CommunicationLog | None:
+    """The journey's latest outbound message on ``channel`` (the one a reply answers)."""
+    return session.scalars(
+        select(CommunicationLog)
+        .where(
+            CommunicationLog.journey_id == journey_id,
+            CommunicationLog.channel == channel,
+            CommunicationLog.direction == MessageDirection.OUTBOUND.value,
+        )
+        .order_by(CommunicationLog.created_at.desc(), CommunicationLog.id.desc())
+        .limit(1)
+    ).first()
+
+
+def by_external_id(
+    session: Session, provider: str, *, message_id: str | None = None, lead_id: str | None = None
+) -> CommunicationLog | None:
+    """The outbound message a provider names by its message id (or, for Instantly, its lead id)."""
+    query = select(CommunicationLog).where(
+        CommunicationLog.provider == provider, CommunicationLog.direction == MessageDirection.OUTBOUND.value
+    )
+    if message_id is not None:
+        query = query.where(CommunicationLog.external_message_id == message_id)
+    elif lead_id is not None:
+        query = query.where(CommunicationLog.external_lead_id == lead_id)
+    else:
+        return None
+    return session.scalars(query.order_by(CommunicationLog.created_at.desc()).limit(1)).first()
 
 
 def transitions(session: Session, journey_id: uuid.UUID) -> Sequence[StateTransition]:

@@ -72,7 +72,7 @@ FLEET: list[WorkerTag] = [
     WorkerTag("outreach", "Outreach sequence scheduler (beat: outreach.scheduler.tick)"),
     WorkerTag("outreach.review", "Outreach review queue jobs (SLA sweep)"),
     WorkerTag("outreach.whatsapp", "Outreach WhatsApp sends (TimelinesAI)"),
-    WorkerTag("outreach.email", "Outreach e-mail sends (Instantly, Resend): no client yet, sends wait"),
+    WorkerTag("outreach.email", "Outreach e-mail sends (Instantly cold, Resend warm)"),
     WorkerTag("registry", "Worker Registry jobs (health checks, missing-worker detection)"),
 ]
 

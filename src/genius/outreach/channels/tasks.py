@@ -60,7 +60,8 @@ class Temporary(Exception):
     """The send may succeed later (rate limit, outage): the task retries."""
 
 
-def _finish(db: Database, tid: uuid.UUID, communication_id: uuid.UUID, **values: Any) -> None:
+def record_outcome(db: Database, tid: uuid.UUID, communication_id: uuid.UUID, **values: Any) -> None:
+    """Write a send's outcome on its communication-log row, once: a row no longer QUEUED is left alone."""
     with db.tenant_session(tid) as session:
         row = repository.communication_locked(session, communication_id)
         if row is None or row.status != MessageStatus.QUEUED.value:
@@ -93,7 +94,7 @@ def deliver(
         phone = repository.phone(session, row.phone_id) if row.phone_id else None
         account = phone.phone_number if phone is not None else None
     if account is None:
-        _finish(
+        record_outcome(
             db, tid, communication_id, status=MessageStatus.FAILED.value, error_message="no WhatsApp phone"
         )
         return MessageStatus.FAILED.value
@@ -102,14 +103,18 @@ def deliver(
     except ValueError as exc:  # no API key configured yet: the message waits
         raise Temporary(str(exc)) from exc
     except (InvalidNumber, BadRequest, Unauthorized) as exc:
-        _finish(db, tid, communication_id, status=MessageStatus.FAILED.value, error_message=str(exc)[:2000])
+        record_outcome(
+            db, tid, communication_id, status=MessageStatus.FAILED.value, error_message=str(exc)[:2000]
+        )
         return MessageStatus.FAILED.value
     except (RateLimited, Unavailable) as exc:
         raise Temporary(str(exc)) from exc
     except TimelinesError as exc:
-        _finish(db, tid, communication_id, status=MessageStatus.FAILED.value, error_message=str(exc)[:2000])
+        record_outcome(
+            db, tid, communication_id, status=MessageStatus.FAILED.value, error_message=str(exc)[:2000]
+        )
         return MessageStatus.FAILED.value
-    _finish(
+    record_outcome(
         db,
         tid,
         communication_id,
@@ -138,7 +143,7 @@ def whatsapp_send(
         return deliver(db, tenant, uuid.UUID(communication_id), to, text, client)
     except Temporary as exc:
         if self.request.retries >= MAX_RETRIES:
-            _finish(
+            record_outcome(
                 db,
                 tenant,
                 uuid.UUID(communication_id),

@@ -5,7 +5,7 @@ caller's transaction (flush, never commit).
 
 A reply is a communication-log row (``OUTBOUND``, ``QUEUED``, on the channel the lead wrote on) and a
 task deferred through the outbox to that channel's queue (``outreach.whatsapp.send``, TimelinesAI;
-``outreach.email.send`` waits for its clients), so it leaves only if the action commits.
+``outreach.email.send``, Resend or Instantly), so it leaves only if the action commits.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from genius.core.directory import repository as directory
 from genius.outreach import service as outreach
 from genius.outreach.quota import QuotaGuardian
 from genius.outreach.sequences.scheduler import Outcome, Scheduler
+from genius.outreach.webhooks import tasks as webhook_tasks  # noqa: F401  (its task runs on this queue too)
 from genius.workers.celery_app import celery_app
 from genius.workers.context import worker_database, worker_redis
 
