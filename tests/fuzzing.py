@@ -210,6 +210,21 @@ ALLOWED: tuple[Allowed, ...] = (
         _has("required without a product_id", "is more than quantity x unit_price"),
     ),
     Allowed(
+        "sales-order-invoice-quantities",
+        "POST /v1/sales/orders/{order_id}/invoices",
+        422,
+        "an order's invoice names each order line once, by a position the order has, for at most what is "
+        "left to invoice on it (stated in the schema's descriptions; JSON Schema cannot read the order)",
+        _has("the order has no line at this position", "this line is chosen twice", "more than is left"),
+    ),
+    Allowed(
+        "sales-document-needs-a-line",
+        "*",
+        422,
+        "a quote is sent and an order confirmed only with at least one line (a draft may have none)",
+        _has("needs at least one line", "choose at least one line"),
+    ),
+    Allowed(
         "mail-template-markup",
         "*",
         422,

@@ -214,6 +214,18 @@ def seed_rows(conn: Connection, tid: uuid.UUID) -> None:
             "INSERT INTO sales.efactura_status (document_id, tid, submission_id, state, updated_at)"
             " SELECT id, :t, gen_random_uuid(), 'uploaded', now() FROM sales.documents WHERE tid = :t LIMIT 1"
         ),
+        ("sales", "orders"): (
+            "INSERT INTO sales.orders (id, tid, kind, status, series, currency, customer_id, net_total,"
+            " vat_total, gross_total, version, created_by, created_at, updated_at) VALUES"
+            " (gen_random_uuid(), :t, 'order', 'draft', 'CMD', 'RON', gen_random_uuid(), 0, 0, 0, 1, 'rls',"
+            " now(), now())"
+        ),
+        ("sales", "order_lines"): (
+            "INSERT INTO sales.order_lines (id, tid, order_id, position, description, quantity, unit_code,"
+            " unit_price, discount, vat_category, rate_class, net_amount)"
+            " SELECT gen_random_uuid(), :t, id, 1, 'rls', 1, 'H87', 1, 0, 'S', 'standard', 1"
+            " FROM sales.orders WHERE tid = :t LIMIT 1"
+        ),
         ("crm", "import_errors"): (
             "INSERT INTO crm.import_errors (tid, import_id, row_no, reason, cells)"
             " SELECT :t, id, 2, 'rls', '[]' FROM crm.imports WHERE tid = :t"

@@ -82,3 +82,29 @@ def test_accepted_invoice_zip_and_payment(
     assert f"OP e2e {theme}" in page.locator(".doc-payments").inner_text()
     shot(page, "sales-invoice-paid")
     assert not page.js_errors
+
+
+@pytest.mark.parametrize("theme,lang", [("light", "ro"), ("dark", "en")])
+def test_quotes_and_orders(context: Any, page: Any, demo_app: DemoApp, theme: str, lang: str) -> None:
+    """The demo's accepted quote and its confirmed order, partially invoiced, with the invoicing form."""
+    set_theme_and_language(context, theme, lang, demo_app.url)
+    page.goto("/sales/quotes")
+    row = page.locator("table.invoices-table tbody tr", has_text="OF-")
+    assert re.search("Acceptată|Accepted", row.first.inner_text())
+    shot(page, "sales-quotes")
+    axe_check(page, f"/sales/quotes ({theme}, {lang})")
+    row.first.locator("a.cell-title").click()
+    page.wait_for_url(re.compile(r"/sales/quotes/[0-9a-f-]{36}$"))
+    assert page.locator("dl.totals").is_visible()
+    shot(page, "sales-quote")
+    axe_check(page, f"quote page ({theme}, {lang})")
+    page.locator("dl.facts a[href^='/sales/orders/']").click()
+    page.wait_for_url(re.compile(r"/sales/orders/[0-9a-f-]{36}$"))
+    assert re.search("Facturată parțial|Partially invoiced", page.locator("dl.facts").inner_text())
+    assert page.locator(".doc-payments a[href^='/sales/invoices/']").count() == 1
+    shot(page, "sales-order")
+    axe_check(page, f"order page ({theme}, {lang})")
+    page.goto("/sales/orders")
+    shot(page, "sales-orders")
+    axe_check(page, f"/sales/orders ({theme}, {lang})")
+    assert not page.js_errors

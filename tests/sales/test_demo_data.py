@@ -1,5 +1,6 @@
 """`genius demo` seeds products, a draft invoice and issued documents (two RON invoices, a reverse-charge
-one, a credit note) queued for SPV through the outbox, plus a partial payment; once."""
+one, a credit note) queued for SPV through the outbox, plus a partial payment, an accepted quote and its
+confirmed order partially invoiced; once."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from genius.core.events.models import OutboxEvent as Outbox
 from genius.core.platform import Platform
 from genius.sales import demo, service
-from genius.sales.models import Document, Payment, Product
+from genius.sales.models import Document, Order, Payment, Product
 from tests.sales.conftest import official_failures, set_up_company
 
 
@@ -31,7 +32,15 @@ def test_demo_seeds_products_drafts_issued_documents_and_a_payment_once(
             ("invoice", "issued"),
             ("invoice", "issued"),
             ("credit_note", "issued"),
+            ("invoice", "draft"),  # part of the demo's confirmed order
         ]
+        made = s.scalars(select(Order).order_by(Order.created_at)).all()
+        assert [(o.kind, o.status, (o.number or "")[:3]) for o in made] == [
+            ("quote", "accepted", "OF-"),
+            ("order", "partially_invoiced", "CMD"),
+        ]
+        assert made[1].quote_id == made[0].id and docs[5].order_id == made[1].id
+        docs = docs[:5]
         assert [d.number for d in docs[1:]] == [f"GEN-{docs[1].year}-00000{n}" for n in range(1, 5)]
         assert {line.vat_category for line in docs[3].lines} == {"AE"} and docs[3].vat_total == 0
         assert docs[4].corrected_id == docs[2].id

@@ -157,3 +157,47 @@ def test_spv_status_payments_and_recording_a_payment(
     page = client.get(f"/sales/invoices/{doc['id']}")
     assert "Încasată parțial" in page.text and "OP 77" in page.text and money(Decimal("210")) in page.text
     assert sales.ok("GET", f"/invoices/{doc['id']}")["balance"] == "210.00"
+
+
+def test_quote_to_order_to_partial_invoice_in_the_pages(
+    client: TestClient, sales: Sales, customer_id: uuid.UUID, tenant: Any
+) -> None:
+    lines = [
+        {"description": "Licență anuală", "quantity": 5, "unit_price": "300"},
+        {"description": "Instruire", "quantity": 2, "unit_code": "HUR", "unit_price": "150"},
+    ]
+    quote = sales.ok("POST", "/quotes", {"customer_id": str(customer_id), "lines": lines}, status=201)
+    login(client, tenant.slug, tenant.admin_email)
+    listing = client.get("/sales/quotes")
+    assert listing.status_code == 200 and "Oferte" in listing.text and "Ciornă OF" in listing.text
+    assert 'href="/sales/quotes"' in listing.text and 'href="/sales/orders"' in listing.text  # navigation
+    url = f"/sales/quotes/{quote['id']}"
+    page = client.get(url)
+    assert "Licență anuală" in page.text and f'action="{url}/send"' in page.text
+    assert client.post(f"{url}/send").status_code == 403  # no CSRF token
+    sent = client.post(f"{url}/send", data={"csrf_token": _csrf(client, url)}, follow_redirects=False)
+    assert sent.status_code == 303
+    page = client.get(url)
+    assert "OF-" in page.text, page.text[page.text.find("<main") :][:3000]
+    assert "Trimisă" in page.text and f'action="{url}/accept"' in page.text
+    accepted = client.post(f"{url}/accept", data={"csrf_token": _csrf(client, url)}, follow_redirects=False)
+    assert accepted.status_code == 303 and accepted.headers["location"].startswith("/sales/orders/")
+    order_url = accepted.headers["location"]
+    confirmed = client.post(
+        f"{order_url}/confirm", data={"csrf_token": _csrf(client, order_url)}, follow_redirects=False
+    )
+    assert confirmed.status_code == 303
+    page = client.get(order_url)
+    assert "Confirmată" in page.text and "CMD-" in page.text and "Facturează comanda" in page.text
+    csrf = _csrf(client, order_url)
+    too_much = client.post(f"{order_url}/invoice", data={"csrf_token": csrf, "qty-1": "6", "qty-2": "0"})
+    assert too_much.status_code == 422 and "Mai mult decât a rămas de facturat" in too_much.text
+    made = client.post(
+        f"{order_url}/invoice", data={"csrf_token": csrf, "qty-1": "2", "qty-2": ""}, follow_redirects=False
+    )
+    assert made.status_code == 303 and made.headers["location"].startswith("/sales/invoices/")
+    page = client.get(order_url)
+    assert "Facturată parțial" in page.text and made.headers["location"] in page.text
+    assert "Comenzi" in client.get("/sales/orders?status=partially_invoiced").text
+    assert client.get(f"/sales/orders/{quote['id']}").status_code == 404  # a quote is not an order
+    assert client.get(f"/sales/nothing/{quote['id']}").status_code == 404

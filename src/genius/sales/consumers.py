@@ -1,5 +1,6 @@
 """The sales event consumer (queue ``genius.sales``, run by ``genius consume``): the SPV outcome of
-issued documents, from the compliance module's e-Factura events."""
+issued documents, from the compliance module's e-Factura events; a draft quote for each won CRM
+opportunity."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from sqlalchemy.orm import Session
 
 from genius.core.events.consumer import EventConsumer
 from genius.core.events.schemas import Envelope
-from genius.sales import spv
+from genius.sales import orders, spv
 
 HANDLERS: dict[str, Callable[[Session, Envelope], object]] = {
     "anaf.efactura.submitted": spv.on_submitted,
     "anaf.efactura.accepted": spv.on_accepted,
     "anaf.efactura.rejected": spv.on_rejected,
+    "crm.opportunity.stage_changed": orders.on_opportunity_stage_changed,
 }
 
 

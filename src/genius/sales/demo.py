@@ -2,7 +2,8 @@
 CRM customer, one draft invoice and a handful of issued documents that take the real path (issued →
 outbox → the e-Factura worker → the fake SPV, which the compliance demo connected the tenant to through
 its OAuth): two RON invoices, one reverse-charge (AE) invoice, a credit note correcting the second
-invoice, and a partial payment of the first. Idempotent: a tenant that has the demo products is left
+invoice, and a partial payment of the first; then an accepted quote whose order is confirmed and
+partially invoiced (the invoice left as a draft). Idempotent: a tenant that has the demo products is left
 alone."""
 
 from __future__ import annotations
@@ -12,20 +13,25 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from genius.sales import payments, repository, service
+from genius.sales import orders, payments, repository, service
 from genius.sales.schemas import (
     AllocationIn,
     CreditNoteCreate,
     InvoiceCreate,
+    InvoiceLineIn,
     LineIn,
+    OrderInvoiceCreate,
     PaymentCreate,
     ProductCreate,
+    QuoteCreate,
 )
 from genius.sales.vat import RateClass, VatCategory
 from genius.vettify import service as crm
 from genius.vettify.schemas import AccountCreate
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from genius.core.platform import Platform
 
 DEMO_ACTOR = "demo-seed"
@@ -95,6 +101,41 @@ def seed_demo(platform: Platform, tid: uuid.UUID) -> None:
                 allocations=[AllocationIn(invoice_id=first.id, amount=Decimal(1000))],
             ),
         )
+        _quote_to_order(session, actor, customer, [p.id for p in products])
+
+
+def _quote_to_order(
+    session: Session, actor: service.Actor, customer: uuid.UUID, products: list[uuid.UUID]
+) -> None:
+    """An accepted quote, its order confirmed, and an invoice draft for part of it (8 of 24 months)."""
+    quote = orders.create_quote(
+        session,
+        actor,
+        QuoteCreate(
+            customer_id=customer,
+            valid_until=service.today() + timedelta(days=30),
+            notes="Ofertă: licențe pe 24 de luni și implementare",
+            lines=[
+                LineIn(product_id=products[0], quantity=Decimal(24)),
+                LineIn(product_id=products[1], quantity=Decimal(20)),
+            ],
+        ),
+    )
+    orders.send_quote(session, actor, quote.id, None)
+    order = orders.accept_quote(session, actor, quote.id, None)
+    orders.confirm_order(session, actor, order.id, None)
+    orders.invoice_order(
+        session,
+        actor,
+        order.id,
+        OrderInvoiceCreate(
+            due_date=service.today() + timedelta(days=15),
+            lines=[
+                InvoiceLineIn(position=1, quantity=Decimal(8)),
+                InvoiceLineIn(position=2, quantity=Decimal(20)),
+            ],
+        ),
+    )
 
 
 def _invoices(customer: uuid.UUID, products: list[uuid.UUID]) -> list[InvoiceCreate]:

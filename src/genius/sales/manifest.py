@@ -1,4 +1,4 @@
-"""Mercantiq Sales & Billing: catalogue, invoices and credit notes issued to e-Factura."""
+"""Mercantiq Sales & Billing: catalogue, quotes, orders, invoices and credit notes issued to e-Factura."""
 
 from genius.core.auth.scopes import Scope
 from genius.core.kit.manifest import N_, Module, NavEntry
@@ -7,9 +7,20 @@ MANIFEST = Module(
     name="sales",
     description="Sales & Billing: catalogue, invoices, credit notes (e-Factura on issue)",
     schema="sales",
-    routers=("genius.sales.api:router",),
-    pages=("genius.sales.pages:router",),
+    routers=("genius.sales.api:router", "genius.sales.orders_api:router"),
+    pages=("genius.sales.pages:router", "genius.sales.order_pages:router"),
     nav=(
+        NavEntry(
+            N_("Quotes"), "/sales/quotes", Scope.SALES_READ, icon="file-pen", section=N_("Sales"), key="q"
+        ),
+        NavEntry(
+            N_("Orders"),
+            "/sales/orders",
+            Scope.SALES_READ,
+            icon="clipboard-list",
+            section=N_("Sales"),
+            key="k",
+        ),
         NavEntry(
             N_("Invoices"), "/sales/invoices", Scope.SALES_READ, icon="receipt", section=N_("Sales"), key="f"
         ),

@@ -86,6 +86,7 @@ class Document(Base):
     supplier: Mapped[dict[str, Any] | None] = mapped_column(JSONB)  # snapshot taken at issue
     ubl_xml: Mapped[str | None] = mapped_column(Text)
     efactura_submission_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    order_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sales.orders.id"))  # the order it bills
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_by: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -97,13 +98,11 @@ class Document(Base):
     )
 
 
-class DocumentLine(Base):
-    __tablename__ = "document_lines"
-    __table_args__ = {"schema": SCHEMA}
+class LineColumns:
+    """The columns of a document line, shared by invoices, credit notes, quotes and orders."""
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=new_id)
     tid: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
-    document_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sales.documents.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     product_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sales.products.id"))
     description: Mapped[str] = mapped_column(String(300))
@@ -115,6 +114,13 @@ class DocumentLine(Base):
     rate_class: Mapped[str] = mapped_column(String(12))
     vat_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     net_amount: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+
+
+class DocumentLine(LineColumns, Base):
+    __tablename__ = "document_lines"
+    __table_args__ = {"schema": SCHEMA}
+
+    document_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sales.documents.id", ondelete="CASCADE"))
 
 
 class EfacturaStatus(Base):
@@ -169,3 +175,48 @@ class PaymentAllocation(Base):
     document_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sales.documents.id"))
     amount: Mapped[Decimal] = mapped_column(Numeric(18, 2))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Order(Base):
+    """A quote (oferta) or an order (comanda): a draft (no number), then numbered when sent (a quote) or
+    confirmed (an order) in the series' gapless sequence, as invoices are at issue."""
+
+    __tablename__ = "orders"
+    __table_args__ = (UniqueConstraint("tid", "series", "year", "seq"), {"schema": SCHEMA})
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=new_id)
+    tid: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    kind: Mapped[str] = mapped_column(String(8))  # quote | order
+    # quote: draft | sent | accepted | declined (expired: sent past valid_until)
+    # order: draft | confirmed | partially_invoiced | invoiced | cancelled
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    series: Mapped[str] = mapped_column(String(20))
+    year: Mapped[int | None] = mapped_column(Integer)
+    seq: Mapped[int | None] = mapped_column(Integer)
+    number: Mapped[str | None] = mapped_column(String(40))
+    issue_date: Mapped[date | None] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    currency: Mapped[str] = mapped_column(String(3))
+    customer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))  # a CRM account
+    opportunity_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))  # a CRM opportunity
+    quote_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sales.orders.id"))
+    notes: Mapped[str | None] = mapped_column(Text)
+    net_total: Mapped[Decimal] = mapped_column(Numeric(18, 2), default=Decimal(0))
+    vat_total: Mapped[Decimal] = mapped_column(Numeric(18, 2), default=Decimal(0))
+    gross_total: Mapped[Decimal] = mapped_column(Numeric(18, 2), default=Decimal(0))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    lines: Mapped[list[OrderLine]] = relationship(
+        order_by="OrderLine.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class OrderLine(LineColumns, Base):
+    __tablename__ = "order_lines"
+    __table_args__ = {"schema": SCHEMA}
+
+    order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sales.orders.id", ondelete="CASCADE"))
+    invoiced: Mapped[Decimal] = mapped_column(Numeric(15, 3), default=Decimal(0))  # on the order's invoices

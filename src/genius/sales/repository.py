@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -14,6 +14,7 @@ from genius.core.kit.pagination import Page, cursor_after, decode_cursor, page_o
 from genius.sales.models import (
     Document,
     EfacturaStatus,
+    Order,
     Payment,
     PaymentAllocation,
     Product,
@@ -23,7 +24,7 @@ from genius.sales.models import (
 ORDER = "created_at"
 
 
-def add(session: Session, row: Product | Document | Payment | EfacturaStatus) -> None:
+def add(session: Session, row: Product | Document | Payment | EfacturaStatus | Order) -> None:
     session.add(row)
     session.flush()
 
@@ -173,3 +174,74 @@ def payment_page(session: Session, *, cursor: str | None, limit: int) -> Page[Pa
         query.order_by(Payment.created_at.desc(), Payment.id.desc()).limit(limit + 1)
     ).all()
     return page_of(rows, limit, "payments", key=lambda p: (p.created_at, p.id))
+
+
+# --- quotes and orders -----------------------------------------------------------------------------
+def order(session: Session, order_id: uuid.UUID, *, lock: bool = False) -> Order | None:
+    """A quote or an order; ``lock`` holds its row (and so its lines' invoiced quantities) until the
+    transaction ends."""
+    query = select(Order).where(Order.id == order_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.scalars(query).one_or_none()
+
+
+def order_page(
+    session: Session,
+    *,
+    kind: str,
+    status: str | None,
+    customer_id: uuid.UUID | None,
+    today: date,
+    cursor: str | None,
+    limit: int,
+) -> Page[Order]:
+    """Quotes or orders, newest first; a quote's ``expired`` is ``sent`` past its ``valid_until``."""
+    order_key = f"{kind}s:{status or ''}:{customer_id or ''}"
+    query = select(Order).where(Order.kind == kind)
+    if status == "expired":
+        query = query.where(Order.status == "sent", Order.valid_until < today)
+    elif status == "sent" and kind == "quote":
+        query = query.where(
+            Order.status == "sent", or_(Order.valid_until.is_(None), Order.valid_until >= today)
+        )
+    elif status:
+        query = query.where(Order.status == status)
+    if customer_id:
+        query = query.where(Order.customer_id == customer_id)
+    if cursor:
+        when, oid = decode_cursor(cursor, order_key, (datetime, uuid.UUID))
+        query = query.where(cursor_after((Order.created_at, Order.id), (when, oid), desc=True))
+    rows = session.scalars(query.order_by(Order.created_at.desc(), Order.id.desc()).limit(limit + 1)).all()
+    return page_of(rows, limit, order_key, key=lambda o: (o.created_at, o.id))
+
+
+def quote_of_opportunity(session: Session, opportunity_id: uuid.UUID) -> Order | None:
+    return session.scalars(
+        select(Order).where(Order.kind == "quote", Order.opportunity_id == opportunity_id)
+    ).one_or_none()
+
+
+def order_of_quote(session: Session, quote_id: uuid.UUID) -> Order | None:
+    return session.scalars(select(Order).where(Order.quote_id == quote_id)).one_or_none()
+
+
+def orders_of_quotes(session: Session, quote_ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+    if not quote_ids:
+        return {}
+    rows = session.execute(select(Order.quote_id, Order.id).where(Order.quote_id.in_(quote_ids))).all()
+    return {q: o for q, o in rows if q is not None}
+
+
+def invoices_of_orders(session: Session, order_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Document]]:
+    """The invoices made from each order, oldest first."""
+    out: dict[uuid.UUID, list[Document]] = {i: [] for i in order_ids}
+    if not order_ids:
+        return out
+    rows = session.scalars(
+        select(Document).where(Document.order_id.in_(order_ids)).order_by(Document.created_at, Document.id)
+    )
+    for doc in rows:
+        assert doc.order_id is not None
+        out[doc.order_id].append(doc)
+    return out

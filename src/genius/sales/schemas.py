@@ -231,6 +231,7 @@ class DocumentOut(BaseModel):
     vat_total: Decimal
     gross_total: Decimal
     efactura_submission_id: uuid.UUID | None
+    order_id: uuid.UUID | None = Field(default=None, description="The sales order this invoice bills")
     version: int
     created_at: datetime
     updated_at: datetime
@@ -307,6 +308,112 @@ class PaymentOut(BaseModel):
     allocations: list[AllocationOut]
     created_by: str
     created_at: datetime
+
+
+# --- quotes (oferte) and orders (comenzi) -----------------------------------------------------------
+class SalesDocFields(Input):
+    customer_id: uuid.UUID = Field(description="The customer: a CRM account of the tenant")
+    issue_date: date | None = Field(default=None, description="Date (default: the day it is sent/confirmed)")
+    currency: Currency = "RON"
+    notes: Text300 | None = None
+    lines: list[LineIn] = Field(default_factory=list, max_length=200)
+
+
+class QuoteCreate(SalesDocFields):
+    series: Series = "OF"
+    valid_until: date | None = Field(
+        default=None, description="Last day the customer can accept it (past it a sent quote is expired)"
+    )
+    opportunity_id: uuid.UUID | None = Field(
+        default=None, description="The CRM opportunity this quote answers (at most one quote each: 409)"
+    )
+
+
+class OrderCreate(SalesDocFields):
+    series: Series = "CMD"
+
+
+class SalesDocUpdate(Patch):
+    """A draft quote's or order's fields; once sent or confirmed it cannot change (409)."""
+
+    NOT_NULL: ClassVar[frozenset[str]] = frozenset({"customer_id", "currency", "lines"})
+
+    customer_id: uuid.UUID | None = None
+    issue_date: date | None = None
+    valid_until: date | None = Field(default=None, description="Quotes only (ignored on an order)")
+    currency: Currency | None = None
+    notes: Text300 | None = None
+    lines: list[LineIn] | None = Field(default=None, max_length=200)
+
+
+class OrderLineOut(LineOut):
+    invoiced: Decimal = Field(description="Quantity on this order's invoices so far")
+
+
+class InvoiceRef(BaseModel):
+    id: uuid.UUID
+    number: str | None
+    status: str
+    gross_total: Decimal
+    currency: str
+
+
+QuoteStatus = Literal["draft", "sent", "accepted", "declined", "expired"]
+OrderStatus = Literal["draft", "confirmed", "partially_invoiced", "invoiced", "cancelled"]
+
+
+class SalesDocOut(BaseModel):
+    id: uuid.UUID
+    series: str
+    number: str | None
+    issue_date: date | None
+    currency: str
+    customer_id: uuid.UUID
+    notes: str | None
+    lines: list[OrderLineOut]
+    vat_breakdown: list[VatLineOut]
+    net_total: Decimal
+    vat_total: Decimal
+    gross_total: Decimal
+    version: int
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class QuoteOut(SalesDocOut):
+    status: QuoteStatus = Field(description="draft → sent (numbered) → accepted | declined | expired")
+    valid_until: date | None
+    opportunity_id: uuid.UUID | None
+    order_id: uuid.UUID | None = Field(default=None, description="The order made when it was accepted")
+
+
+class OrderOut(SalesDocOut):
+    status: OrderStatus = Field(
+        description="draft → confirmed (numbered) → partially_invoiced → invoiced; or cancelled"
+    )
+    opportunity_id: uuid.UUID | None
+    quote_id: uuid.UUID | None = Field(description="The accepted quote it came from")
+    invoices: list[InvoiceRef] = Field(default=[], description="The invoices made from this order")
+
+
+class InvoiceLineIn(Input):
+    position: int = Field(ge=1, le=200, description="The order line (its position); each at most once")
+    quantity: Quantity = Field(description="At most what is left to invoice on that line (422 otherwise)")
+
+
+class OrderInvoiceCreate(Input):
+    series: Series = "GEN"
+    issue_date: date | None = None
+    due_date: date | None = None
+    exchange_rate: Rate | None = Field(
+        default=None, description="RON per EUR (BNR) for a EUR order; required to issue the invoice"
+    )
+    lines: list[InvoiceLineIn] | None = Field(
+        default=None,
+        max_length=200,
+        description="The lines and quantities to bill (a partial invoice); omitted: all that is left",
+    )
 
 
 DocumentOut.model_rebuild()

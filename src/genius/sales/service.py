@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -49,7 +50,7 @@ from genius.core.kit.errors import (
 from genius.core.tenancy import service as tenancy
 from genius.sales import repository, vat
 from genius.sales.events import InvoiceIssued
-from genius.sales.models import Document, DocumentLine, Product
+from genius.sales.models import Document, DocumentLine, LineColumns, Order, Product
 from genius.sales.schemas import (
     CreditNoteCreate,
     DocumentUpdate,
@@ -78,16 +79,16 @@ def today() -> date:
 
 
 # --- ETag / If-Match ---------------------------------------------------------------------------------
-def etag(row: Product | Document) -> str:
+def etag(row: Product | Document | Order) -> str:
     return kit_etag.etag(row.version)
 
 
-def check_if_match(row: Product | Document, if_match: str | None, *, required: bool) -> None:
+def check_if_match(row: Product | Document | Order, if_match: str | None, *, required: bool) -> None:
     """``If-Match`` against the row's version: 412 when stale; 428 when missing and required."""
     kit_etag.check_if_match(row.version, if_match, required=required)
 
 
-def _touch(row: Product | Document) -> None:
+def touch(row: Product | Document | Order) -> None:
     row.version += 1
     row.updated_at = _now()
 
@@ -136,7 +137,7 @@ def update_product(
     if any(getattr(row, k) != v for k, v in changes.items()):
         for name, value in changes.items():
             setattr(row, name, value)
-        _touch(row)
+        touch(row)
     return row
 
 
@@ -148,16 +149,21 @@ def get_document(session: Session, document_id: uuid.UUID, *, lock: bool = False
     return row
 
 
-def _account(session: Session, account_id: uuid.UUID, field: str = "customer_id") -> Any:
+def customer_account(session: Session, account_id: uuid.UUID, field: str = "customer_id") -> Any:
     try:
         return crm.get_record(session, crm.ACCOUNTS, account_id)
     except NotFound:
         raise field_error(field, "no CRM account with this id") from None
 
 
-def _lines(session: Session, tid: uuid.UUID, given: list[LineIn]) -> list[DocumentLine]:
+L = TypeVar("L", bound=LineColumns)
+
+
+def build_lines(session: Session, tid: uuid.UUID, given: list[LineIn], make: Callable[..., L]) -> list[L]:
+    """The lines of a document (``make``: invoice or order lines), their missing fields taken from the
+    catalogue; 422 naming the line when a field is missing or the discount is too large."""
     catalogue = repository.products(session, {g.product_id for g in given if g.product_id})
-    out: list[DocumentLine] = []
+    out: list[L] = []
     for i, g in enumerate(given):
         product = catalogue.get(g.product_id) if g.product_id else None
         if g.product_id and product is None:
@@ -171,7 +177,7 @@ def _lines(session: Session, tid: uuid.UUID, given: list[LineIn]) -> list[Docume
         category = g.vat_category or (VatCategory(product.vat_category) if product else VatCategory.STANDARD)
         rate_class = g.rate_class or (RateClass(product.rate_class) if product else RateClass.STANDARD)
         out.append(
-            DocumentLine(
+            make(
                 id=new_id(),
                 tid=tid,
                 position=i + 1,
@@ -190,7 +196,18 @@ def _lines(session: Session, tid: uuid.UUID, given: list[LineIn]) -> list[Docume
     return out
 
 
-def document_totals(doc: Document) -> vat.Totals:
+class Priced(Protocol):
+    """A document with lines and totals: an invoice, a credit note, a quote or an order."""
+
+    net_total: Decimal
+    vat_total: Decimal
+    gross_total: Decimal
+
+    @property
+    def lines(self) -> Sequence[LineColumns]: ...
+
+
+def document_totals(doc: Priced) -> vat.Totals:
     return vat.totals(
         vat.LineInput(
             line.quantity, line.unit_price, line.discount, VatCategory(line.vat_category), line.vat_rate
@@ -199,7 +216,7 @@ def document_totals(doc: Document) -> vat.Totals:
     )
 
 
-def _compute(doc: Document, on: date) -> vat.Totals:
+def compute(doc: Priced, on: date) -> vat.Totals:
     """Rates from the dated table for ``on``, line nets and totals rounded as BR-CO wants."""
     for line in doc.lines:
         rate = vat.rate_for(VatCategory(line.vat_category), RateClass(line.rate_class), on)
@@ -212,7 +229,7 @@ def _compute(doc: Document, on: date) -> vat.Totals:
 
 
 def create_document(session: Session, actor: Actor, body: InvoiceCreate | CreditNoteCreate) -> Document:
-    _account(session, body.customer_id)
+    customer_account(session, body.customer_id)
     corrected_id = None
     if isinstance(body, CreditNoteCreate):
         corrected = repository.document(session, body.corrects_id)
@@ -238,8 +255,8 @@ def create_document(session: Session, actor: Actor, body: InvoiceCreate | Credit
         created_at=now,
         updated_at=now,
     )
-    doc.lines = _lines(session, actor.tid, body.lines)
-    _compute(doc, body.issue_date or today())
+    doc.lines = build_lines(session, actor.tid, body.lines, DocumentLine)
+    compute(doc, body.issue_date or today())
     repository.add(session, doc)
     return doc
 
@@ -260,15 +277,22 @@ def update_document(
     doc = _editable(session, document_id, if_match, required=True)
     changes = body.changes()
     if "customer_id" in changes:
-        _account(session, body.customer_id)  # type: ignore[arg-type]
+        customer_account(session, body.customer_id)  # type: ignore[arg-type]
     if body.lines is not None:
-        doc.lines = _lines(session, actor.tid, body.lines)
+        doc.lines = build_lines(session, actor.tid, body.lines, DocumentLine)
     for name in ("customer_id", "issue_date", "due_date", "currency", "exchange_rate", "notes"):
         if name in changes:
             setattr(doc, name, changes[name])
-    _compute(doc, doc.issue_date or today())
-    _touch(doc)
+    compute(doc, doc.issue_date or today())
+    touch(doc)
     return doc
+
+
+def take_number(session: Session, tid: uuid.UUID, series: str, on: date) -> tuple[int, str]:
+    """The series' next number for ``on``'s year (gapless: under the counter's lock until the
+    transaction ends) and its printed form, e.g. ``GEN-2026-000123``."""
+    seq = repository.next_number(session, tid, series, on.year)
+    return seq, f"{series}-{on.year}-{seq:06d}"
 
 
 # --- issuing -----------------------------------------------------------------------------------------
@@ -305,7 +329,7 @@ ANONYMOUS_CNP = "0000000000000"
 
 
 def _customer(session: Session, account_id: uuid.UUID) -> Party:
-    account = _account(session, account_id)
+    account = customer_account(session, account_id)
     country = (account.country or "RO").strip().upper()
     if country == "RO":
         try:
@@ -462,11 +486,10 @@ def issue(
     if doc.currency != "RON" and doc.exchange_rate is None:
         raise field_error("exchange_rate", "a EUR document needs the BNR exchange rate (RON per EUR)")
     on = doc.issue_date or today()
-    _compute(doc, on)
+    compute(doc, on)
     supplier, customer = _supplier(session, actor.tid), _customer(session, doc.customer_id)
     corrected = repository.document(session, doc.corrected_id) if doc.corrected_id else None
-    seq = repository.next_number(session, actor.tid, doc.series, on.year)
-    number = f"{doc.series}-{on.year}-{seq:06d}"
+    seq, number = take_number(session, actor.tid, doc.series, on)
     invoice = build_invoice(doc, number, on, supplier, customer, corrected)
     try:
         xml = efactura.document_xml(invoice)
@@ -498,7 +521,7 @@ def issue(
     doc.customer = customer.model_dump(mode="json", exclude_none=True)
     doc.efactura_submission_id = submission.id
     doc.issued_at = now
-    _touch(doc)
+    touch(doc)
     session.flush()
     queue_pdf(session, doc)
     publish(

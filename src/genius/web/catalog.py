@@ -1,8 +1,9 @@
 """The web app's message catalogues: extract every user-visible message id and keep ``ro``/``en`` in step.
 
 Sources: every template folder (``templates/**.html``, Jinja2's Babel extractor), the Python files that
-produce page text (``web/``, each module's ``pages.py``/``pages/`` and ``i18n_messages.py``), and the
-labels of every module's navigation (manifests name them without importing the Shell).
+produce page text (``web/``, each module's ``pages.py``/``*_pages.py``/``pages/`` and
+``i18n_messages.py``), and the labels of every module's navigation (manifests name them without
+importing the Shell).
 
 ``genius i18n update`` (``make i18n``) merges new ids into both ``.po`` files: the English catalogue
 translates each id to itself, the Romanian one gets empty entries to translate. ``genius i18n check``
@@ -33,7 +34,7 @@ def _python_sources() -> Iterator[Path]:
         parts = path.relative_to(SRC).parts
         if parts[0] == "web":
             continue
-        if path.name in ("pages.py", "i18n_messages.py") or "pages" in parts[:-1]:
+        if path.name in ("i18n_messages.py",) or path.name.endswith("pages.py") or "pages" in parts[:-1]:
             yield path
 
 

@@ -1,0 +1,324 @@
+"""Quotes and orders under ``/v1/sales`` (scopes ``sales:read`` / ``sales:write``).
+
+* ``/quotes``: create a draft (optionally for a CRM opportunity: one quote each), list (``Page``,
+  ``?status=&customer_id=``), get, ``PATCH`` a draft (``If-Match`` required), actions ``send``
+  (numbered ``OF-…``), ``accept`` (returns the order draft made from it, 201), ``decline``;
+* ``/orders``: the same for orders, actions ``confirm`` (numbered ``CMD-…``, publishes
+  ``sales.order.created``) and ``cancel``, and ``POST /orders/{id}/invoices``: an invoice draft for
+  chosen lines and quantities (422 naming the line when more than is left to invoice).
+
+A state change that the document's state forbids is a 409.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from genius.core.auth.deps import TenantDB
+from genius.core.kit.pagination import CursorParam, LimitParam, Page
+from genius.sales import orders, repository, service
+from genius.sales import schemas as s
+from genius.sales.api import PROBLEMS, CorrId, IfMatch, SalesRead, SalesWrite, actor, one_document_out
+from genius.sales.models import Order
+
+router = APIRouter(prefix="/v1/sales", tags=["sales"])
+CustomerFilter = Annotated[uuid.UUID | None, Query(description="Only this customer's (a CRM account)")]
+
+
+def _base(row: Order) -> dict[str, object]:
+    totals = service.document_totals(row)
+    return {
+        **{name: getattr(row, name) for name in s.SalesDocOut.model_fields if hasattr(row, name)},
+        "status": orders.status_of(row),
+        "lines": [s.OrderLineOut.model_validate(line) for line in row.lines],
+        "vat_breakdown": [
+            s.VatLineOut(category=p.category, rate=p.rate, base=p.base, vat=p.vat) for p in totals.breakdown
+        ],
+    }
+
+
+def quotes_out(db: TenantDB, rows: list[Order]) -> list[s.QuoteOut]:
+    made = repository.orders_of_quotes(db, [r.id for r in rows])
+    return [
+        s.QuoteOut.model_validate(
+            {
+                **_base(r),
+                "valid_until": r.valid_until,
+                "opportunity_id": r.opportunity_id,
+                "order_id": made.get(r.id),
+            }
+        )
+        for r in rows
+    ]
+
+
+def orders_out(db: TenantDB, rows: list[Order]) -> list[s.OrderOut]:
+    invoices = repository.invoices_of_orders(db, [r.id for r in rows])
+    return [
+        s.OrderOut.model_validate(
+            {
+                **_base(r),
+                "opportunity_id": r.opportunity_id,
+                "quote_id": r.quote_id,
+                "invoices": [
+                    s.InvoiceRef(
+                        id=d.id,
+                        number=d.number,
+                        status=d.status,
+                        gross_total=d.gross_total,
+                        currency=d.currency,
+                    )
+                    for d in invoices[r.id]
+                ],
+            }
+        )
+        for r in rows
+    ]
+
+
+def quote_out(db: TenantDB, response: Response, row: Order) -> s.QuoteOut:
+    response.headers["ETag"] = service.etag(row)
+    return quotes_out(db, [row])[0]
+
+
+def order_out(db: TenantDB, response: Response, row: Order) -> s.OrderOut:
+    response.headers["ETag"] = service.etag(row)
+    return orders_out(db, [row])[0]
+
+
+# --- quotes ------------------------------------------------------------------------------------------
+@router.post(
+    "/quotes",
+    status_code=201,
+    response_model=s.QuoteOut,
+    responses=PROBLEMS,
+    summary="Draft a quote (oferta)",
+)
+def create_quote(
+    body: s.QuoteCreate,
+    principal: SalesWrite,
+    db: TenantDB,
+    request: Request,
+    response: Response,
+    corr: CorrId = None,
+) -> s.QuoteOut:
+    row = orders.create_quote(db, actor(principal, request, corr), body)
+    response.headers["Location"] = f"/v1/sales/quotes/{row.id}"
+    return quote_out(db, response, row)
+
+
+@router.get("/quotes", response_model=Page[s.QuoteOut], summary="Quotes, newest first")
+def list_quotes(
+    principal: SalesRead,
+    db: TenantDB,
+    status: Annotated[s.QuoteStatus | None, Query()] = None,
+    customer_id: CustomerFilter = None,
+    cursor: CursorParam = None,
+    limit: LimitParam = 50,
+) -> Page[s.QuoteOut]:
+    got = orders.page(db, "quote", status=status, customer_id=customer_id, cursor=cursor, limit=limit)
+    return Page[s.QuoteOut](items=quotes_out(db, list(got.items)), next=got.next, total=got.total)
+
+
+@router.get("/quotes/{quote_id}", response_model=s.QuoteOut, responses=PROBLEMS, summary="A quote")
+def get_quote(quote_id: uuid.UUID, principal: SalesRead, db: TenantDB, response: Response) -> s.QuoteOut:
+    return quote_out(db, response, orders.get(db, "quote", quote_id))
+
+
+@router.patch(
+    "/quotes/{quote_id}",
+    response_model=s.QuoteOut,
+    responses=PROBLEMS,
+    summary="Change a draft quote (If-Match required; 409 once sent)",
+)
+def update_quote(
+    quote_id: uuid.UUID,
+    body: s.SalesDocUpdate,
+    principal: SalesWrite,
+    db: TenantDB,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
+    corr: CorrId = None,
+) -> s.QuoteOut:
+    row = orders.update(db, actor(principal, request, corr), "quote", quote_id, body, if_match)
+    return quote_out(db, response, row)
+
+
+@router.post(
+    "/quotes/{quote_id}/send",
+    response_model=s.QuoteOut,
+    responses=PROBLEMS,
+    summary="Send a draft quote: it is numbered in its series",
+)
+def send_quote(
+    quote_id: uuid.UUID,
+    principal: SalesWrite,
+    db: TenantDB,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
+    corr: CorrId = None,
+) -> s.QuoteOut:
+    return quote_out(db, response, orders.send_quote(db, actor(principal, request, corr), quote_id, if_match))
+
+
+@router.post(
+    "/quotes/{quote_id}/decline",
+    response_model=s.QuoteOut,
+    responses=PROBLEMS,
+    summary="The customer declined",
+)
+def decline_quote(
+    quote_id: uuid.UUID,
+    principal: SalesWrite,
+    db: TenantDB,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
+    corr: CorrId = None,
+) -> s.QuoteOut:
+    row = orders.decline_quote(db, actor(principal, request, corr), quote_id, if_match)
+    return quote_out(db, response, row)
+
+
+@router.post(
+    "/quotes/{quote_id}/accept",
+    status_code=201,
+    response_model=s.OrderOut,
+    responses=PROBLEMS,
+    summary="The customer accepted a sent quote: the order draft made from it (lines copied)",
+)
+def accept_quote(
+    quote_id: uuid.UUID,
+    principal: SalesWrite,
+    db: TenantDB,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
+    corr: CorrId = None,
+) -> s.OrderOut:
+    row = orders.accept_quote(db, actor(principal, request, corr), quote_id, if_match)
+    response.headers["Location"] = f"/v1/sales/orders/{row.id}"
+    return order_out(db, response, row)
+
+
+# --- orders ------------------------------------------------------------------------------------------
+@router.post(
+    "/orders",
+    status_code=201,
+    response_model=s.OrderOut,
+    responses=PROBLEMS,
+    summary="Draft an order (comanda)",
+)
+def create_order(
+    body: s.OrderCreate,
+    principal: SalesWrite,
+    db: TenantDB,
+    request: Request,
+    response: Response,
+    corr: CorrId = None,
+) -> s.OrderOut:
+    row = orders.create_order(db, actor(principal, request, corr), body)
+    response.headers["Location"] = f"/v1/sales/orders/{row.id}"
+    return order_out(db, response, row)
+
+
+@router.get("/orders", response_model=Page[s.OrderOut], summary="Orders, newest first")
+def list_orders(
+    principal: SalesRead,
+    db: TenantDB,
+    status: Annotated[s.OrderStatus | None, Query()] = None,
+    customer_id: CustomerFilter = None,
+    cursor: CursorParam = None,
+    limit: LimitParam = 50,
+) -> Page[s.OrderOut]:
+    got = orders.page(db, "order", status=status, customer_id=customer_id, cursor=cursor, limit=limit)
+    return Page[s.OrderOut](items=orders_out(db, list(got.items)), next=got.next, total=got.total)
+
+
+@router.get("/orders/{order_id}", response_model=s.OrderOut, responses=PROBLEMS, summary="An order")
+def get_order(order_id: uuid.UUID, principal: SalesRead, db: TenantDB, response: Response) -> s.OrderOut:
+    return order_out(db, response, orders.get(db, "order", order_id))
+
+
+@router.patch(
+    "/orders/{order_id}",
+    response_model=s.OrderOut,
+    responses=PROBLEMS,
+    summary="Change a draft order (If-Match required; 409 once confirmed)",
+)
+def update_order(
+    order_id: uuid.UUID,
+    body: s.SalesDocUpdate,
+    principal: SalesWrite,
+    db: TenantDB,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
+    corr: CorrId = None,
+) -> s.OrderOut:
+    row = orders.update(db, actor(principal, request, corr), "order", order_id, body, if_match)
+    return order_out(db, response, row)
+
+
+@router.post(
+    "/orders/{order_id}/confirm",
+    response_model=s.OrderOut,
+    responses=PROBLEMS,
+    summary="Confirm a draft order: numbered, and sales.order.created published",
+)
+def confirm_order(
+    order_id: uuid.UUID,
+    principal: SalesWrite,
+    db: TenantDB,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
+    corr: CorrId = None,
+) -> s.OrderOut:
+    row = orders.confirm_order(db, actor(principal, request, corr), order_id, if_match)
+    return order_out(db, response, row)
+
+
+@router.post(
+    "/orders/{order_id}/cancel",
+    response_model=s.OrderOut,
+    responses=PROBLEMS,
+    summary="Cancel an order nothing of which is invoiced",
+)
+def cancel_order(
+    order_id: uuid.UUID,
+    principal: SalesWrite,
+    db: TenantDB,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
+    corr: CorrId = None,
+) -> s.OrderOut:
+    row = orders.cancel_order(db, actor(principal, request, corr), order_id, if_match)
+    return order_out(db, response, row)
+
+
+@router.post(
+    "/orders/{order_id}/invoices",
+    status_code=201,
+    response_model=s.DocumentOut,
+    responses=PROBLEMS,
+    summary="Invoice an order, whole or in part: an invoice draft (issued as any other)",
+)
+def invoice_order(
+    order_id: uuid.UUID,
+    body: s.OrderInvoiceCreate,
+    principal: SalesWrite,
+    db: TenantDB,
+    request: Request,
+    response: Response,
+    corr: CorrId = None,
+) -> s.DocumentOut:
+    doc = orders.invoice_order(db, actor(principal, request, corr), order_id, body)
+    response.headers["Location"] = f"/v1/sales/invoices/{doc.id}"
+    return one_document_out(db, response, doc)
