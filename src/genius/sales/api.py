@@ -83,6 +83,7 @@ def document_out(doc: Document, status: EfacturaStatus | None, balance: payments
             "vat_breakdown": breakdown,
             "efactura": spv.summary(doc, status),
             "paid_total": balance.paid,
+            "credited_total": balance.credited,
             "balance": balance.open,
             "payment_status": balance.status,
         }

@@ -150,6 +150,23 @@ def paid_totals(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, Decim
     return {i: found.get(i, Decimal(0)) for i in ids}
 
 
+def credited_totals(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, Decimal]:
+    """The gross totals of the issued credit notes (storno) correcting each invoice (0 when none)."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Document.corrected_id, func.sum(Document.gross_total))
+        .where(
+            Document.corrected_id.in_(ids),
+            Document.kind == "credit_note",
+            Document.status == "issued",
+        )
+        .group_by(Document.corrected_id)
+    ).all()
+    found = {doc: Decimal(total) for doc, total in rows}
+    return {i: found.get(i, Decimal(0)) for i in ids}
+
+
 def allocations_of(session: Session, document_id: uuid.UUID) -> list[tuple[PaymentAllocation, Payment]]:
     rows = session.execute(
         select(PaymentAllocation, Payment)

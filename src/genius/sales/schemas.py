@@ -168,7 +168,11 @@ class InvoiceCreate(DocumentFields):
 class CreditNoteCreate(DocumentFields):
     type: Literal["credit_note"]
     series: Series = "GEN"
-    corrects_id: uuid.UUID = Field(description="The issued invoice this credit note corrects")
+    corrects_id: uuid.UUID = Field(
+        description="The issued invoice this credit note corrects: the credit note is in its currency and "
+        "its total is at most what is left to correct (the invoice less its issued credit notes; "
+        "422 otherwise)"
+    )
 
 
 DocumentCreate = Annotated[InvoiceCreate | CreditNoteCreate, Field(discriminator="type")]
@@ -239,7 +243,12 @@ class DocumentOut(BaseModel):
         default=None, description="SPV status of an issued document (null for a draft)"
     )
     paid_total: Decimal = Field(default=Decimal(0), description="Payments allocated to it so far")
-    balance: Decimal = Field(default=Decimal(0), description="Open balance: gross_total - paid_total")
+    credited_total: Decimal = Field(
+        default=Decimal(0), description="An invoice's issued credit notes (storno) correcting it"
+    )
+    balance: Decimal = Field(
+        default=Decimal(0), description="Open balance: gross_total - credited_total - paid_total"
+    )
     payment_status: Literal["unpaid", "partially_paid", "paid"] | None = Field(
         default=None, description="For an issued invoice (null for drafts and credit notes)"
     )

@@ -211,9 +211,31 @@ def _compute(doc: Document, on: date) -> vat.Totals:
     return result
 
 
+def left_to_correct(session: Session, invoice: Document) -> Decimal:
+    """What credit notes may still take off an invoice: its gross total less its issued credit notes."""
+    return invoice.gross_total - repository.credited_totals(session, [invoice.id])[invoice.id]
+
+
+def _check_credit(session: Session, doc: Document, corrected: Document | None) -> None:
+    """A credit note is in its invoice's currency and never takes off more than is left to correct
+    (422 naming the field). At issue the caller holds the invoice's row lock, so two credit notes of one
+    invoice (or a credit note and a payment) are checked one after the other."""
+    if doc.kind != "credit_note" or corrected is None:
+        return
+    if doc.currency != corrected.currency:
+        raise field_error("currency", f"the corrected invoice {corrected.number} is in {corrected.currency}")
+    left = left_to_correct(session, corrected)
+    if doc.gross_total > left:
+        raise field_error(
+            "lines",
+            f"the credit note's total {doc.gross_total} is more than what is left to correct on "
+            f"{corrected.number} ({max(left, Decimal(0))} {corrected.currency})",
+        )
+
+
 def create_document(session: Session, actor: Actor, body: InvoiceCreate | CreditNoteCreate) -> Document:
     _account(session, body.customer_id)
-    corrected_id = None
+    corrected_id, corrected = None, None
     if isinstance(body, CreditNoteCreate):
         corrected = repository.document(session, body.corrects_id)
         if corrected is None or corrected.status != "issued" or corrected.kind != "invoice":
@@ -240,6 +262,7 @@ def create_document(session: Session, actor: Actor, body: InvoiceCreate | Credit
     )
     doc.lines = _lines(session, actor.tid, body.lines)
     _compute(doc, body.issue_date or today())
+    _check_credit(session, doc, corrected)
     repository.add(session, doc)
     return doc
 
@@ -267,6 +290,8 @@ def update_document(
         if name in changes:
             setattr(doc, name, changes[name])
     _compute(doc, doc.issue_date or today())
+    if doc.corrected_id is not None:
+        _check_credit(session, doc, repository.document(session, doc.corrected_id))
     _touch(doc)
     return doc
 
@@ -464,7 +489,13 @@ def issue(
     on = doc.issue_date or today()
     _compute(doc, on)
     supplier, customer = _supplier(session, actor.tid), _customer(session, doc.customer_id)
-    corrected = repository.document(session, doc.corrected_id) if doc.corrected_id else None
+    # A credit note locks the invoice it corrects before reading what is left to correct.
+    corrected = (
+        repository.documents_locked(session, [doc.corrected_id]).get(doc.corrected_id)
+        if doc.corrected_id
+        else None
+    )
+    _check_credit(session, doc, corrected)
     seq = repository.next_number(session, actor.tid, doc.series, on.year)
     number = f"{doc.series}-{on.year}-{seq:06d}"
     invoice = build_invoice(doc, number, on, supplier, customer, corrected)
