@@ -1,4 +1,4 @@
-"""Credit notes (storno) reduce the balance of the invoice they correct: open balance = gross total −
+"""Credit notes (storno) reduce the balance of the invoice they correct: open balance = gross total -
 issued credit notes - allocated payments; a credit note never takes off more than is left to correct,
 also when credit notes and payments of one invoice are issued/recorded at the same time."""
 

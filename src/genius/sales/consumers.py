@@ -15,6 +15,7 @@ HANDLERS: dict[str, Callable[[Session, Envelope], object]] = {
     "anaf.efactura.submitted": spv.on_submitted,
     "anaf.efactura.accepted": spv.on_accepted,
     "anaf.efactura.rejected": spv.on_rejected,
+    "anaf.efactura.failed": spv.on_failed,
 }
 
 
