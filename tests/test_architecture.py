@@ -102,6 +102,8 @@ SESSION_ALLOWED: dict[str, str] = {
     "src/genius/compliance/taxpayer/tasks.py": "a Celery task's unit of work (compliance branch)",
     "src/genius/outreach/sequences/tasks.py": "the sequence scheduler's tick: one short tenant transaction "
     "per batch of due steps (the picked rows stay locked only until it commits), and the tenant directory",
+    "src/genius/sales/tasks.py": "the daily e-Factura deadline notice: the tenant directory, then one short "
+    "transaction per tenant (its notice and the marks that send it once a day commit together)",
     "src/genius/outreach/channels/tasks.py": "a WhatsApp send reads its row, calls TimelinesAI with no "
     "transaction open, then records the outcome in a transaction of its own",
     "src/genius/outreach/channels/email_tasks.py": "an e-mail send reads its row, calls Resend or "

@@ -108,3 +108,22 @@ def test_quotes_and_orders(context: Any, page: Any, demo_app: DemoApp, theme: st
     shot(page, "sales-orders")
     axe_check(page, f"/sales/orders ({theme}, {lang})")
     assert not page.js_errors
+
+
+@pytest.mark.parametrize("theme,lang", [("light", "ro"), ("dark", "en")])
+def test_efactura_outbox(context: Any, page: Any, demo_app: DemoApp, theme: str, lang: str) -> None:
+    """The compliance desk's e-Factura outbox: the demo's issued documents with their SPV status and
+    deadline; the status filter."""
+    set_theme_and_language(context, theme, lang, demo_app.url)
+    page.goto("/sales/efactura")
+    rows = page.locator("table tbody tr")
+    assert rows.count() >= 4
+    head = page.locator("table thead").inner_text().upper()  # the headers are styled in capitals
+    assert ("TERMEN SPV" if lang == "ro" else "SPV DEADLINE") in head
+    shot(page, "sales-efactura-outbox")
+    axe_check(page, f"/sales/efactura ({theme}, {lang})")
+    page.goto("/sales/efactura?state=failed")
+    assert page.locator("table tbody tr").count() == 0
+    shot(page, "sales-efactura-outbox-failed")
+    axe_check(page, f"/sales/efactura?state=failed ({theme}, {lang})")
+    assert not page.js_errors

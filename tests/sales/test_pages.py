@@ -201,3 +201,42 @@ def test_quote_to_order_to_partial_invoice_in_the_pages(
     assert "Comenzi" in client.get("/sales/orders?status=partially_invoiced").text
     assert client.get(f"/sales/orders/{quote['id']}").status_code == 404  # a quote is not an order
     assert client.get(f"/sales/nothing/{quote['id']}").status_code == 404
+
+
+def test_efactura_outbox_page(
+    client: TestClient, sales: Sales, customer_id: uuid.UUID, platform: Platform, tenant: Any
+) -> None:
+    from datetime import UTC, datetime
+
+    from genius.core.events.schemas import Envelope
+    from genius.sales.consumers import consumers
+
+    lines = [{"description": "Abonament lunar", "quantity": 1, "unit_price": "1000"}]
+    sent = sales.issue(draft(sales, customer_id, lines)["id"])
+    failed = sales.issue(draft(sales, customer_id, lines)["id"])
+    draft(sales, customer_id, lines)  # a draft is not in the outbox
+    env = Envelope(
+        id=uuid.uuid4(),
+        topic="anaf.efactura.failed",
+        tid=tenant.id,
+        occurred_at=datetime.now(UTC),
+        data={
+            "submission_id": failed["efactura_submission_id"],
+            "cif": "18547290",
+            "stage": "upload",
+            "reason": "this tenant has not connected its ANAF account",
+        },
+    )
+    assert consumers()[0].handle(platform.db, env.model_dump(mode="json")) == "handled"
+    assert login(client, tenant.slug, tenant.admin_email).status_code == 303
+    page = client.get("/sales/efactura")
+    assert page.status_code == 200
+    assert sent["number"] in page.text and failed["number"] in page.text
+    assert (
+        "Încărcarea în SPV a eșuat" in page.text and "Termen SPV" in page.text and "zile rămase" in page.text
+    )
+    only_failed = client.get("/sales/efactura?state=failed").text
+    assert failed["number"] in only_failed and sent["number"] not in only_failed
+    queued = client.get("/sales/efactura?state=queued").text
+    assert sent["number"] in queued and failed["number"] not in queued
+    assert client.get("/sales/efactura?state=bogus&cursor=nonsense").status_code == 200

@@ -4,7 +4,8 @@
 * ``/payments`` (încasări): record one allocated to issued invoices (422 with the field over the open
   balance), list (``Page``, newest first), get;
 * ``/invoices`` (invoices and credit notes): create a draft, list (``?status=draft|issued``), get,
-  ``PATCH`` a draft (409 once issued), ``POST /{id}/issue`` (422 with the e-Factura findings mapped to
+  ``PATCH`` a draft (409 once issued, unless SPV rejected it), ``POST /{id}/issue``, ``POST /{id}/resend``
+  (correct and resend a rejected document under its number) (422 with the e-Factura findings mapped to
   fields), ``GET /{id}/ubl`` (the exact XML queued for SPV), ``GET /{id}/efactura.zip`` (ANAF's signed
   ZIP once accepted). Every document carries its SPV status (``efactura``) and balance (``paid_total``,
   ``balance``, ``payment_status``).
@@ -82,7 +83,9 @@ def document_out(doc: Document, status: EfacturaStatus | None, balance: payments
             "lines": [s.LineOut.model_validate(line) for line in doc.lines],
             "vat_breakdown": breakdown,
             "efactura": spv.summary(doc, status),
+            "efactura_deadline": spv.efactura_deadline(doc),
             "paid_total": balance.paid,
+            "credited_total": balance.credited,
             "balance": balance.open,
             "payment_status": balance.status,
         }
@@ -237,6 +240,36 @@ def issue_invoice(
     corr: CorrId = None,
 ) -> s.DocumentOut:
     doc = service.issue(
+        db,
+        actor(principal, request, corr),
+        invoice_id,
+        if_match,
+        artefacts_dir=platform.settings.efactura_artefacts_dir,
+    )
+    return one_document_out(db, response, doc)
+
+
+@router.post(
+    "/invoices/{invoice_id}/resend",
+    response_model=s.DocumentOut,
+    responses=PROBLEMS,
+    summary="Correct and resend: upload a rejected (or failed) document again under the same number",
+    description="A document SPV rejected was never legally received: correct it (PATCH, If-Match; its "
+    "number and issue date stay) and resend it. 409 unless its SPV status is rejected or failed and "
+    "the earlier upload is final at ANAF (an upload still waiting for ANAF's reply is never repeated); "
+    "422 with the e-Factura findings mapped to fields.",
+)
+def resend_invoice(
+    invoice_id: uuid.UUID,
+    principal: SalesWrite,
+    db: TenantDB,
+    platform: PlatformDep,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
+    corr: CorrId = None,
+) -> s.DocumentOut:
+    doc = service.resend(
         db,
         actor(principal, request, corr),
         invoice_id,

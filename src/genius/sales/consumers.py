@@ -17,6 +17,7 @@ HANDLERS: dict[str, Callable[[Session, Envelope], object]] = {
     "anaf.efactura.accepted": spv.on_accepted,
     "anaf.efactura.rejected": spv.on_rejected,
     "crm.opportunity.stage_changed": orders.on_opportunity_stage_changed,
+    "anaf.efactura.failed": spv.on_failed,
 }
 
 

@@ -101,3 +101,24 @@ class InvoicePaid(BaseModel):
     paid_total: Decimal
     paid_on: date
     payment_id: uuid.UUID
+
+
+class DeadlineInvoice(BaseModel):
+    invoice_id: uuid.UUID
+    type: Literal["invoice", "credit_note"]
+    number: str
+    issue_date: date
+    deadline: date
+    working_days_left: int  # -1 once overdue
+    efactura_state: str  # queued | uploaded | rejected | failed (never accepted)
+
+
+@event("sales.invoice.efactura_deadline_near", version=1)
+class InvoicesNearDeadline(BaseModel):
+    """The daily notice (beat ``sales.efactura.deadline_sweep``): the tenant's issued documents SPV has not
+    accepted whose legal upload term ends within ``within_working_days`` working days or has passed. A
+    document is listed at most once a day."""
+
+    day: date
+    within_working_days: int
+    invoices: list[DeadlineInvoice]

@@ -1,7 +1,7 @@
 """Mercantiq Sales & Billing: catalogue, quotes, orders, invoices and credit notes issued to e-Factura."""
 
 from genius.core.auth.scopes import Scope
-from genius.core.kit.manifest import N_, Module, NavEntry
+from genius.core.kit.manifest import N_, BeatEntry, Module, NavEntry
 
 MANIFEST = Module(
     name="sales",
@@ -24,9 +24,19 @@ MANIFEST = Module(
         NavEntry(
             N_("Invoices"), "/sales/invoices", Scope.SALES_READ, icon="receipt", section=N_("Sales"), key="f"
         ),
+        NavEntry(
+            N_("e-Factura outbox"),
+            "/sales/efactura",
+            Scope.SALES_READ,
+            icon="send",
+            section=N_("Sales"),
+            key="e",
+        ),
     ),
     topics=("genius.sales.events",),
     consumers="genius.sales.consumers:consumers",
+    tasks={"sales": "genius.sales.tasks"},
+    beat=(BeatEntry("sales-efactura-deadlines", "sales.efactura.deadline_sweep", 86400.0, "sales"),),
     demo="genius.sales.demo:seed_demo",
     web="genius.sales",
 )

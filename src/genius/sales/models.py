@@ -134,11 +134,12 @@ class EfacturaStatus(Base):
     )
     tid: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     submission_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
-    state: Mapped[str] = mapped_column(String(12))  # uploaded | accepted | rejected
+    state: Mapped[str] = mapped_column(String(12))  # queued | uploaded | accepted | rejected | failed
     index_incarcare: Mapped[str | None] = mapped_column(String(32))
     id_descarcare: Mapped[str | None] = mapped_column(String(32))
     messages: Mapped[list[str]] = mapped_column(JSONB, default=list)
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    deadline_notified_on: Mapped[date | None] = mapped_column(Date)  # the deadline notice went out (0026)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

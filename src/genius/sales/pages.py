@@ -1,14 +1,17 @@
 """Sales pages in the Shell: the invoice list (drafts and issued, credit notes too) and one document
 with its lines, VAT breakdown and totals; a draft is issued from its page (numbered, its e-Factura XML
 generated and validated, the SPV upload queued), an issued one offers its XML, shows its SPV status
-(queued, uploaded, accepted with ANAF's index and the signed ZIP, or rejected with ANAF's errors on the
-fields to correct), its payments and open balance, and links to the page recording a payment.
+(queued, uploaded, accepted with ANAF's index and the signed ZIP, rejected with ANAF's errors on the
+fields to correct, or failed with its reason), the upload deadline's countdown while SPV has not
+accepted it, a "correct and resend" button once rejected or failed, its payments and open balance, and
+links to the page recording a payment.
 
 The pages call the same service as ``/v1/sales`` under the same scopes."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
@@ -87,8 +90,10 @@ SPV_LABELS = {
     "uploaded": N_("Uploaded to SPV"),
     "accepted": N_("Accepted by SPV"),
     "rejected": N_("Rejected by SPV"),
+    "failed": N_("SPV upload failed"),
 }
-SPV_KINDS = {"queued": "info", "uploaded": "info", "accepted": "ok", "rejected": "err"}
+SPV_KINDS = {"queued": "info", "uploaded": "info", "accepted": "ok", "rejected": "err", "failed": "err"}
+NEAR_DAYS = 2  # a countdown this close (or overdue) is a warning
 PAYMENT_LABELS = {"unpaid": N_("Unpaid"), "partially_paid": N_("Partially paid"), "paid": N_("Paid")}
 PAYMENT_KINDS = {"unpaid": "warn", "partially_paid": "info", "paid": "ok"}
 METHOD_LABELS = {
@@ -120,6 +125,19 @@ def _labels() -> dict[str, Any]:
         "category_labels": {k: _(v) for k, v in CATEGORY_LABELS.items()},
         "unit_names": {k: _(v) for k, v in UNIT_NAMES.items()},
     }
+
+
+def countdown_label(days: int | None) -> tuple[str, str] | None:
+    """The SPV deadline countdown as the pages show it ("3 zile rămase", "termen depășit") and its badge
+    kind; None when there is none (a draft, or accepted by SPV)."""
+    if days is None:
+        return None
+    if days < 0:
+        return _("deadline passed"), "err"
+    if days == 0:
+        return _("last day today"), "warn"
+    text = _("1 day left") if days == 1 else _("%(days)s days left", days=days)
+    return text, "warn" if days <= NEAR_DAYS else "info"
 
 
 def _customer_names(db: PageDB, docs: list[Document]) -> dict[uuid.UUID, str]:
@@ -155,6 +173,12 @@ def invoices(
         for d in page.items
         if d.status == "issued"
     }
+    today = service.today()
+    countdowns = {
+        d.id: countdown_label(spv.countdown(d, spv_states.get(d.id), today))
+        for d in page.items
+        if d.status == "issued"
+    }
     base = "/sales/invoices" + (f"?status={status}" if status else "")
     joiner = "&" if status else "?"
     ctx = context(
@@ -163,6 +187,7 @@ def invoices(
         tenant=user.tenant,
         rows=[(d, _customer_of(d, names)) for d in page.items],
         spv_states=spv_states,
+        countdowns=countdowns,
         balances=payments.balances(db, page.items),
         status=status or "",
         next_url=f"{base}{joiner}cursor={page.next}" if page.next else None,
@@ -172,6 +197,56 @@ def invoices(
     return render(request, "sales/invoices.html", ctx)
 
 
+SPV_FILTERS = ("queued", "uploaded", "accepted", "rejected", "failed")
+
+
+@router.get("/sales/efactura", response_class=HTMLResponse)
+def efactura_outbox(
+    request: Request,
+    user: SalesReader,
+    db: PageDB,
+    state: Annotated[str | None, Query(max_length=10)] = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> Response:
+    """The compliance desk's e-Factura outbox: issued documents with their SPV status and the upload
+    deadline's countdown while not accepted, filtered by status."""
+    state = state if state in SPV_FILTERS else None
+    try:
+        page = spv.outbox_page(db, state=state, cursor=cursor, limit=PAGE_SIZE)
+    except (BadCursor, Problem):
+        page = spv.outbox_page(db, state=state, cursor=None, limit=PAGE_SIZE)
+    docs = [d for d, _row in page.items]
+    names = _customer_names(db, docs)
+    today = service.today()
+    rows = []
+    for doc, row in page.items:
+        current = row.state if row is not None else "queued"
+        rows.append(
+            {
+                "doc": doc,
+                "customer": _customer_of(doc, names),
+                "state": current,
+                "index": row.index_incarcare if row is not None else None,
+                "deadline": spv.efactura_deadline(doc),
+                "countdown": countdown_label(spv.countdown(doc, current, today)),
+            }
+        )
+    base = "/sales/efactura" + (f"?state={state}" if state else "")
+    joiner = "&" if state else "?"
+    ctx = context(
+        request,
+        account=user.account,
+        tenant=user.tenant,
+        rows=rows,
+        state=state or "",
+        filters=SPV_FILTERS,
+        next_url=f"{base}{joiner}cursor={page.next}" if page.next else None,
+        first_url=base if cursor else None,
+        **_labels(),
+    )
+    return render(request, "sales/efactura.html", ctx)
+
+
 def _document_context(
     request: Request, user: PageUser, db: PageDB, doc: Document, **extra: Any
 ) -> dict[str, Any]:
@@ -179,6 +254,8 @@ def _document_context(
     totals = service.document_totals(doc)
     balance = payments.balances(db, [doc])[doc.id]
     can_write = Scope.SALES_WRITE in user.account.scopes
+    summary = spv.summary(doc, spv.status_of(db, doc.id))
+    state = summary["state"] if summary else None
     return context(
         request,
         account=user.account,
@@ -186,7 +263,10 @@ def _document_context(
         doc=doc,
         customer_name=_customer_of(doc, names),
         vat_lines=totals.breakdown,
-        spv=spv.summary(doc, spv.status_of(db, doc.id)),
+        spv=summary,
+        deadline=spv.efactura_deadline(doc),
+        countdown=countdown_label(spv.countdown(doc, state, service.today())),
+        can_resend=can_write and state in service.CORRECTABLE,
         balance=balance,
         received=payments.of_invoice(db, doc.id),
         can_pay=can_write and balance.status in ("unpaid", "partially_paid"),
@@ -205,28 +285,71 @@ def invoice(request: Request, document_id: uuid.UUID, user: SalesReader, db: Pag
     return render(request, "sales/invoice.html", _document_context(request, user, db, doc))
 
 
-@router.post("/sales/invoices/{document_id}/issue", dependencies=[CsrfChecked])
-def invoice_issue(request: Request, document_id: uuid.UUID, user: SalesWriter, db: PageDB) -> Response:
+def _refused(request: Request, user: PageUser, db: PageDB, document_id: uuid.UUID, exc: Problem) -> Response:
+    """The document's page with e-Factura's findings (or the refusal) on the fields to correct."""
+    db.expire_all()
+    doc = service.get_document(db, document_id)
+    findings = [(str(e.get("field") or ""), str(e.get("message") or "")) for e in (exc.errors or [])] or [
+        ("", exc.detail or exc.title)
+    ]
+    ctx = _document_context(request, user, db, doc, findings=findings)
+    return render(request, "sales/invoice.html", ctx, 422)
+
+
+def _send(
+    request: Request,
+    user: PageUser,
+    db: PageDB,
+    document_id: uuid.UUID,
+    send: Callable[..., Document],
+    done: Callable[[str], str],
+) -> Response:
+    """Issue or resend from the page: a refusal shows e-Factura's findings on the fields and leaves the
+    document exactly as it was (savepoint); a resend refused as a conflict (resent meanwhile from
+    another tab or by a double click, or not rejected) says so."""
     try:
-        doc = service.get_document(db, document_id)
+        service.get_document(db, document_id)
     except NotFound:
         return error_page(request, 404)
     who = service.Actor(tid=user.account.tid, name=user.account.email)
     try:
-        with db.begin_nested():  # a refused issue leaves the draft exactly as it was
-            issued = service.issue(
+        with db.begin_nested():
+            doc = send(
                 db, who, document_id, None, artefacts_dir=platform_of(request).settings.efactura_artefacts_dir
             )
     except (Problem, Conflict) as exc:
-        db.expire_all()
-        doc = service.get_document(db, document_id)
-        findings = [(str(e.get("field") or ""), str(e.get("message") or "")) for e in (exc.errors or [])] or [
-            ("", exc.detail or exc.title)
-        ]
-        ctx = _document_context(request, user, db, doc, findings=findings)
-        return render(request, "sales/invoice.html", ctx, 422)
-    response = RedirectResponse(f"/sales/invoices/{issued.id}", status_code=303)
-    return flash(response, _("%(number)s issued; its upload to SPV is queued.", number=issued.number or ""))
+        if exc.status == 409 and send is service.resend:
+            response = RedirectResponse(f"/sales/invoices/{document_id}", status_code=303)
+            message = _("Not resent: the earlier upload is still in progress or accepted.")
+            return flash(response, message, "info")
+        return _refused(request, user, db, document_id, exc)
+    return flash(RedirectResponse(f"/sales/invoices/{doc.id}", status_code=303), done(doc.number or ""))
+
+
+@router.post("/sales/invoices/{document_id}/issue", dependencies=[CsrfChecked])
+def invoice_issue(request: Request, document_id: uuid.UUID, user: SalesWriter, db: PageDB) -> Response:
+    return _send(
+        request,
+        user,
+        db,
+        document_id,
+        service.issue,
+        lambda number: _("%(number)s issued; its upload to SPV is queued.", number=number),
+    )
+
+
+@router.post("/sales/invoices/{document_id}/resend", dependencies=[CsrfChecked])
+def invoice_resend(request: Request, document_id: uuid.UUID, user: SalesWriter, db: PageDB) -> Response:
+    """Correct and resend: the corrected document goes to SPV again under the same number (the service
+    first checks the earlier upload's status: a double click queues one upload)."""
+    return _send(
+        request,
+        user,
+        db,
+        document_id,
+        service.resend,
+        lambda number: _("%(number)s corrected and queued for SPV again.", number=number),
+    )
 
 
 @router.get("/sales/invoices/{document_id}/ubl")

@@ -2,9 +2,10 @@
 
 Rules (each refusal is a 422 naming the field): every allocation names an issued invoice (not a draft,
 not a credit note) in the payment's currency, at most once; no allocation exceeds the invoice's open
-balance (gross total minus what earlier payments allocated); the allocations add up to at most the
-payment. The invoices' rows are locked (in id order) before their balances are read, so concurrent
-payments on one invoice wait for each other and can never allocate more than it is owed.
+balance (gross total minus its issued credit notes minus what earlier payments allocated); the
+allocations add up to at most the payment. The invoices' rows are locked (in id order) before their
+balances are read, so concurrent payments (and credit notes being issued) on one invoice wait for
+each other and can never allocate more than it is owed.
 
 Publishes ``sales.payment.recorded`` and, for each invoice whose balance reaches zero,
 ``sales.invoice.paid``; all in the caller's transaction (never commits).
@@ -38,19 +39,22 @@ class Balance:
     paid: Decimal
     open: Decimal
     status: str | None  # unpaid | partially_paid | paid (issued invoices only)
+    credited: Decimal = ZERO  # the issued credit notes (storno) correcting it
 
 
-def balance_of(doc: Document, paid: Decimal) -> Balance:
-    open_ = doc.gross_total - paid
+def balance_of(doc: Document, paid: Decimal, credited: Decimal = ZERO) -> Balance:
+    """An invoice's open balance: its gross total less its issued credit notes and allocated payments."""
     if doc.status != "issued" or doc.kind != "invoice":
-        return Balance(paid, open_, None)
+        return Balance(paid, doc.gross_total - paid, None)
+    open_ = doc.gross_total - credited - paid
     status = "paid" if open_ <= ZERO else "partially_paid" if paid > ZERO else "unpaid"
-    return Balance(paid, open_, status)
+    return Balance(paid, open_, status, credited)
 
 
 def balances(session: Session, docs: list[Document]) -> dict[uuid.UUID, Balance]:
-    paid = repository.paid_totals(session, [d.id for d in docs])
-    return {d.id: balance_of(d, paid[d.id]) for d in docs}
+    ids = [d.id for d in docs]
+    paid, credited = repository.paid_totals(session, ids), repository.credited_totals(session, ids)
+    return {d.id: balance_of(d, paid[d.id], credited[d.id]) for d in docs}
 
 
 def record(session: Session, actor: Actor, body: PaymentCreate) -> Payment:
@@ -66,7 +70,7 @@ def record(session: Session, actor: Actor, body: PaymentCreate) -> Payment:
             "amount", f"the allocations add up to {total}, more than the payment's {body.amount}"
         )
     docs = repository.documents_locked(session, ids)  # held until the transaction ends
-    paid = repository.paid_totals(session, ids)
+    paid, credited = repository.paid_totals(session, ids), repository.credited_totals(session, ids)
     for i, a in enumerate(body.allocations):
         doc = docs.get(a.invoice_id)
         if doc is None or doc.status != "issued" or doc.kind != "invoice":
@@ -76,7 +80,7 @@ def record(session: Session, actor: Actor, body: PaymentCreate) -> Payment:
                 f"allocations.{i}.invoice_id",
                 f"the invoice is in {doc.currency}, the payment in {body.currency}",
             )
-        open_ = doc.gross_total - paid[doc.id]
+        open_ = balance_of(doc, paid[doc.id], credited[doc.id]).open
         if a.amount > open_:
             raise field_error(
                 f"allocations.{i}.amount",
@@ -130,7 +134,7 @@ def record(session: Session, actor: Actor, body: PaymentCreate) -> Payment:
     for a in body.allocations:
         doc = docs[a.invoice_id]
         paid_total = paid[doc.id] + a.amount.quantize(CENT)
-        if paid_total >= doc.gross_total:
+        if paid_total + credited[doc.id] >= doc.gross_total:
             publish(
                 session,
                 "sales.invoice.paid",

@@ -126,6 +126,49 @@ def efactura_statuses(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID,
     return {r.document_id: r for r in rows}
 
 
+def unaccepted_since(
+    session: Session, since: date, *, ids: list[uuid.UUID] | None = None
+) -> list[tuple[Document, EfacturaStatus | None]]:
+    """Issued documents dated ``since`` or later that SPV has not accepted, with their status row (None:
+    still queued), oldest first."""
+    query = (
+        select(Document, EfacturaStatus)
+        .outerjoin(EfacturaStatus, EfacturaStatus.document_id == Document.id)
+        .where(
+            Document.status == "issued",
+            Document.issue_date >= since,
+            (EfacturaStatus.state.is_(None)) | (EfacturaStatus.state != "accepted"),
+        )
+        .order_by(Document.issue_date, Document.number)
+    )
+    if ids is not None:
+        query = query.where(Document.id.in_(ids))
+    return [(d, r) for d, r in session.execute(query).all()]
+
+
+def efactura_outbox_page(
+    session: Session, *, state: str | None, cursor: str | None, limit: int
+) -> Page[tuple[Document, EfacturaStatus | None]]:
+    """Issued documents with their SPV status, newest first; ``state`` filters (``queued``: no news yet)."""
+    order = f"efactura:{state or ''}"
+    query = (
+        select(Document, EfacturaStatus)
+        .outerjoin(EfacturaStatus, EfacturaStatus.document_id == Document.id)
+        .where(Document.status == "issued")
+    )
+    if state == "queued":
+        query = query.where((EfacturaStatus.state.is_(None)) | (EfacturaStatus.state == "queued"))
+    elif state:
+        query = query.where(EfacturaStatus.state == state)
+    if cursor:
+        when, did = decode_cursor(cursor, order, (datetime, uuid.UUID))
+        query = query.where(cursor_after((Document.issued_at, Document.id), (when, did), desc=True))
+    rows = session.execute(
+        query.order_by(Document.issued_at.desc(), Document.id.desc()).limit(limit + 1)
+    ).all()
+    return page_of([(d, r) for d, r in rows], limit, order, key=lambda t: (t[0].issued_at, t[0].id))
+
+
 # --- payments --------------------------------------------------------------------------------------
 def documents_locked(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, Document]:
     """The documents, their rows locked in id order (two payments for the same invoices never deadlock:
@@ -147,6 +190,23 @@ def paid_totals(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, Decim
         .where(PaymentAllocation.document_id.in_(ids))
         .group_by(PaymentAllocation.document_id)
     ).all()
+    found = {doc: Decimal(total) for doc, total in rows}
+    return {i: found.get(i, Decimal(0)) for i in ids}
+
+
+def credited_totals(
+    session: Session, ids: list[uuid.UUID], *, excluding: uuid.UUID | None = None
+) -> dict[uuid.UUID, Decimal]:
+    """The gross totals of the issued credit notes (storno) correcting each invoice (0 when none), but
+    ``excluding`` (a credit note being corrected and resent)."""
+    if not ids:
+        return {}
+    query = select(Document.corrected_id, func.sum(Document.gross_total)).where(
+        Document.corrected_id.in_(ids), Document.kind == "credit_note", Document.status == "issued"
+    )
+    if excluding is not None:
+        query = query.where(Document.id != excluding)
+    rows = session.execute(query.group_by(Document.corrected_id)).all()
     found = {doc: Decimal(total) for doc, total in rows}
     return {i: found.get(i, Decimal(0)) for i in ids}
 

@@ -168,14 +168,20 @@ class InvoiceCreate(DocumentFields):
 class CreditNoteCreate(DocumentFields):
     type: Literal["credit_note"]
     series: Series = "GEN"
-    corrects_id: uuid.UUID = Field(description="The issued invoice this credit note corrects")
+    corrects_id: uuid.UUID = Field(
+        description="The issued invoice this credit note corrects: the credit note is in its currency and "
+        "its total is at most what is left to correct (the invoice less its issued credit notes; "
+        "422 otherwise)"
+    )
 
 
 DocumentCreate = Annotated[InvoiceCreate | CreditNoteCreate, Field(discriminator="type")]
 
 
 class DocumentUpdate(Patch):
-    """A draft's fields; an issued document cannot change (409)."""
+    """A draft's fields; an issued document cannot change (409) unless SPV rejected it (or its upload
+    failed): then it is corrected, keeping its number and issue date (422 on another issue_date), and
+    resent with ``POST …/resend``."""
 
     NOT_NULL: ClassVar[frozenset[str]] = frozenset({"customer_id", "currency", "lines"})
 
@@ -239,8 +245,19 @@ class DocumentOut(BaseModel):
     efactura: EfacturaOut | None = Field(
         default=None, description="SPV status of an issued document (null for a draft)"
     )
+    efactura_deadline: date | None = Field(
+        default=None,
+        description="The last day to upload an issued document to SPV: 5 working days from the issue date "
+        "(Romanian public holidays excluded) for documents issued from 2026-01-01 (OUG 89/2025), 5 calendar "
+        "days before; null for a draft",
+    )
     paid_total: Decimal = Field(default=Decimal(0), description="Payments allocated to it so far")
-    balance: Decimal = Field(default=Decimal(0), description="Open balance: gross_total - paid_total")
+    credited_total: Decimal = Field(
+        default=Decimal(0), description="An invoice's issued credit notes (storno) correcting it"
+    )
+    balance: Decimal = Field(
+        default=Decimal(0), description="Open balance: gross_total - credited_total - paid_total"
+    )
     payment_status: Literal["unpaid", "partially_paid", "paid"] | None = Field(
         default=None, description="For an issued invoice (null for drafts and credit notes)"
     )
@@ -252,8 +269,10 @@ class FieldErrorOut(BaseModel):
 
 
 class EfacturaOut(BaseModel):
-    state: Literal["queued", "uploaded", "accepted", "rejected"] = Field(
-        description="queued (upload pending) → uploaded (ANAF's index) → accepted | rejected"
+    state: Literal["queued", "uploaded", "accepted", "rejected", "failed"] = Field(
+        description="queued (upload pending) → uploaded (ANAF's index) → accepted | rejected; failed: the "
+        "upload was given up before ANAF received it (its reason in messages). A rejected or failed "
+        "document is corrected and resent under the same number"
     )
     submission_id: uuid.UUID | None = None
     index_incarcare: str | None = None

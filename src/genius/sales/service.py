@@ -228,9 +228,33 @@ def compute(doc: Priced, on: date) -> vat.Totals:
     return result
 
 
+def left_to_correct(session: Session, invoice: Document, *, excluding: uuid.UUID | None = None) -> Decimal:
+    """What credit notes may still take off an invoice: its gross total less its issued credit notes
+    (but ``excluding``: a rejected credit note being corrected counts only with its new total)."""
+    credited = repository.credited_totals(session, [invoice.id], excluding=excluding)
+    return invoice.gross_total - credited[invoice.id]
+
+
+def _check_credit(session: Session, doc: Document, corrected: Document | None) -> None:
+    """A credit note is in its invoice's currency and never takes off more than is left to correct
+    (422 naming the field). At issue the caller holds the invoice's row lock, so two credit notes of one
+    invoice (or a credit note and a payment) are checked one after the other."""
+    if doc.kind != "credit_note" or corrected is None:
+        return
+    if doc.currency != corrected.currency:
+        raise field_error("currency", f"the corrected invoice {corrected.number} is in {corrected.currency}")
+    left = left_to_correct(session, corrected, excluding=doc.id)
+    if doc.gross_total > left:
+        raise field_error(
+            "lines",
+            f"the credit note's total {doc.gross_total} is more than what is left to correct on "
+            f"{corrected.number} ({max(left, Decimal(0))} {corrected.currency})",
+        )
+
+
 def create_document(session: Session, actor: Actor, body: InvoiceCreate | CreditNoteCreate) -> Document:
     customer_account(session, body.customer_id)
-    corrected_id = None
+    corrected_id, corrected = None, None
     if isinstance(body, CreditNoteCreate):
         corrected = repository.document(session, body.corrects_id)
         if corrected is None or corrected.status != "issued" or corrected.kind != "invoice":
@@ -257,13 +281,28 @@ def create_document(session: Session, actor: Actor, body: InvoiceCreate | Credit
     )
     doc.lines = build_lines(session, actor.tid, body.lines, DocumentLine)
     compute(doc, body.issue_date or today())
+    _check_credit(session, doc, corrected)
     repository.add(session, doc)
     return doc
 
 
+# SPV states in which an issued document was never legally received: corrected, it is resent under the
+# same number (sales' own view, and compliance's submission states that agree).
+CORRECTABLE = frozenset({"rejected", "failed"})
+RESENDABLE_SUBMISSIONS = frozenset({"nok", "xml_errors", "failed"})
+
+
+def correctable(session: Session, doc: Document) -> bool:
+    """An issued document whose e-Factura was rejected (or whose upload failed) may be corrected."""
+    if doc.status != "issued":
+        return False
+    row = repository.efactura_status(session, doc.id)
+    return row is not None and row.state in CORRECTABLE
+
+
 def _editable(session: Session, document_id: uuid.UUID, if_match: str | None, *, required: bool) -> Document:
     doc = get_document(session, document_id, lock=True)
-    if doc.status == "issued":
+    if doc.status == "issued" and not correctable(session, doc):
         raise Conflict(
             f"{doc.number} is issued and cannot change: correct it with a credit note.", code="issued"
         )
@@ -276,6 +315,8 @@ def update_document(
 ) -> Document:
     doc = _editable(session, document_id, if_match, required=True)
     changes = body.changes()
+    if doc.status == "issued" and "issue_date" in changes and changes["issue_date"] != doc.issue_date:
+        raise field_error("issue_date", "a rejected document is resent with its number and issue date")
     if "customer_id" in changes:
         customer_account(session, body.customer_id)  # type: ignore[arg-type]
     if body.lines is not None:
@@ -284,6 +325,8 @@ def update_document(
         if name in changes:
             setattr(doc, name, changes[name])
     compute(doc, doc.issue_date or today())
+    if doc.corrected_id is not None:
+        _check_credit(session, doc, repository.document(session, doc.corrected_id))
     touch(doc)
     return doc
 
@@ -466,6 +509,96 @@ def fields_of(finding: Finding) -> list[str]:
     return found or ["document"]
 
 
+def _checked_xml(invoice: Invoice, artefacts_dir: Path | None) -> bytes:
+    """The UBL of ``invoice``, refused (422 with the fields to correct) on a fatal validator finding."""
+    try:
+        xml = efactura.document_xml(invoice)
+    except (ValueError, ArithmeticError) as exc:
+        raise IssueRefused(f"The document cannot be written as e-Factura XML: {exc}") from None
+    fatal = [f for f in efactura.check_document(xml, artefacts_dir=artefacts_dir) if f.severity == "fatal"]
+    if fatal:
+        raise IssueRefused(
+            "e-Factura would refuse this document; correct the fields named below.",
+            errors=[
+                {"field": name, "in": "document", "message": f.message, "rule": f.rule, "type": "efactura"}
+                for f in fatal
+                for name in fields_of(f)
+            ],
+        )
+    return xml
+
+
+def _sent(doc: Document, xml: bytes, supplier: Party, customer: Party, submission_id: uuid.UUID) -> None:
+    doc.ubl_xml = xml.decode()
+    doc.supplier = supplier.model_dump(mode="json", exclude_none=True)
+    doc.customer = customer.model_dump(mode="json", exclude_none=True)
+    doc.efactura_submission_id = submission_id
+    touch(doc)
+
+
+class ResendRefused(Problem):
+    def __init__(self, detail: str, code: str) -> None:
+        super().__init__(detail, status=409, code=code, title="Conflict")
+
+
+def resend(
+    session: Session,
+    actor: Actor,
+    document_id: uuid.UUID,
+    if_match: str | None,
+    *,
+    artefacts_dir: Path | None = None,
+) -> Document:
+    """Correct and resend: a document SPV rejected (or whose upload failed) was never legally received,
+    so its corrected UBL goes out again under the same number and issue date, as a new submission.
+
+    Before anything is sent the earlier upload's status is checked twice, under the document's row lock
+    (a double click or a second tab waits here): sales' SPV status must be rejected or failed, and so
+    must compliance's submission itself (an upload still waiting for ANAF's slow reply, or accepted
+    meanwhile, is a 409, never a second upload). The idempotency key carries the document's version,
+    which the resend bumps: the same resend asked twice queues one upload."""
+    doc = get_document(session, document_id, lock=True)
+    if doc.status != "issued" or doc.issue_date is None or doc.number is None:
+        raise ResendRefused("A draft is issued, not resent.", "draft")
+    check_if_match(doc, if_match, required=False)
+    row = repository.efactura_status(session, doc.id, lock=True)
+    if row is None or row.state not in CORRECTABLE:
+        state = row.state if row is not None else "queued"
+        raise ResendRefused(
+            f"{doc.number} is {state} at SPV: only a rejected document (or a failed upload) is resent.",
+            "efactura-not-rejected",
+        )
+    earlier = efactura.get_submission(session, actor.tid, row.submission_id)
+    if earlier.state not in RESENDABLE_SUBMISSIONS:
+        raise ResendRefused(
+            f"The earlier upload of {doc.number} is {earlier.state} at ANAF: wait for its outcome.",
+            "efactura-in-progress",
+        )
+    compute(doc, doc.issue_date)
+    supplier, customer = _supplier(session, actor.tid), _customer(session, doc.customer_id)
+    corrected = None
+    if doc.corrected_id:
+        corrected = repository.documents_locked(session, [doc.corrected_id]).get(doc.corrected_id)
+        _check_credit(session, doc, corrected)
+    invoice = build_invoice(doc, doc.number, doc.issue_date, supplier, customer, corrected)
+    xml = _checked_xml(invoice, artefacts_dir)
+    submission, _ = efactura.submit_and_queue(
+        session,
+        actor.tid,
+        xml,
+        supplier.cui or "",
+        idempotency_key=f"sales-document:{doc.id}:v{doc.version}",
+        correlation_id=actor.correlation_id,
+    )
+    _sent(doc, xml, supplier, customer, submission.id)  # allowed by the trigger while rejected/failed
+    session.flush()
+    row.submission_id, row.state, row.index_incarcare, row.id_descarcare = submission.id, "queued", None, None
+    row.messages, row.errors, row.updated_at = [], [], _now()
+    session.flush()
+    queue_pdf(session, doc)
+    return doc
+
+
 def issue(
     session: Session,
     actor: Actor,
@@ -488,23 +621,15 @@ def issue(
     on = doc.issue_date or today()
     compute(doc, on)
     supplier, customer = _supplier(session, actor.tid), _customer(session, doc.customer_id)
-    corrected = repository.document(session, doc.corrected_id) if doc.corrected_id else None
+    # A credit note locks the invoice it corrects before reading what is left to correct.
+    corrected = (
+        repository.documents_locked(session, [doc.corrected_id]).get(doc.corrected_id)
+        if doc.corrected_id
+        else None
+    )
+    _check_credit(session, doc, corrected)
     seq, number = take_number(session, actor.tid, doc.series, on)
-    invoice = build_invoice(doc, number, on, supplier, customer, corrected)
-    try:
-        xml = efactura.document_xml(invoice)
-    except (ValueError, ArithmeticError) as exc:
-        raise IssueRefused(f"The document cannot be written as e-Factura XML: {exc}") from None
-    fatal = [f for f in efactura.check_document(xml, artefacts_dir=artefacts_dir) if f.severity == "fatal"]
-    if fatal:
-        raise IssueRefused(
-            "e-Factura would refuse this document; correct the fields named below.",
-            errors=[
-                {"field": name, "in": "document", "message": f.message, "rule": f.rule, "type": "efactura"}
-                for f in fatal
-                for name in fields_of(f)
-            ],
-        )
+    xml = _checked_xml(build_invoice(doc, number, on, supplier, customer, corrected), artefacts_dir)
     submission, _ = efactura.submit_and_queue(
         session,
         actor.tid,
@@ -516,12 +641,8 @@ def issue(
     now = _now()
     # One UPDATE: an issued row is refused any later change by the database itself.
     doc.status, doc.year, doc.seq, doc.number, doc.issue_date = "issued", on.year, seq, number, on
-    doc.ubl_xml = xml.decode()
-    doc.supplier = supplier.model_dump(mode="json", exclude_none=True)
-    doc.customer = customer.model_dump(mode="json", exclude_none=True)
-    doc.efactura_submission_id = submission.id
+    _sent(doc, xml, supplier, customer, submission.id)
     doc.issued_at = now
-    touch(doc)
     session.flush()
     queue_pdf(session, doc)
     publish(

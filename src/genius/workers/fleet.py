@@ -69,6 +69,7 @@ FLEET: list[WorkerTag] = [
     WorkerTag("gdpr.rtbf", "Right to be forgotten orchestration"),
     WorkerTag("gdpr.classify", "PII classification"),
     WorkerTag("gdpr.audit.ai", "AI audit trails"),
+    WorkerTag("sales", "Sales: the daily e-Factura deadline notice (beat: sales.efactura.deadline_sweep)"),
     WorkerTag("outreach", "Outreach sequence scheduler (beat: outreach.scheduler.tick)"),
     WorkerTag("outreach.review", "Outreach review queue jobs (SLA sweep)"),
     WorkerTag("outreach.whatsapp", "Outreach WhatsApp sends (TimelinesAI)"),

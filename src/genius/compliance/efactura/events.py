@@ -43,3 +43,16 @@ class EfacturaRejected(BaseModel):
     id_descarcare: str | None = None
     stage: str = Field(description="upload | processing")
     messages: list[str] = Field(default_factory=list)
+
+
+@event("anaf.efactura.failed", version=1)
+class EfacturaFailed(BaseModel):
+    """The upload was given up for good before ANAF received it (``failed``): the tenant's ANAF
+    connection is missing or misconfigured, or ANAF kept refusing the call through every retry. Nothing
+    reached SPV: the same invoice may be uploaded again once the cause is fixed."""
+
+    submission_id: uuid.UUID
+    cif: str
+    stage: str = Field(description="upload")
+    reason: str = Field(description="The last error, as the submission records it")
+    attempts: int = Field(default=0, description="Upload attempts made")

@@ -360,7 +360,10 @@ def upload(ctx: Context, tid: uuid.UUID, submission_id: uuid.UUID) -> dict[str, 
         with ctx.db.tenant_session(tid) as session:
             sub = _locked(session, tid, submission_id)
             permanent = isinstance(exc, OAuthError) and exc.kind in ("config", "not_connected")
-            touch(sub, "failed" if permanent else "pending", [str(exc)])
+            if permanent:
+                _fail(session, sub, str(exc))
+            else:
+                touch(sub, "pending", [str(exc)])
         raise
 
     # 3. The outcome, with its event, in one transaction.
@@ -383,6 +386,28 @@ def upload(ctx: Context, tid: uuid.UUID, submission_id: uuid.UUID) -> dict[str, 
         else:
             touch(sub, "xml_errors", reply.errors or ["ANAF refused the upload"])
             _event(session, sub, "anaf.efactura.rejected", {"stage": "upload", "messages": list(sub.errors)})
+        return summary(sub)
+
+
+def _fail(session: Session, sub: Submission, reason: str) -> None:
+    touch(sub, "failed", [reason])
+    _event(
+        session,
+        sub,
+        "anaf.efactura.failed",
+        {"stage": "upload", "reason": reason, "attempts": sub.attempts},
+    )
+    log.warning("efactura_upload_failed", submission=str(sub.id), reason=reason)
+
+
+def give_up(ctx: Context, tid: uuid.UUID, submission_id: uuid.UUID, reason: str) -> dict[str, Any]:
+    """The upload task ran out of retries: a submission still ``pending`` (ANAF never received it)
+    becomes ``failed`` with its event. Any other state is left alone (``unknown`` may yet be found at
+    ANAF; a final state is final)."""
+    with ctx.db.tenant_session(tid) as session:
+        sub = _locked(session, tid, submission_id)
+        if sub.state == "pending":
+            _fail(session, sub, reason)
         return summary(sub)
 
 

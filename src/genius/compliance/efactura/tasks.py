@@ -8,7 +8,8 @@
 * ``download(tid, id_descarcare)``: the ZIP, archived (``efactura/<tid>/<id>.zip``).
 
 Temporary ANAF failures (429, 5xx, firewall page, timeouts) are retried with backoff; ANAF's
-refusals are recorded on the submission and raise no retry.
+refusals are recorded on the submission and raise no retry. An upload that never reached ANAF and has
+no retry left (a permanent error, or the last retry spent) is ``failed`` with ``anaf.efactura.failed``.
 """
 
 from __future__ import annotations
@@ -53,9 +54,18 @@ ANAF_ERRORS = (AnafApiError, OAuthError)
 @celery_app.task(name="anaf.efactura.upload", bind=True, acks_late=True, max_retries=MAX_RETRIES)
 @retry_temporary(ANAF_ERRORS, temporary=is_temporary, countdown=retry_after_or_backoff())
 def upload(self: Task, tid: str, submission_id: str) -> dict[str, Any]:
-    result = service.upload(context(), uuid.UUID(tid), uuid.UUID(submission_id))
-    if result["state"] in ("unknown", "pending") and self.request.retries < MAX_RETRIES:
+    last_try = self.request.retries >= MAX_RETRIES
+    try:
+        result = service.upload(context(), uuid.UUID(tid), uuid.UUID(submission_id))
+    except ANAF_ERRORS as exc:
+        if last_try or not is_temporary(exc):  # no retry follows: give the upload up (event)
+            service.give_up(context(), uuid.UUID(tid), uuid.UUID(submission_id), str(exc))
+        raise
+    if result["state"] in ("unknown", "pending") and not last_try:
         raise self.retry(countdown=backoff(self.request.retries, base=60.0))
+    if result["state"] == "pending":
+        reason = "; ".join(map(str, result.get("errors") or [])) or "no upload after every retry"
+        result = service.give_up(context(), uuid.UUID(tid), uuid.UUID(submission_id), reason)
     if result["state"] == "uploaded":
         poll.apply_async(args=[tid, submission_id], countdown=2)
     return result

@@ -39,6 +39,13 @@ def page(session: Session, limit: int, offset: int) -> list[Tenant]:
     )
 
 
+def active_ids(session: Session) -> list[uuid.UUID]:
+    """Every active tenant's id, oldest first (the periodic sweeps that visit each tenant)."""
+    return list(
+        session.scalars(select(Tenant.id).where(Tenant.status == "active").order_by(Tenant.created_at))
+    )
+
+
 TENANT_ORDER = "tenants:created_at"
 
 
