@@ -93,6 +93,11 @@ class Settings(BaseSettings):
     )
     campaign_send_rate_limit: str = Field(default="10/s", description="Per user, on the campaign send")
     campaign_batch_size: int = Field(default=100, ge=1, le=100, description="Recipients per send task")
+    resend_webhook_secret: str | None = Field(
+        default=None,
+        description="The signing secret (whsec_…) of the Resend webhook endpoint: "
+        "/v1/crm/webhooks/resend/{tenant} refuses every event without it",
+    )
     email_retry_base_seconds: float = 5.0
     slack_webhook_url: str | None = None
     slack_bot_token: str | None = None
