@@ -265,3 +265,29 @@ def test_resend_webhook(
     m = metrics(crm, cid)
     assert (m["bounced"]["count"], m["complained"]["count"], m["delivery_confirmed"]["count"]) == (1, 1, 1)
     assert recipient(crm, cid, "eva@client.ro")["delivery"] == "complained"
+
+
+def test_dsn_mails(crm: Crm, sent: dict[str, Any], send_on: Platform, tenant: Any) -> None:
+    """DSNs as a mailbox returns them (the email.send.dsn task's work): Postfix's hard bounce and
+    Gmail's suppress and mark their recipients, Exim's delay is only recorded; each DSN applies once."""
+    from genius.vettify.campaigns.delivery import process_dsn
+    from tests.vettify.marketing.test_dsn import sample
+
+    cid, mids = sent["id"], sent["message_ids"]
+    postfix = sample("postfix", mids["ana@client.ro"])
+    first = process_dsn(send_on.db, tenant.id, postfix)
+    assert first["status"] == "applied" and first["suppressed"] == ["ana@client.ro"]
+    assert process_dsn(send_on.db, tenant.id, postfix)["status"] == "duplicate"
+    assert process_dsn(send_on.db, tenant.id, sample("exim", mids["dan@client.ro"]))["suppressed"] == []
+    assert process_dsn(send_on.db, tenant.id, sample("gmail", mids["eva@client.ro"]))["status"] == "applied"
+    assert process_dsn(send_on.db, tenant.id, b"Subject: salut\r\n\r\nbuna\r\n")["status"] == "ignored"
+
+    assert suppressions(crm) == {"ana@client.ro": "bounced", "eva@client.ro": "bounced"}
+    ana = recipient(crm, cid, "ana@client.ro")
+    assert ana["delivery"] == "bounced"
+    (event,) = history(crm, cid, ana["id"])
+    assert event["source"] == "dsn" and event["reason"].startswith("5.1.1 smtp; 550 5.1.1")
+    dan = recipient(crm, cid, "dan@client.ro")
+    assert dan["delivery"] is None
+    assert [e["status"] for e in history(crm, cid, dan["id"])] == ["soft_bounced"]
+    assert metrics(crm, cid)["bounced"]["count"] == 2
