@@ -291,3 +291,24 @@ def test_dsn_mails(crm: Crm, sent: dict[str, Any], send_on: Platform, tenant: An
     assert dan["delivery"] is None
     assert [e["status"] for e in history(crm, cid, dan["id"])] == ["soft_bounced"]
     assert metrics(crm, cid)["bounced"]["count"] == 2
+
+
+def test_pages_show_bounces_and_suppression(
+    client: Any, crm: Crm, sent: dict[str, Any], send_on: Platform, tenant: Any
+) -> None:
+    from genius.vettify.campaigns.delivery import process_dsn
+    from tests.core.test_admin_pages import login
+    from tests.vettify.marketing.test_dsn import sample
+
+    process_dsn(send_on.db, tenant.id, sample("postfix", sent["message_ids"]["ana@client.ro"]))
+    login(client, tenant.slug, tenant.admin_email)
+    page = client.get(f"/crm/campaigns/{sent['id']}")
+    assert page.status_code == 200
+    assert "Respinse" in page.text and "Reclamații" in page.text and "Livrare confirmată" in page.text
+    assert "Trimise · respins" in page.text  # ana's row
+    ana = sent["recipients"]["ana@client.ro"]
+    contact_page = client.get(f"/crm/contacts/{ana['contact_id']}")
+    assert contact_page.status_code == 200
+    assert "E-mail de marketing" in contact_page.text and "adresa a respins mesajul" in contact_page.text
+    dan = sent["recipients"]["dan@client.ro"]
+    assert "Permis (nu e pe lista de excludere)" in client.get(f"/crm/contacts/{dan['contact_id']}").text

@@ -88,6 +88,11 @@ def add_suppression(session: Session, who: service.Actor, body: SuppressionIn) -
     )
 
 
+def suppression_of(session: Session, address: str | None) -> Suppression | None:
+    """The suppression of an address (unsubscribed, bounced or complained), if any."""
+    return repo.suppression_of(session, address) if address else None
+
+
 def suppressions(session: Session, *, cursor: str | None, limit: int) -> Page[Suppression]:
     return repo.suppression_page(session, cursor=cursor, limit=limit)
 
