@@ -78,3 +78,28 @@ def test_other_mail_is_not_a_dsn() -> None:
             b"MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=disposition-notification;"
             b' boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nread\r\n--b--\r\n'
         )
+
+
+def test_signing_secrets() -> None:
+    """Each tenant's generic secret is its own and stable; a malformed configured secret is a 401."""
+    import uuid
+
+    from genius.core.kit.errors import Problem
+    from genius.vettify.campaigns import bounces
+
+    a, b = uuid.uuid4(), uuid.uuid4()
+    assert bounces.tenant_secret("k", a) == bounces.tenant_secret("k", a) != bounces.tenant_secret("k", b)
+    assert bounces.tenant_secret("k", a) != bounces.tenant_secret("other", a)
+    headers = {"webhook-id": "x", "webhook-timestamp": "1", "webhook-signature": "v1,AAAA"}
+    for secret in ("whsec_!!not base64!!", "whsec_"):
+        with pytest.raises(Problem) as refused:
+            bounces.verify(secret, b"{}", headers)
+        assert refused.value.status == 401
+
+
+def test_the_dsn_task_is_on_the_email_queue() -> None:
+    import genius.workers.email_send.tasks  # noqa: F401  (registers the tasks)
+    from genius.workers.celery_app import celery_app, route_by_name
+
+    assert "email.send.dsn" in celery_app.tasks
+    assert route_by_name("email.send.dsn", (), {}, {}) == {"queue": "email.send", "routing_key": "email.send"}

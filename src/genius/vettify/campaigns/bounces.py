@@ -60,7 +60,13 @@ def verify(secret: str, body: bytes, headers: Mapping[str, str]) -> str:
     wanted = ("svix-id", "svix-timestamp", "svix-signature", "webhook-id", "webhook-timestamp")
     given = {k.lower(): v for k, v in headers.items() if k.lower() in (*wanted, "webhook-signature")}
     try:
-        Webhook(secret).verify(body, given)
+        webhook = Webhook(secret)
+    except Exception:  # not base64, empty: a configuration error, never a 500 to the sender
+        raise Unauthorized(
+            "The webhook's signing secret is not a valid whsec_ secret.", code="webhook-not-configured"
+        ) from None
+    try:
+        webhook.verify(body, given)
     except WebhookVerificationError as exc:
         raise Unauthorized(
             f"The webhook's signature does not verify: {exc}.", code="webhook-signature"
