@@ -121,9 +121,12 @@ SESSION_ALLOWED: dict[str, str] = {
     "src/genius/outreach/demo.py": "demo seeding at start-up, no request (outreach: phones, journeys, usage)",
     "src/genius/outreach/review/tasks.py": "Celery tasks' units of work (SLA sweep per tenant, sends)",
     "src/genius/vettify/campaigns/delivery.py": "a campaign batch (email.send.campaign task) commits each "
-    "recipient's claim before its message goes out and its outcome right after, one transaction per message",
+    "recipient's claim before its message goes out and its outcome right after, one transaction per message; "
+    "a DSN mail (email.send.dsn task) is applied in its tenant's transaction",
     "src/genius/vettify/campaigns/tracking_api.py": "tracking links have no principal: the tenant comes from "
     "the verified signed token, and the hit is recorded in that tenant's own transaction",
+    "src/genius/vettify/campaigns/webhooks_api.py": "bounce/complaint webhooks have no principal: the "
+    "tenant is named in the path, its event is applied in its own transaction once the signature verifies",
     "src/genius/vettify/imports/runner.py": "the CSV import job runs on one pinned connection (its staging "
     "tables are TEMPORARY) and its batches are the job's only commits",
 }

@@ -93,6 +93,12 @@ class Settings(BaseSettings):
     )
     campaign_send_rate_limit: str = Field(default="10/s", description="Per user, on the campaign send")
     campaign_batch_size: int = Field(default=100, ge=1, le=100, description="Recipients per send task")
+    resend_webhook_secret: str | None = Field(
+        default=None,
+        description="The Svix signing secret (whsec_…) of the Resend webhook endpoints: "
+        "/v1/crm/webhooks/resend/{tenant} (campaigns) and /webhooks/resend/{tenant} (outreach) "
+        "refuse every event without it",
+    )
     email_retry_base_seconds: float = 5.0
     slack_webhook_url: str | None = None
     slack_bot_token: str | None = None
@@ -135,9 +141,6 @@ class Settings(BaseSettings):
     )
     resend_api_key: str | None = Field(default=None, description="Resend API key (warm outreach e-mail)")
     resend_base_url: str = "https://api.resend.com"
-    resend_webhook_secret: str | None = Field(
-        default=None, description="Resend's Svix signing secret (whsec_…) for /webhooks/resend"
-    )
     instantly_api_key: str | None = Field(
         default=None, description="Instantly API v2 key (cold outreach e-mail)"
     )

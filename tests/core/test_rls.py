@@ -237,6 +237,16 @@ def seed_rows(conn: Connection, tid: uuid.UUID) -> None:
         ("crm", "suppressions"): (
             "INSERT INTO crm.suppressions (tid, address, reason) VALUES (:t, 'rls@client.ro', 'bounced')"
         ),
+        ("crm", "campaigns"): "INSERT INTO crm.campaigns (tid, name) VALUES (:t, 'RLS')",
+        ("crm", "campaign_recipients"): (
+            "INSERT INTO crm.campaign_recipients (tid, campaign_id, address, state)"
+            " SELECT :t, id, 'rls@client.ro', 'sent' FROM crm.campaigns WHERE tid = :t LIMIT 1"
+        ),
+        ("crm", "recipient_events"): (
+            "INSERT INTO crm.recipient_events (tid, recipient_id, campaign_id, status, source, occurred_at)"
+            " SELECT :t, id, campaign_id, 'bounced', 'dsn', now() FROM crm.campaign_recipients"
+            " WHERE tid = :t LIMIT 1"
+        ),
     }
     present = {(schema, name) for schema, name, _, _ in tenant_tables(conn)}
     for table, sql in hand_made.items():

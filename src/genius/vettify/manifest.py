@@ -14,6 +14,7 @@ MANIFEST = Module(
         "genius.vettify.campaigns:router",
         "genius.vettify.campaigns.marketing_api:router",
         "genius.vettify.campaigns.tracking_api:router",
+        "genius.vettify.campaigns.webhooks_api:router",
     ),
     topics=("genius.vettify.events", "genius.vettify.imports.events", "genius.vettify.campaigns.events"),
     consumers="genius.vettify.consumers:consumers",

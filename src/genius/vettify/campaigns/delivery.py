@@ -24,9 +24,10 @@ from typing import Any
 
 from genius.config import Settings
 from genius.core.db.session import Database
-from genius.vettify.campaigns import marketing, templates
+from genius.vettify.campaigns import bounces, marketing, templates
 from genius.vettify.campaigns import repository as repo
-from genius.vettify.campaigns.tracking import Links, compose
+from genius.vettify.campaigns.tracking import Links, compose, idempotency_key
+from genius.workers.email_send.mime import message_id_for
 
 Send = Callable[[dict[str, Any]], Awaitable[tuple[str, int | None, str]]]
 MAX_ATTEMPTS = 5
@@ -86,7 +87,8 @@ async def deliver_batch(
         with db.tenant_transactions(tid) as transaction:
             for rid in ids:
                 with transaction() as s:
-                    claimed = repo.finish_and_claim(s, done, rid, owner)
+                    msgid = message_id_for(idempotency_key(campaign_id, rid), sender.from_address)
+                    claimed = repo.finish_and_claim(s, done, rid, owner, msgid)
                 done = None
                 if claimed is None:
                     continue
@@ -125,3 +127,10 @@ async def deliver_batch(
             result.pending = len(repo.pending_ids(s, campaign_id, batch))
             result.completed = marketing.complete_if_done(s, tid, campaign_id)
     return result
+
+
+def process_dsn(db: Database, tid: uuid.UUID, raw: bytes) -> dict[str, Any]:
+    """One delivery status notification (RFC 3464, raw bytes from a mailbox), applied in the tenant's
+    transaction (the ``email.send.dsn`` task)."""
+    with db.tenant_session(tid) as s:
+        return bounces.process_dsn(s, tid, raw).model_dump(mode="json")

@@ -88,6 +88,11 @@ def add_suppression(session: Session, who: service.Actor, body: SuppressionIn) -
     )
 
 
+def suppression_of(session: Session, address: str | None) -> Suppression | None:
+    """The suppression of an address (unsubscribed, bounced or complained), if any."""
+    return repo.suppression_of(session, address) if address else None
+
+
 def suppressions(session: Session, *, cursor: str | None, limit: int) -> Page[Suppression]:
     return repo.suppression_page(session, cursor=cursor, limit=limit)
 
@@ -328,6 +333,7 @@ def _figures(campaign_id: uuid.UUID, status: str, m: dict[str, int]) -> MetricsO
         failed=m["failed"],
         sent=sent,
         delivered=rate("delivered"),
+        delivery_confirmed=rate("delivery_confirmed"),
         opened=rate("opened"),
         clicked=rate("clicked"),
         bounced=rate("bounced"),
@@ -341,6 +347,15 @@ def recipients(
 ) -> Page[Any]:
     service.get_record(session, CAMPAIGNS, campaign_id)
     return repo.recipient_page(session, campaign_id, state=state, cursor=cursor, limit=limit)
+
+
+def history(session: Session, campaign_id: uuid.UUID, recipient_id: uuid.UUID) -> list[Any]:
+    """A recipient's delivery history, oldest first (404 for another campaign's recipient)."""
+    service.get_record(session, CAMPAIGNS, campaign_id)
+    row = repo.recipient(session, recipient_id)
+    if row is None or row.campaign_id != campaign_id:
+        raise service.NotFound(f"Recipient {recipient_id} not found.")
+    return list(repo.recipient_history(session, recipient_id))
 
 
 # --- tracking ---------------------------------------------------------------------------------------------

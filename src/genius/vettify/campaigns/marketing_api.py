@@ -20,6 +20,7 @@ from genius.vettify.campaigns.schemas import (
     MetricsOut,
     PreviewIn,
     PreviewOut,
+    RecipientEventOut,
     RecipientOut,
     SendIn,
     SendOut,
@@ -209,3 +210,15 @@ def campaign_recipients(
 ) -> Any:
     page = marketing.recipients(db, campaign_id, state=state, cursor=cursor, limit=limit)
     return page.map(RecipientOut.model_validate)
+
+
+@router.get(
+    "/campaigns/{campaign_id}/recipients/{recipient_id}/history",
+    response_model=list[RecipientEventOut],
+    responses=PROBLEMS,
+    summary="A recipient's delivery history (delivered, bounces, complaints: time, reason, source)",
+)
+def recipient_history(
+    campaign_id: uuid.UUID, recipient_id: uuid.UUID, principal: CrmRead, db: TenantDB
+) -> Any:
+    return [RecipientEventOut.model_validate(e) for e in marketing.history(db, campaign_id, recipient_id)]

@@ -132,3 +132,41 @@ class CampaignRecipient(Base):
     opens: Mapped[int] = mapped_column(Integer, default=0)
     clicks: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # migration 0027: the Message-ID as written (``hex@domain``, lower case, no brackets) and what the
+    # receiving side said last (delivered | bounced | complained)
+    message_id: Mapped[str | None] = mapped_column(String(250))
+    delivery: Mapped[str | None] = mapped_column(String(12))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RecipientEvent(Base):
+    """One step of a recipient's delivery history (migration 0027): delivered, soft_bounced, bounced or
+    complained, from a webhook, Resend or a DSN."""
+
+    __tablename__ = "recipient_events"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    tid: Mapped[uuid.UUID] = mapped_column()
+    recipient_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("crm.campaign_recipients.id", ondelete="CASCADE")
+    )
+    campaign_id: Mapped[uuid.UUID] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(1000))
+    source: Mapped[str] = mapped_column(String(16))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class MailEventSeen(Base):
+    """A webhook or DSN already applied (by its id), so a redelivery changes nothing."""
+
+    __tablename__ = "mail_events_seen"
+    __table_args__ = {"schema": SCHEMA}
+
+    tid: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(16), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(250), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

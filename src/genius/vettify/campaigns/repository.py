@@ -14,7 +14,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from genius.core.kit.pagination import Page, cursor_after, decode_cursor, page_of
-from genius.vettify.campaigns.models import Campaign, CampaignRecipient, CampaignSend, Consent, Suppression
+from genius.vettify.campaigns.models import (
+    Campaign,
+    CampaignRecipient,
+    CampaignSend,
+    Consent,
+    MailEventSeen,
+    RecipientEvent,
+    Suppression,
+)
 from genius.vettify.repository.records import EntitySpec
 
 CAMPAIGNS: EntitySpec[Campaign] = EntitySpec(
@@ -230,7 +238,8 @@ _FINISH_AND_CLAIM = text(
         WHERE id = :done_id AND state = 'sending' AND claimed_by = :owner
     )
     UPDATE crm.campaign_recipients
-    SET state = 'sending', claimed_by = :owner, claimed_at = now(), attempts = attempts + 1
+    SET state = 'sending', claimed_by = :owner, claimed_at = now(), attempts = attempts + 1,
+        message_id = :message_id
     WHERE id = :claim_id AND state = 'pending'
     RETURNING address, attempts, variables
     """
@@ -242,9 +251,11 @@ def finish_and_claim(
     done: tuple[uuid.UUID, str, str | None] | None,
     recipient_id: uuid.UUID,
     owner: str,
+    message_id: str,
 ) -> tuple[str, int, dict[str, Any]] | None:
     """``finish`` the previous message and ``claim`` the next in one statement (one round trip: a
-    campaign pays this once per message): the claimed one's address, attempts and variables."""
+    campaign pays this once per message): the claimed one's address, attempts and variables. The claim
+    stores the Message-ID the mail will carry (``normal_message_id``)."""
     row = session.execute(
         _FINISH_AND_CLAIM,
         {
@@ -253,9 +264,15 @@ def finish_and_claim(
             "done_reason": done[2] if done else None,
             "owner": owner,
             "claim_id": recipient_id,
+            "message_id": normal_message_id(message_id),
         },
     ).first()
     return (str(row[0]), int(row[1]), dict(row[2] or {})) if row is not None else None
+
+
+def normal_message_id(value: str) -> str:
+    """A Message-ID as stored and looked up: without angle brackets or spaces, lower case."""
+    return value.strip().strip("<>").strip().lower()[:250]
 
 
 def contact_variables(
@@ -321,6 +338,7 @@ METRIC_NAMES = (
     "failed",
     "sent",
     "delivered",
+    "delivery_confirmed",
     "opened",
     "clicked",
     "bounced",
@@ -344,6 +362,7 @@ def metrics_of(session: Session, campaign_ids: Sequence[uuid.UUID]) -> dict[uuid
             func.count().filter(r.state == "failed").label("failed"),
             func.count().filter(r.state == "sent").label("sent"),
             func.count().filter(r.state == "sent", r.bounced_at.is_(None)).label("delivered"),
+            func.count(r.delivered_at).label("delivery_confirmed"),
             func.count(r.opened_at).label("opened"),
             func.count(r.clicked_at).label("clicked"),
             func.count(r.bounced_at).label("bounced"),
@@ -385,3 +404,53 @@ def recipient_page(
         stmt = stmt.where(r.id > key)
     rows = session.scalars(stmt).all()
     return page_of(rows, limit, order, key=lambda x: (x.id,))
+
+
+# --- bounces, complaints, delivery reports ---------------------------------------------------------------
+def mark_seen(session: Session, tid: uuid.UUID, source: str, event_id: str) -> bool:
+    """Record a webhook's or DSN's id; ``False`` when it was seen before (a concurrent copy waits for
+    the first one's commit, then finds it)."""
+    inserted = session.execute(
+        pg_insert(MailEventSeen)
+        .values(tid=tid, source=source, event_id=event_id[:250], outcome="received")
+        .on_conflict_do_nothing()
+        .returning(MailEventSeen.event_id)
+    ).scalar()
+    return inserted is not None
+
+
+def set_seen_outcome(session: Session, source: str, event_id: str, outcome: str) -> None:
+    session.execute(
+        update(MailEventSeen)
+        .where(MailEventSeen.source == source, MailEventSeen.event_id == event_id[:250])
+        .values(outcome=outcome)
+    )
+
+
+def recipient_for_event(
+    session: Session, message_id: str | None, address: str | None
+) -> CampaignRecipient | None:
+    """The sent recipient a delivery event is about, locked: by Message-ID, else the latest sent to the
+    address."""
+    r = CampaignRecipient
+    stmt = select(r).where(r.state == "sent")
+    if message_id:
+        stmt = stmt.where(r.message_id == normal_message_id(message_id))
+    elif address:
+        stmt = stmt.where(r.address == address.lower()).order_by(r.sent_at.desc().nulls_last(), r.id)
+    else:
+        return None
+    return session.scalars(stmt.limit(1).with_for_update()).first()
+
+
+def recipient_history(session: Session, recipient_id: uuid.UUID) -> Sequence[RecipientEvent]:
+    stmt = (
+        select(RecipientEvent)
+        .where(RecipientEvent.recipient_id == recipient_id)
+        .order_by(RecipientEvent.occurred_at, RecipientEvent.created_at)
+    )
+    return session.scalars(stmt).all()
+
+
+def suppression_of(session: Session, address: str) -> Suppression | None:
+    return session.scalars(select(Suppression).where(Suppression.address == address.lower())).first()

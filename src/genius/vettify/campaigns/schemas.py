@@ -245,6 +245,20 @@ class RecipientOut(BaseModel):
     opened_at: datetime | None
     clicked_at: datetime | None
     unsubscribed_at: datetime | None
+    message_id: str | None = None
+    delivery: str | None = Field(default=None, description="delivered, bounced or complained")
+    delivered_at: datetime | None = None
+    bounced_at: datetime | None = None
+    complained_at: datetime | None = None
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class RecipientEventOut(BaseModel):
+    status: str = Field(description="delivered, soft_bounced, bounced or complained")
+    reason: str | None
+    source: str = Field(description="webhook, resend or dsn")
+    occurred_at: datetime
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -262,9 +276,52 @@ class MetricsOut(BaseModel):
     pending: int
     failed: int
     sent: int
-    delivered: Rate
+    delivered: Rate = Field(description="Sent and not bounced")
+    delivery_confirmed: Rate = Field(description="Reported delivered by a webhook or a DSN")
     opened: Rate
     clicked: Rate
     bounced: Rate
     unsubscribed: Rate
     complained: Rate
+
+
+# --- bounces and complaints (webhooks, DSN) ---------------------------------------------------------------
+class EmailEventType(StrEnum):
+    delivered = "delivered"
+    bounced = "bounced"
+    complained = "complained"
+
+
+class EmailEventIn(BaseModel):
+    """The generic e-mail event webhook's body (signed: see docs/architecture.md)."""
+
+    type: EmailEventType
+    bounce: Literal["hard", "soft"] = Field(
+        default="hard", description="For a bounce: hard (permanent, 5.x.x) or soft (temporary, 4.x.x)"
+    )
+    message_id: str | None = Field(
+        default=None, min_length=3, max_length=250, description="The mail's Message-ID, <> optional"
+    )
+    email: EmailStr | None = Field(default=None, description="The recipient, when no Message-ID is known")
+    timestamp: datetime
+    reason: str | None = Field(default=None, max_length=1000)
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "description": "Needs message_id or email (or both): checked after the signature (422)."
+        }
+    )
+
+
+class EmailEventOut(BaseModel):
+    status: Literal["applied", "unmatched", "duplicate", "ignored"] = Field(
+        description="applied: a recipient or address was updated; unmatched: nothing of ours; "
+        "duplicate: this event id was applied before; ignored: an event type without effect"
+    )
+    recipients: list[uuid.UUID] = Field(default_factory=list)
+    suppressed: list[str] = Field(default_factory=list)
+
+
+class WebhookSecretOut(BaseModel):
+    secret: str = Field(description="whsec_… (Standard Webhooks / Svix signing secret of this tenant)")
+    url: str

@@ -111,6 +111,11 @@ def html_to_text(markup: str) -> str:
     return "\n".join(line for line in lines if line).strip()
 
 
+def idempotency_key(campaign_id: uuid.UUID, recipient_id: uuid.UUID) -> str:
+    """One key per recipient of a campaign: the worker derives the Message-ID from it."""
+    return f"crm-campaign:{campaign_id}:{recipient_id}"
+
+
 @dataclass(frozen=True)
 class Sender:
     """The sender company of the footer (tenant settings) and the From address."""
@@ -163,7 +168,7 @@ def compose(
         "list_unsubscribe_post": True,
         # The tenant it was sent for: bounces map back to it, the demo mailbox shows it to its admins.
         "headers": {"X-Genius-Tenant": str(links.tid)},
-        "idempotency_key": f"crm-campaign:{campaign_id}:{links.recipient_id}",
+        "idempotency_key": idempotency_key(campaign_id, links.recipient_id),
     }
 
 

@@ -30,6 +30,7 @@ from genius.vettify.attachments import files
 from genius.vettify.attachments import service as attachments
 from genius.vettify.attachments.api import get_storage, read_upload
 from genius.vettify.attachments.service import ParentType, Upload
+from genius.vettify.campaigns import marketing
 from genius.vettify.pages.common import CrmReader, CrmWriter, actor, can_write
 from genius.web.kit import (
     LIST_COUNT_CAP,
@@ -749,6 +750,13 @@ def _contact_or_none(db: PageDB, raw: str) -> Any:
         return None
 
 
+SUPPRESSION_LABELS = {
+    "unsubscribed": N_("unsubscribed"),
+    "bounced": N_("the address bounced"),
+    "complained": N_("marked as spam"),
+}
+
+
 def _contact_ctx(request: Request, user: PageUser, db: PageDB, row: Any, **extra: Any) -> dict[str, Any]:
     parent = None
     if row.account_id:
@@ -767,6 +775,8 @@ def _contact_ctx(request: Request, user: PageUser, db: PageDB, row: Any, **extra
         activities=acts.items,
         activities_total=acts.total or 0,
         merges=_merged_from(db, "contacts", row.id),
+        suppression=marketing.suppression_of(db, row.email),
+        suppression_labels={k: _(v) for k, v in SUPPRESSION_LABELS.items()},
         errors=extra.pop("errors", {}),
         form=extra.pop("form", {}),
         **extra,

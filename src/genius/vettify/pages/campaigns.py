@@ -55,6 +55,11 @@ REASON_LABELS = {
     "suppressed": N_("unsubscribed, bounced or complained"),
     "no_basis": N_("no consent or other lawful basis"),
 }
+DELIVERY_LABELS = {
+    "delivered": N_("delivered"),
+    "bounced": N_("bounced"),
+    "complained": N_("complained"),
+}
 SEND_FIELDS = ("subject", "html")
 
 
@@ -64,6 +69,7 @@ def _labels() -> dict[str, Any]:
         "status_kinds": STATUS_KINDS,
         "state_labels": {k: _(v) for k, v in STATE_LABELS.items()},
         "reason_labels": {k: _(v) for k, v in REASON_LABELS.items()},
+        "delivery_labels": {k: _(v) for k, v in DELIVERY_LABELS.items()},
     }
 
 

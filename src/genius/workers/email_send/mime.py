@@ -63,16 +63,27 @@ def _body(content: str, subtype: str) -> bytes:
 
 def message_id(mail: EmailIn, default_from: str) -> str:
     """One idempotency key, one Message-ID: a copy re-sent after a crash is recognisably the same mail."""
-    domain = envelope_sender(mail, default_from).rsplit("@", 1)[-1] or "genius.local"
     if mail.idempotency_key:
-        return f"<{hashlib.sha256(mail.idempotency_key.encode()).hexdigest()[:40]}@{domain}>"
+        return message_id_for(mail.idempotency_key, mail.from_address or default_from)
+    domain = envelope_sender(mail, default_from).rsplit("@", 1)[-1] or "genius.local"
     return make_msgid(domain=domain)
+
+
+def message_id_for(idempotency_key: str, from_address: str) -> str:
+    """The Message-ID of the mail with this idempotency key sent from ``from_address`` (the campaign
+    send stores it per recipient before the mail goes out, so bounces and DSNs find their recipient)."""
+    domain = _address_of(from_address).rsplit("@", 1)[-1] or "genius.local"
+    return f"<{hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]}@{domain}>"
+
+
+def _address_of(value: str) -> str:
+    pairs = getaddresses([value])
+    return pairs[0][1] if pairs and pairs[0][1] else value
 
 
 def envelope_sender(mail: EmailIn, default_from: str) -> str:
     """The address of the From header (``Name <a@b>`` → ``a@b``): the SMTP ``MAIL FROM``."""
-    pairs = getaddresses([mail.from_address or default_from])
-    return pairs[0][1] if pairs and pairs[0][1] else (mail.from_address or default_from)
+    return _address_of(mail.from_address or default_from)
 
 
 def render(mail: EmailIn, default_from: str) -> tuple[str, bytes]:

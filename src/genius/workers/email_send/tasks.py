@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import uuid
 from typing import Any
 
@@ -182,6 +183,14 @@ def send_campaign_batch(self: Task, tid: str, campaign_id: str, batch: int) -> d
     if result.pending and self.request.retries < MAX_RETRIES:
         raise self.retry(countdown=backoff(self.request.retries))
     return result.as_dict()
+
+
+@celery_app.task(name="email.send.dsn", acks_late=True)
+def process_dsn(tid: str, raw_b64: str) -> dict[str, Any]:
+    """A delivery status notification (RFC 3464) read from a mailbox, as base64 of its bytes: its hard
+    bounces suppress their addresses and mark their recipients; applied once per DSN."""
+    db, _settings = context()
+    return delivery.process_dsn(db, uuid.UUID(tid), base64.b64decode(raw_b64))
 
 
 def health() -> str:
