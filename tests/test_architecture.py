@@ -117,6 +117,8 @@ SESSION_ALLOWED: dict[str, str] = {
     "recipient's claim before its message goes out and its outcome right after, one transaction per message",
     "src/genius/vettify/campaigns/tracking_api.py": "tracking links have no principal: the tenant comes from "
     "the verified signed token, and the hit is recorded in that tenant's own transaction",
+    "src/genius/vettify/summaries/tasks.py": "ai.summary reads the input in a short transaction, calls the "
+    "model with none open (seconds on a chat server), then stores the summary in a transaction of its own",
     "src/genius/vettify/imports/runner.py": "the CSV import job runs on one pinned connection (its staging "
     "tables are TEMPORARY) and its batches are the job's only commits",
 }
