@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from genius.core.platform import Platform
+from genius.vettify.demo import seed_demo_crm, seed_demo_summaries
 from genius.vettify.summaries import tasks
 from genius.vettify.summaries.chat import ChatClient, Temporary
 from genius.vettify.summaries.fake_llm import State, create_app
@@ -199,3 +200,19 @@ def test_chat_provider_refusal_and_outage(
         None,
     )
     assert state.requests[-1]["messages"][0]["content"].startswith("Ești asistentul")
+
+
+def test_demo_leads_and_an_opportunity_have_summaries(platform: Platform, tenant: Any, crm: Crm) -> None:
+    seed_demo_crm(platform.db, tenant.id)
+    assert seed_demo_summaries(platform.db, tenant.id) is True
+    assert seed_demo_summaries(platform.db, tenant.id) is False  # once per tenant
+    with platform.db.tenant_session(tenant.id) as s:
+        rows = s.execute(
+            text("SELECT subject_type, subject_id, status, language, sources FROM crm.summaries")
+        ).all()
+    assert sorted(r.subject_type for r in rows) == ["lead", "lead", "opportunity"]
+    assert {(r.status, r.language) for r in rows} == {("ready", "ro")}
+    lead = next(r for r in rows if r.subject_type == "lead")
+    body = crm.call("GET", f"/leads/{lead.subject_id}/summary").json()
+    assert body["provider"] == "extractive" and body["text"] and not body["stale"]
+    assert len(outbox(platform, tenant.id, "crm.activity.summarized")) == 3

@@ -46,3 +46,7 @@ def activities_of(
         .limit(limit)
     )
     return list(reversed(session.scalars(stmt).all()))
+
+
+def any_summary(session: Session) -> bool:
+    return session.scalar(select(Summary.id).limit(1)) is not None

@@ -28,7 +28,7 @@ from genius.vettify.models import Lead
 from genius.vettify.summaries import extractive, repository
 from genius.vettify.summaries.events import ActivitySummarized
 from genius.vettify.summaries.models import Summary
-from genius.vettify.summaries.providers import PROMPT_VERSION, Result
+from genius.vettify.summaries.providers import PROMPT_VERSION, Result, Summariser
 
 SubjectType = Literal["lead", "opportunity"]
 TASK = "ai.summary.generate"
@@ -162,3 +162,11 @@ def fail(session: Session, tid: uuid.UUID, subject_type: str, subject_id: uuid.U
     row.status = "failed"
     row.error = error[:1000]
     session.flush()
+
+
+def summarize_now(
+    session: Session, tid: uuid.UUID, subject_type: str, subject_id: uuid.UUID, summariser: Summariser
+) -> Summary:
+    """Summarise in the caller's transaction (demo seeding with the offline summariser: no network)."""
+    read = collect(session, subject_type, subject_id)
+    return store(session, tid, subject_type, subject_id, read, summariser.summarize(read.text, read.language))
