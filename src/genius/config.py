@@ -156,6 +156,20 @@ class Settings(BaseSettings):
         default="Genius Outreach <outreach@genius.local>",
         description="Sender of warm outreach e-mail (Resend)",
     )
+    ai_summary_provider: Literal["extractive", "openai"] = Field(
+        default="extractive",
+        description="ai.summary: extractive (offline, no model) or openai (any chat-completions server)",
+    )
+    ai_summary_base_url: str = Field(
+        default="https://api.openai.com/v1",
+        description="OpenAI-compatible base URL (OpenAI, vLLM, llama.cpp server, Ollama's /v1)",
+    )
+    ai_summary_api_key: str | None = Field(default=None, description="Bearer key; unset for local servers")
+    ai_summary_model: str = "gpt-4o-mini"
+    ai_summary_timeout: float = 30.0
+    ai_summary_max_retries: int = Field(default=3, ge=0, le=10)
+    ai_summary_max_tokens: int = Field(default=400, ge=16, le=8192)
+    ai_summary_sentences: int = Field(default=3, ge=1, le=20, description="Sentences the extractive keeps")
     efactura_artefacts_dir: Path | None = Field(
         default=None, description="Official CIUS-RO compiled XSLT, run with saxonche besides our rules"
     )

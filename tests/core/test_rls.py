@@ -127,6 +127,9 @@ def seed_rows(conn: Connection, tid: uuid.UUID) -> None:
         ("crm", "contacts"): "INSERT INTO crm.contacts (tid, first_name) VALUES (:t, 'RLS')",
         ("crm", "leads"): "INSERT INTO crm.leads (tid, first_name) VALUES (:t, 'RLS')",
         ("crm", "activities"): "INSERT INTO crm.activities (tid, kind, subject) VALUES (:t, 'note', 'RLS')",
+        ("crm", "summaries"): (
+            "INSERT INTO crm.summaries (tid, subject_type, subject_id) VALUES (:t, 'lead', gen_random_uuid())"
+        ),
         ("crm", "merges"): (
             "INSERT INTO crm.merges (tid, entity, survivor_id, merged_ids, survivor_before, snapshots,"
             " merged_by) VALUES (:t, 'accounts', gen_random_uuid(), ARRAY[gen_random_uuid()],"

@@ -523,9 +523,89 @@ def seed_demo_marketing(db: Database, tid: uuid.UUID, *, actor: str = DEMO_ACTOR
         return True
 
 
+# Meeting notes and an e-mail thread on two qualified leads and one opportunity, summarised offline at
+# seeding (the extractive summariser: no network); "Rezumă din nou" on their pages goes through ai.summary.
+SUMMARY_THREADS: tuple[tuple[tuple[str, str, str, int], ...], ...] = (
+    (
+        (
+            "meeting",
+            "Întâlnire la sediu: cerințe e-Factura",
+            "Directorul financiar vrea facturile trimise automat în SPV din martie. Contabilul-șef cere "
+            "și exportul SAF-T lunar, fără retastare. Bugetul de 40.000 lei este aprobat pentru trimestrul "
+            "următor. Au nevoie de instruire pentru trei utilizatori.",
+            5,
+        ),
+        (
+            "email",
+            "Re: ofertă implementare e-Factura",
+            "Mulțumim pentru ofertă. Am dori integrarea cu SPV înainte de 1 martie. Vă rugăm să includeți "
+            "și instruirea celor trei utilizatori. Semnăm contractul după demonstrația de joi.",
+            2,
+        ),
+    ),
+    (
+        (
+            "call",
+            "Apel cu directorul general",
+            "Firma are 12 camioane și emite avize zilnic. Îi interesează e-Transport și codurile UIT "
+            "generate automat. Actualul furnizor nu oferă integrare cu ANAF. Decizia se ia până la "
+            "sfârșitul lunii.",
+            4,
+        ),
+        (
+            "email",
+            "Întrebări despre e-Transport",
+            "Putem genera codul UIT direct din comanda de livrare? Avem nevoie de acces pentru doi "
+            "dispeceri. Vă rog să ne trimiteți prețul pentru 12 vehicule.",
+            1,
+        ),
+    ),
+)
+
+
+def seed_demo_summaries(db: Database, tid: uuid.UUID, *, actor: str = DEMO_ACTOR) -> bool:
+    """Summaries on the lead and opportunity pages; once per tenant. Returns whether it seeded."""
+    from genius.vettify.summaries import repository as summaries
+    from genius.vettify.summaries.providers import ExtractiveSummariser
+    from genius.vettify.summaries.service import summarize_now
+
+    who = service.Actor(tid=tid, name=actor, request_id="demo-seed")
+    with db.tenant_session(tid) as session:
+        records.transaction_lock(session, f"genius-demo-summaries:{tid}")
+        if summaries.any_summary(session):
+            return False
+        qualified = service.ListQuery(
+            sort="created_at", limit=len(SUMMARY_THREADS), filters={"status": "qualified"}
+        )
+        leads = service.list_records(session, service.LEADS, qualified).items
+        opportunities = service.list_records(session, service.OPPORTUNITIES, service.ListQuery(limit=1)).items
+        subjects = [("lead", lead.id) for lead in leads] + [("opportunity", o.id) for o in opportunities]
+        now = datetime.now(UTC)
+        summariser = ExtractiveSummariser(2)
+        for n, (subject_type, subject_id) in enumerate(subjects):
+            for kind, subject, body, days_ago in SUMMARY_THREADS[n % len(SUMMARY_THREADS)]:
+                service.create_activity(
+                    session,
+                    who,
+                    s.ActivityCreate(
+                        kind=s.ActivityKind(kind),
+                        subject=subject,
+                        body=body,
+                        occurred_at=now - timedelta(days=days_ago),
+                        done=True,
+                        custom_fields={"demo": True},
+                        lead_id=subject_id if subject_type == "lead" else None,
+                        opportunity_id=subject_id if subject_type == "opportunity" else None,
+                    ),
+                )
+            summarize_now(session, tid, subject_type, subject_id, summariser)
+        return bool(subjects)
+
+
 def seed_demo(platform: Platform, tid: uuid.UUID) -> None:
     """The manifest's demo seeding: the CRM records above and the marketing demo, unless
     GENIUS_DEMO_CRM_DATA is off."""
     if platform.settings.demo_crm_data:
         seed_demo_crm(platform.db, tid)
         seed_demo_marketing(platform.db, tid)
+        seed_demo_summaries(platform.db, tid)

@@ -16,7 +16,7 @@ from alembic import op
 from genius.core.db.rls import tenant_rls_sql
 
 revision: str = "0029_outreach_webhooks"
-down_revision: str | None = "0024_crm_mail_variables"
+down_revision: str | None = "0028_crm_summaries"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

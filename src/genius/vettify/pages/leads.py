@@ -44,6 +44,7 @@ from genius.vettify.pages.common import (
     problem_errors,
     validation_errors,
 )
+from genius.vettify.pages.summaries import panel as summary_panel
 from genius.web.kit import (
     LIST_COUNT_CAP,
     CsrfChecked,
@@ -608,6 +609,7 @@ def _record_ctx(request: Request, user: PageUser, db: Session, lead: Lead, **ext
         name=lead_name(lead),
         tab=tab if tab in ("overview", "activity") else "overview",
         activities=_activities(db, lead),
+        **summary_panel(db, "lead", lead.id),
         preview=_convert_preview(db, lead) if lead.status == "qualified" else None,
         convert=extra.pop("convert", {"create_opportunity": True, "currency": "RON"}),
         convert_errors=extra.pop("convert_errors", {}),

@@ -35,6 +35,7 @@ from genius.vettify.pages.common import (
     problem_errors,
     validation_errors,
 )
+from genius.vettify.pages.summaries import panel as summary_panel
 from genius.vettify.repository import pipeline as repo
 from genius.vettify.schemas import (
     OPEN_STAGES,
@@ -242,6 +243,7 @@ def _record_context(request: Request, user: PageUser, db: Any, opp_id: uuid.UUID
         account_name=account.get(opp.account_id),
         contact_name=contact_name,
         history=list(reversed(history)),
+        **summary_panel(db, "opportunity", opp.id),
         stage_label=stage_label,
         stage_badges=STAGE_BADGES,
         targets=allowed_targets(opp.stage),
