@@ -119,6 +119,7 @@ SESSION_ALLOWED: dict[str, str] = {
     "src/genius/vettify/demo.py": "demo seeding at start-up, no request (CRM branch)",
     "src/genius/sales/demo.py": "demo seeding at start-up, no request (sales: products, one issued invoice)",
     "src/genius/outreach/demo.py": "demo seeding at start-up, no request (outreach: phones, journeys, usage)",
+    "src/genius/outreach/overview/tasks.py": "the daily statistics roll-up: one short transaction per tenant",
     "src/genius/outreach/review/tasks.py": "Celery tasks' units of work (SLA sweep per tenant, sends)",
     "src/genius/vettify/campaigns/delivery.py": "a campaign batch (email.send.campaign task) commits each "
     "recipient's claim before its message goes out and its outcome right after, one transaction per message; "

@@ -149,6 +149,10 @@ def seed_rows(conn: Connection, tid: uuid.UUID) -> None:
             "INSERT INTO outreach.wa_phone_numbers (tid, phone_number, timelinesai_account_id)"
             " VALUES (:t, '+40722000000', 'rls')"
         ),
+        ("outreach", "outreach_daily_stats"): (
+            "INSERT INTO outreach.outreach_daily_stats (id, tid, stat_date)"
+            " VALUES (gen_random_uuid(), :t, '2026-12-01')"
+        ),
         ("outreach", "webhook_deliveries"): (
             "INSERT INTO outreach.webhook_deliveries (id, tid, provider, delivery_id, event_type, payload)"
             " VALUES (gen_random_uuid(), :t, 'resend', 'rls', 'email.sent', '{}')"

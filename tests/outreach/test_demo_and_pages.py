@@ -57,6 +57,16 @@ def test_demo_portfolio_usage_and_queue(client: TestClient, db: Connection, seed
     assert sum(1 for i in queue if i["suggested_reply"] is None) == 1
     leads = client.get("/v1/outreach/leads", params={"limit": 1}, headers=h).json()
     assert leads["meta"]["total"] == 300 and leads["items"][0]["company"] is not None
+    stats = client.get("/v1/outreach/stats/daily", params={"days": 14}, headers=h).json()["items"]
+    assert len(stats) == 14  # the seed rolls up two weeks, the days without messages as zeros
+    sent = db.execute(
+        text(
+            "SELECT count(*) FROM outreach.gold_communication_log WHERE direction = 'OUTBOUND'"
+            " AND sent_at >= (SELECT min(stat_date) FROM outreach.outreach_daily_stats)::timestamp"
+            " AT TIME ZONE 'Europe/Bucharest'"
+        )
+    ).scalar()
+    assert sum(d["sent_whatsapp"] + d["sent_email"] for d in stats) == sent > 0
 
 
 def login(client: TestClient, tenant: Any) -> None:
@@ -83,6 +93,7 @@ def test_pages(client: TestClient, seeded: Any) -> None:
     assert body.count('class="quota-cell band-warn"') == 2
     assert body.count('class="quota-cell band-full"') == 3
     assert 'role="tooltip"' in body and 'role="progressbar"' in body
+    assert 'aria-labelledby="channels-h channels-desc"' in body and body.count('class="bar chart-wa"') == 14
     queue = client.get("/outreach/review")
     assert queue.status_code == 200
     assert queue.text.count("data-review-item") == 10

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import random
 import uuid
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -37,9 +37,9 @@ from genius.outreach.models import (
     ReviewPriority,
     ReviewReason,
     WaPhoneNumber,
-    WaQuotaUsage,
 )
 from genius.outreach.overview import repository
+from genius.outreach.overview import service as overview
 from genius.outreach.overview.service import redis_usage, today_in
 from genius.outreach.quota import BusinessHours, QuotaGuardian
 from genius.outreach.review import service as review
@@ -54,6 +54,7 @@ log = structlog.get_logger("genius.outreach")
 
 DEMO_ACTOR = "demo-seed"
 SEED = 16
+STAT_DAYS = 14  # the dashboard chart's span
 LIMIT = 200
 # Today's new contacts per phone (limit 200): 15 green, two amber, one full, then the banned and the
 # offline number (usage counted before they went down).
@@ -429,26 +430,11 @@ def seed_demo(platform: Platform, tid: uuid.UUID) -> None:
         hours = outreach.business_hours(session, tid)
         phones_now = [(str(p.id), p.status) for p in outreach_repository.phones(session)]
     try:
-        if platform.redis is not None and redis_usage(platform.redis, tid, today_in(hours.zone)):
-            return  # today's counters are there (a restart the same day)
-        admitted = _fill_usage(platform, tid, phones_now, hours)
+        if platform.redis is None or not redis_usage(platform.redis, tid, today_in(hours.zone)):
+            _fill_usage(platform, tid, phones_now, hours)  # not on a restart the same day
     except redis.RedisError as exc:
         log.warning("outreach.demo.usage_skipped", error=str(exc))
-        return
-    day = today_in(hours.zone)
     with platform.db.tenant_session(tid) as session:
-        repository.add_usage(
-            session,
-            [
-                WaQuotaUsage(
-                    tid=tid,
-                    phone_id=uuid.UUID(pid),
-                    usage_date=day,
-                    new_contacts_count=n,
-                    quota_limit=LIMIT,
-                    first_message_at=datetime.combine(day, time(9), tzinfo=UTC),
-                    last_message_at=now,
-                )
-                for pid, n in admitted.items()
-            ],
-        )
+        # The dashboard's two weeks of daily statistics, and today's usage in the audit table, the way
+        # the periodic roll-up writes them.
+        overview.rollup(session, tid, platform.redis, days=STAT_DAYS)

@@ -43,6 +43,7 @@ MANIFEST = Module(
     beat=(
         BeatEntry("outreach-scheduler", "outreach.scheduler.tick", 30.0, "outreach"),
         BeatEntry("outreach-review-sla", "outreach.review.sla_sweep", 60.0, "outreach.review"),
+        BeatEntry("outreach-stats-rollup", "outreach.stats.rollup", 300.0, "outreach"),
     ),
     demo="genius.outreach.demo:seed_demo",
     web="genius.outreach",

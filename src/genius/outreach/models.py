@@ -313,3 +313,35 @@ class ReviewItem(Base):
     resolved_by: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
+
+
+class DailyStat(Base):
+    """One tenant-local day of outreach figures (``outreach.stats.rollup`` rebuilds it from the log).
+
+    ``bounce_rate`` is bounced e-mails over e-mails sent that day; ``reply_rate`` replies over messages
+    sent; both None when nothing was sent."""
+
+    __tablename__ = "outreach_daily_stats"
+    __table_args__ = (
+        UniqueConstraint("tid", "stat_date", name="uq_outreach_daily_stats_day"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    tid: Mapped[uuid.UUID] = mapped_column()
+    stat_date: Mapped[date] = mapped_column(Date)
+    sent_whatsapp: Mapped[int] = mapped_column(Integer, default=0)
+    sent_email: Mapped[int] = mapped_column(Integer, default=0)
+    new_contacts: Mapped[int] = mapped_column(Integer, default=0)
+    delivered: Mapped[int] = mapped_column(Integer, default=0)
+    opened: Mapped[int] = mapped_column(Integer, default=0)
+    clicked: Mapped[int] = mapped_column(Integer, default=0)
+    replies_whatsapp: Mapped[int] = mapped_column(Integer, default=0)
+    replies_email: Mapped[int] = mapped_column(Integer, default=0)
+    bounced: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    converted: Mapped[int] = mapped_column(Integer, default=0)
+    review_items: Mapped[int] = mapped_column(Integer, default=0)
+    bounce_rate: Mapped[Decimal | None] = mapped_column(Numeric(6, 4))
+    reply_rate: Mapped[Decimal | None] = mapped_column(Numeric(6, 4))
+    computed_at: Mapped[datetime] = mapped_column(TS, default=utcnow)

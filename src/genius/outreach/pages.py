@@ -7,7 +7,8 @@ The pages call the same services as ``/v1/outreach`` under the same scopes."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -18,11 +19,12 @@ from genius.core.db.base import utcnow
 from genius.core.kit.errors import Problem
 from genius.core.kit.manifest import N_
 from genius.core.kit.pagination import BadCursor
-from genius.outreach.models import CommunicationLog, LeadState, ReviewItem
+from genius.outreach.models import CommunicationLog, DailyStat, LeadState, ReviewItem
 from genius.outreach.overview import service as overview
 from genius.outreach.review import repository as review_repository
 from genius.outreach.review import service as review
 from genius.vettify import service as crm
+from genius.web import formats
 from genius.web.kit import (
     CsrfChecked,
     PageDB,
@@ -149,6 +151,77 @@ def sla_text(item: ReviewItem, now: datetime) -> tuple[str, str]:
     return _("%(span)s left", span=_span(left)), "warn" if left < timedelta(hours=1) else "ok"
 
 
+CHART_DAYS = 14
+
+
+@dataclass(frozen=True)
+class ChannelDay:
+    day: date
+    whatsapp: int
+    email: int
+    replies: int
+    bounced: int
+
+
+def channel_days(rows: list[DailyStat], today: date, days: int = CHART_DAYS) -> list[ChannelDay]:
+    """One entry per day of the span, oldest first; a day the roll-up has not written counts zero."""
+    by_day = {r.stat_date: r for r in rows}
+    out = []
+    for n in range(days - 1, -1, -1):
+        d = today - timedelta(days=n)
+        r = by_day.get(d)
+        out.append(
+            ChannelDay(
+                d,
+                r.sent_whatsapp if r else 0,
+                r.sent_email if r else 0,
+                (r.replies_whatsapp + r.replies_email) if r else 0,
+                r.bounced if r else 0,
+            )
+        )
+    return out
+
+
+def channel_chart(days: list[ChannelDay]) -> dict[str, Any]:
+    """Stacked bars (WhatsApp, e-mail) of the messages sent each day, and the replies as a line."""
+    left, width, top, height = 40, 640, 8, 150
+    hi = formats.nice_max(max((max(d.whatsapp + d.email, d.replies) for d in days), default=0))
+    slot = width / max(len(days), 1)
+    base = top + height
+
+    def y(value: int) -> float:
+        return round(base - value / hi * height, 1)
+
+    bars, points = [], []
+    for i, d in enumerate(days):
+        x = round(left + i * slot + slot * 0.2, 1)
+        bars.append(
+            {
+                "x": x,
+                "w": round(slot * 0.6, 1),
+                "wa_y": y(d.whatsapp),
+                "wa_h": round(base - y(d.whatsapp), 1),
+                "em_y": y(d.whatsapp + d.email),
+                "em_h": round(y(d.whatsapp) - y(d.whatsapp + d.email), 1),
+                "d": d,
+            }
+        )
+        points.append(f"{round(left + i * slot + slot / 2, 1)},{y(d.replies)}")
+    return {
+        "left": left,
+        "width": width,
+        "base": base,
+        "bars": bars,
+        "line": " ".join(points),
+        "ticks_y": [{"y": y(round(hi * i / 4)), "label": formats.number(hi * i / 4)} for i in range(5)],
+        "ticks_x": [
+            {"x": round(left + i * slot + slot / 2, 1), "label": formats.day(days[i].day)[:5]}
+            for i in range(0, len(days), 2)
+        ],
+        "view_h": base + 44,
+    }
+
+
 @router.get("/outreach", response_class=HTMLResponse)
 def dashboard(request: Request, user: OutreachReader, db: PageDB) -> Response:
     tid = user.account.tid
@@ -157,6 +230,7 @@ def dashboard(request: Request, user: OutreachReader, db: PageDB) -> Response:
     recent: list[CommunicationLog] = overview.activity(db)
     names = _lead_names(db, [m.lead_id for m in recent])
     widest = max((n for _s, n in funnel), default=0) or 1
+    days = channel_days(overview.daily(db, tid, CHART_DAYS), overview.today_in(overview.zone_of(db, tid)))
     ctx = context(
         request,
         account=user.account,
@@ -168,6 +242,14 @@ def dashboard(request: Request, user: OutreachReader, db: PageDB) -> Response:
         recent=[(m, names.get(m.lead_id, ("—", ""))) for m in recent],
         can_review=Scope.OUTREACH_REVIEW in user.account.scopes,
         computed_at=utcnow(),
+        channel_days=days,
+        chart=channel_chart(days),
+        totals={
+            "sent": sum(d.whatsapp + d.email for d in days),
+            "replies": sum(d.replies for d in days),
+            "email": sum(d.email for d in days),
+            "bounced": sum(d.bounced for d in days),
+        },
         **_labels(),
     )
     return render(request, "outreach/dashboard.html", ctx)

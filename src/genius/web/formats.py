@@ -105,3 +105,14 @@ def parse_decimal(text: str) -> str:
     if _THOUSANDS_DOTS.match(raw):  # 12.500 is twelve thousand five hundred in Romanian
         return raw.replace(".", "")
     return raw
+
+
+def nice_max(value: float) -> float:
+    """A chart axis' top: the smallest of 1, 2, 2.5, 5 or 10 times a power of ten that is ≥ ``value``."""
+    if value <= 0:
+        return 1.0
+    magnitude = 10 ** (len(str(int(value))) - 1)
+    for step in (1, 2, 2.5, 5, 10):
+        if value <= step * magnitude:
+            return float(step * magnitude)
+    return float(10 * magnitude)

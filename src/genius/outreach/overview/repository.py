@@ -5,17 +5,28 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import and_, distinct, func, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from genius.core.db.base import new_id, utcnow
 from genius.outreach.models import (
+    Channel,
     CommunicationLog,
+    DailyStat,
     LeadJourney,
+    LeadState,
     MessageDirection,
+    MessageStatus,
+    ReviewItem,
+    StateTransition,
     WaPhoneNumber,
     WaQuotaUsage,
 )
+
+EMAIL_CHANNELS = (Channel.EMAIL_COLD.value, Channel.EMAIL_WARM.value)
 
 
 def state_counts(session: Session) -> dict[str, int]:
@@ -70,15 +81,110 @@ def any_phone(session: Session) -> bool:
     return session.scalar(select(func.count()).select_from(WaPhoneNumber)) != 0
 
 
-def add_usage(session: Session, rows: Sequence[WaQuotaUsage]) -> None:
-    """Today's audit rows (an existing row for a phone and day is left alone)."""
-    if not rows:
-        return
-    days = {r.usage_date for r in rows}
-    existing = set(
-        session.execute(
-            select(WaQuotaUsage.phone_id, WaQuotaUsage.usage_date).where(WaQuotaUsage.usage_date.in_(days))
-        ).all()
+def day_figures(session: Session, start: datetime, end: datetime) -> dict[str, int]:
+    """The day's counts from the communication log, the state transitions and the review queue.
+
+    A message counts on the day its event happened (sent, delivered, opened, …), whenever it was
+    created; every such row was updated that day or later, hence the ``updated_at`` bound."""
+    c = CommunicationLog
+    out = c.direction == MessageDirection.OUTBOUND.value
+    inbound = c.direction == MessageDirection.INBOUND.value
+
+    def during(column: Any) -> Any:
+        return and_(column >= start, column < end)
+
+    row = session.execute(
+        select(
+            func.count().filter(out, during(c.sent_at), c.channel == Channel.WHATSAPP.value),
+            func.count().filter(out, during(c.sent_at), c.channel.in_(EMAIL_CHANNELS)),
+            func.coalesce(func.sum(c.quota_cost).filter(out, during(c.sent_at)), 0),
+            func.count().filter(out, during(c.delivered_at)),
+            func.count().filter(out, during(c.opened_at)),
+            func.count().filter(out, during(c.clicked_at)),
+            func.count().filter(inbound, during(c.created_at), c.channel == Channel.WHATSAPP.value),
+            func.count().filter(inbound, during(c.created_at), c.channel.in_(EMAIL_CHANNELS)),
+            func.count().filter(out, during(c.bounced_at)),
+            func.count().filter(out, c.status == MessageStatus.FAILED.value, during(c.updated_at)),
+        ).where(c.updated_at >= start)
+    ).one()
+    names = (
+        "sent_whatsapp",
+        "sent_email",
+        "new_contacts",
+        "delivered",
+        "opened",
+        "clicked",
+        "replies_whatsapp",
+        "replies_email",
+        "bounced",
+        "failed",
     )
-    session.add_all([r for r in rows if (r.phone_id, r.usage_date) not in existing])
-    session.flush()
+    figures = {name: int(v or 0) for name, v in zip(names, row, strict=True)}
+    figures["converted"] = int(
+        session.scalar(
+            select(func.count())
+            .select_from(StateTransition)
+            .where(StateTransition.to_state == LeadState.CONVERTED.value, during(StateTransition.changed_at))
+        )
+        or 0
+    )
+    figures["review_items"] = int(
+        session.scalar(select(func.count()).select_from(ReviewItem).where(during(ReviewItem.created_at))) or 0
+    )
+    return figures
+
+
+def save_day(session: Session, tid: uuid.UUID, day: date, values: dict[str, Any]) -> None:
+    """Insert or refresh the tenant's row for ``day``."""
+    stmt = insert(DailyStat).values(id=new_id(), tid=tid, stat_date=day, computed_at=utcnow(), **values)
+    stmt = stmt.on_conflict_do_update(
+        constraint="uq_outreach_daily_stats_day",
+        set_={**{k: stmt.excluded[k] for k in values}, "computed_at": stmt.excluded.computed_at},
+    )
+    session.execute(stmt)
+
+
+def days(session: Session, since: date) -> Sequence[DailyStat]:
+    stmt = select(DailyStat).where(DailyStat.stat_date >= since).order_by(DailyStat.stat_date)
+    return session.scalars(stmt).all()
+
+
+def record_usage(
+    session: Session,
+    tid: uuid.UUID,
+    day: date,
+    counts: dict[uuid.UUID, tuple[int, int]],
+    limits: dict[uuid.UUID, int],
+) -> None:
+    """Copy the guardian's counters (new contacts, follow-ups) for ``day`` into the audit table.
+
+    Counters only grow within a day, so an older copy never lowers a newer one (``GREATEST``)."""
+    if not counts:
+        return
+    now = utcnow()
+    rows = [
+        {
+            "id": new_id(),
+            "tid": tid,
+            "phone_id": phone,
+            "usage_date": day,
+            "new_contacts_count": n,
+            "followup_count": f,
+            "quota_limit": limits.get(phone, 200),
+            "updated_at": now,
+        }
+        for phone, (n, f) in counts.items()
+    ]
+    stmt = insert(WaQuotaUsage).values(rows)
+    stmt = stmt.on_conflict_do_update(
+        constraint="uq_wa_quota_usage_phone_id",
+        set_={
+            "new_contacts_count": func.greatest(
+                WaQuotaUsage.new_contacts_count, stmt.excluded.new_contacts_count
+            ),
+            "followup_count": func.greatest(WaQuotaUsage.followup_count, stmt.excluded.followup_count),
+            "quota_limit": stmt.excluded.quota_limit,
+            "updated_at": stmt.excluded.updated_at,
+        },
+    )
+    session.execute(stmt)

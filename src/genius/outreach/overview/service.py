@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import redis
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from genius.core.db.base import utcnow
 from genius.outreach import repository as outreach_repository
 from genius.outreach import service as outreach
-from genius.outreach.models import CommunicationLog, LeadState, PhoneStatus
+from genius.outreach.models import CommunicationLog, DailyStat, LeadState, PhoneStatus
 from genius.outreach.overview import repository
 from genius.outreach.overview.schemas import PhoneUsageOut
 from genius.outreach.quota import keys
@@ -51,16 +52,24 @@ def today_in(zone: str) -> date:
     return utcnow().astimezone(ZoneInfo(zone)).date()
 
 
-def redis_usage(client: redis.Redis, tid: uuid.UUID, day: date) -> dict[str, int]:
-    """Today's new contacts per phone from the guardian's counters (none when it has not counted today)."""
+def redis_counters(client: redis.Redis, tid: uuid.UUID, day: date) -> dict[str, tuple[int, int]]:
+    """The guardian's counters for ``day``: per phone id, (new contacts, follow-ups)."""
     raw: dict[bytes, bytes] = client.hgetall(keys(tid)[1])  # type: ignore[assignment]
     suffix = "|" + day.isoformat()
-    out: dict[str, int] = {}
+    out: dict[str, tuple[int, int]] = {}
     for f, v in raw.items():
         name = f.decode()
-        if name.startswith("n|") and name.endswith(suffix):
-            out[name.split("|")[1]] = int(v)
+        kind, _, rest = name.partition("|")
+        if kind in ("n", "f") and name.endswith(suffix):
+            phone = rest[: -len(suffix)]
+            new, follow = out.get(phone, (0, 0))
+            out[phone] = (new + int(v), follow) if kind == "n" else (new, follow + int(v))
     return out
+
+
+def redis_usage(client: redis.Redis, tid: uuid.UUID, day: date) -> dict[str, int]:
+    """Today's new contacts per phone from the guardian's counters (none when it has not counted today)."""
+    return {phone: new for phone, (new, _) in redis_counters(client, tid, day).items()}
 
 
 def phones(session: Session, tid: uuid.UUID, client: redis.Redis | None) -> list[PhoneUsageOut]:
@@ -134,3 +143,72 @@ def kpis(session: Session, tid: uuid.UUID) -> tuple[Kpis, list[tuple[LeadState, 
 
 def activity(session: Session, limit: int = 12) -> list[CommunicationLog]:
     return list(repository.recent_messages(session, limit))
+
+
+def _rate(part: int, whole: int) -> Decimal | None:
+    return (Decimal(min(part, whole)) / whole).quantize(Decimal("0.0001")) if whole else None
+
+
+def rollup(
+    session: Session,
+    tid: uuid.UUID,
+    client: redis.Redis | None,
+    *,
+    days: int = 2,
+    now: datetime | None = None,
+) -> date:
+    """Rebuild the last ``days`` days' statistics (tenant-local days, today included), and copy the
+    quota guardian's counters into the ``wa_quota_usage`` audit table. Returns today's date.
+
+    The periodic run redoes yesterday too, because events of its last minutes (a late delivery
+    receipt, a reply) may arrive after its last roll-up."""
+    zone = ZoneInfo(outreach.business_hours(session, tid).zone)
+    today = (now or utcnow()).astimezone(zone).date()
+    for day in (today - timedelta(days=n) for n in range(days - 1, -1, -1)):
+        start = datetime.combine(day, time(0), tzinfo=zone)
+        end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+        counts = repository.day_figures(session, start, end)
+        sent = counts["sent_email"] + counts["sent_whatsapp"]
+        replies = counts["replies_whatsapp"] + counts["replies_email"]
+        figures: dict[str, object] = {
+            **counts,
+            "bounce_rate": _rate(counts["bounced"], counts["sent_email"]),
+            "reply_rate": _rate(replies, sent),
+        }
+        repository.save_day(session, tid, day, figures)
+        if client is not None:
+            _copy_usage(session, tid, client, day)
+    return today
+
+
+def _copy_usage(session: Session, tid: uuid.UUID, client: redis.Redis, day: date) -> None:
+    try:
+        counters = redis_counters(client, tid, day)
+    except redis.RedisError as exc:
+        log.warning("outreach.usage.redis_unavailable", error=str(exc))
+        return
+    limits = {p.id: int(p.daily_quota_limit) for p in outreach_repository.phones(session)}
+    counts = {
+        uuid.UUID(phone): pair
+        for phone, pair in counters.items()
+        if _is_uuid(phone) and uuid.UUID(phone) in limits  # a deleted phone's counters are left out
+    }
+    repository.record_usage(session, tid, day, counts, limits)
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+def zone_of(session: Session, tid: uuid.UUID) -> str:
+    """The tenant's outreach time zone (its business hours' zone): its days are the statistics' days."""
+    return outreach.business_hours(session, tid).zone
+
+
+def daily(session: Session, tid: uuid.UUID, days: int) -> list[DailyStat]:
+    """The last ``days`` days' statistics, oldest first (days without a row are left out)."""
+    return list(repository.days(session, today_in(zone_of(session, tid)) - timedelta(days=days - 1)))

@@ -18,6 +18,7 @@ from genius.core.db.base import utcnow
 from genius.core.db.session import Database
 from genius.core.directory import repository as directory
 from genius.outreach import service as outreach
+from genius.outreach.overview import tasks as stats_tasks  # noqa: F401  (its task runs on this queue too)
 from genius.outreach.quota import QuotaGuardian
 from genius.outreach.sequences.scheduler import Outcome, Scheduler
 from genius.outreach.webhooks import tasks as webhook_tasks  # noqa: F401  (its task runs on this queue too)

@@ -143,21 +143,11 @@ def forget(request: Request, tid: uuid.UUID) -> None:
 
 
 # --- charts (inline SVG geometry; the template draws it) ------------------------------------------
-def _nice_max(value: float) -> float:
-    if value <= 0:
-        return 1.0
-    magnitude = 10 ** (len(str(int(value))) - 1)
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * magnitude:
-            return float(step * magnitude)
-    return float(10 * magnitude)
-
-
 def pipeline_chart(stages: list[dict[str, Any]]) -> dict[str, Any]:
     """Horizontal bars: one per stage, the value in lei."""
     left, width, bar_h, gap, top = 104, 280, 20, 10, 6
     values = [float(s["ron"]) for s in stages]
-    hi = _nice_max(max(values, default=0))
+    hi = formats.nice_max(max(values, default=0))
     bars = []
     for i, (s, v) in enumerate(zip(stages, values, strict=True)):
         y = top + i * (bar_h + gap)
@@ -191,7 +181,7 @@ def pipeline_chart(stages: list[dict[str, Any]]) -> dict[str, Any]:
 def leads_chart(leads: list[tuple[str, int]]) -> dict[str, Any]:
     """Vertical bars: the leads of each of the last 30 days."""
     left, width, top, height = 40, 420, 8, 150
-    hi = _nice_max(max((n for _d, n in leads), default=0))
+    hi = formats.nice_max(max((n for _d, n in leads), default=0))
     slot = width / max(len(leads), 1)
     bars = []
     for i, (d, n) in enumerate(leads):
