@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -62,9 +63,20 @@ def test_alert_rules_use_metrics_the_code_exports() -> None:
         "genius_worker_up",
         "genius_task_runs_total",
         "genius_events_consumed_total",
+        "genius_outreach_phones",
+        "genius_outreach_quota_exhausted_phones",
+        "genius_outreach_review_sla_breached",
+        "genius_outreach_bounce_rate",
+        "genius_outreach_emails_sent_today",
     ):
         assert name in text
+    from prometheus_client import Gauge
+
     from genius.core.observability.middleware import REQUEST_DURATION
+    from genius.outreach.overview import metrics as outreach_metrics
+
+    exported = {g._name for g in vars(outreach_metrics).values() if isinstance(g, Gauge)}
+    assert set(re.findall(r"genius_outreach_[a-z_]+", text)) == exported
 
     assert 0.25 in REQUEST_DURATION._upper_bounds  # the SLO's threshold is a bucket bound
 

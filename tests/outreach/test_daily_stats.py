@@ -27,6 +27,7 @@ from genius.outreach.models import (
 )
 from genius.outreach.overview import service
 from genius.outreach.quota import keys
+from tests.outreach.conftest import BUCHAREST as BUCHAREST_ZONE
 from tests.outreach.conftest import bucharest
 
 NOW = bucharest(2026, 11, 20, 12, 0)  # a Friday; Bucharest is UTC+2 in November
@@ -194,3 +195,37 @@ def test_daily_stats_api(client: TestClient, platform: Platform, tenant: Any) ->
     assert (
         client.get("/v1/outreach/stats/daily", params={"days": 91}, headers=tenant.headers).status_code == 422
     )
+
+
+def test_health_gauges_for_the_alert_rules(platform: Platform, tenant: Any, rds: redis.Redis) -> None:
+    from prometheus_client import REGISTRY
+
+    from genius.outreach.overview import metrics
+
+    phone = _seed(platform, tenant.id)
+    with platform.db.tenant_session(tenant.id) as s:
+        s.add(
+            WaPhoneNumber(
+                tid=tenant.id, phone_number="+40722000002", timelinesai_account_id="acc-2", status="BANNED"
+            )
+        )
+        s.execute(
+            text("UPDATE outreach.wa_phone_numbers SET daily_quota_limit = 5 WHERE id = :p"), {"p": phone}
+        )
+    day = datetime.now(UTC).astimezone(BUCHAREST_ZONE).date().isoformat()
+    usage = keys(tenant.id)[1]
+    rds.hset(usage, f"n|{phone}|{day}", 5)
+    try:
+        with platform.db.tenant_session(tenant.id) as s:
+            service.rollup(s, tenant.id, rds)
+            health = service.health(s, tenant.id, rds)
+    finally:
+        rds.delete(usage)
+    assert health.phones == {"ACTIVE": 1, "BANNED": 1} and health.quota_exhausted == 1
+    metrics.export(tenant.id, health)
+    t = str(tenant.id)
+    value = REGISTRY.get_sample_value
+    assert value("genius_outreach_phones", {"tenant": t, "status": "BANNED"}) == 1
+    assert value("genius_outreach_phones", {"tenant": t, "status": "OFFLINE"}) == 0
+    assert value("genius_outreach_quota_exhausted_phones", {"tenant": t}) == 1
+    assert value("genius_outreach_review_sla_breached", {"tenant": t}) == 0

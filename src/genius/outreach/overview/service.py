@@ -18,6 +18,7 @@ from genius.outreach import repository as outreach_repository
 from genius.outreach import service as outreach
 from genius.outreach.models import CommunicationLog, DailyStat, LeadState, PhoneStatus
 from genius.outreach.overview import repository
+from genius.outreach.overview.metrics import Health
 from genius.outreach.overview.schemas import PhoneUsageOut
 from genius.outreach.quota import keys
 from genius.outreach.review import service as review
@@ -212,3 +213,27 @@ def zone_of(session: Session, tid: uuid.UUID) -> str:
 def daily(session: Session, tid: uuid.UUID, days: int) -> list[DailyStat]:
     """The last ``days`` days' statistics, oldest first (days without a row are left out)."""
     return list(repository.days(session, today_in(zone_of(session, tid)) - timedelta(days=days - 1)))
+
+
+def health(session: Session, tid: uuid.UUID, client: redis.Redis | None) -> Health:
+    """What the alert rules watch: phones per status, exhausted quotas, breached SLAs, today's bounces."""
+    usage = phones(session, tid, client)
+    by_status: dict[str, int] = {}
+    for p in usage:
+        by_status[p.status.value] = by_status.get(p.status.value, 0) + 1
+    today = repository.days(session, today_in(zone_of(session, tid)))  # today's row, once rolled up
+    sent = sum(r.sent_email for r in today)
+    bounced = sum(r.bounced for r in today)
+    return Health(
+        phones=by_status,
+        quota_exhausted=sum(
+            1
+            for p in usage
+            if p.status is PhoneStatus.ACTIVE
+            and p.daily_quota_limit > 0
+            and p.used_today >= p.daily_quota_limit
+        ),
+        sla_breached=review.breached(session),
+        emails_sent_today=sent,
+        bounce_rate_today=min(bounced, sent) / sent if sent else 0.0,
+    )

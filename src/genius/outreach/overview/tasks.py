@@ -1,6 +1,7 @@
 """``outreach.stats.rollup`` (``genius beat``, every five minutes, queue ``outreach``): per tenant, rebuild
 yesterday's and today's ``outreach_daily_stats`` rows from the communication log and copy the quota
-guardian's Redis counters into the ``wa_quota_usage`` audit table.
+guardian's Redis counters into the ``wa_quota_usage`` audit table; then it sets the outreach gauges the
+alert rules read (``overview/metrics.py``).
 
 Each tenant is one short transaction; a run that overlaps another only writes the same figures again
 (upserts keyed by day, counters merged with ``GREATEST``)."""
@@ -12,7 +13,7 @@ import structlog
 
 from genius.config import get_settings
 from genius.core.directory import repository as directory
-from genius.outreach.overview import service
+from genius.outreach.overview import metrics, service
 from genius.workers.celery_app import celery_app
 from genius.workers.context import worker_database, worker_redis
 
@@ -30,5 +31,7 @@ def rollup() -> dict[str, int]:
     for tid in tids:
         with db.tenant_session(tid) as session:
             service.rollup(session, tid, client)
+            health = service.health(session, tid, client)
+        metrics.export(tid, health)
         tenants += 1
     return {"tenants": tenants}

@@ -55,6 +55,16 @@ def count_waiting(session: Session, now: datetime) -> int:
     return int(session.scalar(select(func.count()).select_from(ReviewItem).where(_waiting(now))) or 0)
 
 
+def count_breached(session: Session) -> int:
+    """Unresolved items past their SLA."""
+    stmt = (
+        select(func.count())
+        .select_from(ReviewItem)
+        .where(ReviewItem.status != RESOLVED, ReviewItem.sla_breached.is_(True))
+    )
+    return int(session.scalar(stmt) or 0)
+
+
 def mark_breached(session: Session, now: datetime) -> Sequence[uuid.UUID]:
     """Flag every unresolved item past its SLA (once); the ids flagged."""
     stmt = (

@@ -284,3 +284,8 @@ def sweep_sla(session: Session, now: datetime | None = None) -> int:
 
 def waiting(session: Session) -> int:
     return repository.count_waiting(session, utcnow())
+
+
+def breached(session: Session) -> int:
+    """Unresolved items whose SLA has passed (flagged by the sweep)."""
+    return repository.count_breached(session)
