@@ -159,6 +159,7 @@ def test_invoice_editor_issue_accept_pdf_zip_and_payment(
     page.get_by_role("button", name=re.compile("^(Emite|Issue)$")).click()
     assert page.locator("#customer-error").is_visible()
     assert page.locator(".error-summary").is_visible()
+    page.evaluate("window.scrollTo(0, 0)")
     shot(page, "sales-editor-errors")
     axe_check(page, f"editor with errors ({theme}, {lang})")
 
@@ -196,6 +197,7 @@ def test_invoice_editor_issue_accept_pdf_zip_and_payment(
     page.keyboard.press("Enter")
     expect(page.locator("[name='lines.2.description']")).to_have_count(0)
     assert "726,61" in totals.inner_text()  # 2 x 250 + 100,50 = 600,50 + 21 % VAT
+    page.evaluate("window.scrollTo(0, 0)")
     shot(page, "sales-editor")
     axe_check(page, f"invoice editor ({theme}, {lang})")
 

@@ -51,9 +51,9 @@ FIELD_MAP = {
     "number": "series",
 }
 RATE_LABELS = {
-    "standard": N_("VAT %(rate)s %% (standard)"),
-    "reduced": N_("VAT %(rate)s %% (reduced)"),
-    "reduced_low": N_("VAT %(rate)s %% (reduced, formerly 5 %%)"),
+    "standard": N_("%(rate)s %% standard"),
+    "reduced": N_("%(rate)s %% reduced"),
+    "reduced_low": N_("%(rate)s %% (formerly 5 %%)"),
 }
 EDITOR_LABELS = {
     "customer_id": N_("Customer"),
