@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import DemoApp, axe_check, set_theme_and_language, shot
 
@@ -126,4 +127,113 @@ def test_efactura_outbox(context: Any, page: Any, demo_app: DemoApp, theme: str,
     assert page.locator("table tbody tr").count() == 0
     shot(page, "sales-efactura-outbox-failed")
     axe_check(page, f"/sales/efactura?state=failed ({theme}, {lang})")
+    assert not page.js_errors
+
+
+def _accepted_on_the_desk(page: Any, number: str, label: str) -> None:
+    """Wait on the e-Factura desk until the demo's worker and consumer have taken ``number`` to accepted."""
+    deadline = time.monotonic() + 120
+    while True:
+        page.goto("/sales/efactura")
+        row = page.locator("table tbody tr", has_text=number)
+        if row.count() and label in row.inner_text():
+            return
+        assert time.monotonic() < deadline, row.all_inner_texts()
+        time.sleep(2)
+
+
+@pytest.mark.parametrize("theme,lang", [("light", "ro"), ("dark", "en")])
+def test_invoice_editor_issue_accept_pdf_zip_and_payment(
+    context: Any, page: Any, demo_app: DemoApp, theme: str, lang: str
+) -> None:
+    """An invoice written in the editor (customer searched, a catalogue product and a free line, live
+    totals, a line added and removed by keyboard), issued, accepted by the fake SPV on the e-Factura desk,
+    its PDF and signed ZIP downloaded and its payment recorded."""
+    set_theme_and_language(context, theme, lang, demo_app.url)
+    ro = lang == "ro"
+    page.goto("/sales/invoices")
+    page.get_by_role("link", name="Factură nouă" if ro else "New invoice").first.click()
+    page.wait_for_url(re.compile(r"/sales/invoices/new$"))
+    # Issue with nothing chosen: the errors beside their fields, nothing saved.
+    page.once("dialog", lambda d: d.accept())
+    page.get_by_role("button", name=re.compile("^(Emite|Issue)$")).click()
+    assert page.locator("#customer-error").is_visible()
+    assert page.locator(".error-summary").is_visible()
+    page.evaluate("window.scrollTo(0, 0)")
+    shot(page, "sales-editor-errors")
+    axe_check(page, f"editor with errors ({theme}, {lang})")
+
+    search = page.get_by_label("Căutați în conturile CRM" if ro else "Search the CRM accounts")
+    with page.expect_response(lambda r: "/sales/invoices/editor/customers" in r.url):
+        search.fill("Demo Facturare")
+    customer = page.get_by_role("radio", name=re.compile("Client Demo Facturare SRL"))
+    customer.check()
+    page.get_by_label(re.compile("^(Produs, linia 1|Product, line 1)$")).select_option(
+        label="LIC-ERP · Licență Genius ERP (lunar)"
+    )
+    description = page.get_by_label(re.compile("^(Descriere, linia 1|Description, line 1)$"))
+    expect(description).not_to_have_value("")
+    assert "Licență Genius ERP" in description.input_value()
+    quantity = page.get_by_label(re.compile("^(Cantitate, linia 1|Quantity, line 1)$"))
+    totals = page.locator("#editor-totals dl.totals")
+    quantity.fill("2")
+    quantity.press("Tab")
+    expect(totals).to_contain_text("605,00")
+    # A free line, added by keyboard (the new line's product gets the focus), then a third one removed.
+    add = page.get_by_role("button", name=re.compile("^(Adaugă linie|Add line)$"))
+    add.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("[name='lines.1.product_id']")).to_be_focused()
+    page.keyboard.press("Tab")
+    page.keyboard.type("Instruire e2e")
+    page.get_by_label(re.compile("^(Preț unitar, linia 2|Unit price, line 2)$")).fill("100,50")
+    page.get_by_label(re.compile("^(Preț unitar, linia 2|Unit price, line 2)$")).press("Tab")
+    expect(totals).to_contain_text("726,61")
+    add.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("[name='lines.2.product_id']")).to_be_focused()
+    remove = page.get_by_role("button", name=re.compile("^(Șterge linia 3|Remove line 3)$"))
+    remove.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("[name='lines.2.description']")).to_have_count(0)
+    assert "726,61" in totals.inner_text()  # 2 x 250 + 100,50 = 600,50 + 21 % VAT
+    page.evaluate("window.scrollTo(0, 0)")
+    shot(page, "sales-editor")
+    axe_check(page, f"invoice editor ({theme}, {lang})")
+
+    page.once("dialog", lambda d: d.accept())
+    page.get_by_role("button", name=re.compile("^(Emite|Issue)$")).click()
+    page.wait_for_url(re.compile(r"/sales/invoices/[0-9a-f-]{36}$"))
+    invoice_url = page.url
+    number = re.search(r"GEN-\d{4}-\d{6}", page.locator("h1").inner_text())
+    assert number, page.locator("h1").inner_text()
+    accepted = "Acceptată de SPV" if ro else "Accepted by SPV"
+    _accepted_on_the_desk(page, number.group(0), accepted)
+    shot(page, "sales-efactura-desk-editor")
+    axe_check(page, f"/sales/efactura after the editor ({theme}, {lang})")
+    page.locator("table tbody tr", has_text=number.group(0)).locator("a.cell-title").click()
+    page.wait_for_url(invoice_url)
+    assert accepted in page.locator("dl.facts").inner_text()
+    with page.expect_download() as zipped:
+        page.get_by_role("link", name=re.compile("ZIP")).click()
+    assert zipped.value.suggested_filename == f"{number.group(0)}.zip"
+    deadline = time.monotonic() + 90
+    while page.request.get(invoice_url + "/pdf").headers.get("content-type") != "application/pdf":
+        assert time.monotonic() < deadline
+        time.sleep(2)
+    page.reload()
+    with page.expect_download() as pdf:
+        page.get_by_role("link", name="PDF", exact=True).click()
+    assert pdf.value.suggested_filename == f"{number.group(0)}.pdf"
+    with open(pdf.value.path(), "rb") as fh:
+        assert fh.read(4) == b"%PDF"
+    page.get_by_role("link", name=re.compile("^(Înregistrează încasarea|Record payment)$")).click()
+    page.wait_for_url(re.compile(r"/payment$"))
+    page.get_by_label(re.compile("^(Referință|Reference)")).fill(f"OP editor {theme}")
+    page.get_by_role("button", name=re.compile("^(Înregistrează încasarea|Record payment)$")).click()
+    page.wait_for_url(invoice_url)
+    assert ("Încasată" if ro else "Paid") in page.locator("dl.facts").inner_text()
+    assert f"OP editor {theme}" in page.locator(".doc-payments").inner_text()
+    shot(page, "sales-editor-invoice-paid")
+    axe_check(page, f"paid invoice ({theme}, {lang})")
     assert not page.js_errors

@@ -8,7 +8,11 @@ MANIFEST = Module(
     description="Sales & Billing: catalogue, invoices, credit notes (e-Factura on issue)",
     schema="sales",
     routers=("genius.sales.api:router", "genius.sales.orders_api:router"),
-    pages=("genius.sales.pages:router", "genius.sales.order_pages:router"),
+    pages=(
+        "genius.sales.editor_pages:router",
+        "genius.sales.pages:router",
+        "genius.sales.order_pages:router",
+    ),
     nav=(
         NavEntry(
             N_("Quotes"), "/sales/quotes", Scope.SALES_READ, icon="file-pen", section=N_("Sales"), key="q"
@@ -23,6 +27,14 @@ MANIFEST = Module(
         ),
         NavEntry(
             N_("Invoices"), "/sales/invoices", Scope.SALES_READ, icon="receipt", section=N_("Sales"), key="f"
+        ),
+        NavEntry(
+            N_("New invoice"),
+            "/sales/invoices/new",
+            Scope.SALES_WRITE,
+            icon="file-plus",
+            section=N_("Sales"),
+            key="n",
         ),
         NavEntry(
             N_("e-Factura outbox"),

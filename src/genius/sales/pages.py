@@ -192,6 +192,7 @@ def invoices(
         status=status or "",
         next_url=f"{base}{joiner}cursor={page.next}" if page.next else None,
         first_url=base if cursor else None,
+        can_write=Scope.SALES_WRITE in user.account.scopes,
         **_labels(),
     )
     return render(request, "sales/invoices.html", ctx)
@@ -271,6 +272,8 @@ def _document_context(
         received=payments.of_invoice(db, doc.id),
         can_pay=can_write and balance.status in ("unpaid", "partially_paid"),
         can_issue=can_write and doc.status == "draft",
+        can_edit=can_write and (doc.status == "draft" or state in service.CORRECTABLE),
+        can_credit=can_write and doc.kind == "invoice" and doc.status == "issued",
         **_labels(),
         **({"findings": []} | extra),
     )

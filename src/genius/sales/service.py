@@ -695,6 +695,31 @@ def queue_pdf(session: Session, doc: Document) -> None:
     )
 
 
+def preview_html(session: Session, tid: uuid.UUID, document_id: uuid.UUID) -> str:
+    """The document as it will print (the Romanian layout ``pdf.render`` renders): an issued one from the
+    exact XML sent to SPV, a draft from the UBL it would be issued with (its number still to be taken).
+    Reads only: the draft's stored totals and rates are used as they are. 422 naming the field when the
+    supplier or the customer cannot be written yet."""
+    doc = get_document(session, document_id)
+    if doc.ubl_xml is not None:
+        return efactura.document_html(doc.ubl_xml.encode())
+    on = doc.issue_date or today()
+    corrected = repository.document(session, doc.corrected_id) if doc.corrected_id else None
+    invoice = build_invoice(
+        doc,
+        f"{doc.series}-{on.year}-??????",
+        on,
+        _supplier(session, tid),
+        _customer(session, doc.customer_id),
+        corrected,
+    )
+    try:
+        xml = efactura.document_xml(invoice)
+    except (ValueError, ArithmeticError) as exc:
+        raise IssueRefused(f"The document cannot be written as e-Factura XML: {exc}") from None
+    return efactura.document_html(xml)
+
+
 def ubl(session: Session, document_id: uuid.UUID) -> str:
     doc = get_document(session, document_id)
     if doc.ubl_xml is None:
