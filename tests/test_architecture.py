@@ -93,6 +93,7 @@ SESSION_ALLOWED: dict[str, str] = {
     "src/genius/compliance/common/oauth.py": "the ANAF token store: a token is read and refreshed in "
     "transactions of its own, between HTTP calls",
     "src/genius/compliance/efactura/api.py": _COMPLIANCE_UOW,
+    "src/genius/compliance/efactura/inbox.py": _COMPLIANCE_UOW,
     "src/genius/compliance/efactura/service.py": _COMPLIANCE_UOW,
     "src/genius/compliance/etransport/api.py": _COMPLIANCE_UOW,
     "src/genius/compliance/etransport/service.py": _COMPLIANCE_UOW,

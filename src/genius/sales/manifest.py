@@ -7,7 +7,11 @@ MANIFEST = Module(
     name="sales",
     description="Sales & Billing: catalogue, invoices, credit notes (e-Factura on issue)",
     schema="sales",
-    routers=("genius.sales.api:router", "genius.sales.orders_api:router"),
+    routers=(
+        "genius.sales.api:router",
+        "genius.sales.orders_api:router",
+        "genius.sales.supplier_api:router",
+    ),
     pages=("genius.sales.pages:router", "genius.sales.order_pages:router"),
     nav=(
         NavEntry(
