@@ -197,7 +197,7 @@ def test_concurrent_runs_store_and_publish_each_message_once(
         try:
             barrier.wait()
             results.append(service.sync_inbox(committed_ctx, committed_tenant.id))
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=run) for _ in range(3)]
