@@ -8,15 +8,20 @@ from __future__ import annotations
 import io
 import uuid
 import zipfile
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from genius.compliance import demo as compliance_demo
+from genius.compliance.demo import DEMO_SUPPLIERS, supplier_invoice_xml
 from genius.core.events.schemas import Envelope
 from genius.core.platform import Platform
 from genius.sales import supplier_invoices
 from genius.vettify import service as crm
+from genius.web.formats import money
+from tests.core.test_admin_pages import login
 from tests.compliance.conftest import FakeAnaf
 from tests.sales.conftest import add_customer, set_up_company
 from tests.sales.test_spv import fake_anaf, relay_to_sales, sales_events, spv_platform
@@ -93,3 +98,41 @@ def test_received_invoices_become_supplier_invoices_with_crm_suppliers(
 def test_an_unknown_supplier_invoice_is_404(client: TestClient, tenant: Any) -> None:
     r = client.get(f"/v1/sales/supplier-invoices/{uuid.uuid4()}/xml", headers=tenant.headers)
     assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_inbox_pages_list_and_show_a_supplier_invoice(
+    spv_platform: Platform, fake_anaf: FakeAnaf, tenant: Any, client: TestClient
+) -> None:
+    platform = spv_platform
+    supplier = DEMO_SUPPLIERS[0]
+    fake_anaf.states.efactura.receive(
+        supplier_invoice_xml(
+            (*supplier[:5], "FALS-1", *supplier[6:]), "18547290", "Genius", date(2026, 11, 2)
+        ),
+        "18547290",
+        supplier[0],
+        tampered=True,
+    )
+    receive_demo_invoices(platform, tenant.id)
+    assert login(client, tenant.slug, tenant.admin_email).status_code == 303
+
+    outbox = client.get("/sales/efactura")
+    assert 'href="/sales/efactura/inbox"' in outbox.text  # the inbox is a tab of the e-Factura desk
+    listing = client.get("/sales/efactura/inbox")
+    assert listing.status_code == 200
+    text = listing.text
+    assert "CONSTRUCTII DEFALCAT SRL" in text and "SI-000877" in text and "Primite" in text
+    assert money(Decimal("5082.00")) in text  # 5.082,00 lei
+    assert text.count(">Verificată<") == 2 and text.count(">Neverificată<") == 1
+
+    items = client.get("/v1/sales/supplier-invoices", headers=tenant.headers).json()["items"]
+    good = next(i for i in items if i["number"] == "FD-2026-0412")
+    page = client.get(f"/sales/efactura/inbox/{good['id']}")
+    assert page.status_code == 200
+    assert "Lucrări de amenajare birouri" in page.text and "Defalcare TVA" in page.text
+    assert "RO29500004" in page.text and "Timișoara" in page.text
+    assert client.get(f"/sales/efactura/inbox/{good['id']}/zip").content[:2] == b"PK"
+    bad = next(i for i in items if i["signature_ok"] is False)
+    flagged = client.get(f"/sales/efactura/inbox/{bad['id']}")
+    assert "nu a putut fi verificată" in flagged.text
+    assert client.get(f"/sales/efactura/inbox/{uuid.uuid4()}").status_code == 404

@@ -12,7 +12,8 @@ MANIFEST = Module(
         "genius.sales.orders_api:router",
         "genius.sales.supplier_api:router",
     ),
-    pages=("genius.sales.pages:router", "genius.sales.order_pages:router"),
+    # the inbox before the orders' ``/sales/{plural}/{row_id}``, which would take /sales/efactura/inbox
+    pages=("genius.sales.pages:router", "genius.sales.inbox_pages:router", "genius.sales.order_pages:router"),
     nav=(
         NavEntry(
             N_("Quotes"), "/sales/quotes", Scope.SALES_READ, icon="file-pen", section=N_("Sales"), key="q"
