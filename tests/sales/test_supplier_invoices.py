@@ -21,8 +21,8 @@ from genius.core.platform import Platform
 from genius.sales import supplier_invoices
 from genius.vettify import service as crm
 from genius.web.formats import money
-from tests.core.test_admin_pages import login
 from tests.compliance.conftest import FakeAnaf
+from tests.core.test_admin_pages import login
 from tests.sales.conftest import add_customer, set_up_company
 from tests.sales.test_spv import fake_anaf, relay_to_sales, sales_events, spv_platform
 

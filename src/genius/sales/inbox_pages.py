@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from genius.compliance.efactura.invoice import Invoice, Party
+from genius.compliance.efactura.schemas import Invoice, Party
 from genius.core.kit.errors import NotFound, Problem
 from genius.core.kit.pagination import BadCursor
 from genius.sales import supplier_invoices

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from genius.compliance.efactura import service as efactura
 from genius.compliance.efactura.events import EfacturaReceived
-from genius.compliance.efactura.invoice import Invoice
+from genius.compliance.efactura.schemas import Invoice
 from genius.core.events.schemas import Envelope
 from genius.core.kit.errors import NotFound, Problem
 from genius.core.kit.pagination import Page
