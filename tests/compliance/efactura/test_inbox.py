@@ -5,6 +5,7 @@ message is stored once."""
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from sqlalchemy import Connection, text
 
@@ -31,6 +33,7 @@ from tests.compliance.efactura.test_client import as_tenant, connect, events, fa
 from tests.conftest import SECRET, TenantCtx
 
 BUYER = "18547290"
+CONTRACTS = Path(__file__).resolve().parents[3] / "contracts" / "events"
 
 
 def set_company(platform: Platform, tid: uuid.UUID, cui: str = f"RO{BUYER}") -> None:
@@ -104,6 +107,9 @@ def test_received_invoices_are_paged_downloaded_verified_archived_and_published_
 
     published = events(db, tenant.id, "anaf.efactura.received")
     assert sorted(e["id_descarcare"] for e in published) == sorted(ids)
+    contract = json.loads((CONTRACTS / "anaf.efactura.received.v1.json").read_text())["data"]
+    for e in published:  # the published payloads match the committed contract
+        jsonschema.validate({k: v for k, v in e.items() if k != "_correlation_id"}, contract)
     first = next(e for e in published if e["id_descarcare"] == ids[0])
     assert first["supplier_cui"] == "29500004" and first["supplier_name"] == "CONSTRUCTII DEFALCAT SRL"
     assert first["number"] == "FD-2026-0412-0" and first["issue_date"] == "2026-11-20"
