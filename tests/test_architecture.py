@@ -93,6 +93,7 @@ SESSION_ALLOWED: dict[str, str] = {
     "src/genius/compliance/common/oauth.py": "the ANAF token store: a token is read and refreshed in "
     "transactions of its own, between HTTP calls",
     "src/genius/compliance/efactura/api.py": _COMPLIANCE_UOW,
+    "src/genius/compliance/efactura/inbox.py": _COMPLIANCE_UOW,
     "src/genius/compliance/efactura/service.py": _COMPLIANCE_UOW,
     "src/genius/compliance/etransport/api.py": _COMPLIANCE_UOW,
     "src/genius/compliance/etransport/service.py": _COMPLIANCE_UOW,
@@ -100,6 +101,8 @@ SESSION_ALLOWED: dict[str, str] = {
     "src/genius/compliance/reges/service.py": _COMPLIANCE_UOW,
     "src/genius/compliance/saft/service.py": _COMPLIANCE_UOW,
     "src/genius/compliance/taxpayer/tasks.py": "a Celery task's unit of work (compliance branch)",
+    "src/genius/compliance/efactura/tasks.py": "the SPV inbox sweep reads the tenant directory (platform) "
+    "before queueing one inbox task per tenant",
     "src/genius/outreach/sequences/tasks.py": "the sequence scheduler's tick: one short tenant transaction "
     "per batch of due steps (the picked rows stay locked only until it commits), and the tenant directory",
     "src/genius/sales/tasks.py": "the daily e-Factura deadline notice: the tenant directory, then one short "
@@ -117,6 +120,8 @@ SESSION_ALLOWED: dict[str, str] = {
     "it (or the platform's nil tenant), not the operator's",
     "src/genius/mailbox/demo.py": "demo seeding at start-up, no request (the welcome mail's outbox row)",
     "src/genius/vettify/demo.py": "demo seeding at start-up, no request (CRM branch)",
+    "src/genius/compliance/demo.py": "demo seeding at start-up, no request (the tenant's CUI before the "
+    "SPV inbox's first run)",
     "src/genius/sales/demo.py": "demo seeding at start-up, no request (sales: products, one issued invoice)",
     "src/genius/outreach/demo.py": "demo seeding at start-up, no request (outreach: phones, journeys, usage)",
     "src/genius/outreach/overview/tasks.py": "the daily statistics roll-up: one short transaction per tenant",

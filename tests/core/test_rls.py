@@ -145,6 +145,12 @@ def seed_rows(conn: Connection, tid: uuid.UUID) -> None:
             " cui, namespace, ledger_key, ledger_sha256, correlation_id) VALUES (gen_random_uuid(), :t,"
             " 'rls', 'L', '2026-01-01', '2026-01-31', 'RO1', 'ns', 'k', 'x', 'c')"
         ),
+        ("sales", "supplier_invoices"): (
+            "INSERT INTO sales.supplier_invoices (id, tid, id_descarcare, kind, supplier_cui, supplier_name,"
+            " number, issue_date, currency, net_total, vat_total, gross_total, payable, signature_ok)"
+            " VALUES (gen_random_uuid(), :t, '1', 'invoice', '1', 'RLS', 'F-1', '2026-01-01', 'RON', 0, 0,"
+            " 0, 0, true)"
+        ),
         ("outreach", "wa_phone_numbers"): (
             "INSERT INTO outreach.wa_phone_numbers (tid, phone_number, timelinesai_account_id)"
             " VALUES (:t, '+40722000000', 'rls')"

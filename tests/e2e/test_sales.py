@@ -237,3 +237,32 @@ def test_invoice_editor_issue_accept_pdf_zip_and_payment(
     shot(page, "sales-editor-invoice-paid")
     axe_check(page, f"paid invoice ({theme}, {lang})")
     assert not page.js_errors
+
+
+@pytest.mark.parametrize("theme,lang", [("light", "ro"), ("dark", "en")])
+def test_efactura_inbox(context: Any, page: Any, demo_app: DemoApp, theme: str, lang: str) -> None:
+    """The e-Factura desk's inbox tab: the demo's two supplier invoices, fetched from the fake SPV by the
+    inbox (paginated list, descarcare, signature checked), delivered to sales by the consumer; one opened
+    in its readable view (parties, lines, VAT, totals)."""
+    set_theme_and_language(context, theme, lang, demo_app.url)
+    page.goto("/sales/efactura")
+    page.get_by_role("link", name="Primite" if lang == "ro" else "Received (inbox)").click()
+    page.wait_for_url("**/sales/efactura/inbox")
+    deadline = time.monotonic() + 90  # the consumer delivers the demo's events shortly after start
+    while page.locator("table tbody tr").count() < 2:
+        assert time.monotonic() < deadline, "the demo's supplier invoices never reached the inbox"
+        time.sleep(2)
+        page.reload()
+    text = page.locator("table tbody").inner_text()
+    assert "CONSTRUCTII DEFALCAT SRL" in text and "SI-000877" in text
+    assert text.count("Verificată" if lang == "ro" else "Verified") == 2
+    shot(page, "sales-efactura-inbox")
+    axe_check(page, f"/sales/efactura/inbox ({theme}, {lang})")
+    page.get_by_role("link", name="CONSTRUCTII DEFALCAT SRL").click()
+    page.wait_for_url(re.compile(r".*/sales/efactura/inbox/[0-9a-f-]{36}$"))
+    body = page.locator("main").inner_text()
+    assert "Lucrări de amenajare birouri" in body and "RO29500004" in body
+    assert ("Defalcare TVA" if lang == "ro" else "VAT breakdown") in body
+    shot(page, "sales-supplier-invoice")
+    axe_check(page, f"supplier invoice ({theme}, {lang})")
+    assert not page.js_errors

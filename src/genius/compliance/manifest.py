@@ -1,6 +1,6 @@
 """Compliance: the workers that talk to ANAF (taxpayer, e-Factura, e-Transport, SAF-T) and REGES."""
 
-from genius.core.kit.manifest import Module
+from genius.core.kit.manifest import BeatEntry, Module
 
 MANIFEST = Module(
     name="compliance",
@@ -18,4 +18,6 @@ MANIFEST = Module(
         "anaf.saft": "genius.compliance.saft.tasks",
         "reges": "genius.compliance.reges.tasks",
     },
+    # The SPV inbox: received supplier invoices, fetched every 15 minutes per connected tenant.
+    beat=(BeatEntry("efactura-inbox", "anaf.efactura.inbox_sweep", 900.0, "anaf.efactura"),),
 )

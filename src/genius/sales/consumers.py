@@ -1,6 +1,6 @@
 """The sales event consumer (queue ``genius.sales``, run by ``genius consume``): the SPV outcome of
 issued documents, from the compliance module's e-Factura events; a draft quote for each won CRM
-opportunity."""
+opportunity; the supplier invoices received in the SPV inbox."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from genius.core.events.consumer import EventConsumer
 from genius.core.events.schemas import Envelope
-from genius.sales import orders, spv
+from genius.sales import orders, spv, supplier_invoices
 
 HANDLERS: dict[str, Callable[[Session, Envelope], object]] = {
     "anaf.efactura.submitted": spv.on_submitted,
@@ -18,6 +18,7 @@ HANDLERS: dict[str, Callable[[Session, Envelope], object]] = {
     "anaf.efactura.rejected": spv.on_rejected,
     "crm.opportunity.stage_changed": orders.on_opportunity_stage_changed,
     "anaf.efactura.failed": spv.on_failed,
+    "anaf.efactura.received": supplier_invoices.on_received,
 }
 
 

@@ -7,10 +7,17 @@ MANIFEST = Module(
     name="sales",
     description="Sales & Billing: catalogue, invoices, credit notes (e-Factura on issue)",
     schema="sales",
-    routers=("genius.sales.api:router", "genius.sales.orders_api:router"),
+    routers=(
+        "genius.sales.api:router",
+        "genius.sales.orders_api:router",
+        "genius.sales.supplier_api:router",
+    ),
+    # the editor before ``/sales/invoices/{id}`` (it would take /sales/invoices/new), the inbox before the
+    # orders' ``/sales/{plural}/{row_id}`` (which would take /sales/efactura/inbox)
     pages=(
         "genius.sales.editor_pages:router",
         "genius.sales.pages:router",
+        "genius.sales.inbox_pages:router",
         "genius.sales.order_pages:router",
     ),
     nav=(

@@ -221,3 +221,36 @@ class OrderLine(LineColumns, Base):
 
     order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sales.orders.id", ondelete="CASCADE"))
     invoiced: Mapped[Decimal] = mapped_column(Numeric(15, 3), default=Decimal(0))  # on the order's invoices
+
+
+class SupplierInvoice(Base):
+    """A supplier invoice received in the tenant's SPV (from ``anaf.efactura.received``; migration 0031).
+
+    One row per ANAF message (unique per tenant and download id): a redelivered event adds nothing. The
+    supplier is a CRM account, matched by CUI or created. The documents stay in compliance's archive."""
+
+    __tablename__ = "supplier_invoices"
+    __table_args__ = (
+        UniqueConstraint("tid", "id_descarcare", name="uq_supplier_invoices_message"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=new_id)
+    tid: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    id_descarcare: Mapped[str] = mapped_column(String(32))
+    id_solicitare: Mapped[str | None] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(12))  # invoice | credit_note
+    supplier_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))  # CRM account
+    supplier_cui: Mapped[str] = mapped_column(String(20))
+    supplier_name: Mapped[str] = mapped_column(String(300))
+    number: Mapped[str] = mapped_column(String(200))
+    issue_date: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    currency: Mapped[str] = mapped_column(String(3))
+    net_total: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    vat_total: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    gross_total: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    payable: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    signature_ok: Mapped[bool] = mapped_column()
+    signature_problems: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -19,6 +19,7 @@ from genius.sales.models import (
     PaymentAllocation,
     Product,
     SeriesCounter,
+    SupplierInvoice,
 )
 
 ORDER = "created_at"
@@ -305,3 +306,32 @@ def invoices_of_orders(session: Session, order_ids: list[uuid.UUID]) -> dict[uui
         assert doc.order_id is not None
         out[doc.order_id].append(doc)
     return out
+
+
+# --- supplier invoices (the SPV inbox) -------------------------------------------------------------
+def add_supplier_invoice(session: Session, values: dict[str, object]) -> uuid.UUID | None:
+    """Insert one received invoice; ``None`` when the tenant already has that ANAF message."""
+    stmt = (
+        pg_insert(SupplierInvoice)
+        .values(**values)
+        .on_conflict_do_nothing(constraint="uq_supplier_invoices_message")
+        .returning(SupplierInvoice.id)
+    )
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def supplier_invoice(session: Session, invoice_id: uuid.UUID) -> SupplierInvoice | None:
+    return session.scalars(select(SupplierInvoice).where(SupplierInvoice.id == invoice_id)).one_or_none()
+
+
+def supplier_invoice_page(session: Session, *, cursor: str | None, limit: int) -> Page[SupplierInvoice]:
+    query = select(SupplierInvoice)
+    if cursor:
+        when, sid = decode_cursor(cursor, "supplier-invoices", (datetime, uuid.UUID))
+        query = query.where(
+            cursor_after((SupplierInvoice.received_at, SupplierInvoice.id), (when, sid), desc=True)
+        )
+    rows = session.scalars(
+        query.order_by(SupplierInvoice.received_at.desc(), SupplierInvoice.id.desc()).limit(limit + 1)
+    ).all()
+    return page_of(rows, limit, "supplier-invoices", key=lambda r: (r.received_at, r.id))

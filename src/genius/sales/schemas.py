@@ -436,3 +436,30 @@ class OrderInvoiceCreate(Input):
 
 
 DocumentOut.model_rebuild()
+
+
+class SupplierInvoiceOut(BaseModel):
+    """A supplier invoice received in the tenant's SPV inbox (ANAF's message ``id_descarcare``)."""
+
+    id: uuid.UUID
+    type: Literal["invoice", "credit_note"]
+    id_descarcare: str
+    id_solicitare: str | None
+    supplier_id: uuid.UUID | None = Field(
+        description="The supplier's CRM account (matched or created by CUI)"
+    )
+    supplier_cui: str
+    supplier_name: str
+    number: str
+    issue_date: date
+    due_date: date | None
+    currency: str
+    net_total: Decimal
+    vat_total: Decimal
+    gross_total: Decimal
+    payable: Decimal
+    signature_ok: bool = Field(
+        description="ANAF's signature in the ZIP verified; false = flagged, not trusted"
+    )
+    signature_problems: list[str]
+    received_at: datetime

@@ -6,6 +6,8 @@ Published in the tenant's transaction (transactional outbox) with the submission
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime
+from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
@@ -56,3 +58,29 @@ class EfacturaFailed(BaseModel):
     stage: str = Field(description="upload")
     reason: str = Field(description="The last error, as the submission records it")
     attempts: int = Field(default=0, description="Upload attempts made")
+
+
+@event("anaf.efactura.received", version=1)
+class EfacturaReceived(BaseModel):
+    """A supplier invoice arrived in the tenant's SPV inbox: downloaded once, archived under the
+    tenant's key (ZIP and XML), parsed. ``signature_ok`` is false when ANAF's signature in the ZIP did
+    not verify: the document is flagged, never trusted. Published once per message."""
+
+    id_descarcare: str = Field(description="ANAF's download id: the message's identity")
+    id_solicitare: str | None = Field(default=None, description="The supplier's upload index")
+    cif: str = Field(description="Our CUI (the buyer's), digits only")
+    kind: str = Field(description="invoice | credit_note")
+    supplier_cui: str = Field(description="The supplier's CUI, digits only (BT-31 or BT-30 without RO)")
+    supplier_vat_id: str | None = Field(default=None, description="BT-31 as written")
+    supplier_name: str = Field(description="BT-27")
+    number: str = Field(description="BT-1")
+    issue_date: date = Field(description="BT-2")
+    due_date: date | None = Field(default=None, description="BT-9")
+    currency: str = Field(description="BT-5")
+    tax_exclusive: Decimal = Field(description="BT-109")
+    vat_total: Decimal = Field(description="BT-110")
+    tax_inclusive: Decimal = Field(description="BT-112")
+    payable: Decimal = Field(description="BT-115")
+    signature_ok: bool
+    signature_problems: list[str] = Field(default_factory=list)
+    message_created_at: datetime | None = None

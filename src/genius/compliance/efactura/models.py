@@ -78,3 +78,36 @@ class ArchivedZip(Base):
     first_downloaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_downloaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     anaf_expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+INBOX_STATES = (
+    "listed",  # seen in the paginated list, not downloaded yet
+    "received",  # downloaded, archived, parsed, event published
+    "unreadable",  # downloaded and archived, but not an invoice our parser reads (kept, flagged)
+)
+
+
+class ReceivedMessage(Base):
+    """The SPV inbox: one row per received message (``FACTURA PRIMITA``), keyed by ANAF's download id,
+    so a message enters it exactly once however often the list shows it or runs overlap."""
+
+    __tablename__ = "efactura_inbox"
+    __table_args__ = {"schema": SCHEMA}
+
+    tid: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    id_descarcare: Mapped[str] = mapped_column(String(32), primary_key=True)
+    id_solicitare: Mapped[str | None] = mapped_column(String(32))
+    cif: Mapped[str] = mapped_column(String(20))
+    supplier_cif: Mapped[str | None] = mapped_column(String(20))
+    message_created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    state: Mapped[str] = mapped_column(String(12), default="listed")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    signature_ok: Mapped[bool | None] = mapped_column()
+    signature_problems: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    zip_key: Mapped[str | None] = mapped_column(String(300))
+    xml_key: Mapped[str | None] = mapped_column(String(300))
+    xml_sha256: Mapped[str | None] = mapped_column(String(64))
+    header: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+    listed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -560,3 +560,32 @@ def submit_and_queue(
     if created:
         defer(session, "anaf.efactura.upload", tid=tid, args=[str(tid), str(sub.id)])
     return sub, created
+
+
+# --- the SPV inbox (received supplier invoices; see ``inbox``) ------------------------------------------
+def sync_inbox(ctx: Context, tid: uuid.UUID) -> dict[str, Any]:
+    """List and fetch the tenant's received invoices once (the periodic task's work)."""
+    from genius.compliance.efactura import inbox
+
+    return inbox.sync(ctx, tid).as_dict()
+
+
+def received_files(platform: Platform, tid: uuid.UUID, id_descarcare: str) -> tuple[bytes, bytes] | None:
+    """The archived ``(invoice XML, signed ZIP)`` of a received supplier invoice, for a business module's
+    page or API; ``None`` when the message is not in the tenant's inbox."""
+    from genius.compliance.efactura import inbox
+
+    return inbox.received_document(context_for(platform), tid, id_descarcare)
+
+
+def read_document(xml: bytes) -> Invoice:
+    """Our parser's reading of a UBL invoice or credit note (parties, lines, VAT, totals)."""
+    from genius.compliance.efactura.parse import parse_invoice
+
+    return parse_invoice(xml)
+
+
+def inbox_has_messages(ctx: Context, tid: uuid.UUID) -> bool:
+    from genius.compliance.efactura import inbox
+
+    return inbox.has_messages(ctx, tid)

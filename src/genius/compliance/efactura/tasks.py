@@ -24,12 +24,13 @@ from genius.compliance.common.errors import AnafApiError, OAuthError, is_tempora
 from genius.compliance.efactura import service
 from genius.compliance.efactura.client import EFacturaClient
 from genius.config import Settings, get_settings
+from genius.core.directory import repository as directory
 from genius.core.kit.ratelimit import RateLimiter
 from genius.core.storage import tenant_files_from_settings
 from genius.workers.celery_app import celery_app
 from genius.workers.context import ProcessContext, worker_database, worker_redis
 
-__all__ = ["download", "health", "poll", "upload"]
+__all__ = ["download", "health", "inbox", "inbox_sweep", "poll", "upload"]
 
 MAX_RETRIES = 8
 
@@ -97,6 +98,26 @@ def download(self: Task, tid: str, id_descarcare: str) -> dict[str, Any]:
         "invoice_id": row.invoice_id,
         "download_count": row.download_count,
     }
+
+
+@celery_app.task(name="anaf.efactura.inbox_sweep", acks_late=True)
+def inbox_sweep() -> dict[str, Any]:
+    """``genius beat``: one ``anaf.efactura.inbox`` per active tenant (a tenant without an ANAF
+    connection or company CUI is skipped by the task itself)."""
+    db = context().db
+    with db.platform_session() as s:
+        tenants = directory.active_ids(s)
+    for tid in tenants:
+        inbox.apply_async(args=[str(tid)])
+    return {"tenants": len(tenants)}
+
+
+@celery_app.task(name="anaf.efactura.inbox", bind=True, acks_late=True, max_retries=MAX_RETRIES)
+@retry_temporary(ANAF_ERRORS, temporary=is_temporary, countdown=retry_after_or_backoff())
+def inbox(self: Task, tid: str) -> dict[str, Any]:
+    """The tenant's SPV inbox: new received invoices listed, downloaded, verified, archived, published
+    once each (``service.sync_inbox``)."""
+    return service.sync_inbox(context(), uuid.UUID(tid))
 
 
 def health() -> str:

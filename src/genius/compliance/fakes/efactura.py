@@ -58,6 +58,8 @@ class FakeMessage:
     outcome: str  # ok | nok
     id_descarcare: str
     errors: list[str] = field(default_factory=list)
+    buyer_cif: str | None = None  # an accepted invoice is listed in the buyer's SPV as received
+    tampered: bool = False  # the ZIP's invoice is altered after signing (its signature check fails)
     polls: int = 0
     downloads: dict[str, int] = field(default_factory=dict)  # day → count
 
@@ -162,6 +164,32 @@ class State:
         with self._lock:
             return self.faults.pop(0) if self.faults else None
 
+    def receive(
+        self,
+        xml: bytes,
+        buyer_cif: str,
+        supplier_cif: str | None = None,
+        created: datetime | None = None,
+        *,
+        tampered: bool = False,
+    ) -> FakeMessage:
+        """An invoice a supplier uploaded to ``buyer_cif`` and ANAF accepted: it shows in the buyer's
+        lists as ``FACTURA PRIMITA`` (filter ``P``) and downloads like any other message."""
+        supplier = supplier_cif or buyer_cif_of(xml, "AccountingSupplierParty") or "0"
+        message = FakeMessage(
+            index=self.next_id(),
+            cif=supplier,
+            standard="UBL",
+            xml=xml,
+            created=created or datetime.now(UTC),
+            outcome="ok",
+            id_descarcare=self.next_id(),
+            buyer_cif=buyer_cif,
+            tampered=tampered,
+        )
+        self.messages[message.index] = message
+        return message
+
 
 # --- reply builders --------------------------------------------------------------------------------
 def _xml(body: str, status: int = 200) -> Response:
@@ -210,12 +238,50 @@ def build_zip(message: FakeMessage, signer: _Signer) -> bytes:
     document = message.xml if message.outcome == "ok" else error_report(message)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        signed = _sign(document, signer)
+        if message.tampered:  # e.g. an amount edited in transit: the signature no longer covers it
+            document = document.replace(b"</cbc:ID>", b"-X</cbc:ID>", 1)
         zf.writestr(f"{message.index}.xml", document)
-        zf.writestr(f"semnatura_{message.index}.xml", _sign(document, signer))
+        zf.writestr(f"semnatura_{message.index}.xml", signed)
     return buf.getvalue()
 
 
-def _list_entry(m: FakeMessage) -> dict[str, str]:
+def buyer_cif_of(xml: bytes, party: str = "AccountingCustomerParty") -> str | None:
+    """The CUI (digits) of a UBL party: its VAT id (BT-31/48) or legal id (BT-30/47)."""
+    from lxml import etree
+
+    try:
+        root = etree.fromstring(xml)
+    except etree.XMLSyntaxError:
+        return None
+    for path in (
+        "cac:Party/cac:PartyTaxScheme/cbc:CompanyID",
+        "cac:Party/cac:PartyLegalEntity/cbc:CompanyID",
+    ):
+        found = root.findtext(f"cac:{party}/{path}", namespaces=_UBL_NS)
+        digits = re.sub(r"\D", "", found or "")
+        if digits:
+            return digits
+    return None
+
+
+_UBL_NS = {
+    "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
+    "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
+}
+
+
+def _list_entry(m: FakeMessage, cif: str | None = None) -> dict[str, str]:
+    if cif is not None and m.buyer_cif == cif and m.cif != cif:
+        return {
+            "data_creare": m.created.strftime("%Y%m%d%H%M"),
+            "cif": cif,
+            "id_solicitare": m.index,
+            "detalii": f"Factura cu id_incarcare={m.index} emisa de cif_emitent={m.cif} pentru "
+            f"cif_beneficiar={cif}",
+            "tip": "FACTURA PRIMITA",
+            "id": m.id_descarcare,
+        }
     if m.outcome == "ok":
         tip = "FACTURA TRIMISA"
         detalii = f"Factura cu id_incarcare={m.index} emisa de cif_emitent={m.cif} pentru cif_beneficiar=0"
@@ -354,6 +420,7 @@ def make_router(state: State) -> APIRouter:
             ]
             if rejected
             else [],
+            buyer_cif=buyer_cif_of(body),
         )
         state.messages[index] = message
         state.uploads.append(message)
@@ -395,17 +462,27 @@ def make_router(state: State) -> APIRouter:
 
     def _cif_messages(cif: str, since: datetime, until: datetime) -> list[FakeMessage]:
         return sorted(
-            (m for m in state.messages.values() if m.cif == cif and since <= m.created <= until),
+            (
+                m
+                for m in state.messages.values()
+                if (m.cif == cif or (m.buyer_cif == cif and m.outcome == "ok"))
+                and since <= m.created <= until
+            ),
             key=lambda m: m.created,
             reverse=True,
         )
 
-    def _filtered(messages: list[FakeMessage], filtru: str | None) -> list[FakeMessage]:
+    def _filtered(messages: list[FakeMessage], filtru: str | None, cif: str) -> list[FakeMessage]:
+        """ANAF's filters: T sent (accepted), E errors, P received, R buyer messages (none here)."""
+        received = [m for m in messages if m.buyer_cif == cif and m.cif != cif]
+        sent = [m for m in messages if m.cif == cif]
         if filtru == "T":
-            return [m for m in messages if m.outcome == "ok"]
+            return [m for m in sent if m.outcome == "ok"]
         if filtru == "E":
-            return [m for m in messages if m.outcome == "nok"]
-        if filtru in ("P", "R"):
+            return [m for m in sent if m.outcome == "nok"]
+        if filtru == "P":
+            return received
+        if filtru == "R":
             return []
         return messages
 
@@ -426,12 +503,12 @@ def make_router(state: State) -> APIRouter:
         if filtru is not None and filtru not in ("E", "T", "P", "R"):
             return _eroare("Valorile acceptate pentru parametrul filtru sunt E, T, P sau R", "Lista Mesaje")
         now = datetime.now(UTC)
-        found = _filtered(_cif_messages(cif, now - timedelta(days=int(zile)), now), filtru)
+        found = _filtered(_cif_messages(cif, now - timedelta(days=int(zile)), now), filtru, cif)
         if not found:
             return _eroare(f"Nu exista mesaje in ultimele {zile} zile", "Lista Mesaje")
         return JSONResponse(
             {
-                "mesaje": [_list_entry(m) for m in found],
+                "mesaje": [_list_entry(m, cif) for m in found],
                 "serial": "FAKE1234",
                 "cui": cif,
                 "titlu": f"Lista Mesaje disponibile din ultimele {zile} zile",
@@ -472,7 +549,7 @@ def make_router(state: State) -> APIRouter:
                 f"endTime = {end:%d-%m-%Y %H:%M:%S} nu poate fi <= startTime = {start:%d-%m-%Y %H:%M:%S}",
                 "Lista Mesaje",
             )
-        found = _filtered(_cif_messages(q["cif"], start, end), q.get("filtru"))
+        found = _filtered(_cif_messages(q["cif"], start, end), q.get("filtru"), q["cif"])
         if not found:
             return _eroare("Nu exista mesaje in intervalul selectat", "Lista Mesaje")
         pages = (len(found) + state.page_size - 1) // state.page_size
@@ -485,7 +562,7 @@ def make_router(state: State) -> APIRouter:
         chunk = found[(page - 1) * state.page_size : page * state.page_size]
         return JSONResponse(
             {
-                "mesaje": [_list_entry(m) for m in chunk],
+                "mesaje": [_list_entry(m, q["cif"]) for m in chunk],
                 "numar_inregistrari_in_pagina": len(chunk),
                 "numar_total_inregistrari_per_pagina": state.page_size,
                 "numar_total_inregistrari": len(found),
@@ -530,5 +607,14 @@ def make_router(state: State) -> APIRouter:
             media_type="application/octet-stream",
             headers={"Content-Disposition": f'attachment; filename="{raw}.zip"'},
         )
+
+    # --- control (the fake only): a supplier's invoice arrives in a buyer's SPV ----------------------
+    @router.post("/fake-control/efactura/received")
+    async def control_received(request: Request) -> Response:
+        cif = request.query_params.get("cif", "")
+        if not cif.isdigit():
+            return JSONResponse({"error": "cif (the buyer's, digits) is required"}, status_code=400)
+        message = state.receive(await request.body(), cif, request.query_params.get("supplier_cif"))
+        return JSONResponse({"id": message.id_descarcare, "id_solicitare": message.index}, status_code=201)
 
     return router
