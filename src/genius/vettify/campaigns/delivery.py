@@ -10,6 +10,8 @@ Exactly once per recipient, whatever happens to the task:
 * after ``kill -9`` the same task is redelivered (``acks_late``, same task id): the one recipient it had
   claimed may or may not have been accepted by the server, so it is failed with that reason instead of
   being sent a second time;
+* a paused or cancelled send is never claimed from (the claim reads the send's status): the batch stops
+  after the message in hand, and a resume queues it again;
 * the Message-ID is derived from campaign + recipient, so even a copy the server saw twice is one message.
 
 The transport (an SMTP connection) is the worker's: ``send(message) -> (status, code, text)``.
@@ -20,11 +22,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from genius.config import Settings
 from genius.core.db.session import Database
-from genius.vettify.campaigns import bounces, marketing, templates
+from genius.core.directory import repository as directory
+from genius.vettify.campaigns import bounces, lifecycle, marketing, templates
 from genius.vettify.campaigns import repository as repo
 from genius.vettify.campaigns.tracking import Links, compose, idempotency_key
 from genius.workers.email_send.mime import message_id_for
@@ -40,6 +44,7 @@ class BatchResult:
     pending: int = 0
     interrupted: int = 0
     completed: bool = False
+    halted: bool = False  # the send was paused or cancelled: the rest waits for a resume (or never goes)
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -49,6 +54,7 @@ class BatchResult:
             "pending": self.pending,
             "interrupted": self.interrupted,
             "completed": self.completed,
+            "halted": self.halted,
         }
 
 
@@ -79,7 +85,8 @@ async def deliver_batch(
         if campaign_send is None:
             raise LookupError(f"campaign {campaign_id} has no send (not committed yet?)")
         result.interrupted = repo.fail_interrupted(s, campaign_id, batch, owner)
-        ids = repo.pending_ids(s, campaign_id, batch)
+        result.halted = campaign_send.status in ("paused", "cancelled")
+        ids = [] if result.halted else repo.pending_ids(s, campaign_id, batch)
         message = templates.Message(campaign_send.subject, campaign_send.html, campaign_send.text)
         sender = marketing.sender_of(s, tid, settings)
     done: tuple[uuid.UUID, str, str | None] | None = None  # the previous message's outcome
@@ -89,7 +96,11 @@ async def deliver_batch(
                 with transaction() as s:
                     msgid = message_id_for(idempotency_key(campaign_id, rid), sender.from_address)
                     claimed = repo.finish_and_claim(s, done, rid, owner, msgid)
+                    if claimed is None and repo.send_status(s, campaign_id) != "sending":
+                        result.halted = True  # paused or cancelled: the message before was the last
                 done = None
+                if result.halted:
+                    break
                 if claimed is None:
                     continue
                 address, attempts, variables = claimed
@@ -127,6 +138,31 @@ async def deliver_batch(
             result.pending = len(repo.pending_ids(s, campaign_id, batch))
             result.completed = marketing.complete_if_done(s, tid, campaign_id)
     return result
+
+
+TENANTS_PAGE = 500
+
+
+def start_due_campaigns(db: Database, settings: Settings, *, now: datetime) -> dict[str, int]:
+    """The scheduler pass (beat ``email.send.campaigns_due``): every active tenant's due schedules, a
+    short transaction per tenant and group of 20 (``lifecycle.start_due``, ``SKIP LOCKED``)."""
+    started = failed = 0
+    offset = 0
+    while True:
+        with db.platform_session() as session:
+            tenants = [t.id for t in directory.page(session, TENANTS_PAGE, offset) if t.status == "active"]
+            more = directory.count(session) > offset + TENANTS_PAGE
+        for tid in tenants:
+            while True:
+                with db.tenant_session(tid) as session:
+                    out = lifecycle.start_due(session, tid, settings, now=now)
+                started += len(out.started)
+                failed += len(out.failed)
+                if len(out.started) + len(out.failed) < lifecycle.DUE_BATCH:
+                    break
+        if not more:
+            return {"started": started, "failed": failed}
+        offset += TENANTS_PAGE
 
 
 def process_dsn(db: Database, tid: uuid.UUID, raw: bytes) -> dict[str, Any]:

@@ -105,22 +105,12 @@ def start_send(
 
     A campaign is sent once: the campaign row is locked, and a second start (concurrent or later) finds
     the send and is refused."""
-    if not settings.feature_campaign_send_v2:
-        raise Conflict(
-            "Sending campaigns is turned off (feature flag campaign_send_v2, "
-            "GENIUS_FEATURE_CAMPAIGN_SEND_V2).",
-            code="feature-disabled",
-        )
-    campaign: Campaign = service.get_record(session, CAMPAIGNS, campaign_id, lock=True)
-    if repo.send_of(session, campaign_id) is not None:
-        raise Conflict("This campaign was already sent.", code="campaign-already-sent")
-    if campaign.channel != "email":
-        raise Conflict(
-            f"Only e-mail campaigns can be sent (this one is {campaign.channel}).", code="campaign-channel"
-        )
-    if CampaignStatus(campaign.status) not in SENDABLE:
-        raise Conflict(f"A {campaign.status} campaign cannot be sent.", code="campaign-status")
-    message = _compiled(body.subject, body.html, body.format, body.text)
+    campaign = sendable(session, settings, campaign_id)
+    message = compiled_message(body)
+    schedule = repo.schedule_of(session, campaign_id, lock=True)
+    if schedule is not None and schedule.state == "scheduled":  # sent now, or by the scheduler
+        schedule.state = "started"
+        schedule.updated_at = utcnow()
     now = utcnow()
     send = CampaignSend(
         campaign_id=campaign_id,
@@ -144,15 +134,7 @@ def start_send(
     send.batches = len(batches)
     campaign.status = CampaignStatus.running.value
     campaign.touch()
-    for batch in batches:
-        defer(
-            session,
-            SEND_TASK,
-            tid=who.tid,
-            args=[str(who.tid), str(campaign_id), batch],
-            aggregate_id=campaign_id,
-            correlation_id=who.correlation_id,
-        )
+    defer_batches(session, who, campaign_id, batches)
     publish(
         session,
         "crm.campaign.sent",
@@ -184,6 +166,45 @@ def start_send(
     return SendOut(
         campaign_id=campaign_id, recipients=send.recipients, excluded=excluded, batches=len(batches)
     )
+
+
+def sendable(session: Session, settings: Settings, campaign_id: uuid.UUID) -> Campaign:
+    """The campaign, locked, when it may be sent or scheduled (flag on, e-mail, draft or scheduled, not
+    sent yet); otherwise a 409 that says why."""
+    if not settings.feature_campaign_send_v2:
+        raise Conflict(
+            "Sending campaigns is turned off (feature flag campaign_send_v2, "
+            "GENIUS_FEATURE_CAMPAIGN_SEND_V2).",
+            code="feature-disabled",
+        )
+    campaign: Campaign = service.get_record(session, CAMPAIGNS, campaign_id, lock=True)
+    if repo.send_of(session, campaign_id) is not None:
+        raise Conflict("This campaign was already sent.", code="campaign-already-sent")
+    if campaign.channel != "email":
+        raise Conflict(
+            f"Only e-mail campaigns can be sent (this one is {campaign.channel}).", code="campaign-channel"
+        )
+    if CampaignStatus(campaign.status) not in SENDABLE:
+        raise Conflict(f"A {campaign.status} campaign cannot be sent.", code="campaign-status")
+    return campaign
+
+
+def defer_batches(session: Session, who: service.Actor, campaign_id: uuid.UUID, batches: list[int]) -> None:
+    """One ``email.send.campaign`` task row per batch, in the caller's transaction."""
+    for batch in batches:
+        defer(
+            session,
+            SEND_TASK,
+            tid=who.tid,
+            args=[str(who.tid), str(campaign_id), batch],
+            aggregate_id=campaign_id,
+            correlation_id=who.correlation_id,
+        )
+
+
+def compiled_message(body: SendIn) -> templates.Message:
+    """The send's message compiled (422 on the field at fault), as the start would compile it."""
+    return _compiled(body.subject, body.html, body.format, body.text)
 
 
 def _compiled(subject: str, body: str, fmt: templates.Format, text: str | None) -> templates.Message:
@@ -268,7 +289,7 @@ def preview_audience(
 def complete_if_done(session: Session, tid: uuid.UUID, campaign_id: uuid.UUID) -> bool:
     """The send is completed once no recipient is pending or being sent: once (the send row is locked)."""
     send = repo.send_of(session, campaign_id, lock=True)
-    if send is None or send.status == "completed" or repo.open_count(session, campaign_id):
+    if send is None or send.status in ("completed", "cancelled") or repo.open_count(session, campaign_id):
         return False
     now = utcnow()
     send.status = "completed"

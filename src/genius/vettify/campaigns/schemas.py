@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import (
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     EmailStr,
     Field,
     StringConstraints,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
@@ -39,6 +41,7 @@ class CampaignStatus(StrEnum):
     running = "running"
     paused = "paused"
     completed = "completed"
+    cancelled = "cancelled"
 
 
 def _dates_in_order(starts_on: date | None, ends_on: date | None) -> None:
@@ -190,6 +193,37 @@ class SendIn(s.Input):
         max_length=10_000,
         description="The audience: these contacts (unknown ids are ignored); default: every contact",
     )
+
+
+class ScheduleIn(SendIn):
+    at: AwareDatetime = Field(
+        description="When to start the send (with its offset); a time already past starts it at the next "
+        "scheduler pass (every 30 s)"
+    )
+
+    @field_validator("at")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:  # year 1 or 9999 pushed past the calendar by its offset
+            return datetime.min.replace(tzinfo=UTC) if value.year < 2 else datetime.max.replace(tzinfo=UTC)
+
+
+class ScheduleOut(BaseModel):
+    campaign_id: uuid.UUID
+    status: CampaignStatus
+    run_at: datetime
+
+
+class LifecycleOut(BaseModel):
+    """A campaign after pause, resume or cancel."""
+
+    campaign_id: uuid.UUID
+    status: CampaignStatus = Field(description="The campaign's status now")
+    send_status: str | None = Field(description="sending, paused, cancelled or completed; none before a send")
+    pending: int = Field(description="Recipients still to be sent")
+    cancelled: int = Field(0, description="Recipients cancelled by this request")
 
 
 class PreviewIn(s.Input):

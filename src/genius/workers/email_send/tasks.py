@@ -1,6 +1,6 @@
 """Queue ``email.send``: ``email.send`` (one message), ``email.send.batch`` (up to 100) and
 ``email.send.campaign`` (one batch of a CRM campaign's recipients, exactly once each:
-``genius.vettify.campaigns.delivery``)."""
+``genius.vettify.campaigns.delivery``), ``email.send.campaigns_due`` (beat: scheduled campaigns)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from celery import Task
 from pydantic import ValidationError
 
 from genius.config import Settings, get_settings
+from genius.core.db.base import utcnow
 from genius.core.db.session import Database
 from genius.vettify.campaigns import delivery
 from genius.workers import idempotency
@@ -180,9 +181,17 @@ def send_campaign_batch(self: Task, tid: str, campaign_id: str, batch: int) -> d
         raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
     except LookupError as exc:  # the send's commit has not landed yet
         raise self.retry(exc=exc, countdown=1) from exc
-    if result.pending and self.request.retries < MAX_RETRIES:
+    if result.pending and not result.halted and self.request.retries < MAX_RETRIES:
         raise self.retry(countdown=backoff(self.request.retries))
     return result.as_dict()
+
+
+@celery_app.task(name="email.send.campaigns_due")
+def start_due_campaigns() -> dict[str, int]:
+    """Beat (every 30 s): start the CRM campaigns whose scheduled time has come, each exactly once even
+    when two passes overlap (``SKIP LOCKED``); the batches then go through the outbox as any send."""
+    db, settings = context()
+    return delivery.start_due_campaigns(db, settings, now=utcnow())
 
 
 @celery_app.task(name="email.send.dsn", acks_late=True)
