@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -21,7 +23,7 @@ from genius.vettify import service
 from genius.vettify.campaigns import repository as repo
 from genius.vettify.campaigns import templates
 from genius.vettify.campaigns.events import CampaignCompleted, CampaignSent
-from genius.vettify.campaigns.models import Campaign, CampaignSend, Consent, Suppression
+from genius.vettify.campaigns.models import Campaign, CampaignSchedule, CampaignSend, Consent, Suppression
 from genius.vettify.campaigns.repository import CAMPAIGNS
 from genius.vettify.campaigns.schemas import (
     CampaignStatus,
@@ -229,6 +231,24 @@ def preview(session: Session, campaign_id: uuid.UUID, body: PreviewIn) -> Previe
         contact_id=contact_id,
         variables={k: str(v) for k, v in variables.items()},
     )
+
+
+def schedule_of(session: Session, campaign_id: uuid.UUID) -> CampaignSchedule | None:
+    return repo.schedule_of(session, campaign_id)
+
+
+def local_time(session: Session, tid: uuid.UUID, value: str) -> datetime | str:
+    """A ``datetime-local`` value (``2026-12-10T09:30``) read in the tenant's time zone (company settings,
+    Europe/Bucharest by default); anything else is returned as given, for the schema to refuse."""
+    try:
+        naive = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if naive.tzinfo is not None:
+        return naive
+    tenant = directory.get(session, tid)
+    zone = tenancy.company_settings(session, tenant).timezone if tenant is not None else "Europe/Bucharest"
+    return naive.replace(tzinfo=ZoneInfo(zone))
 
 
 def sender_of(session: Session, tid: uuid.UUID, settings: Settings) -> Sender:
