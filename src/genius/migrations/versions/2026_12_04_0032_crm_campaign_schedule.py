@@ -5,6 +5,7 @@
   cancelled). The beat task ``email.send.campaigns_due`` starts the due ones, ``FOR UPDATE SKIP LOCKED``.
 * ``crm.campaigns.status`` gains ``cancelled``; ``crm.campaign_sends.status`` gains ``paused`` and
   ``cancelled``; ``crm.campaign_recipients.state`` gains ``cancelled`` (the rest of a cancelled send).
+* ``crm.campaign_sends.send_window``: the send's window (hours and weekdays in the tenant's time zone), if any.
 
 Revision ID: 0032_crm_campaign_schedule
 Revises: 0029_outreach_webhooks
@@ -49,6 +50,7 @@ def upgrade() -> None:
         "state",
         ("pending", "sending", "sent", "failed", "excluded", "cancelled"),
     )
+    op.execute("ALTER TABLE crm.campaign_sends ADD COLUMN send_window jsonb")
     op.execute(
         """
         CREATE TABLE crm.campaign_schedules (
@@ -75,6 +77,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DROP TABLE IF EXISTS crm.campaign_schedules")
+    op.execute("ALTER TABLE crm.campaign_sends DROP COLUMN IF EXISTS send_window")
     op.execute("UPDATE crm.campaign_recipients SET state = 'failed' WHERE state = 'cancelled'")
     op.execute("UPDATE crm.campaign_sends SET status = 'completed' WHERE status IN ('paused', 'cancelled')")
     op.execute("UPDATE crm.campaigns SET status = 'completed' WHERE status = 'cancelled'")

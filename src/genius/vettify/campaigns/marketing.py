@@ -126,6 +126,7 @@ def start_send(
         batches=0,
         started_by=who.name,
         started_at=now,
+        window=body.window.model_dump() if body.window else None,
     )
     repo.add(session, send)
     counts = repo.snapshot(session, who.tid, campaign_id, body.contact_ids, settings.campaign_batch_size)
@@ -237,6 +238,12 @@ def schedule_of(session: Session, campaign_id: uuid.UUID) -> CampaignSchedule | 
     return repo.schedule_of(session, campaign_id)
 
 
+def tenant_zone(session: Session, tid: uuid.UUID) -> str:
+    """The tenant's time zone (company settings; Europe/Bucharest until changed)."""
+    tenant = directory.get(session, tid)
+    return tenancy.company_settings(session, tenant).timezone if tenant is not None else "Europe/Bucharest"
+
+
 def local_time(session: Session, tid: uuid.UUID, value: str) -> datetime | str:
     """A ``datetime-local`` value (``2026-12-10T09:30``) read in the tenant's time zone (company settings,
     Europe/Bucharest by default); anything else is returned as given, for the schema to refuse."""
@@ -246,9 +253,7 @@ def local_time(session: Session, tid: uuid.UUID, value: str) -> datetime | str:
         return value
     if naive.tzinfo is not None:
         return naive
-    tenant = directory.get(session, tid)
-    zone = tenancy.company_settings(session, tenant).timezone if tenant is not None else "Europe/Bucharest"
-    return naive.replace(tzinfo=ZoneInfo(zone))
+    return naive.replace(tzinfo=ZoneInfo(tenant_zone(session, tid)))
 
 
 def sender_of(session: Session, tid: uuid.UUID, settings: Settings) -> Sender:

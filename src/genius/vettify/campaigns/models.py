@@ -97,6 +97,8 @@ class CampaignSend(Base):
     started_by: Mapped[str] = mapped_column(String(200), default="")
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # migration 0032: start_hour, end_hour, weekdays (``window.Window``); none: any time
+    window: Mapped[dict[str, Any] | None] = mapped_column("send_window", JSONB)
 
 
 class CampaignSchedule(Base):

@@ -177,6 +177,21 @@ class SuppressionOut(BaseModel):
 
 
 # --- the send ---------------------------------------------------------------------------------------
+class WindowIn(s.Input):
+    """When the batches may send, in the tenant's time zone (company settings; Europe/Bucharest)."""
+
+    start_hour: int = Field(9, ge=0, le=23, description="Opens at this hour, local time")
+    end_hour: int = Field(
+        18, ge=1, le=24, description="Closes at this hour; at or before start_hour: next day"
+    )
+    weekdays: list[Annotated[int, Field(ge=1, le=7)]] = Field(
+        default_factory=lambda: [1, 2, 3, 4, 5],
+        min_length=1,
+        max_length=7,
+        description="ISO weekdays the window opens on (1 = Monday); default Monday to Friday",
+    )
+
+
 class SendIn(s.Input):
     subject: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=998, pattern=s.TEXT)
@@ -192,6 +207,10 @@ class SendIn(s.Input):
         None,
         max_length=10_000,
         description="The audience: these contacts (unknown ids are ignored); default: every contact",
+    )
+    window: WindowIn | None = Field(
+        None,
+        description="Send only within these hours and weekdays (batches outside wait); default: any time",
     )
 
 
