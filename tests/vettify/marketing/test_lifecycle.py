@@ -294,3 +294,38 @@ def test_concurrent_scheduler_passes_start_each_campaign_exactly_once(
     finally:
         with platform.db.tenant_session(tid) as s:
             s.execute(text("DELETE FROM crm.campaigns"))
+
+
+def test_metrics_over_time_per_hour_and_day_in_bucharest_time(
+    crm: Crm, send_on: Platform, tenant: Any, db: Connection
+) -> None:
+    for i in range(3):
+        contact(crm, f"serie{i}@client.ro")
+    c = campaign(crm)
+    assert crm.call("POST", f"/campaigns/{c['id']}/send", SEND_BODY).status_code == 202
+    # three sends across local midnight (UTC+2 in December), one opened and clicked, one bounced
+    _rows(
+        db,
+        tenant.id,
+        "UPDATE crm.campaign_recipients SET state = 'sent', sent_at = CASE address "
+        "WHEN 'serie0@client.ro' THEN timestamptz '2026-12-03 21:10Z' "
+        "WHEN 'serie1@client.ro' THEN timestamptz '2026-12-03 21:40Z' "
+        "ELSE timestamptz '2026-12-03 22:05Z' END, "
+        "opened_at = CASE WHEN address = 'serie0@client.ro' THEN timestamptz '2026-12-03 22:30Z' END, "
+        "clicked_at = CASE WHEN address = 'serie0@client.ro' THEN timestamptz '2026-12-03 22:31Z' END, "
+        "bounced_at = CASE WHEN address = 'serie2@client.ro' THEN timestamptz '2026-12-03 22:06Z' END "
+        "WHERE campaign_id = :c RETURNING id",
+        c=c["id"],
+    )
+    hourly = crm.call("GET", f"/campaigns/{c['id']}/metrics?bucket=hour").json()["series"]
+    assert hourly == [
+        {"at": "2026-12-03T23:00:00+02:00", "sent": 2, "opened": 0, "clicked": 0, "bounced": 0},
+        {"at": "2026-12-04T00:00:00+02:00", "sent": 1, "opened": 1, "clicked": 1, "bounced": 1},
+    ]
+    daily = crm.call("GET", f"/campaigns/{c['id']}/metrics?bucket=day").json()["series"]
+    assert [(p["at"], p["sent"]) for p in daily] == [
+        ("2026-12-03T00:00:00+02:00", 2),
+        ("2026-12-04T00:00:00+02:00", 1),
+    ]
+    assert crm.call("GET", f"/campaigns/{c['id']}/metrics").json()["series"] == []
+    assert crm.call("GET", f"/campaigns/{c['id']}/metrics?bucket=week").status_code == 422

@@ -35,6 +35,7 @@ from genius.vettify.campaigns.schemas import (
     Rate,
     SendIn,
     SendOut,
+    SeriesPoint,
     SuppressionIn,
     TestSendIn,
     TestSendOut,
@@ -347,9 +348,21 @@ def repo_campaign(session: Session, campaign_id: uuid.UUID) -> Campaign | None:
     return records.find(session, CAMPAIGNS, campaign_id, lock=True)
 
 
-def metrics(session: Session, campaign_id: uuid.UUID) -> MetricsOut:
+def metrics(
+    session: Session, campaign_id: uuid.UUID, bucket: str | None = None, tid: uuid.UUID | None = None
+) -> MetricsOut:
+    """The campaign's figures; with ``bucket`` (hour or day) and the tenant, also their time series in
+    the tenant's time zone."""
     service.get_record(session, CAMPAIGNS, campaign_id)
-    return metrics_many(session, [campaign_id])[campaign_id]
+    out = metrics_many(session, [campaign_id])[campaign_id]
+    if bucket is not None and tid is not None:
+        zone = tenant_zone(session, tid)
+        tz = ZoneInfo(zone)
+        out.series = [
+            SeriesPoint(at=row.pop("bucket").replace(tzinfo=tz), **row)
+            for row in repo.series(session, campaign_id, bucket, zone)
+        ]
+    return out
 
 
 def metrics_many(session: Session, campaign_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, MetricsOut]:

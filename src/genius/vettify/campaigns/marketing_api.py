@@ -252,10 +252,18 @@ def test_send(
     "/campaigns/{campaign_id}/metrics",
     response_model=MetricsOut,
     responses=PROBLEMS,
-    summary="A campaign's results: sent, delivered, opened, clicked, bounced, unsubscribed, complained",
+    summary="A campaign's results: sent, delivered, opened, clicked, bounced, unsubscribed, complained; "
+    "with ?bucket=hour|day their time series",
 )
-def campaign_metrics(campaign_id: uuid.UUID, principal: CrmRead, db: TenantDB) -> Any:
-    return marketing.metrics(db, campaign_id)
+def campaign_metrics(
+    campaign_id: uuid.UUID,
+    principal: CrmRead,
+    db: TenantDB,
+    bucket: Annotated[
+        str | None, Query(pattern=r"^(hour|day)$", description="Add the time series per hour or day")
+    ] = None,
+) -> Any:
+    return marketing.metrics(db, campaign_id, bucket, principal.tid)
 
 
 @router.get(

@@ -427,6 +427,29 @@ def metrics(session: Session, campaign_id: uuid.UUID) -> dict[str, int]:
     return metrics_of(session, [campaign_id]).get(campaign_id) or dict.fromkeys(METRIC_NAMES, 0)
 
 
+_SERIES = text(
+    """
+    SELECT date_trunc(:unit, v.t AT TIME ZONE :zone) AS bucket,
+           count(*) FILTER (WHERE v.kind = 'sent') AS sent,
+           count(*) FILTER (WHERE v.kind = 'opened') AS opened,
+           count(*) FILTER (WHERE v.kind = 'clicked') AS clicked,
+           count(*) FILTER (WHERE v.kind = 'bounced') AS bounced
+    FROM crm.campaign_recipients r
+    CROSS JOIN LATERAL (VALUES ('sent', r.sent_at), ('opened', r.opened_at), ('clicked', r.clicked_at),
+                               ('bounced', r.bounced_at)) AS v(kind, t)
+    WHERE r.campaign_id = :campaign AND v.t IS NOT NULL
+    GROUP BY 1 ORDER BY 1
+    """
+)
+
+
+def series(session: Session, campaign_id: uuid.UUID, unit: str, zone: str) -> list[dict[str, Any]]:
+    """Sent, opened, clicked and bounced per ``unit`` (hour or day) of local time (``zone``): each bucket's
+    local start (naive) and its counts; buckets without any are absent."""
+    rows = session.execute(_SERIES, {"unit": unit, "zone": zone, "campaign": campaign_id}).all()
+    return [dict(r._mapping) for r in rows]
+
+
 def send_statuses(session: Session, campaign_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
     """The send's status of each campaign that was sent (``sending`` or ``completed``)."""
     if not campaign_ids:

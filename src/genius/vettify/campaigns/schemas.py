@@ -321,9 +321,19 @@ class Rate(BaseModel):
     rate: float = Field(description="Share of the sent messages (0 when nothing was sent)")
 
 
+class SeriesPoint(BaseModel):
+    """One hour or day of a campaign: recipients first sent, opened, clicked and bounced in it."""
+
+    at: datetime = Field(description="Start of the hour or day, with the tenant's offset")
+    sent: int
+    opened: int
+    clicked: int
+    bounced: int
+
+
 class MetricsOut(BaseModel):
     campaign_id: uuid.UUID
-    status: str = Field(description="not_sent, sending or completed")
+    status: str = Field(description="not_sent, sending, paused, cancelled or completed")
     recipients: int
     excluded: int
     pending: int
@@ -336,6 +346,10 @@ class MetricsOut(BaseModel):
     bounced: Rate
     unsubscribed: Rate
     complained: Rate
+    series: list[SeriesPoint] = Field(
+        default_factory=list,
+        description="Per hour or day (?bucket=), in the tenant's time zone, oldest first",
+    )
 
 
 # --- bounces and complaints (webhooks, DSN) ---------------------------------------------------------------
