@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from genius.core.platform import Platform
 from genius.vettify.campaigns import marketing
@@ -130,3 +131,24 @@ def test_schedule_then_pause_resume_cancel_from_the_page(
     page = client.get(url)
     assert "Campania a fost anulată." in page.text and "Pauză" not in page.text
     assert crm.call("GET", url.removeprefix("/crm")).json()["status"] == "cancelled"
+
+
+def test_the_campaign_page_charts_its_activity(
+    client: TestClient, tenant: Any, crm: Crm, send_on: Platform, db: Any
+) -> None:
+    contact(crm, "ana@firma.ro")
+    c = campaign(crm)
+    assert crm.call("POST", f"/campaigns/{c['id']}/send", SEND_BODY).status_code == 202
+    db.execute(text("SELECT set_config('app.tid', :t, true)"), {"t": str(tenant.id)})
+    db.execute(
+        text(
+            "UPDATE crm.campaign_recipients SET state = 'sent', sent_at = timestamptz '2026-12-03 08:10Z', "
+            "opened_at = timestamptz '2026-12-03 09:20Z' WHERE campaign_id = :c"
+        ),
+        {"c": c["id"]},
+    )
+    login(client, tenant.slug, tenant.admin_email)
+    page = client.get(f"/crm/campaigns/{c['id']}")
+    assert "Activitate în timp" in page.text and 'role="img"' in page.text
+    assert page.text.count('class="chart-sent"') == 2 and page.text.count('class="chart-opened"') == 2
+    assert "03.12.2026 10:00" in page.text and "03.12.2026 11:00" in page.text  # Bucharest hours

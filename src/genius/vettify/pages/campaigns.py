@@ -110,7 +110,9 @@ def _campaign_context(
     request: Request, user: PageUser, db: PageDB, campaign_id: uuid.UUID, **extra: Any
 ) -> Any:
     campaign = service.get_record(db, CAMPAIGNS, campaign_id)
-    figures = marketing.metrics(db, campaign_id)
+    figures = marketing.metrics(db, campaign_id, "hour", user.account.tid)
+    if len(figures.series) > 48:  # more than two days: one bar a day
+        figures = marketing.metrics(db, campaign_id, "day", user.account.tid)
     recipients = marketing.recipients(db, campaign_id, state=None, cursor=None, limit=100)
     enabled = platform_of(request).settings.feature_campaign_send_v2
     planned = marketing.schedule_of(db, campaign_id)
@@ -121,6 +123,7 @@ def _campaign_context(
         tenant=user.tenant,
         campaign=campaign,
         figures=figures,
+        chart_top=max([p.sent for p in figures.series] + [1]),
         recipients=recipients.items,
         more_recipients=recipients.next is not None,
         can_send=writer and enabled and figures.status == "not_sent" and campaign.status != "cancelled",
