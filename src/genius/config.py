@@ -93,6 +93,11 @@ class Settings(BaseSettings):
     )
     campaign_send_rate_limit: str = Field(default="10/s", description="Per user, on the campaign send")
     campaign_batch_size: int = Field(default=100, ge=1, le=100, description="Recipients per send task")
+    campaign_tenant_rate_limit: str = Field(
+        default="",
+        description="Campaign messages per tenant, e.g. '600/min' (a Redis token bucket the workers "
+        "share); empty: no cap",
+    )
     resend_webhook_secret: str | None = Field(
         default=None,
         description="The Svix signing secret (whsec_…) of the Resend webhook endpoints: "

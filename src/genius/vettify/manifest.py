@@ -1,7 +1,7 @@
 """Vettify: the CRM (accounts, contacts, leads, opportunities, activities, imports, campaigns)."""
 
 from genius.core.auth.scopes import Scope
-from genius.core.kit.manifest import N_, Module, NavEntry
+from genius.core.kit.manifest import N_, BeatEntry, Module, NavEntry
 
 MANIFEST = Module(
     name="vettify",
@@ -24,6 +24,8 @@ MANIFEST = Module(
         "genius.vettify.summaries.events",
     ),
     tasks={"ai.summary": "genius.vettify.summaries.tasks"},
+    # scheduled campaigns: the task lives with the campaign batches on the email.send queue
+    beat=(BeatEntry("crm-campaigns-due", "email.send.campaigns_due", 30.0, "email.send"),),
     consumers="genius.vettify.consumers:consumers",
     demo="genius.vettify.demo:seed_demo",
     pages=("genius.vettify.pages:router",),

@@ -144,7 +144,14 @@ def test_mail_reaches_a_real_smtp_server(
     )
     c = _sent_campaign(crm, 5)
     result = run_batch(send_on, port, tenant.id, c["id"], 0, "task-1")
-    assert result.as_dict() == {"sent": 5, "failed": 0, "pending": 0, "interrupted": 0, "completed": True}
+    assert result.as_dict() == {
+        "sent": 5,
+        "failed": 0,
+        "pending": 0,
+        "interrupted": 0,
+        "completed": True,
+        "halted": False,
+    }
     assert sorted(rcpts[0] for rcpts, _ in inbox.messages) == [f"dest{i}@client.ro" for i in range(5)]
     _, msg = inbox.messages[0]
     assert msg["Subject"] == "Noutăți e-Factura"

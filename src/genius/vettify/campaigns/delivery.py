@@ -10,6 +10,10 @@ Exactly once per recipient, whatever happens to the task:
 * after ``kill -9`` the same task is redelivered (``acks_late``, same task id): the one recipient it had
   claimed may or may not have been accepted by the server, so it is failed with that reason instead of
   being sent a second time;
+* a paused or cancelled send is never claimed from (the claim reads the send's status): the batch stops
+  after the message in hand, and a resume queues it again;
+* a send with a window (``window.Window``) claims only while it is open: outside, the batch stops before
+  its next claim and reports ``waiting_until``, and the task is sent again for that time;
 * the Message-ID is derived from campaign + recipient, so even a copy the server saw twice is one message.
 
 The transport (an SMTP connection) is the worker's: ``send(message) -> (status, code, text)``.
@@ -17,20 +21,47 @@ The transport (an SMTP connection) is the worker's: ``send(message) -> (status, 
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from genius.config import Settings
+from genius.core.db.base import utcnow
 from genius.core.db.session import Database
-from genius.vettify.campaigns import bounces, marketing, templates
+from genius.core.directory import repository as directory
+from genius.core.kit.ratelimit import Limit, RateLimiter
+from genius.vettify.campaigns import bounces, lifecycle, marketing, templates
 from genius.vettify.campaigns import repository as repo
 from genius.vettify.campaigns.tracking import Links, compose, idempotency_key
+from genius.vettify.campaigns.window import Window
 from genius.workers.email_send.mime import message_id_for
 
 Send = Callable[[dict[str, Any]], Awaitable[tuple[str, int | None, str]]]
 MAX_ATTEMPTS = 5
+
+
+@dataclass
+class Throttle:
+    """The per-tenant cap on campaign messages (``GENIUS_CAMPAIGN_TENANT_RATE_LIMIT``): one token of the
+    tenant's Redis bucket per message, shared by every worker and batch; without one, the batch sleeps
+    for the bucket's ``retry_after`` (fails open when Redis is down, like every limiter)."""
+
+    limiter: RateLimiter
+    limit: Limit
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+    async def take(self, tid: uuid.UUID) -> int:
+        """Wait for a token; the number of waits."""
+        waits = 0
+        while True:
+            decision = self.limiter.hit(f"campaign-mail:{tid}", self.limit, "campaign_mail")
+            if decision.allowed:
+                return waits
+            waits += 1
+            await self.sleep(float(decision.retry_after))
 
 
 @dataclass
@@ -40,6 +71,9 @@ class BatchResult:
     pending: int = 0
     interrupted: int = 0
     completed: bool = False
+    halted: bool = False  # the send was paused or cancelled: the rest waits for a resume (or never goes)
+    waiting_until: datetime | None = None  # outside the sending window: when it opens (UTC)
+    throttled: int = 0  # waits for the tenant's throughput cap
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -49,6 +83,7 @@ class BatchResult:
             "pending": self.pending,
             "interrupted": self.interrupted,
             "completed": self.completed,
+            "halted": self.halted,
         }
 
 
@@ -70,6 +105,8 @@ async def deliver_batch(
     *,
     owner: str,
     send: Send,
+    clock: Callable[[], datetime] = utcnow,
+    throttle: Throttle | None = None,
 ) -> BatchResult:
     if not settings.secret_key:
         raise RuntimeError("GENIUS_SECRET_KEY is required to sign tracking links")
@@ -79,17 +116,33 @@ async def deliver_batch(
         if campaign_send is None:
             raise LookupError(f"campaign {campaign_id} has no send (not committed yet?)")
         result.interrupted = repo.fail_interrupted(s, campaign_id, batch, owner)
-        ids = repo.pending_ids(s, campaign_id, batch)
+        result.halted = campaign_send.status in ("paused", "cancelled")
+        hours = (
+            Window.of(campaign_send.window, marketing.tenant_zone(s, tid)) if campaign_send.window else None
+        )
+        ids = [] if result.halted else repo.pending_ids(s, campaign_id, batch)
         message = templates.Message(campaign_send.subject, campaign_send.html, campaign_send.text)
         sender = marketing.sender_of(s, tid, settings)
     done: tuple[uuid.UUID, str, str | None] | None = None  # the previous message's outcome
     try:
         with db.tenant_transactions(tid) as transaction:
             for rid in ids:
+                if hours is not None:  # checked before every claim: a window may close mid-batch
+                    now = clock()
+                    opening = hours.next_opening(now)
+                    if opening > now:
+                        result.waiting_until = opening
+                        break
+                if throttle is not None:
+                    result.throttled += await throttle.take(tid)
                 with transaction() as s:
                     msgid = message_id_for(idempotency_key(campaign_id, rid), sender.from_address)
                     claimed = repo.finish_and_claim(s, done, rid, owner, msgid)
+                    if claimed is None and repo.send_status(s, campaign_id) != "sending":
+                        result.halted = True  # paused or cancelled: the message before was the last
                 done = None
+                if result.halted:
+                    break
                 if claimed is None:
                     continue
                 address, attempts, variables = claimed
@@ -127,6 +180,31 @@ async def deliver_batch(
             result.pending = len(repo.pending_ids(s, campaign_id, batch))
             result.completed = marketing.complete_if_done(s, tid, campaign_id)
     return result
+
+
+TENANTS_PAGE = 500
+
+
+def start_due_campaigns(db: Database, settings: Settings, *, now: datetime) -> dict[str, int]:
+    """The scheduler pass (beat ``email.send.campaigns_due``): every active tenant's due schedules, a
+    short transaction per tenant and group of 20 (``lifecycle.start_due``, ``SKIP LOCKED``)."""
+    started = failed = 0
+    offset = 0
+    while True:
+        with db.platform_session() as session:
+            tenants = [t.id for t in directory.page(session, TENANTS_PAGE, offset) if t.status == "active"]
+            more = directory.count(session) > offset + TENANTS_PAGE
+        for tid in tenants:
+            while True:
+                with db.tenant_session(tid) as session:
+                    out = lifecycle.start_due(session, tid, settings, now=now)
+                started += len(out.started)
+                failed += len(out.failed)
+                if len(out.started) + len(out.failed) < lifecycle.DUE_BATCH:
+                    break
+        if not more:
+            return {"started": started, "failed": failed}
+        offset += TENANTS_PAGE
 
 
 def process_dsn(db: Database, tid: uuid.UUID, raw: bytes) -> dict[str, Any]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -21,7 +23,7 @@ from genius.vettify import service
 from genius.vettify.campaigns import repository as repo
 from genius.vettify.campaigns import templates
 from genius.vettify.campaigns.events import CampaignCompleted, CampaignSent
-from genius.vettify.campaigns.models import Campaign, CampaignSend, Consent, Suppression
+from genius.vettify.campaigns.models import Campaign, CampaignSchedule, CampaignSend, Consent, Suppression
 from genius.vettify.campaigns.repository import CAMPAIGNS
 from genius.vettify.campaigns.schemas import (
     CampaignStatus,
@@ -33,6 +35,7 @@ from genius.vettify.campaigns.schemas import (
     Rate,
     SendIn,
     SendOut,
+    SeriesPoint,
     SuppressionIn,
     TestSendIn,
     TestSendOut,
@@ -105,22 +108,12 @@ def start_send(
 
     A campaign is sent once: the campaign row is locked, and a second start (concurrent or later) finds
     the send and is refused."""
-    if not settings.feature_campaign_send_v2:
-        raise Conflict(
-            "Sending campaigns is turned off (feature flag campaign_send_v2, "
-            "GENIUS_FEATURE_CAMPAIGN_SEND_V2).",
-            code="feature-disabled",
-        )
-    campaign: Campaign = service.get_record(session, CAMPAIGNS, campaign_id, lock=True)
-    if repo.send_of(session, campaign_id) is not None:
-        raise Conflict("This campaign was already sent.", code="campaign-already-sent")
-    if campaign.channel != "email":
-        raise Conflict(
-            f"Only e-mail campaigns can be sent (this one is {campaign.channel}).", code="campaign-channel"
-        )
-    if CampaignStatus(campaign.status) not in SENDABLE:
-        raise Conflict(f"A {campaign.status} campaign cannot be sent.", code="campaign-status")
-    message = _compiled(body.subject, body.html, body.format, body.text)
+    campaign = sendable(session, settings, campaign_id)
+    message = compiled_message(body)
+    schedule = repo.schedule_of(session, campaign_id, lock=True)
+    if schedule is not None and schedule.state == "scheduled":  # sent now, or by the scheduler
+        schedule.state = "started"
+        schedule.updated_at = utcnow()
     now = utcnow()
     send = CampaignSend(
         campaign_id=campaign_id,
@@ -134,6 +127,7 @@ def start_send(
         batches=0,
         started_by=who.name,
         started_at=now,
+        window=body.window.model_dump() if body.window else None,
     )
     repo.add(session, send)
     counts = repo.snapshot(session, who.tid, campaign_id, body.contact_ids, settings.campaign_batch_size)
@@ -144,15 +138,7 @@ def start_send(
     send.batches = len(batches)
     campaign.status = CampaignStatus.running.value
     campaign.touch()
-    for batch in batches:
-        defer(
-            session,
-            SEND_TASK,
-            tid=who.tid,
-            args=[str(who.tid), str(campaign_id), batch],
-            aggregate_id=campaign_id,
-            correlation_id=who.correlation_id,
-        )
+    defer_batches(session, who, campaign_id, batches)
     publish(
         session,
         "crm.campaign.sent",
@@ -186,6 +172,45 @@ def start_send(
     )
 
 
+def sendable(session: Session, settings: Settings, campaign_id: uuid.UUID) -> Campaign:
+    """The campaign, locked, when it may be sent or scheduled (flag on, e-mail, draft or scheduled, not
+    sent yet); otherwise a 409 that says why."""
+    if not settings.feature_campaign_send_v2:
+        raise Conflict(
+            "Sending campaigns is turned off (feature flag campaign_send_v2, "
+            "GENIUS_FEATURE_CAMPAIGN_SEND_V2).",
+            code="feature-disabled",
+        )
+    campaign: Campaign = service.get_record(session, CAMPAIGNS, campaign_id, lock=True)
+    if repo.send_of(session, campaign_id) is not None:
+        raise Conflict("This campaign was already sent.", code="campaign-already-sent")
+    if campaign.channel != "email":
+        raise Conflict(
+            f"Only e-mail campaigns can be sent (this one is {campaign.channel}).", code="campaign-channel"
+        )
+    if CampaignStatus(campaign.status) not in SENDABLE:
+        raise Conflict(f"A {campaign.status} campaign cannot be sent.", code="campaign-status")
+    return campaign
+
+
+def defer_batches(session: Session, who: service.Actor, campaign_id: uuid.UUID, batches: list[int]) -> None:
+    """One ``email.send.campaign`` task row per batch, in the caller's transaction."""
+    for batch in batches:
+        defer(
+            session,
+            SEND_TASK,
+            tid=who.tid,
+            args=[str(who.tid), str(campaign_id), batch],
+            aggregate_id=campaign_id,
+            correlation_id=who.correlation_id,
+        )
+
+
+def compiled_message(body: SendIn) -> templates.Message:
+    """The send's message compiled (422 on the field at fault), as the start would compile it."""
+    return _compiled(body.subject, body.html, body.format, body.text)
+
+
 def _compiled(subject: str, body: str, fmt: templates.Format, text: str | None) -> templates.Message:
     try:
         return templates.compile_message(subject, body, fmt, text)
@@ -208,6 +233,28 @@ def preview(session: Session, campaign_id: uuid.UUID, body: PreviewIn) -> Previe
         contact_id=contact_id,
         variables={k: str(v) for k, v in variables.items()},
     )
+
+
+def schedule_of(session: Session, campaign_id: uuid.UUID) -> CampaignSchedule | None:
+    return repo.schedule_of(session, campaign_id)
+
+
+def tenant_zone(session: Session, tid: uuid.UUID) -> str:
+    """The tenant's time zone (company settings; Europe/Bucharest until changed)."""
+    tenant = directory.get(session, tid)
+    return tenancy.company_settings(session, tenant).timezone if tenant is not None else "Europe/Bucharest"
+
+
+def local_time(session: Session, tid: uuid.UUID, value: str) -> datetime | str:
+    """A ``datetime-local`` value (``2026-12-10T09:30``) read in the tenant's time zone (company settings,
+    Europe/Bucharest by default); anything else is returned as given, for the schema to refuse."""
+    try:
+        naive = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if naive.tzinfo is not None:
+        return naive
+    return naive.replace(tzinfo=ZoneInfo(tenant_zone(session, tid)))
 
 
 def sender_of(session: Session, tid: uuid.UUID, settings: Settings) -> Sender:
@@ -268,7 +315,7 @@ def preview_audience(
 def complete_if_done(session: Session, tid: uuid.UUID, campaign_id: uuid.UUID) -> bool:
     """The send is completed once no recipient is pending or being sent: once (the send row is locked)."""
     send = repo.send_of(session, campaign_id, lock=True)
-    if send is None or send.status == "completed" or repo.open_count(session, campaign_id):
+    if send is None or send.status in ("completed", "cancelled") or repo.open_count(session, campaign_id):
         return False
     now = utcnow()
     send.status = "completed"
@@ -301,9 +348,21 @@ def repo_campaign(session: Session, campaign_id: uuid.UUID) -> Campaign | None:
     return records.find(session, CAMPAIGNS, campaign_id, lock=True)
 
 
-def metrics(session: Session, campaign_id: uuid.UUID) -> MetricsOut:
+def metrics(
+    session: Session, campaign_id: uuid.UUID, bucket: str | None = None, tid: uuid.UUID | None = None
+) -> MetricsOut:
+    """The campaign's figures; with ``bucket`` (hour or day) and the tenant, also their time series in
+    the tenant's time zone."""
     service.get_record(session, CAMPAIGNS, campaign_id)
-    return metrics_many(session, [campaign_id])[campaign_id]
+    out = metrics_many(session, [campaign_id])[campaign_id]
+    if bucket is not None and tid is not None:
+        zone = tenant_zone(session, tid)
+        tz = ZoneInfo(zone)
+        out.series = [
+            SeriesPoint(at=row.pop("bucket").replace(tzinfo=tz), **row)
+            for row in repo.series(session, campaign_id, bucket, zone)
+        ]
+    return out
 
 
 def metrics_many(session: Session, campaign_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, MetricsOut]:

@@ -13,15 +13,18 @@ from genius.core.kit.errors import TooManyRequests
 from genius.core.kit.pagination import CursorParam, LimitParam, Page
 from genius.core.kit.ratelimit import Limit
 from genius.vettify.api import PROBLEMS, CorrId, actor
-from genius.vettify.campaigns import marketing
+from genius.vettify.campaigns import lifecycle, marketing
 from genius.vettify.campaigns.schemas import (
     ConsentIn,
     ConsentOut,
+    LifecycleOut,
     MetricsOut,
     PreviewIn,
     PreviewOut,
     RecipientEventOut,
     RecipientOut,
+    ScheduleIn,
+    ScheduleOut,
     SendIn,
     SendOut,
     SuppressionIn,
@@ -34,7 +37,8 @@ from genius.vettify.deps import CrmRead, CrmWrite
 router = APIRouter(prefix="/v1/crm", tags=["crm"])
 
 RecipientState = Annotated[
-    str | None, Query(pattern=r"^(pending|sending|sent|failed|excluded)$", description="Only this state")
+    str | None,
+    Query(pattern=r"^(pending|sending|sent|failed|excluded|cancelled)$", description="Only this state"),
 ]
 
 
@@ -155,6 +159,66 @@ def send_campaign(
 
 
 @router.post(
+    "/campaigns/{campaign_id}/schedule",
+    response_model=ScheduleOut,
+    responses={
+        **PROBLEMS,
+        409: {"description": "Flag campaign_send_v2 off, already sent, not e-mail, or not draft/scheduled"},
+    },
+    summary="Schedule an e-mail campaign's send for a time (a scheduled one: a new time or message)",
+)
+def schedule_campaign(
+    campaign_id: uuid.UUID,
+    body: ScheduleIn,
+    principal: CrmWrite,
+    db: TenantDB,
+    platform: PlatformDep,
+    request: Request,
+    corr: CorrId = None,
+) -> Any:
+    return lifecycle.schedule(db, actor(principal, request, corr), platform.settings, campaign_id, body)
+
+
+_TRANSITION = {**PROBLEMS, 409: {"description": "Not allowed in the campaign's state (campaign-transition)"}}
+
+
+@router.post(
+    "/campaigns/{campaign_id}/pause",
+    response_model=LifecycleOut,
+    responses=_TRANSITION,
+    summary="Pause a running send: the batch in flight finishes its message, the rest stays pending",
+)
+def pause_campaign(
+    campaign_id: uuid.UUID, principal: CrmWrite, db: TenantDB, request: Request, corr: CorrId = None
+) -> Any:
+    return lifecycle.pause(db, actor(principal, request, corr), campaign_id)
+
+
+@router.post(
+    "/campaigns/{campaign_id}/resume",
+    response_model=LifecycleOut,
+    responses=_TRANSITION,
+    summary="Resume a paused send: its pending recipients are queued again (none twice)",
+)
+def resume_campaign(
+    campaign_id: uuid.UUID, principal: CrmWrite, db: TenantDB, request: Request, corr: CorrId = None
+) -> Any:
+    return lifecycle.resume(db, actor(principal, request, corr), campaign_id)
+
+
+@router.post(
+    "/campaigns/{campaign_id}/cancel",
+    response_model=LifecycleOut,
+    responses=_TRANSITION,
+    summary="Cancel a scheduled, running or paused campaign: the recipients not sent yet are cancelled",
+)
+def cancel_campaign(
+    campaign_id: uuid.UUID, principal: CrmWrite, db: TenantDB, request: Request, corr: CorrId = None
+) -> Any:
+    return lifecycle.cancel(db, actor(principal, request, corr), campaign_id)
+
+
+@router.post(
     "/campaigns/{campaign_id}/preview",
     response_model=PreviewOut,
     responses=PROBLEMS,
@@ -188,10 +252,18 @@ def test_send(
     "/campaigns/{campaign_id}/metrics",
     response_model=MetricsOut,
     responses=PROBLEMS,
-    summary="A campaign's results: sent, delivered, opened, clicked, bounced, unsubscribed, complained",
+    summary="A campaign's results: sent, delivered, opened, clicked, bounced, unsubscribed, complained; "
+    "with ?bucket=hour|day their time series",
 )
-def campaign_metrics(campaign_id: uuid.UUID, principal: CrmRead, db: TenantDB) -> Any:
-    return marketing.metrics(db, campaign_id)
+def campaign_metrics(
+    campaign_id: uuid.UUID,
+    principal: CrmRead,
+    db: TenantDB,
+    bucket: Annotated[
+        str | None, Query(pattern=r"^(hour|day)$", description="Add the time series per hour or day")
+    ] = None,
+) -> Any:
+    return marketing.metrics(db, campaign_id, bucket, principal.tid)
 
 
 @router.get(

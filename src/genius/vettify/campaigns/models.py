@@ -97,6 +97,28 @@ class CampaignSend(Base):
     started_by: Mapped[str] = mapped_column(String(200), default="")
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # migration 0032: start_hour, end_hour, weekdays (``window.Window``); none: any time
+    window: Mapped[dict[str, Any] | None] = mapped_column("send_window", JSONB)
+
+
+class CampaignSchedule(Base):
+    """A campaign's planned send (migration 0032): the send's body as given, started by the beat task
+    ``email.send.campaigns_due`` once ``run_at`` has come (state scheduled → started | failed | cancelled)."""
+
+    __tablename__ = "campaign_schedules"
+    __table_args__ = {"schema": SCHEMA}
+
+    campaign_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("crm.campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    tid: Mapped[uuid.UUID] = mapped_column()
+    run_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    body: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    state: Mapped[str] = mapped_column(String(12), default="scheduled")
+    reason: Mapped[str | None] = mapped_column(String(500))
+    scheduled_by: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class CampaignRecipient(Base):

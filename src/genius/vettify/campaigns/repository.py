@@ -17,6 +17,7 @@ from genius.core.kit.pagination import Page, cursor_after, decode_cursor, page_o
 from genius.vettify.campaigns.models import (
     Campaign,
     CampaignRecipient,
+    CampaignSchedule,
     CampaignSend,
     Consent,
     MailEventSeen,
@@ -104,6 +105,50 @@ def suppression_page(session: Session, *, cursor: str | None, limit: int) -> Pag
 def send_of(session: Session, campaign_id: uuid.UUID, *, lock: bool = False) -> CampaignSend | None:
     stmt = select(CampaignSend).where(CampaignSend.campaign_id == campaign_id)
     return session.scalars(stmt.with_for_update() if lock else stmt).first()
+
+
+def send_status(session: Session, campaign_id: uuid.UUID) -> str | None:
+    return session.scalar(select(CampaignSend.status).where(CampaignSend.campaign_id == campaign_id))
+
+
+def schedule_of(session: Session, campaign_id: uuid.UUID, *, lock: bool = False) -> CampaignSchedule | None:
+    stmt = select(CampaignSchedule).where(CampaignSchedule.campaign_id == campaign_id)
+    return session.scalars(stmt.with_for_update() if lock else stmt).first()
+
+
+def due_schedules(session: Session, now: datetime, limit: int) -> Sequence[CampaignSchedule]:
+    """The tenant's schedules whose time has come, locked with their campaigns; rows another scheduler
+    (or a send, pause or cancel in progress) holds are skipped, so concurrent passes share them out."""
+    stmt = (
+        select(CampaignSchedule)
+        .join(Campaign, Campaign.id == CampaignSchedule.campaign_id)
+        .where(CampaignSchedule.state == "scheduled", CampaignSchedule.run_at <= now)
+        .order_by(CampaignSchedule.run_at, CampaignSchedule.campaign_id)
+        .limit(limit)
+        .with_for_update(of=(CampaignSchedule, Campaign), skip_locked=True)
+    )
+    return session.scalars(stmt).all()
+
+
+def cancel_pending(session: Session, campaign_id: uuid.UUID) -> int:
+    """Every recipient still pending becomes ``cancelled`` (the one being sent finishes)."""
+    result = session.execute(
+        update(CampaignRecipient)
+        .where(CampaignRecipient.campaign_id == campaign_id, CampaignRecipient.state == "pending")
+        .values(state="cancelled", reason="campaign cancelled")
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def batches_pending(session: Session, campaign_id: uuid.UUID) -> list[int]:
+    """The batches that still have pending recipients (what a resume queues again)."""
+    rows = session.scalars(
+        select(CampaignRecipient.batch)
+        .where(CampaignRecipient.campaign_id == campaign_id, CampaignRecipient.state == "pending")
+        .distinct()
+        .order_by(CampaignRecipient.batch)
+    ).all()
+    return [int(b) for b in rows if b is not None]
 
 
 # A contact's placeholder values (``templates``), the same for the send's snapshot and the preview.
@@ -241,6 +286,8 @@ _FINISH_AND_CLAIM = text(
     SET state = 'sending', claimed_by = :owner, claimed_at = now(), attempts = attempts + 1,
         message_id = :message_id
     WHERE id = :claim_id AND state = 'pending'
+      AND EXISTS (SELECT 1 FROM crm.campaign_sends s
+                  WHERE s.campaign_id = campaign_recipients.campaign_id AND s.status = 'sending')
     RETURNING address, attempts, variables
     """
 )
@@ -255,7 +302,8 @@ def finish_and_claim(
 ) -> tuple[str, int, dict[str, Any]] | None:
     """``finish`` the previous message and ``claim`` the next in one statement (one round trip: a
     campaign pays this once per message): the claimed one's address, attempts and variables. The claim
-    stores the Message-ID the mail will carry (``normal_message_id``)."""
+    stores the Message-ID the mail will carry (``normal_message_id``). Nothing is claimed while the send
+    is paused or cancelled (``None``, as for a recipient no longer pending)."""
     row = session.execute(
         _FINISH_AND_CLAIM,
         {
@@ -377,6 +425,29 @@ def metrics_of(session: Session, campaign_ids: Sequence[uuid.UUID]) -> dict[uuid
 
 def metrics(session: Session, campaign_id: uuid.UUID) -> dict[str, int]:
     return metrics_of(session, [campaign_id]).get(campaign_id) or dict.fromkeys(METRIC_NAMES, 0)
+
+
+_SERIES = text(
+    """
+    SELECT date_trunc(:unit, v.t AT TIME ZONE :zone) AS bucket,
+           count(*) FILTER (WHERE v.kind = 'sent') AS sent,
+           count(*) FILTER (WHERE v.kind = 'opened') AS opened,
+           count(*) FILTER (WHERE v.kind = 'clicked') AS clicked,
+           count(*) FILTER (WHERE v.kind = 'bounced') AS bounced
+    FROM crm.campaign_recipients r
+    CROSS JOIN LATERAL (VALUES ('sent', r.sent_at), ('opened', r.opened_at), ('clicked', r.clicked_at),
+                               ('bounced', r.bounced_at)) AS v(kind, t)
+    WHERE r.campaign_id = :campaign AND v.t IS NOT NULL
+    GROUP BY 1 ORDER BY 1
+    """
+)
+
+
+def series(session: Session, campaign_id: uuid.UUID, unit: str, zone: str) -> list[dict[str, Any]]:
+    """Sent, opened, clicked and bounced per ``unit`` (hour or day) of local time (``zone``): each bucket's
+    local start (naive) and its counts; buckets without any are absent."""
+    rows = session.execute(_SERIES, {"unit": unit, "zone": zone, "campaign": campaign_id}).all()
+    return [dict(r._mapping) for r in rows]
 
 
 def send_statuses(session: Session, campaign_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import (
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     EmailStr,
     Field,
     StringConstraints,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
@@ -39,6 +41,7 @@ class CampaignStatus(StrEnum):
     running = "running"
     paused = "paused"
     completed = "completed"
+    cancelled = "cancelled"
 
 
 def _dates_in_order(starts_on: date | None, ends_on: date | None) -> None:
@@ -174,6 +177,21 @@ class SuppressionOut(BaseModel):
 
 
 # --- the send ---------------------------------------------------------------------------------------
+class WindowIn(s.Input):
+    """When the batches may send, in the tenant's time zone (company settings; Europe/Bucharest)."""
+
+    start_hour: int = Field(9, ge=0, le=23, description="Opens at this hour, local time")
+    end_hour: int = Field(
+        18, ge=1, le=24, description="Closes at this hour; at or before start_hour: next day"
+    )
+    weekdays: list[Annotated[int, Field(ge=1, le=7)]] = Field(
+        default_factory=lambda: [1, 2, 3, 4, 5],
+        min_length=1,
+        max_length=7,
+        description="ISO weekdays the window opens on (1 = Monday); default Monday to Friday",
+    )
+
+
 class SendIn(s.Input):
     subject: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=998, pattern=s.TEXT)
@@ -190,6 +208,41 @@ class SendIn(s.Input):
         max_length=10_000,
         description="The audience: these contacts (unknown ids are ignored); default: every contact",
     )
+    window: WindowIn | None = Field(
+        None,
+        description="Send only within these hours and weekdays (batches outside wait); default: any time",
+    )
+
+
+class ScheduleIn(SendIn):
+    at: AwareDatetime = Field(
+        description="When to start the send (with its offset); a time already past starts it at the next "
+        "scheduler pass (every 30 s)"
+    )
+
+    @field_validator("at")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:  # year 1 or 9999 pushed past the calendar by its offset
+            return datetime.min.replace(tzinfo=UTC) if value.year < 2 else datetime.max.replace(tzinfo=UTC)
+
+
+class ScheduleOut(BaseModel):
+    campaign_id: uuid.UUID
+    status: CampaignStatus
+    run_at: datetime
+
+
+class LifecycleOut(BaseModel):
+    """A campaign after pause, resume or cancel."""
+
+    campaign_id: uuid.UUID
+    status: CampaignStatus = Field(description="The campaign's status now")
+    send_status: str | None = Field(description="sending, paused, cancelled or completed; none before a send")
+    pending: int = Field(description="Recipients still to be sent")
+    cancelled: int = Field(0, description="Recipients cancelled by this request")
 
 
 class PreviewIn(s.Input):
@@ -268,9 +321,19 @@ class Rate(BaseModel):
     rate: float = Field(description="Share of the sent messages (0 when nothing was sent)")
 
 
+class SeriesPoint(BaseModel):
+    """One hour or day of a campaign: recipients first sent, opened, clicked and bounced in it."""
+
+    at: datetime = Field(description="Start of the hour or day, with the tenant's offset")
+    sent: int
+    opened: int
+    clicked: int
+    bounced: int
+
+
 class MetricsOut(BaseModel):
     campaign_id: uuid.UUID
-    status: str = Field(description="not_sent, sending or completed")
+    status: str = Field(description="not_sent, sending, paused, cancelled or completed")
     recipients: int
     excluded: int
     pending: int
@@ -283,6 +346,10 @@ class MetricsOut(BaseModel):
     bounced: Rate
     unsubscribed: Rate
     complained: Rate
+    series: list[SeriesPoint] = Field(
+        default_factory=list,
+        description="Per hour or day (?bucket=), in the tenant's time zone, oldest first",
+    )
 
 
 # --- bounces and complaints (webhooks, DSN) ---------------------------------------------------------------

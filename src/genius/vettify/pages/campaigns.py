@@ -16,10 +16,11 @@ from pydantic import ValidationError
 from genius.core.kit.errors import Conflict, NotFound, Problem
 from genius.core.kit.manifest import N_
 from genius.vettify import service
-from genius.vettify.campaigns import marketing
+from genius.vettify.campaigns import lifecycle, marketing
 from genius.vettify.campaigns.repository import CAMPAIGNS
-from genius.vettify.campaigns.schemas import SendIn
+from genius.vettify.campaigns.schemas import ScheduleIn, SendIn
 from genius.vettify.pages.common import CrmReader, CrmWriter, actor, can_write, form_values, validation_errors
+from genius.web.formats import moment
 from genius.web.kit import (
     CsrfChecked,
     PageDB,
@@ -41,19 +42,29 @@ STATUS_LABELS = {
     "running": N_("Sending"),
     "paused": N_("Paused"),
     "completed": N_("Finished"),
+    "cancelled": N_("Cancelled"),
 }
-STATUS_KINDS = {"draft": "", "scheduled": "info", "running": "brand", "paused": "warn", "completed": "ok"}
+STATUS_KINDS = {
+    "draft": "",
+    "scheduled": "info",
+    "running": "brand",
+    "paused": "warn",
+    "completed": "ok",
+    "cancelled": "err",
+}
 STATE_LABELS = {
     "pending": N_("Waiting"),
     "sending": N_("Sending"),
     "sent": N_("Sent"),
     "failed": N_("Failed"),
     "excluded": N_("Excluded"),
+    "cancelled": N_("Cancelled"),
 }
 REASON_LABELS = {
     "no_email": N_("no e-mail address"),
     "suppressed": N_("unsubscribed, bounced or complained"),
     "no_basis": N_("no consent or other lawful basis"),
+    "campaign cancelled": N_("the campaign was cancelled"),
 }
 DELIVERY_LABELS = {
     "delivered": N_("delivered"),
@@ -61,6 +72,19 @@ DELIVERY_LABELS = {
     "complained": N_("complained"),
 }
 SEND_FIELDS = ("subject", "html")
+SCHEDULE_FIELDS = (*SEND_FIELDS, "at")
+# the lifecycle buttons: what each asks before it acts, and what it says after
+STEP_QUESTIONS = {
+    "pause": N_("Pause the send? The message being sent finishes; the rest waits until you resume."),
+    "resume": N_("Resume the send? The recipients still waiting are sent, none twice."),
+    "cancel": N_("Cancel the campaign? The recipients not sent yet will not get it. This cannot be undone."),
+}
+STEP_DONE = {
+    "pause": N_("The send is paused."),
+    "resume": N_("The send continues."),
+    "cancel": N_("The campaign is cancelled."),
+}
+STEPS = {"pause": lifecycle.pause, "resume": lifecycle.resume, "cancel": lifecycle.cancel}
 
 
 def _labels() -> dict[str, Any]:
@@ -86,24 +110,49 @@ def _campaign_context(
     request: Request, user: PageUser, db: PageDB, campaign_id: uuid.UUID, **extra: Any
 ) -> Any:
     campaign = service.get_record(db, CAMPAIGNS, campaign_id)
-    figures = marketing.metrics(db, campaign_id)
+    figures = marketing.metrics(db, campaign_id, "hour", user.account.tid)
+    if len(figures.series) > 48:  # more than two days: one bar a day
+        figures = marketing.metrics(db, campaign_id, "day", user.account.tid)
     recipients = marketing.recipients(db, campaign_id, state=None, cursor=None, limit=100)
     enabled = platform_of(request).settings.feature_campaign_send_v2
+    planned = marketing.schedule_of(db, campaign_id)
+    writer = can_write(user)
     return context(
         request,
         account=user.account,
         tenant=user.tenant,
         campaign=campaign,
         figures=figures,
+        chart_top=max([p.sent for p in figures.series] + [1]),
         recipients=recipients.items,
         more_recipients=recipients.next is not None,
-        can_send=can_write(user) and enabled and figures.status == "not_sent",
+        can_send=writer and enabled and figures.status == "not_sent" and campaign.status != "cancelled",
+        planned=planned if planned is not None and planned.state in ("scheduled", "failed") else None,
+        steps=[a for a in _allowed_steps(campaign.status, figures.status, planned) if writer],
+        step_questions={k: _(v) for k, v in STEP_QUESTIONS.items()},
         send_disabled=not enabled,
-        values=extra.pop("values", {"subject": campaign.name, "html": ""}),
+        values=extra.pop("values", _planned_values(planned, campaign.name)),
         errors=extra.pop("errors", {}),
         **_labels(),
         **extra,
     )
+
+
+def _allowed_steps(status: str, send_status: str, planned: Any) -> list[str]:
+    """The lifecycle buttons the campaign's state allows (the services refuse the rest with a 409)."""
+    if send_status == "sending":
+        return ["pause", "cancel"]
+    if send_status == "paused":
+        return ["resume", "cancel"]
+    if send_status == "not_sent" and planned is not None and planned.state == "scheduled":
+        return ["cancel"]
+    return []
+
+
+def _planned_values(planned: Any, name: str) -> dict[str, str]:
+    if planned is None or planned.state != "scheduled":
+        return {"subject": name, "html": "", "at": ""}
+    return {"subject": planned.body.get("subject", name), "html": planned.body.get("html", ""), "at": ""}
 
 
 @router.get("/crm/campaigns/{campaign_id}", response_class=HTMLResponse)
@@ -124,10 +173,10 @@ def campaign(
 def campaign_send(
     request: Request, campaign_id: uuid.UUID, user: CrmWriter, db: PageDB, form: PageForm
 ) -> Response:
-    values = form_values(form, SEND_FIELDS)
+    values = form_values(form, SCHEDULE_FIELDS)
     confirmed = form.get("confirmed") == "yes"
     try:
-        body = SendIn.model_validate({k: v for k, v in values.items() if v.strip()})
+        body = SendIn.model_validate({k: v for k, v in values.items() if v.strip() and k != "at"})
     except ValidationError as exc:
         ctx = _campaign_context(request, user, db, campaign_id, values=values, errors=validation_errors(exc))
         return render(request, "vettify/campaign.html", ctx, 422)
@@ -164,3 +213,87 @@ def campaign_send(
         excluded=excluded,
     )
     return flash(response, message)
+
+
+@router.post("/crm/campaigns/{campaign_id}/schedule", dependencies=[CsrfChecked])
+def campaign_schedule(
+    request: Request, campaign_id: uuid.UUID, user: CrmWriter, db: PageDB, form: PageForm
+) -> Response:
+    """Programează: the time is the tenant's local time (``datetime-local``); first a confirmation with the
+    audience counted as the send would take it, then the schedule."""
+    values = form_values(form, SCHEDULE_FIELDS)
+    try:
+        at = marketing.local_time(db, user.account.tid, values["at"])
+        body = ScheduleIn.model_validate(
+            {**{k: v for k, v in values.items() if v.strip() and k != "at"}, "at": at}
+        )
+    except ValidationError as exc:
+        ctx = _campaign_context(request, user, db, campaign_id, values=values, errors=validation_errors(exc))
+        return render(request, "vettify/campaign.html", ctx, 422)
+    except NotFound:
+        return error_page(request, 404)
+    if form.get("confirmed") != "yes":
+        preview = marketing.preview_audience(db, user.account.tid, campaign_id, None)
+        ctx = _campaign_context(
+            request,
+            user,
+            db,
+            campaign_id,
+            values=values,
+            confirming="schedule",
+            scheduled_for=body.at,
+            would_send=preview.get("pending", 0),
+            would_exclude={r: n for r, n in preview.items() if r in REASON_LABELS and n},
+        )
+        return render(request, "vettify/campaign.html", ctx)
+    try:
+        out = lifecycle.schedule(db, actor(request, user), platform_of(request).settings, campaign_id, body)
+    except NotFound:
+        return error_page(request, 404)
+    except Problem as exc:
+        ctx = _campaign_context(
+            request, user, db, campaign_id, values=values, refusal=exc.detail or exc.title
+        )
+        return render(request, "vettify/campaign.html", ctx, 409 if exc.status == 409 else 422)
+    response = RedirectResponse(f"/crm/campaigns/{campaign_id}", status_code=303)
+    return flash(response, _("Scheduled for %(when)s.", when=moment(out.run_at)))
+
+
+def _step(
+    request: Request, campaign_id: uuid.UUID, step: str, user: PageUser, db: PageDB, form: Any
+) -> Response:
+    """Pauză, Reia, Anulează: the first submit asks (a confirmation the keyboard lands on), the second
+    acts."""
+    try:
+        if form.get("confirmed") != "yes":
+            ctx = _campaign_context(request, user, db, campaign_id, asking=step)
+            return render(request, "vettify/campaign.html", ctx)
+        STEPS[step](db, actor(request, user), campaign_id)
+    except NotFound:
+        return error_page(request, 404)
+    except Conflict as exc:
+        ctx = _campaign_context(request, user, db, campaign_id, refusal=exc.detail or exc.title)
+        return render(request, "vettify/campaign.html", ctx, 409)
+    response = RedirectResponse(f"/crm/campaigns/{campaign_id}", status_code=303)
+    return flash(response, _(STEP_DONE[step]))
+
+
+@router.post("/crm/campaigns/{campaign_id}/pause", dependencies=[CsrfChecked])
+def campaign_pause(
+    request: Request, campaign_id: uuid.UUID, user: CrmWriter, db: PageDB, form: PageForm
+) -> Response:
+    return _step(request, campaign_id, "pause", user, db, form)
+
+
+@router.post("/crm/campaigns/{campaign_id}/resume", dependencies=[CsrfChecked])
+def campaign_resume(
+    request: Request, campaign_id: uuid.UUID, user: CrmWriter, db: PageDB, form: PageForm
+) -> Response:
+    return _step(request, campaign_id, "resume", user, db, form)
+
+
+@router.post("/crm/campaigns/{campaign_id}/cancel", dependencies=[CsrfChecked])
+def campaign_cancel(
+    request: Request, campaign_id: uuid.UUID, user: CrmWriter, db: PageDB, form: PageForm
+) -> Response:
+    return _step(request, campaign_id, "cancel", user, db, form)

@@ -1,6 +1,6 @@
 """Queue ``email.send``: ``email.send`` (one message), ``email.send.batch`` (up to 100) and
 ``email.send.campaign`` (one batch of a CRM campaign's recipients, exactly once each:
-``genius.vettify.campaigns.delivery``)."""
+``genius.vettify.campaigns.delivery``), ``email.send.campaigns_due`` (beat: scheduled campaigns)."""
 
 from __future__ import annotations
 
@@ -14,11 +14,13 @@ from celery import Task
 from pydantic import ValidationError
 
 from genius.config import Settings, get_settings
+from genius.core.db.base import utcnow
 from genius.core.db.session import Database
+from genius.core.kit.ratelimit import Limit, RateLimiter
 from genius.vettify.campaigns import delivery
 from genius.workers import idempotency
 from genius.workers.celery_app import celery_app
-from genius.workers.context import ProcessContext, worker_database
+from genius.workers.context import ProcessContext, worker_database, worker_redis
 from genius.workers.email_send import smtp
 from genius.workers.email_send.schemas import EmailIn
 
@@ -34,6 +36,7 @@ CONNECTION_ERRORS = (
     OSError,
 )
 context = ProcessContext(lambda settings: (worker_database(settings), settings))
+limiter = ProcessContext(lambda settings: RateLimiter(worker_redis(settings)))
 
 
 def use_context(db: Database | None, settings: Settings | None = None) -> None:
@@ -160,9 +163,21 @@ def send_email_batch(self: Task, messages: list[dict[str, Any]], attempt: int = 
 async def run_campaign_batch(
     db: Database, settings: Settings, tid: str, campaign_id: str, batch: int, owner: str
 ) -> delivery.BatchResult:
+    throttle = (
+        delivery.Throttle(limiter(), Limit.parse(settings.campaign_tenant_rate_limit))
+        if settings.campaign_tenant_rate_limit
+        else None
+    )
     async with smtp.connection(settings) as send:
         return await delivery.deliver_batch(
-            db, settings, uuid.UUID(tid), uuid.UUID(campaign_id), batch, owner=owner, send=send
+            db,
+            settings,
+            uuid.UUID(tid),
+            uuid.UUID(campaign_id),
+            batch,
+            owner=owner,
+            send=send,
+            throttle=throttle,
         )
 
 
@@ -180,9 +195,20 @@ def send_campaign_batch(self: Task, tid: str, campaign_id: str, batch: int) -> d
         raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
     except LookupError as exc:  # the send's commit has not landed yet
         raise self.retry(exc=exc, countdown=1) from exc
-    if result.pending and self.request.retries < MAX_RETRIES:
+    if result.waiting_until is not None:  # outside the sending window: again when it opens
+        send_campaign_batch.apply_async(args=[tid, campaign_id, batch], eta=result.waiting_until)
+        return result.as_dict()
+    if result.pending and not result.halted and self.request.retries < MAX_RETRIES:
         raise self.retry(countdown=backoff(self.request.retries))
     return result.as_dict()
+
+
+@celery_app.task(name="email.send.campaigns_due")
+def start_due_campaigns() -> dict[str, int]:
+    """Beat (every 30 s): start the CRM campaigns whose scheduled time has come, each exactly once even
+    when two passes overlap (``SKIP LOCKED``); the batches then go through the outbox as any send."""
+    db, settings = context()
+    return delivery.start_due_campaigns(db, settings, now=utcnow())
 
 
 @celery_app.task(name="email.send.dsn", acks_late=True)

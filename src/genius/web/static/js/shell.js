@@ -125,6 +125,12 @@
     for (var i = 0; i < opts.length; i++) if (opts[i].getAttribute("aria-selected") === "true") return i;
     return -1;
   }
+  function focusAuto() {  // a confirmation or a refusal rendered with the page takes the focus
+    var auto = doc.querySelector("[data-autofocus]");
+    if (auto) auto.focus();
+  }
+  if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", focusAuto);
+  else focusAuto();
   doc.addEventListener("htmx:afterSwap", function (e) {
     if (e.target.id === "command-results") select(0);
     var auto = e.target.querySelector && e.target.querySelector("[data-autofocus]");
