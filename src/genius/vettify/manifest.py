@@ -1,7 +1,7 @@
 """Vettify: the CRM (accounts, contacts, leads, opportunities, activities, imports, campaigns)."""
 
 from genius.core.auth.scopes import Scope
-from genius.core.kit.manifest import N_, Module, NavEntry
+from genius.core.kit.manifest import N_, BeatEntry, Module, NavEntry
 
 MANIFEST = Module(
     name="vettify",
@@ -16,14 +16,17 @@ MANIFEST = Module(
         "genius.vettify.campaigns.tracking_api:router",
         "genius.vettify.campaigns.webhooks_api:router",
         "genius.vettify.summaries.api:router",
+        "genius.vettify.churn.api:router",
     ),
     topics=(
         "genius.vettify.events",
         "genius.vettify.imports.events",
         "genius.vettify.campaigns.events",
         "genius.vettify.summaries.events",
+        "genius.vettify.churn.events",
     ),
-    tasks={"ai.summary": "genius.vettify.summaries.tasks"},
+    tasks={"ai.summary": "genius.vettify.summaries.tasks", "ai.churn": "genius.vettify.churn.tasks"},
+    beat=(BeatEntry("crm-churn-retrain", "ai.churn.train", 86400.0, "ai.churn"),),
     consumers="genius.vettify.consumers:consumers",
     demo="genius.vettify.demo:seed_demo",
     pages=("genius.vettify.pages:router",),
