@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.metrics import roc_auc_score
 from threadpoolctl import threadpool_limits
 
 from genius.vettify.churn import heuristic
@@ -77,6 +75,8 @@ def enough(labels: list[int]) -> bool:
 
 
 def fit(features: list[dict[str, float]], labels: list[int], version: str, *, seed: int = 0) -> Trained:
+    from sklearn.ensemble import HistGradientBoostingClassifier  # imported when used: ~1 s
+
     x = np.array([row(f) for f in features], dtype=float)
     estimator = HistGradientBoostingClassifier(
         max_iter=150,
@@ -93,6 +93,8 @@ def fit(features: list[dict[str, float]], labels: list[int], version: str, *, se
 
 def auc(labels: list[int], scores: list[float]) -> float | None:
     """ROC AUC, or None when only one outcome is present."""
+    from sklearn.metrics import roc_auc_score
+
     if len(set(labels)) < 2:
         return None
     return float(roc_auc_score(labels, scores))

@@ -216,8 +216,11 @@ def get(session: Session, account_id: uuid.UUID) -> AccountChurn | None:
     return repository.churn_of(session, account_id)
 
 
-def request_score(session: Session, tid: uuid.UUID, account_ids: Sequence[uuid.UUID] | None) -> uuid.UUID:
-    kwargs: dict[str, object] = {"tid": str(tid), "refresh": True}
+def request_score(
+    session: Session, tid: uuid.UUID, account_ids: Sequence[uuid.UUID] | None, *, refresh: bool = True
+) -> uuid.UUID:
+    """Defer ``ai.churn.score`` (features rebuilt from the database first unless ``refresh`` is off)."""
+    kwargs: dict[str, object] = {"tid": str(tid), "refresh": refresh}
     if account_ids is not None:
         kwargs["account_ids"] = [str(i) for i in account_ids]
     return defer(session, TASK_SCORE, tid=tid, kwargs=kwargs, queue=QUEUE).id
