@@ -20,7 +20,9 @@ class AccountChurn(Base):
     __tablename__ = "account_churn"
     __table_args__ = {"schema": SCHEMA}
 
-    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("crm.accounts.id"), primary_key=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("crm.accounts.id", ondelete="CASCADE"), primary_key=True
+    )
     tid: Mapped[uuid.UUID] = mapped_column()
     score: Mapped[float] = mapped_column(Float, default=0.0)
     bucket: Mapped[str] = mapped_column(String(6), default="low")
