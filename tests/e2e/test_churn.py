@@ -19,7 +19,9 @@ WORDS = {
 
 
 @pytest.mark.parametrize("theme,lang", [("light", "ro"), ("dark", "ro"), ("dark", "en")])
-def test_churn_badge_on_account_360(context: Any, page: Any, demo_app: DemoApp, theme: str, lang: str) -> None:
+def test_churn_badge_on_account_360(
+    context: Any, page: Any, demo_app: DemoApp, theme: str, lang: str
+) -> None:
     set_theme_and_language(context, theme, lang, demo_app.url)
     open_account(page, first_demo_account())
     card = page.locator("section.churn")

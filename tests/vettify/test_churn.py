@@ -250,3 +250,24 @@ def test_demo_accounts_get_scores(platform: Platform, tenant: Any, crm: Crm) -> 
         n = s.execute(text("SELECT count(*), count(DISTINCT bucket) FROM crm.account_churn")).one()
         orders = s.execute(text("SELECT count(*) FROM crm.sales_orders")).scalar_one()
     assert n[0] >= 5 and n[1] >= 2 and orders > 0
+
+
+def test_account_360_shows_the_churn_badge(crm: Crm, platform: Platform, tenant: Any) -> None:
+    from tests.vettify.test_account_pages import login
+
+    a = crm.create("accounts", name="Delta Agro SRL")
+    login(crm.client, tenant)
+    page = crm.client.get(f"/crm/accounts/{a['id']}")
+    assert page.status_code == 200 and "Încă neevaluat" in page.text  # not scored yet
+    now = datetime.now(UTC)
+    with platform.db.tenant_session(tenant.id) as s:
+        repository.add_orders(
+            s, tenant.id, [(uuid.UUID(a["id"]), "CMD-7", 3000.0, now - timedelta(days=300))]
+        )
+        (row,) = service.score_accounts(s, FeatureStore(platform.redis), tenant.id, refresh=True)
+    page = crm.client.get(f"/crm/accounts/{a['id']}")
+    text_ = page.text
+    assert "Risc de abandon" in text_ and "Risc ridicat" in text_ and row.bucket == "high"
+    assert f"{round(row.score * 100)} %" in text_
+    assert "Ce cântărește cel mai mult" in text_ and "Zile de la ultima comandă" in text_
+    assert "regulă empirică" in text_

@@ -1,6 +1,6 @@
 """crm: churn scores on accounts and the per-tenant churn models (ai.churn)
 
-``crm.account_churn``: one row per account, its latest score (0–1), bucket, top contributing features
+``crm.account_churn``: one row per account, its latest score (0 to 1), bucket, top contributing features
 and the model version that scored it. ``crm.churn_models``: the tenant's trained models (the newest is
 used; ``kind`` heuristic rows record that the tenant had too little labelled history to train).
 
