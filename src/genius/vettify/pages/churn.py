@@ -42,7 +42,7 @@ MONEY = {"monetary_log", "avg_order_log"}
 def shown_value(feature: str, value: float) -> str:
     """The feature's value as the badge shows it (rates in %, money back from its log, days rounded)."""
     if feature in RATES:
-        return f"{value * 100:.0f} %"
+        return f"{value * 100:.0f}\u00a0%"
     if feature in MONEY:
         return f"{math.expm1(value):,.0f} RON".replace(",", ".")
     if feature == "compliance_risk":
