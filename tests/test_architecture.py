@@ -133,6 +133,8 @@ SESSION_ALLOWED: dict[str, str] = {
     "the verified signed token, and the hit is recorded in that tenant's own transaction",
     "src/genius/vettify/campaigns/webhooks_api.py": "bounce/complaint webhooks have no principal: the "
     "tenant is named in the path, its event is applied in its own transaction once the signature verifies",
+    "src/genius/vettify/churn/tasks.py": "ai.churn reads the labelled history in a short transaction, fits "
+    "the model with none open (seconds), then stores it and rescores in a transaction of its own",
     "src/genius/vettify/summaries/tasks.py": "ai.summary reads the input in a short transaction, calls the "
     "model with none open (seconds on a chat server), then stores the summary in a transaction of its own",
     "src/genius/vettify/imports/runner.py": "the CSV import job runs on one pinned connection (its staging "

@@ -127,12 +127,14 @@ def client_app(env: dict[str, str]) -> tuple[Celery, Settings]:
 def start_worker(tmp_path: Path, redis_url: str) -> Iterator[Any]:
     started: list[WorkerProc] = []
 
-    def start(queues: str, broker: str | None = None, **extra: str) -> WorkerProc:
+    def start(
+        queues: str, broker: str | None = None, ready_timeout: float = 60.0, **extra: str
+    ) -> WorkerProc:
         env = worker_env(tmp_path, redis_url, broker or kombu_url(redis_url), **extra)
         w = WorkerProc(env=env, queues=queues, log=tmp_path / f"worker-{len(started)}.log")
         w.app, w.settings = client_app(env)
         started.append(w)
-        return w.start()
+        return w.start(ready_timeout)
 
     yield start
     for w in started:

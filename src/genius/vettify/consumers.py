@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session
 from genius.core.events.consumer import EventConsumer
 from genius.core.events.schemas import Envelope
 from genius.vettify import timeline, verification
+from genius.vettify.churn import service as churn
 
 HANDLERS: dict[str, Callable[[Session, Envelope], object]] = {
     "crm.account.verification_requested": verification.on_verification_requested,
     "anaf.taxpayer.validated": verification.on_taxpayer_validated,
-    "sales.order.created": timeline.on_sales_order_created,
+    "sales.order.created": churn.on_sales_order_created,
     "wms.shipment.delivered": timeline.on_shipment_delivered,
 }
 

@@ -602,6 +602,36 @@ def seed_demo_summaries(db: Database, tid: uuid.UUID, *, actor: str = DEMO_ACTOR
         return bool(subjects)
 
 
+def seed_demo_churn(db: Database, tid: uuid.UUID, redis_client: Any = None, *, seed: int = 7) -> bool:
+    """Churn scores for the demo accounts; once per tenant. Each account without orders gets the orders
+    of one synthetic history (``churn.synthetic``, before today), then every account is scored (by the
+    heuristic: a demo tenant has far too little history to train). Returns whether it seeded."""
+    from genius.vettify.churn import repository as churn
+    from genius.vettify.churn import service as churn_service
+    from genius.vettify.churn import synthetic
+    from genius.vettify.churn.store import FeatureStore
+
+    now = datetime.now(UTC)
+    with db.tenant_session(tid) as session:
+        records.transaction_lock(session, f"genius-demo-churn:{tid}")
+        if churn.any_churn(session):
+            return False
+        facts = churn.facts(session, now)
+        quiet = [uuid.UUID(f.account_id) for f in facts if f.orders_total == 0]
+        histories = synthetic.histories(len(quiet), now, seed=seed)
+        churn.add_orders(
+            session,
+            tid,
+            [
+                (account_id, f"CMD-DEMO-{n:03d}-{k:03d}", amount, at)
+                for n, (account_id, history) in enumerate(zip(quiet, histories, strict=True))
+                for k, (at, amount) in enumerate(o for o in history.orders if o[0] < now)
+            ],
+        )
+        rows = churn_service.score_accounts(session, FeatureStore(redis_client), tid, refresh=True, now=now)
+        return bool(rows)
+
+
 def seed_demo(platform: Platform, tid: uuid.UUID) -> None:
     """The manifest's demo seeding: the CRM records above and the marketing demo, unless
     GENIUS_DEMO_CRM_DATA is off."""
@@ -609,3 +639,4 @@ def seed_demo(platform: Platform, tid: uuid.UUID) -> None:
         seed_demo_crm(platform.db, tid)
         seed_demo_marketing(platform.db, tid)
         seed_demo_summaries(platform.db, tid)
+        seed_demo_churn(platform.db, tid, platform.redis)

@@ -16,16 +16,21 @@ MANIFEST = Module(
         "genius.vettify.campaigns.tracking_api:router",
         "genius.vettify.campaigns.webhooks_api:router",
         "genius.vettify.summaries.api:router",
+        "genius.vettify.churn.api:router",
     ),
     topics=(
         "genius.vettify.events",
         "genius.vettify.imports.events",
         "genius.vettify.campaigns.events",
         "genius.vettify.summaries.events",
+        "genius.vettify.churn.events",
     ),
-    tasks={"ai.summary": "genius.vettify.summaries.tasks"},
-    # scheduled campaigns: the task lives with the campaign batches on the email.send queue
-    beat=(BeatEntry("crm-campaigns-due", "email.send.campaigns_due", 30.0, "email.send"),),
+    tasks={"ai.summary": "genius.vettify.summaries.tasks", "ai.churn": "genius.vettify.churn.tasks"},
+    beat=(
+        # scheduled campaigns: the task lives with the campaign batches on the email.send queue
+        BeatEntry("crm-campaigns-due", "email.send.campaigns_due", 30.0, "email.send"),
+        BeatEntry("crm-churn-retrain", "ai.churn.train", 86400.0, "ai.churn"),
+    ),
     consumers="genius.vettify.consumers:consumers",
     demo="genius.vettify.demo:seed_demo",
     pages=("genius.vettify.pages:router",),

@@ -525,3 +525,27 @@ def recipient_history(session: Session, recipient_id: uuid.UUID) -> Sequence[Rec
 
 def suppression_of(session: Session, address: str) -> Suppression | None:
     return session.scalars(select(Suppression).where(Suppression.address == address.lower())).first()
+
+
+def engagement_by_account(
+    session: Session, as_of: datetime, account_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[int, int, int]]:
+    """Campaign messages sent to each account's contacts before ``as_of``: (sent, opened, clicked)."""
+    if not account_ids:
+        return {}
+    rows = session.execute(
+        text(
+            """
+            SELECT c.account_id,
+                   count(*) AS sent,
+                   count(*) FILTER (WHERE r.opened_at < :as_of) AS opened,
+                   count(*) FILTER (WHERE r.clicked_at < :as_of) AS clicked
+            FROM crm.campaign_recipients r
+            JOIN crm.contacts c ON c.id = r.contact_id
+            WHERE c.account_id = ANY(:ids) AND r.sent_at < :as_of
+            GROUP BY c.account_id
+            """
+        ),
+        {"as_of": as_of, "ids": list(account_ids)},
+    ).all()
+    return {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in rows}

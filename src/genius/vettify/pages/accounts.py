@@ -31,6 +31,7 @@ from genius.vettify.attachments import service as attachments
 from genius.vettify.attachments.api import get_storage, read_upload
 from genius.vettify.attachments.service import ParentType, Upload
 from genius.vettify.campaigns import marketing
+from genius.vettify.pages.churn import badge as churn_badge
 from genius.vettify.pages.common import CrmReader, CrmWriter, actor, can_write
 from genius.web.kit import (
     LIST_COUNT_CAP,
@@ -531,6 +532,8 @@ def _account_ctx(
     )
     if tab in ("overview", "timeline"):
         ctx["timeline"] = _timeline_ctx(db, row.id, kind if tab == "timeline" else None, None)
+    if tab == "overview":
+        ctx.update(churn_badge(db, row.id))
     if tab == "attachments":
         ctx["files"] = attachments.list_for(db, ParentType.accounts, row.id, limit=100).items
         ctx["max_bytes"] = platform_of(request).settings.crm_attachment_max_bytes

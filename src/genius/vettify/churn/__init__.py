@@ -1,0 +1,1 @@
+"""ai.churn: churn risk of CRM accounts (features, heuristic, per-tenant model, scores)."""
