@@ -365,7 +365,9 @@ Tag = Annotated[
     AfterValidator(_no_control),
 ]
 Tags = Annotated[
-    list[Tag], Field(max_length=20, description="Up to 20 tags (lower case, each once)"), AfterValidator(_unique)
+    list[Tag],
+    Field(max_length=20, description="Up to 20 tags (lower case, each once)"),
+    AfterValidator(_unique),
 ]
 
 
