@@ -43,7 +43,7 @@ def test_editor_counts_live_then_saves(client: TestClient, tenant: Any, crm: Crm
     assert refused.status_code == 200 and "Câmpul, condiția și valoarea nu se potrivesc." in refused.text
 
     saved = client.post("/crm/segments/new", data=_form(csrf, **city), follow_redirects=False)
-    assert saved.status_code == 303, re.findall(r"(?:field-error|error-summary|alert)[^<]*<[^<]*<[^<]*", saved.text)
+    assert saved.status_code == 303, saved.text
     seg_url = saved.headers["location"]
     listing = client.get("/crm/segments")
     assert "Clienți din București" in listing.text and re.search(r'class="num">2</td>', listing.text)
