@@ -612,10 +612,12 @@ DEMO_SEGMENT = "Clienți activi din București"
 
 
 def seed_demo_segment(db: Database, tid: uuid.UUID, *, actor: str = DEMO_ACTOR) -> bool:
-    """The segment ``Clienți activi din București`` (contacts in București with an e-mail consent),
-    the audience of the draft ``Demo newsletter``. Once per tenant (by name); returns whether it seeded."""
+    """The segment ``Clienți activi din București`` (contacts in București whose company ANAF does not
+    list as inactive or invalid), the audience of the draft ``Demo newsletter``: its send still leaves out
+    the contacts without consent, with the reason. Once per tenant (by name); returns whether it seeded."""
     from genius.vettify.segments import service as segments
-    from genius.vettify.segments.schemas import ConsentRule, SegmentCreate, SegmentFilter, TextRule
+    from genius.vettify.schemas import ComplianceStatus
+    from genius.vettify.segments.schemas import ComplianceRule, SegmentCreate, SegmentFilter, TextRule
 
     who = service.Actor(tid=tid, name=actor, request_id="demo-seed")
     with db.tenant_session(tid) as session:
@@ -623,13 +625,17 @@ def seed_demo_segment(db: Database, tid: uuid.UUID, *, actor: str = DEMO_ACTOR) 
         found = service.list_records(session, SEGMENTS_SPEC, service.ListQuery(search=DEMO_SEGMENT, limit=5))
         if any(s.name == DEMO_SEGMENT for s in found.items):
             return False
-        rules = [TextRule(field="city", op="eq", value="București"), ConsentRule(field="consent", op="given")]
+        inactive = [ComplianceStatus.inactive, ComplianceStatus.invalid]
+        rules = [
+            TextRule(field="city", op="eq", value="București"),
+            ComplianceRule(field="compliance_status", op="not_in", value=inactive),
+        ]
         segment = segments.create_segment(
             session,
             who,
             SegmentCreate(
                 name=DEMO_SEGMENT,
-                description="Contactele din București care au acceptat e-mailuri de marketing.",
+                description="Contactele din București ale firmelor active la ANAF.",
                 filter=SegmentFilter(match="all", rules=rules),
                 custom_fields={"demo": True},
             ),

@@ -49,7 +49,7 @@ MANIFEST = Module(
         NavEntry(
             N_("Campaigns"), "/crm/campaigns", Scope.CRM_READ, icon="megaphone", section=N_("CRM"), key="m"
         ),
-        NavEntry(N_("Segments"), "/crm/segments", Scope.CRM_READ, icon="filter", section=N_("CRM")),
+        NavEntry(N_("Segments"), "/crm/segments", Scope.CRM_READ, icon="funnel", section=N_("CRM")),
         NavEntry(N_("Imports"), "/crm/imports", Scope.CRM_WRITE, icon="upload", section=N_("CRM"), key="i"),
     ),
     web="genius.vettify",

@@ -135,7 +135,15 @@ ONLY_FOR: dict[str, Entity] = {
 }
 
 
+ENTITY_RULES = (
+    "stage, consent and engagement rules are for contacts; status, company_name, source and cui rules "
+    "for leads (else 422)"
+)
+
+
 class SegmentFilter(s.Input):
+    model_config = ConfigDict(json_schema_extra={"description": ENTITY_RULES})
+
     match: Literal["all", "any"] = Field("all", description="all: every rule holds; any: at least one")
     rules: Annotated[list[AnyRule], Field(max_length=MAX_RULES)] = Field(default_factory=list)
 
