@@ -160,7 +160,7 @@ def test_the_demo_segment_is_the_newsletters_audience(platform: Platform, tenant
         # The count reads contacts through an index (the tenant's, or the full-text GIN of the city rule
         # on a larger tenant), never a sequential scan.
         stmt = segment_sql.count_statement("contact", segments.filter_of(segment))
-        compiled = stmt.compile(s.get_bind(), compile_kwargs={})
+        compiled = stmt.compile(s.get_bind(), compile_kwargs={"render_postcompile": True})
         plan = "\n".join(
             r[0] for r in s.connection().exec_driver_sql("EXPLAIN " + str(compiled), compiled.params).all()
         )
