@@ -131,6 +131,15 @@ ALLOWED: tuple[Allowed, ...] = (
         _has("a contact needs a", "a lead needs a"),
     ),
     Allowed(
+        "segment-rule-cross-field",
+        "*",
+        422,
+        "cross-field rules stated in the schema's descriptions: a text rule's value fits its operator (a "
+        "text, a list, or none), and a rule's field exists for the segment's entity (consent, stage and "
+        "engagement for contacts; status, company_name, source and cui for leads)",
+        _has("needs a text value", "needs a list of values", "takes no value", "is a rule for"),
+    ),
+    Allowed(
         "campaign-dates-in-order",
         "*",
         422,

@@ -137,3 +137,35 @@ def test_the_marketing_demo_is_a_campaign_ready_to_send(platform: Platform, tena
         preview = marketing.preview_audience(s, tenant.id, newsletter.id, None)
     # Most contacts can be reached; some have no basis and one unsubscribed: left out, with reasons.
     assert preview["pending"] >= 15 and preview["no_basis"] >= 3 and preview["suppressed"] == 1
+
+
+def test_the_demo_segment_is_the_newsletters_audience(platform: Platform, tenant: Any) -> None:
+    from genius.vettify.campaigns import audience
+    from genius.vettify.demo import DEMO_NEWSLETTER, DEMO_SEGMENT, seed_demo_marketing, seed_demo_segment
+    from genius.vettify.segments import repository as segment_sql
+    from genius.vettify.segments import service as segments
+
+    seed_demo_crm(platform.db, tenant.id)
+    seed_demo_marketing(platform.db, tenant.id)
+    assert seed_demo_segment(platform.db, tenant.id) is True
+    assert seed_demo_segment(platform.db, tenant.id) is False
+    with platform.db.tenant_session(tenant.id) as s:
+        found = service.list_records(s, CAMPAIGNS, service.ListQuery(search=DEMO_NEWSLETTER, limit=5)).items
+        newsletter = next(c for c in found if c.name == DEMO_NEWSLETTER)
+        assert newsletter.segment_id is not None
+        segment = segments.get_segment(s, newsletter.segment_id)
+        assert segment.name == DEMO_SEGMENT
+        counted = segments.count(s, segment.id).count
+        summary = audience.summary(s, tenant.id, newsletter.id)
+        # The count reads contacts through an index (the tenant's, or the full-text GIN of the city rule
+        # on a larger tenant), never a sequential scan.
+        stmt = segment_sql.count_statement("contact", segments.filter_of(segment))
+        compiled = stmt.compile(s.get_bind(), compile_kwargs={"render_postcompile": True})
+        plan = "\n".join(
+            r[0] for r in s.connection().exec_driver_sql("EXPLAIN " + str(compiled), compiled.params).all()
+        )
+    assert counted > 0 and summary.source == "segment"
+    assert 0 < summary.recipients <= counted  # one recipient per address (the demo has a duplicate)
+    assert summary.excluded["no_basis"] > 0  # the send still leaves out who gave no consent
+    assert "Index Scan" in plan or "Bitmap Index Scan" in plan, plan
+    assert "Seq Scan" not in plan, plan

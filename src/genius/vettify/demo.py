@@ -38,6 +38,7 @@ from genius.vettify.campaigns.schemas import CampaignCreate, CampaignStatus, Cha
 from genius.vettify.campaigns.service import create_campaign
 from genius.vettify.models import Account
 from genius.vettify.repository import records
+from genius.vettify.segments.repository import SEGMENTS as SEGMENTS_SPEC
 
 DEMO_ACTOR = "genius demo"
 SEED = 20261130
@@ -196,9 +197,14 @@ def _title_local(email: str | None) -> str | None:
     return f"{local.title()}@{domain}"
 
 
-def _account(m: _Maker) -> s.AccountCreate:
+BUCHAREST_EVERY = 3  # one company in three is in București (the demo segment's audience)
+
+
+def _account(m: _Maker, n: int) -> s.AccountCreate:
     name = m.company()
-    county, city = m.place()
+    county, city = m.place()  # drawn in any case: the other values stay those of the seed
+    if n % BUCHAREST_EVERY == 0:
+        county, city = "București", "București"
     slug = _slug(name)[:40]
     registration = f"J{m.rng.randint(1, 52):02d}/{m.rng.randint(100, 29999)}/{m.rng.randint(1995, 2025)}"
     return s.AccountCreate(
@@ -252,7 +258,7 @@ def _lead(m: _Maker, n: int) -> s.LeadCreate:
 
 def _seed(session: Session, tid: uuid.UUID, who: service.Actor, seed: int) -> dict[str, int]:
     m = _Maker(seed)
-    accounts = [service.create_account(session, who, _account(m)) for _ in range(COUNTS["accounts"])]
+    accounts = [service.create_account(session, who, _account(m, n)) for n in range(COUNTS["accounts"])]
     contacts = [
         service.create_contact(session, who, _contact(m, account, i * 3 + j))
         for i, account in enumerate(accounts)
@@ -632,11 +638,56 @@ def seed_demo_churn(db: Database, tid: uuid.UUID, redis_client: Any = None, *, s
         return bool(rows)
 
 
+DEMO_SEGMENT = "Clienți activi din București"
+
+
+def seed_demo_segment(db: Database, tid: uuid.UUID, *, actor: str = DEMO_ACTOR) -> bool:
+    """The segment ``Clienți activi din București`` (contacts in București whose company ANAF does not
+    list as inactive or invalid), the audience of the draft ``Demo newsletter``: its send still leaves out
+    the contacts without consent, with the reason. Once per tenant (by name); returns whether it seeded."""
+    from genius.vettify.schemas import ComplianceStatus
+    from genius.vettify.segments import service as segments
+    from genius.vettify.segments.schemas import ComplianceRule, SegmentCreate, SegmentFilter, TextRule
+
+    who = service.Actor(tid=tid, name=actor, request_id="demo-seed")
+    with db.tenant_session(tid) as session:
+        records.transaction_lock(session, f"genius-demo-segment:{tid}")
+        found = service.list_records(session, SEGMENTS_SPEC, service.ListQuery(search=DEMO_SEGMENT, limit=5))
+        if any(s.name == DEMO_SEGMENT for s in found.items):
+            return False
+        inactive = [ComplianceStatus.inactive, ComplianceStatus.invalid]
+        rules = [
+            TextRule(field="city", op="eq", value="București"),
+            ComplianceRule(field="compliance_status", op="not_in", value=inactive),
+        ]
+        segment = segments.create_segment(
+            session,
+            who,
+            SegmentCreate(
+                name=DEMO_SEGMENT,
+                description="Contactele din București ale firmelor active la ANAF.",
+                filter=SegmentFilter(match="all", rules=rules),
+                custom_fields={"demo": True},
+            ),
+        )
+        campaigns = service.list_records(
+            session, CAMPAIGNS_SPEC, service.ListQuery(search=DEMO_NEWSLETTER, limit=5)
+        ).items
+        for campaign in campaigns:
+            draft = campaign.status == "draft" and campaign.segment_id is None
+            if campaign.name == DEMO_NEWSLETTER and draft:
+                campaign.segment_id = segment.id
+                campaign.touch()
+        session.flush()
+        return True
+
+
 def seed_demo(platform: Platform, tid: uuid.UUID) -> None:
     """The manifest's demo seeding: the CRM records above and the marketing demo, unless
     GENIUS_DEMO_CRM_DATA is off."""
     if platform.settings.demo_crm_data:
         seed_demo_crm(platform.db, tid)
         seed_demo_marketing(platform.db, tid)
+        seed_demo_segment(platform.db, tid)
         seed_demo_summaries(platform.db, tid)
         seed_demo_churn(platform.db, tid, platform.redis)

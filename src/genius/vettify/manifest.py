@@ -17,6 +17,8 @@ MANIFEST = Module(
         "genius.vettify.campaigns.webhooks_api:router",
         "genius.vettify.summaries.api:router",
         "genius.vettify.churn.api:router",
+        "genius.vettify.segments.api:router",
+        "genius.vettify.campaigns.audience_api:router",
     ),
     topics=(
         "genius.vettify.events",
@@ -54,6 +56,7 @@ MANIFEST = Module(
         NavEntry(
             N_("Campaigns"), "/crm/campaigns", Scope.CRM_READ, icon="megaphone", section=N_("CRM"), key="m"
         ),
+        NavEntry(N_("Segments"), "/crm/segments", Scope.CRM_READ, icon="funnel", section=N_("CRM")),
         NavEntry(N_("Imports"), "/crm/imports", Scope.CRM_WRITE, icon="upload", section=N_("CRM"), key="i"),
     ),
     web="genius.vettify",

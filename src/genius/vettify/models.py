@@ -101,6 +101,7 @@ class Contact(Imported, CrmRecord):
     city: Mapped[str | None] = mapped_column(String(100))
     county: Mapped[str | None] = mapped_column(String(100))
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("crm.contacts.id"))
+    tags: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)  # migration 0034
 
 
 class Lead(Imported, CrmRecord):
@@ -128,6 +129,7 @@ class Lead(Imported, CrmRecord):
         ForeignKey("crm.opportunities.id", name="fk_leads_converted_opportunity", use_alter=True)
     )
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("crm.leads.id"))
+    tags: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)  # migration 0034
 
 
 class Opportunity(CrmRecord):

@@ -355,6 +355,22 @@ class ComplianceStatus(StrEnum):
     unavailable = "unavailable"
 
 
+def _unique(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+Tag = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=50, pattern=TEXT),
+    AfterValidator(_no_control),
+]
+Tags = Annotated[
+    list[Tag],
+    Field(max_length=20, description="Up to 20 tags (lower case, each once)"),
+    AfterValidator(_unique),
+]
+
+
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -472,6 +488,7 @@ class ContactCreate(ContactFields):
     )
 
     custom_fields: CustomFields = Field(default_factory=dict)
+    tags: Tags = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _named(self) -> ContactCreate:
@@ -481,7 +498,10 @@ class ContactCreate(ContactFields):
 
 
 class ContactUpdate(ContactFields, Patch):
+    NOT_NULL = frozenset({"custom_fields", "tags"})
+
     custom_fields: CustomFields | None = None
+    tags: Tags | None = None
 
 
 class ContactOut(Timestamps):
@@ -494,6 +514,7 @@ class ContactOut(Timestamps):
     city: str | None
     county: str | None
     merged_into_id: uuid.UUID | None = None
+    tags: list[str] = Field(default_factory=list)
 
 
 # --- leads ----------------------------------------------------------------------------------------
@@ -520,6 +541,7 @@ class LeadCreate(LeadFields):
     )
 
     custom_fields: CustomFields = Field(default_factory=dict)
+    tags: Tags = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _named(self) -> LeadCreate:
@@ -529,9 +551,10 @@ class LeadCreate(LeadFields):
 
 
 class LeadUpdate(LeadFields, Patch):
-    NOT_NULL = frozenset({"status", "custom_fields"})
+    NOT_NULL = frozenset({"status", "custom_fields", "tags"})
 
     custom_fields: CustomFields | None = None
+    tags: Tags | None = None
     status: Annotated[
         LeadStatus | None,
         WithJsonSchema(
@@ -563,6 +586,7 @@ class LeadOut(Timestamps):
     converted_contact_id: uuid.UUID | None
     converted_opportunity_id: uuid.UUID | None
     merged_into_id: uuid.UUID | None = None
+    tags: list[str] = Field(default_factory=list)
 
 
 class ConvertIn(Input):

@@ -8,7 +8,7 @@
 * ``crm.campaign_sends.send_window``: the send's window (hours and weekdays in the tenant's time zone), if any.
 
 Revision ID: 0032_crm_campaign_schedule
-Revises: 0029_outreach_webhooks
+Revises: 0031_sales_inbox
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from alembic import op
 from genius.core.db.rls import tenant_rls_sql
 
 revision: str = "0032_crm_campaign_schedule"
-down_revision: str | None = "0029_outreach_webhooks"
+down_revision: str | None = "0031_sales_inbox"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -5,7 +5,7 @@ and the model version that scored it. ``crm.churn_models``: the tenant's trained
 used; ``kind`` heuristic rows record that the tenant had too little labelled history to train).
 
 Revision ID: 0033_crm_churn
-Revises: 0029_outreach_webhooks
+Revises: 0032_crm_campaign_schedule
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from alembic import op
 from genius.core.db.rls import tenant_rls_sql
 
 revision: str = "0033_crm_churn"
-down_revision: str | None = "0029_outreach_webhooks"
+down_revision: str | None = "0032_crm_campaign_schedule"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -5,7 +5,7 @@ One row per ``(tid, stat_date)`` (the tenant's local day): messages sent per cha
 rates derived from them. Rebuilt from the communication log, so a re-run only refreshes the figures.
 
 Revision ID: 0035_outreach_daily_stats
-Revises: 0029_outreach_webhooks
+Revises: 0034_crm_segments
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from alembic import op
 from genius.core.db.rls import tenant_rls_sql
 
 revision: str = "0035_outreach_daily_stats"
-down_revision: str | None = "0029_outreach_webhooks"
+down_revision: str | None = "0034_crm_segments"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

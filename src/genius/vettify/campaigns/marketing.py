@@ -20,8 +20,8 @@ from genius.core.kit.errors import Conflict, field_error
 from genius.core.kit.pagination import Page
 from genius.core.tenancy import service as tenancy
 from genius.vettify import service
+from genius.vettify.campaigns import audience, templates
 from genius.vettify.campaigns import repository as repo
-from genius.vettify.campaigns import templates
 from genius.vettify.campaigns.events import CampaignCompleted, CampaignSent
 from genius.vettify.campaigns.models import Campaign, CampaignSchedule, CampaignSend, Consent, Suppression
 from genius.vettify.campaigns.repository import CAMPAIGNS
@@ -130,7 +130,8 @@ def start_send(
         window=body.window.model_dump() if body.window else None,
     )
     repo.add(session, send)
-    counts = repo.snapshot(session, who.tid, campaign_id, body.contact_ids, settings.campaign_batch_size)
+    audience_ids = audience.contact_ids(session, campaign, body.contact_ids)
+    counts = repo.snapshot(session, who.tid, campaign_id, audience_ids, settings.campaign_batch_size)
     batches = repo.batch_numbers(session, campaign_id)
     excluded = {r.value: counts.get(r.value, 0) for r in ExclusionReason}
     send.recipients = counts.get("pending", 0)
@@ -301,15 +302,10 @@ def test_send(
 def preview_audience(
     session: Session, tid: uuid.UUID, campaign_id: uuid.UUID, contact_ids: list[uuid.UUID] | None
 ) -> dict[str, int]:
-    """What a send would do now, without doing it: the snapshot of ``start_send`` in a savepoint that
-    is rolled back. ``pending`` addresses would be sent; the others are the exclusion reasons."""
-    service.get_record(session, CAMPAIGNS, campaign_id)
-    savepoint = session.begin_nested()
-    try:
-        counts = repo.snapshot(session, tid, campaign_id, contact_ids, 100)
-    finally:
-        savepoint.rollback()
-    return counts
+    """What a send would do now, without doing it (``audience.preview``): ``pending`` addresses would
+    be sent; the others are the exclusion reasons."""
+    campaign: Campaign = service.get_record(session, CAMPAIGNS, campaign_id)
+    return audience.preview(session, tid, campaign, contact_ids)
 
 
 def complete_if_done(session: Session, tid: uuid.UUID, campaign_id: uuid.UUID) -> bool:

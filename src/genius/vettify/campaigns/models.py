@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from genius.core.db.base import Base, new_id, utcnow
 from genius.vettify.models import SCHEMA, CrmRecord
+from genius.vettify.segments.models import Segment  # noqa: F401 (campaigns.segment_id refers to it)
 
 
 class Campaign(CrmRecord):
@@ -39,6 +40,7 @@ class Campaign(CrmRecord):
     budget: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
     currency: Mapped[str] = mapped_column(CHAR(3), default="RON")
     target_segment: Mapped[str | None] = mapped_column(Text)
+    segment_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("crm.segments.id"))  # migration 0034
     description: Mapped[str | None] = mapped_column(Text)
 
 

@@ -209,6 +209,11 @@ def snapshot(
         _SNAPSHOT,
         {"tid": tid, "campaign": campaign_id, "ids": contact_ids, "size": batch_size},
     )
+    return state_counts(session, campaign_id)
+
+
+def state_counts(session: Session, campaign_id: uuid.UUID) -> dict[str, int]:
+    """A campaign's recipients per state, excluded ones per reason."""
     counted = session.execute(
         select(func.coalesce(CampaignRecipient.reason, CampaignRecipient.state), func.count())
         .where(CampaignRecipient.campaign_id == campaign_id)

@@ -58,6 +58,9 @@ class CampaignFields(s.Input):
     ends_on: date | None = None
     budget: s.Amount | None = None
     target_segment: s.Opt2000 = Field(None, description="Who the campaign is for, in words")
+    segment_id: uuid.UUID | None = Field(
+        None, description="The audience: a segment of contacts (send snapshots it)"
+    )
     description: s.Opt10k = None
     owner: s.Opt200 = None
 
@@ -110,6 +113,7 @@ class CampaignOut(s.Timestamps):
     budget: Decimal | None
     currency: str
     target_segment: str | None
+    segment_id: uuid.UUID | None = None
     description: str | None
 
 
@@ -285,6 +289,20 @@ class SendOut(BaseModel):
     recipients: int = Field(description="Addresses queued for sending")
     excluded: dict[str, int] = Field(description="Excluded recipients per reason")
     batches: int
+
+
+class AudienceOut(BaseModel):
+    """Who a campaign goes to: before the send, what a send would snapshot now; after it, the snapshot."""
+
+    campaign_id: uuid.UUID
+    source: Literal["segment", "all_contacts", "sent"] = Field(
+        description="segment: its segment's matches now; all_contacts: every live contact; sent: the snapshot"
+    )
+    segment_id: uuid.UUID | None
+    segment_name: str | None
+    recipients: int = Field(description="Addresses that get (or got) the message")
+    excluded: dict[str, int] = Field(description="Excluded recipients per reason")
+    excluded_total: int
 
 
 class RecipientOut(BaseModel):

@@ -11,6 +11,7 @@ from genius.vettify import service
 from genius.vettify.campaigns.models import Campaign
 from genius.vettify.campaigns.repository import CAMPAIGNS
 from genius.vettify.campaigns.schemas import CampaignCreate, CampaignStatus, CampaignUpdate
+from genius.vettify.segments import service as segments
 
 STATUS_MOVES: dict[CampaignStatus, frozenset[CampaignStatus]] = {
     CampaignStatus.draft: frozenset(
@@ -25,7 +26,17 @@ STATUS_MOVES: dict[CampaignStatus, frozenset[CampaignStatus]] = {
 }
 
 
+def _check_segment(session: Session, segment_id: uuid.UUID | None) -> None:
+    """A campaign's segment must be one of the tenant's live segments of contacts (else 422)."""
+    if segment_id is not None:
+        try:
+            segments.audience_segment(session, segment_id)
+        except service.NotFound:
+            raise service.field_error("segment_id", "no segment with this id") from None
+
+
 def create_campaign(session: Session, who: service.Actor, body: CampaignCreate) -> Campaign:
+    _check_segment(session, body.segment_id)
     return service.create_record(session, CAMPAIGNS, who, body.model_dump())
 
 
@@ -44,6 +55,8 @@ def update_campaign(
     ends_on = changes.get("ends_on", row.ends_on)
     if starts_on is not None and ends_on is not None and ends_on < starts_on:
         raise service.field_error("ends_on", f"must not be before starts_on ({starts_on.isoformat()})")
+    if changes.get("segment_id") is not None:
+        _check_segment(session, changes["segment_id"])
     status = changes.get("status")
     if status is not None and status != row.status:
         current = CampaignStatus(row.status)
