@@ -24,7 +24,7 @@ from genius.sales.models import Order
 from genius.sales.pages import PAGE_SIZE, SalesReader, SalesWriter, _amount, _labels
 from genius.sales.schemas import InvoiceLineIn, OrderInvoiceCreate
 from genius.vettify import service as crm
-from genius.web.kit import CsrfChecked, PageDB, PageUser, _, context, error_page, flash, render
+from genius.web.kit import CsrfChecked, PageDB, PageForm, PageUser, _, context, error_page, flash, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -175,13 +175,12 @@ def detail(request: Request, plural: str, row_id: uuid.UUID, user: SalesReader, 
 
 
 @router.post("/sales/orders/{order_id}/invoice", dependencies=[CsrfChecked])
-async def invoice(request: Request, order_id: uuid.UUID, user: SalesWriter, db: PageDB) -> Response:
+def invoice(request: Request, order_id: uuid.UUID, user: SalesWriter, db: PageDB, form: PageForm) -> Response:
     """Invoice the quantities typed per line (``qty-<position>``; empty or 0: not on this invoice)."""
     try:
         row = orders.get(db, "order", order_id)
     except NotFound:
         return error_page(request, 404)
-    form = await request.form()
     chosen: list[InvoiceLineIn] = []
     errors: dict[int, str] = {}
     for line in row.lines:

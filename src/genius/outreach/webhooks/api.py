@@ -13,9 +13,8 @@ import uuid
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from pydantic import BaseModel
-from starlette.concurrency import run_in_threadpool
 
 from genius.core.auth.deps import PlatformDep
 from genius.core.db.base import utcnow
@@ -56,14 +55,19 @@ class WebhookMalformed(Problem):
 
 
 async def _body(request: Request) -> bytes:
-    body = await request.body()  # the signature covers the exact bytes
+    """The exact bytes (the signature covers them), read on the event loop; the handlers are plain
+    ``def``, so their verification and database work run in the thread pool."""
+    body = await request.body()
     if len(body) > MAX_BODY:
         raise WebhookMalformed("The webhook body is larger than 1 MB.")
     return body
 
 
+RawBody = Annotated[bytes, Depends(_body)]
+
+
 def _keep(platform: Platform, tid: uuid.UUID, read: Callable[[], parse.Event], body: bytes) -> Accepted:
-    """Verify, then keep (database work: run off the event loop by the callers)."""
+    """Verify, then keep."""
     try:
         event = read()
     except parse.Refused as exc:
@@ -82,27 +86,23 @@ def _keep(platform: Platform, tid: uuid.UUID, read: Callable[[], parse.Event], b
 @router.post(
     "/resend/{tenant}", response_model=Accepted, responses=REFUSED, summary="Resend events (Svix-signed)"
 )
-async def resend(tenant: TenantRef, request: Request, platform: PlatformDep) -> Accepted:
-    body = await _body(request)
+def resend(tenant: TenantRef, request: Request, platform: PlatformDep, body: RawBody) -> Accepted:
     headers = {k.lower(): v for k, v in request.headers.items()}
     secret = platform.settings.resend_webhook_secret
-    return await run_in_threadpool(
-        _keep, platform, tenant, lambda: parse.resend(secret, body, headers, utcnow()), body
-    )
+    return _keep(platform, tenant, lambda: parse.resend(secret, body, headers, utcnow()), body)
 
 
 @router.post("/instantly/{tenant}", response_model=Accepted, responses=REFUSED, summary="Instantly events")
-async def instantly(
+def instantly(
     tenant: TenantRef,
-    request: Request,
     platform: PlatformDep,
+    body: RawBody,
     x_secret: Secret = None,
     secret: SecretQuery = None,
 ) -> Accepted:
-    body = await _body(request)
     expected = platform.settings.instantly_webhook_secret
-    return await run_in_threadpool(
-        _keep, platform, tenant, lambda: parse.instantly(expected, x_secret or secret, body, utcnow()), body
+    return _keep(
+        platform, tenant, lambda: parse.instantly(expected, x_secret or secret, body, utcnow()), body
     )
 
 
@@ -112,15 +112,14 @@ async def instantly(
     responses=REFUSED,
     summary="TimelinesAI (WhatsApp) events",
 )
-async def timelinesai(
+def timelinesai(
     tenant: TenantRef,
-    request: Request,
     platform: PlatformDep,
+    body: RawBody,
     x_secret: Secret = None,
     secret: SecretQuery = None,
 ) -> Accepted:
-    body = await _body(request)
     expected = platform.settings.timelinesai_webhook_secret
-    return await run_in_threadpool(
-        _keep, platform, tenant, lambda: parse.timelinesai(expected, x_secret or secret, body, utcnow()), body
+    return _keep(
+        platform, tenant, lambda: parse.timelinesai(expected, x_secret or secret, body, utcnow()), body
     )
