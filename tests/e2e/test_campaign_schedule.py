@@ -34,7 +34,7 @@ def test_schedule_then_cancel_the_spring_newsletter(context: Any, page: Any, dem
     axe_check(page, "campaign schedule confirmation")
     page.get_by_role("button", name="Programează").click()
     page.wait_for_url(url)
-    assert "Programată pentru 30.03.2031 09:30." in page.locator(".campaign-planned").inner_text()
+    assert "Programată pentru 30.03.2031 09:30." in page.locator(".campaign-steps-text").inner_text()
     shot(page, "campaign-scheduled")
     axe_check(page, "scheduled campaign")
 

@@ -31,11 +31,11 @@ from genius.outreach.channels.email import (
     SentEmail,
     Unavailable,
 )
-from genius.outreach.channels.tasks import MAX_RETRIES, Temporary, backoff, record_outcome
+from genius.outreach.channels.tasks import MAX_RETRIES, Temporary, record_outcome, run_send
 from genius.outreach.models import Channel, MessageStatus
 from genius.outreach.sequences import repository
 from genius.workers.celery_app import celery_app
-from genius.workers.context import ProcessContext, task_tenant, worker_database
+from genius.workers.context import ProcessContext, worker_database
 
 
 @dataclass(frozen=True)
@@ -134,21 +134,12 @@ def email_send(
     tid: str | None = None,
     **_: Any,  # channel, media_url, phone_id: what the scheduler tells every channel
 ) -> str:
-    tenant = task_tenant(self, tid)
-    db = worker_database(get_settings())
-    try:
-        return deliver_email(db, tenant, uuid.UUID(communication_id), to, subject, text, providers())
-    except Temporary as exc:
-        if self.request.retries >= MAX_RETRIES:
-            record_outcome(
-                db,
-                tenant,
-                uuid.UUID(communication_id),
-                status=MessageStatus.FAILED.value,
-                error_message=str(exc),
-            )
-            return MessageStatus.FAILED.value
-        raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
+    return run_send(
+        self,
+        tid,
+        communication_id,
+        lambda db, tenant, row: deliver_email(db, tenant, row, to, subject, text, providers()),
+    )
 
 
 def health() -> str:

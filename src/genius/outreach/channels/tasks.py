@@ -137,21 +137,29 @@ def whatsapp_send(
     tid: str | None = None,
     **_: Any,  # channel, subject, media_url, phone_id: what the scheduler also tells every channel
 ) -> str:
-    tenant = task_tenant(self, tid)
+    return run_send(
+        self, tid, communication_id, lambda db, tenant, row: deliver(db, tenant, row, to, text, client)
+    )
+
+
+def run_send(
+    task: Task,
+    tid: str | None,
+    communication_id: str,
+    send: Callable[[Database, uuid.UUID, uuid.UUID], str],
+) -> str:
+    """A channel task's body: ``send`` (database, tenant, row id) → the row's status; a ``Temporary``
+    failure is retried with backoff, and recorded as FAILED once the retries are spent."""
+    tenant = task_tenant(task, tid)
     db = worker_database(get_settings())
+    row = uuid.UUID(communication_id)
     try:
-        return deliver(db, tenant, uuid.UUID(communication_id), to, text, client)
+        return send(db, tenant, row)
     except Temporary as exc:
-        if self.request.retries >= MAX_RETRIES:
-            record_outcome(
-                db,
-                tenant,
-                uuid.UUID(communication_id),
-                status=MessageStatus.FAILED.value,
-                error_message=str(exc),
-            )
+        if task.request.retries >= MAX_RETRIES:
+            record_outcome(db, tenant, row, status=MessageStatus.FAILED.value, error_message=str(exc))
             return MessageStatus.FAILED.value
-        raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
+        raise task.retry(exc=exc, countdown=backoff(task.request.retries)) from exc
 
 
 def health() -> str:
