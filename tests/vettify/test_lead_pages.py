@@ -277,6 +277,22 @@ def test_bulk_actions_count(client: TestClient, tenant: Any, crm: Crm) -> None:
     )
     assert r.status_code == 303
     assert [crm.call("GET", f"/leads/{i}").json()["status"] for i in ids] == ["qualified", "qualified", "new"]
+    # Tag: added once (lower case), kept on a second run, shown in the list; a bad tag changes nothing.
+    for _run in range(2):
+        r = client.post(
+            "/crm/leads/bulk",
+            data={"csrf_token": csrf, "ids": ids[1:], "action": "tag", "tag": " Târg-2026 "},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303 and "2%20clien" in r.headers["set-cookie"]
+    assert [crm.call("GET", f"/leads/{i}").json()["tags"] for i in ids] == [[], ["târg-2026"], ["târg-2026"]]
+    assert client.get("/crm/leads").text.count('<span class="tag">târg-2026</span>') == 2
+    bad = client.post(
+        "/crm/leads/bulk",
+        data={"csrf_token": csrf, "ids": ids, "action": "tag", "tag": "x" * 51},
+        follow_redirects=False,
+    )
+    assert bad.status_code == 303 and crm.call("GET", f"/leads/{ids[0]}").json()["tags"] == []
     # Delete: without the confirmation a page asks, naming the count; then it deletes.
     ask = client.post("/crm/leads/bulk-delete", data={"csrf_token": csrf, "ids": ids})
     assert ask.status_code == 200 and "Ștergeți 3 clienți potențiali?" in ask.text

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -334,6 +334,9 @@ def _plural_forms(singular: str, plural: str) -> dict[str, str]:
 
 
 # --- bulk actions -----------------------------------------------------------------------------------
+TAG: TypeAdapter[str] = TypeAdapter(s.Tag)
+
+
 def _bulk_ids(form: FormData) -> list[uuid.UUID]:
     ids: list[uuid.UUID] = []
     for raw in form.getlist("ids")[:BULK_MAX]:
@@ -399,6 +402,26 @@ def leads_bulk(request: Request, user: CrmWriter, db: PageDB, form: PageForm) ->
                     service.update_record(db, service.LEADS, who, lead_id, update, service.etag(row))
                 done += 1
             except (Conflict, NotFound, Problem):
+                skipped += 1
+    elif action == "tag":
+        try:
+            tag = TAG.validate_python(form.get("tag") or "")
+        except ValidationError:
+            return flash(
+                RedirectResponse(back, status_code=303),
+                _("Type a tag: 1 to 50 characters, no line breaks."),
+                "error",
+            )
+        for lead_id in ids:
+            try:
+                row = service.get_record(db, service.LEADS, lead_id)
+                if tag in (row.tags or []):
+                    done += 1  # already tagged: nothing to change
+                    continue
+                update = s.LeadUpdate(tags=[*(row.tags or []), tag])
+                service.update_record(db, service.LEADS, who, lead_id, update, service.etag(row))
+                done += 1
+            except (Conflict, NotFound, ValidationError):  # ValidationError: already 20 tags
                 skipped += 1
     else:
         return flash(RedirectResponse(back, status_code=303), _("Choose an action."), "error")
