@@ -10,6 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import redis
 
+from genius.core.storage import TenantStorage, tenant_files_from_settings
+from tests.conftest import make_settings
+
 BUCHAREST = ZoneInfo("Europe/Bucharest")
 
 
@@ -27,6 +30,11 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+
+def files_of(tid: uuid.UUID) -> TenantStorage:
+    """The tenant's encrypted file store, the one the test app's settings name (messages' whole text)."""
+    return tenant_files_from_settings(make_settings()).for_tenant(tid)
 
 
 def bucharest(*args: int) -> datetime:

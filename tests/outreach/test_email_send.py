@@ -21,6 +21,7 @@ from genius.outreach.models import Channel
 from genius.outreach.sequences import service
 from genius.outreach.sequences.scheduler import Scheduler
 from tests.conftest import LiveServer, free_port
+from tests.outreach.conftest import files_of
 from tests.outreach.test_scheduler import HOURS, NOW, build_sequence, journey
 
 TABLES = (
@@ -55,7 +56,8 @@ def _queued(platform: Platform, tid: uuid.UUID, channel: Channel, emails: list[s
         for i, email in enumerate(emails):
             j = journey(session, tid, first_name=f"Ana{i}", company="Alfa SRL", email=email)
             service.enroll(session, tid, seq.id, j.id, at=NOW - timedelta(hours=1))
-        scheduler = Scheduler(tid, HOURS, None)  # e-mail steps never ask the WhatsApp quota guardian
+        # e-mail steps never ask the WhatsApp quota guardian
+        scheduler = Scheduler(tid, HOURS, None, files=files_of(tid))
         assert scheduler.run_due(session, now=NOW).sent == len(emails)
         rows = session.execute(
             text(

@@ -23,7 +23,7 @@ from genius.outreach.sequences.models import Enrollment, Sequence
 from genius.outreach.sequences.scheduler import Scheduler, next_opening
 from genius.vettify import service as crm
 from genius.vettify.schemas import LeadCreate
-from tests.outreach.conftest import Clock, bucharest
+from tests.outreach.conftest import Clock, bucharest, files_of
 
 NOW = bucharest(2026, 12, 2, 10, 0)  # a Wednesday, 10:00 in Bucharest
 HOURS = BusinessHours()
@@ -89,7 +89,7 @@ def test_three_concurrent_schedulers_send_each_due_step_exactly_once(
     start = threading.Barrier(3)
 
     def scheduler(worker: int) -> None:
-        sched = Scheduler(tid, HOURS, guardian)
+        sched = Scheduler(tid, HOURS, guardian, files=files_of(tid))
         start.wait()
         try:
             idle = 0
@@ -161,7 +161,7 @@ def test_a_reply_stops_the_sequence(
 ) -> None:
     tid = tenant.id
     guardian = QuotaGuardian(rds, clock=Clock(NOW))
-    sched = Scheduler(tid, HOURS, guardian)
+    sched = Scheduler(tid, HOURS, guardian, files=files_of(tid))
     with platform.db.tenant_session(tid) as session:
         phone(session, tid, guardian)
         seq = build_sequence(
@@ -216,7 +216,7 @@ def test_text_is_stable_per_lead_and_step_and_variables_are_required(
         session.flush()
         for row in (j, nameless):
             service.enroll(session, tid, seq.id, row.id, at=NOW)
-        out = Scheduler(tid, HOURS, guardian).run_due(session, now=NOW)
+        out = Scheduler(tid, HOURS, guardian, files=files_of(tid)).run_due(session, now=NOW)
         assert (out.sent, out.stopped) == (1, 1)
         stopped = session.query(Enrollment).filter(Enrollment.journey_id == nameless.id).one()
         assert stopped.stop_reason == "missing-variables: first_name"
@@ -252,7 +252,7 @@ def test_email_steps_wait_for_business_hours(
         seq = build_sequence(session, tid, [Channel.EMAIL_COLD])
         j = journey(session, tid, first_name="Dan", email="dan@firma.ro")
         e = service.enroll(session, tid, seq.id, j.id, at=friday_evening - timedelta(hours=1))
-        sched = Scheduler(tid, weekdays, None)
+        sched = Scheduler(tid, weekdays, None, files=files_of(tid))
         out = sched.run_due(session, now=friday_evening)
         assert (out.picked, out.sent, out.waiting) == (1, 0, 1)
         assert e.next_action_at == bucharest(2026, 12, 7, 9, 0)
@@ -281,7 +281,7 @@ def test_ab_versions_split_per_lead_and_count_sends(
         for i in range(40):
             j = journey(session, tid, first_name=f"L{i}", phone=f"+40722{i:06d}")
             service.enroll(session, tid, seq.id, j.id, at=NOW)
-        assert Scheduler(tid, HOURS, guardian).run_due(session, now=NOW).sent == 40
+        assert Scheduler(tid, HOURS, guardian, files=files_of(tid)).run_due(session, now=NOW).sent == 40
         detail = service.template_detail(session, service.get_template(session, tpl_id))
         counts = {v.label: v.sent_count for v in detail.versions}
         assert sum(counts.values()) == 40 and counts["B"] > counts["A"] > 0
@@ -305,7 +305,7 @@ def test_replies_and_opens_count_on_the_version_and_stop_at_once(
         service.add_version(session, tid, tpl_id, s.VersionIn(label="A", content="Salut {{first_name}}"))
         j = journey(session, tid, first_name="Ana", phone="+40722000009")
         e = service.enroll(session, tid, seq.id, j.id, at=NOW - timedelta(hours=2))
-        assert Scheduler(tid, HOURS, guardian).run_due(session, now=NOW).sent == 1
+        assert Scheduler(tid, HOURS, guardian, files=files_of(tid)).run_due(session, now=NOW).sent == 1
         service.record_open(session, j.id)
         assert service.record_reply(session, j.id) == 1
         assert (e.status, e.stop_reason, e.next_action_at) == ("STOPPED", "replied", None)

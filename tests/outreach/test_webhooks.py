@@ -17,6 +17,7 @@ from svix.webhooks import Webhook
 
 from genius.core.db.base import utcnow
 from genius.core.platform import Platform
+from genius.core.storage import FileStorage, is_sealed, tenant_files_from_settings
 from genius.outreach.models import (
     Channel,
     CommunicationLog,
@@ -25,6 +26,7 @@ from genius.outreach.models import (
     MessageDirection,
     MessageStatus,
 )
+from genius.outreach.sentiment import classify
 from genius.outreach.sequences import service as sequences
 from genius.outreach.webhooks import service
 from tests.outreach.test_scheduler import build_sequence
@@ -108,9 +110,10 @@ def _tasks(platform: Platform, tid: uuid.UUID) -> list[dict[str, Any]]:
 
 def _process_all(platform: Platform, tid: uuid.UUID) -> list[str]:
     outcomes = []
+    files = tenant_files_from_settings(platform.settings).for_tenant(tid)
     for task in _tasks(platform, tid):
         with platform.db.tenant_session(tid) as s:
-            outcomes.append(service.apply(s, uuid.UUID(task["delivery_id"])))
+            outcomes.append(service.apply(s, uuid.UUID(task["delivery_id"]), files))
     return outcomes
 
 
@@ -265,6 +268,53 @@ def test_timelinesai_reply_goes_to_sentiment_state_and_review(
         ).all()
         assert transitions
     assert _message(platform, tid, sent_id).status == "REPLIED"
+
+
+def test_a_long_reply_is_kept_whole_and_encrypted(
+    client: TestClient, tenant: Any, platform: Platform, make_tenant: Any
+) -> None:
+    """The log row holds a 500-character preview; the whole text is in the tenant's encrypted store and
+    comes back whole from the journey's conversation."""
+    tid = tenant.id
+    journey_id, _sent = _journey(
+        platform,
+        tid,
+        Channel.WHATSAPP,
+        provider="timelinesai",
+        external_message_id="wa_9",
+        external_thread_id="4242",
+    )
+    long_text = "Mulțumim pentru ofertă. " + " ".join(
+        f"Punctul {n}: prețul unitar și livrarea." for n in range(40)
+    )
+    assert len(long_text) > 1000
+    reply = _timelines({"text": long_text})
+    kept = client.post(f"/webhooks/timelinesai/{tid}", json=reply, headers={"X-Webhook-Secret": SHARED})
+    assert kept.status_code == 200
+    assert _process_all(platform, tid) == [f"replied ({classify(long_text).label})"]
+
+    with platform.db.tenant_session(tid) as s:
+        row = s.execute(
+            text(
+                "SELECT content_preview, content_storage_key FROM outreach.gold_communication_log"
+                " WHERE direction = 'INBOUND'"
+            )
+        ).one()
+    assert row.content_preview == long_text[:500] and str(tid) in row.content_storage_key
+    store = tenant_files_from_settings(platform.settings).storage
+    assert isinstance(store, FileStorage)
+    path = store.root / row.content_storage_key
+    assert is_sealed(path) and b"Punctul 39" not in path.read_bytes()
+
+    got = client.get(f"/v1/outreach/journeys/{journey_id}/messages", headers=tenant.headers)
+    assert got.status_code == 200, got.text
+    inbound, outbound = got.json()
+    assert inbound["direction"] == "INBOUND" and inbound["text"] == long_text
+    assert (
+        outbound["direction"] == "OUTBOUND" and outbound["text"] == "Bună ziua"
+    )  # no stored text: the preview
+    other = client.get(f"/v1/outreach/journeys/{journey_id}/messages", headers=make_tenant().headers)
+    assert other.status_code == 404
 
 
 @pytest.mark.parametrize("case", ["no secret", "wrong secret", "old message"])

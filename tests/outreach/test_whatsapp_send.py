@@ -22,7 +22,7 @@ from genius.outreach.quota import QuotaGuardian
 from genius.outreach.sequences import service
 from genius.outreach.sequences.scheduler import Scheduler
 from tests.conftest import LiveServer, free_port
-from tests.outreach.conftest import Clock
+from tests.outreach.conftest import Clock, files_of
 from tests.outreach.test_scheduler import HOURS, NOW, build_sequence, journey, phone
 
 ACCOUNT = "+40700000001"
@@ -49,7 +49,7 @@ def test_scheduled_whatsapp_messages_are_delivered_once(
         for i, number in enumerate(numbers):
             j = journey(session, tid, first_name=f"Ana{i}", phone=number)
             service.enroll(session, tid, seq.id, j.id, at=NOW - timedelta(hours=1))
-        assert Scheduler(tid, HOURS, guardian).run_due(session, now=NOW).sent == 3
+        assert Scheduler(tid, HOURS, guardian, files=files_of(tid)).run_due(session, now=NOW).sent == 3
         tasks = session.execute(
             text(
                 "SELECT data FROM core.outbox WHERE kind = 'task' AND topic = 'outreach.whatsapp.send'"

@@ -7,9 +7,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from genius.core.auth.deps import TenantDB
+from genius.core.auth.deps import PlatformDep, TenantDB
 from genius.core.kit.errors import NotFound
-from genius.outreach import repository, service
+from genius.core.storage import tenant_files_from_settings
+from genius.outreach import content, repository, service
 from genius.outreach.deps import OutreachRead, OutreachWrite
 from genius.outreach.models import Channel, LeadJourney, LeadState
 from genius.outreach.repository import JourneyFilter
@@ -18,6 +19,7 @@ from genius.outreach.schemas import (
     JourneyDetail,
     JourneyIn,
     JourneyOut,
+    MessageOut,
     OutreachLeadPage,
     ReplyClassification,
     ReplyIn,
@@ -73,6 +75,33 @@ def get_journey(principal: OutreachRead, db: TenantDB, journey_id: uuid.UUID) ->
     if journey is None:
         raise NotFound(f"no journey {journey_id}")
     return _detail(db, journey)
+
+
+@router.get(
+    "/journeys/{journey_id}/messages",
+    response_model=list[MessageOut],
+    summary="A journey's conversation, the newest message first, each with its whole text",
+    responses=PROBLEMS,
+)
+def journey_messages(
+    principal: OutreachRead,
+    db: TenantDB,
+    platform: PlatformDep,
+    journey_id: uuid.UUID,
+    limit: int = Query(50, ge=1, le=200),
+) -> Any:
+    if repository.journey(db, journey_id) is None:
+        raise NotFound(f"no journey {journey_id}")
+    files = tenant_files_from_settings(platform.settings).for_tenant(principal.tid)
+    return [
+        MessageOut.model_validate(
+            {
+                **{name: getattr(row, name) for name in MessageOut.model_fields if name != "text"},
+                "text": content.full_text(files, row),
+            }
+        )
+        for row in repository.conversation(db, journey_id, limit)
+    ]
 
 
 @router.post(

@@ -22,6 +22,8 @@ import structlog
 from sqlalchemy.orm import Session
 
 from genius.core.db.base import utcnow
+from genius.core.storage import TenantStorage, tenant_files_from_settings
+from genius.outreach import content
 from genius.outreach import repository as outreach_repository
 from genius.outreach import service as outreach
 from genius.outreach.inbox import review_reason
@@ -248,7 +250,12 @@ def _message(
 
 
 def _journeys(
-    session: Session, tid: uuid.UUID, rng: random.Random, phones: list[WaPhoneNumber], now: datetime
+    session: Session,
+    tid: uuid.UUID,
+    rng: random.Random,
+    phones: list[WaPhoneNumber],
+    now: datetime,
+    files: TenantStorage,
 ) -> None:
     who = crm.Actor(tid=tid, name=DEMO_ACTOR, request_id="demo-seed")
     existing = crm.list_records(session, crm.LEADS, crm.ListQuery(sort="created_at", limit=100)).items
@@ -337,6 +344,8 @@ def _journeys(
             )
     session.add_all(messages)
     session.flush()
+    for message in messages:  # every demo text is shorter than the preview: the preview is all of it
+        content.keep(files, message, message.content_preview)
 
 
 def _review(
@@ -425,7 +434,8 @@ def seed_demo(platform: Platform, tid: uuid.UUID) -> None:
         if not repository.any_phone(session):
             rng = random.Random(SEED)
             phones = _phones(session, tid, now)
-            _journeys(session, tid, rng, phones, now)
+            files = tenant_files_from_settings(platform.settings).for_tenant(tid)
+            _journeys(session, tid, rng, phones, now, files)
             review.sweep_sla(session, now)
         hours = outreach.business_hours(session, tid)
         phones_now = [(str(p.id), p.status) for p in outreach_repository.phones(session)]

@@ -21,9 +21,10 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from genius.core.db.base import utcnow
+from genius.core.storage import TenantStorage
+from genius.outreach import content, states
 from genius.outreach import repository as journeys
 from genius.outreach import service as outreach
-from genius.outreach import states
 from genius.outreach.models import (
     Channel,
     CommunicationLog,
@@ -40,7 +41,7 @@ from genius.outreach.sentiment import Sentiment, classify
 from genius.outreach.sequences import service as sequences
 
 ACTOR = "outreach-inbox"
-PREVIEW = 500
+PREVIEW = content.PREVIEW
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ def receive_reply(
     external_thread_id: str | None = None,
     suggested_reply: str | None = None,
     priority: ReviewPriority | None = None,
+    files: TenantStorage,
 ) -> Received:
     when = at or utcnow()
     verdict = classify(text)
@@ -95,6 +97,8 @@ def receive_reply(
         updated_at=when,
     )
     session.add(message)
+    session.flush()
+    content.keep(files, message, text)
     answered = journeys.last_outbound(session, journey.id, channel.value)
     if answered is not None and answered.status != MessageStatus.REPLIED.value:
         answered.status = MessageStatus.REPLIED.value

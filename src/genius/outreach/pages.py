@@ -19,6 +19,7 @@ from genius.core.db.base import utcnow
 from genius.core.kit.errors import Problem
 from genius.core.kit.manifest import N_
 from genius.core.kit.pagination import BadCursor
+from genius.core.storage import tenant_files_from_settings
 from genius.outreach.models import CommunicationLog, DailyStat, LeadState, ReviewItem
 from genius.outreach.overview import service as overview
 from genius.outreach.review import repository as review_repository
@@ -310,6 +311,7 @@ def review_action(
     who = review.Reviewer(
         tid=user.account.tid,
         name=user.account.email,
+        files=tenant_files_from_settings(platform_of(request).settings).for_tenant(user.account.tid),
         user_id=user.account.id,
         request_id=str(getattr(request.state, "request_id", "") or ""),
     )

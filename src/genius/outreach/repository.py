@@ -46,6 +46,16 @@ def last_outbound(session: Session, journey_id: uuid.UUID, channel: str) -> Comm
     ).first()
 
 
+def conversation(session: Session, journey_id: uuid.UUID, limit: int) -> Sequence[CommunicationLog]:
+    """The journey's messages in and out, the newest first."""
+    return session.scalars(
+        select(CommunicationLog)
+        .where(CommunicationLog.journey_id == journey_id)
+        .order_by(CommunicationLog.created_at.desc(), CommunicationLog.id.desc())
+        .limit(limit)
+    ).all()
+
+
 def by_external_id(
     session: Session, provider: str, *, message_id: str | None = None, lead_id: str | None = None
 ) -> CommunicationLog | None:

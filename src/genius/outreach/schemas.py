@@ -85,6 +85,26 @@ class JourneyDetail(JourneyOut):
     transitions: list[TransitionOut]
 
 
+class MessageOut(BaseModel):
+    """One message of a journey's conversation, with its whole text (read from the tenant's encrypted
+    store; the log row holds only a 500-character preview)."""
+
+    id: uuid.UUID
+    channel: Channel
+    direction: str
+    status: str
+    subject: str | None
+    text: str
+    sentiment_score: int | None
+    sequence_step: int | None
+    created_at: datetime
+    sent_at: datetime | None
+    delivered_at: datetime | None
+    opened_at: datetime | None
+    replied_at: datetime | None
+    error_message: str | None
+
+
 class LeadCompany(BaseModel):
     """The CRM lead behind a journey (read through the CRM's service)."""
 

@@ -22,6 +22,8 @@ from genius.core.db.base import utcnow
 from genius.core.events.service import defer
 from genius.core.kit.errors import Conflict, NotFound, Problem
 from genius.core.kit.pagination import Page, decode_cursor
+from genius.core.storage import TenantStorage
+from genius.outreach import content
 from genius.outreach import repository as journeys
 from genius.outreach import service as outreach
 from genius.outreach.models import (
@@ -40,7 +42,7 @@ from genius.outreach.review.schemas import SNOOZE_MAX_DAYS
 from genius.outreach.sequences.scheduler import lead_values
 from genius.vettify import service as crm
 
-PREVIEW = 500
+PREVIEW = content.PREVIEW
 # Hours a reviewer has, by priority, before an item's SLA is breached.
 SLA_HOURS = {
     ReviewPriority.URGENT: 1,
@@ -56,10 +58,11 @@ SEND_TASKS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Reviewer:
     tid: uuid.UUID
     name: str  # e-mail or subject, for audit entries and ``resolved_by``
+    files: TenantStorage  # where a sent reply's whole text is kept (outreach.content)
     user_id: uuid.UUID | None = None  # the account taking a conversation over
     request_id: str = ""
 
@@ -144,7 +147,14 @@ def _reply_channel(session: Session, row: ReviewItem, journey: LeadJourney) -> C
 
 
 def send_reply(
-    session: Session, tid: uuid.UUID, journey: LeadJourney, channel: Channel, text: str, *, at: datetime
+    session: Session,
+    tid: uuid.UUID,
+    journey: LeadJourney,
+    channel: Channel,
+    text: str,
+    *,
+    at: datetime,
+    files: TenantStorage,
 ) -> CommunicationLog:
     """Queue one outbound message: its log row (a follow-up: no quota) and the channel's send task."""
     opted_out = journey.whatsapp_opted_out if channel is Channel.WHATSAPP else journey.email_opted_out
@@ -176,6 +186,7 @@ def send_reply(
             f"the lead has no {'phone number' if channel is Channel.WHATSAPP else 'e-mail address'}",
             code="no-recipient",
         )
+    content.keep(files, msg, text)
     # The same task and arguments as a sequence step's send (outreach.sequences.scheduler).
     defer(
         session,
@@ -201,7 +212,9 @@ def _reply(session: Session, who: Reviewer, item_id: uuid.UUID, text: str | None
     if journey.current_state in (LeadState.DEAD.value, LeadState.CONVERTED.value):
         raise Conflict(f"the journey is {journey.current_state}", code="journey-closed")
     at = utcnow()
-    msg = send_reply(session, who.tid, journey, _reply_channel(session, row, journey), body, at=at)
+    msg = send_reply(
+        session, who.tid, journey, _reply_channel(session, row, journey), body, at=at, files=who.files
+    )
     row.final_reply = body
     _resolve(row, journey, who, resolution, at)
     session.flush()

@@ -39,9 +39,10 @@ import structlog
 from sqlalchemy.orm import Session
 
 from genius.core.events.service import defer
+from genius.core.storage import TenantStorage
+from genius.outreach import content, states
 from genius.outreach import repository as journeys
 from genius.outreach import service as outreach
-from genius.outreach import states
 from genius.outreach.models import (
     Channel,
     CommunicationLog,
@@ -195,6 +196,7 @@ class Scheduler:
     hours: BusinessHours
     guardian: QuotaGuardian | None = None
     portfolio_cap: int = 0
+    files: TenantStorage = field(kw_only=True)  # where each message's whole text is kept (outreach.content)
 
     def run_due(self, session: Session, *, now: datetime, limit: int = 100) -> Outcome:
         out = Outcome()
@@ -359,6 +361,7 @@ class Scheduler:
         )
         session.add(comm)
         session.flush()
+        content.keep(self.files, comm, message.text)
         defer(
             session,
             route.task,

@@ -17,6 +17,7 @@ from genius.config import get_settings
 from genius.core.db.base import utcnow
 from genius.core.db.session import Database
 from genius.core.directory import repository as directory
+from genius.core.storage import TenantFiles, tenant_files_from_settings
 from genius.outreach import service as outreach
 from genius.outreach.overview import tasks as stats_tasks  # noqa: F401  (its task runs on this queue too)
 from genius.outreach.quota import QuotaGuardian
@@ -32,13 +33,19 @@ TENANTS_PAGE = 500
 
 
 def run_tenant(
-    db: Database, tid: uuid.UUID, guardian: QuotaGuardian | None, *, now: datetime, batch: int = BATCH
+    db: Database,
+    tid: uuid.UUID,
+    guardian: QuotaGuardian | None,
+    *,
+    now: datetime,
+    files: TenantFiles,
+    batch: int = BATCH,
 ) -> Outcome:
     """Every due step of one tenant, a batch per transaction, until a batch comes back short."""
     total = Outcome()
     with db.tenant_session(tid) as session:
         hours = outreach.business_hours(session, tid)
-    scheduler = Scheduler(tid, hours, guardian)
+    scheduler = Scheduler(tid, hours, guardian, files=files.for_tenant(tid))
     while True:
         with db.tenant_session(tid) as session:
             out = scheduler.run_due(session, now=now, limit=batch)
@@ -66,10 +73,11 @@ def tick() -> dict[str, int]:
     settings = get_settings()
     db = worker_database(settings)
     guardian = QuotaGuardian(worker_redis(settings))
+    files = tenant_files_from_settings(settings)
     now = utcnow()
     sent = stopped = 0
     for tid in tenant_ids(db):
-        out = run_tenant(db, tid, guardian, now=now)
+        out = run_tenant(db, tid, guardian, now=now, files=files)
         sent += out.sent
         stopped += out.stopped
         if out.picked:

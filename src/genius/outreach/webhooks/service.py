@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from genius.core.db.base import utcnow
 from genius.core.events.service import defer
+from genius.core.storage import TenantStorage
 from genius.outreach import inbox
 from genius.outreach import repository as journeys
 from genius.outreach.models import Channel, CommunicationLog, MessageStatus
@@ -104,7 +105,7 @@ def _advance(row: CommunicationLog, status: MessageStatus, event: Event) -> None
     row.updated_at = utcnow()
 
 
-def apply(session: Session, delivery_id: uuid.UUID) -> str:
+def apply(session: Session, delivery_id: uuid.UUID, files: TenantStorage) -> str:
     """Process one kept delivery (idempotent: a processed one is left alone); the outcome recorded."""
     delivery = repository.delivery_locked(session, delivery_id)
     if delivery is None:
@@ -112,14 +113,14 @@ def apply(session: Session, delivery_id: uuid.UUID) -> str:
     if delivery.processed_at is not None:
         return delivery.outcome or "done"
     event = _event(delivery.payload)
-    outcome = _apply(session, event)
+    outcome = _apply(session, event, files)
     delivery.processed_at = utcnow()
     delivery.outcome = outcome[:200]
     session.flush()
     return outcome
 
 
-def _apply(session: Session, event: Event) -> str:
+def _apply(session: Session, event: Event, files: TenantStorage) -> str:
     if event.kind == "ignored":
         return "ignored"
     row = _message(session, event)
@@ -162,6 +163,7 @@ def _apply(session: Session, event: Event) -> str:
             provider=event.provider,
             external_message_id=event.reply_id,
             external_thread_id=event.thread_id or row.external_thread_id,
+            files=files,
         )
         return f"replied ({received.verdict.label})"
     return "ignored"

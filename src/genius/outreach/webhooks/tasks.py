@@ -10,6 +10,7 @@ from typing import Any
 from celery import Task
 
 from genius.config import get_settings
+from genius.core.storage import tenant_files_from_settings
 from genius.outreach.webhooks import service
 from genius.workers.celery_app import celery_app
 from genius.workers.context import task_tenant, worker_database
@@ -18,5 +19,7 @@ from genius.workers.context import task_tenant, worker_database
 @celery_app.task(name=service.TASK, bind=True, acks_late=True)
 def process(self: Task, delivery_id: str, tid: str | None = None, **_: Any) -> str:
     tenant = task_tenant(self, tid)
-    with worker_database(get_settings()).tenant_session(tenant) as session:
-        return service.apply(session, uuid.UUID(delivery_id))
+    settings = get_settings()
+    files = tenant_files_from_settings(settings).for_tenant(tenant)
+    with worker_database(settings).tenant_session(tenant) as session:
+        return service.apply(session, uuid.UUID(delivery_id), files)
