@@ -17,6 +17,21 @@ from genius.core.kit.errors import Conflict
 from genius.core.platform import Platform
 from genius.outreach import service, states
 from genius.outreach.models import LeadState as S
+from genius.vettify import service as crm
+from genius.vettify.schemas import LeadCreate
+
+
+def crm_lead(client: TestClient, tenant: Any, **fields: Any) -> str:
+    body = {
+        "company_name": "Alfa Distribuție SRL",
+        "first_name": "Ana",
+        "email": "ana@alfa-distributie.ro",
+        **fields,
+    }
+    r = client.post("/v1/crm/leads", json=body, headers=tenant.headers)
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
 
 # The specification's moves, written out independently of genius.outreach.states.
 SPEC_EDGES = {
@@ -83,7 +98,8 @@ def test_the_service_applies_only_legal_moves_and_records_each(
     platform: Platform, db: Connection, tenant: Any, attempts: list[S]
 ) -> None:
     with platform.db.tenant_session(tenant.id) as s:
-        journey = service.start_journey(s, tenant.id, uuid.uuid4())
+        lead = crm.create_lead(s, crm.Actor(tid=tenant.id, name="test"), LeadCreate(company_name="Beta SRL"))
+        journey = service.start_journey(s, tenant.id, lead.id)
         current, paused_from, applied = S.COLD, None, []
         for target in attempts:
             if legal(current, target, paused_from):
@@ -118,7 +134,9 @@ def test_the_api_moves_a_journey_and_refuses_illegal_moves(
     client: TestClient, tenant: Any, db: Connection
 ) -> None:
     h = tenant.headers
-    lead = str(uuid.uuid4())
+    unknown = client.post("/v1/outreach/journeys", json={"lead_id": str(uuid.uuid4())}, headers=h)
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "lead_id"
+    lead = crm_lead(client, tenant)
     r = client.post("/v1/outreach/journeys", json={"lead_id": lead}, headers=h)
     assert r.status_code == 201, r.text
     journey = r.json()
@@ -132,13 +150,30 @@ def test_the_api_moves_a_journey_and_refuses_illegal_moves(
         "DEAD",
         "PAUSED",
     ]
-    for target in ("CONTACTED_WA", "PAUSED", "CONTACTED_WA", "WARM_REPLY", "NEGOTIATION", "CONVERTED"):
+    for target in ("CONTACTED_WA", "PAUSED", "CONTACTED_WA", "WARM_REPLY", "NEGOTIATION"):
         r = client.post(path, json={"to_state": target, "reason": f"now {target}"}, headers=h)
         assert r.status_code == 201, r.text
+    misplaced = client.post(
+        path, json={"to_state": "DEAD", "reason": "x", "conversion": {"amount": "1"}}, headers=h
+    )
+    assert misplaced.status_code == 422 and misplaced.json()["errors"][0]["field"] == "conversion"
+    conversion = {"opportunity_name": "Alfa - abonament anual", "amount": "12000.00", "currency": "RON"}
+    r = client.post(
+        path, json={"to_state": "CONVERTED", "reason": "now CONVERTED", "conversion": conversion}, headers=h
+    )
+    assert r.status_code == 201, r.text
+    made = r.json()["crm"]
+    assert made["account_id"] and made["contact_id"] and made["opportunity_id"]
+    crm_lead_now = client.get(f"/v1/crm/leads/{lead}", headers=h).json()
+    assert crm_lead_now["status"] == "converted"
+    opportunity = client.get(f"/v1/crm/opportunities/{made['opportunity_id']}", headers=h).json()
+    assert opportunity["name"] == "Alfa - abonament anual" and opportunity["account_id"] == made["account_id"]
+    assert float(opportunity["amount"]) == 12000.0
     assert client.post(path, json={"to_state": "DEAD", "reason": "late"}, headers=h).status_code == 409
     detail = client.get(f"/v1/outreach/journeys/{journey['id']}", headers=h).json()
     assert detail["current_state"] == "CONVERTED" and detail["previous_state"] == "NEGOTIATION"
     assert detail["converted_at"] and detail["state_change_reason"] == "now CONVERTED"
+    assert detail["crm"] == made
     assert [(t["from_state"], t["to_state"]) for t in detail["transitions"]] == [
         ("COLD", "CONTACTED_WA"), ("CONTACTED_WA", "PAUSED"), ("PAUSED", "CONTACTED_WA"),
         ("CONTACTED_WA", "WARM_REPLY"), ("WARM_REPLY", "NEGOTIATION"), ("NEGOTIATION", "CONVERTED"),
@@ -153,7 +188,7 @@ def test_another_tenant_cannot_see_or_move_the_journey(
 ) -> None:
     a, b = make_tenant(), make_tenant()
     journey = client.post(
-        "/v1/outreach/journeys", json={"lead_id": str(uuid.uuid4())}, headers=a.headers
+        "/v1/outreach/journeys", json={"lead_id": crm_lead(client, a)}, headers=a.headers
     ).json()
     assert client.get(f"/v1/outreach/journeys/{journey['id']}", headers=b.headers).status_code == 404
     r = client.post(

@@ -61,6 +61,8 @@ def start_journey(principal: OutreachWrite, db: TenantDB, body: JourneyIn) -> An
 def _detail(db: TenantDB, journey: LeadJourney) -> JourneyDetail:
     out = JourneyDetail.model_validate({**JourneyOut.model_validate(journey).model_dump(), "transitions": []})
     out.transitions = [TransitionOut.model_validate(t) for t in repository.transitions(db, journey.id)]
+    if journey.converted_at is not None:
+        out.crm = service.crm_records(db, journey.id)
     return out
 
 
@@ -112,14 +114,19 @@ def journey_messages(
     responses=PROBLEMS,
 )
 def move_journey(principal: OutreachWrite, db: TenantDB, journey_id: uuid.UUID, body: TransitionIn) -> Any:
-    return service.transition(
+    row = service.transition(
         db,
         principal.tid,
         journey_id,
         LeadState(body.to_state),
         reason=body.reason.strip(),
         actor=principal.email or principal.sub,
+        conversion=body.conversion,
     )
+    out = TransitionOut.model_validate(row)
+    if row.to_state == LeadState.CONVERTED.value:
+        out.crm = service.crm_records(db, row.journey_id)
+    return out
 
 
 SortParam = Annotated[

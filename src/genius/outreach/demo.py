@@ -14,6 +14,7 @@ import hashlib
 import random
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -47,7 +48,7 @@ from genius.outreach.quota import BusinessHours, QuotaGuardian
 from genius.outreach.review import service as review
 from genius.outreach.sentiment import classify
 from genius.vettify import service as crm
-from genius.vettify.schemas import LeadCreate
+from genius.vettify.schemas import ConvertIn, LeadCreate
 
 if TYPE_CHECKING:
     from genius.core.platform import Platform
@@ -299,6 +300,20 @@ def _journeys(
         journeys.append((journey, state))
     session.add_all([j for j, _ in journeys])
     session.flush()
+    for journey, state in journeys:
+        if state is LeadState.CONVERTED:  # converted the way the state machine converts: in the CRM too
+            lead = leads.get(journey.lead_id)
+            outreach.convert_in_crm(
+                session,
+                tid,
+                journey.lead_id,
+                DEMO_ACTOR,
+                ConvertIn(
+                    opportunity_name=f"{(lead.company_name if lead else None) or 'Client'} - outreach",
+                    amount=Decimal(rng.randrange(8, 60) * 500),
+                    expected_close_date=(now + timedelta(days=rng.randrange(10, 60))).date(),
+                ),
+            )
     reviews = 0
     for n, (journey, state) in enumerate(journeys):
         if state is LeadState.COLD:

@@ -6,9 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from genius.outreach.models import Channel, LeadState
+from genius.vettify.schemas import ConvertIn
 
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
 TEXT = r"^[^\x00]*[^\s\x00][^\x00]*$"  # not blank, no NUL
@@ -41,6 +42,27 @@ class TransitionIn(BaseModel):
         "CONVERTED; any live state → DEAD|PAUSED; PAUSED → the state it left or DEAD. Others are 409."
     )
     reason: str = Field(min_length=1, max_length=500, pattern=TEXT)
+    conversion: ConvertIn | None = Field(
+        None,
+        description="Only with CONVERTED: the CRM conversion (link an account or contact, the opportunity's "
+        "name, amount, currency and close date; an opportunity is created unless create_opportunity is "
+        "false). Without it the lead converts with the CRM's defaults.",
+    )
+
+    @field_validator("conversion")
+    @classmethod
+    def _only_when_converting(cls, value: ConvertIn | None, info: ValidationInfo) -> ConvertIn | None:
+        if value is not None and info.data.get("to_state") is not LeadState.CONVERTED:
+            raise ValueError("conversion is only for to_state CONVERTED")
+        return value
+
+
+class CrmConversion(BaseModel):
+    """The CRM records a converted journey's lead became (or was linked to)."""
+
+    account_id: uuid.UUID
+    contact_id: uuid.UUID
+    opportunity_id: uuid.UUID | None
 
 
 class TransitionOut(BaseModel):
@@ -53,6 +75,9 @@ class TransitionOut(BaseModel):
     reason: str
     changed_by: str
     changed_at: datetime
+    crm: CrmConversion | None = Field(
+        None, description="With CONVERTED: the CRM's account, contact, opportunity"
+    )
 
 
 class JourneyOut(BaseModel):
@@ -83,6 +108,7 @@ class JourneyOut(BaseModel):
 
 class JourneyDetail(JourneyOut):
     transitions: list[TransitionOut]
+    crm: CrmConversion | None = Field(None, description="Converted: the CRM records its lead became")
 
 
 class MessageOut(BaseModel):

@@ -11,21 +11,31 @@ from sqlalchemy.orm import Session
 from genius.core.db.base import utcnow
 from genius.core.directory import repository as directory
 from genius.core.events.service import publish
-from genius.core.kit.errors import Conflict, NotFound
+from genius.core.kit.errors import Conflict, NotFound, field_error
 from genius.core.tenancy.service import company_settings
 from genius.outreach import repository, states
 from genius.outreach.events import LeadStateChanged
 from genius.outreach.models import LeadJourney, LeadState, StateTransition
 from genius.outreach.quota import BusinessHours
-from genius.outreach.schemas import JourneyOut, LeadCompany, ListMeta, OutreachLead, OutreachLeadPage
+from genius.outreach.schemas import (
+    CrmConversion,
+    JourneyOut,
+    LeadCompany,
+    ListMeta,
+    OutreachLead,
+    OutreachLeadPage,
+)
 from genius.vettify import service as crm
+from genius.vettify.schemas import ConvertIn
 
 STATE_CHANGED = "outreach.lead.state_changed"
 SEARCH_MATCHES = 1000
 
 
 def start_journey(session: Session, tid: uuid.UUID, lead_id: uuid.UUID) -> LeadJourney:
-    """A COLD journey for a CRM lead (one per lead and tenant)."""
+    """A COLD journey for a CRM lead (one per lead and tenant; the lead must exist in the CRM)."""
+    if lead_id not in crm.leads_by_id(session, [lead_id]):
+        raise field_error("lead_id", f"no CRM lead {lead_id}")
     if repository.journey_by_lead(session, lead_id) is not None:
         raise Conflict(f"lead {lead_id} already has an outreach journey", code="journey-exists")
     journey = LeadJourney(tid=tid, lead_id=lead_id, current_state=LeadState.COLD.value)
@@ -43,10 +53,15 @@ def transition(
     reason: str,
     actor: str,
     at: datetime | None = None,
+    conversion: ConvertIn | None = None,
 ) -> StateTransition:
     """Move a journey to ``target`` if the state machine allows it: the journey keeps the previous
     state, the time and the reason, a transition row records the move, and
-    ``outreach.lead.state_changed`` is queued in the same transaction. Illegal moves are a 409."""
+    ``outreach.lead.state_changed`` is queued in the same transaction. Illegal moves are a 409.
+
+    Moving to ``CONVERTED`` converts the CRM lead in the same transaction, through the CRM's service:
+    it creates or links the account, the contact and (unless ``conversion`` says otherwise) an
+    opportunity; ``conversion`` carries the opportunity's name, amount and close date."""
     journey = repository.journey_locked(session, journey_id)
     if journey is None:
         raise NotFound(f"no journey {journey_id}")
@@ -65,6 +80,7 @@ def transition(
     journey.updated_at = when
     journey.version += 1
     if target is LeadState.CONVERTED:
+        convert_in_crm(session, tid, journey.lead_id, actor, conversion or ConvertIn())
         journey.converted_at = when
     if target in states.FINAL:
         journey.next_action_at = None
@@ -95,6 +111,36 @@ def transition(
         aggregate_id=journey.id,
     )
     return row
+
+
+def convert_in_crm(
+    session: Session, tid: uuid.UUID, lead_id: uuid.UUID, actor: str, body: ConvertIn
+) -> crm.Conversion:
+    """Qualify (if needed) and convert the journey's CRM lead; a lead converted already gives its ids
+    back (the CRM's conversion is idempotent). A journey whose CRM lead is gone cannot convert (409)."""
+    lead = crm.leads_by_id(session, [lead_id]).get(lead_id)
+    if lead is None:
+        raise Conflict(
+            f"the CRM lead {lead_id} of this journey no longer exists: nothing to convert",
+            code="crm-lead-missing",
+        )
+    who = crm.Actor(tid=tid, name=actor)
+    if lead.status not in ("qualified", "converted"):
+        crm.qualify_lead(session, who, lead_id, None)
+    return crm.convert_lead(session, who, lead_id, body)
+
+
+def crm_records(session: Session, journey_id: uuid.UUID) -> CrmConversion | None:
+    """The CRM account, contact and opportunity a converted journey's lead became (None: not converted)."""
+    journey = repository.journey(session, journey_id)
+    lead = crm.leads_by_id(session, [journey.lead_id]).get(journey.lead_id) if journey else None
+    if lead is None or lead.converted_account_id is None or lead.converted_contact_id is None:
+        return None
+    return CrmConversion(
+        account_id=lead.converted_account_id,
+        contact_id=lead.converted_contact_id,
+        opportunity_id=lead.converted_opportunity_id,
+    )
 
 
 def list_leads(
