@@ -112,3 +112,62 @@ def test_pages(client: TestClient, seeded: Any) -> None:
     assert again.status_code == 303  # refused: the flash says someone resolved it
     assert client.get("/outreach/review").text.count("data-review-item") == 9
     assert client.post(f"/outreach/review/{first}/approve", data={}).status_code in (400, 403)
+
+
+def test_lead_management_pages(client: TestClient, db: Connection, seeded: Any) -> None:
+    """The journey list filters like the API; a lead's page shows the conversation whole and its history;
+    a refused move shows inline errors and changes nothing; converting reaches the CRM pipeline."""
+    login(client, seeded)
+    listing = client.get("/outreach/leads")
+    assert listing.status_code == 200, listing.text
+    assert listing.text.count('href="/outreach/leads/') == 25 and "25 din 300" in listing.text
+    negotiating = client.get("/outreach/leads", params={"stage": "NEGOTIATION", "sort": "-sentimentScore"})
+    assert negotiating.status_code == 200 and 'aria-sort="descending"' in negotiating.text
+    shown = negotiating.text.count('href="/outreach/leads/')
+    total = client.get("/v1/outreach/leads", params={"stage": "NEGOTIATION"}, headers=seeded.headers).json()
+    assert shown == min(25, total["meta"]["total"]) > 0
+    assert (
+        client.get("/outreach/leads", params={"stage": "NOPE", "sort": "x", "q": "a\x00b"}).status_code == 200
+    )
+    journey = total["items"][0]["id"]
+    page = client.get(f"/outreach/leads/{journey}")
+    assert page.status_code == 200, page.text
+    assert 'class="msg msg-out"' in page.text and 'name="to_state"' in page.text
+    assert '<option value="CONVERTED">' in page.text and 'name="amount"' in page.text
+    csrf = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+
+    bad = client.post(
+        f"/outreach/leads/{journey}/move",
+        data={"csrf_token": csrf, "to_state": "CONVERTED", "reason": " ", "amount": "doisprezece"},
+    )
+    assert bad.status_code == 422 and 'aria-invalid="true"' in bad.text
+    assert 'id="f-reason-error"' in bad.text and 'id="f-amount-error"' in bad.text
+    illegal = client.post(
+        f"/outreach/leads/{journey}/move", data={"csrf_token": csrf, "to_state": "COLD", "reason": "înapoi"}
+    )
+    assert illegal.status_code == 409 and 'id="f-to_state-error"' in illegal.text
+    detail = client.get(f"/v1/outreach/journeys/{journey}", headers=seeded.headers).json()
+    assert detail["current_state"] == "NEGOTIATION" and detail["crm"] is None
+
+    moved = client.post(
+        f"/outreach/leads/{journey}/move",
+        data={
+            "csrf_token": csrf,
+            "to_state": "CONVERTED",
+            "reason": "Contract semnat",
+            "opportunity_name": "Abonament anual outreach",
+            "amount": "18.500,00",
+            "expected_close_date": "2027-01-15",
+        },
+        follow_redirects=False,
+    )
+    assert moved.status_code == 303 and moved.headers["location"] == f"/outreach/leads/{journey}"
+    after = client.get(f"/outreach/leads/{journey}")
+    assert 'id="crm-h"' in after.text and "/crm/opportunities/" in after.text
+    made = client.get(f"/v1/outreach/journeys/{journey}", headers=seeded.headers).json()["crm"]
+    opportunity = client.get(f"/v1/crm/opportunities/{made['opportunity_id']}", headers=seeded.headers).json()
+    assert opportunity["name"] == "Abonament anual outreach" and float(opportunity["amount"]) == 18500.0
+    assert opportunity["expected_close_date"] == "2027-01-15"
+    pipeline = client.get("/crm/opportunities", params={"q": "Abonament anual"})
+    assert pipeline.status_code == 200 and "Abonament anual outreach" in pipeline.text
+    assert client.get("/outreach/leads/00000000-0000-0000-0000-000000000000").status_code == 404

@@ -31,8 +31,9 @@ MODELS: dict[str, Any] = {
 EXPECTED = {"accounts": 10, "contacts": 31, "leads": 40, "opportunities": 20, "campaigns": 2}
 # The whole demo (every module's seeding): the sales demo's customer is one more CRM account, the
 # marketing demo's "Demo newsletter" one more campaign, and the outreach demo adds 260 prospects
-# (through the CRM service) for its journeys.
-EXPECTED_DEMO = EXPECTED | {"accounts": 11, "campaigns": 3, "leads": 300}
+# (through the CRM service) for its journeys, and converts its 12 CONVERTED journeys' leads in the CRM:
+# 12 more accounts, contacts and opportunities.
+EXPECTED_DEMO = EXPECTED | {"accounts": 23, "contacts": 43, "opportunities": 32, "campaigns": 3, "leads": 300}
 
 
 def counts(platform: Platform, tid: Any) -> dict[str, int]:

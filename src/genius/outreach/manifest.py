@@ -26,6 +26,14 @@ MANIFEST = Module(
             key="w",
         ),
         NavEntry(
+            N_("Leads"),
+            "/outreach/leads",
+            Scope.OUTREACH_READ,
+            icon="users",
+            section=N_("Outreach"),
+            key="j",
+        ),
+        NavEntry(
             N_("Review queue"),
             "/outreach/review",
             Scope.OUTREACH_REVIEW,

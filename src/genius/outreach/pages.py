@@ -1,6 +1,8 @@
 """Outreach pages in the Shell: the overview (KPIs, the QuotaUsageGrid of the 20 WhatsApp numbers,
-the funnel by state, the latest messages) and the review queue (SLA countdowns, the reply and its
-sentiment, the reviewer's actions as buttons with keyboard shortcuts).
+the funnel by state, the latest messages), the review queue (SLA countdowns, the reply and its
+sentiment, the reviewer's actions as buttons with keyboard shortcuts) and lead management (the journey
+list with its filters, one lead's conversation across channels with each message's whole text, and the
+manual moves of the state machine, converting into the CRM).
 
 The pages call the same services as ``/v1/outreach`` under the same scopes."""
 
@@ -10,20 +12,27 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
 from genius.core.auth.scopes import Scope
 from genius.core.db.base import utcnow
-from genius.core.kit.errors import Problem
+from genius.core.kit.errors import NotFound, Problem
 from genius.core.kit.manifest import N_
 from genius.core.kit.pagination import BadCursor
 from genius.core.storage import tenant_files_from_settings
+from genius.outreach import content, states
+from genius.outreach import repository as outreach_repository
+from genius.outreach import service as outreach_service
 from genius.outreach.models import CommunicationLog, DailyStat, LeadState, ReviewItem
 from genius.outreach.overview import service as overview
+from genius.outreach.repository import JourneyFilter
 from genius.outreach.review import repository as review_repository
 from genius.outreach.review import service as review
+from genius.outreach.schemas import TransitionIn
 from genius.vettify import service as crm
 from genius.web import formats
 from genius.web.kit import (
@@ -54,6 +63,25 @@ STATE_LABELS = {
     LeadState.CONVERTED: N_("Converted"),
     LeadState.PAUSED: N_("Paused"),
     LeadState.DEAD: N_("Dead"),
+}
+STATE_KINDS = {
+    "CONTACTED_WA": "info",
+    "CONTACTED_EMAIL": "info",
+    "WARM_REPLY": "brand",
+    "NEGOTIATION": "warn",
+    "CONVERTED": "ok",
+    "DEAD": "err",
+}
+MESSAGE_STATUS_LABELS = {
+    "QUEUED": N_("queued"),
+    "SENT": N_("sent"),
+    "DELIVERED": N_("delivered"),
+    "READ": N_("read"),
+    "REPLIED": N_("answered"),
+    "BOUNCED": N_("bounced"),
+    "FAILED": N_("failed"),
+    "OPENED": N_("opened"),
+    "CLICKED": N_("clicked"),
 }
 PHONE_STATUS_LABELS = {
     "ACTIVE": N_("Active"),
@@ -113,6 +141,8 @@ def _labels() -> dict[str, Any]:
 
     return {
         "state_labels": tr(STATE_LABELS),
+        "state_kinds": STATE_KINDS,
+        "message_status_labels": tr(MESSAGE_STATUS_LABELS),
         "phone_status_labels": tr(PHONE_STATUS_LABELS),
         "band_labels": tr(BAND_LABELS),
         "channel_labels": tr(CHANNEL_LABELS),
@@ -338,3 +368,185 @@ def review_action(
     except Problem as exc:
         return flash(back, _(ERRORS[exc.code]) if exc.code in ERRORS else exc.detail or exc.title, "error")
     return flash(back, _(DONE[action]))
+
+
+# --- lead management: the journey list, one lead's conversation and its manual moves ------------------
+OutreachWriter = Annotated[PageUser, Depends(page_requires(Scope.OUTREACH_WRITE))]
+LEADS_PAGE = 25
+LEAD_SORTS = ("nextActionAt", "lastContactAt", "sentimentScore")
+CONVERSATION_SIZE = 200
+MOVE_FIELDS = ("to_state", "reason", "opportunity_name", "amount", "expected_close_date")
+MOVE_ERRORS = {
+    "illegal-transition": N_("The lead cannot move to that state from where it is now."),
+    "crm-lead-missing": N_("The CRM lead behind this journey no longer exists: it cannot be converted."),
+    "lead-not-qualified": N_("The CRM lead could not be qualified for conversion."),
+}
+MOVED = {
+    LeadState.CONVERTED: N_("Converted: the CRM now has its account, contact and opportunity."),
+    LeadState.DEAD: N_("The lead was marked dead; nothing more will be sent to it."),
+    LeadState.PAUSED: N_("The lead is paused; its automation waits until you resume it."),
+}
+
+
+def _lead_sort(raw: str) -> str:
+    return raw if raw.lstrip("-") in LEAD_SORTS else "nextActionAt"
+
+
+@router.get("/outreach/leads", response_class=HTMLResponse)
+def leads_page(
+    request: Request,
+    user: OutreachReader,
+    db: PageDB,
+    q: Annotated[str, Query(max_length=200)] = "",
+    stage: Annotated[str, Query(max_length=30)] = "",
+    channel: Annotated[str, Query(max_length=30)] = "",
+    replied: Annotated[str, Query(max_length=1)] = "",
+    review_needed: Annotated[str, Query(alias="review", max_length=1)] = "",
+    sort: Annotated[str, Query(max_length=30)] = "nextActionAt",
+    page: Annotated[int, Query(ge=1, le=10000)] = 1,
+) -> Response:
+    """The journeys with their CRM company: the API's ``GET /v1/outreach/leads`` as a page."""
+    q = q.replace("\x00", "").strip()
+    stage = stage if stage in {s.value for s in LeadState} else ""
+    channel = channel if channel in CHANNEL_LABELS else ""
+    sort = _lead_sort(sort)
+    f = JourneyFilter(
+        state=stage or None,
+        channel=channel or None,
+        has_reply=True if replied == "1" else None,
+        needs_review=True if review_needed == "1" else None,
+    )
+    result = outreach_service.list_leads(db, f, search=q or None, sort=sort, page=page, limit=LEADS_PAGE)
+    filters = {"q": q, "stage": stage, "channel": channel, "replied": replied, "review": review_needed}
+
+    def url(**changes: Any) -> str:
+        params = {
+            k: v for k, v in ({**filters, "sort": sort, "page": 1} | changes).items() if v not in ("", None)
+        }
+        if params.get("sort") == "nextActionAt":
+            params.pop("sort")
+        if params.get("page") == 1:
+            params.pop("page")
+        return "/outreach/leads" + (f"?{urlencode(params)}" if params else "")
+
+    meta = result.meta
+    ctx = context(
+        request,
+        account=user.account,
+        tenant=user.tenant,
+        leads=result.items,
+        meta=meta,
+        sort=sort,
+        filters=filters,
+        filtered=any(filters.values()),
+        url_for_sort=lambda s: url(sort=s),
+        next_url=url(page=page + 1) if page < meta.pages else None,
+        first_url=url(page=1) if page > 1 else None,
+        states=[s.value for s in LeadState],
+        **_labels(),
+    )
+    return render(request, "outreach/leads.html", ctx)
+
+
+def _journey_ctx(
+    request: Request, user: PageUser, db: PageDB, journey_id: uuid.UUID, **extra: Any
+) -> dict[str, Any]:
+    journey = outreach_repository.journey(db, journey_id)
+    if journey is None:
+        raise HTTPException(404)
+    files = tenant_files_from_settings(platform_of(request).settings).for_tenant(user.account.tid)
+    messages = list(reversed(outreach_repository.conversation(db, journey.id, CONVERSATION_SIZE)))
+    lead = crm.leads_by_id(db, [journey.lead_id]).get(journey.lead_id)
+    person = " ".join(p for p in (lead.first_name, lead.last_name) if p) if lead else ""
+    current = LeadState(journey.current_state)
+    paused_from = LeadState(journey.previous_state) if journey.previous_state else None
+    allowed = sorted(states.allowed_targets(current, paused_from), key=list(LeadState).index)
+    return context(
+        request,
+        account=user.account,
+        tenant=user.tenant,
+        journey=journey,
+        lead=lead,
+        title=person or (lead.company_name if lead else None) or _("Lead"),
+        messages=[(m, content.full_text(files, m)) for m in messages],
+        transitions=list(reversed(outreach_repository.transitions(db, journey.id))),
+        allowed=[s.value for s in allowed],
+        move_options=[("", _("Choose…"))] + [(s.value, _(STATE_LABELS[s])) for s in allowed],
+        crm_records=outreach_service.crm_records(db, journey.id) if journey.converted_at else None,
+        can_move=Scope.OUTREACH_WRITE in user.account.scopes,
+        move=extra.pop("move", {}),
+        errors=extra.pop("errors", {}),
+        **_labels(),
+        **extra,
+    )
+
+
+@router.get("/outreach/leads/{journey_id}", response_class=HTMLResponse)
+def journey_page(request: Request, journey_id: uuid.UUID, user: OutreachReader, db: PageDB) -> Response:
+    return render(request, "outreach/lead.html", _journey_ctx(request, user, db, journey_id))
+
+
+def _move_errors(exc: ValidationError) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if isinstance(p, str)]
+        name = loc[-1] if loc else "reason"
+        if name == "to_state":
+            errors.setdefault(name, _("Choose the state to move to."))
+        elif name == "reason":
+            errors.setdefault(name, _("Say why (at most 500 characters)."))
+        elif name == "amount":
+            errors.setdefault(name, _("Enter an amount, e.g. 12.000,00."))
+        elif name == "expected_close_date":
+            errors.setdefault(name, _("Enter a date."))
+        else:
+            errors.setdefault("opportunity_name", _("This value is not valid."))
+    return errors
+
+
+def _ro_amount(raw: str) -> str | None:
+    """Romanian amounts: ``12.000,50``, ``12000,50`` or ``12000.50``; blank is none."""
+    text = raw.strip().replace(" ", "").replace("\u00a0", "")
+    if "," in text:
+        text = text.replace(".", "").replace(",", ".")
+    return text or None
+
+
+@router.post("/outreach/leads/{journey_id}/move", dependencies=[CsrfChecked])
+def journey_move(
+    request: Request, journey_id: uuid.UUID, user: OutreachWriter, db: PageDB, form: PageForm
+) -> Response:
+    values = {name: str(form.get(name) or "").strip() for name in MOVE_FIELDS}
+    body: dict[str, Any] = {"to_state": values["to_state"], "reason": values["reason"]}
+    if values["to_state"] == LeadState.CONVERTED.value:
+        body["conversion"] = {
+            "opportunity_name": values["opportunity_name"] or None,
+            "amount": _ro_amount(values["amount"]),
+            "expected_close_date": values["expected_close_date"] or None,
+        }
+    try:
+        move = TransitionIn.model_validate(body)
+    except ValidationError as exc:
+        ctx = _journey_ctx(request, user, db, journey_id, move=values, errors=_move_errors(exc))
+        return render(request, "outreach/lead.html", ctx, 422)
+    here = RedirectResponse(f"/outreach/leads/{journey_id}", status_code=303)
+    target = LeadState(move.to_state)
+    try:
+        with db.begin_nested():  # a refused move leaves the journey and the CRM as they were
+            outreach_service.transition(
+                db,
+                user.account.tid,
+                journey_id,
+                target,
+                reason=move.reason.strip(),
+                actor=user.account.email,
+                conversion=move.conversion,
+            )
+    except NotFound:
+        raise HTTPException(404) from None
+    except Problem as exc:
+        message = _(MOVE_ERRORS[exc.code]) if exc.code in MOVE_ERRORS else exc.detail or exc.title
+        ctx = _journey_ctx(request, user, db, journey_id, move=values, errors={"to_state": message})
+        return render(request, "outreach/lead.html", ctx, 409)
+    label = _(STATE_LABELS[target])
+    return flash(here, _(MOVED[target]) if target in MOVED else _("Moved to %(state)s.", state=label))
