@@ -91,3 +91,40 @@ def test_quota_grid_and_a_review_to_a_reply(
     assert resolved.count() >= 1
     shot(page, "outreach-review-resolved")
     assert not page.js_errors
+
+
+@pytest.mark.parametrize("theme,lang", [("light", "ro"), ("dark", "en")])
+def test_a_lead_converted_in_outreach_reaches_the_crm_pipeline(
+    context: Any, page: Any, demo_app: DemoApp, theme: str, lang: str
+) -> None:
+    """The journey list filtered to negotiations, one lead's conversation, and the move to CONVERTED
+    (keyboard-filled form) that creates the CRM opportunity, found then in the CRM's pipeline."""
+    set_theme_and_language(context, theme, lang, demo_app.url)
+    page.goto("/outreach/leads?stage=NEGOTIATION&sort=-sentimentScore")
+    rows = page.locator("table.journeys tbody tr")
+    assert rows.count() >= 2
+    shot(page, "outreach-leads")
+    axe_check(page, f"/outreach/leads ({theme}, {lang})")
+    rows.first.locator("a.cell-title").click()
+    page.wait_for_url(re.compile(r"/outreach/leads/[0-9a-f-]{36}$"))
+    assert page.locator(".conversation .msg").count() >= 1
+    shot(page, "outreach-lead")
+    axe_check(page, f"/outreach/leads/<id> ({theme}, {lang})")
+
+    name = f"Outreach E2E {theme} {lang}"
+    page.locator("#f-to_state").focus()
+    page.keyboard.press("End")  # the last allowed move: CONVERTED comes after NEGOTIATION's others
+    page.locator("#f-to_state").select_option("CONVERTED")
+    page.locator("#f-reason").fill("Contract semnat la telefon")
+    page.locator("#f-opportunity_name").fill(name)
+    page.locator("#f-amount").fill("9.500,00")
+    page.locator("#f-amount").press("Enter")
+    page.wait_for_load_state()
+    crm_box = page.locator("#crm-h")
+    crm_box.wait_for()
+    assert re.search("În CRM|In the CRM", crm_box.inner_text())
+    shot(page, "outreach-lead-converted")
+
+    page.goto(f"/crm/opportunities?q={name.replace(' ', '+')}")
+    assert page.get_by_text(name).first.is_visible()
+    assert not page.js_errors

@@ -13,14 +13,15 @@ import pytest
 from sqlalchemy import text
 
 from genius.core.platform import Platform
+from genius.outreach import credentials
 from genius.outreach.channels.email import InstantlyClient, ResendClient
-from genius.outreach.channels.email_tasks import Providers, deliver_email
+from genius.outreach.channels.email_tasks import Providers, deliver_email, providers_for
 from genius.outreach.channels.tasks import Temporary
 from genius.outreach.fakes.email import DEMO_CAMPAIGN, InstantlyState, ResendState, create_app
 from genius.outreach.models import Channel
 from genius.outreach.sequences import service
 from genius.outreach.sequences.scheduler import Scheduler
-from tests.conftest import LiveServer, free_port
+from tests.conftest import LiveServer, free_port, make_settings
 from tests.outreach.conftest import files_of
 from tests.outreach.test_scheduler import HOURS, NOW, build_sequence, journey
 
@@ -187,4 +188,29 @@ def test_unconfigured_provider_waits_and_a_wrong_key_fails(
         assert rows[tasks[0]["communication_id"]].status == "QUEUED"
         assert "API key is invalid" in rows[tasks[1]["communication_id"]].error_message
     finally:
+        _cleanup(platform, tid)
+
+
+def test_a_tenant_key_saved_in_settings_serves_its_sends(
+    platform: Platform, committed_tenant: Any, fakes: tuple[str, ResendState, InstantlyState]
+) -> None:
+    """No key in the environment: the message waits; the tenant saves its own Resend key (encrypted) and
+    the next try goes out with it."""
+    url, resend, _instantly = fakes
+    tid = committed_tenant.id
+    settings = make_settings(resend_base_url=url + "/resend")
+    unconfigured = Providers("a@genius.test", None, None, None)
+    try:
+        [task] = _queued(platform, tid, Channel.EMAIL_WARM, ["ana@alfa.ro"])
+        with pytest.raises(Temporary, match="save the tenant's key"):
+            _deliver(platform, tid, task, providers_for(platform.db, tid, settings, unconfigured))
+        with platform.db.tenant_session(tid) as session:
+            credentials.save(session, tid, "resend", resend.api_key, settings=settings, actor="admin@test")
+        p = providers_for(platform.db, tid, settings, unconfigured)
+        assert p.resend is not None and p.instantly is None
+        assert _deliver(platform, tid, task, p) == "SENT"
+        assert [m["to"] for m in resend.sent] == [["ana@alfa.ro"]]
+    finally:
+        with platform.db.tenant_session(tid) as session:
+            credentials.remove(session, tid, "resend", actor="admin@test")
         _cleanup(platform, tid)

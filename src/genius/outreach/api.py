@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
 from genius.core.auth.deps import PlatformDep, TenantDB
 from genius.core.kit.errors import NotFound
 from genius.core.storage import tenant_files_from_settings
-from genius.outreach import content, repository, service
-from genius.outreach.deps import OutreachRead, OutreachWrite
+from genius.outreach import content, credentials, repository, service
+from genius.outreach.deps import OutreachAdmin, OutreachRead, OutreachWrite
 from genius.outreach.models import Channel, LeadJourney, LeadState
 from genius.outreach.repository import JourneyFilter
 from genius.outreach.schemas import (
@@ -21,6 +22,9 @@ from genius.outreach.schemas import (
     JourneyOut,
     MessageOut,
     OutreachLeadPage,
+    ProviderKeyIn,
+    ProviderKeyOut,
+    ProviderName,
     ReplyClassification,
     ReplyIn,
     TransitionIn,
@@ -168,3 +172,59 @@ def list_leads(
         needs_review=needs_review,
     )
     return service.list_leads(db, f, search=search, sort=sort, page=page, limit=limit)
+
+
+@router.get(
+    "/settings/providers",
+    response_model=list[ProviderKeyOut],
+    summary="The providers' API keys: the tenant's own (encrypted) or the environment's; never the key",
+)
+def provider_keys(principal: OutreachAdmin, db: TenantDB, platform: PlatformDep) -> Any:
+    return [asdict(k) for k in credentials.statuses(db, platform.settings)]
+
+
+@router.put(
+    "/settings/providers/{provider}",
+    response_model=ProviderKeyOut,
+    summary="Save the tenant's own API key for a provider (encrypted; audited); sends use it at once",
+    responses=PROBLEMS,
+)
+def save_provider_key(
+    principal: OutreachAdmin,
+    db: TenantDB,
+    platform: PlatformDep,
+    request: Request,
+    provider: ProviderName,
+    body: ProviderKeyIn,
+) -> Any:
+    saved = credentials.save(
+        db,
+        principal.tid,
+        provider,
+        body.api_key,
+        settings=platform.settings,
+        actor=principal.email or principal.sub,
+        request_id=str(getattr(request.state, "request_id", "") or ""),
+    )
+    return asdict(saved)
+
+
+@router.delete(
+    "/settings/providers/{provider}",
+    status_code=204,
+    summary="Remove the tenant's own key (the environment's key, if any, serves again)",
+    responses=PROBLEMS,
+)
+def remove_provider_key(
+    principal: OutreachAdmin, db: TenantDB, request: Request, provider: ProviderName
+) -> Response:
+    removed = credentials.remove(
+        db,
+        principal.tid,
+        provider,
+        actor=principal.email or principal.sub,
+        request_id=str(getattr(request.state, "request_id", "") or ""),
+    )
+    if not removed:
+        raise NotFound(f"this tenant has saved no {provider} key")
+    return Response(status_code=204)

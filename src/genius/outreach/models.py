@@ -18,6 +18,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     Numeric,
     SmallInteger,
     String,
@@ -345,3 +346,18 @@ class DailyStat(Base):
     bounce_rate: Mapped[Decimal | None] = mapped_column(Numeric(6, 4))
     reply_rate: Mapped[Decimal | None] = mapped_column(Numeric(6, 4))
     computed_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
+
+
+class ProviderKey(Base):
+    """A tenant's own API key for one provider, a Fernet token (``outreach.credentials``); the
+    environment's key serves tenants without one."""
+
+    __tablename__ = "provider_keys"
+    __table_args__ = {"schema": SCHEMA}
+
+    tid: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(20), primary_key=True)
+    secret: Mapped[bytes] = mapped_column(LargeBinary)
+    hint: Mapped[str] = mapped_column(String(8), default="")
+    updated_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(200), default="")

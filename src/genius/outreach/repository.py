@@ -13,6 +13,7 @@ from genius.outreach.models import (
     CommunicationLog,
     LeadJourney,
     MessageDirection,
+    ProviderKey,
     StateTransition,
     WaPhoneNumber,
 )
@@ -44,6 +45,14 @@ def last_outbound(session: Session, journey_id: uuid.UUID, channel: str) -> Comm
         .order_by(CommunicationLog.created_at.desc(), CommunicationLog.id.desc())
         .limit(1)
     ).first()
+
+
+def provider_key(session: Session, provider: str) -> ProviderKey | None:
+    return session.scalars(select(ProviderKey).where(ProviderKey.provider == provider)).one_or_none()
+
+
+def provider_keys(session: Session) -> Sequence[ProviderKey]:
+    return session.scalars(select(ProviderKey).order_by(ProviderKey.provider)).all()
 
 
 def conversation(session: Session, journey_id: uuid.UUID, limit: int) -> Sequence[CommunicationLog]:

@@ -158,3 +158,30 @@ class ListMeta(BaseModel):
 class OutreachLeadPage(BaseModel):
     items: list[OutreachLead]
     meta: ListMeta
+
+
+ProviderName = Literal["timelinesai", "resend", "instantly"]
+
+
+class ProviderKeyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    api_key: str = Field(
+        min_length=8,
+        max_length=500,
+        pattern=r"^[\x21-\x7e]+$",
+        description="The key as the provider issued it",
+    )
+
+
+class ProviderKeyOut(BaseModel):
+    """Where a provider's key comes from; the key itself is never shown again, only its last characters."""
+
+    provider: ProviderName
+    source: Literal["tenant", "environment"] | None = Field(
+        description="tenant: saved in this tenant's settings (encrypted); environment: GENIUS_*_API_KEY; "
+        "null: not configured (sends wait)"
+    )
+    hint: str | None
+    updated_at: datetime | None
+    updated_by: str | None

@@ -14,8 +14,9 @@ exponential backoff, and a refusal fails the row with its reason.
 
 from __future__ import annotations
 
+import functools
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from celery import Task
@@ -23,6 +24,7 @@ from celery import Task
 from genius.config import Settings, get_settings
 from genius.core.db.base import utcnow
 from genius.core.db.session import Database
+from genius.outreach import credentials
 from genius.outreach.channels.email import (
     EmailProviderError,
     InstantlyClient,
@@ -62,17 +64,48 @@ def _providers(settings: Settings) -> Providers:
 providers = ProcessContext(_providers)
 
 
+@functools.lru_cache(maxsize=256)
+def _resend(api_key: str, base_url: str) -> ResendClient:
+    return ResendClient(api_key, base_url=base_url)
+
+
+@functools.lru_cache(maxsize=256)
+def _instantly(api_key: str, base_url: str) -> InstantlyClient:
+    return InstantlyClient(api_key, base_url=base_url)
+
+
+def providers_for(db: Database, tid: uuid.UUID, settings: Settings, base: Providers) -> Providers:
+    """``base`` (the environment's clients) with the tenant's own Resend/Instantly keys where it saved
+    them in its settings (encrypted)."""
+    secret = credentials.secret_of(settings)
+    if not secret:
+        return base
+    with db.tenant_session(tid) as session:
+        resend_key = credentials.tenant_key(session, tid, "resend", secret)
+        instantly_key = credentials.tenant_key(session, tid, "instantly", secret)
+    return replace(
+        base,
+        resend=_resend(resend_key, settings.resend_base_url) if resend_key else base.resend,
+        instantly=_instantly(instantly_key, settings.instantly_base_url) if instantly_key else base.instantly,
+    )
+
+
 def _send(
     p: Providers, tid: uuid.UUID, communication_id: uuid.UUID, channel: str, to: str, subject: str, text: str
 ) -> SentEmail:
     if channel == Channel.EMAIL_COLD.value:
         if p.instantly is None or not p.campaign_id:
-            raise Temporary("GENIUS_INSTANTLY_API_KEY and GENIUS_INSTANTLY_CAMPAIGN_ID are not set")
+            raise Temporary(
+                "no Instantly API key or campaign: set GENIUS_INSTANTLY_API_KEY (or save the tenant's key in "
+                "the outreach settings) and GENIUS_INSTANTLY_CAMPAIGN_ID"
+            )
         return p.instantly.add_lead(
             p.campaign_id, email=to, subject=subject, text=text, reference=str(communication_id)
         )
     if p.resend is None:
-        raise Temporary("GENIUS_RESEND_API_KEY is not set")
+        raise Temporary(
+            "no Resend API key: set GENIUS_RESEND_API_KEY or save the tenant's key in the outreach settings"
+        )
     return p.resend.send(
         sender=p.sender,
         to=to,
@@ -138,7 +171,9 @@ def email_send(
         self,
         tid,
         communication_id,
-        lambda db, tenant, row: deliver_email(db, tenant, row, to, subject, text, providers()),
+        lambda db, tenant, row: deliver_email(
+            db, tenant, row, to, subject, text, providers_for(db, tenant, get_settings(), providers())
+        ),
     )
 
 

@@ -11,6 +11,7 @@ commit is the one place a crash can repeat a message (at-least-once, as every ou
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -22,6 +23,7 @@ from genius.config import Settings, get_settings
 from genius.core.db.base import utcnow
 from genius.core.db.session import Database
 from genius.core.kit.ratelimit import RateLimiter
+from genius.outreach import credentials
 from genius.outreach.channels.timelinesai import (
     BadRequest,
     InvalidNumber,
@@ -54,6 +56,26 @@ def _client(settings: Settings) -> TimelinesClient:
 
 
 client = ProcessContext(_client)
+
+
+@functools.lru_cache(maxsize=256)
+def _tenant_client(api_key: str) -> TimelinesClient:
+    settings = get_settings()
+    return TimelinesClient(
+        api_key,
+        base_url=settings.timelinesai_base_url,
+        limiter=RateLimiter(worker_redis(settings), prefix="genius:rl:"),
+    )
+
+
+def timelines_for(db: Database, tid: uuid.UUID, settings: Settings) -> TimelinesClient:
+    """The tenant's own TimelinesAI key (saved in its settings, encrypted), else the environment's."""
+    secret = credentials.secret_of(settings)
+    own = None
+    if secret:
+        with db.tenant_session(tid) as session:
+            own = credentials.tenant_key(session, tid, "timelinesai", secret)
+    return _tenant_client(own) if own else client()
 
 
 class Temporary(Exception):
@@ -138,7 +160,12 @@ def whatsapp_send(
     **_: Any,  # channel, subject, media_url, phone_id: what the scheduler also tells every channel
 ) -> str:
     return run_send(
-        self, tid, communication_id, lambda db, tenant, row: deliver(db, tenant, row, to, text, client)
+        self,
+        tid,
+        communication_id,
+        lambda db, tenant, row: deliver(
+            db, tenant, row, to, text, lambda: timelines_for(db, tenant, get_settings())
+        ),
     )
 
 
