@@ -68,6 +68,14 @@ ALLOWED: tuple[Allowed, ...] = (
         _has("with this id", '"field":"merged_ids"', '"field":"survivor_id"'),
     ),
     Allowed(
+        "conversion-only-when-converting",
+        "POST /v1/outreach/journeys/{journey_id}/transitions",
+        422,
+        "the CRM conversion details go only with to_state CONVERTED (stated in the field's description): a "
+        "rule tying two fields together",
+        _has('"field":"conversion"'),
+    ),
+    Allowed(
         "spintax-grammar",
         "*",
         422,

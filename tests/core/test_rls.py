@@ -155,6 +155,9 @@ def seed_rows(conn: Connection, tid: uuid.UUID) -> None:
             "INSERT INTO outreach.wa_phone_numbers (tid, phone_number, timelinesai_account_id)"
             " VALUES (:t, '+40722000000', 'rls')"
         ),
+        ("outreach", "provider_keys"): (
+            "INSERT INTO outreach.provider_keys (tid, provider, secret) VALUES (:t, 'resend', '\\x00')"
+        ),
         ("outreach", "outreach_daily_stats"): (
             "INSERT INTO outreach.outreach_daily_stats (id, tid, stat_date)"
             " VALUES (gen_random_uuid(), :t, '2026-12-01')"

@@ -35,7 +35,7 @@ SEARCH_MATCHES = 1000
 def start_journey(session: Session, tid: uuid.UUID, lead_id: uuid.UUID) -> LeadJourney:
     """A COLD journey for a CRM lead (one per lead and tenant; the lead must exist in the CRM)."""
     if lead_id not in crm.leads_by_id(session, [lead_id]):
-        raise field_error("lead_id", f"no CRM lead {lead_id}")
+        raise field_error("lead_id", f"there is no CRM lead with this id ({lead_id})")
     if repository.journey_by_lead(session, lead_id) is not None:
         raise Conflict(f"lead {lead_id} already has an outreach journey", code="journey-exists")
     journey = LeadJourney(tid=tid, lead_id=lead_id, current_state=LeadState.COLD.value)
