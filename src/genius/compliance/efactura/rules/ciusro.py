@@ -201,7 +201,7 @@ def max_decimals(rule_id: str, message: str, context: Context, expr: str) -> Non
 # Dates, type codes, the specification identifier
 # --------------------------------------------------------------------------------------------------
 
-for _id, _tag, _terms in (
+for _id, _tag, _dated in (
     ("BR-RO-DT001", "cbc:IssueDate", "BT-2, BT-27"),
     ("BR-RO-DT002", "cbc:TaxPointDate", "BT-7"),
     ("BR-RO-DT003", "cbc:DueDate", "BT-9"),
@@ -210,7 +210,7 @@ for _id, _tag, _terms in (
     ("BR-RO-DT005", "cbc:StartDate", "BT-73, BT-134"),
     ("BR-RO-DT006", "cbc:EndDate", "BT-74, BT-135"),
 ):
-    assert_(_id, f"A date ({_terms}) MUST be formatted YYYY-MM-DD.", anywhere(_tag), lambda d, n: is_date(n))
+    assert_(_id, f"A date ({_dated}) MUST be formatted YYYY-MM-DD.", anywhere(_tag), lambda d, n: is_date(n))
 
 assert_(
     "BR-RO-020_1",
@@ -402,13 +402,20 @@ assert_(
         or nonblank(d, f"{_BUYER}/cac:PartyTaxScheme/cbc:CompanyID")
     ),
 )
+
+
+def present(expr: str) -> Test:
+    """``expr[boolean(normalize-space(.))]`` (relative to the root)."""
+    return lambda d, n: nonblank(d, expr)
+
+
 for _id, _expr, _what in (
     ("BR-RO-081", f"{_SELLER}/cac:PostalAddress/cbc:StreetName", "Seller address line 1 (BT-35)"),
     ("BR-RO-082", f"{_BUYER}/cac:PostalAddress/cbc:StreetName", "Buyer address line 1 (BT-50)"),
     ("BR-RO-091", f"{_SELLER}/cac:PostalAddress/cbc:CityName", "Seller city (BT-37)"),
     ("BR-RO-092", f"{_BUYER}/cac:PostalAddress/cbc:CityName", "Buyer city (BT-52)"),
 ):
-    assert_(_id, f"{_what} must be provided.", root, lambda d, n, expr=_expr: nonblank(d, expr))
+    assert_(_id, f"{_what} must be provided.", root, present(_expr))
 
 
 def in_bucharest_without_sector(address: str) -> Test:
