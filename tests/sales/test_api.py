@@ -232,6 +232,28 @@ def test_fatal_findings_refuse_the_issue_and_name_the_field(
     assert sales.issue(ok["id"])["number"].endswith("-000001")
 
 
+def test_cius_ro_lengths_refuse_the_issue_and_name_the_field(
+    sales: Sales, platform: Platform, tenant: Any
+) -> None:
+    """CRM allows longer names and addresses than CIUS-RO: our own BR-RO rules refuse the issue (no
+    official XSLT needed) and name the CRM account's fields."""
+    with platform.db.tenant_session(tenant.id) as s:
+        long_winded = add_customer(
+            s,
+            tenant.id,
+            name="Societatea " + "Ă" * 195,
+            cui=None,
+            address="Strada " + "Lungă " * 25,
+            city="Sector 1",
+        )
+    doc = draft(sales, long_winded, [{"description": "Montaj", "quantity": 1, "unit_price": "10"}])
+    r = sales.call("POST", f"/invoices/{doc['id']}/issue")
+    assert r.status_code == 422, r.text
+    errors = {(e["rule"], e["field"]) for e in r.json()["errors"]}
+    assert errors == {("BR-RO-L203", "customer"), ("BR-RO-L152", "customer.address")}
+    assert sales.ok("GET", f"/invoices/{doc['id']}")["status"] == "draft"
+
+
 def test_references_and_line_rules_are_field_errors(sales: Sales, customer_id: uuid.UUID) -> None:
     r = sales.call("POST", "/invoices", {"type": "invoice", "customer_id": str(uuid.uuid4())})
     assert r.status_code == 422 and "with this id" in r.text

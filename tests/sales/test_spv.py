@@ -202,7 +202,7 @@ def test_anaf_messages_map_to_fields() -> None:
             "Eroare necunoscută",
         ]
     )
-    assert [m.field for m in mapped] == ["customer", "supplier", "document"]
+    assert [m.field for m in mapped] == ["customer.address", "supplier", "document"]
 
 
 def test_a_submission_sales_did_not_make_is_ignored(platform: Platform, tenant: Any) -> None:

@@ -467,7 +467,8 @@ def build_invoice(
 
 
 # Where a finding points, for the user: the document's fields (by the XML location, else by the first
-# EN 16931 business term its message names).
+# EN 16931 business term its message names). The first span holding a term wins: the address terms
+# (BT-35…40, BT-50…55 and the third lines BT-162/163) come before their parties'.
 _TERM_FIELDS: tuple[tuple[range, str], ...] = (
     (range(1, 2), "number"),
     (range(2, 3), "issue_date"),
@@ -475,6 +476,10 @@ _TERM_FIELDS: tuple[tuple[range, str], ...] = (
     (range(9, 10), "due_date"),
     (range(22, 23), "notes"),
     (range(25, 27), "corrects_id"),
+    (range(35, 41), "supplier.address"),
+    (range(50, 56), "customer.address"),
+    (range(162, 163), "supplier.address"),
+    (range(163, 164), "customer.address"),
     (range(27, 44), "supplier"),
     (range(44, 59), "customer"),
     (range(106, 116), "totals"),
@@ -492,7 +497,8 @@ def _term_field(kind: str, n: int) -> str | None:
 
 def fields_of(finding: Finding) -> list[str]:
     """The document fields a finding is about: its XML location when that names a line or a party,
-    else the business terms its rule requires (those after "shall"), else the whole document."""
+    else the business terms its rule requires (those after "shall", else all its message names), else
+    the whole document."""
     where = re.search(r"(?:Invoice|CreditNote)Line\[(\d+)\]", finding.location)
     if where:
         return [f"lines.{int(where.group(1)) - 1}"]
@@ -501,12 +507,16 @@ def fields_of(finding: Finding) -> list[str]:
             return [f"{name}.address" if "PostalAddress" in finding.location else name]
     message = finding.message
     required = message.split(" shall ", 1)[1] if " shall " in message else message
-    found: list[str] = []
-    for kind, n in re.findall(r"\b(BT|BG)-(\d+)\b", required):
-        field = _term_field(kind, int(n))
-        if field is not None and field not in found:
-            found.append(field)
-    return found or ["document"]
+    # "The Seller VAT identifier (BT-31) … shall be present" (BR-RO-065): the terms precede "shall"
+    for text in (required, message):
+        found: list[str] = []
+        for kind, n in re.findall(r"\b(BT|BG)-(\d+)\b", text):
+            field = _term_field(kind, int(n))
+            if field is not None and field not in found:
+                found.append(field)
+        if found:
+            return found
+    return ["document"]
 
 
 def _checked_xml(invoice: Invoice, artefacts_dir: Path | None) -> bytes:

@@ -143,6 +143,18 @@ def test_official_findings_are_added_and_deduplicated(tmp_path: Path) -> None:
     assert cr[0].location.startswith("/Invoice")
 
 
+def test_cius_ro_rules_run_without_the_official_xslt() -> None:
+    """ANAF's credit note example still says CIUS-RO 1.0.0 (BT-24): BR-RO-001 without any XSLT, and the
+    official XSLT, when given, adds no BR-RO finding of its own."""
+    credit_note = shared_data("cius-ro", "examples-ubl", "creditNote_ex.xml")
+    findings = validate(credit_note)
+    ro = [f for f in findings if f.rule.startswith("BR-RO-")]
+    assert [(f.rule, f.severity, f.location) for f in ro] == [("BR-RO-001", "fatal", "/CreditNote")]
+    assert has_fatal(findings)
+    with_official = validate(credit_note, artefacts_dir=shared_data("cius-ro", "xslt-1.0.9"))
+    assert [f for f in with_official if f.rule.startswith("BR-RO-")] == ro
+
+
 def test_official_attribute_findings_are_deduplicated(tmp_path: Path) -> None:
     root = _example()
     amount = root.find("cac:LegalMonetaryTotal/cbc:PayableAmount", NS)

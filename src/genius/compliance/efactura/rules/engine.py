@@ -44,7 +44,7 @@ class Rule:
     message: str
     severity: Severity
     check: RuleFn
-    group: str  # "en16931" | "ciusro" | ...
+    group: str  # "en16931" | "cius-ro"
 
 
 RULES: dict[str, Rule] = {}
