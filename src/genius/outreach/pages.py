@@ -32,7 +32,7 @@ from genius.outreach.overview import service as overview
 from genius.outreach.repository import JourneyFilter
 from genius.outreach.review import repository as review_repository
 from genius.outreach.review import service as review
-from genius.outreach.schemas import TransitionIn
+from genius.outreach.schemas import CrmConversion, TransitionIn
 from genius.vettify import service as crm
 from genius.web import formats
 from genius.web.kit import (
@@ -461,6 +461,7 @@ def _journey_ctx(
     current = LeadState(journey.current_state)
     paused_from = LeadState(journey.previous_state) if journey.previous_state else None
     allowed = sorted(states.allowed_targets(current, paused_from), key=list(LeadState).index)
+    records = outreach_service.crm_records(db, journey.id) if journey.converted_at else None
     return context(
         request,
         account=user.account,
@@ -472,13 +473,31 @@ def _journey_ctx(
         transitions=list(reversed(outreach_repository.transitions(db, journey.id))),
         allowed=[s.value for s in allowed],
         move_options=[("", _("Choose…"))] + [(s.value, _(STATE_LABELS[s])) for s in allowed],
-        crm_records=outreach_service.crm_records(db, journey.id) if journey.converted_at else None,
+        crm_records=records,
+        crm_names=_crm_names(db, records),
         can_move=Scope.OUTREACH_WRITE in user.account.scopes,
         move=extra.pop("move", {}),
         errors=extra.pop("errors", {}),
         **_labels(),
         **extra,
     )
+
+
+def _crm_names(db: PageDB, records: CrmConversion | None) -> dict[str, str]:
+    """The converted lead's account and opportunity as the CRM names them (read through its service)."""
+    if records is None:
+        return {}
+    names: dict[str, str] = {}
+    try:
+        names["account"] = crm.get_record(db, crm.ACCOUNTS, records.account_id).name
+        if records.opportunity_id:
+            opportunity = crm.get_record(db, crm.OPPORTUNITIES, records.opportunity_id)
+            names["opportunity"] = opportunity.name
+            if opportunity.amount is not None:
+                names["amount"] = formats.money(opportunity.amount, opportunity.currency)
+    except NotFound:  # merged or deleted in the CRM since: the links still say what they were
+        pass
+    return names
 
 
 @router.get("/outreach/leads/{journey_id}", response_class=HTMLResponse)
