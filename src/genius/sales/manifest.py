@@ -18,6 +18,8 @@ MANIFEST = Module(
         "genius.sales.editor_pages:router",
         "genius.sales.pages:router",
         "genius.sales.inbox_pages:router",
+        # Before the orders' /sales/{plural}/{row_id}: /sales/efactura/validate is the desk's own page.
+        "genius.sales.desk_pages:router",
         "genius.sales.order_pages:router",
     ),
     nav=(
@@ -50,6 +52,13 @@ MANIFEST = Module(
             icon="send",
             section=N_("Sales"),
             key="e",
+        ),
+        NavEntry(
+            N_("ANAF lookup"),
+            "/sales/anaf",
+            Scope.SALES_READ,
+            icon="landmark",
+            section=N_("Sales"),
         ),
     ),
     topics=("genius.sales.events",),
