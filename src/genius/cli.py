@@ -203,7 +203,7 @@ def demo() -> None:
     if fakes_url:
         banner.insert(
             -2,
-            f"  ANAF/REGES: local fake server at {fakes_url}, TimelinesAI (WhatsApp) on the next port "
+            f"  ANAF/REGES/BNR: local fake server at {fakes_url}, TimelinesAI (WhatsApp) on the next port "
             "(GENIUS_DEMO_FAKES=false for the real ones)",
         )
     banner.insert(-2, "  Workers:   relay, consumers, beat and a worker serving " + ", ".join(_implemented()))
@@ -253,7 +253,8 @@ def _metrics_banner(settings: Settings, url: str) -> list[str]:
 
 
 def _use_demo_fakes(settings: Settings) -> str | None:
-    """Point the compliance clients at the demo's fake ANAF/REGES server (explicit URLs win).
+    """Point the compliance clients and the BNR rate client at the demo's fake ANAF/REGES/BNR server
+    (explicit URLs win).
 
     Set in the environment, so the worker processes the demo starts see the same URLs."""
     if not settings.demo_fakes:

@@ -200,9 +200,14 @@ class Settings(BaseSettings):
         default=None, description="REGES Online XSD (reges2025) checked besides our own checks (optional)"
     )
     reges_timeout: float = Field(default=30.0, description="seconds per REGES Online HTTP call")
+    bnr_url: str = Field(
+        default="https://www.bnr.ro",
+        description="BNR's reference-rate feed host (nbrfxrates*.xml): RON equivalents of EUR invoices",
+    )
+    bnr_timeout: float = Field(default=10.0, gt=0, description="seconds per BNR feed request")
     demo_fakes: bool = Field(
         default=True,
-        description="genius demo runs the local fake ANAF/REGES server and points the clients at it",
+        description="genius demo runs the local fake ANAF/REGES/BNR server and points the clients at it",
     )
     demo_fakes_port: int = 8099
 

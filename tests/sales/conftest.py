@@ -4,6 +4,8 @@ the official CIUS-RO check every issued document goes through."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -12,6 +14,7 @@ from fastapi.testclient import TestClient
 from lxml import etree
 from sqlalchemy.orm import Session
 
+from genius.compliance.fakes import bnr as fake_bnr_feed
 from genius.core.directory import repository as directory
 from genius.core.platform import Platform
 from genius.core.tenancy import service as tenancy
@@ -19,6 +22,7 @@ from genius.core.tenancy.schemas import TenantSettingsIn
 from genius.vettify import service as crm
 from genius.vettify.schemas import AccountCreate
 from tests.compliance.conftest import shared_data
+from tests.conftest import LiveServer, free_port
 
 SUPPLIER = TenantSettingsIn(
     company_name="Genius Software SRL",
@@ -67,6 +71,23 @@ class Sales:
         xml = self.call("GET", f"/invoices/{invoice_id}/ubl").content
         assert official_failures(xml) == [], issued["number"]
         return issued
+
+
+@dataclass
+class FakeBnr:
+    url: str
+    state: fake_bnr_feed.State
+
+
+@pytest.fixture
+def fake_bnr(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBnr]:
+    """The fake BNR feed on a free port, the platform's ``bnr_url`` pointed at it for this test."""
+    state = fake_bnr_feed.State()
+    with LiveServer(fake_bnr_feed.create_app(state), free_port()) as server:
+        monkeypatch.setattr(
+            platform, "settings", platform.settings.model_copy(update={"bnr_url": server.url})
+        )
+        yield FakeBnr(server.url, state)
 
 
 @pytest.fixture

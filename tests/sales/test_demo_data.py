@@ -1,6 +1,6 @@
 """`genius demo` seeds products, a draft invoice and issued documents (two RON invoices, a reverse-charge
 one, a credit note) queued for SPV through the outbox, plus a partial payment, an accepted quote and its
-confirmed order partially invoiced; once."""
+confirmed order partially invoiced, and a EUR draft; once."""
 
 from __future__ import annotations
 
@@ -33,7 +33,9 @@ def test_demo_seeds_products_drafts_issued_documents_and_a_payment_once(
             ("invoice", "issued"),
             ("credit_note", "issued"),
             ("invoice", "draft"),  # part of the demo's confirmed order
+            ("invoice", "draft"),  # in EUR, without a rate: BNR's is taken at issue
         ]
+        assert (docs[6].currency, docs[6].exchange_rate) == ("EUR", None)
         made = s.scalars(select(Order).order_by(Order.created_at)).all()
         assert [(o.kind, o.status, (o.number or "")[:3]) for o in made] == [
             ("quote", "accepted", "OF-"),

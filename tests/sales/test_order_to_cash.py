@@ -7,12 +7,15 @@ envelope → the consuming module's handler (its inbox refusing a redelivery).""
 from __future__ import annotations
 
 import uuid
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from genius.compliance import demo as compliance_demo
+from genius.compliance.fakes import bnr as fake_bnr_feed
 from genius.core.events.consumer import EventConsumer
 from genius.core.events.models import OutboxEvent
 from genius.core.events.schemas import Envelope
@@ -98,12 +101,21 @@ def test_order_to_cash(
     shown = [item for item in r.json()["items"] if item["kind"] == "sales_order"]
     assert len(shown) == 1 and order["number"] in shown[0]["title"]
 
-    # 3. invoiced in EUR at the BNR rate, issued (official CIUS-RO check in Sales.issue)
-    draft = sales.ok("POST", f"/orders/{order['id']}/invoices", {"exchange_rate": "4.9750"}, status=201)
-    assert (draft["currency"], draft["exchange_rate"], draft["order_id"]) == ("EUR", "4.9750", order["id"])
+    # 3. invoiced in EUR at the BNR rate (no rate given: BNR's fake feed, beside the fake ANAF, has it),
+    # issued (official CIUS-RO check in Sales.issue)
+    draft = sales.ok("POST", f"/orders/{order['id']}/invoices", {}, status=201)
+    assert (draft["currency"], draft["exchange_rate"], draft["order_id"]) == ("EUR", None, order["id"])
     assert sales.ok("GET", f"/orders/{order['id']}")["status"] == "invoiced"
     issued = sales.issue(draft["id"])
     assert issued["gross_total"] == "4840.00"  # 4000 + 21 % VAT
+    fixed_on = date.fromisoformat(issued["issue_date"]) - timedelta(days=1)
+    while not fake_bnr_feed.is_banking_day(fixed_on):  # the last fixing before the issue date
+        fixed_on -= timedelta(days=1)
+    assert Decimal(issued["exchange_rate"]) == fake_bnr_feed.rate("EUR", fixed_on)
+    assert fake_anaf.states.bnr.requests == ["/nbrfxrates10days.xml"]
+    xml = sales.call("GET", f"/invoices/{draft['id']}/ubl").text
+    vat_ron = (Decimal("840") * fake_bnr_feed.rate("EUR", fixed_on)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    assert f'<cbc:TaxAmount currencyID="RON">{vat_ron}</cbc:TaxAmount>' in xml
 
     # 4. uploaded once and accepted by the fake SPV
     assert [r["state"] for r in run_uploads(platform, tenant.id)] == ["ok"]

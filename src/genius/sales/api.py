@@ -8,12 +8,15 @@
   (correct and resend a rejected document under its number) (422 with the e-Factura findings mapped to
   fields), ``GET /{id}/ubl`` (the exact XML queued for SPV), ``GET /{id}/efactura.zip`` (ANAF's signed
   ZIP once accepted). Every document carries its SPV status (``efactura``) and balance (``paid_total``,
-  ``balance``, ``payment_status``).
+  ``balance``, ``payment_status``). A EUR document issued without ``exchange_rate`` takes BNR's rate for
+  its issue date (422 on ``exchange_rate`` when BNR has none and cannot be reached);
+* ``/exchange-rates?currency=EUR&date=…``: the BNR rate a document of that date takes (cached).
 """
 
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -26,7 +29,7 @@ from genius.core.auth.tokens import Principal
 from genius.core.kit.errors import Problem
 from genius.core.kit.pagination import CursorParam, LimitParam, Page
 from genius.core.storage import tenant_files_from_settings
-from genius.sales import payments, service, spv, vat
+from genius.sales import bnr, payments, service, spv, vat
 from genius.sales import schemas as s
 from genius.sales.models import Document, EfacturaStatus, Payment, Product
 
@@ -245,6 +248,7 @@ def issue_invoice(
         invoice_id,
         if_match,
         artefacts_dir=platform.settings.efactura_artefacts_dir,
+        rates=bnr.BnrClient.from_settings(platform.settings),
     )
     return one_document_out(db, response, doc)
 
@@ -275,6 +279,7 @@ def resend_invoice(
         invoice_id,
         if_match,
         artefacts_dir=platform.settings.efactura_artefacts_dir,
+        rates=bnr.BnrClient.from_settings(platform.settings),
     )
     return one_document_out(db, response, doc)
 
@@ -401,3 +406,37 @@ def list_payments(
 @router.get("/payments/{payment_id}", response_model=s.PaymentOut, responses=PROBLEMS, summary="A payment")
 def get_payment(payment_id: uuid.UUID, principal: SalesRead, db: TenantDB) -> s.PaymentOut:
     return payment_out(payments.get(db, payment_id))
+
+
+# --- BNR exchange rates ------------------------------------------------------------------------------
+@router.get(
+    "/exchange-rates",
+    response_model=s.ExchangeRateOut,
+    responses={422: PROBLEMS[422]},
+    summary="The BNR rate a document of this date takes (the last fixing published before it)",
+    description="Codul fiscal art. 290 (2) and its Norms (HG 1/2016, title VII pt. 35 (1)): the rate BNR "
+    "communicated the day before, valid for the operations of the next day. Read from the cache, else "
+    "fetched from BNR once and cached for every tenant. 422 on `date` when BNR has not published it yet or "
+    "cannot be reached with nothing cached, on `currency` when BNR publishes no rate for it.",
+)
+def exchange_rate(
+    principal: SalesRead,
+    db: TenantDB,
+    platform: PlatformDep,
+    currency: Annotated[str, Query(pattern=r"^[A-Za-z]{3}$", description="ISO 4217 code")] = "EUR",
+    day: Annotated[date | None, Query(alias="date", description="Document date (default: today)")] = None,
+) -> s.ExchangeRateOut:
+    on = day or service.today()
+    try:
+        rate = service.bnr_rate(db, bnr.BnrClient.from_settings(platform.settings), currency, on)
+    except bnr.RateUnavailable as exc:
+        field = "currency" if exc.reason == "unknown-currency" else "date"
+        raise exc.problem(field, "query") from None
+    return s.ExchangeRateOut(
+        currency=rate.currency,
+        date=rate.day,
+        rate_date=rate.rate_date,
+        rate=rate.rate,
+        value=rate.value,
+        multiplier=rate.multiplier,
+    )

@@ -3,8 +3,8 @@ CRM customer, one draft invoice and a handful of issued documents that take the 
 outbox → the e-Factura worker → the fake SPV, which the compliance demo connected the tenant to through
 its OAuth): two RON invoices, one reverse-charge (AE) invoice, a credit note correcting the second
 invoice, and a partial payment of the first; then an accepted quote whose order is confirmed and
-partially invoiced (the invoice left as a draft). Idempotent: a tenant that has the demo products is left
-alone."""
+partially invoiced (the invoice left as a draft), and a EUR draft that takes BNR's rate when issued.
+Idempotent: a tenant that has the demo products is left alone."""
 
 from __future__ import annotations
 
@@ -102,6 +102,20 @@ def seed_demo(platform: Platform, tid: uuid.UUID) -> None:
             ),
         )
         _quote_to_order(session, actor, customer, [p.id for p in products])
+        # A EUR draft without a rate: the editor shows BNR's rate for its date (the demo's fake BNR feed),
+        # which issuing it takes.
+        service.create_document(
+            session,
+            actor,
+            InvoiceCreate(
+                type="invoice",
+                customer_id=customer,
+                currency="EUR",
+                due_date=service.today() + timedelta(days=30),
+                notes="Servicii facturate în euro, la cursul BNR",
+                lines=[LineIn(product_id=products[1].id, quantity=Decimal(16), unit_price=Decimal("40"))],
+            ),
+        )
 
 
 def _quote_to_order(

@@ -17,7 +17,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -27,7 +27,7 @@ from pydantic import ValidationError
 from genius.core.kit import etag as kit_etag
 from genius.core.kit.errors import NotFound, Problem
 from genius.core.kit.manifest import N_
-from genius.sales import service, spv, vat
+from genius.sales import bnr, service, spv, vat
 from genius.sales.models import Document, DocumentLine, Product
 from genius.sales.pages import CATEGORY_LABELS, UNIT_NAMES, SalesReader, SalesWriter, _amount, _labels
 from genius.sales.schemas import CreditNoteCreate, DocumentUpdate, InvoiceCreate, LineIn
@@ -343,6 +343,7 @@ def _editor_context(
     if target.doc is not None:
         summary = spv.summary(target.doc, spv.status_of(db, target.doc.id))
         spv_state = summary["state"] if summary else None
+    fx = _exchange(request, db, draft, currency, f, on, target.credit_of) if currency != "RON" else None
     return context(
         request,
         account=user.account,
@@ -362,10 +363,54 @@ def _editor_context(
         products=[(str(p.id), f"{p.code} · {p.name}") for p in products],
         customers=_customers(db, f.values.get("customer_q", ""), f.values.get("customer_id", "")),
         spv_state=spv_state,
+        fx=fx,
         editor_labels={k: _(v) for k, v in EDITOR_LABELS.items()},
         **_labels(),
         **({"focus": None} | extra),
     )
+
+
+BNR_REFUSALS = {
+    "unreachable": N_("BNR cannot be reached and no rate is cached for this date: enter the exchange rate."),
+    "not-published": N_("BNR has not published the rate for this date yet: enter the exchange rate."),
+    "unknown-currency": N_("BNR publishes no rate for this currency: enter the exchange rate."),
+}
+
+
+@dataclass
+class Exchange:
+    """What the editor says about a foreign-currency document's RON equivalent."""
+
+    rate: Decimal | None  # the rate used: the one typed, else the corrected invoice's, else BNR's
+    typed: bool
+    invoice_rate: bool = False
+    bnr: bnr.ExchangeRate | None = None
+    refusal: str | None = None
+    vat_ron: Decimal | None = None
+    gross_ron: Decimal | None = None
+
+
+def _exchange(
+    request: Request, db: PageDB, draft: Draft, currency: str, f: Form, on: date, credit_of: Document | None
+) -> Exchange:
+    """The rate the document will be issued with: the one typed, else (a credit note) its invoice's, else
+    BNR's for the issue date (read from the cache, or fetched once), and the VAT and total in lei at that
+    rate (the VAT in lei is what the invoice must state, Codul fiscal art. 319 (20) j)."""
+    typed = _amount(f.values.get("exchange_rate", "").strip()) if f.values.get("exchange_rate") else None
+    out = Exchange(rate=typed, typed=typed is not None)
+    if typed is None and credit_of is not None and credit_of.exchange_rate is not None:
+        out.rate, out.invoice_rate = credit_of.exchange_rate, True
+    elif typed is None:
+        try:
+            out.bnr = service.bnr_rate(db, _rates(request), currency, on)
+            out.rate = out.bnr.document_rate
+        except bnr.RateUnavailable as exc:
+            out.refusal = _(BNR_REFUSALS[exc.reason])
+    if out.rate is not None and out.rate > 0:
+        cent = Decimal("0.01")
+        out.vat_ron = (draft.vat_total * out.rate).quantize(cent, rounding=ROUND_HALF_UP)
+        out.gross_ron = (draft.gross_total * out.rate).quantize(cent, rounding=ROUND_HALF_UP)
+    return out
 
 
 def draft_breakdown(draft: Draft) -> tuple[vat.CategoryTotal, ...]:
@@ -510,9 +555,13 @@ def _save(request: Request, user: PageUser, db: PageDB, target: Target, form: An
             with db.begin_nested():
                 doc = _store(db, who, target, f, body, rows)
                 if doc is not None and action == "issue" and doc.status == "draft":
-                    doc = service.issue(db, who, doc.id, None, artefacts_dir=_artefacts(request))
+                    doc = service.issue(
+                        db, who, doc.id, None, artefacts_dir=_artefacts(request), rates=_rates(request)
+                    )
                 elif doc is not None and action == "resend" and doc.status == "issued":
-                    doc = service.resend(db, who, doc.id, None, artefacts_dir=_artefacts(request))
+                    doc = service.resend(
+                        db, who, doc.id, None, artefacts_dir=_artefacts(request), rates=_rates(request)
+                    )
                 if f.errors:
                     raise _Invalid
         except _Invalid:
@@ -543,6 +592,12 @@ def _artefacts(request: Request) -> Any:
     from genius.web.kit import platform_of
 
     return platform_of(request).settings.efactura_artefacts_dir
+
+
+def _rates(request: Request) -> bnr.BnrClient:
+    from genius.web.kit import platform_of
+
+    return bnr.BnrClient.from_settings(platform_of(request).settings)
 
 
 def _store(

@@ -254,3 +254,30 @@ class SupplierInvoice(Base):
     signature_ok: Mapped[bool] = mapped_column()
     signature_problems: Mapped[list[str]] = mapped_column(JSONB, default=list)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class BnrRate(Base):
+    """One rate of one BNR fixing, as published: RON per ``multiplier`` units (migration 0036).
+
+    A platform table (no ``tid``): BNR's rates are public and the same for every tenant."""
+
+    __tablename__ = "bnr_rates"
+    __table_args__ = {"schema": SCHEMA}
+
+    rate_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    value: Mapped[Decimal] = mapped_column(Numeric(16, 6))
+    multiplier: Mapped[int] = mapped_column(Integer, default=1)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class BnrRateDay(Base):
+    """For a document date, the fixing whose rates apply (the last one BNR published before that day);
+    written once the answer can no longer change, so a day is fetched at most once."""
+
+    __tablename__ = "bnr_rate_days"
+    __table_args__ = {"schema": SCHEMA}
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    rate_date: Mapped[date] = mapped_column(Date)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -27,7 +27,7 @@ from genius.core.kit.errors import Conflict, NotFound, Problem
 from genius.core.kit.manifest import N_
 from genius.core.kit.pagination import BadCursor
 from genius.core.storage import tenant_files_from_settings
-from genius.sales import payments, service, spv
+from genius.sales import bnr, payments, service, spv
 from genius.sales.models import Document
 from genius.sales.schemas import AllocationIn, PaymentCreate
 from genius.vettify import service as crm
@@ -317,8 +317,14 @@ def _send(
     who = service.Actor(tid=user.account.tid, name=user.account.email)
     try:
         with db.begin_nested():
+            settings = platform_of(request).settings
             doc = send(
-                db, who, document_id, None, artefacts_dir=platform_of(request).settings.efactura_artefacts_dir
+                db,
+                who,
+                document_id,
+                None,
+                artefacts_dir=settings.efactura_artefacts_dir,
+                rates=bnr.BnrClient.from_settings(settings),
             )
     except (Problem, Conflict) as exc:
         if exc.status == 409 and send is service.resend:

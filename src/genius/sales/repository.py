@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from genius.core.kit.pagination import Page, cursor_after, decode_cursor, page_of
 from genius.sales.models import (
+    BnrRate,
+    BnrRateDay,
     Document,
     EfacturaStatus,
     Order,
@@ -335,3 +337,35 @@ def supplier_invoice_page(session: Session, *, cursor: str | None, limit: int) -
         query.order_by(SupplierInvoice.received_at.desc(), SupplierInvoice.id.desc()).limit(limit + 1)
     ).all()
     return page_of(rows, limit, "supplier-invoices", key=lambda r: (r.received_at, r.id))
+
+
+# --- BNR reference rates (platform tables: no tenant filter, the same rows for every tenant) ---------
+BNR_INSERT_CHUNK = (
+    2000  # rows per INSERT: a year's rates (~9,000) stay far below PostgreSQL's parameter limit
+)
+
+
+def bnr_rate_on(session: Session, day: date, currency: str) -> tuple[date, BnrRate | None] | None:
+    """The fixing that applies to ``day`` and its ``currency`` rate (``None`` when BNR published none for
+    it that day); ``None`` when the cache does not know ``day`` yet."""
+    rate_date = session.scalar(select(BnrRateDay.rate_date).where(BnrRateDay.day == day))
+    if rate_date is None:
+        return None
+    row = session.scalars(
+        select(BnrRate).where(BnrRate.rate_date == rate_date, BnrRate.currency == currency)
+    ).one_or_none()
+    return rate_date, row
+
+
+def add_bnr_rates(session: Session, rows: list[dict[str, object]], days: dict[date, date]) -> None:
+    """Cache fixings' rates and the days they answer; rows already cached are left as they are (a fixing
+    never changes, and two requests may fetch the same day at once)."""
+    for start in range(0, len(rows), BNR_INSERT_CHUNK):
+        session.execute(
+            pg_insert(BnrRate).values(rows[start : start + BNR_INSERT_CHUNK]).on_conflict_do_nothing()
+        )
+    items = [{"day": day, "rate_date": fixing} for day, fixing in sorted(days.items())]
+    for start in range(0, len(items), BNR_INSERT_CHUNK):
+        session.execute(
+            pg_insert(BnrRateDay).values(items[start : start + BNR_INSERT_CHUNK]).on_conflict_do_nothing()
+        )

@@ -3,6 +3,7 @@ test holds the API to it); cross-field rules are stated in the descriptions."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
@@ -154,7 +155,9 @@ class DocumentFields(Input):
     due_date: date | None = None
     currency: Currency = "RON"
     exchange_rate: Rate | None = Field(
-        default=None, description="RON per EUR (BNR) for EUR documents; required to issue one"
+        default=None,
+        description="RON per EUR for EUR documents; left empty, BNR's rate for the issue date is taken "
+        "at issue",
     )
     notes: Text300 | None = None
     lines: list[LineIn] = Field(default_factory=list, max_length=200)
@@ -426,7 +429,9 @@ class OrderInvoiceCreate(Input):
     issue_date: date | None = None
     due_date: date | None = None
     exchange_rate: Rate | None = Field(
-        default=None, description="RON per EUR (BNR) for a EUR order; required to issue the invoice"
+        default=None,
+        description="RON per EUR for the invoice of a EUR order; left empty, BNR's rate for its issue date "
+        "is taken at issue",
     )
     lines: list[InvoiceLineIn] | None = Field(
         default=None,
@@ -463,3 +468,15 @@ class SupplierInvoiceOut(BaseModel):
     )
     signature_problems: list[str]
     received_at: datetime
+
+
+class ExchangeRateOut(BaseModel):
+    """BNR's rate for documents dated ``date``: the fixing of ``rate_date`` (the last one before it)."""
+
+    currency: str
+    date: dt.date
+    rate_date: dt.date = Field(description="The banking day BNR fixed this rate (the last one before `date`)")
+    rate: Decimal = Field(description="RON per one unit (value / multiplier)")
+    value: Decimal = Field(description="As BNR publishes it: RON per `multiplier` units")
+    multiplier: int
+    source: Literal["BNR"] = "BNR"

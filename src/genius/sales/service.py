@@ -48,7 +48,7 @@ from genius.core.kit.errors import (
     field_error,
 )
 from genius.core.tenancy import service as tenancy
-from genius.sales import repository, vat
+from genius.sales import bnr, repository, vat
 from genius.sales.events import InvoiceIssued
 from genius.sales.models import Document, DocumentLine, LineColumns, Order, Product
 from genius.sales.schemas import (
@@ -339,6 +339,30 @@ def take_number(session: Session, tid: uuid.UUID, series: str, on: date) -> tupl
 
 
 # --- issuing -----------------------------------------------------------------------------------------
+def bnr_rate(session: Session, rates: bnr.RateSource | None, currency: str, on: date) -> bnr.ExchangeRate:
+    """BNR's rate of ``currency`` for documents dated ``on`` (cached; ``bnr.RateUnavailable`` if none)."""
+    return bnr.exchange_rate(session, rates, currency, on)
+
+
+def settle_exchange_rate(session: Session, doc: Document, on: date, rates: bnr.RateSource | None) -> None:
+    """A foreign-currency document states its RON equivalent (BT-6, BR-RO: the VAT in lei): the rate given
+    by the user; else, for a credit note, the rate of the invoice it corrects (the storno takes back the
+    VAT in lei that invoice charged); else BNR's for the issue date (Codul fiscal art. 290 (2); see
+    ``bnr``). 422 on ``exchange_rate`` when BNR has none and cannot be reached."""
+    if doc.currency == "RON" or doc.exchange_rate is not None:
+        return
+    corrected = repository.document(session, doc.corrected_id) if doc.corrected_id else None
+    if corrected is not None and corrected.exchange_rate is not None:
+        doc.exchange_rate = corrected.exchange_rate
+        return
+    try:
+        doc.exchange_rate = bnr_rate(session, rates, doc.currency, on).document_rate
+    except bnr.RateUnavailable as exc:
+        raise exc.problem(
+            "exchange_rate", hint=f": enter the exchange rate (RON per {doc.currency})"
+        ) from None
+
+
 class IssueRefused(Unprocessable):
     code, title = "efactura-findings", "The invoice would be refused by e-Factura"
 
@@ -558,6 +582,7 @@ def resend(
     if_match: str | None,
     *,
     artefacts_dir: Path | None = None,
+    rates: bnr.RateSource | None = None,
 ) -> Document:
     """Correct and resend: a document SPV rejected (or whose upload failed) was never legally received,
     so its corrected UBL goes out again under the same number and issue date, as a new submission.
@@ -584,6 +609,7 @@ def resend(
             f"The earlier upload of {doc.number} is {earlier.state} at ANAF: wait for its outcome.",
             "efactura-in-progress",
         )
+    settle_exchange_rate(session, doc, doc.issue_date, rates)
     compute(doc, doc.issue_date)
     supplier, customer = _supplier(session, actor.tid), _customer(session, doc.customer_id)
     corrected = None
@@ -616,19 +642,20 @@ def issue(
     if_match: str | None,
     *,
     artefacts_dir: Path | None = None,
+    rates: bnr.RateSource | None = None,
 ) -> Document:
     """Number the draft, generate and validate its UBL, queue its SPV upload, publish
     ``sales.invoice.issued``. An issued document is returned as it is (a double issue numbers and
-    uploads nothing again)."""
+    uploads nothing again). A EUR document without an exchange rate takes BNR's for its issue date
+    (``rates``: the feed, read when the cache does not know that date)."""
     doc = get_document(session, document_id, lock=True)
     if doc.status == "issued":
         return doc
     check_if_match(doc, if_match, required=False)
     if not doc.lines:
         raise field_error("lines", "an invoice needs at least one line to be issued")
-    if doc.currency != "RON" and doc.exchange_rate is None:
-        raise field_error("exchange_rate", "a EUR document needs the BNR exchange rate (RON per EUR)")
     on = doc.issue_date or today()
+    settle_exchange_rate(session, doc, on, rates)
     compute(doc, on)
     supplier, customer = _supplier(session, actor.tid), _customer(session, doc.customer_id)
     # A credit note locks the invoice it corrects before reading what is left to correct.
