@@ -235,6 +235,7 @@ def main() -> None:
             "ui",
             "marketing",
             "outreach",
+            "sales",
         ],
         default="all",
     )
@@ -307,6 +308,10 @@ def main() -> None:
             from bench import outreach
 
             outreach.run(started, args.quick)
+        if args.suite in ("all", "sales"):
+            from bench import sales
+
+            sales.run(started, args.quick)
         if args.suite == "ui":  # not in "all": Chromium over every page, on demo data and --rows leads
             from bench import ui
 
