@@ -25,7 +25,7 @@ from genius.compliance.etransport.models import Declaration as DeclarationRow
 from genius.core.events.models import OutboxEvent
 from genius.core.events.schemas import Envelope
 from genius.core.platform import Platform
-from genius.sales import transport
+from genius.sales import delivery_note, transport
 from genius.sales.consumers import consumers
 from genius.sales.schemas import OrderTransportOut
 from tests.compliance.conftest import FakeAnaf
@@ -120,7 +120,10 @@ def test_start_builds_the_notification_from_the_risky_lines_and_queues_it(
 
 def test_no_risky_line_is_a_422_naming_the_lines(sales: Sales, customer_id: uuid.UUID) -> None:
     flour_without_code = product(sales, **FLOUR)
-    lines = [{"product_id": flour_without_code, "quantity": 100}, {"description": "Consultanță", "quantity": 1, "unit_price": "10"}]
+    lines = [
+        {"product_id": flour_without_code, "quantity": 100},
+        {"description": "Consultanță", "quantity": 1, "unit_price": "10"},
+    ]
     draft = sales.ok("POST", "/orders", {"customer_id": str(customer_id), "lines": lines}, status=201)
     r = sales.call("POST", f"/orders/{draft['id']}/etransport", TRANSPORT)
     assert r.status_code == 409  # a draft ships nothing
@@ -140,7 +143,10 @@ def test_a_missing_weight_names_the_line_and_given_weights_are_used(
 ) -> None:
     oil = product(sales, **{**OIL, "code": "ULEI-X", "unit_weight_kg": None})
     draft = sales.ok(
-        "POST", "/orders", {"customer_id": str(customer_id), "lines": [{"product_id": oil, "quantity": 10}]}, status=201
+        "POST",
+        "/orders",
+        {"customer_id": str(customer_id), "lines": [{"product_id": oil, "quantity": 10}]},
+        status=201,
     )
     sales.ok("POST", f"/orders/{draft['id']}/confirm")
     r = sales.call("POST", f"/orders/{draft['id']}/etransport", TRANSPORT)
@@ -159,7 +165,9 @@ def test_idempotent_unless_rejected(
 ) -> None:
     order = risky_order(sales, customer_id)
     first = sales.ok("POST", f"/orders/{order['id']}/etransport", TRANSPORT, status=202)
-    again = sales.ok("POST", f"/orders/{order['id']}/etransport", {**TRANSPORT, "vehicle": "B99XYZ"}, status=200)
+    again = sales.ok(
+        "POST", f"/orders/{order['id']}/etransport", {**TRANSPORT, "vehicle": "B99XYZ"}, status=200
+    )
     assert again["declaration_id"] == first["declaration_id"] and again["queued"] is False
     assert len(outbox(platform, tenant.id, "anaf.etransport.submit")) == 1
 
@@ -182,7 +190,9 @@ def test_idempotent_unless_rejected(
     )
     rejected = sales.ok("GET", f"/orders/{order['id']}/etransport")
     assert (rejected["state"], rejected["messages"]) == ("nok", ["E: cod tarifar invalid"])
-    second = sales.ok("POST", f"/orders/{order['id']}/etransport", {**TRANSPORT, "vehicle": "B99XYZ"}, status=202)
+    second = sales.ok(
+        "POST", f"/orders/{order['id']}/etransport", {**TRANSPORT, "vehicle": "B99XYZ"}, status=202
+    )
     assert second["declaration_id"] != first["declaration_id"] and second["attempt"] == 2
     assert (second["vehicle"], second["messages"]) == ("B99XYZ", [])
     assert len(outbox(platform, tenant.id, "anaf.etransport.submit")) == 2
@@ -259,7 +269,12 @@ def test_the_worker_against_the_fake_puts_the_uit_on_the_order(
     sales = Sales(client, tenant.headers)
     order = risky_order(sales, customer)
     today = date.today().isoformat()
-    started = sales.ok("POST", f"/orders/{order['id']}/etransport", {"vehicle": "CJ12ABC", "transport_date": today}, status=202)
+    started = sales.ok(
+        "POST",
+        f"/orders/{order['id']}/etransport",
+        {"vehicle": "CJ12ABC", "transport_date": today},
+        status=202,
+    )
     [result] = run_etransport_worker(platform, tenant.id)
     assert result["state"] == "valid" and result["uit"]
     [upload] = fake_anaf.states.etransport.uploads.values()
@@ -272,7 +287,11 @@ def test_the_worker_against_the_fake_puts_the_uit_on_the_order(
         assert row.declaration_id == uuid.UUID(started["declaration_id"])
         assert (row.valid_from, row.valid_until) == (date.today(), date.today() + timedelta(days=5))
     got = sales.ok("GET", f"/orders/{order['id']}")["etransport"]
-    assert (got["state"], got["uit"], got["valid_until"]) == ("valid", result["uit"], row.valid_until.isoformat())
+    assert (got["state"], got["uit"], got["valid_until"]) == (
+        "valid",
+        result["uit"],
+        row.valid_until.isoformat(),
+    )
 
     # the delivery note prints the UIT, its validity and a QR code of it
     r = sales.call("GET", f"/orders/{order['id']}/delivery-note.pdf")
@@ -281,7 +300,10 @@ def test_the_worker_against_the_fake_puts_the_uit_on_the_order(
     text = "\n".join(p.extract_text() for p in reader.pages)
     assert "Aviz de însoțire a mărfii" in text and result["uit"] in text and order["number"] in text
     assert row.valid_until.strftime("%d.%m.%Y") in text and "15121191" in text
-    assert any("/XObject" in page["/Resources"] for page in reader.pages)  # the QR image
+    # the QR code: the UIT's modules drawn as vector paths (segno's inline SVG)
+    with platform.db.tenant_session(tenant.id) as s:
+        printed = delivery_note.html(s, tenant.id, uuid.UUID(order["id"]))
+    assert str(delivery_note.qr_svg(result["uit"])) in printed
 
     # the order page shows the UIT, its window and the delivery note's link; the desk its countdown
     assert login(client, tenant.slug, tenant.admin_email).status_code == 303
@@ -324,7 +346,8 @@ def test_countdown() -> None:
 
 
 @pytest.mark.parametrize(
-    ("county", "code"), [("Cluj", 12), ("CJ", 12), ("RO-CJ", 12), ("București", 40), ("Sector 3", 40), ("Nowhere", None)]
+    ("county", "code"),
+    [("Cluj", 12), ("CJ", 12), ("RO-CJ", 12), ("București", 40), ("Sector 3", 40), ("Nowhere", None)],
 )
 def test_county_codes(county: str, code: int | None) -> None:
     assert etransport.county_code(county) == code

@@ -1,7 +1,7 @@
 """The delivery note (aviz de însoțire a mărfii) of an order, as a PDF: the supplier (the tenant's
 company) and the customer, every line of the order with its tariff code, and — once the order has an
 e-Transport notification — the transport data, the UIT with its validity window and a QR code of the
-UIT (segno, embedded as a ``data:`` PNG: the renderer fetches nothing else).
+UIT (segno, inline SVG in the page: the renderer fetches nothing).
 
 A legal Romanian document, so its labels are Romanian whatever the reader's language. Rendered on
 request (WeasyPrint, the ``pdf.render`` worker's engine): the note follows the UIT as ANAF issues it."""
@@ -17,6 +17,7 @@ from typing import Any
 
 import segno
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from genius.compliance.etransport.schemas import OPERATION_NAMES
@@ -56,8 +57,13 @@ def _env() -> Environment:
 
 
 def qr_data_uri(text: str) -> str:
-    """A QR code of ``text`` as a PNG ``data:`` URI (error correction M, as on ANAF's own UIT PDFs)."""
+    """A QR code of ``text`` as a PNG ``data:`` URI (error correction M), for the web page."""
     return str(segno.make(text, error="m", micro=False).png_data_uri(scale=6, border=2))
+
+
+def qr_svg(text: str) -> Markup:
+    """The same QR code as inline SVG, for the PDF (segno writes only its own markup: no user text)."""
+    return Markup(segno.make(text, error="m", micro=False).svg_inline(scale=5, border=2))
 
 
 def context(session: Session, tid: uuid.UUID, order_id: uuid.UUID) -> dict[str, Any]:
@@ -107,7 +113,7 @@ def context(session: Session, tid: uuid.UUID, order_id: uuid.UUID) -> dict[str, 
         },
         "lines": lines,
         "transport": shipped,
-        "qr": qr_data_uri(out.uit) if out is not None and out.uit else None,
+        "qr": qr_svg(out.uit) if out is not None and out.uit else None,
     }
 
 

@@ -18,6 +18,7 @@ MANIFEST = Module(
         "genius.sales.editor_pages:router",
         "genius.sales.pages:router",
         "genius.sales.inbox_pages:router",
+        "genius.sales.transport_pages:router",  # before order_pages' /sales/{plural}/{row_id}/{action}
         "genius.sales.order_pages:router",
     ),
     nav=(
@@ -50,6 +51,14 @@ MANIFEST = Module(
             icon="send",
             section=N_("Sales"),
             key="e",
+        ),
+        NavEntry(
+            N_("e-Transport"),
+            "/sales/etransport",
+            Scope.SALES_READ,
+            icon="truck",
+            section=N_("Sales"),
+            key="t",
         ),
     ),
     topics=("genius.sales.events",),

@@ -75,8 +75,9 @@ class Built:
     snapshot: dict[str, Any]
 
 
-def _error(field: str, message: str) -> dict[str, str]:
-    return {"field": field, "in": "body", "message": message, "type": "value_error"}
+def _error(field: str, message: str, kind: str = "value_error", **extra: Any) -> dict[str, Any]:
+    """A field error as FastAPI writes them; ``type`` names the rule (the pages word it in Romanian)."""
+    return {"field": field, "in": "body", "message": message, "type": kind, **extra}
 
 
 def _digits(code: str | None) -> str:
@@ -104,7 +105,7 @@ def _weights(
 
 
 def _address(
-    street: str, locality: str, county: str | None, field: str, errors: list[dict[str, str]]
+    street: str, locality: str, county: str | None, field: str, errors: list[dict[str, Any]]
 ) -> RoutePlace | None:
     code = etransport.county_code(county)
     if code is None:
@@ -116,7 +117,8 @@ def _address(
         )
         return None
     if len(street.strip()) < 2 or len(locality.strip()) < 2:
-        errors.append(_error(field, "the address needs a street and a locality (2 to 100 characters each)"))
+        message = "the address needs a street and a locality (2 to 100 characters each)"
+        errors.append(_error(field, message, "address_incomplete"))
         return None
     return RoutePlace(
         location=Location(county_code=code, locality=locality.strip()[:100], street=street.strip()[:100])
@@ -127,13 +129,15 @@ def _place(
     given: TransportPlaceIn | None,
     default: tuple[str, str, str | None] | None,
     field: str,
-    errors: list[dict[str, str]],
+    errors: list[dict[str, Any]],
 ) -> tuple[RoutePlace | None, str]:
     """A route place and how it prints: the one given (border point, customs office or address), else
     the default address (street, locality, county)."""
     if given is not None and (given.border_point is not None or given.customs_office is not None):
         if given.border_point is not None and given.customs_office is not None:
-            errors.append(_error(field, "give a border crossing point or a customs office, not both"))
+            errors.append(
+                _error(field, "give a border crossing point or a customs office, not both", "place_both")
+            )
             return None, ""
         if given.border_point is not None:
             return RoutePlace(border_point=given.border_point), f"PTF {given.border_point}"
@@ -145,7 +149,7 @@ def _place(
             place.location.other_info = given.other_info
         return place, ", ".join(p for p in (given.street, given.locality, given.county) if p)
     if default is None:
-        errors.append(_error(field, "give the address (there is no default for it)"))
+        errors.append(_error(field, "give the address (there is no default for it)", "place_missing"))
         return None, ""
     street, locality, county = default
     return _address(street, locality, county, field, errors), ", ".join(p for p in default if p)
@@ -159,32 +163,58 @@ def _company_address(address: str) -> tuple[str, str, str | None] | None:
     return ", ".join(parts[:-2]), parts[-2], parts[-1]
 
 
+def risky_lines(session: Session, order: Order) -> list[tuple[OrderLine, str, Decimal | None]]:
+    """The order's lines of high fiscal risk: (line, its product's tariff code, its gross weight as
+    computed without weights given: the unit's or the product's; None when it cannot be)."""
+    catalogue = repository.products(session, {li.product_id for li in order.lines if li.product_id})
+    out = []
+    for line in order.lines:
+        product = catalogue.get(line.product_id) if line.product_id else None
+        code = product.cod_tarifar if product else None
+        if code and etransport.is_high_risk(code):
+            out.append((line, code, _weights(line, product, {})[1]))
+    return out
+
+
 def build(session: Session, order: Order, body: OrderTransportIn) -> Built:
     """The notification of an order's high-risk goods; 422 naming the fields that cannot be filled."""
-    errors: list[dict[str, str]] = []
+    errors: list[dict[str, Any]] = []
     profile = tenancy.company_profile(session, order.tid)
     cui = _digits(profile.cui)
     company = profile.company_name or profile.anaf_name or ""
     if not cui.isdigit():
-        errors.append(_error("supplier.cui", "set the company's CUI in the tenant settings"))
+        errors.append(_error("supplier.cui", "set the company's CUI in the tenant settings", "company_cui"))
     account = service.customer_account(session, order.customer_id)
     country = (account.country or "RO").strip().upper()
     op = body.operation_type
     if op == "30" and country != "RO":
         errors.append(
-            _error("operation_type", f"national transport (30) is for a customer in Romania, not {country}")
+            _error(
+                "operation_type",
+                f"national transport (30) is for a customer in Romania, not {country}",
+                "operation_country",
+            )
         )
     elif op == "20" and (country == "RO" or country not in EU_COUNTRIES):
         errors.append(
-            _error("operation_type", "an intra-EU delivery (20) needs a customer in another EU country")
+            _error(
+                "operation_type",
+                "an intra-EU delivery (20) needs a customer in another EU country",
+                "operation_country",
+            )
         )
     elif op == "50" and country in EU_COUNTRIES:
-        errors.append(_error("operation_type", "an export (50) needs a customer outside the EU"))
+        message = "an export (50) needs a customer outside the EU"
+        errors.append(_error("operation_type", message, "operation_country"))
     rate = Decimal(1)
     if order.currency != "RON":
         if body.exchange_rate is None:
             errors.append(
-                _error("exchange_rate", "a EUR order needs the BNR rate (RON per EUR): values are in RON")
+                _error(
+                    "exchange_rate",
+                    "a EUR order needs the BNR rate (RON per EUR): values are in RON",
+                    "exchange_rate_missing",
+                )
             )
         else:
             rate = body.exchange_rate
@@ -212,17 +242,29 @@ def build(session: Session, order: Order, body: OrderTransportIn) -> Built:
                     "lines",
                     f"line {line.position} ({line.description}): give its weights "
                     "(the product has no unit weight)",
+                    "missing_weight",
+                    line=line.position,
                 )
             )
             continue
         if quantity <= 0 or gross <= 0 or net <= 0:
             errors.append(
-                _error("lines", f"line {line.position}: quantity and weights must be at least 0.01")
+                _error(
+                    "lines",
+                    f"line {line.position}: quantity and weights must be at least 0.01",
+                    "bad_weight",
+                    line=line.position,
+                )
             )
             continue
         if net > gross:
             errors.append(
-                _error("lines", f"line {line.position}: the net weight is more than the gross weight")
+                _error(
+                    "lines",
+                    f"line {line.position}: the net weight is more than the gross weight",
+                    "bad_weight",
+                    line=line.position,
+                )
             )
             continue
         value = _cents(line.net_amount * rate)
@@ -257,6 +299,7 @@ def build(session: Session, order: Order, body: OrderTransportIn) -> Built:
                 "lines",
                 "no line of this order carries a tariff code of high fiscal risk: set cod_tarifar on its "
                 "products (e-Transport declares only those goods)",
+                "no_risky_line",
             )
         )
 
