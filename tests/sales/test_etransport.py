@@ -26,6 +26,7 @@ from genius.core.events.models import OutboxEvent
 from genius.core.events.schemas import Envelope
 from genius.core.platform import Platform
 from genius.sales import delivery_note, transport
+from genius.sales import demo as sales_demo
 from genius.sales.consumers import consumers
 from genius.sales.schemas import OrderTransportOut
 from tests.compliance.conftest import FakeAnaf
@@ -351,3 +352,69 @@ def test_countdown() -> None:
 )
 def test_county_codes(county: str, code: int | None) -> None:
     assert etransport.county_code(county) == code
+
+
+def test_the_order_page_starts_it_with_inline_errors(
+    sales: Sales, customer_id: uuid.UUID, client: TestClient, tenant: Any, platform: Platform
+) -> None:
+    order = risky_order(sales, customer_id)
+    assert login(client, tenant.slug, tenant.admin_email).status_code == 303
+    url = f"/sales/orders/{order['id']}"
+    page = client.get(url)
+    assert page.status_code == 200 and f'action="{url}/etransport"' in page.text
+    assert "11010015" in page.text and "15121191" in page.text  # the risky lines, with their codes
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert csrf
+    form = {"csrf_token": csrf[1], "transport_date": "2026-12-07", "operation_type": "30"}
+    bad = client.post(
+        f"{url}/etransport",
+        data={
+            **form,
+            "vehicle": "?",
+            "end_county": "Atlantida",
+            "end_street": "Str. X 1",
+            "end_locality": "Oraș",
+        },
+    )
+    assert bad.status_code == 422
+    assert 'id="f-vehicle-error"' in bad.text and 'aria-invalid="true"' in bad.text
+    again = client.post(
+        f"{url}/etransport",
+        data={
+            **form,
+            "vehicle": "CJ 12 ABC",
+            "end_county": "Atlantida",
+            "end_street": "Str. X 1",
+            "end_locality": "Oraș",
+        },
+    )
+    assert again.status_code == 422 and 'id="f-end_county-error"' in again.text
+    assert outbox(platform, tenant.id, "anaf.etransport.submit") == []  # nothing queued on an error
+    ok = client.post(f"{url}/etransport", data={**form, "vehicle": "CJ 12 ABC"}, follow_redirects=False)
+    assert ok.status_code == 303 and ok.headers["location"] == url
+    shown = client.get(url)
+    assert "CJ12ABC" in shown.text and f'action="{url}/etransport"' not in shown.text  # started: no form
+    assert len(outbox(platform, tenant.id, "anaf.etransport.submit")) == 1
+    desk = client.get("/sales/etransport")
+    assert desk.status_code == 200 and order["number"] in desk.text
+
+
+def test_the_demo_order_gets_its_uit_from_the_fake(
+    spv_platform: Platform,  # noqa: F811 (the fixture imported above)
+    fake_anaf: FakeAnaf,  # noqa: F811
+    tenant: Any,
+    client: TestClient,
+) -> None:
+    platform = spv_platform
+    with platform.db.tenant_session(tenant.id) as s:
+        set_up_company(s, tenant.id)
+    assert compliance_demo.seed_demo(platform, tenant.id) is True
+    sales_demo.seed_demo(platform, tenant.id)
+    sales_demo.seed_demo(platform, tenant.id)  # a restart adds nothing
+    [upload] = fake_anaf.states.etransport.uploads.values()
+    assert upload.uit and outbox(platform, tenant.id, "anaf.etransport.submit") == []  # uploaded at once
+    assert relay_etransport(platform, tenant.id) == ["wms.shipment.etransport_code"]
+    orders_page = Sales(client, tenant.headers).ok("GET", "/orders?status=confirmed")["items"]
+    [shipped] = [o["etransport"] for o in orders_page if o["etransport"]]
+    assert (shipped["state"], shipped["uit"], shipped["vehicle"]) == ("valid", upload.uit, "CJ12GEN")
+    assert shipped["valid_until"] == (date.today() + timedelta(days=5)).isoformat()
