@@ -418,3 +418,36 @@ def test_the_demo_order_gets_its_uit_from_the_fake(
     [shipped] = [o["etransport"] for o in orders_page if o["etransport"]]
     assert (shipped["state"], shipped["uit"], shipped["vehicle"]) == ("valid", upload.uit, "CJ12GEN")
     assert shipped["valid_until"] == (date.today() + timedelta(days=5)).isoformat()
+
+
+ODD_BODIES: list[dict[str, Any]] = [
+    {"vehicle": "B1X", "operation_type": "20"},  # intra-EU delivery to a Romanian customer
+    {"vehicle": "B1X", "operation_type": "50", "end": {"customs_office": 12801}},
+    {"vehicle": "B1X", "end": {"border_point": 7}},  # BR-213: national transport cannot end at a border
+    {"vehicle": "B1X", "end": {"border_point": 7, "customs_office": 12801}},
+    {"vehicle": "B1X", "end": {"customs_office": 999999}},
+    {"vehicle": "B1X", "start": {"county": "", "locality": "Cluj", "street": "Str. A 1"}},
+    {"vehicle": "B1X", "start": {"county": "Cluj"}},
+    {"vehicle": "B1X", "start": {"postal_code": "400000"}},  # nothing of an address: the default
+    {"vehicle": "B1X", "carrier_name": "Transport Ion", "carrier_country": "ZZ"},
+    {"vehicle": "B1X", "carrier_name": "Transport Ion", "carrier_code": "PF"},
+    {"vehicle": "B1X", "transport_date": "0001-01-01"},
+    {"vehicle": "B1X", "exchange_rate": "4.97"},  # a RON order: the rate is not used
+    {
+        "vehicle": "B1X",
+        "lines": [{"position": 1, "gross_weight_kg": "0.01", "net_weight_kg": "999999999999.99"}],
+    },
+    {"vehicle": "B1X", "lines": [{"position": 1, "gross_weight_kg": "999999999999.99"}, {"position": 1}]},
+    {"vehicle": "B1X", "lines": [{"position": 200}]},
+]
+
+
+@pytest.mark.parametrize("body", ODD_BODIES)
+def test_odd_transport_data_is_refused_or_accepted_never_a_server_error(
+    sales: Sales, customer_id: uuid.UUID, body: dict[str, Any]
+) -> None:
+    order = risky_order(sales, customer_id)
+    r = sales.call("POST", f"/orders/{order['id']}/etransport", body)
+    assert r.status_code in (202, 422), r.text
+    if r.status_code == 422:
+        assert r.json()["errors"], r.text

@@ -471,11 +471,13 @@ def _plate(value: object) -> object:
     return "".join(c for c in value.upper() if c not in " -.") if isinstance(value, str) else value
 
 
+PLATE_TYPED = r"^[ .-]{0,10}([0-9A-Za-z][ .-]{0,3}){2,20}$"  # what normalises to 2-20 of A-Z, 0-9
 Plate = Annotated[
     str,
     BeforeValidator(_plate),
     StringConstraints(pattern=r"^[0-9A-Z]{2,20}$"),
-    Field(description="Registration number, A-Z and 0-9 (spaces and dashes are dropped)"),
+    WithJsonSchema({"type": "string", "pattern": PLATE_TYPED, "maxLength": 100}),
+    Field(description="Registration number, A-Z and 0-9 (spaces, dots and dashes are dropped)"),
 ]
 PlaceText = Annotated[str, StringConstraints(min_length=2, max_length=100, pattern=XML_TEXT)]
 Weight = Annotated[

@@ -367,6 +367,24 @@ def build(session: Session, order: Order, body: OrderTransportIn) -> Built:
     return Built(declaration, snapshot)
 
 
+# where in the notification a rule's finding is (its XPath) → the request field that fills it
+_FINDING_FIELDS = (
+    ("locStartTraseuRutier", "start"),
+    ("locFinalTraseuRutier", "end"),
+    ("bunuriTransportate", "lines"),
+    ("partenerComercial", "customer_id"),
+    ("dateTransport", "carrier_name"),
+    ("documenteTransport", "transport_date"),
+)
+
+
+def _field_of(location: str) -> str:
+    for part, field in _FINDING_FIELDS:
+        if part in location:
+            return field
+    return "operation_type" if "notificare" in location else "body"
+
+
 def _order(session: Session, order_id: uuid.UUID) -> Order:
     row = orders.get(session, "order", order_id, lock=True)
     state = orders.status_of(row)
@@ -400,16 +418,31 @@ def start(
             return existing, False
         attempt = existing.attempt + 1
     built = build(session, order, body)
-    declaration, _created = etransport.create_and_queue(
-        session,
-        actor.tid,
-        built.declaration,
-        settings=settings,
-        shipment_ref=shipment_ref(order),
-        idempotency_key=f"{shipment_ref(order)}:etransport:{attempt}",
-        correlation_id=actor.correlation_id,
-        queue=queue,
-    )
+    try:
+        declaration, _created = etransport.create_and_queue(
+            session,
+            actor.tid,
+            built.declaration,
+            settings=settings,
+            shipment_ref=shipment_ref(order),
+            idempotency_key=f"{shipment_ref(order)}:etransport:{attempt}",
+            correlation_id=actor.correlation_id,
+            queue=queue,
+        )
+    except etransport.InvalidDeclaration as exc:  # our schematron's fatal findings, on the body's fields
+        findings = list(exc.extra.get("findings") or [])
+        raise Unprocessable(
+            "The e-Transport rules refuse this notification.",
+            errors=[
+                _error(
+                    _field_of(str(f.get("location") or "")), str(f.get("message")), "rule", rule=f.get("rule")
+                )
+                for f in findings
+                if f.get("severity") == "fatal"
+            ]
+            or None,
+            findings=findings,
+        ) from None
     applicability = etransport.applicability(
         [
             etransport.ShipmentLine(g.tariff_code, g.value_ron or Decimal(0), g.gross_weight)

@@ -97,9 +97,6 @@ def _service_errors(exc: Problem) -> dict[str, str]:
         else:
             name = field or "form"
         errors[name] = _(ETR_MESSAGES[kind]) if kind in ETR_MESSAGES else str(e.get("message") or "")
-    findings = exc.extra.get("findings") or []
-    if findings:  # compliance's rules refused the notification: their messages, as ANAF would word them
-        errors["form"] = "; ".join(str(f.get("message")) for f in findings if f.get("severity") == "fatal")
     if not errors:
         errors["form"] = exc.detail or exc.title
     return errors
