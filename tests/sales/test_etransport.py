@@ -451,3 +451,12 @@ def test_odd_transport_data_is_refused_or_accepted_never_a_server_error(
     assert r.status_code in (202, 422), r.text
     if r.status_code == 422:
         assert r.json()["errors"], r.text
+
+
+def test_products_carry_an_optional_tariff_code_and_unit_weight(sales: Sales) -> None:
+    created = sales.ok("POST", "/products", OIL, status=201)
+    assert (created["cod_tarifar"], created["unit_weight_kg"]) == ("15121191", "4.650")
+    assert sales.call("POST", "/products", {**OIL, "code": "X1", "cod_tarifar": "1512"}).status_code == 422
+    etag = sales.call("GET", f"/products/{created['id']}").headers["ETag"]
+    cleared = sales.ok("PATCH", f"/products/{created['id']}", {"cod_tarifar": None}, if_match=etag)
+    assert cleared["cod_tarifar"] is None and cleared["unit_weight_kg"] == "4.650"
