@@ -12,7 +12,7 @@ from sqlalchemy import select
 from genius.core.events.models import OutboxEvent as Outbox
 from genius.core.platform import Platform
 from genius.sales import demo, service
-from genius.sales.models import Document, Order, Payment, Product
+from genius.sales.models import Document, Order, OrderTransport, Payment, Product
 from tests.sales.conftest import official_failures, set_up_company
 
 
@@ -24,7 +24,13 @@ def test_demo_seeds_products_drafts_issued_documents_and_a_payment_once(
     demo.seed_demo(platform, tenant.id)
     demo.seed_demo(platform, tenant.id)  # a restart adds nothing
     with platform.db.tenant_session(tenant.id) as s:
-        assert sorted(s.scalars(select(Product.code)).all()) == ["IMPL-H", "LIC-ERP", "MAN-RO"]
+        assert sorted(s.scalars(select(Product.code)).all()) == [
+            "FAINA-000-50",
+            "IMPL-H",
+            "LIC-ERP",
+            "MAN-RO",
+            "ULEI-FS-5L",
+        ]
         docs = s.scalars(select(Document).order_by(Document.created_at)).all()
         assert [(d.kind, d.status) for d in docs] == [
             ("invoice", "draft"),
@@ -40,7 +46,13 @@ def test_demo_seeds_products_drafts_issued_documents_and_a_payment_once(
         assert [(o.kind, o.status, (o.number or "")[:3]) for o in made] == [
             ("quote", "accepted", "OF-"),
             ("order", "partially_invoiced", "CMD"),
+            ("order", "confirmed", "CMD"),  # high-risk goods, declared to e-Transport
         ]
+        [shipped] = s.scalars(select(OrderTransport)).all()
+        assert shipped.order_id == made[2].id and shipped.state == "queued"
+        # not connected to ANAF here: the upload waits as an outbox task for the worker
+        [task] = s.scalars(select(Outbox).where(Outbox.topic == "anaf.etransport.submit")).all()
+        assert task.data["args"][1] == str(shipped.declaration_id)
         assert made[1].quote_id == made[0].id and docs[5].order_id == made[1].id
         docs = docs[:5]
         assert [d.number for d in docs[1:]] == [f"GEN-{docs[1].year}-00000{n}" for n in range(1, 5)]

@@ -1,6 +1,7 @@
 """The sales event consumer (queue ``genius.sales``, run by ``genius consume``): the SPV outcome of
 issued documents, from the compliance module's e-Factura events; a draft quote for each won CRM
-opportunity; the supplier invoices received in the SPV inbox."""
+opportunity; the supplier invoices received in the SPV inbox; the e-Transport outcome (UIT or
+rejection) of orders' notifications."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from genius.core.events.consumer import EventConsumer
 from genius.core.events.schemas import Envelope
-from genius.sales import orders, spv, supplier_invoices
+from genius.sales import orders, spv, supplier_invoices, transport
 
 HANDLERS: dict[str, Callable[[Session, Envelope], object]] = {
     "anaf.efactura.submitted": spv.on_submitted,
@@ -19,6 +20,8 @@ HANDLERS: dict[str, Callable[[Session, Envelope], object]] = {
     "crm.opportunity.stage_changed": orders.on_opportunity_stage_changed,
     "anaf.efactura.failed": spv.on_failed,
     "anaf.efactura.received": supplier_invoices.on_received,
+    "wms.shipment.etransport_code": transport.on_etransport_code,
+    "anaf.etransport.rejected": transport.on_etransport_rejected,
 }
 
 

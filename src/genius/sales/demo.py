@@ -4,7 +4,14 @@ outbox → the e-Factura worker → the fake SPV, which the compliance demo conn
 its OAuth): two RON invoices, one reverse-charge (AE) invoice, a credit note correcting the second
 invoice, and a partial payment of the first; then an accepted quote whose order is confirmed and
 partially invoiced (the invoice left as a draft), and a EUR draft that takes BNR's rate when issued.
-Idempotent: a tenant that has the demo products is left alone."""
+Idempotent: a tenant that has the demo products is left alone.
+
+e-Transport: an order of goods of high fiscal risk (flour, sunflower oil: their products carry CN codes)
+declared through the same path as ``POST /v1/sales/orders/{id}/etransport``; when the tenant is connected
+to the demo's fake ANAF the notification is uploaded and followed at once (the worker's work), so the
+order shows a UIT already issued, and its delivery note prints it (the sales consumer records it from
+compliance's event). Seeded once, on its own check (the e-Transport products), so an older demo tenant
+gets it too."""
 
 from __future__ import annotations
 
@@ -13,14 +20,20 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from genius.sales import orders, payments, repository, service
+import structlog
+
+from genius.compliance.etransport import service as etransport
+from genius.core.kit.errors import Problem
+from genius.sales import orders, payments, repository, service, transport
 from genius.sales.schemas import (
     AllocationIn,
     CreditNoteCreate,
     InvoiceCreate,
     InvoiceLineIn,
     LineIn,
+    OrderCreate,
     OrderInvoiceCreate,
+    OrderTransportIn,
     PaymentCreate,
     ProductCreate,
     QuoteCreate,
@@ -34,12 +47,33 @@ if TYPE_CHECKING:
 
     from genius.core.platform import Platform
 
+log = structlog.get_logger("genius.sales.demo")
 DEMO_ACTOR = "demo-seed"
 PRODUCTS = (
     ProductCreate(code="LIC-ERP", name="Licență Genius ERP (lunar)", unit_code="C62", price=Decimal("250")),
     ProductCreate(code="IMPL-H", name="Implementare și instruire", unit_code="HUR", price=Decimal("180")),
     ProductCreate(
         code="MAN-RO", name="Manual de utilizare tipărit", price=Decimal("45"), rate_class=RateClass.REDUCED
+    ),
+)
+ETR_PRODUCTS = (
+    ProductCreate(
+        code="FAINA-000-50",
+        name="Făină albă de grâu tip 000 (sac 50 kg)",
+        unit_code="H87",
+        price=Decimal("140"),
+        rate_class=RateClass.REDUCED,
+        cod_tarifar="11010015",
+        unit_weight_kg=Decimal("50.2"),
+    ),
+    ProductCreate(
+        code="ULEI-FS-5L",
+        name="Ulei de floarea-soarelui 5 l",
+        unit_code="H87",
+        price=Decimal("42"),
+        rate_class=RateClass.REDUCED,
+        cod_tarifar="15121191",
+        unit_weight_kg=Decimal("4.65"),
     ),
 )
 CUSTOMER = AccountCreate(
@@ -54,6 +88,11 @@ CUSTOMER = AccountCreate(
 def seed_demo(platform: Platform, tid: uuid.UUID) -> None:
     if not platform.settings.demo_crm_data:  # its customer is a CRM account: off with the CRM's demo data
         return
+    _seed_documents(platform, tid)
+    seed_etransport(platform, tid)
+
+
+def _seed_documents(platform: Platform, tid: uuid.UUID) -> None:
     actor = service.Actor(tid, DEMO_ACTOR)
     with platform.db.tenant_session(tid) as session:
         repository.transaction_lock(session, f"genius-demo-sales:{tid}")
@@ -116,6 +155,54 @@ def seed_demo(platform: Platform, tid: uuid.UUID) -> None:
                 lines=[LineIn(product_id=products[1].id, quantity=Decimal(16), unit_price=Decimal("40"))],
             ),
         )
+
+
+def seed_etransport(platform: Platform, tid: uuid.UUID) -> None:
+    """An order of high-risk goods with its e-Transport notification, its UIT obtained from the fake ANAF
+    when the tenant is connected to it (else the notification waits, queued, for the worker)."""
+    actor = service.Actor(tid, DEMO_ACTOR)
+    with platform.db.tenant_session(tid) as session:
+        repository.transaction_lock(session, f"genius-demo-sales-etransport:{tid}")
+        if repository.product_code_taken(session, ETR_PRODUCTS[0].code):
+            return
+        customer = crm.find_account_by_cui(session, CUSTOMER.cui or "")
+        if customer is None:
+            return
+        products = [service.create_product(session, actor, p) for p in ETR_PRODUCTS]
+        order = orders.create_order(
+            session,
+            actor,
+            OrderCreate(
+                customer_id=customer,
+                notes="Livrare depozit Cluj: făină și ulei",
+                lines=[
+                    LineIn(product_id=products[0].id, quantity=Decimal(60)),
+                    LineIn(product_id=products[1].id, quantity=Decimal(120)),
+                ],
+            ),
+        )
+        orders.confirm_order(session, actor, order.id, None)
+        connected = etransport.connected(session, tid, platform.settings)
+        try:
+            with session.begin_nested():
+                row, _ = transport.start(
+                    session,
+                    actor,
+                    order.id,
+                    OrderTransportIn(vehicle="CJ12GEN", trailer1="CJ34REM", transport_date=service.today()),
+                    settings=platform.settings,
+                    queue=not connected,  # connected: uploaded below, at once; else the worker's task
+                )
+        except Problem as exc:  # e.g. the company's address is not set: the order waits, undeclared
+            log.warning("demo_etransport_not_started", error=exc.detail or exc.title, errors=exc.errors)
+            return
+        declaration_id = row.declaration_id
+    if connected:
+        try:
+            etransport.upload_and_follow(etransport.context_for(platform), tid, declaration_id)
+        except Exception:
+            with platform.db.tenant_session(tid) as session:
+                etransport.queue_upload(session, tid, declaration_id)
 
 
 def _quote_to_order(

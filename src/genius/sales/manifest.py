@@ -20,6 +20,7 @@ MANIFEST = Module(
         "genius.sales.inbox_pages:router",
         # Before the orders' /sales/{plural}/{row_id}: /sales/efactura/validate is the desk's own page.
         "genius.sales.desk_pages:router",
+        "genius.sales.transport_pages:router",  # before order_pages' /sales/{plural}/{row_id}/{action}
         "genius.sales.order_pages:router",
     ),
     nav=(
@@ -52,6 +53,14 @@ MANIFEST = Module(
             icon="send",
             section=N_("Sales"),
             key="e",
+        ),
+        NavEntry(
+            N_("e-Transport"),
+            "/sales/etransport",
+            Scope.SALES_READ,
+            icon="truck",
+            section=N_("Sales"),
+            key="t",
         ),
         NavEntry(
             N_("ANAF lookup"),

@@ -40,6 +40,9 @@ class Product(Base):
     rate_class: Mapped[str] = mapped_column(String(12))
     price: Mapped[Decimal] = mapped_column(Numeric(18, 4))
     currency: Mapped[str] = mapped_column(String(3))
+    # NC/CN tariff code (8 digits) and the mass of one unit: what an e-Transport notification needs (0037)
+    cod_tarifar: Mapped[str | None] = mapped_column(String(8))
+    unit_weight_kg: Mapped[Decimal | None] = mapped_column(Numeric(12, 3))
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_by: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -221,6 +224,34 @@ class OrderLine(LineColumns, Base):
 
     order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sales.orders.id", ondelete="CASCADE"))
     invoiced: Mapped[Decimal] = mapped_column(Numeric(15, 3), default=Decimal(0))  # on the order's invoices
+
+
+class OrderTransport(Base):
+    """The e-Transport declaration an order made (migration 0037): compliance's declaration id (read
+    through its service), the transport data it was built from, and what sales knows of the outcome
+    from compliance's events: ``queued`` → ``valid`` (the UIT and its validity window) | ``rejected``
+    (ANAF's messages). A rejected declaration is made again as the next ``attempt``."""
+
+    __tablename__ = "order_transport"
+    __table_args__ = {"schema": SCHEMA}
+
+    order_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("sales.orders.id", ondelete="CASCADE"), primary_key=True
+    )
+    tid: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    declaration_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    state: Mapped[str] = mapped_column(String(12), default="queued")  # queued | valid | rejected
+    operation_type: Mapped[str] = mapped_column(String(2))
+    transport_date: Mapped[date] = mapped_column(Date)
+    uit: Mapped[str | None] = mapped_column(String(32))
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    transport: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    messages: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    created_by: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class SupplierInvoice(Base):

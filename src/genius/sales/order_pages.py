@@ -2,6 +2,10 @@
 lines, VAT and totals and the actions its state allows (send, accept, decline; confirm, cancel), an
 order's invoices, and invoicing an order whole or in part (a quantity per line) into an invoice draft.
 
+An order also shows its e-Transport notification (the UIT, its validity window and countdown, its QR
+code, the state at ANAF, ANAF's messages when rejected) or the form that starts it, and links to its
+delivery note (aviz) PDF; ``transport_pages`` holds the routes that start it and the desk's list.
+
 The pages call the same service as ``/v1/sales/quotes|orders`` under the same scopes."""
 
 from __future__ import annotations
@@ -15,11 +19,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from genius.compliance.etransport import service as etransport
 from genius.core.auth.scopes import Scope
 from genius.core.kit.errors import NotFound, Problem
 from genius.core.kit.manifest import N_
 from genius.core.kit.pagination import BadCursor
-from genius.sales import orders, repository, service
+from genius.sales import delivery_note, orders, repository, service, transport
 from genius.sales.models import Order
 from genius.sales.pages import PAGE_SIZE, SalesReader, SalesWriter, _amount, _labels
 from genius.sales.schemas import InvoiceLineIn, OrderInvoiceCreate
@@ -65,6 +70,93 @@ DONE = {
     "confirm": N_("Order %(number)s confirmed."),
     "cancel": N_("Order cancelled."),
 }
+
+
+# e-Transport: the declaration's state at compliance as the order shows it (label, badge kind)
+ETR_STATES = {
+    "queued": (N_("Queued for ANAF"), "info"),
+    "pending": (N_("Queued for ANAF"), "info"),
+    "uploading": (N_("Sent to ANAF"), "info"),
+    "unknown": (N_("Sent to ANAF"), "info"),
+    "uploaded": (N_("Sent to ANAF"), "info"),
+    "valid": (N_("UIT valid"), "ok"),
+    "nok": (N_("Rejected by ANAF"), "err"),
+    "xml_errors": (N_("Rejected by ANAF"), "err"),
+    "uit_invalid": (N_("Rejected by ANAF"), "err"),
+    "rejected": (N_("Rejected by ANAF"), "err"),
+    "failed": (N_("Not sent to ANAF"), "err"),
+    "deleted": (N_("Deleted"), "warn"),
+}
+ETR_OPERATIONS = (
+    ("30", N_("30 TTN: transport in Romania")),
+    ("20", N_("20 LIC: intra-EU delivery")),
+    ("50", N_("50 EXP: export")),
+)
+# The service's rules (its error ``type``) in the page's words.
+ETR_MESSAGES = {
+    "no_risky_line": N_(
+        "No line of this order carries a tariff code of high fiscal risk: set the tariff code (cod tarifar) "
+        "of its products. e-Transport declares only those goods."
+    ),
+    "missing_weight": N_("Give this line's gross weight: its product has no unit weight."),
+    "bad_weight": N_("The weights must be at least 0.01 kg and the net weight at most the gross weight."),
+    "not_a_county": N_("Not a Romanian county."),
+    "address_incomplete": N_("Give the street and number, and the locality."),
+    "place_missing": N_("Give the address: there is no default for it."),
+    "place_both": N_("Give a border crossing point or a customs office, not both."),
+    "company_cui": N_("Set the company's CUI in the tenant settings."),
+    "operation_country": N_("This operation type does not fit the customer's country."),
+    "exchange_rate_missing": N_("A EUR order needs the BNR exchange rate: e-Transport values are in RON."),
+}
+
+
+def countdown_label(left: transport.Countdown) -> tuple[str, str] | None:
+    """A UIT's remaining validity as the pages show it, and its badge kind."""
+    if left.kind == "pending":
+        return None
+    if left.kind == "expired":
+        return _("expired"), "err"
+    if left.kind == "not_yet":
+        return _("valid from %(date)s", date=left.starts.strftime("%d.%m.%Y") if left.starts else ""), "info"
+    if left.days == 0:
+        return _("%(hours)s h left", hours=left.hours), "warn"
+    return _("%(days)s d %(hours)s h left", days=left.days, hours=left.hours), "info"
+
+
+def transport_context(
+    db: PageDB,
+    user: PageUser,
+    row: Order,
+    state: str,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The order page's e-Transport part: the declaration (UIT, window, countdown, QR) or the form."""
+    if row.kind != "order":
+        return {"etr": None, "etr_form": False, "etr_printable": False}
+    out = transport.views(db, user.account.tid, [row.id]).get(row.id)
+    startable = Scope.SALES_WRITE in user.account.scopes and state in transport.STARTABLE
+    again = out is not None and out.state in etransport.REJECTED_STATES | {"rejected"}
+    risky = transport.risky_lines(db, row)
+    snap = transport.get(db, row.id) if out is not None else None
+    defaults = {
+        "vehicle": (snap.transport or {}).get("vehicle", "") if snap else "",
+        "transport_date": service.today().isoformat(),
+        "operation_type": "30",
+    }
+    return {
+        "etr": out,
+        "etr_countdown": countdown_label(transport.countdown(out)) if out else None,
+        "etr_qr": delivery_note.qr_data_uri(out.uit) if out is not None and out.uit else None,
+        "etr_states": {k: (_(label), tone) for k, (label, tone) in ETR_STATES.items()},
+        "etr_form": startable and (out is None or again),
+        "etr_again": again,
+        "etr_printable": state in delivery_note.PRINTABLE,
+        "etr_operations": [(k, _(label)) for k, label in ETR_OPERATIONS],
+        "etr_risky": risky,
+        "etr_values": values or defaults,
+        "etr_errors": errors or {},
+    }
 
 
 def _kind(plural: str) -> str | None:
@@ -130,7 +222,13 @@ def orders_list(
 
 
 def _detail(
-    request: Request, user: PageUser, db: PageDB, row: Order, status: int = 200, **extra: Any
+    request: Request,
+    user: PageUser,
+    db: PageDB,
+    row: Order,
+    status: int = 200,
+    transport_form: tuple[dict[str, Any], dict[str, str]] | None = None,
+    **extra: Any,
 ) -> Response:
     state = orders.status_of(row)
     can_write = Scope.SALES_WRITE in user.account.scopes
@@ -156,6 +254,7 @@ def _detail(
         linked=linked,
         invoices=repository.invoices_of_orders(db, [row.id])[row.id] if row.kind == "order" else [],
         can_invoice=can_write and state in ("confirmed", "partially_invoiced"),
+        **transport_context(db, user, row, state, *(transport_form or ())),
         **_ctx_labels(row.kind),
         **({"errors": {}, "problems": []} | extra),
     )

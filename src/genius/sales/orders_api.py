@@ -5,7 +5,12 @@
   (numbered ``OF-…``), ``accept`` (returns the order draft made from it, 201), ``decline``;
 * ``/orders``: the same for orders, actions ``confirm`` (numbered ``CMD-…``, publishes
   ``sales.order.created``) and ``cancel``, and ``POST /orders/{id}/invoices``: an invoice draft for
-  chosen lines and quantities (422 naming the line when more than is left to invoice).
+  chosen lines and quantities (422 naming the line when more than is left to invoice);
+* ``POST /orders/{id}/etransport``: the e-Transport notification of the order's goods of high fiscal
+  risk, validated and queued to the ``anaf.etransport`` worker through the outbox (202; 200 with the
+  declaration it has already, unless ANAF rejected it; 422 naming the fields when it cannot be built,
+  e.g. no line carries a high-risk tariff code); ``GET`` the same path: its state, UIT and validity;
+* ``GET /orders/{id}/delivery-note.pdf``: the delivery note (aviz de însoțire) with the UIT and its QR.
 
 A state change that the document's state forbids is a 409.
 """
@@ -16,10 +21,12 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import Response as RawResponse
 
-from genius.core.auth.deps import TenantDB
+from genius.core.auth.deps import PlatformDep, TenantDB
+from genius.core.kit.errors import NotFound
 from genius.core.kit.pagination import CursorParam, LimitParam, Page
-from genius.sales import orders, repository, service
+from genius.sales import delivery_note, orders, repository, service, transport
 from genius.sales import schemas as s
 from genius.sales.api import PROBLEMS, CorrId, IfMatch, SalesRead, SalesWrite, actor, one_document_out
 from genius.sales.models import Order
@@ -57,6 +64,7 @@ def quotes_out(db: TenantDB, rows: list[Order]) -> list[s.QuoteOut]:
 
 def orders_out(db: TenantDB, rows: list[Order]) -> list[s.OrderOut]:
     invoices = repository.invoices_of_orders(db, [r.id for r in rows])
+    shipped = transport.views(db, rows[0].tid, [r.id for r in rows]) if rows else {}
     return [
         s.OrderOut.model_validate(
             {
@@ -73,6 +81,7 @@ def orders_out(db: TenantDB, rows: list[Order]) -> list[s.OrderOut]:
                     )
                     for d in invoices[r.id]
                 ],
+                "etransport": shipped.get(r.id),
             }
         )
         for r in rows
@@ -322,3 +331,62 @@ def invoice_order(
     doc = orders.invoice_order(db, actor(principal, request, corr), order_id, body)
     response.headers["Location"] = f"/v1/sales/invoices/{doc.id}"
     return one_document_out(db, response, doc)
+
+
+# --- e-Transport and the delivery note ----------------------------------------------------------------
+@router.post(
+    "/orders/{order_id}/etransport",
+    status_code=202,
+    response_model=s.OrderTransportOut,
+    responses={
+        **PROBLEMS,
+        200: {"model": s.OrderTransportOut, "description": "The declaration the order has already"},
+    },
+    summary="Declare the order's goods of high fiscal risk to e-Transport (queued to the worker)",
+)
+def start_etransport(
+    order_id: uuid.UUID,
+    body: s.OrderTransportIn,
+    principal: SalesWrite,
+    db: TenantDB,
+    platform: PlatformDep,
+    request: Request,
+    response: Response,
+    corr: CorrId = None,
+) -> s.OrderTransportOut:
+    who = actor(principal, request, corr)
+    row, created = transport.start(db, who, order_id, body, settings=platform.settings)
+    if not created:
+        response.status_code = 200
+    live = transport.live_states(db, principal.tid, [row]).get(row.declaration_id)
+    return transport.view(row, live, queued=created)
+
+
+@router.get(
+    "/orders/{order_id}/etransport",
+    response_model=s.OrderTransportOut,
+    responses=PROBLEMS,
+    summary="The order's e-Transport declaration: state, UIT and its validity window",
+)
+def get_etransport(order_id: uuid.UUID, principal: SalesRead, db: TenantDB) -> s.OrderTransportOut:
+    orders.get(db, "order", order_id)
+    found = transport.views(db, principal.tid, [order_id]).get(order_id)
+    if found is None:
+        raise NotFound("This order has no e-Transport declaration.")
+    return found
+
+
+@router.get(
+    "/orders/{order_id}/delivery-note.pdf",
+    responses={**PROBLEMS, 200: {"content": {"application/pdf": {}}}},
+    response_class=RawResponse,
+    summary="The delivery note (aviz de însoțire a mărfii) with the UIT and its QR code",
+)
+def delivery_note_pdf(order_id: uuid.UUID, principal: SalesRead, db: TenantDB) -> RawResponse:
+    data = delivery_note.pdf(db, principal.tid, order_id)
+    name = orders.get(db, "order", order_id).number or str(order_id)
+    return RawResponse(
+        data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="aviz-{name}.pdf"'},
+    )

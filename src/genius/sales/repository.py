@@ -17,6 +17,7 @@ from genius.sales.models import (
     Document,
     EfacturaStatus,
     Order,
+    OrderTransport,
     Payment,
     PaymentAllocation,
     Product,
@@ -27,7 +28,9 @@ from genius.sales.models import (
 ORDER = "created_at"
 
 
-def add(session: Session, row: Product | Document | Payment | EfacturaStatus | Order) -> None:
+def add(
+    session: Session, row: Product | Document | Payment | EfacturaStatus | Order | OrderTransport
+) -> None:
     session.add(row)
     session.flush()
 
@@ -308,6 +311,47 @@ def invoices_of_orders(session: Session, order_ids: list[uuid.UUID]) -> dict[uui
         assert doc.order_id is not None
         out[doc.order_id].append(doc)
     return out
+
+
+# --- e-Transport of orders ------------------------------------------------------------------------
+def order_transport(session: Session, order_id: uuid.UUID, *, lock: bool = False) -> OrderTransport | None:
+    query = select(OrderTransport).where(OrderTransport.order_id == order_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.scalars(query).one_or_none()
+
+
+def order_transport_by_declaration(session: Session, declaration_id: uuid.UUID) -> OrderTransport | None:
+    """The order's transport row of this e-Transport declaration, locked (an event updates it)."""
+    return session.scalars(
+        select(OrderTransport).where(OrderTransport.declaration_id == declaration_id).with_for_update()
+    ).one_or_none()
+
+
+def order_transports(session: Session, order_ids: list[uuid.UUID]) -> dict[uuid.UUID, OrderTransport]:
+    if not order_ids:
+        return {}
+    rows = session.scalars(select(OrderTransport).where(OrderTransport.order_id.in_(order_ids)))
+    return {row.order_id: row for row in rows}
+
+
+def order_transport_page(
+    session: Session, *, cursor: str | None, limit: int
+) -> Page[tuple[OrderTransport, Order]]:
+    """Orders' e-Transport declarations with their orders, the most recently started first."""
+    order_key = "etransport:-created_at"
+    query = select(OrderTransport, Order).join(Order, Order.id == OrderTransport.order_id)
+    if cursor:
+        when, oid = decode_cursor(cursor, order_key, (datetime, uuid.UUID))
+        query = query.where(
+            cursor_after((OrderTransport.created_at, OrderTransport.order_id), (when, oid), desc=True)
+        )
+    rows = session.execute(
+        query.order_by(OrderTransport.created_at.desc(), OrderTransport.order_id.desc()).limit(limit + 1)
+    ).all()
+    return page_of(
+        [(t, o) for t, o in rows], limit, order_key, key=lambda r: (r[0].created_at, r[0].order_id)
+    )
 
 
 # --- supplier invoices (the SPV inbox) -------------------------------------------------------------

@@ -9,7 +9,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from genius.compliance.efactura.schemas import UNIT_CODES
 from genius.sales.vat import RateClass, VatCategory
@@ -76,6 +84,19 @@ ProductCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._/-]{1,40}$
 Series = Annotated[str, StringConstraints(pattern=r"^[A-Z]{1,10}$")]
 
 
+TariffCode = Annotated[
+    str,
+    StringConstraints(pattern=r"^[0-9]{8}$"),
+    Field(description="NC/CN tariff code (cod tarifar), 8 digits: e-Transport declares high-risk goods"),
+]
+UnitWeight = Annotated[
+    Decimal,
+    Field(gt=0, max_digits=12, decimal_places=3, allow_inf_nan=False),
+    declared_decimal(integer_digits=9, decimals=3, positive=True),
+    Field(description="Mass of one unit in kg (e-Transport weights); not needed for KGM/TNE units"),
+]
+
+
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -97,6 +118,8 @@ class ProductCreate(Input):
     )
     price: Price = Field(description="Net unit price (without VAT)")
     currency: Currency = "RON"
+    cod_tarifar: TariffCode | None = None
+    unit_weight_kg: UnitWeight | None = None
 
 
 class ProductUpdate(Patch):
@@ -112,6 +135,8 @@ class ProductUpdate(Patch):
     rate_class: RateClass | None = None
     price: Price | None = None
     currency: Currency | None = None
+    cod_tarifar: TariffCode | None = None
+    unit_weight_kg: UnitWeight | None = None
 
 
 class ProductOut(BaseModel):
@@ -126,6 +151,8 @@ class ProductOut(BaseModel):
     vat_rate: Decimal | None = Field(description="The rate of this product today (percent)")
     price: Decimal
     currency: str
+    cod_tarifar: str | None = None
+    unit_weight_kg: Decimal | None = None
     version: int
     created_at: datetime
     updated_at: datetime
@@ -417,6 +444,9 @@ class OrderOut(SalesDocOut):
     opportunity_id: uuid.UUID | None
     quote_id: uuid.UUID | None = Field(description="The accepted quote it came from")
     invoices: list[InvoiceRef] = Field(default=[], description="The invoices made from this order")
+    etransport: OrderTransportOut | None = Field(
+        default=None, description="The e-Transport notification of this order's goods, once started"
+    )
 
 
 class InvoiceLineIn(Input):
@@ -440,6 +470,127 @@ class OrderInvoiceCreate(Input):
     )
 
 
+# --- e-Transport from an order ----------------------------------------------------------------------
+def _plate(value: object) -> object:
+    """Registration numbers as ANAF wants them: capitals and digits only ("B-123-ABC" → "B123ABC")."""
+    return "".join(c for c in value.upper() if c not in " -.") if isinstance(value, str) else value
+
+
+PLATE_TYPED = r"^[ .-]{0,10}([0-9A-Za-z][ .-]{0,3}){2,20}$"  # what normalises to 2-20 of A-Z, 0-9
+Plate = Annotated[
+    str,
+    BeforeValidator(_plate),
+    StringConstraints(pattern=r"^[0-9A-Z]{2,20}$"),
+    WithJsonSchema({"type": "string", "pattern": PLATE_TYPED, "maxLength": 100}),
+    Field(description="Registration number, A-Z and 0-9 (spaces, dots and dashes are dropped)"),
+]
+PlaceText = Annotated[str, StringConstraints(min_length=2, max_length=100, pattern=XML_TEXT)]
+Weight = Annotated[
+    Decimal,
+    Field(gt=0, max_digits=14, decimal_places=2, allow_inf_nan=False),
+    declared_decimal(integer_digits=12, decimals=2, positive=True),
+]
+TransportOperation = Literal["30", "20", "50"]
+
+
+class TransportPlaceIn(Input):
+    """Where the road route starts or ends: an address in Romania, or (intra-EU delivery 20, export 50)
+    a border crossing point; an export may end at a customs office."""
+
+    county: str | None = Field(
+        default=None, max_length=40, description="County name or abbreviation (Cluj, CJ, București)"
+    )
+    locality: PlaceText | None = None
+    street: PlaceText | None = Field(default=None, description="Street and number")
+    postal_code: str | None = Field(default=None, max_length=20, pattern=r"^[0-9A-Za-z -]{1,20}$")
+    other_info: str | None = Field(default=None, max_length=200, pattern=XML_TEXT)
+    border_point: int | None = Field(default=None, ge=1, le=38, description="ANAF border crossing point code")
+    customs_office: int | None = Field(default=None, ge=10000, le=999999, description="ANAF customs office")
+
+
+class TransportLineIn(Input):
+    position: int = Field(ge=1, le=200, description="The order line (its position)")
+    gross_weight_kg: Weight | None = Field(default=None, description="The line's gross weight (kg)")
+    net_weight_kg: Weight | None = Field(default=None, description="The line's net weight (kg), ≤ gross")
+
+
+class OrderTransportIn(Input):
+    """The transport data an e-Transport notification needs that the order lacks."""
+
+    vehicle: Plate
+    trailer1: Plate | None = None
+    trailer2: Plate | None = None
+    carrier_name: Text100 | None = Field(
+        default=None, description="The carrier (organizator transport); omitted: the company itself"
+    )
+    carrier_code: str | None = Field(
+        default=None,
+        pattern=r"^(RO)?[0-9]{2,13}$|^PF$",
+        description="The carrier's CUI (or PF for a person); omitted with carrier_name: the company's",
+    )
+    carrier_country: str = Field(default="RO", pattern=r"^[A-Z]{2}$")
+    transport_date: date | None = Field(default=None, description="Default: today")
+    operation_type: TransportOperation = Field(
+        default="30",
+        description="30 TTN national transport (default), 20 LIC intra-EU delivery, 50 EXP export",
+    )
+    start: TransportPlaceIn | None = Field(default=None, description="Default: the company's address")
+    end: TransportPlaceIn | None = Field(default=None, description="Default: the customer's address")
+    lines: list[TransportLineIn] = Field(
+        default=[],
+        max_length=200,
+        description="Weights per line; else quantity x the product's unit weight (KGM/TNE: the quantity)",
+    )
+    exchange_rate: Rate | None = Field(
+        default=None, description="RON per EUR (BNR) for a EUR order: the notification's values are in RON"
+    )
+
+
+class TransportGoodsOut(BaseModel):
+    position: int
+    description: str
+    cod_tarifar: str
+    quantity: Decimal
+    unit_code: str
+    net_weight_kg: Decimal
+    gross_weight_kg: Decimal
+    value_ron: Decimal
+
+
+OrderTransportState = Literal[
+    "queued", "pending", "uploading", "unknown", "uploaded", "valid", "nok", "xml_errors", "uit_invalid",
+    "deleted", "failed", "rejected",
+]  # fmt: skip
+
+
+class OrderTransportOut(BaseModel):
+    declaration_id: uuid.UUID
+    attempt: int = Field(description="1, then one more each time a rejected declaration is made again")
+    state: OrderTransportState = Field(
+        description="The declaration's state at compliance (pending → uploaded → valid | nok | …)"
+    )
+    uit: str | None = Field(description="The UIT (cod UIT) ANAF issued")
+    valid_from: date | None
+    valid_until: date | None = Field(description="The UIT is valid through the end of this day")
+    operation_type: str
+    transport_date: date
+    vehicle: str
+    carrier_name: str
+    start: str
+    end: str
+    goods: list[TransportGoodsOut]
+    messages: list[str] = Field(default=[], description="ANAF's messages when it was rejected")
+    required: bool | None = Field(
+        default=None,
+        description="Whether the law requires it (value over 10,000 RON or weight over 2,500 kg)",
+    )
+    reasons: list[str] = []
+    queued: bool | None = Field(default=None, description="True when this request queued the upload")
+    created_at: datetime
+    updated_at: datetime
+
+
+OrderOut.model_rebuild()
 DocumentOut.model_rebuild()
 
 

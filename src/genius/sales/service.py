@@ -112,6 +112,8 @@ def create_product(session: Session, actor: Actor, body: ProductCreate) -> Produ
         rate_class=body.rate_class.value,
         price=body.price,
         currency=body.currency,
+        cod_tarifar=body.cod_tarifar,
+        unit_weight_kg=body.unit_weight_kg,
         version=1,
         created_by=actor.name,
         created_at=now,

@@ -63,3 +63,55 @@ DOCUMENT_TYPES: frozenset[str] = frozenset(("10 20 30 9999 ").split())
 EU_COUNTRIES: frozenset[str] = frozenset(
     "AT BE BG CZ CY DE DK EE EL ES FI HR HU IE IT FR LV LT LU MT NL PL PT RO SI SE SK XI".split()
 )
+
+# ANAF's county codes (``codJudet``: the SIRUTA county numbers; 40 is București) by county name.
+COUNTY_NAMES: dict[str, int] = {
+    "Alba": 1, "Arad": 2, "Argeș": 3, "Bacău": 4, "Bihor": 5, "Bistrița-Năsăud": 6, "Botoșani": 7,
+    "Brașov": 8, "Brăila": 9, "Buzău": 10, "Caraș-Severin": 11, "Cluj": 12, "Constanța": 13,
+    "Covasna": 14, "Dâmbovița": 15, "Dolj": 16, "Galați": 17, "Gorj": 18, "Harghita": 19,
+    "Hunedoara": 20, "Ialomița": 21, "Iași": 22, "Ilfov": 23, "Maramureș": 24, "Mehedinți": 25,
+    "Mureș": 26, "Neamț": 27, "Olt": 28, "Prahova": 29, "Satu Mare": 30, "Sălaj": 31, "Sibiu": 32,
+    "Suceava": 33, "Teleorman": 34, "Timiș": 35, "Tulcea": 36, "Vaslui": 37, "Vâlcea": 38,
+    "Vrancea": 39, "București": 40, "Călărași": 51, "Giurgiu": 52,
+}  # fmt: skip
+# The two-letter abbreviations (ISO 3166-2:RO, as e-Factura writes them) of the same counties.
+COUNTY_ABBREVIATIONS: dict[str, int] = {
+    "AB": 1, "AR": 2, "AG": 3, "BC": 4, "BH": 5, "BN": 6, "BT": 7, "BV": 8, "BR": 9, "BZ": 10,
+    "CS": 11, "CJ": 12, "CT": 13, "CV": 14, "DB": 15, "DJ": 16, "GL": 17, "GJ": 18, "HR": 19,
+    "HD": 20, "IL": 21, "IS": 22, "IF": 23, "MM": 24, "MH": 25, "MS": 26, "NT": 27, "OT": 28,
+    "PH": 29, "SM": 30, "SJ": 31, "SB": 32, "SV": 33, "TR": 34, "TM": 35, "TL": 36, "VS": 37,
+    "VL": 38, "VN": 39, "B": 40, "CL": 51, "GR": 52,
+}  # fmt: skip
+
+
+def _fold(text: str) -> str:
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return "".join(c for c in plain.upper() if c.isalnum())
+
+
+_BY_FOLDED = {_fold(name): code for name, code in COUNTY_NAMES.items()}
+
+
+def county_code(county: str | None) -> int | None:
+    """``"Cluj"`` / ``"cluj"`` / ``"CJ"`` / ``"RO-CJ"`` / ``"Municipiul București"`` / ``"12"`` → 12;
+    ``None`` when it names no Romanian county."""
+    if not county:
+        return None
+    text = county.strip()
+    if text.isdigit():
+        return int(text) if text in COUNTIES else None
+    key = _fold(text)
+    if key.startswith("RO") and key[2:] in COUNTY_ABBREVIATIONS and "-" in text:
+        return COUNTY_ABBREVIATIONS[key[2:]]
+    if key in COUNTY_ABBREVIATIONS:
+        return COUNTY_ABBREVIATIONS[key]
+    if key in _BY_FOLDED:
+        return _BY_FOLDED[key]
+    for prefix in ("JUDETUL", "JUD", "MUNICIPIUL"):
+        if key.startswith(prefix) and key[len(prefix) :] in _BY_FOLDED:
+            return _BY_FOLDED[key[len(prefix) :]]
+    if key in {"BUCHAREST", "BUCURESTI"} or key.startswith("BUCURESTISECTOR") or key.startswith("SECTOR"):
+        return 40
+    return None

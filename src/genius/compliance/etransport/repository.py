@@ -27,3 +27,13 @@ def notifications_with_uit(
             Declaration.id != besides,
         )
     )
+
+
+def declarations_by_id(
+    session: Session, tid: uuid.UUID, ids: list[uuid.UUID]
+) -> dict[uuid.UUID, Declaration]:
+    """The tenant's declarations among ``ids`` (one statement), by id."""
+    if not ids:
+        return {}
+    rows = session.scalars(select(Declaration).where(Declaration.tid == tid, Declaration.id.in_(ids)))
+    return {row.id: row for row in rows}

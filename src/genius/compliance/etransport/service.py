@@ -33,9 +33,11 @@ from sqlalchemy.orm import Session
 from genius.compliance.common.backoff import poll_until
 from genius.compliance.common.errors import AnafApiError, AnafTimeout, OAuthError
 from genius.compliance.common.lifecycle import touch
-from genius.compliance.common.oauth import token_provider
+from genius.compliance.common.oauth import TokenStore, token_provider
+from genius.compliance.etransport import codes, repository
 from genius.compliance.etransport import events as _events  # noqa: F401  (registers the topics)
-from genius.compliance.etransport import repository
+from genius.compliance.etransport.applicability import Applicability, ShipmentLine, requires_etransport
+from genius.compliance.etransport.applicability import is_high_risk as _is_high_risk
 from genius.compliance.etransport.build import from_xml, to_xml
 from genius.compliance.etransport.client import ETransportClient, UploadResult
 from genius.compliance.etransport.declaration import INBOUND_OPERATIONS
@@ -45,10 +47,11 @@ from genius.compliance.etransport.rules import validate
 from genius.compliance.etransport.uit import is_valid_uit
 from genius.config import Settings
 from genius.core.db.session import Database
-from genius.core.events.service import publish
+from genius.core.events.service import defer, publish
 from genius.core.kit.crypto import sha256_hex
 from genius.core.kit.errors import Conflict, NotFound, Problem
 from genius.core.kit.ratelimit import RateLimiter
+from genius.core.platform import Platform
 
 log = structlog.get_logger("genius.etransport")
 
@@ -393,3 +396,91 @@ def follow(
         max_delay=max_delay,
         max_polls=max_polls,
     )
+
+
+# --- for the business modules (sales' orders): the public surface they call ------------------------------
+SUBMIT_TASK = "anaf.etransport.submit"
+REJECTED_STATES = frozenset({"nok", "xml_errors", "uit_invalid", "failed", "deleted"})
+
+
+def context_for(platform: Platform) -> Context:
+    """The service context of a web process (the API's, with the platform's Redis rate limiter)."""
+    return Context(
+        db=platform.db,
+        settings=platform.settings,
+        limiter=RateLimiter(platform.redis, prefix="genius:anaf:") if platform.redis is not None else None,
+    )
+
+
+def is_high_risk(tariff_code: str | None) -> bool:
+    """Whether goods of this CN code are of high fiscal risk (ANAF's list, ``applicability``)."""
+    return _is_high_risk(tariff_code)
+
+
+def applicability(lines: list[ShipmentLine], operation_type: str = "30") -> Applicability:
+    """Whether a shipment of these lines must be declared, and why (``applicability.requires_etransport``)."""
+    return requires_etransport(lines, operation_type)
+
+
+def county_code(county: str | None) -> int | None:
+    """ANAF's county code (``codJudet``) of a county name or abbreviation; ``None`` when it names none."""
+    return codes.county_code(county)
+
+
+def create_and_queue(
+    session: Session,
+    tid: uuid.UUID,
+    declaration: DeclarationModel,
+    *,
+    settings: Settings | None = None,
+    shipment_ref: str | None = None,
+    idempotency_key: str | None = None,
+    correlation_id: str | None = None,
+    queue: bool = True,
+) -> tuple[Declaration, bool]:
+    """``create`` and, when it recorded a new declaration, its upload as an outbox task of the same
+    transaction (``anaf.etransport.submit``: a broker outage only delays it). The same key again queues
+    nothing. ``queue=False`` records it only (the caller uploads it itself, e.g. the demo)."""
+    row, created = create(
+        session,
+        tid,
+        declaration,
+        settings=settings,
+        shipment_ref=shipment_ref,
+        idempotency_key=idempotency_key,
+        correlation_id=correlation_id,
+    )
+    if created and queue:
+        defer(session, SUBMIT_TASK, tid=tid, args=[str(tid), str(row.id)])
+    return row, created
+
+
+def queue_upload(session: Session, tid: uuid.UUID, declaration_id: uuid.UUID) -> bool:
+    """Queue the upload of a pending declaration (outbox task of the caller's transaction); False when
+    it is not pending (uploaded, or being uploaded)."""
+    if get(session, tid, declaration_id).state != "pending":
+        return False
+    defer(session, SUBMIT_TASK, tid=tid, args=[str(tid), str(declaration_id)])
+    return True
+
+
+def summaries(session: Session, tid: uuid.UUID, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+    """``summary`` of each of the tenant's declarations among ``ids`` (one statement)."""
+    return {k: summary(v) for k, v in repository.declarations_by_id(session, tid, ids).items()}
+
+
+def connected(session: Session, tid: uuid.UUID, settings: Settings) -> bool:
+    """Whether the tenant has connected its ANAF account (an OAuth token is stored)."""
+    return bool(TokenStore(settings).status(session, tid).get("connected"))
+
+
+def upload_and_follow(
+    ctx: Context, tid: uuid.UUID, declaration_id: uuid.UUID, *, max_polls: int = 10
+) -> dict[str, Any]:
+    """Upload now and follow the status to its end (the worker's two tasks in one call, for a caller
+    that waits: the demo). Left as it is when the tenant has no ANAF connection."""
+    with ctx.db.tenant_session(tid) as session:
+        if not connected(session, tid, ctx.settings):
+            return summary(get(session, tid, declaration_id))
+    upload(ctx, tid, declaration_id)
+    return follow(ctx, tid, declaration_id, initial=0.5, max_delay=2.0, max_polls=max_polls)

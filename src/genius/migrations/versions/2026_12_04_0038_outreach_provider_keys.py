@@ -5,7 +5,7 @@ and the tenant id (``outreach.credentials``), the last four characters as a hint
 A tenant without a row uses the environment's key (``GENIUS_*_API_KEY``).
 
 Revision ID: 0038_outreach_provider_keys
-Revises: 0036_sales_bnr_rates
+Revises: 0037_sales_order_transport
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from alembic import op
 from genius.core.db.rls import tenant_rls_sql
 
 revision: str = "0038_outreach_provider_keys"
-down_revision: str | None = "0036_sales_bnr_rates"
+down_revision: str | None = "0037_sales_order_transport"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,580 @@
+"""e-Transport from orders (issue 17): an order that ships goods of high fiscal risk gets an e-Transport
+notification built from its lines, uploaded by the existing ``anaf.etransport`` worker.
+
+* ``start``: the order's lines whose product carries a tariff code (``cod_tarifar``) of high fiscal
+  risk (compliance's list) become the notification's goods: quantity, unit, net/gross weight (the line's
+  given weights, else quantity x the product's unit weight; a KGM/TNE/GRM quantity is its own weight),
+  value in RON without VAT (a EUR order at the given BNR rate). The partner is the customer (CRM
+  account), the declarant and default carrier the tenant's company, the route from the company's
+  address to the customer's unless given, the transport documents the delivery note (aviz, numbered as
+  the order) and the order's issued invoices. Compliance validates it and records it under the key
+  ``sales-order:<id>:etransport:<attempt>``; its upload is an outbox task of the same transaction.
+  A second start returns the declaration the order has, unless compliance rejected it (``nok``, XML
+  errors, a bad UIT, failed, deleted): then a new one is made as the next attempt.
+* What sales knows of the outcome comes from compliance's events (never its tables):
+  ``wms.shipment.etransport_code`` → ``valid`` with the UIT and its validity window;
+  ``anaf.etransport.rejected`` → ``rejected`` with ANAF's messages. The pages and the API show the
+  declaration's live state through compliance's service (``summaries``) over that record.
+* ``countdown``: what is left of a UIT's validity (it ends at the end of ``valid_until``, Romanian time).
+
+Never commits.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from genius.compliance.etransport import service as etransport
+from genius.compliance.etransport.events import EtransportRejected, ShipmentEtransportCode
+from genius.compliance.etransport.schemas import (
+    EU_COUNTRIES,
+    Declaration,
+    Goods,
+    Location,
+    Notification,
+    Partner,
+    RoutePlace,
+    TransportData,
+    TransportDocument,
+)
+from genius.config import Settings
+from genius.core.events.schemas import Envelope
+from genius.core.kit.errors import Conflict, Unprocessable
+from genius.core.tenancy import service as tenancy
+from genius.sales import orders, repository, service
+from genius.sales.models import Order, OrderLine, OrderTransport, Product
+from genius.sales.schemas import OrderTransportIn, OrderTransportOut, TransportGoodsOut, TransportPlaceIn
+from genius.sales.service import Actor
+
+ROMANIA = ZoneInfo("Europe/Bucharest")
+CENT = Decimal("0.01")
+STARTABLE = frozenset({"confirmed", "partially_invoiced", "invoiced"})
+# codScopOperatiune: 101 commerce for a sale in Romania or to the EU; export takes 9999 (BR-205)
+PURPOSE = {"30": "101", "20": "101", "50": "9999"}
+# units whose quantity is a mass: its weight in kg
+MASS_UNITS = {"KGM": Decimal(1), "TNE": Decimal(1000), "GRM": Decimal("0.001")}
+DELIVERY_NOTE = "30"  # tipDocument: aviz de însoțire a mărfii
+INVOICE = "20"
+
+
+def shipment_ref(order: Order) -> str:
+    return f"sales-order:{order.id}"
+
+
+@dataclass
+class Built:
+    declaration: Declaration
+    snapshot: dict[str, Any]
+
+
+def _error(field: str, message: str, kind: str = "value_error", **extra: Any) -> dict[str, Any]:
+    """A field error as FastAPI writes them; ``type`` names the rule (the pages word it in Romanian)."""
+    return {"field": field, "in": "body", "message": message, "type": kind, **extra}
+
+
+def _digits(code: str | None) -> str:
+    return (code or "").upper().removeprefix("RO").strip()
+
+
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _weights(
+    line: OrderLine, product: Product | None, given: dict[int, Any]
+) -> tuple[Decimal | None, Decimal | None]:
+    """(net, gross) kg of a line: the weights given for it, else from the unit or the product."""
+    override = given.get(line.position)
+    per_unit = MASS_UNITS.get(line.unit_code) or (product.unit_weight_kg if product else None)
+    computed = _cents(line.quantity * per_unit) if per_unit else None
+    given_gross = _cents(override.gross_weight_kg) if override and override.gross_weight_kg else None
+    given_net = _cents(override.net_weight_kg) if override and override.net_weight_kg else None
+    gross = given_gross or computed
+    net = given_net or computed
+    if given_gross and not given_net and net is not None:
+        net = min(net, given_gross)  # only the gross given: the net cannot exceed it
+    return (net if net is not None else gross), gross
+
+
+def _address(
+    street: str, locality: str, county: str | None, field: str, errors: list[dict[str, Any]]
+) -> RoutePlace | None:
+    code = etransport.county_code(county)
+    if code is None:
+        errors.append(
+            _error(
+                f"{field}.county",
+                f"{county!r} is not a Romanian county" if county else "the county is missing",
+            )
+        )
+        return None
+    if len(street.strip()) < 2 or len(locality.strip()) < 2:
+        message = "the address needs a street and a locality (2 to 100 characters each)"
+        errors.append(_error(field, message, "address_incomplete"))
+        return None
+    return RoutePlace(
+        location=Location(county_code=code, locality=locality.strip()[:100], street=street.strip()[:100])
+    )
+
+
+def _place(
+    given: TransportPlaceIn | None,
+    default: tuple[str, str, str | None] | None,
+    field: str,
+    errors: list[dict[str, Any]],
+) -> tuple[RoutePlace | None, str]:
+    """A route place and how it prints: the one given (border point, customs office or address), else
+    the default address (street, locality, county)."""
+    if given is not None and (given.border_point is not None or given.customs_office is not None):
+        if given.border_point is not None and given.customs_office is not None:
+            errors.append(
+                _error(field, "give a border crossing point or a customs office, not both", "place_both")
+            )
+            return None, ""
+        if given.border_point is not None:
+            return RoutePlace(border_point=given.border_point), f"PTF {given.border_point}"
+        return RoutePlace(customs_office=given.customs_office), f"Birou vamal {given.customs_office}"
+    if given is not None and (given.street or given.locality or given.county):
+        place = _address(given.street or "", given.locality or "", given.county, field, errors)
+        if place is not None and place.location is not None:
+            place.location.postal_code = given.postal_code
+            place.location.other_info = given.other_info
+        return place, ", ".join(p for p in (given.street, given.locality, given.county) if p)
+    if default is None:
+        errors.append(_error(field, "give the address (there is no default for it)", "place_missing"))
+        return None, ""
+    street, locality, county = default
+    return _address(street, locality, county, field, errors), ", ".join(p for p in default if p)
+
+
+def _company_address(address: str) -> tuple[str, str, str | None] | None:
+    """The tenant's address as the settings keep it: 'street and number, city, county'."""
+    parts = [p.strip() for p in address.split(",") if p.strip()]
+    if len(parts) < 3:
+        return None
+    return ", ".join(parts[:-2]), parts[-2], parts[-1]
+
+
+def risky_lines(session: Session, order: Order) -> list[tuple[OrderLine, str, Decimal | None]]:
+    """The order's lines of high fiscal risk: (line, its product's tariff code, its gross weight as
+    computed without weights given: the unit's or the product's; None when it cannot be)."""
+    catalogue = repository.products(session, {li.product_id for li in order.lines if li.product_id})
+    out = []
+    for line in order.lines:
+        product = catalogue.get(line.product_id) if line.product_id else None
+        code = product.cod_tarifar if product else None
+        if code and etransport.is_high_risk(code):
+            out.append((line, code, _weights(line, product, {})[1]))
+    return out
+
+
+def build(session: Session, order: Order, body: OrderTransportIn) -> Built:
+    """The notification of an order's high-risk goods; 422 naming the fields that cannot be filled."""
+    errors: list[dict[str, Any]] = []
+    profile = tenancy.company_profile(session, order.tid)
+    cui = _digits(profile.cui)
+    company = profile.company_name or profile.anaf_name or ""
+    if not cui.isdigit():
+        errors.append(_error("supplier.cui", "set the company's CUI in the tenant settings", "company_cui"))
+    account = service.customer_account(session, order.customer_id)
+    country = (account.country or "RO").strip().upper()
+    op = body.operation_type
+    if op == "30" and country != "RO":
+        errors.append(
+            _error(
+                "operation_type",
+                f"national transport (30) is for a customer in Romania, not {country}",
+                "operation_country",
+            )
+        )
+    elif op == "20" and (country == "RO" or country not in EU_COUNTRIES):
+        errors.append(
+            _error(
+                "operation_type",
+                "an intra-EU delivery (20) needs a customer in another EU country",
+                "operation_country",
+            )
+        )
+    elif op == "50" and country in EU_COUNTRIES:
+        message = "an export (50) needs a customer outside the EU"
+        errors.append(_error("operation_type", message, "operation_country"))
+    rate = Decimal(1)
+    if order.currency != "RON":
+        if body.exchange_rate is None:
+            errors.append(
+                _error(
+                    "exchange_rate",
+                    "a EUR order needs the BNR rate (RON per EUR): values are in RON",
+                    "exchange_rate_missing",
+                )
+            )
+        else:
+            rate = body.exchange_rate
+
+    catalogue = repository.products(session, {li.product_id for li in order.lines if li.product_id})
+    positions = {li.position for li in order.lines}
+    given = {}
+    for i, w in enumerate(body.lines):
+        if w.position not in positions:
+            errors.append(_error(f"lines.{i}.position", "the order has no line at this position"))
+        given[w.position] = w
+    goods: list[Goods] = []
+    printed: list[dict[str, Any]] = []
+    for line in order.lines:
+        product = catalogue.get(line.product_id) if line.product_id else None
+        code = product.cod_tarifar if product else None
+        if not etransport.is_high_risk(code):
+            continue
+        assert code is not None
+        net, gross = _weights(line, product, given)
+        quantity = _cents(line.quantity)
+        if gross is None or net is None:
+            errors.append(
+                _error(
+                    "lines",
+                    f"line {line.position} ({line.description}): give its weights "
+                    "(the product has no unit weight)",
+                    "missing_weight",
+                    line=line.position,
+                )
+            )
+            continue
+        if quantity <= 0 or gross <= 0 or net <= 0:
+            errors.append(
+                _error(
+                    "lines",
+                    f"line {line.position}: quantity and weights must be at least 0.01",
+                    "bad_weight",
+                    line=line.position,
+                )
+            )
+            continue
+        if net > gross:
+            errors.append(
+                _error(
+                    "lines",
+                    f"line {line.position}: the net weight is more than the gross weight",
+                    "bad_weight",
+                    line=line.position,
+                )
+            )
+            continue
+        value = _cents(line.net_amount * rate)
+        goods.append(
+            Goods(
+                purpose_code=PURPOSE[op],
+                tariff_code=code,
+                description=line.description[:200],
+                quantity=quantity,
+                unit_code=line.unit_code,
+                net_weight=net,
+                gross_weight=gross,
+                value_ron=value,
+                ref=f"{line.position}",
+            )
+        )
+        printed.append(
+            {
+                "position": line.position,
+                "description": line.description,
+                "cod_tarifar": code,
+                "quantity": str(quantity),
+                "unit_code": line.unit_code,
+                "net_weight_kg": str(net),
+                "gross_weight_kg": str(gross),
+                "value_ron": str(value),
+            }
+        )
+    if not goods and not any(e["field"] == "lines" for e in errors):
+        errors.append(
+            _error(
+                "lines",
+                "no line of this order carries a tariff code of high fiscal risk: set cod_tarifar on its "
+                "products (e-Transport declares only those goods)",
+                "no_risky_line",
+            )
+        )
+
+    company_address = _company_address(profile.address or "")
+    start, start_text = _place(body.start, company_address, "start", errors)
+    customer_address = (
+        (account.address or "", account.city or "", account.county)
+        if country == "RO" and account.address
+        else None
+    )
+    end, end_text = _place(body.end, customer_address, "end", errors)
+    if errors:
+        raise Unprocessable("The e-Transport notification cannot be built from this order.", errors=errors)
+    assert start is not None and end is not None and order.number is not None
+
+    partner_code = _digits(account.cui) if country == "RO" else (account.cui or None)
+    if country == "RO" and not (partner_code or "").isdigit():
+        partner_code = "PF"  # BR-007: a person, or a buyer whose code is unknown
+    carrier_name = body.carrier_name or company
+    carrier_code = _digits(body.carrier_code) if body.carrier_code else (None if body.carrier_name else cui)
+    on = body.transport_date or service.today()
+    invoices = repository.invoices_of_orders(session, [order.id])[order.id]
+    documents = [TransportDocument(type=DELIVERY_NOTE, number=order.number, document_date=on)] + [
+        TransportDocument(type=INVOICE, number=d.number, document_date=d.issue_date)
+        for d in invoices
+        if d.status == "issued" and d.number and d.issue_date
+    ]
+    try:
+        declaration = Declaration(
+            declarant_code=cui,
+            declarant_ref=order.number[:50],
+            notification=Notification(
+                operation_type=op,
+                goods=goods,
+                partner=Partner(country=country, code=partner_code, name=account.name[:200]),
+                transport=TransportData(
+                    vehicle=body.vehicle,
+                    trailer1=body.trailer1,
+                    trailer2=body.trailer2,
+                    carrier_country=body.carrier_country,
+                    carrier_code=carrier_code,
+                    carrier_name=carrier_name[:200],
+                    transport_date=on,
+                ),
+                start=start,
+                end=end,
+                documents=documents,
+            ),
+        )
+    except ValidationError as exc:
+        raise Unprocessable(
+            "The e-Transport notification cannot be built from this order.",
+            errors=[_error(".".join(str(p) for p in e["loc"]) or "body", e["msg"]) for e in exc.errors()],
+        ) from None
+    snapshot = {
+        "vehicle": body.vehicle,
+        "trailer1": body.trailer1,
+        "trailer2": body.trailer2,
+        "carrier_name": carrier_name,
+        "carrier_code": carrier_code,
+        "start": start_text,
+        "end": end_text,
+        "goods": printed,
+    }
+    return Built(declaration, snapshot)
+
+
+# where in the notification a rule's finding is (its XPath) → the request field that fills it
+_FINDING_FIELDS = (
+    ("locStartTraseuRutier", "start"),
+    ("locFinalTraseuRutier", "end"),
+    ("bunuriTransportate", "lines"),
+    ("partenerComercial", "customer_id"),
+    ("dateTransport", "carrier_name"),
+    ("documenteTransport", "transport_date"),
+)
+
+
+def _field_of(location: str) -> str:
+    for part, field in _FINDING_FIELDS:
+        if part in location:
+            return field
+    return "operation_type" if "notificare" in location else "body"
+
+
+def _order(session: Session, order_id: uuid.UUID) -> Order:
+    row = orders.get(session, "order", order_id, lock=True)
+    state = orders.status_of(row)
+    if state not in STARTABLE:
+        raise Conflict(
+            f"A {state} order has no transport to declare: confirm it first.", code="order-not-confirmed"
+        )
+    return row
+
+
+def start(
+    session: Session,
+    actor: Actor,
+    order_id: uuid.UUID,
+    body: OrderTransportIn,
+    *,
+    settings: Settings | None = None,
+    queue: bool = True,
+) -> tuple[OrderTransport, bool]:
+    """Build, validate and queue the order's notification; ``(row, created)``. The order's row lock
+    serialises two starts: the second sees the first's declaration and returns it."""
+    order = _order(session, order_id)
+    existing = repository.order_transport(session, order.id, lock=True)
+    attempt = 1
+    if existing is not None:
+        live = etransport.summaries(session, actor.tid, [existing.declaration_id]).get(
+            existing.declaration_id
+        )
+        live_state = str(live["state"]) if live else existing.state
+        if existing.state != "rejected" and live_state not in etransport.REJECTED_STATES:
+            return existing, False
+        attempt = existing.attempt + 1
+    built = build(session, order, body)
+    try:
+        declaration, _created = etransport.create_and_queue(
+            session,
+            actor.tid,
+            built.declaration,
+            settings=settings,
+            shipment_ref=shipment_ref(order),
+            idempotency_key=f"{shipment_ref(order)}:etransport:{attempt}",
+            correlation_id=actor.correlation_id,
+            queue=queue,
+        )
+    except etransport.InvalidDeclaration as exc:  # our schematron's fatal findings, on the body's fields
+        findings = list(exc.extra.get("findings") or [])
+        raise Unprocessable(
+            "The e-Transport rules refuse this notification.",
+            errors=[
+                _error(
+                    _field_of(str(f.get("location") or "")), str(f.get("message")), "rule", rule=f.get("rule")
+                )
+                for f in findings
+                if f.get("severity") == "fatal"
+            ]
+            or None,
+            findings=findings,
+        ) from None
+    applicability = etransport.applicability(
+        [
+            etransport.ShipmentLine(g.tariff_code, g.value_ron or Decimal(0), g.gross_weight)
+            for g in built.declaration.notification.goods  # type: ignore[union-attr]
+        ],
+        body.operation_type,
+    )
+    snapshot = {**built.snapshot, "required": applicability.required, "reasons": applicability.reasons}
+    now = datetime.now(UTC)
+    row = existing or OrderTransport(order_id=order.id, tid=actor.tid, created_at=now)
+    row.declaration_id, row.attempt, row.state = declaration.id, attempt, "queued"
+    row.operation_type = body.operation_type
+    row.transport_date = body.transport_date or service.today()
+    row.uit, row.valid_from, row.valid_until = None, None, None
+    row.transport, row.messages = snapshot, []
+    row.created_by, row.updated_at = actor.name, now
+    if existing is None:
+        repository.add(session, row)
+    session.flush()
+    return row, True
+
+
+def get(session: Session, order_id: uuid.UUID) -> OrderTransport | None:
+    return repository.order_transport(session, order_id)
+
+
+def live_states(
+    session: Session, tid: uuid.UUID, rows: list[OrderTransport]
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """Compliance's summary of each row's declaration (its live state), by declaration id."""
+    return etransport.summaries(session, tid, [r.declaration_id for r in rows])
+
+
+def _day(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def view(
+    row: OrderTransport, live: dict[str, Any] | None, *, queued: bool | None = None
+) -> OrderTransportOut:
+    """What the API and the pages show: sales' record, the declaration's live state over it."""
+    snap = row.transport or {}
+    messages = [str(m) for m in (row.messages or [])]
+    state, uit, valid_from, valid_until = row.state, row.uit, row.valid_from, row.valid_until
+    if live is not None:
+        state = str(live["state"])
+        uit = live.get("uit") or uit
+        valid_from = _day(live.get("uit_valid_from")) or valid_from
+        valid_until = _day(live.get("uit_valid_until")) or valid_until
+        if state in etransport.REJECTED_STATES:
+            messages = [str(m) for m in live.get("errors") or []] or messages
+    return OrderTransportOut(
+        declaration_id=row.declaration_id,
+        attempt=row.attempt,
+        state=state,
+        uit=uit,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        operation_type=row.operation_type,
+        transport_date=row.transport_date,
+        vehicle=str(snap.get("vehicle") or ""),
+        carrier_name=str(snap.get("carrier_name") or ""),
+        start=str(snap.get("start") or ""),
+        end=str(snap.get("end") or ""),
+        goods=[TransportGoodsOut.model_validate(g) for g in snap.get("goods") or []],
+        messages=messages,
+        required=snap.get("required"),
+        reasons=list(snap.get("reasons") or []),
+        queued=queued,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def views(session: Session, tid: uuid.UUID, order_ids: list[uuid.UUID]) -> dict[uuid.UUID, OrderTransportOut]:
+    rows = repository.order_transports(session, order_ids)
+    live = live_states(session, tid, list(rows.values()))
+    return {oid: view(row, live.get(row.declaration_id)) for oid, row in rows.items()}
+
+
+def page(
+    session: Session, tid: uuid.UUID, *, cursor: str | None, limit: int
+) -> tuple[list[tuple[Order, OrderTransportOut]], str | None]:
+    """The desk's list: orders' declarations, the most recently started first, with their live state."""
+    got = repository.order_transport_page(session, cursor=cursor, limit=limit)
+    live = live_states(session, tid, [t for t, _o in got.items])
+    return [(o, view(t, live.get(t.declaration_id))) for t, o in got.items], got.next
+
+
+# --- the UIT's validity ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Countdown:
+    kind: str  # pending | not_yet | active | expired
+    days: int = 0
+    hours: int = 0
+    starts: date | None = None
+
+
+def countdown(out: OrderTransportOut, now: datetime | None = None) -> Countdown:
+    """What is left of the UIT's validity: it runs from ``valid_from`` to the end of ``valid_until``
+    (Romanian time)."""
+    if out.state != "valid" or out.valid_until is None:
+        return Countdown("pending")
+    moment = (now or datetime.now(UTC)).astimezone(ROMANIA)
+    if out.valid_from and moment.date() < out.valid_from:
+        return Countdown("not_yet", starts=out.valid_from)
+    end = datetime.combine(out.valid_until + timedelta(days=1), time(0), tzinfo=ROMANIA)
+    left = end - moment
+    if left.total_seconds() <= 0:
+        return Countdown("expired")
+    hours = int(left.total_seconds() // 3600)
+    return Countdown("active", days=hours // 24, hours=hours % 24)
+
+
+# --- compliance's events (the sales consumer) ----------------------------------------------------------
+def on_etransport_code(session: Session, envelope: Envelope) -> None:
+    """ANAF confirmed an order's notification: its UIT and validity window on the order."""
+    event = ShipmentEtransportCode.model_validate(envelope.data)
+    row = repository.order_transport_by_declaration(session, event.declaration_id)
+    if row is None:  # a declaration sales did not make (another module's, or an earlier attempt's)
+        return
+    row.state, row.uit = "valid", event.uit
+    row.valid_from, row.valid_until = event.valid_from, event.valid_until
+    row.messages, row.updated_at = [], datetime.now(UTC)
+
+
+def on_etransport_rejected(session: Session, envelope: Envelope) -> None:
+    """ANAF refused an order's notification: rejected with its messages (a new start makes another)."""
+    event = EtransportRejected.model_validate(envelope.data)
+    row = repository.order_transport_by_declaration(session, event.declaration_id)
+    if row is None:
+        return
+    row.state, row.messages, row.updated_at = "rejected", list(event.messages), datetime.now(UTC)
