@@ -266,3 +266,45 @@ def test_efactura_inbox(context: Any, page: Any, demo_app: DemoApp, theme: str, 
     shot(page, "sales-supplier-invoice")
     axe_check(page, f"supplier invoice ({theme}, {lang})")
     assert not page.js_errors
+
+
+@pytest.mark.parametrize("theme,lang", [("light", "ro"), ("dark", "en")])
+def test_compliance_desk_validate_etransport_and_anaf(
+    context: Any, page: Any, demo_app: DemoApp, theme: str, lang: str
+) -> None:
+    """The desk's tools: an issued invoice's XML, broken on purpose, validated with its finding on the
+    file's line; the orders' UITs with their countdown; a CUI looked up at the (fake) ANAF registry."""
+    set_theme_and_language(context, theme, lang, demo_app.url)
+    page.goto("/sales/invoices?status=issued")
+    links = page.locator("table tbody tr a.cell-title")
+    hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    xmls = (page.request.get(f"{href}/ubl").body() for href in hrefs)
+    xml = next(x for x in xmls if b"<cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>" in x)  # not a credit note
+    broken = xml.replace(b"<cbc:InvoiceTypeCode>380<", b"<cbc:InvoiceTypeCode>999<", 1)
+    page.goto("/sales/efactura")
+    page.get_by_role("link", name="Validează un fișier" if lang == "ro" else "Validate a file").click()
+    page.wait_for_url("**/sales/efactura/validate")
+    page.locator("#f-file").set_input_files(
+        files=[{"name": "factura-gresita.xml", "mimeType": "application/xml", "buffer": broken}]
+    )
+    page.get_by_role("button", name="Validează" if lang == "ro" else "Validate").click()
+    page.wait_for_load_state()
+    rows = page.locator("table.findings tbody tr")
+    expect(rows.first).to_be_visible()
+    assert "BR-CL-01" in page.locator("table.findings").inner_text()
+    shot(page, "sales-efactura-validate")
+    axe_check(page, f"/sales/efactura/validate ({theme}, {lang})")
+
+    page.goto("/sales/etransport")
+    expect(page.locator("main table tbody tr").first).to_be_visible()
+    shot(page, "sales-etransport")
+    axe_check(page, f"/sales/etransport ({theme}, {lang})")
+
+    page.goto("/sales/anaf")
+    page.locator("#f-cui").fill("RO14399840")
+    page.locator("#f-cui").press("Enter")
+    page.wait_for_url("**/sales/anaf?cui=*")
+    expect(page.locator("#company-h")).to_be_visible()
+    shot(page, "sales-anaf-lookup")
+    axe_check(page, f"/sales/anaf ({theme}, {lang})")
+    assert not page.js_errors
