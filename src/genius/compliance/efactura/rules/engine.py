@@ -16,6 +16,7 @@ The rule sets live in sibling modules (``en16931``, ``ciusro``), imported by :fu
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -64,6 +65,22 @@ def rule(
     return register
 
 
+_XPATHS = threading.local()
+
+
+def _compiled(expr: str) -> etree.XPath:
+    """``expr`` compiled once per thread: the rules ask a few hundred expressions thousands of times, and
+    lxml would parse each string again on every ``element.xpath`` call. Per thread, because a compiled
+    XPath keeps evaluation state that threads must not share."""
+    cache: dict[str, etree.XPath] | None = getattr(_XPATHS, "cache", None)
+    if cache is None:
+        cache = _XPATHS.cache = {}
+    found = cache.get(expr)
+    if found is None:
+        found = cache[expr] = etree.XPath(expr, namespaces=NS)
+    return found
+
+
 class Doc:
     """A parsed UBL Invoice or CreditNote with the helpers rules need."""
 
@@ -80,7 +97,7 @@ class Doc:
     # --- queries -----------------------------------------------------------------------------------
     def xpath(self, expr: str, node: Any = None) -> list[Any]:
         """XPath with the ``cbc``/``cac`` prefixes, relative to ``node`` (default: the root)."""
-        result = (self.root if node is None else node).xpath(expr, namespaces=NS)
+        result = _compiled(expr)(self.root if node is None else node)
         return result if isinstance(result, list) else [result]
 
     def first(self, expr: str, node: Any = None) -> Any:
