@@ -15,7 +15,7 @@ MANIFEST = Module(
         "genius.outreach.webhooks.api:router",
     ),
     topics=("genius.outreach.events",),
-    pages=("genius.outreach.pages:router",),
+    pages=("genius.outreach.pages:router", "genius.outreach.sequences.pages:router"),
     nav=(
         NavEntry(
             N_("Overview"),
@@ -32,6 +32,13 @@ MANIFEST = Module(
             icon="users",
             section=N_("Outreach"),
             key="j",
+        ),
+        NavEntry(
+            N_("Sequences"),
+            "/outreach/sequences",
+            Scope.OUTREACH_READ,
+            icon="list-ordered",
+            section=N_("Outreach"),
         ),
         NavEntry(
             N_("Review queue"),
