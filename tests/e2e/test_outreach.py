@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from genius.outreach.demo import USAGE
 from tests.e2e.conftest import DemoApp, axe_check, set_theme_and_language, shot
@@ -125,6 +126,41 @@ def test_a_lead_converted_in_outreach_reaches_the_crm_pipeline(
     assert re.search("În CRM|In the CRM", crm_box.inner_text())
     shot(page, "outreach-lead-converted")
 
-    page.goto(f"/crm/opportunities?q={name.replace(' ', '+')}")
-    assert page.get_by_text(name).first.is_visible()
+    # The CRM's opportunity: the one made now, or the one the CRM had made when it converted the lead.
+    page.locator("#crm-h ~ ul a[href^='/crm/opportunities/']").click()
+    page.wait_for_url(re.compile(r"/crm/opportunities/[0-9a-f-]{36}$"))
+    expect(page.locator("h1")).to_be_visible()
+    assert not page.js_errors
+
+
+@pytest.mark.parametrize("theme,lang", [("light", "ro"), ("dark", "en")])
+def test_sequence_and_template_editors(
+    context: Any, page: Any, demo_app: DemoApp, theme: str, lang: str
+) -> None:
+    """The demo's sequences with their steps, a template with its preview, and a new template whose live
+    spintax preview follows what is typed."""
+    set_theme_and_language(context, theme, lang, demo_app.url)
+    page.goto("/outreach/sequences")
+    assert page.locator(".seq-step").count() >= 2
+    shot(page, "outreach-sequences")
+    axe_check(page, f"/outreach/sequences ({theme}, {lang})")
+    page.locator(".seq-step a").first.click()
+    page.wait_for_url(re.compile(r"/outreach/templates/[0-9a-f-]{36}$"))
+    assert page.locator(".spin-sample").count() == 3
+    shot(page, "outreach-template")
+    axe_check(page, f"/outreach/templates/<id> ({theme}, {lang})")
+
+    page.goto("/outreach/templates/new")
+    content = page.locator("#f-content")
+    content.fill("{Salut|Bună ziua} {{first_name}}, {o întrebare|o idee} pentru {{company}}?")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#spintax-preview .msg-text')]"
+        ".every(e => e.innerText.includes('?') && !e.innerText.includes('{'))"
+    )
+    texts = page.locator("#spintax-preview .msg-text").all_inner_texts()
+    assert len(texts) == 3 and all(re.match(r"(Salut|Bună ziua) ", t) for t in texts)
+    content.fill("{Salut|Bună ziua")
+    page.locator("#spintax-preview [role=alert]").wait_for()
+    shot(page, "outreach-template-new")
+    axe_check(page, f"/outreach/templates/new ({theme}, {lang})")
     assert not page.js_errors

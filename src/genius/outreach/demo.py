@@ -47,6 +47,9 @@ from genius.outreach.overview.service import redis_usage, today_in
 from genius.outreach.quota import BusinessHours, QuotaGuardian
 from genius.outreach.review import service as review
 from genius.outreach.sentiment import classify
+from genius.outreach.sequences import repository as seq_repository
+from genius.outreach.sequences import schemas as seq_schemas
+from genius.outreach.sequences import service as sequences
 from genius.vettify import service as crm
 from genius.vettify.schemas import ConvertIn, LeadCreate
 
@@ -440,6 +443,76 @@ def _fill_usage(
     return admitted
 
 
+WA_OPENER = (
+    "{Bună ziua|Salut}, {{first_name}}! {Am văzut|Am aflat} că {{company}} {crește|se extinde} "
+    "în {{city}}. {Vă pot arăta|Vă propun} în 15 minute cum {economisiți|câștigați} timp la facturare "
+    "și e-Factura?"
+)
+WA_SHORT = "{{first_name}}, o întrebare scurtă: cât timp pierdeți lunar cu e-Factura la {{company}}?"
+EMAIL_FOLLOW_UP = (
+    "Bună ziua, {{first_name}},\n\nRevin la mesajul de pe WhatsApp: {vă trimit|atașez} un scurt rezumat "
+    "despre cum {{company}} {poate automatiza|își poate automatiza} facturarea și e-Factura.\n\n"
+    "{O zi bună|Cu stimă},\nEchipa GeniusERP"
+)
+EMAIL_COLD = (
+    "Bună ziua, {{first_name}},\n\n{Multe firme din {{city}}|Firmele ca {{company}}} trimit facturile "
+    "în SPV {automat|fără efort} cu GeniusERP. {Merită|Are sens} o discuție de 15 minute săptămâna aceasta?"
+)
+# name, channel, subject, content, A/B versions (label, content, (sent, opened, replied) so far)
+Versions = tuple[tuple[str, str, tuple[int, int, int]], ...]
+DEMO_TEMPLATES: tuple[tuple[str, str, str | None, str, Versions], ...] = (
+    ("Deschidere WhatsApp", "WHATSAPP", None, WA_OPENER,
+     (("A", WA_OPENER, (412, 96, 61)), ("B", WA_SHORT, (398, 88, 44)))),
+    ("Revenire e-mail", "EMAIL_WARM", "{O idee|O propunere} pentru {{company}}", EMAIL_FOLLOW_UP, ()),
+    ("Reactivare e-mail rece", "EMAIL_COLD", "{Facturare|e-Factura} fără griji pentru {{company}}",
+     EMAIL_COLD, ()),
+)  # fmt: skip
+DEMO_SEQUENCES = (
+    ("Prospectare WhatsApp + e-mail", "Primul contact pe WhatsApp, revenire pe e-mail după două zile.",
+     (("Deschidere WhatsApp", 0), ("Revenire e-mail", 48), ("Deschidere WhatsApp", 96))),
+    ("Reactivare clienți vechi", "E-mail rece, apoi WhatsApp după trei zile.",
+     (("Reactivare e-mail rece", 0), ("Deschidere WhatsApp", 72))),
+)  # fmt: skip
+
+
+def _sequences(session: Session, tid: uuid.UUID) -> None:
+    """The demo's templates (one A/B tested, with its counts so far) and two sequences using them, made
+    through the sequences service; once per tenant (by the first template's name)."""
+    if seq_repository.template_by_name(session, DEMO_TEMPLATES[0][0]) is not None:
+        return
+    ids: dict[str, uuid.UUID] = {}
+    variables = [
+        seq_schemas.VariableIn(name="first_name", required=False, default=""),
+        seq_schemas.VariableIn(name="company", required=True),
+        seq_schemas.VariableIn(name="city", required=False, default="orașul dvs."),
+    ]
+    for name, channel, subject, text, versions in DEMO_TEMPLATES:
+        body = seq_schemas.TemplateIn(
+            name=name,
+            channel=seq_schemas.SendChannel(channel),
+            subject=subject,
+            content=text,
+            variables=variables,
+        )
+        template = sequences.create_template(session, tid, body)
+        ids[name] = template.id
+        for label, version_text, (sent, opened, replied) in versions:
+            version = sequences.add_version(
+                session, tid, template.id, seq_schemas.VersionIn(label=label, content=version_text)
+            )
+            version.sent_count, version.open_count, version.reply_count = sent, opened, replied
+    for name, description, steps in DEMO_SEQUENCES:
+        sequences.create_sequence(
+            session,
+            tid,
+            seq_schemas.SequenceIn(
+                name=name,
+                description=description,
+                steps=[seq_schemas.StepIn(template_id=ids[t], delay_hours=h) for t, h in steps],
+            ),
+        )
+
+
 def seed_demo(platform: Platform, tid: uuid.UUID) -> None:
     if not platform.settings.demo_crm_data:  # the journeys are over CRM leads: off with the CRM's demo data
         return
@@ -452,6 +525,7 @@ def seed_demo(platform: Platform, tid: uuid.UUID) -> None:
             files = tenant_files_from_settings(platform.settings).for_tenant(tid)
             _journeys(session, tid, rng, phones, now, files)
             review.sweep_sla(session, now)
+        _sequences(session, tid)
         hours = outreach.business_hours(session, tid)
         phones_now = [(str(p.id), p.status) for p in outreach_repository.phones(session)]
     try:

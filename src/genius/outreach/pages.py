@@ -550,6 +550,8 @@ def journey_move(
         return render(request, "outreach/lead.html", ctx, 422)
     here = RedirectResponse(f"/outreach/leads/{journey_id}", status_code=303)
     target = LeadState(move.to_state)
+    # A lead the CRM converted already keeps its records: the conversion links them, and says so.
+    linked = target is LeadState.CONVERTED and outreach_service.crm_records(db, journey_id) is not None
     try:
         with db.begin_nested():  # a refused move leaves the journey and the CRM as they were
             outreach_service.transition(
@@ -568,4 +570,6 @@ def journey_move(
         ctx = _journey_ctx(request, user, db, journey_id, move=values, errors={"to_state": message})
         return render(request, "outreach/lead.html", ctx, 409)
     label = _(STATE_LABELS[target])
+    if linked:
+        return flash(here, _("Converted: the CRM had converted this lead already; its records are linked."))
     return flash(here, _(MOVED[target]) if target in MOVED else _("Moved to %(state)s.", state=label))
