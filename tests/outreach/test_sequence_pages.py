@@ -38,7 +38,7 @@ def test_template_and_sequence_editors(client: TestClient, tenant: Any) -> None:
         "/outreach/templates/preview",
         data={"csrf_token": csrf, "content": "Salut {{nume}}", "variables": "nume"},
     )
-    assert missing.text.count('class="field-error"') == 3  # no lead has "nume": each says so
+    assert missing.text.count('class="alert alert-error small"') == 3  # no lead has "nume": each says so
 
     bad = client.post(
         "/outreach/templates",
