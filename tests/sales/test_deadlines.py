@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from genius.core.events.schemas import Envelope
 from genius.core.platform import Platform
@@ -88,6 +89,25 @@ def test_countdown_in_the_api_pages_and_the_daily_notice(
     assert listed == {old["number"]: ("2026-11-27", -1), fresh["number"]: ("2026-12-10", 2)}
     with platform.db.tenant_session(tenant.id) as s:
         assert spv.deadline_sweep(s, tenant.id, date(2026, 12, 9)) == 2  # the next day again
+    # The notice mailed (outbox email.send, once per tenant and day) to the people who may resend.
+    notice_env = {"day": "2026-12-08", "within_working_days": notice["within_working_days"]}
+    _deliver(platform, tenant.id, "sales.invoice.efactura_deadline_near", {**notice, **notice_env})
+    _deliver(platform, tenant.id, "sales.invoice.efactura_deadline_near", {**notice, **notice_env})
+    with platform.db.tenant_session(tenant.id) as s:
+        mails = [
+            row[0]["args"][0]
+            for row in s.execute(
+                text("SELECT data FROM core.outbox WHERE kind = 'task' AND topic = 'email.send' ORDER BY id")
+            )
+            if row[0]["args"][0].get("idempotency_key", "").startswith("sales-deadline:")
+        ]
+    assert len({m["idempotency_key"] for m in mails}) == 1  # redelivered: the same key, one mail sent
+    mail = mails[0]
+    assert mail["to"] == [tenant.admin_email] and "de încărcat în SPV" in mail["subject"]
+    assert "cu termenul depășit" in mail["subject"]
+    assert f"{old['number']} din 20.11.2026: termen 27.11.2026, termen depășit" in mail["text"]
+    assert f"{fresh['number']} din 03.12.2026: termen 10.12.2026, 2 zile lucrătoare rămase" in mail["text"]
+    assert "/sales/efactura" in mail["text"]
     # The pages: the countdown while not accepted (the real today is 2026-12-03 or later).
     assert login(client, tenant.slug, tenant.admin_email).status_code == 303
     listing = client.get("/sales/invoices").text
