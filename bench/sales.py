@@ -18,6 +18,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from bench.crm_import import new_tenant
 from genius.compliance.efactura import service as efactura
 from genius.core.directory import repository as directory
 from genius.core.tenancy import service as tenancy
@@ -36,17 +37,8 @@ LINES = [
 
 
 def _tenant(platform: Any) -> uuid.UUID:
-    slug = f"bench-sales-{uuid.uuid4().hex[:6]}"
-    result = tenancy.provision_tenant(
-        platform.db,
-        platform.passwords,
-        slug=slug,
-        name="Bench Sales SRL",
-        admin_email=f"admin@{slug}.ro",
-        admin_password="bench-password-1",
-        actor="bench",
-    )
-    return result.tenant.id
+    tid, _token = new_tenant(platform)
+    return tid
 
 
 def _drafts(platform: Any, tid: uuid.UUID, n: int) -> list[uuid.UUID]:

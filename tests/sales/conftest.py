@@ -12,10 +12,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from lxml import etree
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from genius.compliance.fakes import bnr as fake_bnr_feed
 from genius.core.directory import repository as directory
+from genius.core.events.consumer import EventConsumer
+from genius.core.events.models import OutboxEvent
+from genius.core.events.schemas import Envelope
 from genius.core.platform import Platform
 from genius.core.tenancy import service as tenancy
 from genius.core.tenancy.schemas import TenantSettingsIn
@@ -71,6 +75,35 @@ class Sales:
         xml = self.call("GET", f"/invoices/{invoice_id}/ubl").content
         assert official_failures(xml) == [], issued["number"]
         return issued
+
+
+def relay(platform: Platform, tid: uuid.UUID, where: Any, consumer: EventConsumer) -> list[str]:
+    """What the relay and ``genius consume`` do: each unpublished event of the tenant matching ``where``
+    (a SQL condition on ``OutboxEvent``) to ``consumer``, once, then once more (a redelivery changes
+    nothing: the consumer's inbox). The topics delivered, in order."""
+    with platform.db.tenant_session(tid) as s:
+        rows = s.scalars(
+            select(OutboxEvent)
+            .where(where, OutboxEvent.kind == "event", OutboxEvent.published_at.is_(None))
+            .order_by(OutboxEvent.seq)
+        ).all()
+        envelopes = []
+        for row in rows:
+            row.published_at = row.occurred_at
+            envelopes.append(
+                Envelope(
+                    id=row.id,
+                    topic=row.topic,
+                    tid=row.tid,
+                    occurred_at=row.occurred_at,
+                    correlation_id=row.correlation_id,
+                    aggregate_id=row.aggregate_id,
+                    data=row.data,
+                ).model_dump(mode="json")
+            )
+    assert [consumer.handle(platform.db, e) for e in envelopes] == ["handled"] * len(envelopes)
+    assert all(consumer.handle(platform.db, e) == "duplicate" for e in envelopes)
+    return [e["topic"] for e in envelopes]
 
 
 @dataclass

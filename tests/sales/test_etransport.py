@@ -31,7 +31,7 @@ from genius.sales.consumers import consumers
 from genius.sales.schemas import OrderTransportOut
 from tests.compliance.conftest import FakeAnaf
 from tests.core.test_admin_pages import login
-from tests.sales.conftest import Sales, add_customer, set_up_company
+from tests.sales.conftest import Sales, add_customer, relay, set_up_company
 from tests.sales.test_spv import fake_anaf, spv_platform  # noqa: F401
 
 NS = {"e": "mfp:anaf:dgti:eTransport:declaratie:v2"}
@@ -207,33 +207,8 @@ def deliver(platform: Platform, tid: uuid.UUID, topic: str, data: dict[str, Any]
 
 def relay_etransport(platform: Platform, tid: uuid.UUID) -> list[str]:
     """What the relay and ``genius consume`` do with compliance's e-Transport events."""
-    with platform.db.tenant_session(tid) as s:
-        rows = s.scalars(
-            select(OutboxEvent)
-            .where(
-                OutboxEvent.topic.in_(("wms.shipment.etransport_code", "anaf.etransport.rejected")),
-                OutboxEvent.published_at.is_(None),
-            )
-            .order_by(OutboxEvent.seq)
-        ).all()
-        envelopes = []
-        for row in rows:
-            row.published_at = row.occurred_at
-            envelopes.append(
-                Envelope(
-                    id=row.id,
-                    topic=row.topic,
-                    tid=row.tid,
-                    occurred_at=row.occurred_at,
-                    correlation_id=row.correlation_id,
-                    aggregate_id=row.aggregate_id,
-                    data=row.data,
-                ).model_dump(mode="json")
-            )
-    [consumer] = consumers()
-    assert [consumer.handle(platform.db, e) for e in envelopes] == ["handled"] * len(envelopes)
-    assert all(consumer.handle(platform.db, e) == "duplicate" for e in envelopes)
-    return [e["topic"] for e in envelopes]
+    topics = ("wms.shipment.etransport_code", "anaf.etransport.rejected")
+    return relay(platform, tid, OutboxEvent.topic.in_(topics), consumers()[0])
 
 
 def connect_to_anaf(platform: Platform, tid: uuid.UUID) -> None:

@@ -12,46 +12,22 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
 from genius.compliance import demo as compliance_demo
 from genius.compliance.fakes import bnr as fake_bnr_feed
 from genius.core.events.consumer import EventConsumer
 from genius.core.events.models import OutboxEvent
-from genius.core.events.schemas import Envelope
 from genius.core.platform import Platform
 from genius.sales.consumers import consumers as sales_consumers
 from genius.vettify.consumers import consumers as crm_consumers
 from tests.compliance.conftest import FakeAnaf
-from tests.sales.conftest import Sales, add_customer, set_up_company
+from tests.sales.conftest import Sales, add_customer, relay, set_up_company
 from tests.sales.test_spv import fake_anaf, relay_to_sales, run_uploads, spv_platform  # noqa: F401
 
 
 def deliver(platform: Platform, tid: uuid.UUID, topic: str, consumer: EventConsumer) -> int:
     """Each unpublished ``topic`` event of the tenant to ``consumer``, once, then once more (a duplicate)."""
-    with platform.db.tenant_session(tid) as s:
-        rows = s.scalars(
-            select(OutboxEvent)
-            .where(OutboxEvent.topic == topic, OutboxEvent.published_at.is_(None))
-            .order_by(OutboxEvent.seq)
-        ).all()
-        envelopes = []
-        for row in rows:
-            row.published_at = row.occurred_at
-            envelopes.append(
-                Envelope(
-                    id=row.id,
-                    topic=row.topic,
-                    tid=row.tid,
-                    occurred_at=row.occurred_at,
-                    correlation_id=row.correlation_id,
-                    aggregate_id=row.aggregate_id,
-                    data=row.data,
-                ).model_dump(mode="json")
-            )
-    assert [consumer.handle(platform.db, e) for e in envelopes] == ["handled"] * len(envelopes)
-    assert all(consumer.handle(platform.db, e) == "duplicate" for e in envelopes)
-    return len(envelopes)
+    return len(relay(platform, tid, OutboxEvent.topic == topic, consumer))
 
 
 def test_order_to_cash(

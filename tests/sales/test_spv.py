@@ -29,7 +29,7 @@ from genius.sales.consumers import consumers
 from tests.compliance.conftest import FakeAnaf
 from tests.compliance.efactura.test_client import fake_settings
 from tests.conftest import LiveServer, free_port
-from tests.sales.conftest import Sales, set_up_company
+from tests.sales.conftest import Sales, relay, set_up_company
 
 
 @pytest.fixture
@@ -78,34 +78,8 @@ def run_uploads(platform: Platform, tid: uuid.UUID) -> list[dict[str, Any]]:
 
 
 def relay_to_sales(platform: Platform, tid: uuid.UUID) -> list[str]:
-    """What the relay and ``genius consume`` do: each unpublished e-Factura event to the sales consumer."""
-    with platform.db.tenant_session(tid) as s:
-        rows = s.scalars(
-            select(OutboxEvent)
-            .where(OutboxEvent.topic.like("anaf.efactura.%"), OutboxEvent.kind == "event")
-            .where(OutboxEvent.published_at.is_(None))
-            .order_by(OutboxEvent.seq)
-        ).all()
-        envelopes = []
-        for row in rows:
-            row.published_at = row.occurred_at
-            envelopes.append(
-                Envelope(
-                    id=row.id,
-                    topic=row.topic,
-                    tid=row.tid,
-                    occurred_at=row.occurred_at,
-                    correlation_id=row.correlation_id,
-                    aggregate_id=row.aggregate_id,
-                    data=row.data,
-                ).model_dump(mode="json")
-            )
-    [consumer] = consumers()
-    outcomes = [consumer.handle(platform.db, env) for env in envelopes]
-    assert outcomes == ["handled"] * len(envelopes)
-    # A redelivered event changes nothing (inbox).
-    assert all(consumer.handle(platform.db, env) == "duplicate" for env in envelopes)
-    return [e["topic"] for e in envelopes]
+    """Each unpublished e-Factura event to the sales consumer, as the relay and ``genius consume`` do."""
+    return relay(platform, tid, OutboxEvent.topic.like("anaf.efactura.%"), consumers()[0])
 
 
 def sales_events(platform: Platform, tid: uuid.UUID, topic: str) -> list[dict[str, Any]]:
