@@ -66,6 +66,7 @@ SESSION_ALLOWED: dict[str, str] = {
     "bench/crm_import.py": _BENCH,
     "bench/crm_search.py": _BENCH,
     "bench/marketing.py": _BENCH,
+    "bench/sales.py": _BENCH,
     "bench/workers.py": _BENCH,
     "src/genius/bootstrap.py": "process start-up (genius demo): ensures the demo tenant, no request",
     "src/genius/cli.py": "each CLI command is its own unit of work",
