@@ -89,3 +89,44 @@ def test_pdf_invoice_template_rendered_and_stored(start_worker, tmp_path: Path) 
         w.app.send_task("pdf.render", kwargs={"template": "nope", "tid": str(tid)}).get(timeout=60)
     with pytest.raises(Exception, match="needs the tenant"):
         w.app.send_task("pdf.render", kwargs={"html": "<p>x</p>"}).get(timeout=60)
+
+
+def test_pdf_embeds_data_images_and_fetches_nothing_else() -> None:
+    """Inline ``data:`` images (QR codes, logos) are drawn; an http or file URL in a document is neither
+    fetched nor read, and does not stop the rendering."""
+    import base64
+    import http.server
+    import threading
+
+    from pypdf import PdfReader
+
+    from genius.workers.pdf_render.tasks import render_pdf
+
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    pixel = bytes.fromhex(
+        "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478"
+        "9c6360000002000154a24f5d0000000049454e44ae426082"
+    )
+    png = base64.b64encode(pixel).decode()
+    try:
+        pdf = render_pdf(
+            f'<p>Aviz</p><img src="data:image/png;base64,{png}">'
+            f'<img src="http://127.0.0.1:{server.server_port}/tracking.png"><img src="file:///etc/passwd">'
+        )
+    finally:
+        server.shutdown()
+    page = PdfReader(io.BytesIO(pdf)).pages[0]
+    images = page.images
+    assert len(images) == 1 and hits == []

@@ -36,19 +36,14 @@ def render_html(html: str | None, template: str | None, context: dict[str, Any])
 
 def render_pdf(html: str) -> bytes:
     from weasyprint import HTML  # heavy import: only in the processes that render
+    from weasyprint.urls import URLFetcher
 
-    # base_url=None and no url_fetcher access beyond data: URIs: a document cannot read local files.
-    pdf = HTML(string=html, base_url=None, url_fetcher=_no_fetch).write_pdf()
+    # base_url=None and a fetcher allowed ``data:`` URIs only (inline images, QR codes): a document can
+    # neither read local files nor make the worker fetch a URL; other resources are left out.
+    fetcher = URLFetcher(allowed_protocols=["data"], allow_redirects=False)
+    pdf = HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf()
     assert pdf is not None
     return bytes(pdf)
-
-
-def _no_fetch(url: str, timeout: int = 10, ssl_context: Any = None) -> dict[str, Any]:
-    if url.startswith("data:"):
-        from weasyprint.urls import default_url_fetcher
-
-        return dict(default_url_fetcher(url))
-    raise ValueError(f"external resources are not fetched: {url[:80]}")
 
 
 @celery_app.task(name="pdf.render", bind=True, acks_late=True, max_retries=2)
