@@ -299,6 +299,11 @@ def test_compliance_desk_validate_etransport_and_anaf(
     expect(page.locator("main table tbody tr").first).to_be_visible()
     shot(page, "sales-etransport")
     axe_check(page, f"/sales/etransport ({theme}, {lang})")
+    page.locator("main table tbody tr a").first.click()  # the order the UIT belongs to
+    page.wait_for_url(re.compile(r".*/sales/orders/[0-9a-f-]{36}(#etransport)?$"))
+    expect(page.locator(".etr-code")).to_be_visible()
+    shot(page, "sales-order-etransport")
+    axe_check(page, f"order with its UIT ({theme}, {lang})")
 
     page.goto("/sales/anaf")
     page.locator("#f-cui").fill("RO14399840")
