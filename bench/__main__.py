@@ -235,6 +235,7 @@ def main() -> None:
             "ui",
             "marketing",
             "outreach",
+            "outreach-leads",
             "sales",
         ],
         default="all",
@@ -308,6 +309,10 @@ def main() -> None:
             from bench import outreach
 
             outreach.run(started, args.quick)
+        if args.suite == "outreach-leads":  # not in "all": --rows journeys (default here 100,000)
+            from bench import outreach_leads
+
+            outreach_leads.run(started, args.rows if args.rows != 1_000_000 else 100_000, args.requests)
         if args.suite in ("all", "sales"):
             from bench import sales
 

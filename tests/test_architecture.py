@@ -58,6 +58,7 @@ SQL_ALLOWED: dict[str, str] = {
     "bench/crm_import.py": _BENCH,
     "bench/crm_search.py": _BENCH,
     "bench/marketing.py": _BENCH,
+    "bench/outreach_leads.py": _BENCH,
     "bench/workers.py": _BENCH,
 }
 
@@ -66,6 +67,7 @@ SESSION_ALLOWED: dict[str, str] = {
     "bench/crm_import.py": _BENCH,
     "bench/crm_search.py": _BENCH,
     "bench/marketing.py": _BENCH,
+    "bench/outreach_leads.py": _BENCH,
     "bench/sales.py": _BENCH,
     "bench/workers.py": _BENCH,
     "src/genius/bootstrap.py": "process start-up (genius demo): ensures the demo tenant, no request",
