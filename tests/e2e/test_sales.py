@@ -178,7 +178,8 @@ def test_invoice_editor_issue_accept_pdf_zip_and_payment(
     totals = page.locator("#editor-totals dl.totals")
     quantity.fill("2")
     quantity.press("Tab")
-    expect(totals).to_contain_text("605,00")
+    # The totals come back from the server (htmx, after a 100 ms pause): on a loaded machine, give them time.
+    expect(totals).to_contain_text("605,00", timeout=20_000)
     # A free line, added by keyboard (the new line's product gets the focus), then a third one removed.
     add = page.get_by_role("button", name=re.compile("^(Adaugă linie|Add line)$"))
     add.focus()
@@ -188,7 +189,8 @@ def test_invoice_editor_issue_accept_pdf_zip_and_payment(
     page.keyboard.type("Instruire e2e")
     page.get_by_label(re.compile("^(Preț unitar, linia 2|Unit price, line 2)$")).fill("100,50")
     page.get_by_label(re.compile("^(Preț unitar, linia 2|Unit price, line 2)$")).press("Tab")
-    expect(totals).to_contain_text("726,61")
+    page.wait_for_load_state("networkidle")
+    expect(totals).to_contain_text("726,61", timeout=20_000)
     add.focus()
     page.keyboard.press("Enter")
     expect(page.locator("[name='lines.2.product_id']")).to_be_focused()
