@@ -523,14 +523,6 @@ def _move_errors(exc: ValidationError) -> dict[str, str]:
     return errors
 
 
-def _ro_amount(raw: str) -> str | None:
-    """Romanian amounts: ``12.000,50``, ``12000,50`` or ``12000.50``; blank is none."""
-    text = raw.strip().replace(" ", "").replace("\u00a0", "")
-    if "," in text:
-        text = text.replace(".", "").replace(",", ".")
-    return text or None
-
-
 @router.post("/outreach/leads/{journey_id}/move", dependencies=[CsrfChecked])
 def journey_move(
     request: Request, journey_id: uuid.UUID, user: OutreachWriter, db: PageDB, form: PageForm
@@ -540,7 +532,7 @@ def journey_move(
     if values["to_state"] == LeadState.CONVERTED.value:
         body["conversion"] = {
             "opportunity_name": values["opportunity_name"] or None,
-            "amount": _ro_amount(values["amount"]),
+            "amount": formats.parse_decimal(values["amount"]) or None,
             "expected_close_date": values["expected_close_date"] or None,
         }
     try:
