@@ -291,9 +291,9 @@ def test_compliance_desk_validate_etransport_and_anaf(
     )
     page.get_by_role("button", name="Validează" if lang == "ro" else "Validate").click()
     page.wait_for_load_state()
-    rows = page.locator("table.findings tbody tr")
+    rows = page.locator("table.finding-table tbody tr")
     expect(rows.first).to_be_visible()
-    assert "BR-CL-01" in page.locator("table.findings").inner_text()
+    assert "BR-CL-01" in page.locator("table.finding-table").inner_text()
     shot(page, "sales-efactura-validate")
     axe_check(page, f"/sales/efactura/validate ({theme}, {lang})")
 
