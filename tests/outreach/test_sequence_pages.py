@@ -33,7 +33,7 @@ def test_template_and_sequence_editors(client: TestClient, tenant: Any) -> None:
     assert preview.status_code == 200 and preview.text.count('class="spin-sample"') == 3
     assert re.search(r"(Salut|Bună) (Ana|Mihai|Elena)", preview.text)
     broken = client.post("/outreach/templates/preview", data={"csrf_token": csrf, "content": "{Salut|Bună"})
-    assert 'role="alert"' in broken.text
+    assert 'role="alert"' in broken.text and "nu este spintax valid" in broken.text
     missing = client.post(
         "/outreach/templates/preview",
         data={"csrf_token": csrf, "content": "Salut {{nume}}", "variables": "nume"},
@@ -70,6 +70,7 @@ def test_template_and_sequence_editors(client: TestClient, tenant: Any) -> None:
         data={"csrf_token": csrf, "name": "Deschidere WhatsApp", "channel": "WHATSAPP", "content": "x"},
     )
     assert again.status_code == 422  # the name is taken: said inline, nothing saved
+    assert "Există deja un șablon cu acest nume." in again.text  # in the user's language
 
     version = client.post(
         f"{page_url}/versions",

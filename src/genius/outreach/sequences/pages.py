@@ -112,8 +112,8 @@ def preview(db: PageDB, content: str, subject: str | None, variables: list[s.Var
         if text:
             try:
                 validate(text)
-            except SpintaxError as exc:
-                return {"error": _("Not valid spintax in %(field)s: %(error)s", field=field, error=str(exc))}
+            except SpintaxError:
+                return {"error": _spintax_message(SPINTAX_FIELDS[field])}
     declared = [Variable(v.name, v.required, v.default) for v in variables]
     samples = []
     for lead_id, values in _sample_values(db):
@@ -147,9 +147,33 @@ def _form_errors(exc: ValidationError) -> dict[str, str]:
     return errors
 
 
+CONFLICTS = {
+    "template-exists": N_("A template with this name exists already."),
+    "version-exists": N_("The template has a version with this label already."),
+    "sequence-exists": N_("A sequence with this name exists already."),
+}
+SPINTAX_FIELDS = {"content": N_("The message"), "subject": N_("The subject")}
+
+
 def _problem_errors(exc: Problem, default: str) -> dict[str, str]:
-    errors = {str(e.get("field")): str(e.get("message")) for e in exc.errors or [] if e.get("field")}
-    return errors or {default: exc.detail or exc.title}
+    """The service's refusals as the form's inline errors, in the user's language."""
+    errors: dict[str, str] = {}
+    for e in exc.errors or []:
+        field = str(e.get("field") or "")
+        if field in SPINTAX_FIELDS:
+            errors[field] = _spintax_message(SPINTAX_FIELDS[field])
+        elif field:
+            errors[field] = str(e.get("message"))
+    if not errors:
+        errors[default] = _(CONFLICTS[exc.code]) if exc.code in CONFLICTS else exc.detail or exc.title
+    return errors
+
+
+def _spintax_message(label: str) -> str:
+    return _(
+        "%(field)s is not valid spintax: every { needs its }, with the variants separated by |.",
+        field=_(label),
+    )
 
 
 # --- templates ----------------------------------------------------------------------------------------
