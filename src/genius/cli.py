@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import secrets
 import signal
 import sys
 import time
@@ -15,6 +16,8 @@ import click
 import typer
 
 from genius.config import Settings
+
+DEMO_REPLY_RATE = 0.3  # the share of the demo's WhatsApp leads who answer (the fake TimelinesAI)
 
 app = typer.Typer(help="GeniusERP platform", no_args_is_help=True, add_completion=False)
 tenant_app = typer.Typer(help="Tenants", no_args_is_help=True)
@@ -154,7 +157,13 @@ def demo() -> None:
     if fakes_url:
         fakes.add("fake-anaf", "fake-anaf", "--port", str(settings.demo_fakes_port))
         fakes.add(
-            "fake-timelinesai", "outreach", "fake-timelinesai", "--port", str(settings.demo_fakes_port + 1)
+            "fake-timelinesai",
+            "outreach",
+            "fake-timelinesai",
+            "--port",
+            str(settings.demo_fakes_port + 1),
+            "--reply-rate",
+            str(DEMO_REPLY_RATE),
         )
         fakes.start()
     try:
@@ -276,6 +285,9 @@ def _use_demo_fakes(settings: Settings) -> str | None:
         "instantly_base_url": f"{outreach}/instantly",
         "instantly_api_key": "inst_fake_key",
         "instantly_campaign_id": DEMO_INSTANTLY_CAMPAIGN,
+        # The fake's leads answer through the tenant's webhook, which this secret opens (one per start:
+        # the demo subscribes again each time).
+        "timelinesai_webhook_secret": secrets.token_urlsafe(24),
     }
     values = {**settings_for(url), "anaf_redirect_uri": callback, **timelines}
     for name, value in values.items():

@@ -6,9 +6,11 @@ replies go through sentiment, the state machine, the sequences and the review qu
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,6 +20,10 @@ from svix.webhooks import Webhook
 from genius.core.db.base import utcnow
 from genius.core.platform import Platform
 from genius.core.storage import FileStorage, is_sealed, tenant_files_from_settings
+from genius.outreach.channels.timelinesai import TimelinesClient
+from genius.outreach.fakes.timelinesai import REPLIES
+from genius.outreach.fakes.timelinesai import State as FakeTimelines
+from genius.outreach.fakes.timelinesai import create_app as create_fake_timelines
 from genius.outreach.models import (
     Channel,
     CommunicationLog,
@@ -397,3 +403,53 @@ def test_webhooks_for_an_unknown_tenant_are_404(client: TestClient) -> None:
     body = _timelines({"text": "Salut"})
     r = client.post(f"/webhooks/timelinesai/{uuid.uuid4()}", json=body, headers={"X-Webhook-Secret": SHARED})
     assert r.status_code == 404
+
+
+def test_the_fake_timelinesai_answers_through_the_subscribed_webhook(
+    client: TestClient, tenant: Any, platform: Platform
+) -> None:
+    """The demo's loop: we subscribe our webhook at the fake, send a WhatsApp message through it, and
+    the fake's lead answers by webhook into our endpoint; the reply moves the journey."""
+    tid = tenant.id
+    go = threading.Event()
+
+    def deliver(url: str, payload: dict[str, Any]) -> None:  # the fake's HTTP POST, into our app
+        assert go.wait(10)
+        parts = urlsplit(url)
+        answer = client.post(f"{parts.path}?{parts.query}", json=payload)
+        assert answer.status_code == 200, answer.text
+
+    state = FakeTimelines(reply_rate=1.0, reply_delay=(0.0, 0.0), post=deliver)
+    with TestClient(create_fake_timelines(state)) as fake:
+        wa = TimelinesClient(state.api_key, base_url="http://testserver/v1", http=fake)
+        hook = f"http://testserver/webhooks/timelinesai/{tid}?secret={SHARED}"
+        wa.subscribe_webhook("message:received:new", hook)
+        assert wa.webhook_urls("message:received:new") == [hook]
+        sent = wa.send_message("+40700000001", "+40722000001", "Bună ziua, vă scriu de la Demo SRL")
+        journey_id, _ = _journey(
+            platform,
+            tid,
+            Channel.WHATSAPP,
+            provider="timelinesai",
+            external_message_id=sent.message_id,
+            external_thread_id=sent.chat_id,
+        )
+        go.set()
+        for timer in state.timers:
+            timer.join(10)
+    answer = state.messages[sent.chat_id][-1]
+    assert answer["from_me"] is False and answer["text"] in REPLIES
+    assert len(_process_all(platform, tid)) == 1
+    with platform.db.tenant_session(tid) as s:
+        journey = s.get(LeadJourney, journey_id)
+        assert journey is not None and journey.reply_count == 1
+        assert journey.current_state == LeadState.WARM_REPLY.value
+
+
+def test_the_fake_timelinesai_answers_for_a_steady_share_of_numbers() -> None:
+    state = FakeTimelines(reply_rate=0.3)
+    numbers = [f"+4072200{n:04d}" for n in range(2000)]
+    answering = [n for n in numbers if state.answers(n)]
+    assert 500 <= len(answering) <= 700  # about 30 %
+    assert answering == [n for n in numbers if state.answers(n)]  # the same leads every time
+    assert not any(FakeTimelines().answers(n) for n in numbers)  # off unless asked for

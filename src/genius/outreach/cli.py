@@ -65,17 +65,22 @@ def register(root: typer.Typer) -> None:
 def fake_timelinesai(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port")] = 8100,
+    reply_rate: Annotated[
+        float,
+        typer.Option(min=0.0, max=1.0, help="Share of recipients who answer, by the subscribed webhooks"),
+    ] = 0.0,
 ) -> None:
     """Run the local fake TimelinesAI (WhatsApp) that ``genius demo`` sends through, knowing the demo's
     20 numbers (API key ``tla_fake_key``, base URL ``http://HOST:PORT/v1``), with the fake Resend
-    (``/resend``, key ``re_fake_key``) and Instantly (``/instantly``, key ``inst_fake_key``) beside it."""
+    (``/resend``, key ``re_fake_key``) and Instantly (``/instantly``, key ``inst_fake_key``) beside it.
+    With ``--reply-rate``, that share of the recipients answer through the subscribed webhooks."""
     import uvicorn
 
     from genius.outreach.demo import demo_accounts
     from genius.outreach.fakes import email
     from genius.outreach.fakes.timelinesai import State, create_app
 
-    server = create_app(State(accounts=demo_accounts()))
+    server = create_app(State(accounts=demo_accounts(), reply_rate=reply_rate))
     server.include_router(email.resend_router(email.ResendState()), prefix="/resend")
     server.include_router(email.instantly_router(email.InstantlyState()), prefix="/instantly")
     uvicorn.run(

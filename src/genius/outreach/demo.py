@@ -16,6 +16,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import redis
@@ -27,6 +28,7 @@ from genius.core.storage import TenantStorage, tenant_files_from_settings
 from genius.outreach import content
 from genius.outreach import repository as outreach_repository
 from genius.outreach import service as outreach
+from genius.outreach.channels.timelinesai import TimelinesClient, TimelinesError
 from genius.outreach.inbox import review_reason
 from genius.outreach.models import (
     Channel,
@@ -467,6 +469,8 @@ DEMO_TEMPLATES: tuple[tuple[str, str, str | None, str, Versions], ...] = (
     ("Reactivare e-mail rece", "EMAIL_COLD", "{Facturare|e-Factura} fără griji pentru {{company}}",
      EMAIL_COLD, ()),
 )  # fmt: skip
+DEMO_ENROLLED = 12  # cold leads the demo starts on the WhatsApp sequence
+REPLY_EVENT = "message:received:new"
 DEMO_SEQUENCES = (
     ("Prospectare WhatsApp + e-mail", "Primul contact pe WhatsApp, revenire pe e-mail după două zile.",
      (("Deschidere WhatsApp", 0), ("Revenire e-mail", 48), ("Deschidere WhatsApp", 96))),
@@ -501,7 +505,7 @@ def _sequences(session: Session, tid: uuid.UUID) -> None:
                 session, tid, template.id, seq_schemas.VersionIn(label=label, content=version_text)
             )
             version.sent_count, version.open_count, version.reply_count = sent, opened, replied
-    for name, description, steps in DEMO_SEQUENCES:
+    made = [
         sequences.create_sequence(
             session,
             tid,
@@ -511,6 +515,42 @@ def _sequences(session: Session, tid: uuid.UUID) -> None:
                 steps=[seq_schemas.StepIn(template_id=ids[t], delay_hours=h) for t, h in steps],
             ),
         )
+        for name, description, steps in DEMO_SEQUENCES
+    ]
+    # A few cold leads start the WhatsApp sequence now: the scheduler sends their first message within
+    # business hours, through the fake TimelinesAI, whose leads answer some of them by webhook.
+    cold, _ = outreach_repository.journey_page(
+        session,
+        outreach_repository.JourneyFilter(state=LeadState.COLD.value),
+        sort="nextActionAt",
+        descending=False,
+        offset=0,
+        limit=DEMO_ENROLLED,
+    )
+    for journey in cold:
+        sequences.enroll(session, tid, made[0].id, journey.id)
+
+
+def _subscribe_replies(platform: Platform, tid: uuid.UUID) -> None:
+    """With the demo's fake TimelinesAI, subscribe this tenant's webhook to the leads' answers (the fake
+    forgets its subscriptions when it stops, so on every start)."""
+    settings = platform.settings
+    secret = settings.timelinesai_webhook_secret
+    if not (settings.demo_fakes and secret and settings.timelinesai_api_key):
+        return
+    if not settings.timelinesai_base_url.startswith("http://127.0.0.1"):  # never a real account's hooks
+        return
+    url = f"{settings.issuer}/webhooks/timelinesai/{tid}?{urlencode({'secret': secret})}"
+    client = TimelinesClient(
+        settings.timelinesai_api_key, base_url=settings.timelinesai_base_url, timeout=5.0, max_retries=0
+    )
+    try:
+        if url not in client.webhook_urls(REPLY_EVENT):
+            client.subscribe_webhook(REPLY_EVENT, url)
+    except TimelinesError as exc:  # the fake is not up (yet): the demo runs without answers
+        log.warning("outreach.demo.webhook_not_subscribed", error=str(exc))
+    finally:
+        client.http.close()
 
 
 def seed_demo(platform: Platform, tid: uuid.UUID) -> None:
@@ -537,3 +577,4 @@ def seed_demo(platform: Platform, tid: uuid.UUID) -> None:
         # The dashboard's two weeks of daily statistics, and today's usage in the audit table, the way
         # the periodic roll-up writes them.
         overview.rollup(session, tid, platform.redis, days=STAT_DAYS)
+    _subscribe_replies(platform, tid)

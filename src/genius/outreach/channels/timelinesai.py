@@ -1,5 +1,5 @@
 """TimelinesAI (WhatsApp) REST client (spec 004, F2.2.1): send a message, a chat's history, an account's
-status, an account's chats.
+status, an account's chats; and the webhook subscriptions that bring the leads' answers back.
 
 * Bearer API key (``GENIUS_TIMELINESAI_API_KEY`` or the tenant's setting), base URL
   ``https://api.timelines.ai/v1``, a 30 s timeout on every request.
@@ -28,6 +28,7 @@ from genius.core.kit.ratelimit import Limit, RateLimiter
 DEFAULT_BASE = "https://api.timelines.ai/v1"
 TIMEOUT = 30.0
 PER_ACCOUNT = Limit(50, 60)
+WEBHOOKS = "webhooks"  # the budget key of the subscription calls, which belong to no WhatsApp account
 
 
 class TimelinesError(Exception):
@@ -165,6 +166,20 @@ class TimelinesClient:
             )
             for c in data["chats"]
         ]
+
+    # --- webhook subscriptions -----------------------------------------------------------------------
+    def subscribe_webhook(self, event_type: str, url: str) -> str:
+        """Subscribe ``url`` to ``event_type`` (``message:received:new`` for the leads' answers); returns
+        the subscription's id. The URL carries our shared secret (``?secret=``): TimelinesAI does not sign."""
+        data = self._call(
+            "POST", "/webhooks", WEBHOOKS, json={"event_type": event_type, "url": url, "enabled": True}
+        )
+        return str(data["id"])
+
+    def webhook_urls(self, event_type: str) -> list[str]:
+        """The URLs subscribed to ``event_type``."""
+        data = self._call("GET", "/webhooks", WEBHOOKS)
+        return [str(w["url"]) for w in data["webhooks"] if w.get("event_type") == event_type]
 
     # --- the request loop -----------------------------------------------------------------------------
     def _budget(self, account_phone: str) -> None:
