@@ -50,7 +50,7 @@ class Chart:
     opened: str
     clicked: str
     top: int
-    labels: list[tuple[float, str]]
+    labels: list[tuple[float, str, str]]
 
 
 def chart(figures: MetricsOut, zone: str) -> Chart | None:
@@ -69,7 +69,15 @@ def chart(figures: MetricsOut, zone: str) -> Chart | None:
 
     tz = ZoneInfo(zone)
     picks = sorted({0, len(points) // 2, len(points) - 1})
-    labels = [(CHART_PAD + i * step, points[i].at.astimezone(tz).strftime("%d.%m %H:%M")) for i in picks]
+    last = len(points) - 1
+    labels = [
+        (
+            CHART_PAD + i * step,
+            points[i].at.astimezone(tz).strftime("%d.%m %H:%M"),
+            "start" if i == 0 else "end" if i == last else "middle",  # the end labels stay on the page
+        )
+        for i in picks
+    ]
     return Chart(
         width=CHART_W,
         height=CHART_H,

@@ -166,10 +166,12 @@ def _compose_context(
     request: Request, user: PageUser, db: PageDB, campaign_id: uuid.UUID, **extra: Any
 ) -> Any:
     campaign = service.get_record(db, CAMPAIGNS, campaign_id)
-    values = extra.pop("values", None) or {
-        "subject": campaign.name,
-        "format": "html",
-        "html": STARTER,
+    planned = marketing.schedule_of(db, campaign_id)
+    body = planned.body if planned is not None and planned.state == "scheduled" else {}
+    values = extra.pop("values", None) or {  # a scheduled campaign opens with its planned message
+        "subject": body.get("subject") or campaign.name,
+        "format": body.get("format") or "html",
+        "html": body.get("html") or STARTER,
         "contact_id": "",
         "test_to": user.account.email,
         "at": "",
@@ -186,6 +188,12 @@ def _compose_context(
         values=values,
         errors=extra.pop("errors", {}),
         formats=FORMATS,
+        editor_hint=_(
+            "Variables: %(names)s; with a fallback: %(fallback)s. The footer with the unsubscribe link and "
+            "your company's details is added to every message.",
+            names="{{ prenume }}, {{ nume }}, {{ firma }}, {{ email }}",
+            fallback='{{ prenume | default("client") }}',
+        ),
         contact_options=_contact_options(db),
         segment_name=audience.segment_name(db, campaign),
         sendable=enabled and figures.status == "not_sent" and campaign.status in ("draft", "scheduled"),
