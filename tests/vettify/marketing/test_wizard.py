@@ -197,3 +197,20 @@ def test_the_wizard_needs_crm_write(client: TestClient, make_tenant: Any) -> Non
     login(client, viewer.slug, viewer.admin_email)
     assert client.get("/crm/campaigns/new").status_code == 403
     assert 'href="/crm/campaigns/new"' not in client.get("/crm/campaigns").text
+
+
+def test_test_sends_are_held_to_the_send_rate_limit(
+    client: TestClient, tenant: Any, crm: Crm, send_on: Platform, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(
+        send_on, "settings", send_on.settings.model_copy(update={"campaign_send_rate_limit": "1/min"})
+    )
+    contact(crm, "ana@client.ro")
+    c = crm.create("campaigns", name="Limită", channel="email")
+    login(client, tenant.slug, tenant.admin_email)
+    csrf = _csrf(client.get(f"/crm/campaigns/{c['id']}/compose").text)
+    data = {"csrf_token": csrf, "subject": "S", "format": "html", "html": BODY, "test_to": "eu@firma.ro"}
+    hx = {"HX-Request": "true"}
+    assert client.post(f"/crm/campaigns/{c['id']}/compose/test", data=data, headers=hx).status_code == 200
+    held = client.post(f"/crm/campaigns/{c['id']}/compose/test", data=data, headers=hx)
+    assert held.status_code == 429 and "wizard-test-error" in held.text

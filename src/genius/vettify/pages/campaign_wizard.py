@@ -21,8 +21,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from genius.core.kit.errors import NotFound, Problem
+from genius.core.kit.errors import NotFound, Problem, TooManyRequests
 from genius.core.kit.manifest import N_
+from genius.core.kit.ratelimit import Limit
 from genius.vettify import service
 from genius.vettify.campaigns import audience, lifecycle, marketing
 from genius.vettify.campaigns.repository import CAMPAIGNS
@@ -303,6 +304,7 @@ def compose_test(
     htmx = request.headers.get("HX-Request") == "true"
     result: dict[str, Any]
     try:
+        _send_rate_limit(request, user)
         body = TestSendIn.model_validate(
             {
                 "subject": values["subject"],
@@ -333,6 +335,18 @@ def compose_test(
         request, user, db, campaign_id, values=values, test_result=result, errors=result.get("errors", {})
     )
     return render(request, "vettify/campaign_wizard.html", ctx, status)
+
+
+def _send_rate_limit(request: Request, user: PageUser) -> None:
+    """The API's GENIUS_CAMPAIGN_SEND_RATE_LIMIT per user (the same bucket as ``POST …/test``): a test
+    send mails any address, so the page is held to it too (429, shown inline)."""
+    platform = platform_of(request)
+    limit = Limit.parse(platform.settings.campaign_send_rate_limit)
+    decision = platform.limiter.hit(
+        f"campaign-send:{user.account.tid}:{user.account.id}", limit, "campaign_send"
+    )
+    if not decision.allowed:
+        raise TooManyRequests(_("Too many sends at once: wait a moment and try again."))
 
 
 # --- step 3: send now or schedule, behind the confirmation ---------------------------------------------
