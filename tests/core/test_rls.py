@@ -263,6 +263,15 @@ def seed_rows(conn: Connection, tid: uuid.UUID) -> None:
             " SELECT :t, id, campaign_id, 'bounced', 'dsn', now() FROM crm.campaign_recipients"
             " WHERE tid = :t LIMIT 1"
         ),
+        ("crm", "campaign_link_clicks"): (
+            "INSERT INTO crm.campaign_link_clicks (tid, campaign_id, recipient_id, url)"
+            " SELECT :t, campaign_id, id, 'https://rls.example/' FROM crm.campaign_recipients"
+            " WHERE tid = :t LIMIT 1"
+        ),
+        ("crm", "campaign_reports"): (
+            "INSERT INTO crm.campaign_reports (tid, campaign_id, key)"
+            " SELECT :t, id, 'rls.pdf' FROM crm.campaigns WHERE tid = :t LIMIT 1"
+        ),
     }
     present = {(schema, name) for schema, name, _, _ in tenant_tables(conn)}
     for table, sql in hand_made.items():

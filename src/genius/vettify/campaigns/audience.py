@@ -73,3 +73,16 @@ def summary(session: Session, tid: uuid.UUID, campaign_id: uuid.UUID) -> Audienc
         excluded=excluded,
         excluded_total=sum(excluded.values()),
     )
+
+
+def count_for(session: Session, segment_id: uuid.UUID | None) -> dict[str, int]:
+    """What a new campaign's send would take now from a segment (or every contact), before the campaign
+    exists (the creation wizard's live count): the counts per state or reason, as ``preview`` gives them.
+    422 on ``segment_id`` when it is not one of the tenant's segments of contacts."""
+    ids: list[uuid.UUID] | None = None
+    if segment_id is not None:
+        try:
+            ids = segments.audience(session, segment_id)
+        except NotFound:
+            raise service.field_error("segment_id", "no segment with this id") from None
+    return repo.audience_counts(session, ids)

@@ -39,6 +39,7 @@ from genius.vettify.campaigns.schemas import (
     SuppressionIn,
     TestSendIn,
     TestSendOut,
+    TopLink,
 )
 from genius.vettify.campaigns.tracking import Sender, compose_test
 from genius.vettify.repository.records import CONTACTS
@@ -351,6 +352,7 @@ def metrics(
     the tenant's time zone."""
     service.get_record(session, CAMPAIGNS, campaign_id)
     out = metrics_many(session, [campaign_id])[campaign_id]
+    out.top_links = [TopLink(**row) for row in repo.top_links(session, campaign_id)]
     if bucket is not None and tid is not None:
         zone = tenant_zone(session, tid)
         tz = ZoneInfo(zone)
@@ -414,9 +416,10 @@ def history(session: Session, campaign_id: uuid.UUID, recipient_id: uuid.UUID) -
 
 
 # --- tracking ---------------------------------------------------------------------------------------------
-def track(session: Session, recipient_id: uuid.UUID, kind: str) -> bool:
-    """An open or a click of a sent recipient; ``False`` when there is no such sent recipient."""
-    return repo.track(session, recipient_id, kind)
+def track(session: Session, recipient_id: uuid.UUID, kind: str, url: str | None = None) -> bool:
+    """An open or a click (with the link's target) of a sent recipient; ``False`` when there is no
+    such sent recipient."""
+    return repo.track(session, recipient_id, kind, url)
 
 
 def unsubscribe(session: Session, tid: uuid.UUID, recipient_id: uuid.UUID) -> str | None:

@@ -9,11 +9,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from genius.core.auth.deps import PlatformDep, TenantDB
-from genius.core.kit.errors import TooManyRequests
+from genius.core.kit.errors import NotFound, TooManyRequests
 from genius.core.kit.pagination import CursorParam, LimitParam, Page
 from genius.core.kit.ratelimit import Limit
+from genius.core.storage import tenant_files_from_settings
 from genius.vettify.api import PROBLEMS, CorrId, actor
-from genius.vettify.campaigns import lifecycle, marketing
+from genius.vettify.campaigns import lifecycle, marketing, report
 from genius.vettify.campaigns.schemas import (
     ConsentIn,
     ConsentOut,
@@ -23,6 +24,7 @@ from genius.vettify.campaigns.schemas import (
     PreviewOut,
     RecipientEventOut,
     RecipientOut,
+    ReportOut,
     ScheduleIn,
     ScheduleOut,
     SendIn,
@@ -294,3 +296,56 @@ def recipient_history(
     campaign_id: uuid.UUID, recipient_id: uuid.UUID, principal: CrmRead, db: TenantDB
 ) -> Any:
     return [RecipientEventOut.model_validate(e) for e in marketing.history(db, campaign_id, recipient_id)]
+
+
+# --- the PDF report -----------------------------------------------------------------------------------
+@router.post(
+    "/campaigns/{campaign_id}/report",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ReportOut,
+    responses=PROBLEMS,
+    summary="Ask for the campaign's PDF report (funnel, opens and clicks over time, top links, rates); "
+    "pdf.render stores it under the tenant's key",
+)
+def request_report(
+    campaign_id: uuid.UUID,
+    principal: CrmRead,
+    db: TenantDB,
+    platform: PlatformDep,
+    request: Request,
+    corr: CorrId = None,
+) -> Any:
+    return report.request_report(db, actor(principal, request, corr), platform.settings, campaign_id)
+
+
+@router.get(
+    "/campaigns/{campaign_id}/report",
+    response_model=ReportOut,
+    responses={**PROBLEMS, 404: {"description": "Unknown campaign, or no report asked for yet"}},
+    summary="The newest report asked for: rendering or ready",
+)
+def report_status(campaign_id: uuid.UUID, principal: CrmRead, db: TenantDB, platform: PlatformDep) -> Any:
+    files = tenant_files_from_settings(platform.settings).for_tenant(principal.tid)
+    found = report.report_status(db, files, campaign_id)
+    if found is None:
+        raise NotFound("No report was asked for this campaign yet.", code="report-not-requested")
+    return found
+
+
+@router.get(
+    "/campaigns/{campaign_id}/report.pdf",
+    response_class=Response,
+    responses={
+        **PROBLEMS,
+        200: {"content": {"application/pdf": {}}},
+        404: {"description": "Unknown campaign, or no report asked for yet"},
+        409: {"description": "The report is still being rendered (report-rendering)"},
+    },
+    summary="Download the newest PDF report",
+)
+def report_pdf(campaign_id: uuid.UUID, principal: CrmRead, db: TenantDB, platform: PlatformDep) -> Response:
+    files = tenant_files_from_settings(platform.settings).for_tenant(principal.tid)
+    name, pdf = report.report_pdf(db, files, campaign_id)
+    return Response(
+        pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )

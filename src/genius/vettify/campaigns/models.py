@@ -194,3 +194,33 @@ class MailEventSeen(Base):
     event_id: Mapped[str] = mapped_column(String(250), primary_key=True)
     outcome: Mapped[str] = mapped_column(String(16))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class LinkClick(Base):
+    """One verified click of a campaign mail's link (migration 0041): which URL, by whom, when."""
+
+    __tablename__ = "campaign_link_clicks"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    tid: Mapped[uuid.UUID] = mapped_column()
+    campaign_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("crm.campaigns.id", ondelete="CASCADE"))
+    recipient_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("crm.campaign_recipients.id", ondelete="CASCADE")
+    )
+    url: Mapped[str] = mapped_column(String(2000))
+    clicked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CampaignReport(Base):
+    """A PDF report asked for (migration 0041); ``pdf.render`` stores it as ``pdf/<tid>/<key>``."""
+
+    __tablename__ = "campaign_reports"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    tid: Mapped[uuid.UUID] = mapped_column()
+    campaign_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("crm.campaigns.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200))
+    requested_by: Mapped[str] = mapped_column(String(200), default="")
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

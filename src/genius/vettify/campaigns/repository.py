@@ -17,9 +17,11 @@ from genius.core.kit.pagination import Page, cursor_after, decode_cursor, page_o
 from genius.vettify.campaigns.models import (
     Campaign,
     CampaignRecipient,
+    CampaignReport,
     CampaignSchedule,
     CampaignSend,
     Consent,
+    LinkClick,
     MailEventSeen,
     RecipientEvent,
     Suppression,
@@ -160,8 +162,7 @@ _VARIABLES = """jsonb_strip_nulls(jsonb_build_object(
 # their reason, and the pending ones numbered into batches of :size in address order. Numbering in the
 # INSERT matters: a separate UPDATE joining the fresh rows is planned on empty statistics as a nested
 # loop, quadratic in the audience (9 s for 2,000 recipients).
-_SNAPSHOT = text(
-    f"""
+_JUDGED = f"""
     WITH audience AS (
         SELECT c.id, lower(c.email) AS address,
                left(btrim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')), 200) AS name,
@@ -183,7 +184,10 @@ _SNAPSHOT = text(
             WHERE k.contact_id = a.id AND k.channel = 'email' AND k.withdrawn_at IS NULL LIMIT 1
         ) basis ON true
         WHERE a.address IS NULL OR a.n = 1
-    )
+    )"""  # noqa: S608 (_VARIABLES is a constant of this module)
+_SNAPSHOT = text(
+    _JUDGED  # noqa: S608 (_JUDGED is a constant of this module)
+    + """
     INSERT INTO crm.campaign_recipients
         (id, tid, campaign_id, contact_id, address, name, variables, state, reason, batch)
     SELECT gen_random_uuid(), CAST(:tid AS uuid), CAST(:campaign AS uuid),
@@ -192,7 +196,14 @@ _SNAPSHOT = text(
            CASE WHEN j.reason IS NULL
                 THEN (row_number() OVER (PARTITION BY j.reason IS NULL ORDER BY j.address) - 1) / :size END
     FROM judged j
-    """  # noqa: S608 (_VARIABLES is a constant of this module)
+    """
+)
+# What the snapshot would hold, counted without writing it (the wizard's count before the campaign exists).
+_JUDGED_COUNTS = text(
+    _JUDGED  # noqa: S608 (_JUDGED is a constant of this module)
+    + """
+    SELECT coalesce(j.reason, 'pending') AS k, count(*) AS n FROM judged j GROUP BY 1
+    """
 )
 
 
@@ -210,6 +221,12 @@ def snapshot(
         {"tid": tid, "campaign": campaign_id, "ids": contact_ids, "size": batch_size},
     )
     return state_counts(session, campaign_id)
+
+
+def audience_counts(session: Session, contact_ids: list[uuid.UUID] | None) -> dict[str, int]:
+    """The counts ``snapshot`` would return for these contacts (``None``: every live contact), read-only."""
+    rows = session.execute(_JUDGED_COUNTS, {"ids": contact_ids}).all()
+    return {str(k): int(n) for k, n in rows}
 
 
 def state_counts(session: Session, campaign_id: uuid.UUID) -> dict[str, int]:
@@ -366,8 +383,9 @@ def recipient(session: Session, recipient_id: uuid.UUID) -> CampaignRecipient | 
     return session.get(CampaignRecipient, recipient_id)
 
 
-def track(session: Session, recipient_id: uuid.UUID, kind: str) -> bool:
-    """Record an open, a click or an unsubscribe of a sent recipient (first time kept)."""
+def track(session: Session, recipient_id: uuid.UUID, kind: str, url: str | None = None) -> bool:
+    """Record an open, a click or an unsubscribe of a sent recipient (first time kept); a click with its
+    target URL also gets its row in ``campaign_link_clicks`` (the top links)."""
     r = CampaignRecipient
     values: dict[str, Any]
     if kind == "open":
@@ -380,8 +398,42 @@ def track(session: Session, recipient_id: uuid.UUID, kind: str) -> bool:
         }
     else:
         values = {"unsubscribed_at": func.coalesce(r.unsubscribed_at, func.now())}
-    result = session.execute(update(r).where(r.id == recipient_id, r.state == "sent").values(**values))
-    return bool(getattr(result, "rowcount", 0))
+    found = session.execute(
+        update(r)
+        .where(r.id == recipient_id, r.state == "sent")
+        .values(**values)
+        .returning(r.tid, r.campaign_id)
+    ).first()
+    if found is None:
+        return False
+    if kind == "click" and url:
+        session.add(
+            LinkClick(tid=found.tid, campaign_id=found.campaign_id, recipient_id=recipient_id, url=url)
+        )
+        session.flush()
+    return True
+
+
+def top_links(session: Session, campaign_id: uuid.UUID, limit: int = 10) -> list[dict[str, Any]]:
+    """The most clicked URLs of a campaign: clicks and unique clickers, most clicked first."""
+    c = LinkClick
+    rows = session.execute(
+        select(c.url, func.count().label("clicks"), func.count(func.distinct(c.recipient_id)).label("unique"))
+        .where(c.campaign_id == campaign_id)
+        .group_by(c.url)
+        .order_by(func.count().desc(), c.url)
+        .limit(limit)
+    ).all()
+    return [{"url": u, "clicks": int(n), "unique_clickers": int(q)} for u, n, q in rows]
+
+
+def latest_report(session: Session, campaign_id: uuid.UUID) -> CampaignReport | None:
+    return session.scalars(
+        select(CampaignReport)
+        .where(CampaignReport.campaign_id == campaign_id)
+        .order_by(CampaignReport.requested_at.desc(), CampaignReport.id.desc())
+        .limit(1)
+    ).first()
 
 
 METRIC_NAMES = (

@@ -349,6 +349,24 @@ class SeriesPoint(BaseModel):
     bounced: int
 
 
+class TopLink(BaseModel):
+    """One link of the campaign's mail and how often it was clicked."""
+
+    url: str
+    clicks: int = Field(description="Every click of it, repeats included")
+    unique_clickers: int = Field(description="Recipients who clicked it at least once")
+
+
+class ReportOut(BaseModel):
+    """A PDF report asked for: ``rendering`` until the pdf.render worker has stored it."""
+
+    campaign_id: uuid.UUID
+    report_id: uuid.UUID
+    status: Literal["rendering", "ready"]
+    requested_at: datetime
+    download: str = Field(description="Where the PDF is downloaded once ready")
+
+
 class MetricsOut(BaseModel):
     campaign_id: uuid.UUID
     status: str = Field(description="not_sent, sending, paused, cancelled or completed")
@@ -367,6 +385,9 @@ class MetricsOut(BaseModel):
     series: list[SeriesPoint] = Field(
         default_factory=list,
         description="Per hour or day (?bucket=), in the tenant's time zone, oldest first",
+    )
+    top_links: list[TopLink] = Field(
+        default_factory=list, description="The most clicked links (up to 10), most clicked first"
     )
 
 

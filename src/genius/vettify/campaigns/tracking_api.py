@@ -41,7 +41,7 @@ def _verified(platform: Platform, kind: Kind, token: str, url: str = "") -> tupl
 def _track(platform: Platform, kind: Kind, token: str, url: str = "") -> None:
     tid, rid = _verified(platform, kind, token, url)
     with platform.db.tenant_session(tid) as s:
-        if not marketing.track(s, rid, kind):
+        if not marketing.track(s, rid, kind, url or None):
             raise NotFound("Unknown link.")
 
 

@@ -8,11 +8,22 @@ API (``genius.vettify.service`` …), under the same scopes (``common.CrmReader`
 
 from fastapi import APIRouter
 
-from genius.vettify.pages import accounts, campaigns, dashboard, imports, leads, pipeline, segments, summaries
+from genius.vettify.pages import (
+    accounts,
+    campaign_wizard,
+    campaigns,
+    dashboard,
+    imports,
+    leads,
+    pipeline,
+    segments,
+    summaries,
+)
 from genius.vettify.pages.search import command_search
 
 router = APIRouter(include_in_schema=False)
-for area in (dashboard, leads, accounts, pipeline, imports, campaigns, segments, summaries):
+# the wizard first: its /crm/campaigns/new must not be read as a campaign's id
+for area in (dashboard, leads, accounts, pipeline, imports, campaign_wizard, campaigns, segments, summaries):
     router.include_router(area.router)
 
 __all__ = ["command_search", "router"]

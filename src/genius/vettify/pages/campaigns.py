@@ -15,8 +15,9 @@ from pydantic import ValidationError
 
 from genius.core.kit.errors import Conflict, NotFound, Problem
 from genius.core.kit.manifest import N_
+from genius.core.storage import tenant_files_from_settings
 from genius.vettify import service
-from genius.vettify.campaigns import lifecycle, marketing
+from genius.vettify.campaigns import lifecycle, marketing, report
 from genius.vettify.campaigns.repository import CAMPAIGNS
 from genius.vettify.campaigns.schemas import ScheduleIn, SendIn
 from genius.vettify.pages.common import CrmReader, CrmWriter, actor, can_write, form_values, validation_errors
@@ -102,7 +103,9 @@ def campaigns(request: Request, user: CrmReader, db: PageDB) -> Response:
     page = service.list_records(db, CAMPAIGNS, service.ListQuery(sort="-created_at", limit=100))
     figures = marketing.metrics_many(db, [c.id for c in page.items])
     rows = [(c, figures[c.id]) for c in page.items]
-    ctx = context(request, account=user.account, tenant=user.tenant, rows=rows, **_labels())
+    ctx = context(
+        request, account=user.account, tenant=user.tenant, rows=rows, can_write=can_write(user), **_labels()
+    )
     return render(request, "vettify/campaigns.html", ctx)
 
 
@@ -117,6 +120,7 @@ def _campaign_context(
     enabled = platform_of(request).settings.feature_campaign_send_v2
     planned = marketing.schedule_of(db, campaign_id)
     writer = can_write(user)
+    files = tenant_files_from_settings(platform_of(request).settings).for_tenant(user.account.tid)
     return context(
         request,
         account=user.account,
@@ -133,6 +137,8 @@ def _campaign_context(
         send_disabled=not enabled,
         values=extra.pop("values", _planned_values(planned, campaign.name)),
         errors=extra.pop("errors", {}),
+        report=report.report_status(db, files, campaign_id),
+        can_edit=writer and enabled and figures.status == "not_sent" and campaign.status == "draft",
         **_labels(),
         **extra,
     )
@@ -297,3 +303,32 @@ def campaign_cancel(
     request: Request, campaign_id: uuid.UUID, user: CrmWriter, db: PageDB, form: PageForm
 ) -> Response:
     return _step(request, campaign_id, "cancel", user, db, form)
+
+
+# --- the PDF report ---------------------------------------------------------------------------------------
+@router.post("/crm/campaigns/{campaign_id}/report", dependencies=[CsrfChecked])
+def campaign_report(request: Request, campaign_id: uuid.UUID, user: CrmReader, db: PageDB) -> Response:
+    """Ask for the PDF report (``report.request_report``, as ``POST /v1/crm/campaigns/{id}/report``)."""
+    try:
+        report.request_report(db, actor(request, user), platform_of(request).settings, campaign_id)
+    except NotFound:
+        return error_page(request, 404)
+    response = RedirectResponse(f"/crm/campaigns/{campaign_id}#report", status_code=303)
+    return flash(
+        response, _("The report is being prepared; its download link appears here in a few seconds.")
+    )
+
+
+@router.get("/crm/campaigns/{campaign_id}/report.pdf")
+def campaign_report_pdf(request: Request, campaign_id: uuid.UUID, user: CrmReader, db: PageDB) -> Response:
+    files = tenant_files_from_settings(platform_of(request).settings).for_tenant(user.account.tid)
+    try:
+        name, pdf = report.report_pdf(db, files, campaign_id)
+    except NotFound:
+        return error_page(request, 404)
+    except Conflict:
+        response = RedirectResponse(f"/crm/campaigns/{campaign_id}#report", status_code=303)
+        return flash(response, _("The report is still being prepared; try again in a few seconds."))
+    return Response(
+        pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
