@@ -84,7 +84,7 @@ MANIFEST = Module(
         NavEntry(
             N_("REGES"),
             "/sales/reges",
-            Scope.SALES_READ,
+            Scope.COMPLIANCE_READ,  # employees' messages (CNPs): the page takes compliance:read
             icon="users",
             section=N_("Sales"),
         ),
