@@ -315,3 +315,82 @@ def test_compliance_desk_validate_etransport_and_anaf(
     shot(page, "sales-anaf-lookup")
     axe_check(page, f"/sales/anaf ({theme}, {lang})")
     assert not page.js_errors
+
+
+@pytest.mark.parametrize("theme,lang", [("light", "ro"), ("dark", "en")])
+def test_compliance_desk_saft_reges_products_and_uit_actions(
+    context: Any, page: Any, demo_app: DemoApp, theme: str, lang: str
+) -> None:
+    """The rest of the desk: a SAF-T report requested from a ledger and built by the worker, its files;
+    a REGES message checked (a wrong CNP); a product's tariff code refused beside its field; the order's
+    UIT with its Correct form and its Cancel button behind a confirmation (dismissed: the demo keeps it)."""
+    import json
+
+    from tests.compliance.reges.conftest import BAD_CNP, salariat
+    from tests.compliance.saft import samples
+
+    set_theme_and_language(context, theme, lang, demo_app.url)
+    page.goto("/sales/saft")
+    page.locator("#f-kind").select_option("L")
+    page.locator("#f-year").fill("2026")
+    page.locator("#f-month").select_option("6")
+    page.locator("#f-ledger").set_input_files(
+        files=[
+            {
+                "name": "ledger.json",
+                "mimeType": "application/json",
+                "buffer": json.dumps(samples.month_data()).encode(),
+            }
+        ]
+    )
+    page.get_by_role("button", name="Generează raportul" if lang == "ro" else "Build the report").click()
+    page.wait_for_url(re.compile(r".*/sales/saft/[0-9a-f-]{36}$"))
+    deadline = time.monotonic() + 120
+    while page.locator("a[href*='/segments/1']").count() == 0 and time.monotonic() < deadline:
+        time.sleep(1)  # the anaf.saft worker builds it in the background
+        page.reload()
+    expect(page.locator("a[href*='/segments/1']")).to_be_visible()
+    shot(page, "sales-saft-report")
+    axe_check(page, f"/sales/saft/{{id}} ({theme}, {lang})")
+    page.goto("/sales/saft")
+    expect(page.locator("main table tbody tr").first).to_be_visible()
+    shot(page, "sales-saft")
+    axe_check(page, f"/sales/saft ({theme}, {lang})")
+
+    page.goto("/sales/reges")
+    page.locator("form.validate-form details summary").click()
+    page.locator("#f-message").fill(json.dumps(salariat(cnp=BAD_CNP)))
+    page.get_by_role("button", name="Verifică mesajul" if lang == "ro" else "Check the message").click()
+    page.wait_for_load_state()
+    expect(page.locator("table.finding-table tbody tr").first).to_be_visible()
+    shot(page, "sales-reges-check")
+    axe_check(page, f"/sales/reges ({theme}, {lang})")
+
+    page.goto("/sales/products")
+    page.locator("main table tbody tr a.cell-title").first.click()
+    page.wait_for_url(re.compile(r".*/sales/products/[0-9a-f-]{36}$"))
+    page.locator("#f-cod_tarifar").fill("2710")
+    page.get_by_role("button", name="Salvează" if lang == "ro" else "Save").click()
+    expect(page.locator("#f-cod_tarifar-error")).to_be_visible()
+    shot(page, "sales-product-tariff-code")
+    axe_check(page, f"/sales/products/{{id}} ({theme}, {lang})")
+
+    page.goto("/sales/etransport")
+    page.locator("main table tbody tr a").first.click()
+    page.wait_for_url(re.compile(r".*/sales/orders/[0-9a-f-]{36}(#etransport)?$"))
+    expect(page.locator(".etr-code")).to_be_visible()
+    page.locator(".etr-fix summary").click()
+    expect(page.locator(".etr-fix form")).to_be_visible()
+    shot(page, "sales-order-uit-correct")
+    axe_check(page, f"order with its UIT's correction form ({theme}, {lang})")
+    dialogs: list[str] = []
+
+    def dismiss(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", dismiss)
+    page.get_by_role("button", name="Anulează UIT" if lang == "ro" else "Cancel UIT").click()
+    assert dialogs and "UIT" in dialogs[0]
+    expect(page.locator(".etr-code")).to_be_visible()  # dismissed: nothing sent
+    assert not page.js_errors

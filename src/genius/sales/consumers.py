@@ -1,7 +1,8 @@
 """The sales event consumer (queue ``genius.sales``, run by ``genius consume``): the SPV outcome of
 issued documents, from the compliance module's e-Factura events; a draft quote for each won CRM
 opportunity; the supplier invoices received in the SPV inbox; the e-Transport outcome (UIT or
-rejection) of orders' notifications; the daily deadline notice mailed to the people who can act."""
+rejection) of orders' notifications, their corrections and their UITs' deletions; the daily deadline
+notice mailed to the people who can act."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ HANDLERS: dict[str, Callable[[Session, Envelope], object]] = {
     "anaf.efactura.received": supplier_invoices.on_received,
     "wms.shipment.etransport_code": transport.on_etransport_code,
     "anaf.etransport.rejected": transport.on_etransport_rejected,
+    "anaf.etransport.deleted": transport.on_etransport_deleted,
     # The sales module's own daily notice: mailed to the people who can issue and resend.
     "sales.invoice.efactura_deadline_near": notices.on_deadline_near,
 }

@@ -21,6 +21,11 @@ MANIFEST = Module(
         # Before the orders' /sales/{plural}/{row_id}: /sales/efactura/validate is the desk's own page.
         "genius.sales.desk_pages:router",
         "genius.sales.transport_pages:router",  # before order_pages' /sales/{plural}/{row_id}/{action}
+        # the compliance desk's SAF-T and REGES pages and the catalogue: /sales/saft/{id} and
+        # /sales/products/{id} would be taken by /sales/{plural}/{row_id}
+        "genius.sales.saft_pages:router",
+        "genius.sales.reges_pages:router",
+        "genius.sales.product_pages:router",
         "genius.sales.order_pages:router",
     ),
     nav=(
@@ -61,6 +66,27 @@ MANIFEST = Module(
             icon="truck",
             section=N_("Sales"),
             key="t",
+        ),
+        NavEntry(
+            N_("Products"),
+            "/sales/products",
+            Scope.SALES_READ,
+            icon="package",
+            section=N_("Sales"),
+        ),
+        NavEntry(
+            N_("SAF-T (D406)"),
+            "/sales/saft",
+            Scope.SALES_READ,
+            icon="file-spreadsheet",
+            section=N_("Sales"),
+        ),
+        NavEntry(
+            N_("REGES"),
+            "/sales/reges",
+            Scope.COMPLIANCE_READ,  # employees' messages (CNPs): the page takes compliance:read
+            icon="users",
+            section=N_("Sales"),
         ),
         NavEntry(
             N_("ANAF lookup"),

@@ -230,7 +230,8 @@ class OrderTransport(Base):
     """The e-Transport declaration an order made (migration 0037): compliance's declaration id (read
     through its service), the transport data it was built from, and what sales knows of the outcome
     from compliance's events: ``queued`` → ``valid`` (the UIT and its validity window) | ``rejected``
-    (ANAF's messages). A rejected declaration is made again as the next ``attempt``."""
+    (ANAF's messages) | ``deleted`` (the order cancelled its UIT, 0042). A rejected or deleted
+    declaration is made again as the next ``attempt``."""
 
     __tablename__ = "order_transport"
     __table_args__ = {"schema": SCHEMA}
@@ -241,7 +242,7 @@ class OrderTransport(Base):
     tid: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     declaration_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     attempt: Mapped[int] = mapped_column(Integer, default=1)
-    state: Mapped[str] = mapped_column(String(12), default="queued")  # queued | valid | rejected
+    state: Mapped[str] = mapped_column(String(12), default="queued")  # queued|valid|rejected|deleted
     operation_type: Mapped[str] = mapped_column(String(2))
     transport_date: Mapped[date] = mapped_column(Date)
     uit: Mapped[str | None] = mapped_column(String(32))
@@ -249,6 +250,15 @@ class OrderTransport(Base):
     valid_until: Mapped[date | None] = mapped_column(Date)
     transport: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     messages: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    # the last amendment of the declaration (migration 0042): a deletion of the UIT (stergere) or a
+    # correction (corectie), its declaration at compliance, its outcome from compliance's events
+    # (queued | valid | rejected) and ANAF's messages; a correction's transport data until ANAF takes it
+    amend_kind: Mapped[str | None] = mapped_column(String(10))
+    amend_declaration_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    amend_state: Mapped[str | None] = mapped_column(String(12))
+    amend_messages: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    amend_transport: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    amend_count: Mapped[int] = mapped_column(Integer, default=0)
     created_by: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -25,7 +25,7 @@ from genius.core.kit.errors import NotFound, Problem
 from genius.core.kit.manifest import N_
 from genius.core.kit.pagination import BadCursor
 from genius.sales import delivery_note, orders, repository, service, transport
-from genius.sales.models import Order
+from genius.sales.models import Order, OrderTransport
 from genius.sales.pages import PAGE_SIZE, SalesReader, SalesWriter, _amount, _labels
 from genius.sales.schemas import InvoiceLineIn, OrderInvoiceCreate
 from genius.vettify import service as crm
@@ -85,7 +85,7 @@ ETR_STATES = {
     "uit_invalid": (N_("Rejected by ANAF"), "err"),
     "rejected": (N_("Rejected by ANAF"), "err"),
     "failed": (N_("Not sent to ANAF"), "err"),
-    "deleted": (N_("Deleted"), "warn"),
+    "deleted": (N_("UIT cancelled"), "warn"),
 }
 ETR_OPERATIONS = (
     ("30", N_("30 TTN: transport in Romania")),
@@ -110,6 +110,21 @@ ETR_MESSAGES = {
 }
 
 
+# an amendment of the UIT (kind:state) in the order's words
+AMEND_TEXTS = {
+    "stergere:queued": N_(
+        "The cancellation of the UIT was sent to ANAF: the order shows it once ANAF takes it."
+    ),
+    "stergere:valid": N_("ANAF cancelled the UIT: it no longer covers a transport."),
+    "stergere:rejected": N_("ANAF refused to cancel the UIT; it stays valid:"),
+    "corectie:queued": N_(
+        "The correction was sent to ANAF: the UIT stays the same; the data shows here once ANAF takes it."
+    ),
+    "corectie:valid": N_("ANAF took the correction: the data above is the corrected one."),
+    "corectie:rejected": N_("ANAF refused the correction; the UIT stays valid as first declared:"),
+}
+
+
 def countdown_label(left: transport.Countdown) -> tuple[str, str] | None:
     """A UIT's remaining validity as the pages show it, and its badge kind."""
     if left.kind == "pending":
@@ -123,6 +138,24 @@ def countdown_label(left: transport.Countdown) -> tuple[str, str] | None:
     return _("%(days)s d %(hours)s h left", days=left.days, hours=left.hours), "info"
 
 
+def _fix_defaults(snap: OrderTransport) -> dict[str, str]:
+    """The correction form's first values: the declared transport's (the route's default is the
+    notification's own, so its fields start empty)."""
+    data = snap.transport or {}
+    return {
+        "vehicle": str(data.get("vehicle") or ""),
+        "trailer1": str(data.get("trailer1") or ""),
+        "carrier_name": str(data.get("carrier_name") or ""),
+        "carrier_code": str(data.get("carrier_code") or ""),
+        "transport_date": snap.transport_date.isoformat(),
+        "operation_type": snap.operation_type,
+    } | {
+        f"weight-{g['position']}": str(g.get("gross_weight_kg") or "")
+        for g in data.get("goods") or []
+        if g.get("position") is not None
+    }
+
+
 def transport_context(
     db: PageDB,
     user: PageUser,
@@ -130,12 +163,15 @@ def transport_context(
     state: str,
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
+    fix: tuple[dict[str, Any], dict[str, str]] | None = None,
 ) -> dict[str, Any]:
-    """The order page's e-Transport part: the declaration (UIT, window, countdown, QR) or the form."""
+    """The order page's e-Transport part: the declaration (UIT, window, countdown, QR) with its
+    cancellation and correction, or the form that starts it."""
     if row.kind != "order":
         return {"etr": None, "etr_form": False, "etr_printable": False}
     out = transport.views(db, user.account.tid, [row.id]).get(row.id)
-    startable = Scope.SALES_WRITE in user.account.scopes and state in transport.STARTABLE
+    can_write = Scope.SALES_WRITE in user.account.scopes
+    startable = can_write and state in transport.STARTABLE
     again = out is not None and out.state in etransport.REJECTED_STATES | {"rejected"}
     risky = transport.risky_lines(db, row)
     snap = transport.get(db, row.id) if out is not None else None
@@ -144,7 +180,23 @@ def transport_context(
         "transport_date": service.today().isoformat(),
         "operation_type": "30",
     }
+    amend = None
+    if snap is not None and snap.amend_declaration_id is not None:
+        live = etransport.summaries(db, user.account.tid, [snap.amend_declaration_id])
+        amend = transport.amendment(snap, live.get(snap.amend_declaration_id))
+    can_amend = (
+        can_write
+        and out is not None
+        and out.state == "valid"
+        and bool(out.uit)
+        and (amend is None or amend["state"] != "queued")
+    )
     return {
+        "etr_amend": amend,
+        "etr_amend_texts": {k: _(v) for k, v in AMEND_TEXTS.items()},
+        "etr_can_amend": can_amend,
+        "etr_fix_values": fix[0] if fix else (_fix_defaults(snap) if snap is not None else {}),
+        "etr_fix_errors": fix[1] if fix else {},
         "etr": out,
         "etr_countdown": countdown_label(transport.countdown(out)) if out else None,
         "etr_qr": delivery_note.qr_data_uri(out.uit) if out is not None and out.uit else None,
@@ -228,6 +280,7 @@ def _detail(
     row: Order,
     status: int = 200,
     transport_form: tuple[dict[str, Any], dict[str, str]] | None = None,
+    fix_form: tuple[dict[str, Any], dict[str, str]] | None = None,
     **extra: Any,
 ) -> Response:
     state = orders.status_of(row)
@@ -254,7 +307,15 @@ def _detail(
         linked=linked,
         invoices=repository.invoices_of_orders(db, [row.id])[row.id] if row.kind == "order" else [],
         can_invoice=can_write and state in ("confirmed", "partially_invoiced"),
-        **transport_context(db, user, row, state, *(transport_form or ())),
+        **transport_context(
+            db,
+            user,
+            row,
+            state,
+            values=transport_form[0] if transport_form else None,
+            errors=transport_form[1] if transport_form else None,
+            fix=fix_form,
+        ),
         **_ctx_labels(row.kind),
         **({"errors": {}, "problems": []} | extra),
     )

@@ -328,6 +328,13 @@ def order_transport_by_declaration(session: Session, declaration_id: uuid.UUID) 
     ).one_or_none()
 
 
+def order_transport_by_amendment(session: Session, declaration_id: uuid.UUID) -> OrderTransport | None:
+    """The order's transport row whose deletion or correction is this declaration, locked."""
+    return session.scalars(
+        select(OrderTransport).where(OrderTransport.amend_declaration_id == declaration_id).with_for_update()
+    ).one_or_none()
+
+
 def order_transports(session: Session, order_ids: list[uuid.UUID]) -> dict[uuid.UUID, OrderTransport]:
     if not order_ids:
         return {}

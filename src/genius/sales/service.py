@@ -43,6 +43,7 @@ from genius.core.kit import etag as kit_etag
 from genius.core.kit.errors import (
     Conflict,
     NotFound,
+    PreconditionFailed,
     Problem,
     Unprocessable,
     field_error,
@@ -139,6 +140,26 @@ def update_product(
     if any(getattr(row, k) != v for k, v in changes.items()):
         for name, value in changes.items():
             setattr(row, name, value)
+        touch(row)
+    return row
+
+
+def set_transport_data(
+    session: Session,
+    product_id: uuid.UUID,
+    cod_tarifar: str | None,
+    unit_weight_kg: Decimal | None,
+    *,
+    version: int,
+) -> Product:
+    """The product's e-Transport data from its page: the tariff code and the unit weight, either of them
+    cleared when ``None`` (the API's ``PATCH`` cannot clear them). ``version`` is the one the form was
+    read at: 412 when someone changed the product since."""
+    row = get_product(session, product_id, lock=True)
+    if row.version != version:
+        raise PreconditionFailed("The product changed since the form was opened.")
+    if (row.cod_tarifar, row.unit_weight_kg) != (cod_tarifar, unit_weight_kg):
+        row.cod_tarifar, row.unit_weight_kg = cod_tarifar, unit_weight_kg
         touch(row)
     return row
 

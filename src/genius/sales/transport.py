@@ -33,10 +33,11 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from genius.compliance.etransport import service as etransport
-from genius.compliance.etransport.events import EtransportRejected, ShipmentEtransportCode
+from genius.compliance.etransport.events import EtransportDeleted, EtransportRejected, ShipmentEtransportCode
 from genius.compliance.etransport.schemas import (
     EU_COUNTRIES,
     Declaration,
+    Deletion,
     Goods,
     Location,
     Notification,
@@ -385,6 +386,33 @@ def _field_of(location: str) -> str:
     return "operation_type" if "notificare" in location else "body"
 
 
+def _refused(exc: etransport.InvalidDeclaration) -> Unprocessable:
+    """Our schematron's fatal findings on a notification, on the request's fields."""
+    findings = list(exc.extra.get("findings") or [])
+    return Unprocessable(
+        "The e-Transport rules refuse this notification.",
+        errors=[
+            _error(_field_of(str(f.get("location") or "")), str(f.get("message")), "rule", rule=f.get("rule"))
+            for f in findings
+            if f.get("severity") == "fatal"
+        ]
+        or None,
+        findings=findings,
+    )
+
+
+def _snapshot(built: Built, body: OrderTransportIn) -> dict[str, Any]:
+    """What the order shows of a notification: its data, and whether the law requires it (and why)."""
+    applicability = etransport.applicability(
+        [
+            etransport.ShipmentLine(g.tariff_code, g.value_ron or Decimal(0), g.gross_weight)
+            for g in built.declaration.notification.goods  # type: ignore[union-attr]
+        ],
+        body.operation_type,
+    )
+    return {**built.snapshot, "required": applicability.required, "reasons": applicability.reasons}
+
+
 def _order(session: Session, order_id: uuid.UUID) -> Order:
     row = orders.get(session, "order", order_id, lock=True)
     state = orders.status_of(row)
@@ -430,27 +458,8 @@ def start(
             queue=queue,
         )
     except etransport.InvalidDeclaration as exc:  # our schematron's fatal findings, on the body's fields
-        findings = list(exc.extra.get("findings") or [])
-        raise Unprocessable(
-            "The e-Transport rules refuse this notification.",
-            errors=[
-                _error(
-                    _field_of(str(f.get("location") or "")), str(f.get("message")), "rule", rule=f.get("rule")
-                )
-                for f in findings
-                if f.get("severity") == "fatal"
-            ]
-            or None,
-            findings=findings,
-        ) from None
-    applicability = etransport.applicability(
-        [
-            etransport.ShipmentLine(g.tariff_code, g.value_ron or Decimal(0), g.gross_weight)
-            for g in built.declaration.notification.goods  # type: ignore[union-attr]
-        ],
-        body.operation_type,
-    )
-    snapshot = {**built.snapshot, "required": applicability.required, "reasons": applicability.reasons}
+        raise _refused(exc) from None
+    snapshot = _snapshot(built, body)
     now = datetime.now(UTC)
     row = existing or OrderTransport(order_id=order.id, tid=actor.tid, created_at=now)
     row.declaration_id, row.attempt, row.state = declaration.id, attempt, "queued"
@@ -458,11 +467,148 @@ def start(
     row.transport_date = body.transport_date or service.today()
     row.uit, row.valid_from, row.valid_until = None, None, None
     row.transport, row.messages = snapshot, []
+    row.amend_kind, row.amend_declaration_id, row.amend_state = None, None, None
+    row.amend_messages, row.amend_transport = [], None
     row.created_by, row.updated_at = actor.name, now
     if existing is None:
         repository.add(session, row)
     session.flush()
     return row, True
+
+
+# --- amendments: cancel the UIT (stergere) or correct the notification (corectie) ---------------------
+AMEND_KINDS = ("stergere", "corectie")
+
+
+def _amendable(
+    session: Session, actor: Actor, order_id: uuid.UUID, kind: str
+) -> tuple[Order, OrderTransport, str, str] | OrderTransport:
+    """The order, its transport row, the CIF and the UIT an amendment acts on; or the row itself when
+    the same amendment is already under way (a second click). 409 when the UIT cannot be amended: none
+    yet, not valid at ANAF, deleted, or the other amendment under way. The order is not required to be
+    open: cancelling an order is when its UIT is deleted."""
+    order = orders.get(session, "order", order_id, lock=True)
+    row = repository.order_transport(session, order.id, lock=True)
+    if row is None:
+        raise Conflict("This order has declared no transport.", code="etransport-none")
+    live = etransport.summaries(
+        session, actor.tid, [d for d in (row.declaration_id, row.amend_declaration_id) if d]
+    )
+    if row.amend_state == "queued" and row.amend_declaration_id is not None:
+        pending = live.get(row.amend_declaration_id)
+        if pending is None or str(pending["state"]) not in etransport.REJECTED_STATES:
+            if row.amend_kind == kind:
+                return row
+            raise Conflict(
+                "A deletion or correction of this UIT is under way: wait for ANAF's answer.",
+                code="etransport-amendment-pending",
+            )
+    current = live.get(row.declaration_id)
+    state = str(current["state"]) if current else row.state
+    uit = (current.get("uit") if current else None) or row.uit
+    if state != "valid" or not uit or row.state == "deleted":
+        raise Conflict(
+            "Only a UIT that ANAF confirmed can be cancelled or corrected.", code="etransport-not-valid"
+        )
+    cif = str(current["cif"]) if current else _digits(tenancy.company_profile(session, order.tid).cui)
+    return order, row, cif, uit
+
+
+def _amend(
+    session: Session,
+    actor: Actor,
+    order: Order,
+    row: OrderTransport,
+    kind: str,
+    declaration: Declaration,
+    *,
+    settings: Settings | None,
+    queue: bool,
+) -> OrderTransport:
+    number = row.amend_count + 1
+    try:
+        created, _new = etransport.create_and_queue(
+            session,
+            actor.tid,
+            declaration,
+            settings=settings,
+            shipment_ref=shipment_ref(order),
+            idempotency_key=f"{shipment_ref(order)}:etransport:{row.attempt}:{kind}:{number}",
+            correlation_id=actor.correlation_id,
+            queue=queue,
+        )
+    except etransport.InvalidDeclaration as exc:
+        raise _refused(exc) from None
+    row.amend_kind, row.amend_declaration_id, row.amend_state = kind, created.id, "queued"
+    row.amend_messages, row.amend_count, row.updated_at = [], number, datetime.now(UTC)
+    session.flush()
+    return row
+
+
+def cancel(
+    session: Session,
+    actor: Actor,
+    order_id: uuid.UUID,
+    *,
+    settings: Settings | None = None,
+    queue: bool = True,
+) -> tuple[OrderTransport, bool]:
+    """Delete the order's UIT at ANAF (``stergere``): recorded at compliance under the key
+    ``sales-order:<id>:etransport:<attempt>:stergere:<n>``, its upload an outbox task of the same
+    transaction; ``(row, created)``. A second call while it is under way returns it. The order shows
+    ``deleted`` once compliance's ``anaf.etransport.deleted`` arrives (a new notification can follow)."""
+    found = _amendable(session, actor, order_id, "stergere")
+    if isinstance(found, OrderTransport):
+        return found, False
+    order, row, cif, uit = found
+    declaration = Declaration(
+        declarant_code=cif, declarant_ref=(order.number or "")[:50] or None, deletion=Deletion(uit=uit)
+    )
+    row.amend_transport = None
+    return _amend(session, actor, order, row, "stergere", declaration, settings=settings, queue=queue), True
+
+
+def correct(
+    session: Session,
+    actor: Actor,
+    order_id: uuid.UUID,
+    body: OrderTransportIn,
+    *,
+    settings: Settings | None = None,
+    queue: bool = True,
+) -> tuple[OrderTransport, bool]:
+    """Declare the order's transport again as a correction of its UIT (``corectie``): the notification
+    built from the order and the corrected data (vehicle, date, route, weights) carries the UIT it
+    corrects, which ANAF keeps. Queued like ``cancel``; the corrected data becomes the order's once
+    compliance's ``wms.shipment.etransport_code`` for the correction arrives."""
+    found = _amendable(session, actor, order_id, "corectie")
+    if isinstance(found, OrderTransport):
+        return found, False
+    order, row, _cif, uit = found
+    built = build(session, order, body)
+    assert built.declaration.notification is not None
+    built.declaration.notification.correction_uit = uit
+    row.amend_transport = {
+        **_snapshot(built, body),
+        "operation_type": body.operation_type,
+        "transport_date": (body.transport_date or service.today()).isoformat(),
+    }
+    return _amend(
+        session, actor, order, row, "corectie", built.declaration, settings=settings, queue=queue
+    ), True
+
+
+def amendment(row: OrderTransport, live: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The row's last amendment as the order shows it: kind, state (compliance's live one while sales
+    has no outcome), ANAF's messages."""
+    if row.amend_kind is None:
+        return None
+    state = row.amend_state or "queued"
+    messages = [str(m) for m in row.amend_messages or []]
+    if state == "queued" and live is not None:
+        if str(live["state"]) in etransport.REJECTED_STATES:
+            state, messages = "rejected", [str(m) for m in live.get("errors") or []] or messages
+    return {"kind": row.amend_kind, "state": state, "messages": messages}
 
 
 def get(session: Session, order_id: uuid.UUID) -> OrderTransport | None:
@@ -561,11 +707,20 @@ def countdown(out: OrderTransportOut, now: datetime | None = None) -> Countdown:
 
 # --- compliance's events (the sales consumer) ----------------------------------------------------------
 def on_etransport_code(session: Session, envelope: Envelope) -> None:
-    """ANAF confirmed an order's notification: its UIT and validity window on the order."""
+    """ANAF confirmed an order's notification (or its correction): its UIT and validity window on the
+    order; a correction's data becomes the order's transport data, its declaration the one followed."""
     event = ShipmentEtransportCode.model_validate(envelope.data)
     row = repository.order_transport_by_declaration(session, event.declaration_id)
-    if row is None:  # a declaration sales did not make (another module's, or an earlier attempt's)
-        return
+    if row is None:
+        row = repository.order_transport_by_amendment(session, event.declaration_id)
+        if row is None or row.amend_kind != "corectie":
+            return  # a declaration sales did not make (another module's, or an earlier attempt's)
+        corrected = dict(row.amend_transport or {})
+        row.declaration_id, row.amend_state, row.amend_messages = event.declaration_id, "valid", []
+        row.operation_type = str(corrected.pop("operation_type", None) or row.operation_type)
+        when = corrected.pop("transport_date", None)
+        row.transport_date = event.transport_date or (_day(when) if when else None) or row.transport_date
+        row.transport, row.amend_transport = corrected or row.transport, None
     row.state, row.uit = "valid", event.uit
     row.valid_from, row.valid_until = event.valid_from, event.valid_until
     row.messages, row.updated_at = [], datetime.now(UTC)
@@ -575,6 +730,23 @@ def on_etransport_rejected(session: Session, envelope: Envelope) -> None:
     """ANAF refused an order's notification: rejected with its messages (a new start makes another)."""
     event = EtransportRejected.model_validate(envelope.data)
     row = repository.order_transport_by_declaration(session, event.declaration_id)
-    if row is None:
+    if row is None:  # the refusal of a deletion or a correction: the UIT stays as it was
+        row = repository.order_transport_by_amendment(session, event.declaration_id)
+        if row is not None:
+            row.amend_state, row.amend_messages = "rejected", list(event.messages)
+            row.updated_at = datetime.now(UTC)
         return
     row.state, row.messages, row.updated_at = "rejected", list(event.messages), datetime.now(UTC)
+
+
+def on_etransport_deleted(session: Session, envelope: Envelope) -> None:
+    """ANAF took the deletion of an order's UIT (the order's, or one made through the compliance API for
+    its notification): ``deleted``; the order can declare a new transport."""
+    event = EtransportDeleted.model_validate(envelope.data)
+    rows = [repository.order_transport_by_amendment(session, event.declaration_id)]
+    rows += [repository.order_transport_by_declaration(session, d) for d in event.deleted]
+    now = datetime.now(UTC)
+    for row in {r.order_id: r for r in rows if r is not None}.values():
+        row.state, row.updated_at = "deleted", now
+        if row.amend_declaration_id == event.declaration_id:
+            row.amend_state, row.amend_messages = "valid", []

@@ -1,5 +1,6 @@
 """e-Transport pages in the Shell: start an order's notification from its page (the transport data the
-order lacks, errors shown beside their fields), the order's delivery note (aviz) PDF, and the compliance
+order lacks, errors shown beside their fields), cancel its UIT (a deletion, behind a confirmation) or
+correct it (the same UIT, the corrected data), the order's delivery note (aviz) PDF, and the compliance
 desk's list of UITs with their validity countdown (days and hours left, expired), linked to the orders.
 
 Mounted before ``order_pages``, whose ``/sales/{plural}/{row_id}/{action}`` would take
@@ -38,6 +39,21 @@ FIELD_HINTS = {
     "transport_date": N_("Enter a date."),
     "exchange_rate": N_("Enter the rate, e.g. 4.9750."),
 }
+
+
+# why a UIT cannot be cancelled or corrected (the service's 409 codes), in the page's words
+AMEND_PROBLEMS = {
+    "etransport-none": N_("This order has declared no transport to e-Transport."),
+    "etransport-not-valid": N_("Only a UIT that ANAF confirmed can be cancelled or corrected."),
+    "etransport-amendment-pending": N_(
+        "A cancellation or correction of this UIT is under way: wait for ANAF's answer."
+    ),
+    "order-not-confirmed": N_("Confirm the order first."),
+}
+
+
+def _amend_problem(exc: Problem) -> str:
+    return _(AMEND_PROBLEMS[exc.code]) if exc.code in AMEND_PROBLEMS else exc.detail or exc.title
 
 
 def _form_body(form: PageForm, order_lines: list[int]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -125,6 +141,57 @@ def start(request: Request, order_id: uuid.UUID, user: SalesWriter, db: PageDB, 
         )
     response = RedirectResponse(f"/sales/orders/{order_id}", status_code=303)
     return flash(response, _("e-Transport notification queued for ANAF: the UIT shows here once issued."))
+
+
+@router.post("/sales/orders/{order_id}/etransport/cancel", dependencies=[CsrfChecked])
+def cancel(request: Request, order_id: uuid.UUID, user: SalesWriter, db: PageDB) -> Response:
+    """Cancel the order's UIT at ANAF (a deletion, queued through the outbox; idempotent)."""
+    try:
+        orders.get(db, "order", order_id)
+    except NotFound:
+        return error_page(request, 404)
+    who = service.Actor(tid=user.account.tid, name=user.account.email)
+    try:
+        with db.begin_nested():
+            _row, created = transport.cancel(db, who, order_id, settings=platform_of(request).settings)
+    except Problem as exc:
+        db.expire_all()
+        problems = [_amend_problem(exc)]
+        return _detail(request, user, db, orders.get(db, "order", order_id), 409, problems=problems)
+    response = RedirectResponse(f"/sales/orders/{order_id}#etransport", status_code=303)
+    if not created:
+        return flash(response, _("The cancellation of this UIT is already on its way to ANAF."), "info")
+    return flash(response, _("Cancellation of the UIT queued for ANAF."))
+
+
+@router.post("/sales/orders/{order_id}/etransport/correct", dependencies=[CsrfChecked])
+def correct(request: Request, order_id: uuid.UUID, user: SalesWriter, db: PageDB, form: PageForm) -> Response:
+    """Send a correction of the order's notification (the same UIT) with the data typed in the form."""
+    try:
+        row = orders.get(db, "order", order_id)
+    except NotFound:
+        return error_page(request, 404)
+    values, body = _form_body(form, [line.position for line, _code, _w in transport.risky_lines(db, row)])
+    try:
+        parsed = OrderTransportIn.model_validate(body)
+    except ValidationError as exc:
+        return _detail(request, user, db, row, 422, fix_form=(values, _schema_errors(exc, body)))
+    who = service.Actor(tid=user.account.tid, name=user.account.email)
+    try:
+        with db.begin_nested():
+            _row, created = transport.correct(
+                db, who, order_id, parsed, settings=platform_of(request).settings
+            )
+    except Problem as exc:
+        db.expire_all()
+        row = orders.get(db, "order", order_id)
+        if exc.status == 409:
+            return _detail(request, user, db, row, 409, problems=[_amend_problem(exc)])
+        return _detail(request, user, db, row, 422, fix_form=(values, _service_errors(exc)))
+    response = RedirectResponse(f"/sales/orders/{order_id}#etransport", status_code=303)
+    if not created:
+        return flash(response, _("A correction of this UIT is already on its way to ANAF."), "info")
+    return flash(response, _("Correction queued for ANAF: the UIT stays the same."))
 
 
 @router.get("/sales/orders/{order_id}/delivery-note.pdf")

@@ -97,6 +97,47 @@ def test_deletion_marks_the_notification_deleted(env: Env) -> None:
         assert service.get(session, env.tid, did).state == "deleted"
 
 
+def test_deletion_publishes_its_event_and_a_uit_is_deleted_once(env: Env, db: Connection) -> None:
+    did = create(env, samples.national(), shipment_ref="SHP-7")
+    service.upload(env.ctx, env.tid, did)
+    uit = service.follow(env.ctx, env.tid, did, initial=0.1)["uit"]
+    sid = create(env, samples.deletion(uit), shipment_ref="SHP-7", correlation_id="corr-del")
+    service.upload(env.ctx, env.tid, sid)
+    assert service.follow(env.ctx, env.tid, sid, initial=0.1)["state"] == "valid"
+    (deleted,) = events(db, env.tid, "anaf.etransport.deleted")
+    assert deleted["uit"] == uit and deleted["deleted"] == [str(did)] and deleted["shipment_ref"] == "SHP-7"
+    assert deleted["declaration_id"] == str(sid) and deleted["_correlation_id"] == "corr-del"
+    # ANAF refuses a second deletion, a correction of the deleted UIT, and a deletion of a UIT it never issued
+    refused = (samples.deletion(uit), _correction(uit), samples.deletion(samples.make_uit()))
+    for n, decl in enumerate(refused):
+        again = create(env, decl, idempotency_key=f"refused-{n}")
+        service.upload(env.ctx, env.tid, again)
+        result = service.follow(env.ctx, env.tid, again, initial=0.1)
+        assert result["state"] == "nok" and "UIT" in result["errors"][0], result
+    assert len(events(db, env.tid, "anaf.etransport.deleted")) == 1
+
+
+def _correction(uit: str) -> Declaration:
+    decl = samples.national()
+    assert decl.notification is not None
+    decl.notification.correction_uit = uit
+    decl.notification.transport.vehicle = "CJ99XYZ"
+    return decl
+
+
+def test_a_correction_keeps_the_uit_it_corrects(env: Env, db: Connection) -> None:
+    did = create(env, samples.national())
+    service.upload(env.ctx, env.tid, did)
+    uit = service.follow(env.ctx, env.tid, did, initial=0.1)["uit"]
+    cid = create(env, _correction(uit))
+    assert service.upload(env.ctx, env.tid, cid)["uit"] == uit
+    result = service.follow(env.ctx, env.tid, cid, initial=0.1)
+    assert result["state"] == "valid" and result["uit"] == uit and result["target_uit"] == uit
+    codes = events(db, env.tid, "wms.shipment.etransport_code")
+    assert [c["uit"] for c in codes] == [uit, uit]
+    assert [c["declaration_id"] for c in codes] == [str(did), str(cid)]
+
+
 def test_timeout_then_retry_reconciles_without_a_second_upload(env: Env) -> None:
     env.ctx.timeout = 0.4
     env.state.slow_seconds, env.state.faults = 1.2, ["slow"]

@@ -41,3 +41,18 @@ class EtransportRejected(BaseModel):
     index_incarcare: str | None = None
     uit: str | None = None
     messages: list[str] = Field(default_factory=list)
+
+
+@event("anaf.etransport.deleted", version=1)
+class EtransportDeleted(BaseModel):
+    """ANAF took a deletion (``stergere``): the UIT it names no longer covers a transport; the
+    notifications that carried it are ``deleted`` (a new transport needs a new notification)."""
+
+    declaration_id: uuid.UUID = Field(description="the deletion's declaration")
+    shipment_ref: str | None = None
+    cif: str
+    uit: str
+    index_incarcare: str
+    deleted: list[uuid.UUID] = Field(
+        default_factory=list, description="the tenant's notifications with this UIT, now deleted"
+    )

@@ -1,6 +1,7 @@
 """e-Transport's public shapes for the business modules (which reach compliance only through its
 ``service``, ``schemas`` and ``events``): the v2 declaration a module fills in (a notification of the
-goods it ships), the operation names and the code lists a notification is checked against."""
+goods it ships, its correction, or the deletion of its UIT), the operation names and the code lists a
+notification is checked against."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from genius.compliance.etransport.declaration import (
     INBOUND_OPERATIONS,
     OPERATION_NAMES,
     Declaration,
+    Deletion,
     Goods,
     Location,
     Notification,
@@ -27,6 +29,7 @@ __all__ = [
     "OPERATION_NAMES",
     "UNITS",
     "Declaration",
+    "Deletion",
     "Goods",
     "Location",
     "Notification",

@@ -9,8 +9,10 @@
   ``lista`` (an upload index none of our rows knows, with our ``refDeclarant`` when we sent one)
   before uploading again, and only after ``unknown_grace`` does it upload again.
 * ``poll`` reads ``stareMesaj``: ``ok`` → ``valid``; for a notification the UIT's validity window is
-  recorded (``validity``) and ``wms.shipment.etransport_code`` is published; a deletion marks the
-  notification it deletes ``deleted``. ``nok`` / ``XML cu erori`` → ``anaf.etransport.rejected``.
+  recorded (``validity``) and ``wms.shipment.etransport_code`` is published (a correction, ``corectie``,
+  keeps the UIT it corrects: the event carries it again with the corrected window); a deletion marks the
+  notifications it deletes ``deleted`` and publishes ``anaf.etransport.deleted``. ``nok`` /
+  ``XML cu erori`` → ``anaf.etransport.rejected``.
 
 Events are written in the same tenant transaction as the state change, with the declaration's
 correlation id.
@@ -371,8 +373,25 @@ def poll(ctx: Context, tid: uuid.UUID, declaration_id: uuid.UUID) -> dict[str, A
                 correlation_id=row.correlation_id,
             )
         elif row.kind == "stergere" and row.target_uit:
+            deleted = []
             for original in repository.notifications_with_uit(session, tid, row.target_uit, besides=row.id):
                 touch(original, "deleted")
+                deleted.append(original.id)
+            publish(
+                session,
+                "anaf.etransport.deleted",
+                {
+                    "declaration_id": row.id,
+                    "shipment_ref": row.shipment_ref,
+                    "cif": row.cif,
+                    "uit": row.target_uit,
+                    "index_incarcare": index,
+                    "deleted": deleted,
+                },
+                tid=row.tid,
+                aggregate_id=row.id,
+                correlation_id=row.correlation_id,
+            )
         return summary(row)
 
 

@@ -7,8 +7,10 @@ body), ``GET stareMesaj/{id_incarcare}``, ``GET lista/{zile}/{cif}``. Replies co
 sistem"}`` on status, ``{"Errors": [{"errorMessage"}], "ExecutionStatus": 1}`` on refusals, Spring's
 404 JSON on a bad path.
 
-Each notification gets a fresh UIT with valid check digits (BR-019); a deletion, confirmation or
-vehicle change answers with the UIT it refers to. The XML is checked with our own rules
+Each notification gets a fresh UIT with valid check digits (BR-019); a correction (``corectie``), a
+deletion, confirmation or vehicle change answers with the UIT it refers to. A correction or deletion of a
+UIT the fake did not issue to that CIF, or one already deleted, ends ``nok`` (the messages are the fake's
+wording); a deletion takes effect when it is received. The XML is checked with our own rules
 (``etransport.rules``): not XML / not e-Transport → refused at upload (``Fisierul transmis nu este
 valid``); fatal rule findings → ``stare: nok`` with the rule messages. ``FAKE-REJECT`` anywhere in the
 XML also gives ``nok``. ``stareMesaj`` answers ``in prelucrare`` for the first ``in_progress_polls``
@@ -73,9 +75,26 @@ class State:
     daily_status_limit: int = 100
     # what happened
     uploads: dict[str, FakeUpload] = field(default_factory=dict)
+    deleted: set[str] = field(default_factory=set)  # UITs a deletion took away
     requests: list[tuple[str, str]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(6_001))
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def acts_on(self, uit: str, cif: str, kind: str) -> list[str]:
+        """A correction or deletion names a UIT this CIF was issued and that is not deleted; a deletion
+        takes effect (the UIT is gone for later corrections and deletions). The errors otherwise."""
+        with self._lock:
+            issued = any(
+                u.kind == "notificare" and u.outcome == "ok" and u.uit == uit and u.cif == cif
+                for u in self.uploads.values()
+            )
+            if not issued:
+                return [f"Codul UIT {uit} nu exista pentru CIF {cif}"]
+            if uit in self.deleted:
+                return [f"Codul UIT {uit} a fost sters"]
+            if kind == "stergere":
+                self.deleted.add(uit)
+        return []
 
     def next_index(self) -> str:
         with self._lock:
@@ -190,14 +209,17 @@ def make_router(state: State) -> APIRouter:
         errors = [f"{f.rule}: {f.message}" for f in findings]
         if b"FAKE-REJECT" in body:
             errors.append("Declaratia a fost respinsa (FAKE-REJECT)")
-        if kind == "notificare":
+        notification = root.find(f"{{{NS}}}notificare")
+        correction = notification.find(f"{{{NS}}}corectie") if notification is not None else None
+        if kind == "notificare" and correction is None:
             uit: str | None = state.issue_uit(bad=getattr(request.state, "bad_uit", False))
         else:
-            target = root.find(f"{{{NS}}}{kind}")
+            target = correction if correction is not None else root.find(f"{{{NS}}}{kind}")
             uit = target.get("uit") if target is not None else None
+            if kind in ("notificare", "stergere") and uit and not errors:
+                errors += state.acts_on(uit, cif, kind)
             if uit is not None and getattr(request.state, "bad_uit", False):
                 uit = state.issue_uit(bad=True)
-        notification = root.find(f"{{{NS}}}notificare")
         upload = FakeUpload(
             index=state.next_index(),
             cif=cif,

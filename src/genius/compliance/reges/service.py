@@ -41,6 +41,7 @@ from genius.compliance.reges.client import KeycloakTokens, RegesClient, RegesErr
 from genius.compliance.reges.messages import DocumentError, parse_json, to_json
 from genius.compliance.reges.models import RegesSubmission
 from genius.compliance.reges.validate import check, model_findings
+from genius.compliance.reges.validate import validate as validate_document
 from genius.config import Settings
 from genius.core.db.session import Database
 from genius.core.events.service import publish
@@ -150,6 +151,12 @@ def summary(row: RegesSubmission) -> dict[str, Any]:
         "created_at": row.created_at.isoformat() if row.created_at else None,
         "updated_at": row.updated_at.isoformat() if row.updated_at else None,
     }
+
+
+def check_document(data: bytes, settings: Settings | None = None) -> list[dict[str, str]]:
+    """Every finding for a JSON or XML REGES document (our model and checks, the XSD when configured);
+    broken input gives a finding, never an exception. Nothing is recorded (the desk's validate form)."""
+    return [f.as_dict() for f in validate_document(data, xsd_path_of(settings))]
 
 
 # --- create ------------------------------------------------------------------------------------------------

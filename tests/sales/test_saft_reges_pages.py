@@ -1,0 +1,169 @@
+"""The compliance desk's SAF-T (D406) page: a report requested for a period from an uploaded ledger (its
+build started as a long job, in the page's transaction), inline errors for what cannot be built, the
+report's state, findings and files once the worker built it; and the REGES page: the messages with their
+state and receipt, and the check of a pasted or uploaded message."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from genius.compliance.saft import service as saft
+from genius.compliance.saft import tasks as saft_tasks
+from genius.config import Settings
+from genius.core.events.models import OutboxEvent
+from genius.core.platform import Platform
+from genius.core.storage import tenant_files_from_settings
+from tests.compliance.reges.conftest import BAD_CNP, salariat
+from tests.compliance.saft import samples
+from tests.conftest import TenantCtx
+from tests.core.test_admin_pages import login
+
+
+def _csrf(client: TestClient, url: str) -> str:
+    m = re.search(r'name="csrf_token" value="([^"]+)"', client.get(url).text)
+    assert m
+    return m.group(1)
+
+
+@pytest.fixture
+def builder(platform: Platform, settings: Settings) -> Iterator[saft.Context]:
+    """What the ``anaf.saft`` worker runs with, on the test's transaction."""
+    ctx = saft.Context(db=platform.db, settings=settings, storage=tenant_files_from_settings(settings))
+    saft_tasks.use_context(ctx)
+    yield ctx
+    saft_tasks.use_context(None)
+
+
+def _tasks(platform: Platform, tid: uuid.UUID) -> list[str]:
+    """The tenant's queued tasks (outbox rows of kind task), by name."""
+    with platform.db.tenant_session(tid) as s:
+        return list(
+            s.scalars(select(OutboxEvent.topic).where(OutboxEvent.tid == tid, OutboxEvent.kind == "task"))
+        )
+
+
+def _request(client: TestClient, csrf: str, ledger: bytes | None, **fields: str) -> Any:
+    form = {"csrf_token": csrf, "kind": "L", "year": "2026", "month": "6", "quarter": "2", **fields}
+    files = {"ledger": ("ledger.json", ledger, "application/json")} if ledger is not None else None
+    return client.post("/sales/saft", data=form, files=files, follow_redirects=False)
+
+
+def test_a_report_requested_from_the_page_is_built_and_its_file_downloaded(
+    client: TestClient, tenant: TenantCtx, platform: Platform, builder: saft.Context
+) -> None:
+    login(client, tenant.slug, tenant.admin_email)
+    page = client.get("/sales/saft")
+    assert page.status_code == 200 and 'enctype="multipart/form-data"' in page.text
+    assert 'href="/sales/saft"' in page.text  # the nav entry
+    csrf = _csrf(client, "/sales/saft")
+    ledger = json.dumps(samples.month_data()).encode()
+
+    r = _request(client, csrf, ledger)
+    assert r.status_code == 303, r.text
+    report_id = uuid.UUID(r.headers["location"].rsplit("/", 1)[-1])
+    # the build is a long job: its task is an outbox row of the page's transaction
+    assert _tasks(platform, tenant.id) == ["anaf.saft.generate"]
+    queued = client.get(f"/sales/saft/{report_id}")
+    assert queued.status_code == 200 and "01.06.2026" in queued.text and "30.06.2026" in queued.text
+
+    again = _request(client, csrf, ledger)  # the same ledger and period: the same report, no second build
+    assert again.status_code == 303 and again.headers["location"].endswith(str(report_id))
+    assert _tasks(platform, tenant.id) == ["anaf.saft.generate"]
+
+    result = saft_tasks.generate.apply(args=[str(tenant.id), str(report_id)]).get()
+    assert result["status"] == "ready"
+    done = client.get(f"/sales/saft/{report_id}")
+    name = result["segments"][0]["key"].rsplit("/", 1)[-1]
+    assert done.status_code == 200 and name in done.text
+    listing = client.get("/sales/saft")
+    assert f"/sales/saft/{report_id}" in listing.text
+    xml = client.get(f"/sales/saft/{report_id}/segments/1")
+    assert xml.status_code == 200 and xml.headers["content-type"].startswith("application/xml")
+    assert f'filename="{name}"' in xml.headers["content-disposition"]
+    assert b"<AuditFile" in xml.content
+    assert saft.check(xml.content) == [] or not any(f.severity == "fatal" for f in saft.check(xml.content))
+    assert client.get(f"/sales/saft/{report_id}/segments/2").status_code == 404
+    assert client.get(f"/sales/saft/{uuid.uuid4()}").status_code == 404
+
+
+def test_what_cannot_be_built_is_refused_beside_its_field(
+    client: TestClient, tenant: TenantCtx, platform: Platform
+) -> None:
+    login(client, tenant.slug, tenant.admin_email)
+    csrf = _csrf(client, "/sales/saft")
+    ledger = json.dumps(samples.month_data()).encode()
+
+    missing = _request(client, csrf, None)
+    assert missing.status_code == 422 and 'id="f-ledger-error"' in missing.text
+    other_month = _request(client, csrf, ledger, month="7")
+    assert other_month.status_code == 422 and 'id="f-ledger-error"' in other_month.text
+    assert "01.07.2026" in other_month.text  # the chosen period, named in the error
+    quarter = _request(client, csrf, ledger, kind="T")  # a month's ledger is not the 2nd quarter
+    assert quarter.status_code == 422 and 'id="f-ledger-error"' in quarter.text
+    not_json = _request(client, csrf, b"{not json")
+    assert not_json.status_code == 422 and 'id="f-ledger-error"' in not_json.text
+    data = samples.month_data()
+    data["entries"][0]["journal"] = "NOPE"
+    bad = _request(client, csrf, json.dumps(data).encode())
+    assert bad.status_code == 422 and 'id="f-ledger-error"' in bad.text
+    year = _request(client, csrf, ledger, year="1999")
+    assert year.status_code == 422 and 'id="f-year-error"' in year.text
+    kind = _request(client, csrf, ledger, kind="Z")
+    assert kind.status_code == 422 and 'id="f-kind-error"' in kind.text
+    month = _request(client, csrf, ledger, month="13")
+    assert month.status_code == 422 and 'id="f-month-error"' in month.text
+    assert _tasks(platform, tenant.id) == []
+    assert "/sales/saft/" not in client.get("/sales/saft").text  # nothing recorded
+
+
+def test_reading_takes_sales_read_and_requesting_sales_write(
+    client: TestClient, tenant: TenantCtx, make_tenant: Any
+) -> None:
+    assert client.get("/sales/saft", follow_redirects=False).status_code in (302, 303, 401)
+    other = make_tenant()
+    login(client, tenant.slug, tenant.admin_email)
+    csrf = _csrf(client, "/sales/saft")
+    r = _request(client, csrf, json.dumps(samples.month_data()).encode())
+    report = r.headers["location"]
+    login(client, other.slug, other.admin_email)
+    assert client.get(report).status_code == 404  # another tenant's report
+    assert client.get(report + "/segments/1").status_code == 404
+
+
+def test_the_reges_page_checks_a_message_and_lists_the_submissions(
+    client: TestClient, tenant: TenantCtx
+) -> None:
+    login(client, tenant.slug, tenant.admin_email)
+    empty = client.get("/sales/reges")
+    assert empty.status_code == 200 and "/sales/reges?state=failed" in empty.text
+    csrf = _csrf(client, "/sales/reges")
+
+    good = client.post("/sales/reges", data={"csrf_token": csrf, "message": json.dumps(salariat())})
+    assert good.status_code == 200 and "badge-ok" in good.text
+    bad = client.post(
+        "/sales/reges",
+        data={"csrf_token": csrf},
+        files={"file": ("salariat.json", json.dumps(salariat(cnp=BAD_CNP)).encode(), "application/json")},
+    )
+    assert bad.status_code == 200 and "salariat.json" in bad.text and "badge-err" in bad.text
+    assert "CNP" in bad.text
+    broken = client.post("/sales/reges", data={"csrf_token": csrf, "message": "<Message"})
+    assert broken.status_code == 200 and "REGES-PARSE" in broken.text
+    nothing = client.post("/sales/reges", data={"csrf_token": csrf})
+    assert nothing.status_code == 422 and 'id="f-file-error"' in nothing.text
+
+    # a submission made through the API shows with its state
+    r = client.post("/v1/compliance/reges/submissions?submit=false", json=salariat(), headers=tenant.headers)
+    assert r.status_code == 202, r.text
+    listing = client.get("/sales/reges")
+    assert "InregistrareSalariat" in listing.text
+    assert "InregistrareSalariat" in client.get("/sales/reges?state=pending").text
+    assert "InregistrareSalariat" not in client.get("/sales/reges?state=failed").text
