@@ -408,6 +408,47 @@ def get_payment(payment_id: uuid.UUID, principal: SalesRead, db: TenantDB) -> s.
     return payment_out(payments.get(db, payment_id))
 
 
+# --- customers who are persons (B2C) -----------------------------------------------------------------
+def buyer_cnp_out(row: service.BuyerCnp) -> s.BuyerCnpOut:
+    return s.BuyerCnpOut(
+        account_id=row.account_id,
+        individual=row.individual,
+        cnp_masked=row.masked,
+        updated_at=row.updated_at,
+    )
+
+
+@router.get(
+    "/customers/{account_id}/cnp",
+    response_model=s.BuyerCnpOut,
+    responses=PROBLEMS,
+    summary="Whether a customer who is a person has a CNP on file (masked)",
+)
+def get_buyer_cnp(account_id: uuid.UUID, principal: SalesRead, db: TenantDB) -> s.BuyerCnpOut:
+    return buyer_cnp_out(service.buyer_cnp(db, account_id))
+
+
+@router.put(
+    "/customers/{account_id}/cnp",
+    response_model=s.BuyerCnpOut,
+    responses=PROBLEMS,
+    summary="Keep (or forget, with null) the CNP a person's invoices carry",
+    description="An individual customer (a CRM account without a CUI) is identified on e-Factura by their "
+    "CNP (BR-RO-120), or by ANAF's 0000000000000 when none is kept. The CNP is validated (date, county "
+    "code, check digit), kept by sales only, shown masked, and audited without the number. A company "
+    "(an account with a CUI) is refused: 422 on `cnp`.",
+)
+def put_buyer_cnp(
+    account_id: uuid.UUID,
+    body: s.BuyerCnpIn,
+    principal: SalesWrite,
+    db: TenantDB,
+    request: Request,
+    corr: CorrId = None,
+) -> s.BuyerCnpOut:
+    return buyer_cnp_out(service.set_buyer_cnp(db, actor(principal, request, corr), account_id, body.cnp))
+
+
 # --- BNR exchange rates ------------------------------------------------------------------------------
 @router.get(
     "/exchange-rates",

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    CHAR,
     Date,
     DateTime,
     ForeignKey,
@@ -322,3 +323,17 @@ class BnrRateDay(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     rate_date: Mapped[date] = mapped_column(Date)
     fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class BuyerIdentity(Base):
+    """The CNP of a customer who is a person (a CRM account without a CUI), written on their invoices
+    instead of ANAF's thirteen zeros (migration 0045). Kept by sales, never by the CRM."""
+
+    __tablename__ = "buyer_identities"
+    __table_args__ = {"schema": SCHEMA}
+
+    tid: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    cnp: Mapped[str] = mapped_column(CHAR(13))
+    updated_by: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

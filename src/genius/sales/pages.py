@@ -256,6 +256,10 @@ def _document_context(
     balance = payments.balances(db, [doc])[doc.id]
     can_write = Scope.SALES_WRITE in user.account.scopes
     summary = spv.summary(doc, spv.status_of(db, doc.id))
+    try:
+        buyer: service.BuyerCnp | None = service.buyer_cnp(db, doc.customer_id)
+    except Problem:  # the CRM account is gone: the page still shows the document
+        buyer = None
     state = summary["state"] if summary else None
     return context(
         request,
@@ -274,6 +278,8 @@ def _document_context(
         can_issue=can_write and doc.status == "draft",
         can_edit=can_write and (doc.status == "draft" or state in service.CORRECTABLE),
         can_credit=can_write and doc.kind == "invoice" and doc.status == "issued",
+        buyer=buyer if buyer and buyer.individual else None,
+        can_set_cnp=can_write,
         **_labels(),
         **({"findings": []} | extra),
     )
@@ -345,6 +351,40 @@ def invoice_issue(request: Request, document_id: uuid.UUID, user: SalesWriter, d
         service.issue,
         lambda number: _("%(number)s issued; its upload to SPV is queued.", number=number),
     )
+
+
+@router.post("/sales/invoices/{document_id}/customer-cnp", dependencies=[CsrfChecked])
+def invoice_customer_cnp(
+    request: Request,
+    document_id: uuid.UUID,
+    user: SalesWriter,
+    db: PageDB,
+    cnp: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    """Keep (or, blank, forget) the CNP of the document's customer when it is a person: this invoice,
+    if still to be issued or resent, and the next ones carry it. A bad CNP is shown on the field."""
+    try:
+        doc = service.get_document(db, document_id)
+    except NotFound:
+        return error_page(request, 404)
+    who = service.Actor(tid=user.account.tid, name=user.account.email)
+    try:
+        with db.begin_nested():
+            kept = service.set_buyer_cnp(db, who, doc.customer_id, cnp)
+    except Problem as exc:
+        refusal = [str(e.get("message")) for e in exc.errors or [] if e.get("field") == "cnp"]
+        message = _cnp_message(refusal[0] if refusal else exc.detail or "")
+        ctx = _document_context(request, user, db, doc, cnp_error=message, cnp_value=cnp)
+        return render(request, "sales/invoice.html", ctx, 422)
+    done = _("The customer's CNP is kept.") if kept.masked else _("The customer's CNP is removed.")
+    return flash(RedirectResponse(f"/sales/invoices/{document_id}", status_code=303), done)
+
+
+def _cnp_message(message: str) -> str:
+    """The service's refusal in the user's language."""
+    if message.startswith("this customer is a company"):
+        return _("This customer is a company, identified by its CUI; a CNP is for a person.")
+    return _("Not a valid CNP: check its 13 digits (date of birth, county code, check digit).")
 
 
 @router.post("/sales/invoices/{document_id}/resend", dependencies=[CsrfChecked])

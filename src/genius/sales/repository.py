@@ -14,6 +14,7 @@ from genius.core.kit.pagination import Page, cursor_after, decode_cursor, page_o
 from genius.sales.models import (
     BnrRate,
     BnrRateDay,
+    BuyerIdentity,
     Document,
     EfacturaStatus,
     Order,
@@ -29,7 +30,8 @@ ORDER = "created_at"
 
 
 def add(
-    session: Session, row: Product | Document | Payment | EfacturaStatus | Order | OrderTransport
+    session: Session,
+    row: Product | Document | Payment | EfacturaStatus | Order | OrderTransport | BuyerIdentity,
 ) -> None:
     session.add(row)
     session.flush()
@@ -420,3 +422,12 @@ def add_bnr_rates(session: Session, rows: list[dict[str, object]], days: dict[da
         session.execute(
             pg_insert(BnrRateDay).values(items[start : start + BNR_INSERT_CHUNK]).on_conflict_do_nothing()
         )
+
+
+def buyer_identity(session: Session, account_id: uuid.UUID) -> BuyerIdentity | None:
+    return session.scalars(select(BuyerIdentity).where(BuyerIdentity.account_id == account_id)).one_or_none()
+
+
+def delete_buyer_identity(session: Session, row: BuyerIdentity) -> None:
+    session.delete(row)
+    session.flush()

@@ -631,3 +631,25 @@ class ExchangeRateOut(BaseModel):
     value: Decimal = Field(description="As BNR publishes it: RON per `multiplier` units")
     multiplier: int
     source: Literal["BNR"] = "BNR"
+
+
+class BuyerCnpIn(BaseModel):
+    """The CNP of a customer who is a person; ``null`` or blank forgets it (ANAF's 13 zeros then)."""
+
+    model_config = ConfigDict(extra="forbid")
+    cnp: Annotated[
+        str | None,
+        Field(
+            max_length=20,
+            pattern=r"^[0-9 ]*$",
+            description="13 digits (spaces are dropped); checked for its date, county code and check digit",
+            examples=["1800101221144"],
+        ),
+    ] = None
+
+
+class BuyerCnpOut(BaseModel):
+    account_id: uuid.UUID
+    individual: bool = Field(description="The CRM account has no CUI: a person, identified by a CNP")
+    cnp_masked: str | None = Field(description="First and last four digits; null when none is kept")
+    updated_at: datetime | None

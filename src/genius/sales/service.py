@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.ro import cnp as ro_cnp
 
 from genius.compliance.efactura import service as efactura
 from genius.compliance.efactura.schemas import (
@@ -37,7 +39,8 @@ from genius.compliance.efactura.schemas import (
     VatBreakdown,
 )
 from genius.compliance.efactura.schemas import VatCategory as EfVatCategory
-from genius.core.db.base import new_id
+from genius.core.audit import service as audit
+from genius.core.db.base import new_id, utcnow
 from genius.core.events.service import defer, publish
 from genius.core.kit import etag as kit_etag
 from genius.core.kit.errors import (
@@ -51,7 +54,7 @@ from genius.core.kit.errors import (
 from genius.core.tenancy import service as tenancy
 from genius.sales import bnr, repository, vat
 from genius.sales.events import InvoiceIssued
-from genius.sales.models import Document, DocumentLine, LineColumns, Order, Product
+from genius.sales.models import BuyerIdentity, Document, DocumentLine, LineColumns, Order, Product
 from genius.sales.schemas import (
     CreditNoteCreate,
     DocumentUpdate,
@@ -418,6 +421,73 @@ def _supplier(session: Session, tid: uuid.UUID) -> Party:
 ANONYMOUS_CNP = "0000000000000"
 
 
+@dataclass(frozen=True)
+class BuyerCnp:
+    """What a page or the API may show of an individual customer's CNP: never the whole number."""
+
+    account_id: uuid.UUID
+    individual: bool  # a CRM account without a CUI: a person, identified by a CNP
+    masked: str | None  # "1••••••••1144", None when no CNP is kept (ANAF's 13 zeros go on the invoice)
+    updated_at: datetime | None
+
+
+def _masked(cnp: str) -> str:
+    return cnp[0] + "•" * 8 + cnp[-4:]
+
+
+def buyer_cnp(session: Session, account_id: uuid.UUID) -> BuyerCnp:
+    account = customer_account(session, account_id, "account_id")
+    row = repository.buyer_identity(session, account_id)
+    return BuyerCnp(
+        account_id=account_id,
+        individual=not account.cui,
+        masked=_masked(row.cnp) if row else None,
+        updated_at=row.updated_at if row else None,
+    )
+
+
+def set_buyer_cnp(session: Session, actor: Actor, account_id: uuid.UUID, cnp: str | None) -> BuyerCnp:
+    """Keep (or, with ``None``/blank, forget) the CNP of a customer who is a person: their next invoices
+    carry it (BR-RO-120) instead of ANAF's thirteen zeros. A company is identified by its CUI: 422.
+    Audited without the number."""
+    account = customer_account(session, account_id, "account_id")
+    if account.cui:
+        raise field_error("cnp", "this customer is a company, identified by its CUI; a CNP is for a person")
+    row = repository.buyer_identity(session, account_id)
+    given = "".join((cnp or "").split())
+    if not given:
+        if row is not None:
+            repository.delete_buyer_identity(session, row)
+            audit.record(
+                session,
+                actor.tid,
+                "sales.customer.cnp_removed",
+                actor=actor.name,
+                target=f"crm.account:{account_id}",
+                request_id=actor.correlation_id or "",
+            )
+        return buyer_cnp(session, account_id)
+    try:
+        valid = ro_cnp.validate(given)
+    except StdnumError as exc:
+        raise field_error("cnp", f"not a valid CNP: {exc}") from None
+    if row is None:
+        row = BuyerIdentity(tid=actor.tid, account_id=account_id, cnp=valid)
+        repository.add(session, row)
+    row.cnp, row.updated_by, row.updated_at = valid, actor.name, utcnow()
+    session.flush()
+    audit.record(
+        session,
+        actor.tid,
+        "sales.customer.cnp_saved",
+        actor=actor.name,
+        target=f"crm.account:{account_id}",
+        data={"cnp": _masked(valid)},
+        request_id=actor.correlation_id or "",
+    )
+    return buyer_cnp(session, account_id)
+
+
 def _customer(session: Session, account_id: uuid.UUID) -> Party:
     account = customer_account(session, account_id)
     country = (account.country or "RO").strip().upper()
@@ -430,13 +500,14 @@ def _customer(session: Session, account_id: uuid.UUID) -> Party:
         address = Address(street=account.address, city=account.city, country=country)
     cui = (account.cui or "").upper().removeprefix("RO")
     vat_registered = (account.official or {}).get("vat_registered", True) is not False
+    person = repository.buyer_identity(session, account_id) if not cui and country == "RO" else None
     return Party(
         name=account.name,
         vat_id=f"RO{cui}" if cui and vat_registered else None,
         # BR-RO-120: a buyer without a CUI (an individual) carries the CNP, or ANAF's 13 zeros without one
         legal_id=Identifier(value=cui)
         if cui and not vat_registered
-        else Identifier(value=ANONYMOUS_CNP)
+        else Identifier(value=person.cnp if person else ANONYMOUS_CNP)
         if not cui and country == "RO"
         else None,
         address=address,
