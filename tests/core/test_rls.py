@@ -273,7 +273,8 @@ def seed_rows(conn: Connection, tid: uuid.UUID) -> None:
             " SELECT :t, id, 'rls.pdf' FROM crm.campaigns WHERE tid = :t LIMIT 1"
         ),
         ("sales", "buyer_identities"): (
-            "INSERT INTO sales.buyer_identities (tid, account_id, cnp) VALUES (:t, gen_random_uuid(), '1800101221144')"
+            "INSERT INTO sales.buyer_identities (tid, account_id, cnp)"
+            " VALUES (:t, gen_random_uuid(), '1800101221144')"
         ),
     }
     present = {(schema, name) for schema, name, _, _ in tenant_tables(conn)}
