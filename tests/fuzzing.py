@@ -267,6 +267,15 @@ ALLOWED: tuple[Allowed, ...] = (
         ),
     ),
     Allowed(
+        "sales-buyer-cnp",
+        "PUT /v1/sales/customers/{account_id}/cnp",
+        422,
+        "a CNP's date of birth, county code and check digit are checked (python-stdnum), and only a CRM "
+        "account without a CUI (a person) that exists takes one (stated in the schema's description; JSON "
+        "Schema cannot compute a check digit nor read the CRM)",
+        _has("not a valid CNP", "a CNP is for a person", "no CRM account with this id"),
+    ),
+    Allowed(
         "sales-payment-allocations",
         "POST /v1/sales/payments",
         422,
