@@ -8,11 +8,21 @@ API (``genius.vettify.service`` …), under the same scopes (``common.CrmReader`
 
 from fastapi import APIRouter
 
-from genius.vettify.pages import accounts, campaigns, dashboard, imports, leads, pipeline, segments, summaries
+from genius.vettify.pages import (
+    accounts,
+    campaigns,
+    dashboard,
+    imports,
+    leads,
+    pipeline,
+    segments,
+    sequences,
+    summaries,
+)
 from genius.vettify.pages.search import command_search
 
 router = APIRouter(include_in_schema=False)
-for area in (dashboard, leads, accounts, pipeline, imports, campaigns, segments, summaries):
+for area in (dashboard, leads, accounts, pipeline, imports, campaigns, sequences, segments, summaries):
     router.include_router(area.router)
 
 __all__ = ["command_search", "router"]
