@@ -164,7 +164,7 @@ def _pydantic_errors(exc: ValidationError, used: list[int]) -> dict[str, str]:
         if kind in ("missing", "string_too_short") or (kind == "string_pattern_mismatch"):
             message = _("Required.")
         elif key.endswith("-delay"):
-            message = _("Enter a delay of at most a year.")
+            message = _("Enter a delay from 0 up to one year.")
         elif kind == "string_too_long":
             message = _("Too long.")
         else:
