@@ -18,6 +18,7 @@ from genius.core.events.schemas import Envelope
 from genius.core.platform import Platform
 from genius.vettify import consumers
 from genius.vettify import service as crm_service
+from genius.vettify.campaigns import bounces
 from genius.vettify.campaigns.tracking import sign
 from genius.vettify.sequences import service
 from genius.vettify.sequences.schemas import EnrolIn
@@ -195,18 +196,26 @@ def test_stops_no_basis_bounce_unsubscribe_and_conversion(
     fara = contact(crm, "fara@client.ro", basis=None)
     dan = contact(crm, "dan@client.ro")
     eva = contact(crm, "eva@client.ro")
-    _enrol(platform, tid, seq["id"], [ana["id"], fara["id"], dan["id"], eva["id"]], FRIDAY_10)
+    bob = contact(crm, "bob@client.ro")
+    zoe = contact(crm, "zoe@client.ro")  # unsubscribed before: the scheduler stops her at her first step
+    assert (
+        crm.call("POST", "/suppressions", {"address": "zoe@client.ro", "reason": "unsubscribed"}).status_code
+        == 201
+    )
+    everyone = [ana["id"], fara["id"], dan["id"], eva["id"], bob["id"], zoe["id"]]
+    _enrol(platform, tid, seq["id"], everyone, FRIDAY_10)
     crm.call("POST", f"/email-sequences/{seq['id']}/activate")
     out = run(platform, tid, FRIDAY_10)
-    assert (out.sent, out.stopped) == (3, 1)
+    assert (out.sent, out.stopped) == (4, 2)
     state = _enrolments(crm, seq["id"])
     assert state[fara["id"]]["stop_reason"] == "no_basis"
 
-    # Dan's address bounces (a suppression from a DSN or webhook): stopped at his next step
-    assert (
-        crm.call("POST", "/suppressions", {"address": "dan@client.ro", "reason": "bounced"}).status_code
-        == 201
-    )
+    # Dan's address is suppressed as bounced by hand; Bob's complaint comes through the webhook path
+    suppressed = crm.call("POST", "/suppressions", {"address": "dan@client.ro", "reason": "bounced"})
+    assert suppressed.status_code == 201
+    with platform.db.tenant_session(tid) as s:
+        complaint = bounces.MailEvent(status="complained", occurred_at=FRIDAY_10, address="bob@client.ro")
+        assert bounces.apply(s, tid, "webhook", "evt-1", [complaint]).suppressed == ["bob@client.ro"]
     # Ana unsubscribes with her message's own link: stopped at once, the address suppressed
     send_id = rows(
         db, tid, "SELECT id FROM crm.email_sequence_sends WHERE enrolment_id = :e", e=state[ana["id"]]["id"]
@@ -237,15 +246,17 @@ def test_stops_no_basis_bounce_unsubscribe_and_conversion(
         consumers.handle(s, envelope)
 
     later = run(platform, tid, datetime(2026, 3, 27, 9, 0, tzinfo=UTC))
-    assert (later.sent, later.stopped, later.picked) == (0, 1, 1)
+    assert later.picked == 0  # every stop took effect at once
     state = _enrolments(crm, seq["id"])
     assert {k: (v["state"], v["stop_reason"]) for k, v in state.items()} == {
         ana["id"]: ("stopped", "unsubscribed"),
         fara["id"]: ("stopped", "no_basis"),
         dan["id"]: ("stopped", "bounced"),
         eva["id"]: ("stopped", "converted"),
+        bob["id"]: ("stopped", "complained"),
+        zoe["id"]: ("stopped", "unsubscribed"),
     }
-    assert len(mails(db, tid)) == 3  # only the first step, and not to the one without a basis
+    assert len(mails(db, tid)) == 4  # only the first step, and not to the one without a basis
 
 
 def test_paused_sequences_wait_and_a_late_pass_respects_the_window(

@@ -253,6 +253,12 @@ def stop_contacts(
     return len(rows)
 
 
+def stop_address(session: Session, address: str, reason: StopReason) -> int:
+    """An address was suppressed (unsubscribed, bounced, complained): the active enrolments of every
+    contact with it stop now with that reason (the scheduler would stop them at their next step)."""
+    return stop_contacts(session, repo.contact_ids_by_address(session, address), reason)
+
+
 def record_reply(
     session: Session, who: service.Actor, body: ReplyIn, *, now: datetime | None = None
 ) -> StopOut:
