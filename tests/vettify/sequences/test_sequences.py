@@ -154,6 +154,10 @@ def test_steps_go_out_in_order_at_their_local_time_with_conditions(
     assert len(mails(db, tid)) == 4
     shown = crm.call("GET", f"/email-sequences/contacts/{ana['id']}").json()
     assert [(e["sequence_name"], e["state"], e["steps"]) for e in shown] == [(seq["name"], "completed", 3)]
+    assert crm.call("GET", f"/email-sequences/contacts/{uuid.uuid4()}").status_code == 404
+    assert crm.call("POST", "/email-sequences/replies", {"contact_id": str(uuid.uuid4())}).status_code == 404
+    both = crm.call("POST", "/email-sequences/replies", {"contact_id": ana["id"], "address": "a@b.ro"})
+    assert both.status_code == 422
     again = _enrol(platform, tid, seq["id"], [ana["id"]], TUESDAY_09)
     assert (again.enrolled, again.already) == (0, 1)
 

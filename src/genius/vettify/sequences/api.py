@@ -71,6 +71,7 @@ def record_reply(
     summary="A contact's enrolments in every sequence (state, step, next send)",
 )
 def contact_enrolments(contact_id: uuid.UUID, principal: CrmRead, db: TenantDB) -> Any:
+    service.check_contact(db, contact_id)
     return service.contact_enrolments(db, contact_id)
 
 

@@ -209,6 +209,11 @@ def enrolments(
     ]
 
 
+def check_contact(session: Session, contact_id: uuid.UUID) -> None:
+    """404 when the contact is unknown or another tenant's."""
+    service.get_record(session, CONTACTS, contact_id)
+
+
 def contact_enrolments(session: Session, contact_id: uuid.UUID) -> list[EnrolmentOut]:
     """The contact's sequences and where it stands in each (the contact page)."""
     rows = repo.enrolments_of_contact(session, contact_id)
@@ -264,7 +269,7 @@ def record_reply(
 ) -> StopOut:
     """A reply of a contact (or of every contact with an address): its enrolments stop (``replied``)."""
     if body.contact_id is not None:
-        service.get_record(session, CONTACTS, body.contact_id)  # 404 when unknown or another tenant's
+        check_contact(session, body.contact_id)
         ids = [body.contact_id]
     else:
         ids = repo.contact_ids_by_address(session, str(body.address))
