@@ -97,3 +97,26 @@ def test_builder_shows_inline_errors_then_saves(client: TestClient, tenant: Any,
     person = client.get(f"/crm/contacts/{ana['id']}")
     assert person.status_code == 200 and "Secvențe de e-mail" in person.text
     assert "Bun venit clienți noi" in person.text and "Pasul 1 din 2" in person.text
+
+    # by hand, from a contact's page: only the sequences it is not in are offered
+    assert 'name="sequence_id"' not in person.text
+    ion = contact(crm, "ion@client.ro", first_name="Ion")
+    page = client.get(f"/crm/contacts/{ion['id']}")
+    assert "Nu este înscris în nicio secvență." in page.text and 'name="sequence_id"' in page.text
+    seq_id = url.rsplit("/", 1)[-1]
+    csrf = _csrf(page.text)
+    done = client.post(
+        f"/crm/contacts/{ion['id']}/sequences", data={"csrf_token": csrf, "sequence_id": seq_id}
+    )
+    assert done.status_code == 200 and "Pasul 1 din 2" in done.text  # followed back to the contact
+    twice = client.post(
+        f"/crm/contacts/{ion['id']}/sequences",
+        data={"csrf_token": csrf, "sequence_id": seq_id},
+        follow_redirects=False,
+    )
+    assert twice.status_code == 303
+    nothing = client.post(
+        f"/crm/contacts/{ion['id']}/sequences", data={"csrf_token": csrf, "sequence_id": "x"}
+    )
+    assert nothing.status_code == 200
+    assert crm.call("GET", f"/email-sequences/contacts/{ion['id']}").json()[0]["source"] == "manual"

@@ -782,6 +782,7 @@ def _contact_ctx(request: Request, user: PageUser, db: PageDB, row: Any, **extra
         merges=_merged_from(db, "contacts", row.id),
         suppression=marketing.suppression_of(db, row.email),
         sequence_enrolments=sequences.contact_enrolments(db, row.id),
+        sequence_choices=sequence_pages.choices_for_contact(db, row.id),
         **sequence_pages.labels(),
         suppression_labels={k: _(v) for k, v in SUPPRESSION_LABELS.items()},
         errors=extra.pop("errors", {}),

@@ -85,6 +85,12 @@ def delay_label(minutes: int) -> str:
     return ngettext("after %(num)s minute", "after %(num)s minutes", minutes)
 
 
+def choices_for_contact(db: PageDB, contact_id: uuid.UUID) -> list[tuple[str, str]]:
+    """The sequences a contact can be enrolled in by hand from its page (those it is not in yet)."""
+    taken = {e.sequence_id for e in service.contact_enrolments(db, contact_id)}
+    return [(str(q.id), q.name) for q in service.list_sequences(db) if q.id not in taken]
+
+
 # --- the builder ----------------------------------------------------------------------------------------
 def _rows(form: FormData | None) -> int:
     raw = form.get("rows") if form is not None else None
@@ -287,6 +293,27 @@ def sequence_activate(request: Request, sequence_id: uuid.UUID, user: CrmWriter,
 @router.post("/crm/sequences/{sequence_id}/pause", dependencies=[CsrfChecked])
 def sequence_pause(request: Request, sequence_id: uuid.UUID, user: CrmWriter, db: PageDB) -> Response:
     return _move(request, sequence_id, SequenceStatus.paused, user, db)
+
+
+@router.post("/crm/contacts/{contact_id}/sequences", dependencies=[CsrfChecked])
+def contact_enrol(
+    request: Request, contact_id: uuid.UUID, user: CrmWriter, db: PageDB, form: PageForm
+) -> Response:
+    """Enrol one contact by hand, from its page; back to the page with what happened."""
+    back = RedirectResponse(f"/crm/contacts/{contact_id}", status_code=303)
+    raw = form.get("sequence_id")
+    try:
+        sequence_id = uuid.UUID(raw if isinstance(raw, str) else "")
+    except ValueError:
+        return flash(back, _("Choose a sequence."), "error")
+    try:
+        service.check_contact(db, contact_id)
+        out = service.enrol(db, actor(request, user), sequence_id, EnrolIn(contact_ids=[contact_id]))
+    except NotFound:
+        return error_page(request, 404)
+    if not out.enrolled:
+        return flash(back, _("The contact is already in this sequence."), "error")
+    return flash(back, _("Enrolled: the first step goes out at its time."))
 
 
 @router.post("/crm/sequences/{sequence_id}/enrol", dependencies=[CsrfChecked])
