@@ -48,6 +48,16 @@ class StopReason(StrEnum):
     no_basis = "no_basis"
 
 
+def _exactly_one(first: str, first_type: str, second: str, second_type: str) -> dict[str, Any]:
+    """The ``_one`` validators in the JSON Schema: exactly one of the two fields is given (not null)."""
+    return {
+        "oneOf": [
+            {"required": [name], "properties": {name: {"type": kind}}}
+            for name, kind in ((first, first_type), (second, second_type))
+        ]
+    }
+
+
 class StepIn(s.Input):
     delay_minutes: int = Field(
         0,
@@ -125,6 +135,8 @@ class SequenceSummary(BaseModel):
 class EnrolIn(s.Input):
     """By hand (``contact_ids``) or every contact a segment matches now (``segment_id``): one of them."""
 
+    model_config = ConfigDict(json_schema_extra=_exactly_one("contact_ids", "array", "segment_id", "string"))
+
     contact_ids: list[uuid.UUID] | None = Field(None, min_length=1, max_length=10_000)
     segment_id: uuid.UUID | None = None
 
@@ -163,6 +175,8 @@ class EnrolmentOut(BaseModel):
 class ReplyIn(s.Input):
     """A reply of a contact (by id) or of an address (every contact with it): their active
     enrolments stop with reason ``replied``."""
+
+    model_config = ConfigDict(json_schema_extra=_exactly_one("contact_id", "string", "address", "string"))
 
     contact_id: uuid.UUID | None = None
     address: EmailStr | None = None
