@@ -201,6 +201,7 @@ def _list_context(request: Request, user: PageUser, db: PageDB, **extra: Any) ->
         rows=rows,
         errors=extra.pop("errors", {}),
         unit_labels={k: _(v) for k, v in UNIT_LABELS.items()},
+        html_hint=_("Placeholders: %(names)s.", names="{{ prenume }}, {{ nume }}, {{ firma }}, {{ email }}"),
         **labels(),
         **extra,
     )
