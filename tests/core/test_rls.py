@@ -254,6 +254,22 @@ def seed_rows(conn: Connection, tid: uuid.UUID) -> None:
             "INSERT INTO crm.suppressions (tid, address, reason) VALUES (:t, 'rls@client.ro', 'bounced')"
         ),
         ("crm", "campaigns"): "INSERT INTO crm.campaigns (tid, name) VALUES (:t, 'RLS')",
+        ("crm", "email_sequences"): "INSERT INTO crm.email_sequences (tid, name) VALUES (:t, 'RLS')",
+        ("crm", "email_sequence_steps"): (
+            "INSERT INTO crm.email_sequence_steps (tid, sequence_id, position, subject, body, html, text)"
+            " SELECT :t, id, 1, 'RLS', '<p>RLS</p>', '<p>RLS</p>', 'RLS' FROM crm.email_sequences"
+            " WHERE tid = :t LIMIT 1"
+        ),
+        ("crm", "email_sequence_enrolments"): (
+            "INSERT INTO crm.email_sequence_enrolments (tid, sequence_id, contact_id)"
+            " SELECT :t, s.id, c.id FROM crm.email_sequences s, crm.contacts c"
+            " WHERE s.tid = :t AND c.tid = :t LIMIT 1"
+        ),
+        ("crm", "email_sequence_sends"): (
+            "INSERT INTO crm.email_sequence_sends (tid, enrolment_id, step_id, position, state)"
+            " SELECT :t, e.id, st.id, 1, 'queued' FROM crm.email_sequence_enrolments e"
+            " JOIN crm.email_sequence_steps st ON st.sequence_id = e.sequence_id WHERE e.tid = :t LIMIT 1"
+        ),
         ("crm", "campaign_recipients"): (
             "INSERT INTO crm.campaign_recipients (tid, campaign_id, address, state)"
             " SELECT :t, id, 'rls@client.ro', 'sent' FROM crm.campaigns WHERE tid = :t LIMIT 1"

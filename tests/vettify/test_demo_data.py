@@ -170,3 +170,19 @@ def test_the_demo_segment_is_the_newsletters_audience(platform: Platform, tenant
     assert summary.excluded["no_basis"] > 0  # the send still leaves out who gave no consent
     assert "Index Scan" in plan or "Bitmap Index Scan" in plan, plan
     assert "Seq Scan" not in plan, plan
+
+
+def test_the_demo_sequence_is_active_with_three_steps_and_enrolments(platform: Platform, tenant: Any) -> None:
+    from genius.vettify.demo import DEMO_SEQUENCE, seed_demo_marketing, seed_demo_sequence
+    from genius.vettify.sequences import service as sequences
+
+    seed_demo_crm(platform.db, tenant.id)
+    seed_demo_marketing(platform.db, tenant.id)
+    assert seed_demo_sequence(platform.db, tenant.id) is True
+    assert seed_demo_sequence(platform.db, tenant.id) is False
+    with platform.db.tenant_session(tenant.id) as s:
+        (row,) = [q for q in sequences.list_sequences(s) if q.name == DEMO_SEQUENCE]
+        shown = sequences.sequence_out(s, sequences.get_sequence(s, row.id))
+    assert shown.status == "active" and len(shown.steps) == 3
+    assert [st.condition for st in shown.steps] == ["none", "opened", "not_replied"]
+    assert shown.enrolments == {"active": 6}

@@ -14,12 +14,14 @@ from genius.core.events.consumer import EventConsumer
 from genius.core.events.schemas import Envelope
 from genius.vettify import timeline, verification
 from genius.vettify.churn import service as churn
+from genius.vettify.sequences import service as sequences
 
 HANDLERS: dict[str, Callable[[Session, Envelope], object]] = {
     "crm.account.verification_requested": verification.on_verification_requested,
     "anaf.taxpayer.validated": verification.on_taxpayer_validated,
     "sales.order.created": churn.on_sales_order_created,
     "wms.shipment.delivered": timeline.on_shipment_delivered,
+    "crm.lead.converted": sequences.on_lead_converted,
 }
 
 

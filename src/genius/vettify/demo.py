@@ -682,6 +682,53 @@ def seed_demo_segment(db: Database, tid: uuid.UUID, *, actor: str = DEMO_ACTOR) 
         return True
 
 
+DEMO_SEQUENCE = "Bun venit — clienți noi"
+
+
+def seed_demo_sequence(db: Database, tid: uuid.UUID, *, actor: str = DEMO_ACTOR) -> bool:
+    """The active e-mail sequence ``Bun venit — clienți noi`` (three steps: at once; after 2 days if the
+    first was opened; after 3 more days unless they replied) with the first demo contacts that have an
+    e-mail address enrolled by hand. Once per tenant (by name); returns whether it seeded."""
+    from genius.vettify.sequences import service as sequences
+    from genius.vettify.sequences.schemas import Condition, EnrolIn, SequenceCreate, SequenceStatus, StepIn
+
+    who = service.Actor(tid=tid, name=actor, request_id="demo-seed")
+    with db.tenant_session(tid) as session:
+        records.transaction_lock(session, f"genius-demo-sequence:{tid}")
+        if any(s.name == DEMO_SEQUENCE for s in sequences.list_sequences(session)):
+            return False
+        steps = [
+            StepIn(
+                subject="Bine ați venit, {{ prenume | default('client') }}!",
+                html="<p>Bună ziua, {{ prenume | default('client') }},</p><p>Mulțumim că ați ales "
+                "{{ firma | default('Genius') }}. Primul pas: "
+                '<a href="https://genius.ro/ghid-e-factura">ghidul e-Factura</a>.</p>',
+            ),
+            StepIn(
+                subject="Cum trimiteți prima factură în SPV",
+                html="<p>Am văzut că ați citit ghidul. Iată pașii pentru prima factură în SPV, "
+                'cu <a href="https://genius.ro/webinar">un webinar gratuit</a>.</p>',
+                delay_minutes=2 * 1440,
+                condition=Condition.opened,
+            ),
+            StepIn(
+                subject="Putem ajuta cu ceva?",
+                html="<p>Răspundeți la acest mesaj și un coleg vă sună în aceeași zi.</p>",
+                delay_minutes=3 * 1440,
+                condition=Condition.not_replied,
+            ),
+        ]
+        row = sequences.create_sequence(session, who, SequenceCreate(name=DEMO_SEQUENCE, steps=steps))
+        contacts = service.list_records(
+            session, service.CONTACTS, service.ListQuery(sort="created_at", limit=50)
+        ).items
+        ids = [c.id for c in contacts if c.email][:6]
+        if ids:
+            sequences.enrol(session, who, row.id, EnrolIn(contact_ids=ids))
+        sequences.set_status(session, who, row.id, SequenceStatus.active)
+        return True
+
+
 def seed_demo(platform: Platform, tid: uuid.UUID) -> None:
     """The manifest's demo seeding: the CRM records above and the marketing demo, unless
     GENIUS_DEMO_CRM_DATA is off."""
@@ -689,5 +736,6 @@ def seed_demo(platform: Platform, tid: uuid.UUID) -> None:
         seed_demo_crm(platform.db, tid)
         seed_demo_marketing(platform.db, tid)
         seed_demo_segment(platform.db, tid)
+        seed_demo_sequence(platform.db, tid)
         seed_demo_summaries(platform.db, tid)
         seed_demo_churn(platform.db, tid, platform.redis)

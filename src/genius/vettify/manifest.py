@@ -5,7 +5,8 @@ from genius.core.kit.manifest import N_, BeatEntry, Module, NavEntry
 
 MANIFEST = Module(
     name="vettify",
-    description="CRM: accounts, contacts, leads, opportunities, activities, imports, attachments, campaigns",
+    description="CRM: accounts, contacts, leads, opportunities, activities, imports, attachments, campaigns, "
+    "e-mail sequences",
     schema="crm",
     routers=(
         "genius.vettify.api:router",
@@ -19,6 +20,7 @@ MANIFEST = Module(
         "genius.vettify.churn.api:router",
         "genius.vettify.segments.api:router",
         "genius.vettify.campaigns.audience_api:router",
+        "genius.vettify.sequences.api:router",
     ),
     topics=(
         "genius.vettify.events",
@@ -31,6 +33,8 @@ MANIFEST = Module(
     beat=(
         # scheduled campaigns: the task lives with the campaign batches on the email.send queue
         BeatEntry("crm-campaigns-due", "email.send.campaigns_due", 30.0, "email.send"),
+        # e-mail sequences' due steps (genius.vettify.sequences.tasks, imported by the email.send worker)
+        BeatEntry("crm-sequences-due", "email.send.sequences_due", 60.0, "email.send"),
         BeatEntry("crm-churn-retrain", "ai.churn.train", 86400.0, "ai.churn"),
     ),
     consumers="genius.vettify.consumers:consumers",
@@ -56,6 +60,7 @@ MANIFEST = Module(
         NavEntry(
             N_("Campaigns"), "/crm/campaigns", Scope.CRM_READ, icon="megaphone", section=N_("CRM"), key="m"
         ),
+        NavEntry(N_("Sequences"), "/crm/sequences", Scope.CRM_READ, icon="list-ordered", section=N_("CRM")),
         NavEntry(N_("Segments"), "/crm/segments", Scope.CRM_READ, icon="funnel", section=N_("CRM")),
         NavEntry(N_("Imports"), "/crm/imports", Scope.CRM_WRITE, icon="upload", section=N_("CRM"), key="i"),
     ),

@@ -7,7 +7,7 @@
   encrypted with the tenant's key); the newest one is the one downloaded.
 
 Revision ID: 0041_crm_campaign_links
-Revises: 0039_outreach_leads_order
+Revises: 0040_crm_sequences
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from alembic import op
 from genius.core.db.rls import tenant_rls_sql
 
 revision: str = "0041_crm_campaign_links"
-down_revision: str | None = "0039_outreach_leads_order"
+down_revision: str | None = "0040_crm_sequences"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

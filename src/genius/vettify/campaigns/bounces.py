@@ -31,6 +31,8 @@ from genius.vettify.campaigns import dsn as dsn_parser
 from genius.vettify.campaigns import repository as repo
 from genius.vettify.campaigns.models import CampaignRecipient, RecipientEvent
 from genius.vettify.campaigns.schemas import EmailEventIn, EmailEventOut
+from genius.vettify.sequences import service as sequences
+from genius.vettify.sequences.schemas import StopReason
 
 Status = Literal["delivered", "soft_bounced", "bounced", "complained"]
 Source = Literal["webhook", "resend", "dsn"]
@@ -187,6 +189,7 @@ def apply(
             )
             out.suppressed.append(address.lower())
             out.status = "applied"
+            sequences.stop_address(session, address, StopReason(event.status))
     repo.set_seen_outcome(session, source, event_id, out.status)
     session.flush()
     return out

@@ -87,9 +87,16 @@ def withdraw_consent(
 
 # --- suppression --------------------------------------------------------------------------------------
 def add_suppression(session: Session, who: service.Actor, body: SuppressionIn) -> tuple[Suppression, bool]:
-    return repo.suppress(
+    """Suppress an address; its contacts' e-mail sequences stop with the same reason."""
+    # imported here: the sequences' service builds on this module
+    from genius.vettify.sequences import service as sequences
+    from genius.vettify.sequences.schemas import StopReason
+
+    row, new = repo.suppress(
         session, who.tid, str(body.address), body.reason.value, note=body.note, created_by=who.name
     )
+    sequences.stop_address(session, str(body.address), StopReason(body.reason.value))
+    return row, new
 
 
 def suppression_of(session: Session, address: str | None) -> Suppression | None:

@@ -157,6 +157,7 @@ def batches_pending(session: Session, campaign_id: uuid.UUID) -> list[int]:
 _VARIABLES = """jsonb_strip_nulls(jsonb_build_object(
     'first_name', nullif(btrim(c.first_name), ''), 'last_name', nullif(btrim(c.last_name), ''),
     'email', lower(c.email), 'company', nullif(btrim(acc.name), '')))"""
+CONTACT_VARIABLES = _VARIABLES  # the sequences' messages read the same values (``c``, ``acc``)
 
 # One statement: the audience, each address once (the oldest contact keeps it), excluded ones with
 # their reason, and the pending ones numbered into batches of :size in address order. Numbering in the

@@ -21,6 +21,7 @@ from genius.core.kit.errors import NotFound
 from genius.core.platform import Platform
 from genius.vettify.campaigns import marketing
 from genius.vettify.campaigns.tracking import TOKEN_PATTERN, Kind, verify
+from genius.vettify.sequences import service as sequences
 from genius.web.kit import context, render
 
 router = APIRouter(prefix="/v1/crm/track", tags=["crm"])
@@ -41,7 +42,8 @@ def _verified(platform: Platform, kind: Kind, token: str, url: str = "") -> tupl
 def _track(platform: Platform, kind: Kind, token: str, url: str = "") -> None:
     tid, rid = _verified(platform, kind, token, url)
     with platform.db.tenant_session(tid) as s:
-        if not marketing.track(s, rid, kind, url or None):
+        # a campaign recipient's id, else an e-mail sequence step's message (its ledger row's id)
+        if not marketing.track(s, rid, kind, url or None) and not sequences.track(s, rid, kind):
             raise NotFound("Unknown link.")
 
 
@@ -75,6 +77,6 @@ def unsubscribe_page(token: Token, request: Request, platform: PlatformDep) -> R
 def unsubscribe(token: Token, request: Request, platform: PlatformDep) -> Response:
     tid, rid = _verified(platform, "unsubscribe", token)
     with platform.db.tenant_session(tid) as s:
-        if marketing.unsubscribe(s, tid, rid) is None:
+        if marketing.unsubscribe(s, tid, rid) is None and sequences.unsubscribe(s, tid, rid) is None:
             raise NotFound("Unknown link.")
     return render(request, "vettify/unsubscribe.html", context(request, token=token, done=True))

@@ -17,13 +17,25 @@ from genius.vettify.pages import (
     leads,
     pipeline,
     segments,
+    sequences,
     summaries,
 )
 from genius.vettify.pages.search import command_search
 
 router = APIRouter(include_in_schema=False)
 # the wizard first: its /crm/campaigns/new must not be read as a campaign's id
-for area in (dashboard, leads, accounts, pipeline, imports, campaign_wizard, campaigns, segments, summaries):
+for area in (
+    dashboard,
+    leads,
+    accounts,
+    pipeline,
+    imports,
+    campaign_wizard,
+    campaigns,
+    sequences,
+    segments,
+    summaries,
+):
     router.include_router(area.router)
 
 __all__ = ["command_search", "router"]

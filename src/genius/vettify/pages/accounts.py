@@ -31,8 +31,10 @@ from genius.vettify.attachments import service as attachments
 from genius.vettify.attachments.api import get_storage, read_upload
 from genius.vettify.attachments.service import ParentType, Upload
 from genius.vettify.campaigns import marketing
+from genius.vettify.pages import sequences as sequence_pages
 from genius.vettify.pages.churn import badge as churn_badge
 from genius.vettify.pages.common import CrmReader, CrmWriter, actor, can_write
+from genius.vettify.sequences import service as sequences
 from genius.web.kit import (
     LIST_COUNT_CAP,
     CsrfChecked,
@@ -779,6 +781,9 @@ def _contact_ctx(request: Request, user: PageUser, db: PageDB, row: Any, **extra
         activities_total=acts.total or 0,
         merges=_merged_from(db, "contacts", row.id),
         suppression=marketing.suppression_of(db, row.email),
+        sequence_enrolments=sequences.contact_enrolments(db, row.id),
+        sequence_choices=sequence_pages.choices_for_contact(db, row.id),
+        **sequence_pages.labels(),
         suppression_labels={k: _(v) for k, v in SUPPRESSION_LABELS.items()},
         errors=extra.pop("errors", {}),
         form=extra.pop("form", {}),

@@ -1,6 +1,8 @@
 """Queue ``email.send``: ``email.send`` (one message), ``email.send.batch`` (up to 100) and
 ``email.send.campaign`` (one batch of a CRM campaign's recipients, exactly once each:
-``genius.vettify.campaigns.delivery``), ``email.send.campaigns_due`` (beat: scheduled campaigns)."""
+``genius.vettify.campaigns.delivery``), ``email.send.campaigns_due`` (beat: scheduled campaigns) and
+``email.send.sequences_due`` (beat: the CRM e-mail sequences' due steps,
+``genius.vettify.sequences.tasks``)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from genius.core.db.base import utcnow
 from genius.core.db.session import Database
 from genius.core.kit.ratelimit import Limit, RateLimiter
 from genius.vettify.campaigns import delivery
+from genius.vettify.sequences import tasks as sequence_tasks  # noqa: F401  (its beat task runs on this queue)
 from genius.workers import idempotency
 from genius.workers.celery_app import celery_app
 from genius.workers.context import ProcessContext, worker_database, worker_redis
