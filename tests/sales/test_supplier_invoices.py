@@ -13,14 +13,19 @@ from decimal import Decimal
 from typing import Any
 
 from fastapi.testclient import TestClient
+from pypdf import PdfReader
+from sqlalchemy import select
 
 from genius.compliance import demo as compliance_demo
 from genius.compliance.demo import DEMO_SUPPLIERS, supplier_invoice_xml
+from genius.core.events.models import OutboxEvent
 from genius.core.events.schemas import Envelope
 from genius.core.platform import Platform
+from genius.core.storage import tenant_files_from_settings
 from genius.sales import supplier_invoices
 from genius.vettify import service as crm
 from genius.web.formats import money
+from genius.workers.pdf_render.tasks import render_html, render_pdf
 from tests.compliance.conftest import FakeAnaf
 from tests.core.test_admin_pages import login
 from tests.sales.conftest import add_customer, set_up_company
@@ -136,3 +141,32 @@ def test_inbox_pages_list_and_show_a_supplier_invoice(
     flagged = client.get(f"/sales/efactura/inbox/{bad['id']}")
     assert "nu a putut fi verificată" in flagged.text
     assert client.get(f"/sales/efactura/inbox/{uuid.uuid4()}").status_code == 404
+
+
+def test_a_supplier_invoice_prints_as_a_pdf(
+    spv_platform: Platform, fake_anaf: FakeAnaf, tenant: Any, client: TestClient
+) -> None:
+    """The first ask queues ``pdf.render`` (outbox, the request's transaction) and answers 202; once the
+    worker stored it under the tenant's key, the API and the page serve it."""
+    platform = spv_platform
+    receive_demo_invoices(platform, tenant.id)
+    items = client.get("/v1/sales/supplier-invoices", headers=tenant.headers).json()["items"]
+    first = next(i for i in items if i["number"] == "FD-2026-0412")
+    url = f"/v1/sales/supplier-invoices/{first['id']}/pdf"
+    pending = client.get(url, headers=tenant.headers)
+    assert pending.status_code == 202 and pending.headers["retry-after"] == "5"
+    with platform.db.tenant_session(tenant.id) as s:
+        [task] = s.scalars(select(OutboxEvent).where(OutboxEvent.topic == "pdf.render")).all()
+    kwargs = task.data["kwargs"]
+    assert kwargs["key"] == f"sales-supplier-{first['id']}.pdf" and "FD-2026-0412" in kwargs["html"]
+    # What the pdf.render worker does with the task (genius.workers.pdf_render.tasks.render).
+    files = tenant_files_from_settings(platform.settings).for_tenant(tenant.id)
+    files.put(f"pdf/{tenant.id}/{kwargs['key']}", render_pdf(render_html(kwargs["html"], None, {})))
+    r = client.get(url, headers=tenant.headers)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(r.content)).pages)
+    assert "FD-2026-0412" in text and "Lucrări de amenajare birouri" in text
+    assert login(client, tenant.slug, tenant.admin_email).status_code == 303
+    page = client.get(f"/sales/efactura/inbox/{first['id']}/pdf")
+    assert page.status_code == 200 and page.content.startswith(b"%PDF")
+    assert 'href="/sales/efactura/inbox/' in client.get(f"/sales/efactura/inbox/{first['id']}").text

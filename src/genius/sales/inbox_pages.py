@@ -12,14 +12,14 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from genius.compliance.efactura.schemas import Invoice, Party
 from genius.core.kit.errors import NotFound, Problem
 from genius.core.kit.pagination import BadCursor
 from genius.sales import supplier_invoices
 from genius.sales.pages import PAGE_SIZE, SalesReader, _labels
-from genius.web.kit import PageDB, context, error_page, platform_of, render
+from genius.web.kit import PageDB, _, context, error_page, flash, platform_of, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -164,3 +164,22 @@ def supplier_invoice_xml(request: Request, invoice_id: uuid.UUID, user: SalesRea
 @router.get("/sales/efactura/inbox/{invoice_id}/zip")
 def supplier_invoice_zip(request: Request, invoice_id: uuid.UUID, user: SalesReader, db: PageDB) -> Response:
     return _download(request, db, invoice_id, "zip")
+
+
+@router.get("/sales/efactura/inbox/{invoice_id}/pdf")
+def supplier_invoice_pdf(request: Request, invoice_id: uuid.UUID, user: SalesReader, db: PageDB) -> Response:
+    """The PDF once rendered; the first ask queues its rendering and comes back to the page."""
+    try:
+        row = supplier_invoices.get(db, invoice_id)
+        data = supplier_invoices.pdf(platform_of(request), db, row)
+    except NotFound:
+        return error_page(request, 404)
+    except supplier_invoices.PdfRendering:
+        response = RedirectResponse(f"/sales/efactura/inbox/{invoice_id}", status_code=303)
+        return flash(response, _("The PDF is being rendered; try again in a few seconds."), "info")
+    except Problem:  # not in the archive
+        return error_page(request, 404)
+    name = f"{row.id_descarcare}.pdf"
+    return Response(
+        data, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )

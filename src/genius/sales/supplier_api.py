@@ -1,7 +1,8 @@
 """``/v1/sales/supplier-invoices``: the supplier invoices received in the tenant's SPV inbox.
 
 List (``Page``, newest first), one, its invoice XML (``/xml``) and ANAF's signed ZIP (``/zip``), both from
-compliance's archive under the tenant's key (409 when the archive lacks them)."""
+compliance's archive under the tenant's key (409 when the archive lacks them), and its PDF (``/pdf``,
+rendered once by ``pdf.render``: 202 with ``Retry-After`` while it is being rendered)."""
 
 from __future__ import annotations
 
@@ -83,4 +84,34 @@ def supplier_invoice_zip(
         files.zip,
         media_type="application/zip",
         headers={"Content-Disposition": f'attachment; filename="{row.id_descarcare}.zip"'},
+    )
+
+
+@router.get(
+    "/{invoice_id}/pdf",
+    responses={
+        **FILE_PROBLEMS,
+        200: {"content": {"application/pdf": {}}},
+        202: {"description": "The PDF is being rendered: ask again after Retry-After seconds"},
+    },
+    response_class=RawResponse,
+    summary="The supplier invoice as a PDF (the Romanian layout, from the XML as received)",
+)
+def supplier_invoice_pdf(
+    invoice_id: uuid.UUID, principal: SalesRead, db: TenantDB, platform: PlatformDep
+) -> RawResponse:
+    row = supplier_invoices.get(db, invoice_id)
+    try:
+        data = supplier_invoices.pdf(platform, db, row)
+    except supplier_invoices.PdfRendering:  # queued with this request's commit, as an issued invoice's
+        return RawResponse(
+            b'{"status":"rendering"}',
+            status_code=202,
+            media_type="application/json",
+            headers={"Retry-After": "5"},
+        )
+    return RawResponse(
+        data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{row.id_descarcare}.pdf"'},
     )

@@ -21,8 +21,10 @@ from genius.compliance.efactura import service as efactura
 from genius.compliance.efactura.events import EfacturaReceived
 from genius.compliance.efactura.schemas import Invoice
 from genius.core.events.schemas import Envelope
+from genius.core.events.service import defer
 from genius.core.kit.errors import NotFound, Problem
 from genius.core.kit.pagination import Page
+from genius.core.storage import tenant_files_from_settings
 from genius.sales import repository
 from genius.sales.models import SupplierInvoice
 from genius.vettify import service as crm
@@ -110,3 +112,32 @@ def documents(platform: Platform, row: SupplierInvoice) -> Documents:
             title="Conflict",
         )
     return Documents(*found)
+
+
+# --- PDF ---------------------------------------------------------------------------------------------
+class PdfRendering(Problem):
+    status, code, title = 409, "supplier-invoice-pdf-rendering", "PDF being rendered"
+
+
+def pdf_key(row: SupplierInvoice) -> str:
+    """Where ``pdf.render`` stores a supplier invoice's PDF (under the tenant's key)."""
+    return f"pdf/{row.tid}/sales-supplier-{row.id}.pdf"
+
+
+def pdf(platform: Platform, session: Session, row: SupplierInvoice) -> bytes:
+    """The supplier invoice's PDF, in the Romanian layout our own invoices print in, drawn from the XML
+    as received. Rendered once by ``pdf.render`` (an outbox task of the caller's transaction) and kept
+    under the tenant's key: until it is stored, ``PdfRendering`` (409) and the render is queued (asking
+    again queues it again; the worker writes the same key)."""
+    files = tenant_files_from_settings(platform.settings).for_tenant(row.tid)
+    key = pdf_key(row)
+    if files.exists(key):
+        return files.get(key)
+    xml = documents(platform, row).xml
+    defer(
+        session,
+        "pdf.render",
+        tid=row.tid,
+        kwargs={"html": efactura.document_html(xml), "key": key.rsplit("/", 1)[1], "tid": str(row.tid)},
+    )
+    raise PdfRendering("The PDF is being rendered; ask again in a few seconds.", headers={"Retry-After": "5"})
