@@ -17,8 +17,6 @@ import typer
 
 from genius.config import Settings
 
-DEMO_REPLY_RATE = 0.3  # the share of the demo's WhatsApp leads who answer (the fake TimelinesAI)
-
 app = typer.Typer(help="GeniusERP platform", no_args_is_help=True, add_completion=False)
 tenant_app = typer.Typer(help="Tenants", no_args_is_help=True)
 user_app = typer.Typer(help="Users", no_args_is_help=True)
@@ -163,7 +161,7 @@ def demo() -> None:
             "--port",
             str(settings.demo_fakes_port + 1),
             "--reply-rate",
-            str(DEMO_REPLY_RATE),
+            str(settings.demo_reply_rate),
         )
         fakes.start()
     try:

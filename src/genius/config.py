@@ -210,6 +210,12 @@ class Settings(BaseSettings):
         description="genius demo runs the local fake ANAF/REGES/BNR server and points the clients at it",
     )
     demo_fakes_port: int = 8099
+    demo_reply_rate: float = Field(
+        default=0.3,
+        ge=0.0,
+        le=1.0,
+        description="genius demo: the share of WhatsApp leads who answer through the fake TimelinesAI",
+    )
 
     # --- auth ----------------------------------------------------------------------------------
     jwt_audience: str = "genius-api"

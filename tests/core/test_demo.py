@@ -33,6 +33,9 @@ def _start(data_dir: Path, port: int, fakes_port: int) -> tuple[Demo, str, float
         "GENIUS_ARGON2_TIME_COST": "1",
         "GENIUS_ARGON2_MEMORY_KIB": "1024",
         "GENIUS_LOG_LEVEL": "WARNING",
+        # The fake TimelinesAI's leads stay silent: an answer arriving mid-test would change the review
+        # queue a test is counting (tests/outreach drive the answers themselves).
+        "GENIUS_DEMO_REPLY_RATE": "0",
         # Each process's metrics port on a free port (the defaults 9101-9104 may be taken here).
         **{
             f"GENIUS_METRICS_PORT_{role}": str(free_port()) for role in ("RELAY", "CONSUME", "BEAT", "WORKER")

@@ -40,6 +40,7 @@ def test_demo_seeds_products_drafts_issued_documents_and_a_payment_once(
             ("credit_note", "issued"),
             ("invoice", "draft"),  # part of the demo's confirmed order
             ("invoice", "draft"),  # in EUR, without a rate: BNR's is taken at issue
+            ("invoice", "issued"),  # to a person (B2C), with her CNP
         ]
         assert (docs[6].currency, docs[6].exchange_rate) == ("EUR", None)
         made = s.scalars(select(Order).order_by(Order.created_at)).all()
@@ -54,8 +55,12 @@ def test_demo_seeds_products_drafts_issued_documents_and_a_payment_once(
         [task] = s.scalars(select(Outbox).where(Outbox.topic == "anaf.etransport.submit")).all()
         assert task.data["args"][1] == str(shipped.declaration_id)
         assert made[1].quote_id == made[0].id and docs[5].order_id == made[1].id
-        docs = docs[:5]
-        assert [d.number for d in docs[1:]] == [f"GEN-{docs[1].year}-00000{n}" for n in range(1, 5)]
+        b2c = docs[7]
+        assert b2c.customer is not None and b2c.customer["legal_id"]["value"] == demo.PERSON_CNP
+        assert official_failures((b2c.ubl_xml or "").encode()) == []
+        assert demo.PERSON_CNP in (b2c.ubl_xml or "")
+        docs = [*docs[:5], b2c]
+        assert [d.number for d in docs[1:]] == [f"GEN-{docs[1].year}-00000{n}" for n in range(1, 6)]
         assert {line.vat_category for line in docs[3].lines} == {"AE"} and docs[3].vat_total == 0
         assert docs[4].corrected_id == docs[2].id
         for doc in docs[1:]:
@@ -68,4 +73,4 @@ def test_demo_seeds_products_drafts_issued_documents_and_a_payment_once(
         [payment] = s.scalars(select(Payment)).all()
         assert payment.amount == Decimal(1000) and payment.allocations[0].document_id == docs[1].id
         draft = service.issue(s, service.Actor(tenant.id, "test"), docs[0].id, None)
-        assert draft.number is not None and draft.number.endswith("-000005")
+        assert draft.number is not None and draft.number.endswith("-000006")

@@ -84,6 +84,10 @@ CUSTOMER = AccountCreate(
     county="Cluj",
 )
 
+# A customer who is a person (B2C): no CUI, their CNP on the invoice (BR-RO-120).
+PERSON = AccountCreate(name="Ionescu Maria", address="Str. Lalelelor 7", city="Brașov", county="Brașov")
+PERSON_CNP = "2800315080011"  # 15 March 1980, Brașov (county 08)
+
 
 def seed_demo(platform: Platform, tid: uuid.UUID) -> None:
     if not platform.settings.demo_crm_data:  # its customer is a CRM account: off with the CRM's demo data
@@ -155,6 +159,16 @@ def _seed_documents(platform: Platform, tid: uuid.UUID) -> None:
                 lines=[LineIn(product_id=products[1].id, quantity=Decimal(16), unit_price=Decimal("40"))],
             ),
         )
+        person = crm.create_account(session, crm.Actor(tid=tid, name=DEMO_ACTOR), PERSON).id
+        service.set_buyer_cnp(session, actor, person, PERSON_CNP)
+        b2c = InvoiceCreate(
+            type="invoice",
+            customer_id=person,
+            due_date=service.today() + timedelta(days=10),
+            notes="Factură către o persoană fizică",
+            lines=[LineIn(product_id=products[2].id, quantity=Decimal(1))],
+        )
+        service.issue(session, actor, service.create_document(session, actor, b2c).id, None)
 
 
 def seed_etransport(platform: Platform, tid: uuid.UUID) -> None:
