@@ -267,6 +267,36 @@ def test_efactura_inbox(context: Any, page: Any, demo_app: DemoApp, theme: str, 
     assert ("Defalcare TVA" if lang == "ro" else "VAT breakdown") in body
     shot(page, "sales-supplier-invoice")
     axe_check(page, f"supplier invoice ({theme}, {lang})")
+    # Its PDF: the first ask queues pdf.render through the outbox; the demo's worker renders it.
+    pdf_url = page.url + "/pdf"
+    deadline = time.monotonic() + 60
+    while not (answer := page.request.get(pdf_url, max_redirects=0)).body().startswith(b"%PDF"):
+        assert answer.status in (200, 303), answer.status
+        assert time.monotonic() < deadline, "the supplier invoice's PDF was never rendered"
+        time.sleep(2)
+    assert answer.headers["content-type"] == "application/pdf"
+    assert not page.js_errors
+
+
+@pytest.mark.parametrize("theme,lang", [("light", "ro"), ("dark", "en")])
+def test_invoice_to_a_person_shows_her_cnp_masked(
+    context: Any, page: Any, demo_app: DemoApp, theme: str, lang: str
+) -> None:
+    """The demo's B2C invoice: the customer card shows the CNP masked and the form to change it; a bad
+    CNP is refused on the field."""
+    set_theme_and_language(context, theme, lang, demo_app.url)
+    page.goto("/sales/invoices?status=issued")
+    page.locator("table.invoices-table tbody tr", has_text="Ionescu Maria").locator("a.cell-title").click()
+    page.wait_for_url(re.compile(r"/sales/invoices/[0-9a-f-]{36}$"))
+    card = page.locator("section.card", has=page.locator("#f-cnp"))
+    assert "2••••••••0011" in card.inner_text()
+    page.locator("#f-cnp").fill("2800315080012")
+    page.locator("#f-cnp").press("Enter")
+    page.wait_for_load_state()
+    expect(page.locator("#f-cnp-error")).to_be_visible()
+    assert page.locator("#f-cnp").get_attribute("aria-invalid") == "true"
+    shot(page, "sales-invoice-b2c")
+    axe_check(page, f"B2C invoice ({theme}, {lang})")
     assert not page.js_errors
 
 
