@@ -142,5 +142,7 @@ def journey_page(
     rows = session.scalars(
         select(LeadJourney).where(*conds).order_by(order, tie).offset(offset).limit(limit)
     ).all()
+    if offset == 0 and len(rows) < limit:  # the first page holds every match: no count to run
+        return rows, len(rows)
     total = session.scalar(select(func.count()).select_from(LeadJourney).where(*conds)) or 0
     return rows, int(total)

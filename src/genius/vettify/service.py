@@ -627,9 +627,9 @@ def leads_by_id(session: Session, lead_ids: Sequence[uuid.UUID]) -> dict[uuid.UU
 
 
 def search_lead_ids(session: Session, term: str, limit: int = 1000) -> list[uuid.UUID]:
-    """Ids of up to ``limit`` live leads matching ``term`` (the CRM's own full-text search)."""
-    page = list_records(session, LEADS, ListQuery(search=term, limit=limit))
-    return [lead.id for lead in page.items]
+    """Ids of up to ``limit`` live leads matching ``term`` (the CRM's own full-text search), newest
+    first; only the ids are read (outreach filters its journeys by them)."""
+    return records.matching_ids(session, LEADS, term, limit)
 
 
 def account_names(session: Session, account_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:

@@ -299,6 +299,25 @@ def list_page(session: Session, spec: EntitySpec[R], listing: Listing) -> Page[R
     return page
 
 
+def matching_ids(session: Session, spec: EntitySpec[Any], search: str, limit: int) -> list[uuid.UUID]:
+    """Ids of up to ``limit`` live records matching ``search`` (the list's own full-text search, with
+    the same corrections), newest first: ids only, for other modules' filters (no row is loaded)."""
+    model = spec.model
+    corrected = vocabulary.correct(session, model.__tablename__, search_terms(search))
+    if corrected.impossible:
+        return []
+    condition = search_condition(spec, tsquery_text(search, corrected.replacements))
+    with bitmap_plans(session):
+        return list(
+            session.scalars(
+                select(model.id)
+                .where(model.deleted_at.is_(None), condition)
+                .order_by(model.created_at.desc(), model.id.desc())
+                .limit(limit)
+            )
+        )
+
+
 def _recent_window_page(
     session: Session, spec: EntitySpec[R], where: list[ColumnElement[bool]], listing: Listing, sort_expr: Expr
 ) -> Page[R] | None:
