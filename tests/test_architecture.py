@@ -132,6 +132,9 @@ SESSION_ALLOWED: dict[str, str] = {
     "src/genius/vettify/campaigns/delivery.py": "a campaign batch (email.send.campaign task) commits each "
     "recipient's claim before its message goes out and its outcome right after, one transaction per message; "
     "a DSN mail (email.send.dsn task) is applied in its tenant's transaction",
+    "src/genius/vettify/campaigns/bounce_mailbox.py": "the bounce mailbox poll (email.send.bounces_poll) "
+    "has no principal: each DSN is applied and committed in the transaction of the tenant whose Message-ID "
+    "it returns, before the message is marked read",
     "src/genius/vettify/campaigns/tracking_api.py": "tracking links have no principal: the tenant comes from "
     "the verified signed token, and the hit is recorded in that tenant's own transaction",
     "src/genius/vettify/campaigns/webhooks_api.py": "bounce/complaint webhooks have no principal: the "

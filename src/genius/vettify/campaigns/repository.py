@@ -25,6 +25,7 @@ from genius.vettify.campaigns.models import (
     MailEventSeen,
     RecipientEvent,
     Suppression,
+    WebhookSecret,
 )
 from genius.vettify.repository.records import EntitySpec
 
@@ -613,3 +614,8 @@ def sends_message_id(session: Session, message_id: str) -> bool:
     r = CampaignRecipient
     stmt = select(r.id).where(r.message_id == normal_message_id(message_id)).limit(1)
     return session.scalar(stmt) is not None
+
+
+def webhook_secret(session: Session, provider: str) -> WebhookSecret | None:
+    """This tenant's own signing secret row of a provider's webhook (RLS: the session's tenant)."""
+    return session.scalars(select(WebhookSecret).where(WebhookSecret.provider == provider)).first()

@@ -21,7 +21,6 @@ from datetime import datetime
 
 import structlog
 from cryptography.fernet import Fernet, InvalidToken
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from genius.config import Settings
@@ -29,6 +28,7 @@ from genius.core.audit import service as audit
 from genius.core.db.base import utcnow
 from genius.core.kit.crypto import fernet
 from genius.core.kit.errors import Conflict
+from genius.vettify.campaigns import repository as repo
 from genius.vettify.campaigns.models import WebhookSecret
 
 log = structlog.get_logger("genius.vettify.campaigns.webhook_secrets")
@@ -64,10 +64,6 @@ def _hint(value: str) -> str:
     return "…" + value[-4:]
 
 
-def _row(session: Session, provider: str) -> WebhookSecret | None:
-    return session.scalars(select(WebhookSecret).where(WebhookSecret.provider == provider)).first()
-
-
 def save(
     session: Session,
     tid: uuid.UUID,
@@ -81,7 +77,7 @@ def save(
     secret = platform_secret(settings)
     if not secret:
         raise Conflict("GENIUS_SECRET_KEY is required to store webhook secrets", code="no-secret-key")
-    row = _row(session, provider)
+    row = repo.webhook_secret(session, provider)
     if row is None:
         row = WebhookSecret(tid=tid, provider=provider)
         session.add(row)
@@ -105,7 +101,7 @@ def save(
 def remove(
     session: Session, tid: uuid.UUID, *, actor: str, request_id: str = "", provider: str = RESEND
 ) -> bool:
-    row = _row(session, provider)
+    row = repo.webhook_secret(session, provider)
     if row is None:
         return False
     session.delete(row)
@@ -123,7 +119,7 @@ def remove(
 
 
 def status(session: Session, settings: Settings, provider: str = RESEND) -> SecretStatus:
-    row = _row(session, provider)
+    row = repo.webhook_secret(session, provider)
     if row is not None:
         return SecretStatus(provider, "tenant", row.hint, row.updated_at, row.updated_by)
     if settings.resend_webhook_secret:
@@ -134,7 +130,7 @@ def status(session: Session, settings: Settings, provider: str = RESEND) -> Secr
 def secret_for(session: Session, tid: uuid.UUID, settings: Settings, provider: str = RESEND) -> str | None:
     """The secret a webhook event of this tenant must be signed with: its own when it saved one (even if
     it no longer decrypts — then nothing verifies until it is saved again), else the environment's."""
-    row = _row(session, provider)
+    row = repo.webhook_secret(session, provider)
     if row is None:
         return settings.resend_webhook_secret or None
     secret = platform_secret(settings)
