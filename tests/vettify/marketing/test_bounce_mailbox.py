@@ -225,3 +225,83 @@ def test_the_poll_is_a_beat_task_on_the_email_queue() -> None:
         "queue": "email.send",
         "routing_key": "email.send",
     }
+
+
+def test_the_beat_task_polls_once_per_interval(
+    crm: Crm,
+    sent: dict[str, Any],  # noqa: F811
+    send_on: Platform,
+    imap: tuple[FakeImap, int],
+    redis_url: str,
+) -> None:
+    """Ticks closer than GENIUS_BOUNCE_IMAP_POLL_SECONDS skip (a Redis key), so two workers never read
+    the mailbox at once; the task does the same work as the poll."""
+    import redis
+
+    from genius.workers.email_send import tasks
+
+    server, _ = imap
+    client = redis.Redis.from_url(redis_url)
+    client.delete(tasks.POLL_GATE)
+    tasks.use_context(send_on.db, settings_for(send_on, imap, bounce_imap_poll_seconds=600))
+    tasks.gate.use(client)
+    try:
+        server.append(sample("postfix", sent["message_ids"]["ana@client.ro"]))
+        first = tasks.bounces_poll()
+        assert first["applied"] == 1 and 590 < int(client.ttl(tasks.POLL_GATE)) <= 600
+        server.append(sample("gmail", sent["message_ids"]["eva@client.ro"]))
+        assert tasks.bounces_poll() == {"configured": True, "skipped": "interval"}
+        assert suppressions(crm) == {"ana@client.ro": "bounced"}
+        client.delete(tasks.POLL_GATE)  # the interval has passed
+        assert tasks.bounces_poll()["applied"] == 1
+        assert suppressions(crm) == {"ana@client.ro": "bounced", "eva@client.ro": "bounced"}
+    finally:
+        client.delete(tasks.POLL_GATE)
+        tasks.use_context(None)
+        tasks.gate.use(None)
+
+
+def _talk(port: int, *lines: bytes) -> list[bytes]:
+    """Raw IMAP over a socket: each line sent after the previous answer (its last line) arrived."""
+    import socket
+
+    out: list[bytes] = []
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        reader = sock.makefile("rb")
+        out.append(reader.readline())
+        for line in lines:
+            sock.sendall(line)
+            answer = reader.readline()
+            out.append(answer)
+            while answer.startswith(b"* "):
+                answer = reader.readline()
+                out.append(answer)
+    return out
+
+
+def test_the_fake_speaks_imap(imap: tuple[FakeImap, int]) -> None:
+    """Tagged OK/NO/BAD by state, a synchronising literal from the client, a literal in FETCH."""
+    server, port = imap
+    server.password = 'p"a ss'
+    server.append(b"Subject: x\r\n\r\n12345\r\n")
+    greeting, *answers = _talk(
+        port,
+        b"a1 SELECT INBOX\r\n",  # not authenticated yet
+        b"a2 LOGIN bounces@genius.local wrong\r\n",
+        b'a3 LOGIN "bounces@genius.local" {6}\r\n',  # the password as a literal: a continuation first
+        b'p"a ss\r\n',
+        b"a4 UID FETCH 1 (BODY.PEEK[])\r\n",  # no folder selected
+        b"a5 SELECT INBOX\r\n",
+        b"a6 FROB\r\n",
+        b"a7 UID FETCH 1 (UID BODY.PEEK[])\r\n",
+    )
+    assert greeting.startswith(b"* OK [CAPABILITY IMAP4rev1")
+    assert answers[0].startswith(b"a1 BAD")
+    assert answers[1].startswith(b"a2 NO [AUTHENTICATIONFAILED]")
+    assert answers[2] == b"+ Ready for literal data\r\n" and answers[3].startswith(b"a3 OK")
+    assert answers[4].startswith(b"a4 BAD")
+    assert b"* 1 EXISTS\r\n" in answers and any(a.startswith(b"a5 OK [READ-WRITE]") for a in answers)
+    assert any(a.startswith(b"a6 BAD") for a in answers)
+    fetch = next(a for a in answers if a.startswith(b"* 1 FETCH"))
+    assert fetch == b"* 1 FETCH (UID 1 BODY[] {21}\r\n"
+    assert server.flags_of(1) == set()  # PEEK leaves \Seen alone
