@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from genius.config import Settings
 from genius.core.platform import Platform
 from genius.workers.email_send.fake_imap import FakeImap, Folder, serve
+from genius.workers.email_send.imap import Security
 from genius.workers.email_send.tasks import poll_bounces
 from tests.vettify.conftest import Crm
 from tests.vettify.marketing.conftest import FlakyInbox
@@ -305,3 +307,73 @@ def test_the_fake_speaks_imap(imap: tuple[FakeImap, int]) -> None:
     fetch = next(a for a in answers if a.startswith(b"* 1 FETCH"))
     assert fetch == b"* 1 FETCH (UID 1 BODY[] {21}\r\n"
     assert server.flags_of(1) == set()  # PEEK leaves \Seen alone
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 (and its key), made with ``cryptography``."""
+    import ipaddress
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "imap.pem", folder / "imap.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return cert_path, key_path
+
+
+@pytest.mark.parametrize("security", ["tls", "starttls"])
+def test_the_client_over_tls_and_starttls(tmp_path: Path, security: Security) -> None:
+    """Implicit TLS (993) and STARTTLS (143): the certificate is verified against the trusted CA, and a
+    server that does not offer STARTTLS is refused rather than spoken to in clear."""
+    import imaplib
+    import ssl
+
+    from genius.workers.email_send.imap import ImapConfig, Mailbox
+
+    cert, key = _self_signed(tmp_path)
+    server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_tls.load_cert_chain(cert, key)
+    trusting = ssl.create_default_context(cafile=str(cert))
+    server = FakeImap(tls=server_tls if security == "starttls" else None)
+    uid = server.append(NOT_A_DSN)
+    implicit = server_tls if security == "tls" else None
+    with serve(server, ssl_context=implicit) as port:
+        config = ImapConfig("127.0.0.1", port, server.user, server.password, security=security)
+        with Mailbox(config, ssl_context=trusting) as mailbox:
+            assert mailbox.waiting() == [uid] and mailbox.fetch(uid) == NOT_A_DSN
+        with pytest.raises(ssl.SSLError):  # the system's CAs do not know this certificate
+            with Mailbox(config):
+                pass
+    if security == "starttls":
+        plain = FakeImap()
+        with serve(plain) as port:
+            config = ImapConfig("127.0.0.1", port, plain.user, plain.password, security="starttls")
+            with pytest.raises(imaplib.IMAP4.error, match="TLS not supported"):
+                with Mailbox(config, ssl_context=trusting):
+                    pass
+        assert "LOGIN" not in plain.commands

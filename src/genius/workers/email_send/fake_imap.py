@@ -1,6 +1,7 @@
 """A local IMAP server (asyncio), faithful to the subset of RFC 3501 / RFC 9051 the bounce reader
 (``genius.workers.email_send.imap``) uses, for the tests and the demo:
 
+* implicit TLS (``serve(ssl_context=…)``) or ``STARTTLS`` (when ``tls`` is set, before login);
 * the greeting (``* OK [CAPABILITY …]``), ``CAPABILITY``, ``NOOP``, ``LOGIN`` (``NO
   [AUTHENTICATIONFAILED]`` for a wrong password), ``LOGOUT`` (``* BYE`` then the tagged OK);
 * ``SELECT`` / ``EXAMINE`` (``EXISTS``, ``RECENT``, ``FLAGS``, ``UIDVALIDITY``, ``UIDNEXT``, ``NO
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -68,6 +70,7 @@ class FakeImap:
     user: str = "bounces@genius.local"
     password: str = "parola-imap"
     folders: dict[str, Folder] = field(default_factory=lambda: {"INBOX": Folder()})
+    tls: ssl.SSLContext | None = None  # offers STARTTLS with it (``serve(ssl_context=…)``: implicit TLS)
     drop_on_fetch: int | None = None
     drop_on_store: int | None = None
     fetches: int = 0
@@ -171,6 +174,7 @@ class _Session:
         self.reader = reader
         self.writer = writer
         self.user: str | None = None
+        self.secured = False  # TLS is on (implicit, or after STARTTLS)
         self.folder: str | None = None
         self.read_only = False
 
@@ -201,8 +205,15 @@ class _Session:
                 await self.line("+ Ready for literal data")
             literals.append(await self.reader.readexactly(int(match.group(1))))
 
+    @property
+    def capabilities(self) -> str:
+        if self.server.tls is not None and not self.secured and self.user is None:
+            return CAPABILITIES + " STARTTLS"
+        return CAPABILITIES
+
     async def run(self) -> None:
-        await self.line(f"* OK [CAPABILITY {CAPABILITIES}] GeniusERP fake IMAP ready")
+        self.secured = self.writer.get_extra_info("sslcontext") is not None
+        await self.line(f"* OK [CAPABILITY {self.capabilities}] GeniusERP fake IMAP ready")
         while True:
             command = await self.read_command()
             if command is None:
@@ -227,7 +238,14 @@ class _Session:
     async def dispatch(self, tag: str, verb: str, args: list[object]) -> bool:
         """Runs one command; ``True`` when the session ends."""
         if verb == "CAPABILITY":
-            await self.line(f"* CAPABILITY {CAPABILITIES}")
+            await self.line(f"* CAPABILITY {self.capabilities}")
+        elif verb == "STARTTLS":
+            if "STARTTLS" not in self.capabilities or self.server.tls is None:
+                raise BadCommand("STARTTLS is not offered here")
+            await self.line(f"{tag} OK Begin TLS negotiation now")
+            await self.writer.start_tls(self.server.tls)  # the reader reads the decrypted stream after
+            self.secured = True
+            return False
         elif verb == "NOOP":
             pass
         elif verb == "LOGOUT":
@@ -245,7 +263,7 @@ class _Session:
                 await self.line(f"{tag} NO [AUTHENTICATIONFAILED] Invalid credentials")
                 return False
             self.user = str(args[0])
-            await self.line(f"{tag} OK [CAPABILITY {CAPABILITIES}] LOGIN completed")
+            await self.line(f"{tag} OK [CAPABILITY {self.capabilities}] LOGIN completed")
             return False
         elif self.user is None:
             raise BadCommand(f"{verb} needs an authenticated session")
@@ -437,15 +455,18 @@ class _Session:
 
 
 @contextmanager
-def serve(server: FakeImap, host: str = "127.0.0.1", port: int = 0) -> Iterator[int]:
-    """Runs ``server`` on its own thread and event loop; yields the port it listens on."""
+def serve(
+    server: FakeImap, host: str = "127.0.0.1", port: int = 0, *, ssl_context: ssl.SSLContext | None = None
+) -> Iterator[int]:
+    """Runs ``server`` on its own thread and event loop (implicit TLS with ``ssl_context``, as on port
+    993); yields the port it listens on."""
     loop = asyncio.new_event_loop()
     ready = threading.Event()
     bound: list[int] = []
     stopping: list[asyncio.Event] = []
 
     async def main() -> None:
-        listener = await asyncio.start_server(server.handle, host, port)
+        listener = await asyncio.start_server(server.handle, host, port, ssl=ssl_context)
         bound.append(listener.sockets[0].getsockname()[1])
         stop = asyncio.Event()
         stopping.append(stop)
