@@ -191,6 +191,11 @@ def test_tenants_are_kept_apart(
     assert suppressions(crm) == {"ana@client.ro": "bounced"} and server.flags_of(mine) == {"\\Seen"}
     assert crm.client.get("/v1/crm/suppressions", headers=other.headers).json()["items"] == []
 
+    # A recipient knows its own mail's Message-ID: a report forged with it cannot suppress someone else.
+    forged = server.append(returned(headers_of(inbox, "dan@client.ro"), "victima@client.ro"))
+    assert poll_bounces(send_on.db, settings)["applied"] == 1 and server.flags_of(forged) == {"\\Seen"}
+    assert suppressions(crm) == {"ana@client.ro": "bounced", "dan@client.ro": "bounced"}
+
 
 def test_processed_folder_and_unreachable_or_unconfigured_mailbox(
     crm: Crm,
