@@ -93,7 +93,8 @@ class Mailbox:
     ) -> None:
         if self._conn is not None and kind is None:
             try:
-                self._conn.logout()
+                self._conn.logout()  # LOGOUT, then imaplib closes the socket itself
+                self._conn = None
             except CONNECTION_ERRORS:
                 pass
         self._shutdown()
