@@ -297,6 +297,14 @@ ALLOWED: tuple[Allowed, ...] = (
         "is not described by JSON Schema",
         _has('"field":"file"'),
     ),
+    Allowed(
+        "resend-secret-base64",
+        "PUT /v1/crm/settings/resend-webhook-secret",
+        422,
+        "the part after whsec_ must decode as base64 (padding included) to a 16 to 128 byte key; the pattern "
+        "gives only its alphabet",
+        _has("after whsec_"),
+    ),
 )
 
 

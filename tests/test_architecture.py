@@ -135,6 +135,9 @@ SESSION_ALLOWED: dict[str, str] = {
     "src/genius/vettify/sequences/tasks.py": "the e-mail sequence scheduler's pass: the tenant directory, "
     "then one short tenant transaction per batch of due steps (the claimed rows stay locked until it "
     "commits)",
+    "src/genius/vettify/campaigns/bounce_mailbox.py": "the bounce mailbox poll (email.send.bounces_poll) "
+    "has no principal: each DSN is applied and committed in the transaction of the tenant whose Message-ID "
+    "it returns, before the message is marked read",
     "src/genius/vettify/campaigns/tracking_api.py": "tracking links have no principal: the tenant comes from "
     "the verified signed token, and the hit is recorded in that tenant's own transaction",
     "src/genius/vettify/campaigns/webhooks_api.py": "bounce/complaint webhooks have no principal: the "

@@ -104,6 +104,22 @@ class Settings(BaseSettings):
         "/v1/crm/webhooks/resend/{tenant} (campaigns) and /webhooks/resend/{tenant} (outreach) "
         "refuse every event without it",
     )
+    # The bounce mailbox (RFC 3464 DSNs of campaign mail, read over IMAP by the beat task
+    # ``email.send.bounces_poll``); unset host: not read.
+    bounce_imap_host: str | None = None
+    bounce_imap_port: int = 993
+    bounce_imap_username: str | None = None
+    bounce_imap_password: str | None = None
+    bounce_imap_folder: str = "INBOX"
+    bounce_imap_processed_folder: str | None = Field(
+        default=None, description="Where applied DSNs are moved (must exist); unset: they stay, read"
+    )
+    bounce_imap_security: Literal["tls", "starttls", "none"] = "tls"
+    bounce_imap_timeout: float = 30.0
+    bounce_imap_poll_seconds: float = Field(
+        default=60.0, ge=30.0, description="Seconds between polls (the beat ticks every 30 s)"
+    )
+    bounce_imap_batch: int = Field(default=200, ge=1, le=5000, description="Messages read per poll")
     email_retry_base_seconds: float = 5.0
     slack_webhook_url: str | None = None
     slack_bot_token: str | None = None

@@ -250,6 +250,9 @@ def seed_rows(conn: Connection, tid: uuid.UUID) -> None:
             "INSERT INTO crm.consents (tid, contact_id, channel, basis, source, given_at)"
             " SELECT :t, id, 'email', 'consent', 'rls', now() FROM crm.contacts WHERE tid = :t LIMIT 1"
         ),
+        ("crm", "webhook_secrets"): (
+            "INSERT INTO crm.webhook_secrets (tid, provider, secret) VALUES (:t, 'resend', '\\x00')"
+        ),
         ("crm", "suppressions"): (
             "INSERT INTO crm.suppressions (tid, address, reason) VALUES (:t, 'rls@client.ro', 'bounced')"
         ),

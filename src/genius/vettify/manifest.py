@@ -16,6 +16,7 @@ MANIFEST = Module(
         "genius.vettify.campaigns.marketing_api:router",
         "genius.vettify.campaigns.tracking_api:router",
         "genius.vettify.campaigns.webhooks_api:router",
+        "genius.vettify.campaigns.webhooks_api:settings_router",
         "genius.vettify.summaries.api:router",
         "genius.vettify.churn.api:router",
         "genius.vettify.segments.api:router",
@@ -35,6 +36,8 @@ MANIFEST = Module(
         BeatEntry("crm-campaigns-due", "email.send.campaigns_due", 30.0, "email.send"),
         # e-mail sequences' due steps (genius.vettify.sequences.tasks, imported by the email.send worker)
         BeatEntry("crm-sequences-due", "email.send.sequences_due", 60.0, "email.send"),
+        # the bounce mailbox (DSNs over IMAP): ticks every 30 s, polls every GENIUS_BOUNCE_IMAP_POLL_SECONDS
+        BeatEntry("crm-bounce-mailbox", "email.send.bounces_poll", 30.0, "email.send"),
         BeatEntry("crm-churn-retrain", "ai.churn.train", 86400.0, "ai.churn"),
     ),
     consumers="genius.vettify.consumers:consumers",

@@ -312,3 +312,77 @@ def test_pages_show_bounces_and_suppression(
     assert "E-mail de marketing" in contact_page.text and "adresa a respins mesajul" in contact_page.text
     dan = sent["recipients"]["dan@client.ro"]
     assert "Permis (nu e pe lista de excludere)" in client.get(f"/crm/contacts/{dan['contact_id']}").text
+
+
+def test_a_tenants_own_resend_secret(
+    crm: Crm,
+    sent: dict[str, Any],
+    tenant: Any,
+    make_tenant: Any,
+    send_on: Platform,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Once a tenant saves its own secret only that one verifies its Resend events (the environment's no
+    longer does); other tenants keep the environment's; removing it restores the environment's."""
+    from sqlalchemy import text
+
+    client = crm.client
+    settings_url = "/v1/crm/settings/resend-webhook-secret"
+    url = f"/v1/crm/webhooks/resend/{tenant.slug}"
+    shared = "whsec_" + base64.b64encode(os.urandom(24)).decode()
+    own = "whsec_" + base64.b64encode(os.urandom(32)).decode()
+    monkeypatch.setattr(
+        send_on, "settings", send_on.settings.model_copy(update={"resend_webhook_secret": shared})
+    )
+    before = client.get(settings_url, headers=tenant.headers)
+    assert before.status_code == 200, before.text
+    assert before.json()["source"] == "environment" and before.json()["hint"] == shared[-4:].join(["…", ""])
+    assert before.json()["url"].endswith(f"/v1/crm/webhooks/resend/{tenant.id}")
+
+    # Malformed secrets: RFC 9457 problems with the field named, nothing saved.
+    for bad in ("whsec_", "parola", "whsec_!!nu-e-base64!!", "whsec_" + base64.b64encode(b"scurt").decode()):
+        r = client.put(settings_url, json={"secret": bad}, headers=tenant.headers)
+        assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json", bad
+        assert [e["field"] for e in r.json()["errors"]] == ["secret"], r.text
+    assert client.put(settings_url, json={"secret": own, "x": 1}, headers=tenant.headers).status_code == 422
+
+    saved = client.put(settings_url, json={"secret": own}, headers=tenant.headers)
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["source"] == "tenant" and saved.json()["hint"] == "…" + own[-4:]
+    assert own not in saved.text and own not in client.get(settings_url, headers=tenant.headers).text
+    with send_on.db.tenant_session(tenant.id) as s:
+        stored = s.execute(text("SELECT secret FROM crm.webhook_secrets")).scalar()
+        actions = s.execute(
+            text("SELECT action FROM core.audit_log WHERE action LIKE 'crm.webhook_secret.%'")
+        ).scalars()
+        assert list(actions) == ["crm.webhook_secret.saved"]
+    assert stored is not None and own.encode() not in bytes(stored)  # encrypted at rest
+
+    complaint = _resend("email.complained", "eva@client.ro")
+    raw, headers = signed(shared, complaint, prefix="svix")
+    refused = client.post(url, content=raw, headers=headers)
+    assert refused.status_code == 401 and refused.json()["type"].endswith("webhook-signature")
+    raw, headers = signed(own, complaint, prefix="svix", at=datetime.now(UTC) - timedelta(minutes=6))
+    assert client.post(url, content=raw, headers=headers).status_code == 401  # replayed
+    raw, headers = signed(own, complaint, prefix="svix")
+    assert client.post(url, content=raw.replace(b"eva", b"ana"), headers=headers).status_code == 401  # forged
+    assert suppressions(crm) == {}
+    accepted = client.post(url, content=raw, headers=headers)
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["suppressed"] == ["eva@client.ro"]
+
+    # Another tenant is untouched: still the environment's secret, and ours does not sign for it.
+    other = make_tenant()
+    other_url = f"/v1/crm/webhooks/resend/{other.slug}"
+    assert client.get(settings_url, headers=other.headers).json()["source"] == "environment"
+    raw, headers = signed(own, _resend("email.complained", "x@client.ro"), prefix="svix")
+    assert client.post(other_url, content=raw, headers=headers).status_code == 401
+    raw, headers = signed(shared, _resend("email.complained", "x@client.ro"), prefix="svix")
+    assert client.post(other_url, content=raw, headers=headers).status_code == 200
+
+    # Removing it brings the environment's back; a second removal is 404.
+    assert client.delete(settings_url, headers=tenant.headers).status_code == 204
+    assert client.delete(settings_url, headers=tenant.headers).status_code == 404
+    raw, headers = signed(shared, _resend("email.complained", "dan@client.ro"), prefix="svix")
+    assert client.post(url, content=raw, headers=headers).status_code == 200
+    assert client.get(settings_url, headers=tenant.headers).json()["source"] == "environment"

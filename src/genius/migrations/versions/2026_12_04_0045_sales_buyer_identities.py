@@ -6,7 +6,7 @@ account, in its own table (the CRM never holds it); the issued invoice's XML car
 row-level security.
 
 Revision ID: 0045_sales_buyer_identities
-Revises: 0043_crm_import_validators
+Revises: 0044_crm_webhook_secrets
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from alembic import op
 from genius.core.db.rls import tenant_rls_sql
 
 revision: str = "0045_sales_buyer_identities"
-down_revision: str | None = "0043_crm_import_validators"
+down_revision: str | None = "0044_crm_webhook_secrets"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

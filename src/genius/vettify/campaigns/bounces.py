@@ -170,6 +170,7 @@ def apply(
     out = EmailEventOut(status="ignored" if not events else "unmatched")
     for event in events:
         recipient = repo.recipient_for_event(session, event.message_id, None) if event.message_id else None
+        by_message_id = recipient is not None
         if recipient is None and event.address:
             recipient = repo.recipient_for_event(session, None, event.address)
         if recipient is not None:
@@ -177,6 +178,10 @@ def apply(
             out.recipients.append(recipient.id)
             out.status = "applied"
         address = event.address or (recipient.address if recipient is not None else None)
+        if source == "dsn" and by_message_id and recipient is not None:
+            # A DSN is unsigned mail: whoever received a campaign message knows its Message-ID and could
+            # name any address in a forged report. The address suppressed is the one the message went to.
+            address = recipient.address
         if event.status in ("bounced", "complained") and address:
             repo.suppress(
                 session,

@@ -17,6 +17,7 @@ from email.message import Message
 from typing import Literal
 
 Outcome = Literal["delivered", "hard", "soft"]
+TENANT_HEADER = "X-Genius-Tenant"  # stamped by email.send on every mail it sends for a tenant
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Dsn:
     dsn_id: str | None  # the notification's own Message-ID
     message_id: str | None  # the returned message's Message-ID (without angle brackets)
     recipients: tuple[DsnRecipient, ...]
+    tenant: str | None = None  # the returned message's X-Genius-Tenant (a claim, checked by the reader)
 
 
 class NotADsn(ValueError):
@@ -69,7 +71,9 @@ def _blocks(part: Message) -> list[Message]:
     return [email.message_from_string(b + "\n") for b in blocks]
 
 
-def _returned_message_id(report: Message) -> str | None:
+def _returned_headers(report: Message) -> Message | None:
+    """The returned message's headers (the first returned message or headers part that has a
+    Message-ID)."""
     for part in report.walk():
         ctype = part.get_content_type()
         if ctype == "message/rfc822":
@@ -81,8 +85,14 @@ def _returned_message_id(report: Message) -> str | None:
         else:
             continue
         if isinstance(headers, Message) and headers.get("Message-ID"):
-            return str(headers["Message-ID"]).strip().strip("<>").strip() or None
+            return headers
     return None
+
+
+def _returned_message_id(headers: Message | None) -> str | None:
+    if headers is None:
+        return None
+    return str(headers["Message-ID"]).strip().strip("<>").strip() or None
 
 
 def parse(raw: bytes) -> Dsn:
@@ -118,6 +128,9 @@ def parse(raw: bytes) -> Dsn:
     dsn_id = message.get("Message-ID")
     return Dsn(
         dsn_id=str(dsn_id).strip().strip("<>").strip() or None if dsn_id else None,
-        message_id=_returned_message_id(message),
+        message_id=_returned_message_id(returned := _returned_headers(message)),
         recipients=tuple(recipients),
+        tenant=str(returned[TENANT_HEADER]).strip() or None
+        if returned is not None and returned[TENANT_HEADER]
+        else None,
     )

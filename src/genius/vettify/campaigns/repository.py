@@ -25,6 +25,7 @@ from genius.vettify.campaigns.models import (
     MailEventSeen,
     RecipientEvent,
     Suppression,
+    WebhookSecret,
 )
 from genius.vettify.repository.records import EntitySpec
 
@@ -607,3 +608,15 @@ def engagement_by_account(
         {"as_of": as_of, "ids": list(account_ids)},
     ).all()
     return {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in rows}
+
+
+def sends_message_id(session: Session, message_id: str) -> bool:
+    """Whether this tenant sent a campaign mail with this Message-ID (a DSN's claim to be about it)."""
+    r = CampaignRecipient
+    stmt = select(r.id).where(r.message_id == normal_message_id(message_id)).limit(1)
+    return session.scalar(stmt) is not None
+
+
+def webhook_secret(session: Session, provider: str) -> WebhookSecret | None:
+    """This tenant's own signing secret row of a provider's webhook (RLS: the session's tenant)."""
+    return session.scalars(select(WebhookSecret).where(WebhookSecret.provider == provider)).first()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -431,3 +433,39 @@ class EmailEventOut(BaseModel):
 class WebhookSecretOut(BaseModel):
     secret: str = Field(description="whsec_… (Standard Webhooks / Svix signing secret of this tenant)")
     url: str
+
+
+class ResendSecretIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    secret: str = Field(
+        min_length=20,
+        max_length=250,
+        pattern=r"^whsec_[A-Za-z0-9+/]+={0,2}$",
+        description="The signing secret Resend shows for the webhook endpoint (whsec_ + base64)",
+    )
+
+    @field_validator("secret")
+    @classmethod
+    def _base64_key(cls, value: str) -> str:
+        try:
+            key = base64.b64decode(value.removeprefix("whsec_"), validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("the part after whsec_ is not valid base64") from None
+        if not 16 <= len(key) <= 128:
+            raise ValueError("the key after whsec_ must be 16 to 128 bytes")
+        return value
+
+
+class ResendSecretOut(BaseModel):
+    """Which secret verifies this tenant's Resend webhook; the secret itself is never shown again."""
+
+    provider: Literal["resend"] = "resend"
+    source: Literal["tenant", "environment"] | None = Field(
+        description="tenant: this tenant's own (encrypted; the environment's no longer verifies for it); "
+        "environment: GENIUS_RESEND_WEBHOOK_SECRET; null: none (every event is refused)"
+    )
+    hint: str | None = Field(description="The secret's last four characters")
+    updated_at: datetime | None
+    updated_by: str | None
+    url: str = Field(description="The endpoint to give Resend")

@@ -1,8 +1,9 @@
 """Queue ``email.send``: ``email.send`` (one message), ``email.send.batch`` (up to 100) and
 ``email.send.campaign`` (one batch of a CRM campaign's recipients, exactly once each:
-``genius.vettify.campaigns.delivery``), ``email.send.campaigns_due`` (beat: scheduled campaigns) and
+``genius.vettify.campaigns.delivery``), ``email.send.campaigns_due`` (beat: scheduled campaigns),
 ``email.send.sequences_due`` (beat: the CRM e-mail sequences' due steps,
-``genius.vettify.sequences.tasks``)."""
+``genius.vettify.sequences.tasks``), ``email.send.dsn`` (one DSN) and ``email.send.bounces_poll`` (beat:
+the bounce mailbox over IMAP)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import uuid
 from typing import Any
 
 import aiosmtplib
+import redis
+import structlog
 from celery import Task
 from pydantic import ValidationError
 
@@ -19,12 +22,12 @@ from genius.config import Settings, get_settings
 from genius.core.db.base import utcnow
 from genius.core.db.session import Database
 from genius.core.kit.ratelimit import Limit, RateLimiter
-from genius.vettify.campaigns import delivery
+from genius.vettify.campaigns import bounce_mailbox, delivery
 from genius.vettify.sequences import tasks as sequence_tasks  # noqa: F401  (its beat task runs on this queue)
 from genius.workers import idempotency
 from genius.workers.celery_app import celery_app
 from genius.workers.context import ProcessContext, worker_database, worker_redis
-from genius.workers.email_send import smtp
+from genius.workers.email_send import imap, smtp
 from genius.workers.email_send.schemas import EmailIn
 
 MAX_RETRIES = 5
@@ -40,6 +43,8 @@ CONNECTION_ERRORS = (
 )
 context = ProcessContext(lambda settings: (worker_database(settings), settings))
 limiter = ProcessContext(lambda settings: RateLimiter(worker_redis(settings)))
+gate = ProcessContext(worker_redis)
+log = structlog.get_logger("genius.workers.email_send")
 
 
 def use_context(db: Database | None, settings: Settings | None = None) -> None:
@@ -220,6 +225,43 @@ def process_dsn(tid: str, raw_b64: str) -> dict[str, Any]:
     bounces suppress their addresses and mark their recipients; applied once per DSN."""
     db, _settings = context()
     return delivery.process_dsn(db, uuid.UUID(tid), base64.b64decode(raw_b64))
+
+
+POLL_GATE = "genius:email.send:bounces-poll"
+
+
+def poll_bounces(db: Database, settings: Settings) -> dict[str, Any]:
+    """One pass over the bounce mailbox (``GENIUS_BOUNCE_IMAP_*``); ``{"configured": False}`` without a
+    host. A connection that cannot be opened is reported, not raised: the next tick tries again."""
+    config = imap.ImapConfig.of(settings)
+    if config is None:
+        return {"configured": False}
+    try:
+        with imap.Mailbox(config) as mailbox:
+            result = bounce_mailbox.poll(db, mailbox, limit=settings.bounce_imap_batch)
+    except imap.CONNECTION_ERRORS as exc:
+        log.warning("email.bounces_poll.unreachable", error=f"{type(exc).__name__}: {exc}"[:300])
+        return {"configured": True, "error": f"{type(exc).__name__}: {exc}"[:300]}
+    log.info("email.bounces_poll", **result.as_dict())
+    return {"configured": True, **result.as_dict()}
+
+
+@celery_app.task(name="email.send.bounces_poll")
+def bounces_poll() -> dict[str, Any]:
+    """Beat (every 30 s): read the bounce mailbox once per ``GENIUS_BOUNCE_IMAP_POLL_SECONDS``. A Redis
+    key (``SET NX EX``) is the interval and keeps two workers from reading the mailbox at once; without
+    Redis the poll runs anyway (the DSNs apply once either way)."""
+    db, settings = context()
+    if not settings.bounce_imap_host:
+        return {"configured": False}
+    try:
+        first = gate().set(POLL_GATE, "1", nx=True, ex=max(1, int(settings.bounce_imap_poll_seconds)))
+    except redis.RedisError as exc:  # fail open, like every limiter
+        log.warning("email.bounces_poll.gate_unavailable", error=f"{type(exc).__name__}: {exc}"[:200])
+        first = True
+    if not first:
+        return {"configured": True, "skipped": "interval"}
+    return poll_bounces(db, settings)
 
 
 def health() -> str:
