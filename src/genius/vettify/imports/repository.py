@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -162,7 +163,12 @@ def copy_rows(session: Session, job: ImportJob, text_data: str, table: str) -> i
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     seq = 0
-    with raw.cursor() as cursor, cursor.copy(f"COPY {table} FROM STDIN WITH (FORMAT csv)") as copy:
+    # A writer thread sends each chunk while this one parses the next (libpq releases the GIL): without
+    # it a chunk larger than the socket's buffer blocks parsing until PostgreSQL has read most of it.
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(f"COPY {table} FROM STDIN WITH (FORMAT csv)", writer=QueuedLibpqWriter(cursor)) as copy,
+    ):
         try:
             for row_no, cells in parsing.records(text_data, job.delimiter):
                 seq += 1
