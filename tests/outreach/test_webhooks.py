@@ -108,7 +108,9 @@ def _deliveries(platform: Platform, tid: uuid.UUID) -> list[Any]:
 def _tasks(platform: Platform, tid: uuid.UUID) -> list[dict[str, Any]]:
     with platform.db.tenant_session(tid) as s:
         rows = s.execute(
-            text("SELECT data FROM core.outbox WHERE kind = 'task' AND topic = :t AND tid = :tid"),
+            text(
+                "SELECT data FROM core.outbox WHERE kind = 'task' AND topic = :t AND tid = :tid ORDER BY seq"
+            ),
             {"t": service.TASK, "tid": tid},
         ).scalars()
         return [r["kwargs"] for r in rows]
