@@ -23,7 +23,8 @@ def test_send_the_demo_newsletter_and_read_it_in_the_mailbox(page: Any) -> None:
     page.get_by_role("button", name=re.compile("^(Verificați destinatarii|Check the audience)$")).click()
     confirm = page.locator(".confirm-send")
     confirm.wait_for()
-    assert re.search(r"Trimiteți către \d+ (de )?destinatari", confirm.inner_text())
+    # one or more: the campaign wizard's test may have unsubscribed one of the segment's addresses
+    assert re.search(r"Trimiteți către \d+ (de )?destinatar", confirm.inner_text())
     # The demo newsletter's audience is the demo segment; whoever it leaves out is listed with the reason.
     assert re.search(r"Rămân pe dinafară:\s+\d+ · (fără consimțământ|dezabonat)", confirm.inner_text())
     shot(page, "campaign-confirm")

@@ -21,7 +21,8 @@ def test_invoice_list_and_draft(context: Any, page: Any, demo_app: DemoApp, them
     page.goto("/sales/invoices")
     rows = page.locator("table.invoices-table tbody tr")
     assert rows.count() >= 1
-    assert "Client Demo Facturare SRL" in rows.first.inner_text()
+    listed = page.locator("table.invoices-table tbody").inner_text()
+    assert "Client Demo Facturare SRL" in listed and "Ionescu Maria" in listed  # a company, and a person
     shot(page, "sales-invoices")
     axe_check(page, f"/sales/invoices ({theme}, {lang})")
     page.goto("/sales/invoices?status=draft")
