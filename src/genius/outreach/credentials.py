@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from genius.config import Settings
 from genius.core.audit import service as audit
 from genius.core.db.base import utcnow
-from genius.core.kit.crypto import fernet
+from genius.core.kit.crypto import fernet, platform_secret
 from genius.core.kit.errors import Conflict
 from genius.outreach import repository
 from genius.outreach.models import ProviderKey
@@ -44,18 +44,6 @@ class KeyStatus:
     updated_by: str | None
 
 
-def secret_of(settings: Settings) -> str | None:
-    """The platform secret the keys are sealed with (the embedded mode's generated one when unset)."""
-    if settings.secret_key:
-        return settings.secret_key
-    try:
-        from genius.embedded import ensure_secret_key  # the embedded mode keeps one in its data folder
-
-        return ensure_secret_key(settings)
-    except RuntimeError:  # production without GENIUS_SECRET_KEY: no tenant keys
-        return None
-
-
 def _fernet(secret: str, tid: uuid.UUID) -> Fernet:
     return fernet(secret, f"genius-outreach-provider-key:{tid}")
 
@@ -74,7 +62,7 @@ def save(
     actor: str,
     request_id: str = "",
 ) -> KeyStatus:
-    secret = secret_of(settings)
+    secret = platform_secret(settings)
     if not secret:
         raise Conflict("GENIUS_SECRET_KEY is required to store API keys", code="no-secret-key")
     row = repository.provider_key(session, provider)
@@ -130,7 +118,7 @@ def tenant_key(session: Session, tid: uuid.UUID, provider: str, secret: str) -> 
 
 def key_for(session: Session, tid: uuid.UUID, provider: str, settings: Settings) -> str | None:
     """The key a send uses: the tenant's own, else the environment's (None: not configured)."""
-    secret = secret_of(settings)
+    secret = platform_secret(settings)
     own = tenant_key(session, tid, provider, secret) if secret else None
     return own or getattr(settings, ENVIRONMENT[provider]) or None
 

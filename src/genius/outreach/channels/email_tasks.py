@@ -24,6 +24,7 @@ from celery import Task
 from genius.config import Settings, get_settings
 from genius.core.db.base import utcnow
 from genius.core.db.session import Database
+from genius.core.kit.crypto import platform_secret
 from genius.outreach import credentials
 from genius.outreach.channels.email import (
     EmailProviderError,
@@ -77,7 +78,7 @@ def _instantly(api_key: str, base_url: str) -> InstantlyClient:
 def providers_for(db: Database, tid: uuid.UUID, settings: Settings, base: Providers) -> Providers:
     """``base`` (the environment's clients) with the tenant's own Resend/Instantly keys where it saved
     them in its settings (encrypted)."""
-    secret = credentials.secret_of(settings)
+    secret = platform_secret(settings)
     if not secret:
         return base
     with db.tenant_session(tid) as session:

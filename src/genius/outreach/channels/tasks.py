@@ -22,6 +22,7 @@ from celery import Task
 from genius.config import Settings, get_settings
 from genius.core.db.base import utcnow
 from genius.core.db.session import Database
+from genius.core.kit.crypto import platform_secret
 from genius.core.kit.ratelimit import RateLimiter
 from genius.outreach import credentials
 from genius.outreach.channels.timelinesai import (
@@ -70,7 +71,7 @@ def _tenant_client(api_key: str) -> TimelinesClient:
 
 def timelines_for(db: Database, tid: uuid.UUID, settings: Settings) -> TimelinesClient:
     """The tenant's own TimelinesAI key (saved in its settings, encrypted), else the environment's."""
-    secret = credentials.secret_of(settings)
+    secret = platform_secret(settings)
     own = None
     if secret:
         with db.tenant_session(tid) as session:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from genius.config import Settings
 from genius.core.audit import service as audit
 from genius.core.db.base import utcnow
-from genius.core.kit.crypto import fernet
+from genius.core.kit.crypto import fernet, platform_secret
 from genius.core.kit.errors import Conflict
 from genius.vettify.campaigns import repository as repo
 from genius.vettify.campaigns.models import WebhookSecret
@@ -42,18 +42,6 @@ class SecretStatus:
     hint: str | None
     updated_at: datetime | None
     updated_by: str | None
-
-
-def platform_secret(settings: Settings) -> str | None:
-    """The platform secret the tenant secrets are sealed with (the embedded mode's generated one)."""
-    if settings.secret_key:
-        return settings.secret_key
-    try:
-        from genius.embedded import ensure_secret_key  # the embedded mode keeps one in its data folder
-
-        return ensure_secret_key(settings)
-    except RuntimeError:  # production without GENIUS_SECRET_KEY: no tenant secrets
-        return None
 
 
 def _fernet(secret: str, tid: uuid.UUID) -> Fernet:
