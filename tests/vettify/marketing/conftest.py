@@ -85,6 +85,25 @@ SEND_BODY = {
 }
 
 
-def run_batch(platform: Platform, port: int, tid: uuid.UUID, campaign_id: str, batch: int, owner: str) -> Any:
-    settings = platform.settings.model_copy(update={"smtp_port": port})
+def run_batch(
+    platform: Platform,
+    port: int,
+    tid: uuid.UUID,
+    campaign_id: str,
+    batch: int,
+    owner: str,
+    *,
+    connections: int | None = None,
+) -> Any:
+    """The batch as the worker runs it; ``connections`` overrides ``GENIUS_CAMPAIGN_SMTP_CONNECTIONS``
+    (1: one message in flight, so a test can stop the batch at an exact message)."""
+    update: dict[str, Any] = {"smtp_port": port}
+    if connections is not None:
+        update["campaign_smtp_connections"] = connections
+    settings = platform.settings.model_copy(update=update)
     return asyncio.run(run_campaign_batch(platform.db, settings, str(tid), campaign_id, batch, owner))
+
+
+def wrap_sends(send: Any, wrap: Any) -> list[Any]:
+    """Each connection's ``send`` of a batch (``deliver_batch`` takes one or a list) wrapped by ``wrap``."""
+    return [wrap(one) for one in (send if isinstance(send, list) else [send])]

@@ -20,7 +20,14 @@ from genius.vettify.campaigns import delivery, lifecycle
 from genius.vettify.campaigns import service as campaigns
 from genius.vettify.campaigns.schemas import CampaignCreate, Channel, ScheduleIn
 from tests.vettify.conftest import Crm
-from tests.vettify.marketing.conftest import SEND_BODY, FlakyInbox, campaign, contact, run_batch
+from tests.vettify.marketing.conftest import (
+    SEND_BODY,
+    FlakyInbox,
+    campaign,
+    contact,
+    run_batch,
+    wrap_sends,
+)
 
 LATER = datetime(2031, 3, 2, 9, 30, tzinfo=UTC)
 
@@ -128,18 +135,21 @@ def test_pause_stops_after_the_message_in_hand_and_resume_sends_the_rest_once(
     async def paused_during_third(*args: Any, send: Any, **kwargs: Any) -> Any:
         count = 0
 
-        async def send_and_pause(message: dict[str, Any]) -> Any:
-            nonlocal count
-            count += 1
-            if count == 3:  # the user presses "Pauză" while the third message is being sent
-                with send_on.db.tenant_session(tenant.id) as s:
-                    lifecycle.pause(s, who, uuid.UUID(c["id"]))
-            return await send(message)
+        def wrap(one: Any) -> Any:
+            async def send_and_pause(message: dict[str, Any]) -> Any:
+                nonlocal count
+                count += 1
+                if count == 3:  # the user presses "Pauză" while the third message is being sent
+                    with send_on.db.tenant_session(tenant.id) as s:
+                        lifecycle.pause(s, who, uuid.UUID(c["id"]))
+                return await one(message)
 
-        return await real(*args, send=send_and_pause, **kwargs)
+            return send_and_pause
+
+        return await real(*args, send=wrap_sends(send, wrap), **kwargs)
 
     monkeypatch.setattr(delivery, "deliver_batch", paused_during_third)
-    result = run_batch(send_on, port, tenant.id, c["id"], 0, "task-1")
+    result = run_batch(send_on, port, tenant.id, c["id"], 0, "task-1", connections=1)
     monkeypatch.setattr(delivery, "deliver_batch", real)
     assert (result.sent, result.pending, result.halted, result.completed) == (3, 5, True, False)
     assert len(inbox.messages) == 3

@@ -14,7 +14,14 @@ from genius.core.platform import Platform
 from genius.vettify.campaigns import delivery
 from genius.workers.email_send.tasks import CONNECTION_ERRORS
 from tests.vettify.conftest import Crm
-from tests.vettify.marketing.conftest import SEND_BODY, FlakyInbox, campaign, contact, run_batch
+from tests.vettify.marketing.conftest import (
+    SEND_BODY,
+    FlakyInbox,
+    campaign,
+    contact,
+    run_batch,
+    wrap_sends,
+)
 
 
 def _query(db: Connection, tid: uuid.UUID, sql: str, **params: Any) -> list[Any]:
@@ -220,19 +227,22 @@ def test_worker_killed_after_the_server_accepted_a_message(
     async def killed_after_third(*args: Any, send: Any, **kwargs: Any) -> Any:
         count = 0
 
-        async def send_then_die(message: dict[str, Any]) -> Any:
-            nonlocal count
-            out = await send(message)
-            count += 1
-            if count == 3:
-                raise Killed
-            return out
+        def wrap(one: Any) -> Any:
+            async def send_then_die(message: dict[str, Any]) -> Any:
+                nonlocal count
+                out = await one(message)
+                count += 1
+                if count == 3:
+                    raise Killed
+                return out
 
-        return await real(*args, send=send_then_die, **kwargs)
+            return send_then_die
+
+        return await real(*args, send=wrap_sends(send, wrap), **kwargs)
 
     monkeypatch.setattr(delivery, "deliver_batch", killed_after_third)
     with pytest.raises(Killed):
-        run_batch(send_on, port, tenant.id, c["id"], 0, "task-1")
+        run_batch(send_on, port, tenant.id, c["id"], 0, "task-1", connections=1)
     monkeypatch.setattr(delivery, "deliver_batch", real)
     assert len(inbox.messages) == 3
     result = run_batch(send_on, port, tenant.id, c["id"], 0, "task-1")  # redelivered: same task id
@@ -241,6 +251,51 @@ def test_worker_killed_after_the_server_accepted_a_message(
     assert len(addresses) == len(set(addresses)) == 6
     failed = crm.call("GET", f"/campaigns/{c['id']}/recipients?state=failed").json()["items"]
     assert len(failed) == 1 and failed[0]["reason"].startswith("interrupted during delivery")
+
+
+def test_four_connections_each_message_once_and_a_kill_fails_only_those_in_flight(
+    crm: Crm, send_on: Platform, tenant: Any, sink: tuple[FlakyInbox, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch keeps one message in flight on each of its connections (a claim and an outcome commit per
+    chunk of four). Killed in the middle of a chunk, the redelivered task fails only that chunk's
+    unrecorded recipients (whether the server took them is unknown) and sends the rest once."""
+    inbox, port = sink
+    c = _sent_campaign(crm, 10)
+
+    class Killed(BaseException):
+        pass
+
+    real = delivery.deliver_batch
+    connections_seen: list[int] = []
+
+    async def killed_in_second_chunk(*args: Any, send: Any, **kwargs: Any) -> Any:
+        connections_seen.append(len(send))
+        count = 0
+
+        def wrap(one: Any) -> Any:
+            async def send_then_die(message: dict[str, Any]) -> Any:
+                nonlocal count
+                count += 1
+                if count == 6:  # the second chunk's second message: the process dies before sending
+                    raise Killed
+                return await one(message)
+
+            return send_then_die
+
+        return await real(*args, send=wrap_sends(send, wrap), **kwargs)
+
+    monkeypatch.setattr(delivery, "deliver_batch", killed_in_second_chunk)
+    with pytest.raises(Killed):
+        run_batch(send_on, port, tenant.id, c["id"], 0, "task-1", connections=4)
+    monkeypatch.setattr(delivery, "deliver_batch", real)
+    assert connections_seen == [4]
+    assert len(inbox.messages) == 7  # the first chunk, and three of the second
+    result = run_batch(send_on, port, tenant.id, c["id"], 0, "task-1", connections=4)  # redelivered
+    assert (result.interrupted, result.sent, result.completed) == (1, 2, True)
+    addresses = [rcpts[0] for rcpts, _ in inbox.messages]
+    assert len(addresses) == len(set(addresses)) == 9
+    m = crm.call("GET", f"/campaigns/{c['id']}/metrics").json()
+    assert (m["sent"], m["failed"], m["pending"]) == (9, 1, 0)
 
 
 def test_5xx_marks_the_recipient_failed_with_its_reason(

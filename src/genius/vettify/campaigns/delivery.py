@@ -1,29 +1,34 @@
 """One batch of a campaign's send, as the ``email.send.campaign`` task runs it (queue ``email.send``).
 
+The batch keeps one message in flight on each of its SMTP connections (``GENIUS_CAMPAIGN_SMTP_CONNECTIONS``,
+default 4): it claims a chunk of that many recipients, sends them concurrently, and stores their outcomes
+in the transaction that claims the next chunk. The server's round trips overlap and a commit serves four
+messages (``bench --suite marketing``).
+
 Exactly once per recipient, whatever happens to the task:
 
 * each recipient moves pending → sending in a committed, conditional UPDATE (the claim, with the task's
   id as owner), then sending → sent | failed | pending (temporary refusal) in the next transaction, which
-  also claims the next recipient: one commit per message;
+  also claims the next chunk: one commit per chunk;
 * a recipient is claimed only while ``pending``: a retried batch, a second copy of the task or a second
   start of the send finds the sent ones sent and skips them;
-* after ``kill -9`` the same task is redelivered (``acks_late``, same task id): the one recipient it had
-  claimed may or may not have been accepted by the server, so it is failed with that reason instead of
-  being sent a second time;
+* after ``kill -9`` the same task is redelivered (``acks_late``, same task id): the recipients it had
+  claimed (at most one per connection) may or may not have been accepted by the server, so they are
+  failed with that reason instead of being sent a second time;
 * a paused or cancelled send is never claimed from (the claim reads the send's status): the batch stops
-  after the message in hand, and a resume queues it again;
+  after the chunk in hand, and a resume queues it again;
 * a send with a window (``window.Window``) claims only while it is open: outside, the batch stops before
   its next claim and reports ``waiting_until``, and the task is sent again for that time;
 * the Message-ID is derived from campaign + recipient, so even a copy the server saw twice is one message.
 
-The transport (an SMTP connection) is the worker's: ``send(message) -> (status, code, text)``.
+The transport is the worker's: one ``send(message) -> (status, code, text)`` per SMTP connection.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -104,7 +109,7 @@ async def deliver_batch(
     batch: int,
     *,
     owner: str,
-    send: Send,
+    send: Send | Sequence[Send],
     clock: Callable[[], datetime] = utcnow,
     throttle: Throttle | None = None,
 ) -> BatchResult:
@@ -123,60 +128,82 @@ async def deliver_batch(
         ids = [] if result.halted else repo.pending_ids(s, campaign_id, batch)
         message = templates.Message(campaign_send.subject, campaign_send.html, campaign_send.text)
         sender = marketing.sender_of(s, tid, settings)
-    done: tuple[uuid.UUID, str, str | None] | None = None  # the previous message's outcome
+    sends = [send] if callable(send) else list(send)
+    chunk = len(sends)  # one message in flight per connection
+    done: list[tuple[uuid.UUID, str, str | None]] = []  # the previous chunk's outcomes, not yet stored
+    failure: BaseException | None = None
     try:
         with db.tenant_transactions(tid) as transaction:
-            for rid in ids:
+            for start in range(0, len(ids), chunk):
                 if hours is not None:  # checked before every claim: a window may close mid-batch
                     now = clock()
                     opening = hours.next_opening(now)
                     if opening > now:
                         result.waiting_until = opening
                         break
+                wanted = ids[start : start + chunk]
                 if throttle is not None:
-                    result.throttled += await throttle.take(tid)
+                    for _ in wanted:
+                        result.throttled += await throttle.take(tid)
                 with transaction() as s:
-                    msgid = message_id_for(idempotency_key(campaign_id, rid), sender.from_address)
-                    claimed = repo.finish_and_claim(s, done, rid, owner, msgid)
-                    if claimed is None and repo.send_status(s, campaign_id) != "sending":
-                        result.halted = True  # paused or cancelled: the message before was the last
-                done = None
+                    claims = [
+                        (rid, message_id_for(idempotency_key(campaign_id, rid), sender.from_address))
+                        for rid in wanted
+                    ]
+                    claimed = repo.finish_and_claim_many(s, done, claims, owner)
+                    if not claimed and repo.send_status(s, campaign_id) != "sending":
+                        result.halted = True  # paused or cancelled: the chunk before was the last
+                done = []
                 if result.halted:
                     break
-                if claimed is None:
-                    continue
-                address, attempts, variables = claimed
-                try:
-                    copy = templates.personalise(message, variables)
-                except Exception as exc:  # checked at send start: only a defect could get here
-                    done = (rid, "failed", f"personalisation failed: {type(exc).__name__}: {exc}"[:500])
-                    result.failed += 1
-                    continue
-                links = Links(settings.issuer, settings.secret_key, tid, rid)
-                mail = compose(
-                    links=links,
-                    sender=sender,
-                    campaign_id=campaign_id,
-                    to=address,
-                    subject=copy.subject,
-                    body_html=copy.html,
-                    body_text=copy.text,
+                mails: list[tuple[uuid.UUID, int, dict[str, Any]]] = []
+                for rid in wanted:  # the batch's order, whatever order the claim returned them in
+                    if rid not in claimed:
+                        continue
+                    address, attempts, variables = claimed[rid]
+                    try:
+                        copy = templates.personalise(message, variables)
+                    except Exception as exc:  # checked at send start: only a defect could get here
+                        defect = f"personalisation failed: {type(exc).__name__}: {exc}"[:500]
+                        done.append((rid, "failed", defect))
+                        result.failed += 1
+                        continue
+                    links = Links(settings.issuer, settings.secret_key, tid, rid)
+                    mail = compose(
+                        links=links,
+                        sender=sender,
+                        campaign_id=campaign_id,
+                        to=address,
+                        subject=copy.subject,
+                        body_html=copy.html,
+                        body_text=copy.text,
+                    )
+                    mails.append((rid, attempts, mail))
+                outcomes = await asyncio.gather(
+                    *(sends[i](mail) for i, (_rid, _attempts, mail) in enumerate(mails)),
+                    return_exceptions=True,
                 )
-                try:
-                    status, code, text = await send(mail)
-                except Exception as exc:  # connection lost before the server took the message: not sent
-                    done = (rid, "pending", f"temporary: {type(exc).__name__}: {exc}"[:500])
-                    raise
-                state, reason = _outcome(status, code, text, attempts)
-                done = (rid, state, reason)
-                if state == "sent":
-                    result.sent += 1
-                elif state == "failed":
-                    result.failed += 1
+                for (rid, attempts, _mail), outcome in zip(mails, outcomes, strict=True):
+                    if isinstance(outcome, Exception):
+                        # The connection was lost before the server took the message: not sent.
+                        done.append((rid, "pending", f"temporary: {type(outcome).__name__}: {outcome}"[:500]))
+                        failure = failure or outcome
+                        continue
+                    if isinstance(outcome, BaseException):  # the process is going down: record nothing
+                        failure = outcome
+                        continue
+                    status, code, text = outcome
+                    state, reason = _outcome(status, code, text, attempts)
+                    done.append((rid, state, reason))
+                    if state == "sent":
+                        result.sent += 1
+                    elif state == "failed":
+                        result.failed += 1
+                if failure is not None:
+                    raise failure
     finally:
         with db.tenant_session(tid) as s:
-            if done is not None:
-                repo.finish(s, done[0], owner, done[1], done[2])
+            repo.finish_many(s, done, owner)
             result.pending = len(repo.pending_ids(s, campaign_id, batch))
             result.completed = marketing.complete_if_done(s, tid, campaign_id)
     return result

@@ -8,7 +8,7 @@ The state machine (campaign status; anything else is a 409 ``campaign-transition
     scheduled ─cancel→ cancelled                                 running ─(nothing left)→ completed
 
 Pausing and cancelling act through the send row: a worker claims a recipient only while the send is
-``sending`` (``repository.finish_and_claim``), so a batch in flight finishes the message it holds and
+``sending`` (``repository.finish_and_claim_many``), so a batch in flight finishes the chunk it holds and
 leaves the rest pending. Resume queues the batches that still have pending recipients again; the claims
 keep each recipient exactly once. Cancel turns every pending recipient into ``cancelled``. Every step is
 audited (``crm.campaign.scheduled|paused|resumed|cancelled``; the start is ``send_started``).

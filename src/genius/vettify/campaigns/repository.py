@@ -281,65 +281,56 @@ def pending_ids(session: Session, campaign_id: uuid.UUID, batch: int) -> list[uu
     )
 
 
-def finish(session: Session, recipient_id: uuid.UUID, owner: str, state: str, reason: str | None) -> None:
-    """sending → ``state`` (sent, failed or pending again), only from this owner's claim."""
-    session.execute(
-        update(CampaignRecipient)
-        .where(
-            CampaignRecipient.id == recipient_id,
-            CampaignRecipient.state == "sending",
-            CampaignRecipient.claimed_by == owner,
-        )
-        .values(
-            state=state,
-            reason=reason,
-            sent_at=func.now() if state == "sent" else None,
-        )
-    )
-
-
-_FINISH_AND_CLAIM = text(
+_FINISH_AND_CLAIM_MANY = text(
     """
     WITH finished AS (
-        UPDATE crm.campaign_recipients
-        SET state = CAST(:done_state AS varchar), reason = :done_reason,
-            sent_at = CASE WHEN CAST(:done_state AS varchar) = 'sent' THEN now() END
-        WHERE id = :done_id AND state = 'sending' AND claimed_by = :owner
+        UPDATE crm.campaign_recipients r
+        SET state = d.state, reason = d.reason, sent_at = CASE WHEN d.state = 'sent' THEN now() END
+        FROM unnest(CAST(:done_ids AS uuid[]), CAST(:done_states AS varchar[]), CAST(:done_reasons AS text[]))
+             AS d(id, state, reason)
+        WHERE r.id = d.id AND r.state = 'sending' AND r.claimed_by = :owner
     )
-    UPDATE crm.campaign_recipients
-    SET state = 'sending', claimed_by = :owner, claimed_at = now(), attempts = attempts + 1,
-        message_id = :message_id
-    WHERE id = :claim_id AND state = 'pending'
+    UPDATE crm.campaign_recipients r
+    SET state = 'sending', claimed_by = :owner, claimed_at = now(), attempts = r.attempts + 1,
+        message_id = c.message_id
+    FROM unnest(CAST(:claim_ids AS uuid[]), CAST(:message_ids AS text[])) AS c(id, message_id)
+    WHERE r.id = c.id AND r.state = 'pending'
       AND EXISTS (SELECT 1 FROM crm.campaign_sends s
-                  WHERE s.campaign_id = campaign_recipients.campaign_id AND s.status = 'sending')
-    RETURNING address, attempts, variables
+                  WHERE s.campaign_id = r.campaign_id AND s.status = 'sending')
+    RETURNING r.id, r.address, r.attempts, r.variables
     """
 )
 
 
-def finish_and_claim(
+def finish_and_claim_many(
     session: Session,
-    done: tuple[uuid.UUID, str, str | None] | None,
-    recipient_id: uuid.UUID,
+    done: list[tuple[uuid.UUID, str, str | None]],
+    claims: list[tuple[uuid.UUID, str]],
     owner: str,
-    message_id: str,
-) -> tuple[str, int, dict[str, Any]] | None:
-    """``finish`` the previous message and ``claim`` the next in one statement (one round trip: a
-    campaign pays this once per message): the claimed one's address, attempts and variables. The claim
-    stores the Message-ID the mail will carry (``normal_message_id``). Nothing is claimed while the send
-    is paused or cancelled (``None``, as for a recipient no longer pending)."""
-    row = session.execute(
-        _FINISH_AND_CLAIM,
+) -> dict[uuid.UUID, tuple[str, int, dict[str, Any]]]:
+    """Finish the previous chunk's messages (sending → ``done``'s state, only from this owner's claims)
+    and claim the next chunk's recipients (pending → sending, storing the Message-ID each mail will
+    carry: ``normal_message_id``) in one statement: a campaign pays one round trip per chunk. Answers
+    the claimed ones by id; nothing is claimed while the send is paused or cancelled, nor a recipient
+    no longer pending."""
+    rows = session.execute(
+        _FINISH_AND_CLAIM_MANY,
         {
-            "done_id": done[0] if done else None,
-            "done_state": done[1] if done else None,
-            "done_reason": done[2] if done else None,
+            "done_ids": [d[0] for d in done],
+            "done_states": [d[1] for d in done],
+            "done_reasons": [d[2] for d in done],
             "owner": owner,
-            "claim_id": recipient_id,
-            "message_id": normal_message_id(message_id),
+            "claim_ids": [c[0] for c in claims],
+            "message_ids": [normal_message_id(c[1]) for c in claims],
         },
-    ).first()
-    return (str(row[0]), int(row[1]), dict(row[2] or {})) if row is not None else None
+    ).all()
+    return {row[0]: (str(row[1]), int(row[2]), dict(row[3] or {})) for row in rows}
+
+
+def finish_many(session: Session, done: list[tuple[uuid.UUID, str, str | None]], owner: str) -> None:
+    """Only finish the previous chunk's messages (the batch's last, or one interrupted)."""
+    if done:
+        finish_and_claim_many(session, done, [], owner)
 
 
 def normal_message_id(value: str) -> str:

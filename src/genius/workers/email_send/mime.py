@@ -16,7 +16,9 @@ encodings are the stdlib's own: RFC 2047 words from ``email.header``, RFC 2045 q
 from __future__ import annotations
 
 import binascii
+import functools
 import hashlib
+import re
 import uuid
 from email.header import Header
 from email.utils import formataddr, formatdate, getaddresses, make_msgid
@@ -40,13 +42,30 @@ def _text_header(name: str, value: str) -> str:
     _checked(name, value)
     if value.isascii() and len(name) + len(value) + 2 <= _LINE_LIMIT:
         return value
+    return _encoded_header(name, value)
+
+
+@functools.lru_cache(maxsize=1024)  # a campaign's subject, the same on every message
+def _encoded_header(name: str, value: str) -> str:
     charset = "us-ascii" if value.isascii() else "utf-8"
     return Header(value, charset, header_name=name).encode(linesep="\r\n")
+
+
+# A bare address (no display name, comment, quote or list): what a campaign's To holds, written as is
+# without the stdlib's address parser, which costs more than the rest of the header block.
+_BARE_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
 
 
 def _address_header(name: str, value: str) -> str:
     """Each address as is; a non-ASCII display name becomes an encoded word."""
     _checked(name, value)
+    if _BARE_ADDRESS.fullmatch(value):
+        return value
+    return _parsed_address_header(value)
+
+
+@functools.lru_cache(maxsize=1024)  # the same From on every message of a campaign
+def _parsed_address_header(value: str) -> str:
     return ",\r\n ".join(formataddr(pair, charset="utf-8") for pair in getaddresses([value]))
 
 
@@ -76,6 +95,7 @@ def message_id_for(idempotency_key: str, from_address: str) -> str:
     return f"<{hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]}@{domain}>"
 
 
+@functools.lru_cache(maxsize=1024)
 def _address_of(value: str) -> str:
     pairs = getaddresses([value])
     return pairs[0][1] if pairs and pairs[0][1] else value

@@ -176,7 +176,7 @@ async def run_campaign_batch(
         if settings.campaign_tenant_rate_limit
         else None
     )
-    async with smtp.connection(settings) as send:
+    async with smtp.connections(settings, settings.campaign_smtp_connections) as sends:
         return await delivery.deliver_batch(
             db,
             settings,
@@ -184,7 +184,7 @@ async def run_campaign_batch(
             uuid.UUID(campaign_id),
             batch,
             owner=owner,
-            send=send,
+            send=sends,
             throttle=throttle,
         )
 
