@@ -167,3 +167,67 @@ def test_the_reges_page_checks_a_message_and_lists_the_submissions(
     assert "InregistrareSalariat" in listing.text
     assert "InregistrareSalariat" in client.get("/sales/reges?state=pending").text
     assert "InregistrareSalariat" not in client.get("/sales/reges?state=failed").text
+
+
+def test_the_reges_findings_are_shown_in_the_users_language(client: TestClient, tenant: TenantCtx) -> None:
+    """Compliance gives each finding a stable code and params; the page translates the code's template
+    (Romanian by default, English when chosen) and keeps the raw message for a finding without one."""
+    login(client, tenant.slug, tenant.admin_email)
+    csrf = _csrf(client, "/sales/reges")
+    bad = json.dumps(salariat(cnp=BAD_CNP))
+    ro = client.post("/sales/reges", data={"csrf_token": csrf, "message": bad})
+    assert ro.status_code == 200 and "REGES-CNP" in ro.text
+    assert "nu este un CNP valid (13 cifre: sex/secol, data nașterii, județ, cifră de control)" in ro.text
+    assert "is not a valid CNP" not in ro.text
+    parse = client.post("/sales/reges", data={"csrf_token": csrf, "message": "neither"})
+    assert "nici JSON, nici XML" in parse.text
+    missing = salariat()
+    del missing["info"]["cnp"]
+    model = client.post("/sales/reges", data={"csrf_token": csrf, "message": json.dumps(missing)})
+    assert "REGES-MODEL" in model.text and "Câmp obligatoriu" in model.text
+
+    en = client.post("/sales/reges?lang=en", data={"csrf_token": csrf, "message": bad})
+    assert en.status_code == 200
+    assert "is not a valid CNP (13 digits: sex/century, birth date, county, checksum)" in en.text
+    assert "nu este un CNP valid" not in en.text
+    assert (
+        "Field required"
+        in client.post("/sales/reges", data={"csrf_token": csrf, "message": json.dumps(missing)}).text
+    )
+
+
+def test_finding_text_falls_back_to_the_message() -> None:
+    from genius.compliance.reges import service as reges
+    from genius.sales.finding_text import finding_text
+    from genius.web.i18n import set_locale
+
+    set_locale("ro")
+    coded = {"code": "reges.cnp.invalid", "params": {"value": "'1'"}, "message": "'1' is not a valid CNP"}
+    assert finding_text(coded, reges.FINDING_TEMPLATES).startswith("'1' nu este un CNP valid")
+    xsd = {"rule": "XSD", "message": "Element 'x': This element is not expected."}
+    assert finding_text(xsd, reges.FINDING_TEMPLATES) == xsd["message"]  # no code: as it came
+    unknown = {"code": "reges.gone", "params": {}, "message": "an old finding"}
+    assert finding_text(unknown, reges.FINDING_TEMPLATES) == "an old finding"
+    misfit = {"code": "reges.cnp.invalid", "params": {}, "message": "stored without its params"}
+    assert finding_text(misfit, reges.FINDING_TEMPLATES) == "stored without its params"
+
+
+def test_the_saft_report_findings_are_shown_in_the_users_language(
+    client: TestClient, tenant: TenantCtx, builder: saft.Context
+) -> None:
+    login(client, tenant.slug, tenant.admin_email)
+    data = samples.month_data()
+    data["customers"][0]["registration_number"] = "14399841"  # a Romanian CUI with a wrong check digit
+    r = _request(client, _csrf(client, "/sales/saft"), json.dumps(data).encode())
+    assert r.status_code == 303, r.text
+    report_id = r.headers["location"].rsplit("/", 1)[-1]
+    result = saft_tasks.generate.apply(args=[str(tenant.id), report_id]).get()
+    assert result["status"] == "ready" and result["warning_count"] >= 1
+    stored = next(f for f in result["findings"] if f["rule"] == "SAFT-CUI-PARTNER")
+    assert stored["code"] == "saft.cui.partner" and stored["params"] == {"value": "'14399841'"}
+    ro = client.get(f"/sales/saft/{report_id}")
+    assert "SAFT-CUI-PARTNER" in ro.text and "CUI-ul partenerului" in ro.text
+    assert "nu este valid (cifra de control)" in ro.text and "is not valid (check digit)" not in ro.text
+    en = client.get(f"/sales/saft/{report_id}?lang=en")
+    assert "the partner&#39;s CUI" in en.text and "is not valid (check digit)" in en.text
+    assert "CUI-ul partenerului" not in en.text

@@ -18,6 +18,7 @@ from genius.core.auth.scopes import Scope
 from genius.core.kit.errors import Problem
 from genius.core.kit.manifest import N_
 from genius.core.kit.pagination import BadCursor
+from genius.sales.finding_text import with_texts
 from genius.sales.pages import PAGE_SIZE
 from genius.web.kit import (
     CsrfChecked,
@@ -119,7 +120,7 @@ def validate(request: Request, user: ComplianceReader, db: PageDB, form: PageFor
         error = _("The file is larger than %(n)s MB.", n=MAX_MESSAGE_BYTES // 2**20)
     if error:
         return _page(request, user, db, status=422, errors={"file": error}, pasted=pasted[:200_000])
-    findings = reges.check_document(data, platform_of(request).settings)
+    findings = with_texts(reges.check_document(data, platform_of(request).settings), reges.FINDING_TEMPLATES)
     fatal = sum(1 for f in findings if f["severity"] == "fatal")
     return _page(
         request,

@@ -26,6 +26,7 @@ from genius.core.kit.errors import NotFound, Problem
 from genius.core.kit.manifest import N_
 from genius.core.kit.pagination import BadCursor
 from genius.core.storage import tenant_files_from_settings
+from genius.sales.finding_text import with_texts
 from genius.sales.pages import PAGE_SIZE, SalesReader, SalesWriter
 from genius.web.kit import (
     CsrfChecked,
@@ -237,7 +238,9 @@ def report(request: Request, report_id: uuid.UUID, user: SalesReader, db: PageDB
         row = saft.get(db, user.account.tid, report_id)
     except NotFound:
         return error_page(request, 404)
-    ctx = context(request, account=user.account, tenant=user.tenant, r=saft.summary(row), **_labels())
+    summary = saft.summary(row)
+    summary["findings"] = with_texts(summary["findings"], saft.FINDING_TEMPLATES)  # in the user's language
+    ctx = context(request, account=user.account, tenant=user.tenant, r=summary, **_labels())
     return render(request, "sales/saft_report.html", ctx)
 
 

@@ -38,6 +38,7 @@ from genius.compliance.common.lifecycle import touch
 from genius.compliance.reges import events as _events  # noqa: F401  (registers the topics)
 from genius.compliance.reges import repository, schema
 from genius.compliance.reges.client import KeycloakTokens, RegesClient, RegesError, RegesTimeout
+from genius.compliance.reges.findings import TEMPLATES
 from genius.compliance.reges.messages import DocumentError, parse_json, to_json
 from genius.compliance.reges.models import RegesSubmission
 from genius.compliance.reges.validate import check, model_findings
@@ -52,6 +53,8 @@ from genius.core.kit.pagination import Page
 
 log = structlog.get_logger("genius.reges")
 
+# The findings' English templates by code, for the pages that show them in the user's language.
+FINDING_TEMPLATES: dict[str, str] = TEMPLATES
 RESULT_TTL = 14 * 86400
 STASH_PREFIX = "genius:reges:result:"
 

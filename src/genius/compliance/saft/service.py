@@ -33,7 +33,7 @@ from genius.compliance.saft.audit_file import NS_D406, NS_D406T
 from genius.compliance.saft.build import from_ledger, namespace_of, segment
 from genius.compliance.saft.ledger import Ledger
 from genius.compliance.saft.models import FINAL_STATUSES, MAX_FINDINGS, SaftReport
-from genius.compliance.saft.rules import validate
+from genius.compliance.saft.rules import TEMPLATES, validate
 from genius.config import Settings
 from genius.core.db.session import Database
 from genius.core.events.service import publish
@@ -42,6 +42,8 @@ from genius.core.kit.pagination import Page
 from genius.core.storage import TenantFiles
 
 log = structlog.get_logger("genius.saft")
+# The findings' English templates by code, for the pages that show them in the user's language.
+FINDING_TEMPLATES: dict[str, str] = TEMPLATES
 
 
 class InvalidLedger(Problem):
