@@ -9,6 +9,7 @@ import json
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -231,3 +232,80 @@ def test_the_saft_report_findings_are_shown_in_the_users_language(
     en = client.get(f"/sales/saft/{report_id}?lang=en")
     assert "the partner&#39;s CUI" in en.text and "is not valid (check digit)" in en.text
     assert "CUI-ul partenerului" not in en.text
+
+
+def _shifted(ledger: dict[str, Any], years: int) -> bytes:
+    """The ledger with every date moved by ``years`` (so a test's year is relative to today)."""
+    text = json.dumps(ledger)
+    return re.sub(r'"(20\d\d)-', lambda m: f'"{int(m[1]) + years}-', text).encode()
+
+
+def test_annual_and_on_request_reports_are_requested_from_the_page(
+    client: TestClient, tenant: TenantCtx, platform: Platform, builder: saft.Context
+) -> None:
+    """A (fixed assets, a closed financial year) and C (stocks, the range ANAF asked for) go the same
+    way as the monthly report: recorded, their build an outbox task of the page's transaction."""
+    login(client, tenant.slug, tenant.admin_email)
+    page = client.get("/sales/saft")
+    assert 'value="A"' in page.text and 'value="C"' in page.text and 'id="f-start"' in page.text
+    csrf = _csrf(client, "/sales/saft")
+    last_year = date.today().year - 1
+    assets = _shifted(samples.assets_year().model_dump(mode="json"), last_year - 2026)  # last year's
+
+    annual = _request(client, csrf, assets, kind="A", year=str(last_year))
+    assert annual.status_code == 303, annual.text
+    annual_id = annual.headers["location"].rsplit("/", 1)[-1]
+    stock = samples.stock_request().model_dump(mode="json")  # 01.03.2026 - 15.05.2026
+    on_request = _request(
+        client, csrf, json.dumps(stock).encode(), kind="C", start="2026-03-01", end="15.05.2026"
+    )
+    assert on_request.status_code == 303, on_request.text
+    request_id = on_request.headers["location"].rsplit("/", 1)[-1]
+    assert _tasks(platform, tenant.id) == ["anaf.saft.generate", "anaf.saft.generate"]
+
+    for report_id, kind, label in (
+        (annual_id, "A", "Anual (mijloace fixe)"),
+        (request_id, "C", "La cerere (stocuri)"),
+    ):
+        result = saft_tasks.generate.apply(args=[str(tenant.id), report_id]).get()
+        assert result["status"] == "ready" and result["kind"] == kind, result
+        shown = client.get(f"/sales/saft/{report_id}")
+        assert label in shown.text and "_1of1.xml" in shown.text
+        xml = client.get(f"/sales/saft/{report_id}/segments/1")
+        assert f"<HeaderComment>{kind}</HeaderComment>".encode() in xml.content
+    assert "Anual (mijloace fixe)" in client.get("/sales/saft").text
+
+
+def test_a_period_not_ended_or_a_year_not_closed_is_refused_beside_its_field(
+    client: TestClient, tenant: TenantCtx, platform: Platform
+) -> None:
+    login(client, tenant.slug, tenant.admin_email)
+    csrf = _csrf(client, "/sales/saft")
+    today = date.today()
+    this_year = _shifted(samples.assets_year().model_dump(mode="json"), today.year - 2026)
+    open_year = _request(client, csrf, this_year, kind="A", year=str(today.year))
+    assert open_year.status_code == 422 and 'id="f-year-error"' in open_year.text
+    assert "nu este încheiat" in open_year.text
+    other_year = _request(client, csrf, this_year, kind="A", year=str(today.year - 1))
+    assert other_year.status_code == 422 and 'id="f-ledger-error"' in other_year.text
+    future = _request(client, csrf, this_year, kind="A", year=str(today.year + 1))
+    assert future.status_code == 422 and 'id="f-year-error"' in future.text
+
+    ledger = json.dumps(samples.month_data()).encode()
+    this_month = _request(client, csrf, ledger, kind="L", year=str(today.year), month=str(today.month))
+    assert this_month.status_code == 422 and 'id="f-month-error"' in this_month.text
+    quarter = (today.month - 1) // 3 + 1
+    this_quarter = _request(client, csrf, ledger, kind="T", year=str(today.year), quarter=str(quarter))
+    assert this_quarter.status_code == 422 and 'id="f-quarter-error"' in this_quarter.text
+
+    stock = json.dumps(samples.stock_request().model_dump(mode="json")).encode()
+    tomorrow = date.fromordinal(today.toordinal() + 1).isoformat()
+    ahead = _request(client, csrf, stock, kind="C", start="2026-03-01", end=tomorrow)
+    assert ahead.status_code == 422 and 'id="f-end-error"' in ahead.text
+    backwards = _request(client, csrf, stock, kind="C", start="2026-05-15", end="2026-03-01")
+    assert backwards.status_code == 422 and 'id="f-end-error"' in backwards.text
+    no_start = _request(client, csrf, stock, kind="C", start="", end="2026-05-15")
+    assert no_start.status_code == 422 and 'id="f-start-error"' in no_start.text
+    other_range = _request(client, csrf, stock, kind="C", start="2026-03-01", end="2026-05-31")
+    assert other_range.status_code == 422 and 'id="f-ledger-error"' in other_range.text
+    assert _tasks(platform, tenant.id) == []
