@@ -5,6 +5,7 @@ state and receipt, and the check of a pasted or uploaded message."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import uuid
@@ -12,20 +13,26 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from genius.compliance.reges import service as reges_service
+from genius.compliance.reges import tasks as reges_tasks
 from genius.compliance.saft import service as saft
 from genius.compliance.saft import tasks as saft_tasks
 from genius.config import Settings
 from genius.core.events.models import OutboxEvent
 from genius.core.platform import Platform
 from genius.core.storage import tenant_files_from_settings
+from tests.compliance.conftest import FakeAnaf, fake_anaf
 from tests.compliance.reges.conftest import BAD_CNP, salariat
 from tests.compliance.saft import samples
 from tests.conftest import TenantCtx
 from tests.core.test_admin_pages import login
+
+__all__ = ["fake_anaf"]  # the fake ANAF/REGES server fixture, shared with the compliance tests
 
 
 def _csrf(client: TestClient, url: str) -> str:
@@ -309,3 +316,97 @@ def test_a_period_not_ended_or_a_year_not_closed_is_refused_beside_its_field(
     other_range = _request(client, csrf, stock, kind="C", start="2026-03-01", end="2026-05-31")
     assert other_range.status_code == 422 and 'id="f-ledger-error"' in other_range.text
     assert _tasks(platform, tenant.id) == []
+
+
+@pytest.fixture
+def reges_worker(
+    fake_anaf: FakeAnaf, settings: Settings, platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[FakeAnaf]:
+    """The ``reges`` worker's tasks on the fake REGES (run eagerly by the test); the page's "Check now"
+    reads the same fake."""
+    ctx = reges_service.Context(
+        db=platform.db, settings=fake_anaf.settings(settings), http=httpx.Client(timeout=5.0), timeout=5.0
+    )
+    monkeypatch.setattr(platform, "settings", fake_anaf.settings(platform.settings))
+    monkeypatch.setattr(reges_tasks.result, "apply_async", lambda args, countdown=None: None)
+    reges_tasks.use_context(ctx)
+    yield fake_anaf
+    reges_tasks.use_context(None)
+
+
+def _send_form(page: str) -> dict[str, str]:
+    """The "Send to REGES" form's fields, as the checked page rendered them."""
+    form = re.search(r'<form method="post" action="/sales/reges/send".*?</form>', page, re.S)
+    assert form, "no send form"
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(0)))
+    return {k: html.unescape(v) for k, v in fields.items()}
+
+
+def test_a_checked_message_is_sent_to_reges_once_and_its_receipt_and_result_come_back(
+    client: TestClient, tenant: TenantCtx, platform: Platform, reges_worker: FakeAnaf
+) -> None:
+    login(client, tenant.slug, tenant.admin_email)
+    csrf = _csrf(client, "/sales/reges")
+    checked = client.post("/sales/reges", data={"csrf_token": csrf, "message": json.dumps(salariat())})
+    assert checked.status_code == 200 and "Trimite la REGES" in checked.text
+    assert 'data-confirm="Trimiteți InregistrareSalariat la REGES?' in checked.text
+    form = _send_form(checked.text)
+    assert json.loads(form["message"])["$type"] == "salariat"
+
+    sent = client.post("/sales/reges/send", data=form, follow_redirects=False)
+    assert sent.status_code == 303, sent.text
+    location = sent.headers["location"]
+    submission_id = location.rsplit("/", 1)[-1]
+    # the send is an outbox task of the page's transaction; a double click finds the first submission
+    again = client.post("/sales/reges/send", data=form, follow_redirects=False)
+    assert again.status_code == 303 and again.headers["location"] == location
+    assert _tasks(platform, tenant.id) == ["reges.submit"]
+    queued = client.get(location)
+    assert queued.status_code == 200 and "În așteptare" in queued.text
+    assert 'hx-trigger="every 5s"' in queued.text  # it reloads itself until REGES answers
+    assert "InregistrareSalariat" in client.get("/sales/reges").text
+
+    tid = str(tenant.id)
+    out = reges_tasks.submit.apply(args=[tid, submission_id]).get()
+    assert out["state"] == "submitted" and out["receipt_id"]
+    assert len(reges_worker.states.reges.submissions) == 1
+    submitted = client.get(location)
+    assert out["receipt_id"] in submitted.text and "/refresh" in submitted.text
+    # "Check now": REGES is still processing it, then it answers
+    csrf = _csrf(client, location)
+    first = client.post(f"{location}/refresh", data={"csrf_token": csrf}, follow_redirects=False)
+    assert first.status_code == 303
+    client.post(f"{location}/refresh", data={"csrf_token": csrf})
+    done = client.get(location)
+    assert "Înregistrat" in done.text and "SUCCES" in done.text and 'hx-trigger="every 5s"' not in done.text
+    assert reges_tasks.submit.apply(args=[tid, submission_id]).get()["state"] == "succeeded"
+    assert len(reges_worker.states.reges.submissions) == 1  # a redelivered task sends nothing
+
+
+def test_sending_takes_compliance_write_and_a_broken_message_is_refused(
+    client: TestClient, tenant: TenantCtx, platform: Platform, make_tenant: Any
+) -> None:
+    login(client, tenant.slug, tenant.admin_email)
+    csrf = _csrf(client, "/sales/reges")
+    bad = client.post("/sales/reges", data={"csrf_token": csrf, "message": json.dumps(salariat(cnp=BAD_CNP))})
+    assert "/sales/reges/send" not in bad.text  # a message with errors is not offered
+    refused = client.post(
+        "/sales/reges/send", data={"csrf_token": csrf, "message": json.dumps(salariat(cnp=BAD_CNP))}
+    )
+    assert (
+        refused.status_code == 422 and "REGES-CNP" in refused.text and "nu este un CNP valid" in refused.text
+    )
+    empty = client.post("/sales/reges/send", data={"csrf_token": csrf, "message": ""})
+    assert empty.status_code == 422 and 'id="f-file-error"' in empty.text
+    assert _tasks(platform, tenant.id) == []
+    assert client.get(f"/sales/reges/{uuid.uuid4()}").status_code == 404
+
+    sales = make_tenant(role="sales")  # compliance:read, not compliance:write
+    login(client, sales.slug, sales.admin_email)
+    csrf = _csrf(client, "/sales/reges")
+    checked = client.post("/sales/reges", data={"csrf_token": csrf, "message": json.dumps(salariat())})
+    assert checked.status_code == 200 and "/sales/reges/send" not in checked.text
+    assert "compliance:write" in checked.text
+    forbidden = client.post("/sales/reges/send", data={"csrf_token": csrf, "message": json.dumps(salariat())})
+    assert forbidden.status_code == 403
+    assert _tasks(platform, sales.id) == []
