@@ -230,7 +230,7 @@ def _ledger_mismatch(
     """Why the ledger does not fit the chosen report (the field to show it beside and the text)."""
     start, end = ledger_period
     if kind == "A":  # a financial year: twelve months ending in the chosen year, and closed
-        if end.year != period[1].year or check_months(start, end) != 12:
+        if end.year != period[1].year or _months_spanned(start, end) != 12:
             return "ledger", _(
                 "The ledger covers %(start)s to %(end)s, not a financial year of twelve months "
                 "ending in %(year)s.",
@@ -257,7 +257,7 @@ def _ledger_mismatch(
     return None
 
 
-def check_months(start: date, end: date) -> int:
+def _months_spanned(start: date, end: date) -> int:
     """How many calendar months a period touches (January to December: 12)."""
     return (end.year - start.year) * 12 + end.month - start.month + 1
 
