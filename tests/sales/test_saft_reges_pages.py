@@ -410,3 +410,19 @@ def test_sending_takes_compliance_write_and_a_broken_message_is_refused(
     forbidden = client.post("/sales/reges/send", data={"csrf_token": csrf, "message": json.dumps(salariat())})
     assert forbidden.status_code == 403
     assert _tasks(platform, sales.id) == []
+
+
+def test_a_ledger_that_does_not_parse_is_explained_in_the_users_language(
+    client: TestClient, tenant: TenantCtx
+) -> None:
+    login(client, tenant.slug, tenant.admin_email)
+    csrf = _csrf(client, "/sales/saft")
+    data = samples.month_data()
+    del data["company"]
+    ro = _request(client, csrf, json.dumps(data).encode())
+    assert ro.status_code == 422 and 'id="f-ledger-error"' in ro.text
+    assert "company: Câmp obligatoriu" in ro.text and "Field required" not in ro.text
+    form = {"csrf_token": csrf, "kind": "L", "year": "2026", "month": "6"}
+    files = {"ledger": ("ledger.json", json.dumps(data).encode(), "application/json")}
+    en = client.post("/sales/saft?lang=en", data=form, files=files)
+    assert en.status_code == 422 and "company: Field required" in en.text

@@ -31,7 +31,7 @@ from genius.core.kit.errors import NotFound, Problem
 from genius.core.kit.manifest import N_
 from genius.core.kit.pagination import BadCursor
 from genius.core.storage import tenant_files_from_settings
-from genius.sales.finding_text import with_texts
+from genius.sales.finding_text import finding_text, with_texts
 from genius.sales.pages import PAGE_SIZE, SalesReader, SalesWriter
 from genius.web.kit import (
     CsrfChecked,
@@ -276,7 +276,7 @@ def _ledger_bytes(form: PageForm, errors: dict[str, str]) -> bytes:
 
 def _ledger_error(exc: Problem) -> str:
     """The ledger's first refusals, where in the file they are."""
-    found = [f"{e.get('field')}: {e.get('message')}" for e in (exc.errors or [])[:3]]
+    found = [f"{e.get('field')}: {finding_text(e, saft.FINDING_TEMPLATES)}" for e in (exc.errors or [])[:3]]
     head = _("The file is not a SAF-T ledger (the JSON format compliance builds the D406 from).")
     return " ".join([head, *found]) if found else head
 

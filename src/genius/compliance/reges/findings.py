@@ -7,7 +7,7 @@ the templates). Codes never change meaning; a new message gets a new code.
 
 from __future__ import annotations
 
-from genius.compliance.common.findings import Templates
+from genius.compliance.common.findings import Templates, pydantic_templates
 from genius.core.kit.manifest import N_
 
 TEMPLATES = Templates(
@@ -25,29 +25,6 @@ TEMPLATES = Templates(
         "reges.parse.not-message": N_("<%(element)s> is not a REGES message"),
         "reges.parse.neither": N_("neither JSON nor XML"),
         "reges.parse.unreadable": N_("unreadable document: %(error)s"),
-        # REGES-MODEL: the model's (the XSD's facets) refusals, by pydantic's error type
-        "reges.model.missing": N_("Field required"),
-        "reges.model.extra_forbidden": N_("Extra inputs are not permitted"),
-        "reges.model.string_too_long": N_("String should have at most %(max_length)s characters"),
-        "reges.model.string_too_short": N_("String should have at least %(min_length)s characters"),
-        "reges.model.string_type": N_("Input should be a valid string"),
-        "reges.model.string_pattern_mismatch": N_("String should match pattern '%(pattern)s'"),
-        "reges.model.literal_error": N_("Input should be %(expected)s"),
-        "reges.model.enum": N_("Input should be %(expected)s"),
-        "reges.model.date_parsing": N_("Input should be a valid date in the format YYYY-MM-DD"),
-        "reges.model.date_from_datetime_parsing": N_("Input should be a valid date in the format YYYY-MM-DD"),
-        "reges.model.datetime_parsing": N_("Input should be a valid date and time"),
-        "reges.model.datetime_from_date_parsing": N_("Input should be a valid date and time"),
-        "reges.model.int_parsing": N_("Input should be a valid integer"),
-        "reges.model.int_type": N_("Input should be a valid integer"),
-        "reges.model.decimal_parsing": N_("Input should be a valid decimal number"),
-        "reges.model.float_parsing": N_("Input should be a valid number"),
-        "reges.model.bool_parsing": N_("Input should be a valid boolean"),
-        "reges.model.uuid_parsing": N_("Input should be a valid UUID"),
-        "reges.model.greater_than_equal": N_("Input should be greater than or equal to %(ge)s"),
-        "reges.model.less_than_equal": N_("Input should be less than or equal to %(le)s"),
-        "reges.model.too_short": N_("The list should have at least %(min_length)s items"),
-        "reges.model.too_long": N_("The list should have at most %(max_length)s items"),
         # REGES-CNP, REGES-CUI
         "reges.cnp.invalid": N_(
             "%(value)s is not a valid CNP (13 digits: sex/century, birth date, county, checksum)"
@@ -64,5 +41,7 @@ TEMPLATES = Templates(
         ),
         "reges.op.needs-content": N_("AdaugareContract needs the contract content"),
         "reges.op.needs-action": N_("%(operation)s needs an action of type %(action)s"),
+        # REGES-MODEL: the model's (the XSD's facets) refusals, by pydantic's error type
+        **pydantic_templates("reges.model."),
     }
 )

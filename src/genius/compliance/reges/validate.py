@@ -28,7 +28,7 @@ from pydantic import BaseModel, ValidationError
 from stdnum.ro import cnp as stdnum_cnp
 from stdnum.ro import cui as stdnum_cui
 
-from genius.compliance.common.findings import Finding
+from genius.compliance.common.findings import Finding, pydantic_code
 from genius.compliance.reges import schema
 from genius.compliance.reges.findings import TEMPLATES
 from genius.compliance.reges.messages import Batch, Document, DocumentError, messages_of, parse, to_xml
@@ -86,12 +86,9 @@ def model_findings(exc: ValidationError, prefix: str = "") -> list[Finding]:
     found = []
     for e in exc.errors():
         where = _location(tuple(e["loc"]), prefix)
-        code = f"reges.model.{e['type']}"
-        params = {k: str(v) for k, v in (e.get("ctx") or {}).items()}
-        if code in TEMPLATES:
-            found.append(Finding("REGES-MODEL", "fatal", where, e["msg"], code=code, params=params))
-        else:
-            found.append(Finding("REGES-MODEL", "fatal", where, e["msg"]))
+        coded = pydantic_code(e, "reges.model.", TEMPLATES)
+        code, params = coded or ("", {})
+        found.append(Finding("REGES-MODEL", "fatal", where, e["msg"], code=code, params=params))
     return found
 
 

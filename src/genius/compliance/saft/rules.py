@@ -44,7 +44,7 @@ from lxml import etree
 from stdnum.ro import cui as ro_cui
 
 from genius.compliance.common.codes import ISO_3166, ISO_4217
-from genius.compliance.common.findings import Finding, Severity, Templates
+from genius.compliance.common.findings import Finding, Severity, Templates, pydantic_templates
 from genius.compliance.saft.audit_file import NAMESPACES, REPORT_KINDS
 from genius.core.kit.manifest import N_
 
@@ -131,6 +131,8 @@ TEMPLATES = Templates(
             "AcquisitionAndProductionCostsEnd ≠ begin + additions + transfers - disposals (%(total)s)"
         ),
         "saft.ari.book-end": N_("BookValueEnd ≠ begin + changes - depreciation + appreciation (%(total)s)"),
+        # the ledger JSON's refusals (``service.parse_ledger``), by pydantic's error type
+        **pydantic_templates("saft.ledger."),
     }
 )
 
