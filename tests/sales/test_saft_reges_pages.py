@@ -426,3 +426,26 @@ def test_a_ledger_that_does_not_parse_is_explained_in_the_users_language(
     files = {"ledger": ("ledger.json", json.dumps(data).encode(), "application/json")}
     en = client.post("/sales/saft?lang=en", data=form, files=files)
     assert en.status_code == 422 and "company: Field required" in en.text
+
+
+def test_an_uploaded_xml_message_is_sent_once(
+    client: TestClient, tenant: TenantCtx, platform: Platform
+) -> None:
+    """An uploaded XML message (as REGES's XSD writes it) is carried to the send form and recorded once."""
+    login(client, tenant.slug, tenant.admin_email)
+    xml = client.post("/v1/compliance/reges/validate", json=salariat(), headers=tenant.headers).json()["xml"]
+    csrf = _csrf(client, "/sales/reges")
+    checked = client.post(
+        "/sales/reges",
+        data={"csrf_token": csrf},
+        files={"file": ("salariat.xml", xml.encode(), "application/xml")},
+    )
+    assert checked.status_code == 200 and "salariat.xml" in checked.text
+    form = _send_form(checked.text)
+    assert form["message"] == xml
+    first = client.post("/sales/reges/send", data=form, follow_redirects=False)
+    assert first.status_code == 303, first.text
+    again = client.post("/sales/reges/send", data=form, follow_redirects=False)
+    assert again.headers["location"] == first.headers["location"]
+    assert _tasks(platform, tenant.id) == ["reges.submit"]
+    assert "Salariat" in client.get(first.headers["location"]).text
