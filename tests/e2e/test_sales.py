@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import date
 from typing import Any
 
 import pytest
@@ -383,8 +384,25 @@ def test_compliance_desk_saft_reges_products_and_uit_actions(
     expect(page.locator("a[href*='/segments/1']")).to_be_visible()
     shot(page, "sales-saft-report")
     axe_check(page, f"/sales/saft/{{id}} ({theme}, {lang})")
+    # the annual report (fixed assets) of last year, and one for this year, which has not closed
+    last_year = date.today().year - 1
+    assets = json.dumps(samples.assets_year().model_dump(mode="json"))
+    for year, shift in ((last_year, last_year - 2026), (last_year + 1, last_year + 1 - 2026)):
+        page.goto("/sales/saft")
+        page.locator("#f-kind").select_option("A")
+        page.locator("#f-year").fill(str(year))
+        shifted = re.sub(r'"(20\d\d)-', lambda m, n=shift: f'"{int(m[1]) + n}-', assets).encode()
+        page.locator("#f-ledger").set_input_files(
+            files=[{"name": f"mijloace-fixe-{year}.json", "mimeType": "application/json", "buffer": shifted}]
+        )
+        page.get_by_role("button", name="Generează raportul" if lang == "ro" else "Build the report").click()
+        page.wait_for_load_state()
+    expect(page.locator("#f-year-error")).to_be_visible()  # this year's financial year is not closed
+    shot(page, "sales-saft-year-not-closed")
+    axe_check(page, f"/sales/saft with errors ({theme}, {lang})")
     page.goto("/sales/saft")
-    expect(page.locator("main table tbody tr").first).to_be_visible()
+    annual = "Anual (mijloace fixe)" if lang == "ro" else "Annual (fixed assets)"
+    expect(page.locator("main table tbody tr", has_text=annual).first).to_be_visible()
     shot(page, "sales-saft")
     axe_check(page, f"/sales/saft ({theme}, {lang})")
 
@@ -394,8 +412,35 @@ def test_compliance_desk_saft_reges_products_and_uit_actions(
     page.get_by_role("button", name="Verifică mesajul" if lang == "ro" else "Check the message").click()
     page.wait_for_load_state()
     expect(page.locator("table.finding-table tbody tr").first).to_be_visible()
+    cnp_text = "nu este un CNP valid" if lang == "ro" else "is not a valid CNP"  # the finding, translated
+    assert cnp_text in page.locator("table.finding-table").inner_text()
     shot(page, "sales-reges-check")
     axe_check(page, f"/sales/reges ({theme}, {lang})")
+
+    # a message that passes is sent from the page, behind a confirmation; the worker sends it to the
+    # (fake) REGES and reads its result, which the submission's page shows as it comes
+    page.locator("form.validate-form details").evaluate("d => { d.open = true; }")  # open after a paste
+    page.locator("#f-message").fill(json.dumps(salariat()))
+    page.get_by_role("button", name="Verifică mesajul" if lang == "ro" else "Check the message").click()
+    page.wait_for_load_state()
+    send = page.get_by_role("button", name="Trimite la REGES" if lang == "ro" else "Send to REGES")
+    expect(send).to_be_visible()
+    shot(page, "sales-reges-sendable")
+    confirmations: list[str] = []
+
+    def accept(dialog: Any) -> None:
+        confirmations.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", accept)
+    send.click()
+    page.wait_for_url(re.compile(r".*/sales/reges/[0-9a-f-]{36}$"))
+    assert confirmations and "InregistrareSalariat" in confirmations[0]
+    registered = "Înregistrat" if lang == "ro" else "Registered"
+    expect(page.locator("#reges-submission .badge", has_text=registered)).to_be_visible(timeout=120_000)
+    assert "SUCCES" in page.locator("#reges-submission").inner_text()
+    shot(page, "sales-reges-submission")
+    axe_check(page, f"/sales/reges/{{id}} ({theme}, {lang})")
 
     page.goto("/sales/products")
     page.locator("main table tbody tr a.cell-title").first.click()

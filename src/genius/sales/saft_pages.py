@@ -1,7 +1,12 @@
-"""The compliance desk's SAF-T (D406) page in the Shell: the tenant's reports (period, monthly or
-quarterly, state, segments, findings), a form that requests a report for a period from the books the
-accounting software exported (the ledger JSON ``compliance.saft`` builds from), each report's findings,
-and its built segments to download for filing.
+"""The compliance desk's SAF-T (D406) page in the Shell: the tenant's reports (period, type, state,
+segments, findings), a form that requests a report from the books the accounting software exported (the
+ledger JSON ``compliance.saft`` builds from), each report's findings in the user's language, and its
+built segments to download for filing.
+
+Every D406 type is requested here (``HeaderComment``): L monthly and T quarterly (a month or a calendar
+quarter), A annual — the fixed assets, for a financial year that has closed (twelve months ending in the
+chosen year, a fiscal year included) — and C on request — the stocks, for the date range ANAF asked for.
+A period that has not ended yet is refused beside its field, as is a ledger that covers another period.
 
 A request records the report and starts its build exactly as ``POST /v1/compliance/saft/reports`` does:
 ``saft.service.create`` then the long job ``anaf.saft.generate`` (its lease and its outbox task in the
@@ -26,6 +31,7 @@ from genius.core.kit.errors import NotFound, Problem
 from genius.core.kit.manifest import N_
 from genius.core.kit.pagination import BadCursor
 from genius.core.storage import tenant_files_from_settings
+from genius.sales.finding_text import finding_text, with_texts
 from genius.sales.pages import PAGE_SIZE, SalesReader, SalesWriter
 from genius.web.kit import (
     CsrfChecked,
@@ -44,9 +50,14 @@ router = APIRouter(include_in_schema=False)
 log = structlog.get_logger("genius.sales.saft")
 
 MAX_LEDGER_BYTES = 50 * 1024 * 1024
-# D406 report kinds this page requests: L monthly, T quarterly (A annual assets and C on request go
-# through the API)
-KINDS = {"L": N_("Monthly"), "T": N_("Quarterly")}
+# D406 report types (HeaderComment): L monthly, T quarterly, A annual (fixed assets), C on request (stocks)
+KINDS = {
+    "L": N_("Monthly"),
+    "T": N_("Quarterly"),
+    "A": N_("Annual (fixed assets)"),
+    "C": N_("On request (stocks)"),
+}
+FIELDS = ("kind", "year", "month", "quarter", "start", "end")
 STATUSES = {
     "queued": (N_("Queued"), "info"),
     "building": (N_("Building"), "info"),
@@ -90,7 +101,15 @@ def _defaults() -> dict[str, str]:
     """The form's first values: last month, the month a monthly D406 is filed for."""
     today = date.today()
     year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
-    return {"kind": "L", "year": str(year), "month": str(month), "quarter": str((month - 1) // 3 + 1)}
+    start, end = period_of("L", year, month)
+    return {
+        "kind": "L",
+        "year": str(year),
+        "month": str(month),
+        "quarter": str((month - 1) // 3 + 1),
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+    }
 
 
 def _list(
@@ -136,24 +155,111 @@ def reports(
 
 
 def _form(form: PageForm) -> dict[str, str]:
-    return {name: str(form.get(name) or "").strip()[:20] for name in ("kind", "year", "month", "quarter")}
+    return {name: str(form.get(name) or "").strip()[:20] for name in FIELDS}
+
+
+def _day(text: str) -> date | None:
+    """A date as the browser's date field sends it (2026-05-15) or as typed in Romania (15.05.2026)."""
+    try:
+        if "." in text:
+            day, month, year = text.split(".")
+            return date(int(year), int(month), int(day))
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _range(values: dict[str, str], errors: dict[str, str]) -> tuple[date, date] | None:
+    """An on-request report's date range: both days, in order, not after today."""
+    start, end = _day(values["start"]), _day(values["end"])
+    if start is None:
+        errors["start"] = _("Enter the first day of the period ANAF asked for.")
+    elif start.year < 2016:
+        errors["start"] = _("Enter a date from 2016 on.")
+    if end is None:
+        errors["end"] = _("Enter the last day of the period ANAF asked for.")
+    elif end > date.today():
+        errors["end"] = _("The period cannot end after today.")
+    elif start is not None and end < start:
+        errors["end"] = _("The last day comes before the first.")
+    if errors or start is None or end is None:
+        return None
+    return start, end
 
 
 def _period(values: dict[str, str], errors: dict[str, str]) -> tuple[date, date] | None:
+    """The chosen period (for A: the calendar year, which a fiscal-year ledger may replace)."""
     kind = values["kind"]
     if kind not in KINDS:
-        errors["kind"] = _("Choose monthly or quarterly.")
+        errors["kind"] = _("Choose the type of report.")
         return None
+    if kind == "C":
+        return _range(values, errors)
+    today = date.today()
     year = int(values["year"]) if values["year"].isdigit() else 0
-    if not 2016 <= year <= date.today().year:  # D406 exists since 2022; pilots reported from 2016
-        errors["year"] = _("Enter a year from 2016 to %(year)s.", year=date.today().year)
+    if not 2016 <= year <= today.year:  # D406 exists since 2022; pilots reported from 2016
+        errors["year"] = _("Enter a year from 2016 to %(year)s.", year=today.year)
+        return None
+    if kind == "A":
+        return date(year, 1, 1), date(year, 12, 31)
     field, top = ("month", 12) if kind == "L" else ("quarter", 4)
     number = int(values[field]) if values[field].isdigit() else 0
     if not 1 <= number <= top:
         errors[field] = _("Choose the month.") if kind == "L" else _("Choose the quarter.")
-    if errors:
         return None
-    return period_of(kind, year, number)
+    period = period_of(kind, year, number)
+    if period[1] >= today:  # the books of a period that has not ended are not complete
+        errors[field] = (
+            _("This month has not ended yet: request its report from %(day)s.", day=_next_day(period[1]))
+            if kind == "L"
+            else _(
+                "This quarter has not ended yet: request its report from %(day)s.", day=_next_day(period[1])
+            )
+        )
+        return None
+    return period
+
+
+def _next_day(day: date) -> str:
+    return date.fromordinal(day.toordinal() + 1).strftime("%d.%m.%Y")
+
+
+def _ledger_mismatch(
+    kind: str, period: tuple[date, date], ledger_period: tuple[date, date]
+) -> tuple[str, str] | None:
+    """Why the ledger does not fit the chosen report (the field to show it beside and the text)."""
+    start, end = ledger_period
+    if kind == "A":  # a financial year: twelve months ending in the chosen year, and closed
+        if end.year != period[1].year or _months_spanned(start, end) != 12:
+            return "ledger", _(
+                "The ledger covers %(start)s to %(end)s, not a financial year of twelve months "
+                "ending in %(year)s.",
+                start=start.strftime("%d.%m.%Y"),
+                end=end.strftime("%d.%m.%Y"),
+                year=period[1].year,
+            )
+        if end >= date.today():
+            return "year", _(
+                "The financial year %(year)s is not closed yet (it ends on %(end)s): the annual report is "
+                "built from the closed year's books.",
+                year=period[1].year,
+                end=end.strftime("%d.%m.%Y"),
+            )
+        return None
+    if ledger_period != period:
+        return "ledger", _(
+            "The ledger covers %(start)s to %(end)s, not the chosen period (%(pstart)s to %(pend)s).",
+            start=start.strftime("%d.%m.%Y"),
+            end=end.strftime("%d.%m.%Y"),
+            pstart=period[0].strftime("%d.%m.%Y"),
+            pend=period[1].strftime("%d.%m.%Y"),
+        )
+    return None
+
+
+def _months_spanned(start: date, end: date) -> int:
+    """How many calendar months a period touches (January to December: 12)."""
+    return (end.year - start.year) * 12 + end.month - start.month + 1
 
 
 def _ledger_bytes(form: PageForm, errors: dict[str, str]) -> bytes:
@@ -170,7 +276,7 @@ def _ledger_bytes(form: PageForm, errors: dict[str, str]) -> bytes:
 
 def _ledger_error(exc: Problem) -> str:
     """The ledger's first refusals, where in the file they are."""
-    found = [f"{e.get('field')}: {e.get('message')}" for e in (exc.errors or [])[:3]]
+    found = [f"{e.get('field')}: {finding_text(e, saft.FINDING_TEMPLATES)}" for e in (exc.errors or [])[:3]]
     head = _("The file is not a SAF-T ledger (the JSON format compliance builds the D406 from).")
     return " ".join([head, *found]) if found else head
 
@@ -189,15 +295,10 @@ def request_report(request: Request, user: SalesWriter, db: PageDB, form: PageFo
         ledger = saft.parse_ledger(data)
     except Problem as exc:
         return _list(request, user, db, status=422, values=values, errors={"ledger": _ledger_error(exc)})
-    if (ledger.period_start, ledger.period_end) != period:
-        errors["ledger"] = _(
-            "The ledger covers %(start)s to %(end)s, not the chosen period (%(pstart)s to %(pend)s).",
-            start=ledger.period_start.strftime("%d.%m.%Y"),
-            end=ledger.period_end.strftime("%d.%m.%Y"),
-            pstart=period[0].strftime("%d.%m.%Y"),
-            pend=period[1].strftime("%d.%m.%Y"),
-        )
-        return _list(request, user, db, status=422, values=values, errors=errors)
+    mismatch = _ledger_mismatch(values["kind"], period, (ledger.period_start, ledger.period_end))
+    if mismatch is not None:
+        field, text = mismatch
+        return _list(request, user, db, status=422, values=values, errors={field: text})
     platform = platform_of(request)
     tid = user.account.tid
     try:
@@ -237,7 +338,9 @@ def report(request: Request, report_id: uuid.UUID, user: SalesReader, db: PageDB
         row = saft.get(db, user.account.tid, report_id)
     except NotFound:
         return error_page(request, 404)
-    ctx = context(request, account=user.account, tenant=user.tenant, r=saft.summary(row), **_labels())
+    summary = saft.summary(row)
+    summary["findings"] = with_texts(summary["findings"], saft.FINDING_TEMPLATES)  # in the user's language
+    ctx = context(request, account=user.account, tenant=user.tenant, r=summary, **_labels())
     return render(request, "sales/saft_report.html", ctx)
 
 

@@ -144,6 +144,8 @@ def test_cli_validate(tmp_path: Path) -> None:
             "severity": "fatal",
             "location": "/info/cnp",
             "message": report[str(bad)][0]["message"],
+            "code": "reges.cnp.invalid",  # the stable code and its params, for a translated message
+            "params": {"value": repr(BAD_CNP)},
         }
     ]
     assert report[str(broken)][0]["rule"] == "REGES-PARSE"

@@ -60,6 +60,8 @@ def test_cli_validate_exit_codes_and_json(tmp_path: Path) -> None:
             "severity": "fatal",
             "location": "/AuditFile/GeneralLedgerEntries/NumberOfEntries",
             "message": "NumberOfEntries 4 ≠ 3 transactions",
+            "code": "saft.ari.entries",  # the stable code and its params, for a translated message
+            "params": {"declared": "4", "count": "3"},
         }
     ]
     assert report[str(fragment)][0]["rule"] == "SAFT-ROOT"

@@ -3,8 +3,9 @@
 ``genius reges validate FILE… [--json] [--xsd reges.xsd]`` checks REGES messages (JSON as the REGES API
 takes them, or XML per the XSD): our model (required fields, enumerations, lengths, dates), the CNP
 checksum, employer CUIs, operation/message consistency, and the official XSD when given (``--xsd`` or
-``GENIUS_REGES_XSD``). ``--json`` prints ``{"FILE": [{"rule", "severity", "location", "message"}]}``.
-Exit code 1 when any file has a fatal finding; unreadable or broken files give a finding, never a crash.
+``GENIUS_REGES_XSD``). ``--json`` prints ``{"FILE": [{"rule", "severity", "location", "message",
+"code", "params"}]}`` (the XSD's findings have no code). Exit code 1 when any file has a fatal
+finding; unreadable or broken files give a finding, never a crash.
 """
 
 from __future__ import annotations

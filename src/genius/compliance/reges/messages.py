@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from genius.compliance.reges import schema
 from genius.compliance.reges.base import Guid, RegesModel
+from genius.compliance.reges.findings import TEMPLATES
 
 NS = "http://www.inspectiamuncii.ro/reges2025"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -40,10 +41,12 @@ MAX_BATCH = 1000
 
 
 class DocumentError(ValueError):
-    """The document is not a REGES message (unreadable, unknown root or ``$type``)."""
+    """The document is not a REGES message (unreadable, unknown root or ``$type``); ``code`` and
+    ``params`` name the message (``findings.TEMPLATES``) so a page can show it in its language."""
 
-    def __init__(self, message: str, location: str = "/") -> None:
-        super().__init__(message)
+    def __init__(self, code: str, location: str = "/", **params: object) -> None:
+        self.finding = TEMPLATES.finding("REGES-PARSE", "fatal", location, code, **params)
+        super().__init__(self.finding.message)
         self.location = location
 
 
@@ -76,13 +79,13 @@ Document = schema.Message | Batch | BatchParams | TipSporAngajatorEntry
 # --- JSON ------------------------------------------------------------------------------------------------
 def _message_class(data: Any, location: str) -> type[schema.Message]:
     if not isinstance(data, dict):
-        raise DocumentError("a REGES message is a JSON object", location)
+        raise DocumentError("reges.parse.not-object", location)
     tag = data.get("$type")
     if tag is None:
-        raise DocumentError('the message has no "$type" (salariat, contract, …)', location)
+        raise DocumentError("reges.parse.no-type", location)
     cls = MESSAGE_TYPES.get(str(tag).lower())
     if cls is None:
-        raise DocumentError(f"unknown message $type {tag!r}", location)
+        raise DocumentError("reges.parse.unknown-type", location, type=repr(tag))
     return cls
 
 
@@ -91,7 +94,7 @@ def parse_json(data: Any) -> Document:
     if isinstance(data, dict) and "Message" in data:
         raw = data["Message"]
         if not isinstance(raw, list):
-            raise DocumentError('"Message" must be a list of messages', "/Message")
+            raise DocumentError("reges.parse.batch-not-list", "/Message")
         messages = [_message_class(m, f"/Message/{i}").model_validate(m) for i, m in enumerate(raw)]
         return Batch.model_validate({**data, "Message": messages})
     if isinstance(data, dict) and "$type" not in data:
@@ -106,7 +109,7 @@ def loads(body: bytes | str) -> Document:
     try:
         data = json.loads(body)
     except ValueError as exc:
-        raise DocumentError(f"not JSON: {exc}") from None
+        raise DocumentError("reges.parse.not-json", error=exc) from None
     return parse_json(data)
 
 
@@ -195,7 +198,7 @@ def _xsi_class(el: etree._Element, default: str) -> type[RegesModel]:
     name = given.split(":")[-1] if given else default
     cls = schema.XML_TYPES.get(name)
     if cls is None:
-        raise DocumentError(f"unknown xsi:type {given!r}", el.getroottree().getpath(el))
+        raise DocumentError("reges.parse.unknown-xsi-type", el.getroottree().getpath(el), type=repr(given))
     return cls
 
 
@@ -213,7 +216,10 @@ def _data(el: etree._Element, cls: type[RegesModel]) -> dict[str, Any]:
         field = by_xml.get(name)
         if field is None:
             raise DocumentError(
-                f"unexpected element <{name}> in {cls.xml_type}", child.getroottree().getpath(child)
+                "reges.parse.unexpected-element",
+                child.getroottree().getpath(child),
+                element=name,
+                type=cls.xml_type,
             )
         alias = cls.model_fields[field].alias or field
         if field in items:
@@ -238,7 +244,7 @@ def parse_xml(body: bytes) -> Document:
     try:
         root = etree.fromstring(body, parser)
     except etree.XMLSyntaxError as exc:
-        raise DocumentError(f"not well-formed XML: {exc}") from None
+        raise DocumentError("reges.parse.not-xml", error=exc) from None
     name = _local(root)
     if name == "BatchParams":
         messages = root.findtext("Messages") or root.findtext(f"{{{NS}}}Messages")
@@ -249,7 +255,7 @@ def parse_xml(body: bytes) -> Document:
             {fields.get(_local(c), _local(c)): (c.text or "").strip() for c in root if isinstance(c.tag, str)}
         )
     if etree.QName(root).namespace != NS:
-        raise DocumentError(f"the root element is not in the REGES namespace {NS}")
+        raise DocumentError("reges.parse.foreign-namespace", namespace=NS)
     if name == "Batch":
         messages = []
         for child in root:
@@ -260,7 +266,7 @@ def parse_xml(body: bytes) -> Document:
         return Batch.model_validate({"Message": messages})
     cls = _xsi_class(root, name)
     if not issubclass(cls, schema.Message) or cls is schema.Message:
-        raise DocumentError(f"<{name}> is not a REGES message")
+        raise DocumentError("reges.parse.not-message", element=name)
     return cls.model_validate(_data(root, cls))
 
 
@@ -271,7 +277,7 @@ def parse(body: bytes) -> Document:
         return loads(body.decode("utf-8-sig", errors="replace"))
     if head == b"<":
         return parse_xml(body)
-    raise DocumentError("neither JSON nor XML")
+    raise DocumentError("reges.parse.neither")
 
 
 def messages_of(doc: Document) -> list[schema.Message]:

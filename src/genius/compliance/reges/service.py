@@ -38,7 +38,8 @@ from genius.compliance.common.lifecycle import touch
 from genius.compliance.reges import events as _events  # noqa: F401  (registers the topics)
 from genius.compliance.reges import repository, schema
 from genius.compliance.reges.client import KeycloakTokens, RegesClient, RegesError, RegesTimeout
-from genius.compliance.reges.messages import DocumentError, parse_json, to_json
+from genius.compliance.reges.findings import TEMPLATES
+from genius.compliance.reges.messages import DocumentError, parse_json, parse_xml, to_json
 from genius.compliance.reges.models import RegesSubmission
 from genius.compliance.reges.validate import check, model_findings
 from genius.compliance.reges.validate import validate as validate_document
@@ -52,6 +53,8 @@ from genius.core.kit.pagination import Page
 
 log = structlog.get_logger("genius.reges")
 
+# The findings' English templates by code, for the pages that show them in the user's language.
+FINDING_TEMPLATES: dict[str, str] = TEMPLATES
 RESULT_TTL = 14 * 86400
 STASH_PREFIX = "genius:reges:result:"
 
@@ -179,6 +182,27 @@ def to_message(data: Any) -> schema.Message:
             errors=[{"field": "/$type", "rule": "REGES-PARSE", "message": "expected salariat or contract"}],
         )
     return doc
+
+
+def parse_message(data: bytes) -> schema.Message:
+    """An employee or contract message as a file holds it (JSON as the REGES API takes it, or XML per
+    the XSD) → its model; 422 with field errors otherwise (the desk's "send" form)."""
+    try:
+        if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
+            return to_message(json.loads(data.decode("utf-8-sig")))
+        doc = parse_xml(data)
+    except DocumentError as exc:
+        raise InvalidMessage(
+            str(exc), errors=[{"field": exc.location, "rule": "REGES-PARSE", "message": str(exc)}]
+        ) from None
+    except ValidationError as exc:
+        findings = [f.as_dict() for f in model_findings(exc)]
+        raise InvalidMessage(
+            "the message does not fit the REGES model", errors=field_errors(findings)
+        ) from None
+    except (ValueError, RecursionError) as exc:
+        raise InvalidMessage(f"unreadable message: {exc}") from None
+    return to_message(doc.model_dump(mode="json", by_alias=True, exclude_none=True))
 
 
 def create(

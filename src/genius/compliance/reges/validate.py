@@ -28,8 +28,9 @@ from pydantic import BaseModel, ValidationError
 from stdnum.ro import cnp as stdnum_cnp
 from stdnum.ro import cui as stdnum_cui
 
-from genius.compliance.common.findings import Finding
+from genius.compliance.common.findings import Finding, pydantic_code
 from genius.compliance.reges import schema
+from genius.compliance.reges.findings import TEMPLATES
 from genius.compliance.reges.messages import Batch, Document, DocumentError, messages_of, parse, to_xml
 
 ROMANIAN_ID_DOCUMENTS = frozenset(
@@ -53,11 +54,17 @@ CUI_FIELDS = ("angajator_cui", "cui_angajator_destinatie", "cui_angajator_sursa"
 
 def cnp_problem(value: str, document: str | None) -> str | None:
     """Why ``value`` is not acceptable as the employee's CNP (None when it is)."""
+    finding = cnp_finding(value, document, "/")
+    return finding.message if finding else None
+
+
+def cnp_finding(value: str, document: str | None, where: str) -> Finding | None:
+    """The finding on a value that is not acceptable as the employee's CNP (None when it is)."""
     text = value.strip()
     looks_like_cnp = len(text) == 13 and text.isdigit()
     if document in ROMANIAN_ID_DOCUMENTS or looks_like_cnp:
         if not stdnum_cnp.is_valid(text):
-            return f"{text!r} is not a valid CNP (13 digits: sex/century, birth date, county, checksum)"
+            return TEMPLATES.finding("REGES-CNP", "fatal", where, "reges.cnp.invalid", value=repr(text))
     return None
 
 
@@ -75,9 +82,14 @@ def _location(loc: tuple[int | str, ...], prefix: str = "") -> str:
 
 
 def model_findings(exc: ValidationError, prefix: str = "") -> list[Finding]:
-    return [
-        Finding("REGES-MODEL", "fatal", _location(tuple(e["loc"]), prefix), e["msg"]) for e in exc.errors()
-    ]
+    """The model's refusals; pydantic's error type is the code (its message stays pydantic's)."""
+    found = []
+    for e in exc.errors():
+        where = _location(tuple(e["loc"]), prefix)
+        coded = pydantic_code(e, "reges.model.", TEMPLATES)
+        code, params = coded or ("", {})
+        found.append(Finding("REGES-MODEL", "fatal", where, e["msg"], code=code, params=params))
+    return found
 
 
 def _walk(model: Any, path: str) -> Any:
@@ -99,51 +111,50 @@ def message_findings(message: schema.Message, path: str = "") -> list[Finding]:
     operation = message.header.operation
     for node, where in _walk(message, path):
         if isinstance(node, schema.InfoSalariat):
-            problem = cnp_problem(node.cnp, node.tip_act_identitate)
-            if problem:
-                found.append(Finding("REGES-CNP", "fatal", f"{where}/cnp", problem))
-            if node.cnp_vechi and (problem := cnp_problem(node.cnp_vechi, None)):
-                found.append(Finding("REGES-CNP", "fatal", f"{where}/cnpVechi", problem))
+            if problem := cnp_finding(node.cnp, node.tip_act_identitate, f"{where}/cnp"):
+                found.append(problem)
+            if node.cnp_vechi and (problem := cnp_finding(node.cnp_vechi, None, f"{where}/cnpVechi")):
+                found.append(problem)
         for field in CUI_FIELDS:
             value = getattr(node, field, None) if field in type(node).model_fields else None
             if value and value.strip().upper().removeprefix("RO").isdigit():
                 if not stdnum_cui.is_valid(value.strip().upper().removeprefix("RO")):
                     alias = type(node).model_fields[field].alias
                     found.append(
-                        Finding(
-                            "REGES-CUI",
-                            "warning",
-                            f"{where}/{alias}",
-                            f"{value!r} is not a valid Romanian CUI",
+                        TEMPLATES.finding(
+                            "REGES-CUI", "warning", f"{where}/{alias}", "reges.cui.invalid", value=repr(value)
                         )
                     )
     if isinstance(message, schema.Salariat):
         if operation not in SALARIAT_OPERATIONS:
             found.append(
-                Finding(
+                TEMPLATES.finding(
                     "REGES-OP",
                     "fatal",
                     f"{path}/header/operation",
-                    f"{operation} is not an employee operation",
+                    "reges.op.not-employee",
+                    operation=operation,
                 )
             )
         elif operation in SALARIAT_NEEDS_REFERENCE and message.referinta_salariat is None:
             found.append(
-                Finding(
+                TEMPLATES.finding(
                     "REGES-OP",
                     "fatal",
                     f"{path}/referintaSalariat",
-                    f"{operation} needs the employee's reference (referintaSalariat)",
+                    "reges.op.needs-employee-reference",
+                    operation=operation,
                 )
             )
     elif isinstance(message, schema.Contract):
         if operation in SALARIAT_OPERATIONS or "Contract" not in operation:
             found.append(
-                Finding(
+                TEMPLATES.finding(
                     "REGES-OP",
                     "fatal",
                     f"{path}/header/operation",
-                    f"{operation} is not a contract operation",
+                    "reges.op.not-contract",
+                    operation=operation,
                 )
             )
         if (
@@ -152,27 +163,26 @@ def message_findings(message: schema.Message, path: str = "") -> list[Finding]:
             and message.referinta_contract is None
         ):
             found.append(
-                Finding(
+                TEMPLATES.finding(
                     "REGES-OP",
                     "fatal",
                     f"{path}/referintaContract",
-                    f"{operation} needs the contract's reference (referintaContract)",
+                    "reges.op.needs-contract-reference",
+                    operation=operation,
                 )
             )
         if operation == "AdaugareContract" and message.continut is None:
-            found.append(
-                Finding(
-                    "REGES-OP", "fatal", f"{path}/continut", "AdaugareContract needs the contract content"
-                )
-            )
+            found.append(TEMPLATES.finding("REGES-OP", "fatal", f"{path}/continut", "reges.op.needs-content"))
         action = ACTION_OF_OPERATION.get(operation)
         if action is not None and not isinstance(message.actiune, action):
             found.append(
-                Finding(
+                TEMPLATES.finding(
                     "REGES-OP",
                     "fatal",
                     f"{path}/actiune",
-                    f"{operation} needs an action of type {action.__name__}",
+                    "reges.op.needs-action",
+                    operation=operation,
+                    action=action.__name__,
                 )
             )
     return found
@@ -219,9 +229,9 @@ def validate(data: bytes, xsd: Path | None = None) -> list[Finding]:
     try:
         doc = parse(data)
     except DocumentError as exc:
-        return [Finding("REGES-PARSE", "fatal", exc.location, str(exc))]
+        return [exc.finding]
     except ValidationError as exc:
         return model_findings(exc)
     except (ValueError, RecursionError) as exc:
-        return [Finding("REGES-PARSE", "fatal", "/", f"unreadable document: {exc}")]
+        return [TEMPLATES.finding("REGES-PARSE", "fatal", "/", "reges.parse.unreadable", error=exc)]
     return check(doc, xsd)

@@ -2,9 +2,10 @@
 
 ``genius saft validate FILE… [--json] [--duk/--no-duk]`` prints every finding per file (rule id,
 severity, XPath-like location, message); ``--json`` prints ``{"FILE": [{"rule", "severity", "location",
-"message"}]}``. Exit code 1 when any file has a fatal finding; unreadable or broken files give a
-finding, never a crash. With ``GENIUS_DUK_JAR`` set, DUKIntegrator's verdict is added (``--no-duk``
-skips it).
+"message", "code", "params"}]}`` (our own findings carry the stable code of their message and its
+params; DUKIntegrator's do not). Exit code 1 when any file has a fatal finding; unreadable or broken
+files give a finding, never a crash. With ``GENIUS_DUK_JAR`` set, DUKIntegrator's verdict is added
+(``--no-duk`` skips it).
 
 ``genius saft build LEDGER.json [-o OUT] [--kind L|T|A|C] [--test-variant] [--max-bytes N]`` writes the
 D406 file (or ``OUT_1ofN.xml`` … segments when larger than ``--max-bytes``), validates it and prints

@@ -44,8 +44,9 @@ from lxml import etree
 from stdnum.ro import cui as ro_cui
 
 from genius.compliance.common.codes import ISO_3166, ISO_4217
-from genius.compliance.common.findings import Finding, Severity
+from genius.compliance.common.findings import Finding, Severity, Templates, pydantic_templates
 from genius.compliance.saft.audit_file import NAMESPACES, REPORT_KINDS
+from genius.core.kit.manifest import N_
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 _DECIMAL_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
@@ -72,6 +73,69 @@ INT_ELEMENTS = frozenset(
     "NumberOfEntries Period PeriodYear PeriodStart PeriodStartYear PeriodEnd PeriodEndYear SegmentIndex "
     "TotalSegmentsInsequence NumberOfMovementLines NumberOfAssetTransactions".split()
 )
+# The findings' English templates by code (``%(name)s`` params): a page translates them by the code.
+TEMPLATES = Templates(
+    {
+        "saft.xml.empty": N_("the file is empty"),
+        "saft.xml.broken": N_("not well-formed XML: %(error)s"),
+        "saft.xml.deep": N_("the document is nested too deeply"),
+        "saft.root": N_("not a D406 AuditFile (root %(root)s; expected AuditFile in %(expected)s)"),
+        "saft.struct.no-header": N_("the AuditFile has no Header"),
+        "saft.struct.missing": N_("%(parent)s lacks the required element %(child)s"),
+        "saft.struct.no-asset-count": N_("AssetTransactions lacks NumberOfAssetTransactions"),
+        "saft.struct.line-side": N_("a transaction line has exactly one of DebitAmount and CreditAmount"),
+        "saft.struct.both-balances": N_(
+            "%(tag)s has both %(moment)sDebitBalance and %(moment)sCreditBalance"
+        ),
+        "saft.struct.section": N_("a report of type %(kind)s needs the %(section)s section"),
+        "saft.kind.unknown": N_("HeaderComment %(kind)s is not L, T, A or C"),
+        "saft.kind.section": N_("a report of type %(kind)s does not carry %(parent)s (%(child)s)"),
+        "saft.fmt.date": N_("%(name)s %(value)s is not a date (YYYY-MM-DD)"),
+        "saft.fmt.amount": N_("%(name)s %(value)s is not a decimal number"),
+        "saft.fmt.int": N_("%(name)s %(value)s is not an integer"),
+        "saft.fmt.currency": N_("%(name)s %(value)s is not an ISO 4217 currency code"),
+        "saft.fmt.country": N_("%(name)s %(value)s is not an ISO 3166 country code"),
+        "saft.cui.company": N_("the company's CUI %(value)s is not valid (check digit)"),
+        "saft.cui.partner": N_("the partner's CUI %(value)s is not valid (check digit)"),
+        "saft.seg.impossible": N_("segment %(index)s of %(total)s is impossible"),
+        "saft.period.impossible": N_(
+            "the period %(start)s/%(start_year)s-%(end)s/%(end_year)s is impossible"
+        ),
+        "saft.period.kind": N_("a report of type %(kind)s does not cover %(months)s month(s)"),
+        "saft.period.outside": N_("transaction period %(period)s/%(year)s is outside the report's period"),
+        "saft.ref.account": N_("account %(account)s is not in GeneralLedgerAccounts"),
+        "saft.ref.party": N_("%(key)s %(value)s is not in the MasterFiles"),
+        "saft.ref.tax": N_("tax type/code %(tax_type)s/%(tax_code)s is not in the TaxTable"),
+        "saft.ref.product": N_("product %(product)s is not in Products"),
+        "saft.ari.currency-amount": N_(
+            "CurrencyAmount %(amount)s differs from Amount in the default currency"
+        ),
+        "saft.ari.unbalanced": N_(
+            "transaction %(transaction)s does not balance: debit %(debit)s ≠ credit %(credit)s"
+        ),
+        "saft.ari.entries": N_("NumberOfEntries %(declared)s ≠ %(count)s transactions"),
+        "saft.ari.total-debit": N_("TotalDebit %(declared)s ≠ sum of debit lines %(total)s"),
+        "saft.ari.total-credit": N_("TotalCredit %(declared)s ≠ sum of credit lines %(total)s"),
+        "saft.ari.closing": N_(
+            "account %(account)s: opening %(opening)s + movements %(movements)s = %(expected)s "
+            "≠ closing %(closing)s"
+        ),
+        "saft.ari.documents": N_("%(section)s NumberOfEntries %(declared)s ≠ %(count)s documents"),
+        "saft.ari.net-total": N_("%(item)s %(document)s: NetTotal %(declared)s ≠ sum of lines %(total)s"),
+        "saft.ari.gross-total": N_("%(item)s %(document)s: GrossTotal %(declared)s ≠ net + tax %(total)s"),
+        "saft.ari.section-total": N_("%(section)s %(name)s %(declared)s ≠ sum of lines %(total)s"),
+        "saft.ari.movement-lines": N_("NumberOfMovementLines %(declared)s ≠ %(count)s lines"),
+        "saft.ari.quantity": N_("%(name)s %(declared)s ≠ %(total)s from the lines"),
+        "saft.ari.asset-transactions": N_("NumberOfAssetTransactions %(declared)s ≠ %(count)s"),
+        "saft.ari.cost-end": N_(
+            "AcquisitionAndProductionCostsEnd ≠ begin + additions + transfers - disposals (%(total)s)"
+        ),
+        "saft.ari.book-end": N_("BookValueEnd ≠ begin + changes - depreciation + appreciation (%(total)s)"),
+        # the ledger JSON's refusals (``service.parse_ledger``), by pydantic's error type
+        **pydantic_templates("saft.ledger."),
+    }
+)
+
 REQUIRED: dict[str, tuple[str, ...]] = {
     "Header": (
         "AuditFileVersion", "AuditFileCountry", "AuditFileDateCreated", "SoftwareCompanyName", "SoftwareID",
@@ -183,8 +247,11 @@ class Doc:
         except InvalidOperation:
             return None
 
-    def add(self, rule: str, severity: Severity, el: etree._Element | None, message: str) -> None:
-        self.findings.append(Finding(rule, severity, location(el if el is not None else self.root), message))
+    def add(
+        self, rule: str, severity: Severity, el: etree._Element | None, code: str, **params: object
+    ) -> None:
+        where = location(el if el is not None else self.root)
+        self.findings.append(TEMPLATES.finding(rule, severity, where, code, **params))
 
 
 def _differs(a: Decimal | None, b: Decimal) -> bool:
@@ -198,32 +265,27 @@ def _int(value: str | None) -> int | None:
 # --- checks --------------------------------------------------------------------------------------------
 def _structure(doc: Doc, kind: str | None, segmented: bool) -> None:
     if doc.kid(doc.root, "Header") is None:
-        doc.add("SAFT-STRUCT-001", "fatal", doc.root, "the AuditFile has no Header")
+        doc.add("SAFT-STRUCT-001", "fatal", doc.root, "saft.struct.no-header")
     for parent, children in REQUIRED.items():
         for el in doc.all(parent):
             for child in children:
                 if doc.kid(el, child) is None:
-                    doc.add("SAFT-STRUCT-001", "fatal", el, f"{parent} lacks the required element {child}")
+                    doc.add("SAFT-STRUCT-001", "fatal", el, "saft.struct.missing", parent=parent, child=child)
     for section in ("MovementOfGoods",):
         for el in doc.all(section):
             if doc.kids(el, "StockMovement"):
                 for child in ("NumberOfMovementLines", "TotalQuantityReceived", "TotalQuantityIssued"):
                     if doc.kid(el, child) is None:
                         doc.add(
-                            "SAFT-STRUCT-001", "fatal", el, f"{section} lacks the required element {child}"
+                            "SAFT-STRUCT-001", "fatal", el, "saft.struct.missing", parent=section, child=child
                         )
     for el in doc.all("AssetTransactions"):
         if doc.kids(el, "AssetTransaction") and doc.kid(el, "NumberOfAssetTransactions") is None:
-            doc.add("SAFT-STRUCT-001", "fatal", el, "AssetTransactions lacks NumberOfAssetTransactions")
+            doc.add("SAFT-STRUCT-001", "fatal", el, "saft.struct.no-asset-count")
     for el in doc.all("TransactionLine"):
         debit, credit = doc.kid(el, "DebitAmount"), doc.kid(el, "CreditAmount")
         if (debit is None) == (credit is None):
-            doc.add(
-                "SAFT-STRUCT-003",
-                "fatal",
-                el,
-                "a transaction line has exactly one of DebitAmount and CreditAmount",
-            )
+            doc.add("SAFT-STRUCT-003", "fatal", el, "saft.struct.line-side")
     for tag in ("Account", "Customer", "Supplier"):
         for el in doc.all(tag):
             for moment in ("Opening", "Closing"):
@@ -232,19 +294,13 @@ def _structure(doc: Doc, kind: str | None, segmented: bool) -> None:
                     and doc.kid(el, f"{moment}CreditBalance") is not None
                 ):
                     doc.add(
-                        "SAFT-STRUCT-003",
-                        "fatal",
-                        el,
-                        f"{tag} has both {moment}DebitBalance and {moment}CreditBalance",
+                        "SAFT-STRUCT-003", "fatal", el, "saft.struct.both-balances", tag=tag, moment=moment
                     )
     if kind in NEEDED and not segmented:
         for section in NEEDED[kind]:
             if doc.kid(doc.root, section) is None:
                 doc.add(
-                    "SAFT-STRUCT-002",
-                    "fatal",
-                    doc.root,
-                    f"a report of type {kind} needs the {section} section",
+                    "SAFT-STRUCT-002", "fatal", doc.root, "saft.struct.section", kind=kind, section=section
                 )
     if kind in FORBIDDEN:
         for parent, child in FORBIDDEN[kind]:
@@ -255,7 +311,10 @@ def _structure(doc: Doc, kind: str | None, segmented: bool) -> None:
                         "SAFT-KIND-002",
                         severity,
                         el,
-                        f"a report of type {kind} does not carry {parent} ({child})",
+                        "saft.kind.section",
+                        kind=kind,
+                        parent=parent,
+                        child=child,
                     )
 
 
@@ -271,15 +330,15 @@ def _formats(doc: Doc) -> None:
             except ValueError:
                 ok = False
             if not ok:
-                doc.add("SAFT-FMT-DATE", "fatal", el, f"{name} {value!r} is not a date (YYYY-MM-DD)")
+                doc.add("SAFT-FMT-DATE", "fatal", el, "saft.fmt.date", name=name, value=repr(value))
         elif name in AMOUNT_ELEMENTS and not _DECIMAL_RE.match(value):
-            doc.add("SAFT-FMT-AMOUNT", "fatal", el, f"{name} {value!r} is not a decimal number")
+            doc.add("SAFT-FMT-AMOUNT", "fatal", el, "saft.fmt.amount", name=name, value=repr(value))
         elif name in INT_ELEMENTS and not _INT_RE.match(value):
-            doc.add("SAFT-FMT-INT", "fatal", el, f"{name} {value!r} is not an integer")
+            doc.add("SAFT-FMT-INT", "fatal", el, "saft.fmt.int", name=name, value=repr(value))
         elif name in ("CurrencyCode", "DefaultCurrencyCode") and value not in ISO_4217:
-            doc.add("SAFT-CUR", "fatal", el, f"{name} {value!r} is not an ISO 4217 currency code")
+            doc.add("SAFT-CUR", "fatal", el, "saft.fmt.currency", name=name, value=repr(value))
         elif name in ("Country", "AuditFileCountry") and value not in ISO_3166:
-            doc.add("SAFT-COUNTRY", "fatal", el, f"{name} {value!r} is not an ISO 3166 country code")
+            doc.add("SAFT-COUNTRY", "fatal", el, "saft.fmt.country", name=name, value=repr(value))
 
 
 def _digits_of_cui(value: str) -> str:
@@ -292,7 +351,7 @@ def _cui(doc: Doc) -> None:
     if company is not None:
         value = (company.text or "").strip()
         if not ro_cui.is_valid(_digits_of_cui(value)):
-            doc.add("SAFT-CUI", "fatal", company, f"the company's CUI {value!r} is not valid (check digit)")
+            doc.add("SAFT-CUI", "fatal", company, "saft.cui.company", value=repr(value))
     for structure in doc.all("CompanyStructure"):
         number = doc.kid(structure, "RegistrationNumber")
         country = doc.text(structure, "Address", "Country") or "RO"
@@ -305,12 +364,7 @@ def _cui(doc: Doc) -> None:
             and not digits.startswith("0")
             and not ro_cui.is_valid(digits)
         ):
-            doc.add(
-                "SAFT-CUI-PARTNER",
-                "warning",
-                number,
-                f"the partner's CUI {value!r} is not valid (check digit)",
-            )
+            doc.add("SAFT-CUI-PARTNER", "warning", number, "saft.cui.partner", value=repr(value))
 
 
 def _header(doc: Doc) -> tuple[str | None, bool]:
@@ -318,16 +372,18 @@ def _header(doc: Doc) -> tuple[str | None, bool]:
     kind = doc.text(header, "HeaderComment")
     if header is not None and kind is not None and kind not in REPORT_KINDS:
         doc.add(
-            "SAFT-KIND-001",
-            "fatal",
-            doc.kid(header, "HeaderComment"),
-            f"HeaderComment {kind!r} is not L, T, A or C",
+            "SAFT-KIND-001", "fatal", doc.kid(header, "HeaderComment"), "saft.kind.unknown", kind=repr(kind)
         )
         kind = None
     index, total = _int(doc.text(header, "SegmentIndex")), _int(doc.text(header, "TotalSegmentsInsequence"))
     if index is not None and total is not None and not (1 <= index <= total):
         doc.add(
-            "SAFT-SEG", "fatal", doc.kid(header, "SegmentIndex"), f"segment {index} of {total} is impossible"
+            "SAFT-SEG",
+            "fatal",
+            doc.kid(header, "SegmentIndex"),
+            "saft.seg.impossible",
+            index=index,
+            total=total,
         )
     criteria = doc.kid(header, "SelectionCriteria")
     start, end = _int(doc.text(criteria, "PeriodStart")), _int(doc.text(criteria, "PeriodEnd"))
@@ -343,15 +399,14 @@ def _header(doc: Doc) -> tuple[str | None, bool]:
                 "SAFT-PERIOD-001",
                 "fatal",
                 criteria,
-                f"the period {start}/{start_year}-{end}/{end_year} is impossible",
+                "saft.period.impossible",
+                start=start,
+                start_year=start_year,
+                end=end,
+                end_year=end_year,
             )
         elif (kind == "L" and months != 1) or (kind == "T" and months != 3) or (kind == "A" and months != 12):
-            doc.add(
-                "SAFT-PERIOD-002",
-                "warning",
-                criteria,
-                f"a report of type {kind} does not cover {months} month(s)",
-            )
+            doc.add("SAFT-PERIOD-002", "warning", criteria, "saft.period.kind", kind=kind, months=months)
         else:
             for txn in doc.all("Transaction"):
                 period, year = _int(doc.text(txn, "Period")), _int(doc.text(txn, "PeriodYear"))
@@ -359,10 +414,7 @@ def _header(doc: Doc) -> tuple[str | None, bool]:
                     ordinal = year * 12 + period
                     if not (start_year * 12 + start <= ordinal <= end_year * 12 + end):
                         doc.add(
-                            "SAFT-PERIOD-003",
-                            "warning",
-                            txn,
-                            f"transaction period {period}/{year} is outside the report's period",
+                            "SAFT-PERIOD-003", "warning", txn, "saft.period.outside", period=period, year=year
                         )
     return kind, (total or 1) > 1
 
@@ -384,25 +436,18 @@ def _references(doc: Doc) -> None:
         for line in doc.all("TransactionLine"):
             account = doc.text(line, "AccountID")
             if account is not None and account not in chart:
-                doc.add(
-                    "SAFT-REF-ACCOUNT", "fatal", line, f"account {account!r} is not in GeneralLedgerAccounts"
-                )
+                doc.add("SAFT-REF-ACCOUNT", "fatal", line, "saft.ref.account", account=repr(account))
         for tag in ("Customer", "Supplier", "Invoice", "PaymentLine", "Asset"):
             for el in doc.all(tag):
                 account = doc.text(el, "AccountID")
                 if account and account not in chart:
-                    doc.add(
-                        "SAFT-REF-ACCOUNT",
-                        "warning",
-                        el,
-                        f"account {account!r} is not in GeneralLedgerAccounts",
-                    )
+                    doc.add("SAFT-REF-ACCOUNT", "warning", el, "saft.ref.account", account=repr(account))
     for tag in ("Transaction", "TransactionLine", "PaymentLine", "CustomerInfo", "SupplierInfo"):
         for el in doc.all(tag):
             for key, known in (("CustomerID", customers), ("SupplierID", suppliers)):
                 value = doc.text(el, key)
                 if value and known is not None and value not in known:
-                    doc.add("SAFT-REF-PARTY", "fatal", el, f"{key} {value!r} is not in the MasterFiles")
+                    doc.add("SAFT-REF-PARTY", "fatal", el, "saft.ref.party", key=key, value=repr(value))
     taxes: set[tuple[str, str]] = set()
     for entry in doc.all("TaxTableEntry"):
         for detail in doc.kids(entry, "TaxCodeDetails"):
@@ -411,19 +456,14 @@ def _references(doc: Doc) -> None:
         for info in doc.all("TaxInformation"):
             pair = (doc.text(info, "TaxType") or "", doc.text(info, "TaxCode") or "")
             if pair not in taxes:
-                doc.add(
-                    "SAFT-REF-TAX",
-                    "warning",
-                    info,
-                    f"tax type/code {pair[0]}/{pair[1]} is not in the TaxTable",
-                )
+                doc.add("SAFT-REF-TAX", "warning", info, "saft.ref.tax", tax_type=pair[0], tax_code=pair[1])
     products = _ids(doc, "Products", "Product", "ProductCode")
     if products:
         for tag in ("Line", "PhysicalStockEntry"):
             for el in doc.all(tag):
                 code = doc.text(el, "ProductCode")
                 if code and code not in products:
-                    doc.add("SAFT-REF-PRODUCT", "warning", el, f"product {code!r} is not in Products")
+                    doc.add("SAFT-REF-PRODUCT", "warning", el, "saft.ref.product", product=repr(code))
 
 
 def _amount(doc: Doc, el: etree._Element | None, name: str) -> Decimal:
@@ -451,10 +491,7 @@ def _ledger(doc: Doc, segmented: bool) -> None:
                         other = doc.dec(amount, "CurrencyAmount")
                         if _differs(other, doc.dec(amount, "Amount") or ZERO):
                             doc.add(
-                                "SAFT-ARI-006",
-                                "warning",
-                                amount,
-                                f"CurrencyAmount {other} differs from Amount in the default currency",
+                                "SAFT-ARI-006", "warning", amount, "saft.ari.currency-amount", amount=other
                             )
             total_debit, total_credit = total_debit + debit, total_credit + credit
             if _differs(debit, credit):
@@ -462,8 +499,10 @@ def _ledger(doc: Doc, segmented: bool) -> None:
                     "SAFT-ARI-001",
                     "fatal",
                     txn,
-                    f"transaction {doc.text(txn, 'TransactionID')!r} does not balance: "
-                    f"debit {debit} ≠ credit {credit}",
+                    "saft.ari.unbalanced",
+                    transaction=repr(doc.text(txn, "TransactionID")),
+                    debit=debit,
+                    credit=credit,
                 )
     declared = _int(doc.text(gl, "NumberOfEntries"))
     if declared is not None and declared != count:
@@ -471,21 +510,27 @@ def _ledger(doc: Doc, segmented: bool) -> None:
             "SAFT-ARI-002",
             "fatal",
             doc.kid(gl, "NumberOfEntries"),
-            f"NumberOfEntries {declared} ≠ {count} transactions",
+            "saft.ari.entries",
+            declared=declared,
+            count=count,
         )
     if _differs(doc.dec(gl, "TotalDebit"), total_debit):
         doc.add(
             "SAFT-ARI-003",
             "fatal",
             doc.kid(gl, "TotalDebit"),
-            f"TotalDebit {doc.text(gl, 'TotalDebit')} ≠ sum of debit lines {total_debit}",
+            "saft.ari.total-debit",
+            declared=doc.text(gl, "TotalDebit"),
+            total=total_debit,
         )
     if _differs(doc.dec(gl, "TotalCredit"), total_credit):
         doc.add(
             "SAFT-ARI-004",
             "fatal",
             doc.kid(gl, "TotalCredit"),
-            f"TotalCredit {doc.text(gl, 'TotalCredit')} ≠ sum of credit lines {total_credit}",
+            "saft.ari.total-credit",
+            declared=doc.text(gl, "TotalCredit"),
+            total=total_credit,
         )
     if segmented:
         return  # the movements are spread over the segments
@@ -501,8 +546,12 @@ def _ledger(doc: Doc, segmented: bool) -> None:
                 "SAFT-ARI-005",
                 "fatal",
                 account,
-                f"account {account_id!r}: opening {opening} + movements {moved.get(account_id, ZERO)} "
-                f"= {expected} ≠ closing {closing}",
+                "saft.ari.closing",
+                account=repr(account_id),
+                opening=opening,
+                movements=moved.get(account_id, ZERO),
+                expected=expected,
+                closing=closing,
             )
 
 
@@ -532,7 +581,10 @@ def _documents(doc: Doc) -> None:
                     "SAFT-ARI-010",
                     "fatal",
                     doc.kid(section, "NumberOfEntries"),
-                    f"{section_name} NumberOfEntries {declared} ≠ {len(items)} documents",
+                    "saft.ari.documents",
+                    section=section_name,
+                    declared=declared,
+                    count=len(items),
                 )
             sums = {"D": ZERO, "C": ZERO}
             for document in items:
@@ -554,15 +606,22 @@ def _documents(doc: Doc) -> None:
                         rule,
                         "fatal",
                         doc.kid(totals, "NetTotal"),
-                        f"{item} {what!r}: NetTotal {doc.text(totals, 'NetTotal')} ≠ sum of lines {net}",
+                        "saft.ari.net-total",
+                        item=item,
+                        document=repr(what),
+                        declared=doc.text(totals, "NetTotal"),
+                        total=net,
                     )
                 if _differs(doc.dec(totals, "GrossTotal"), net + tax):
                     doc.add(
                         gross_rule,
                         "fatal",
                         doc.kid(totals, "GrossTotal"),
-                        f"{item} {what!r}: GrossTotal {doc.text(totals, 'GrossTotal')} "
-                        f"≠ net + tax {net + tax}",
+                        "saft.ari.gross-total",
+                        item=item,
+                        document=repr(what),
+                        declared=doc.text(totals, "GrossTotal"),
+                        total=net + tax,
                     )
             for side, name in (("D", "TotalDebit"), ("C", "TotalCredit")):
                 if _differs(doc.dec(section, name), sums[side]):
@@ -570,7 +629,11 @@ def _documents(doc: Doc) -> None:
                         "SAFT-ARI-011",
                         "fatal",
                         doc.kid(section, name),
-                        f"{section_name} {name} {doc.text(section, name)} ≠ sum of lines {sums[side]}",
+                        "saft.ari.section-total",
+                        section=section_name,
+                        name=name,
+                        declared=doc.text(section, name),
+                        total=sums[side],
                     )
     for section in doc.all("MovementOfGoods"):
         lines = [line for mv in doc.kids(section, "StockMovement") for line in doc.kids(mv, "Line")]
@@ -580,7 +643,9 @@ def _documents(doc: Doc) -> None:
                 "SAFT-ARI-020",
                 "fatal",
                 doc.kid(section, "NumberOfMovementLines"),
-                f"NumberOfMovementLines {declared} ≠ {len(lines)} lines",
+                "saft.ari.movement-lines",
+                declared=declared,
+                count=len(lines),
             )
         quantities = [doc.dec(line, "Quantity") or ZERO for line in lines]
         received = sum((q for q in quantities if q >= 0), ZERO)
@@ -591,7 +656,10 @@ def _documents(doc: Doc) -> None:
                     "SAFT-ARI-021",
                     "warning",
                     doc.kid(section, name),
-                    f"{name} {doc.text(section, name)} ≠ {value} from the lines",
+                    "saft.ari.quantity",
+                    name=name,
+                    declared=doc.text(section, name),
+                    total=value,
                 )
     for section in doc.all("AssetTransactions"):
         count = len(doc.kids(section, "AssetTransaction"))
@@ -601,7 +669,9 @@ def _documents(doc: Doc) -> None:
                 "SAFT-ARI-022",
                 "fatal",
                 doc.kid(section, "NumberOfAssetTransactions"),
-                f"NumberOfAssetTransactions {declared} ≠ {count}",
+                "saft.ari.asset-transactions",
+                declared=declared,
+                count=count,
             )
     for valuation in doc.all("Valuation"):
         v = {name: doc.dec(valuation, name) or ZERO for name in AMOUNT_ELEMENTS}
@@ -609,32 +679,22 @@ def _documents(doc: Doc) -> None:
         cost_end = v["AcquisitionAndProductionCostsBegin"] + change
         book_end = v["BookValueBegin"] + change - v["DepreciationForPeriod"] + v["AppreciationForPeriod"]
         if _differs(doc.dec(valuation, "AcquisitionAndProductionCostsEnd"), cost_end):
-            doc.add(
-                "SAFT-ARI-030",
-                "warning",
-                valuation,
-                f"AcquisitionAndProductionCostsEnd ≠ begin + additions + transfers - disposals ({cost_end})",
-            )
+            doc.add("SAFT-ARI-030", "warning", valuation, "saft.ari.cost-end", total=cost_end)
         if _differs(doc.dec(valuation, "BookValueEnd"), book_end):
-            doc.add(
-                "SAFT-ARI-030",
-                "warning",
-                valuation,
-                f"BookValueEnd ≠ begin + changes - depreciation + appreciation ({book_end})",
-            )
+            doc.add("SAFT-ARI-030", "warning", valuation, "saft.ari.book-end", total=book_end)
 
 
 def validate_tree(root: etree._Element) -> list[Finding]:
     qname = etree.QName(root)
     if qname.localname != "AuditFile" or qname.namespace not in NAMESPACES:
         return [
-            Finding(
+            TEMPLATES.finding(
                 "SAFT-ROOT",
                 "fatal",
                 "/" + qname.localname,
-                f"not a D406 AuditFile (root {{{qname.namespace}}}{qname.localname}; expected AuditFile in "
-                + " or ".join(NAMESPACES)
-                + ")",
+                "saft.root",
+                root=f"{{{qname.namespace}}}{qname.localname}",
+                expected=" or ".join(NAMESPACES),
             )
         ]
     doc = Doc(root)
@@ -651,12 +711,12 @@ def validate_tree(root: etree._Element) -> list[Finding]:
 def validate(xml: bytes) -> list[Finding]:
     """Every finding for a D406 file (never raises)."""
     if not xml.strip():
-        return [Finding("SAFT-XML", "fatal", "/", "the file is empty")]
+        return [TEMPLATES.finding("SAFT-XML", "fatal", "/", "saft.xml.empty")]
     try:
         root = etree.fromstring(xml, _PARSER)
     except (etree.XMLSyntaxError, ValueError) as exc:
-        return [Finding("SAFT-XML", "fatal", "/", f"not well-formed XML: {exc}")]
+        return [TEMPLATES.finding("SAFT-XML", "fatal", "/", "saft.xml.broken", error=exc)]
     try:
         return validate_tree(root)
     except RecursionError:
-        return [Finding("SAFT-XML", "fatal", "/", "the document is nested too deeply")]
+        return [TEMPLATES.finding("SAFT-XML", "fatal", "/", "saft.xml.deep")]

@@ -26,14 +26,14 @@ import structlog
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from genius.compliance.common.findings import Finding
+from genius.compliance.common.findings import Finding, pydantic_code
 from genius.compliance.saft import duk, repository
 from genius.compliance.saft import events as _events  # noqa: F401  (registers the topics)
 from genius.compliance.saft.audit_file import NS_D406, NS_D406T
 from genius.compliance.saft.build import from_ledger, namespace_of, segment
 from genius.compliance.saft.ledger import Ledger
 from genius.compliance.saft.models import FINAL_STATUSES, MAX_FINDINGS, SaftReport
-from genius.compliance.saft.rules import validate
+from genius.compliance.saft.rules import TEMPLATES, validate
 from genius.config import Settings
 from genius.core.db.session import Database
 from genius.core.events.service import publish
@@ -42,6 +42,8 @@ from genius.core.kit.pagination import Page
 from genius.core.storage import TenantFiles
 
 log = structlog.get_logger("genius.saft")
+# The findings' English templates by code, for the pages that show them in the user's language.
+FINDING_TEMPLATES: dict[str, str] = TEMPLATES
 
 
 class InvalidLedger(Problem):
@@ -96,13 +98,18 @@ def parse_ledger(data: bytes | dict[str, Any]) -> Ledger:
             return Ledger.model_validate_json(data)
         return Ledger.model_validate(data)
     except ValidationError as exc:
-        raise InvalidLedger(
-            "the ledger does not fit the SAF-T ledger format",
-            errors=[
-                {"field": ".".join(str(x) for x in e["loc"]), "in": "body", "message": e["msg"]}
-                for e in exc.errors()[:100]
-            ],
-        ) from None
+        errors = []
+        for e in exc.errors()[:100]:
+            error: dict[str, Any] = {
+                "field": ".".join(str(x) for x in e["loc"]),
+                "in": "body",
+                "message": e["msg"],
+            }
+            coded = pydantic_code(e, "saft.ledger.", TEMPLATES)
+            if coded:  # the message's code and params: a page shows it in the user's language
+                error["code"], error["params"] = coded
+            errors.append(error)
+        raise InvalidLedger("the ledger does not fit the SAF-T ledger format", errors=errors) from None
 
 
 def create(
