@@ -105,6 +105,14 @@ def test_edit_form_moves_removes_adds_and_saves(client: TestClient, tenant: Any,
     shown = client.get(url)
     assert "Arhivată" in shown.text and f'href="{url}/edit"' not in shown.text
     assert client.get(f"{url}/edit", follow_redirects=False).status_code == 303
+    ana = contact(crm, "ana@client.ro")
+    person = client.get(f"/crm/contacts/{ana['id']}")
+    assert f'value="{made["id"]}"' not in person.text  # not offered for enrolment
+    late = client.post(
+        f"/crm/contacts/{ana['id']}/sequences",
+        data={"csrf_token": _csrf(person.text), "sequence_id": made["id"]},
+    )
+    assert late.status_code == 200 and "O secvență arhivată nu mai primește înscrieri." in late.text
 
 
 def test_mark_as_replied_from_the_sequence_and_the_contact(client: TestClient, tenant: Any, crm: Crm) -> None:

@@ -103,7 +103,11 @@ def delay_label(minutes: int) -> str:
 def choices_for_contact(db: PageDB, contact_id: uuid.UUID) -> list[tuple[str, str]]:
     """The sequences a contact can be enrolled in by hand from its page (those it is not in yet)."""
     taken = {e.sequence_id for e in service.contact_enrolments(db, contact_id)}
-    return [(str(q.id), q.name) for q in service.list_sequences(db) if q.id not in taken]
+    return [
+        (str(q.id), q.name)
+        for q in service.list_sequences(db)
+        if q.id not in taken and q.status != SequenceStatus.archived
+    ]
 
 
 # --- the builder ----------------------------------------------------------------------------------------
@@ -519,6 +523,8 @@ def contact_enrol(
         out = service.enrol(db, actor(request, user), sequence_id, EnrolIn(contact_ids=[contact_id]))
     except NotFound:
         return error_page(request, 404)
+    except Conflict:
+        return flash(back, _("An archived sequence takes no new enrolments."), "error")
     if not out.enrolled:
         return flash(back, _("The contact is already in this sequence."), "error")
     return flash(back, _("Enrolled: the first step goes out at its time."))
@@ -544,6 +550,10 @@ def sequence_enrol(
         out = service.enrol(db, actor(request, user), sequence_id, body)
     except NotFound:
         return error_page(request, 404)
+    except Conflict:
+        refusal = _("An archived sequence takes no new enrolments.")
+        ctx = _sequence_context(request, user, db, sequence_id, refusal=refusal)
+        return render(request, "vettify/sequence.html", ctx, 409)
     except Problem:
         ctx = _sequence_context(request, user, db, sequence_id, errors={"segment_id": _("Choose a segment.")})
         return render(request, "vettify/sequence.html", ctx, 422)
