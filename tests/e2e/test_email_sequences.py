@@ -1,7 +1,8 @@
 """E-mail sequences in Chromium on the demo (issue #15): a sequence built with two steps, one step edited
 (moved with the keyboard, its subject changed), activated, a demo contact enrolled from its page, the
 enrolment on the sequence page, then the contact's reply marked from the row; the CRM settings page's
-Resend card. Both themes and both languages, axe on every page, screenshots under test-artifacts/."""
+Resend card; and the campaign composer's draft, kept as it is typed and restored on return. Both themes
+and both languages, axe on every page, screenshots under test-artifacts/."""
 
 from __future__ import annotations
 
@@ -112,4 +113,35 @@ def test_build_edit_enrol_and_mark_a_reply(context: Any, page: Any, demo_app: De
     page.goto("/crm/settings")
     shot(page, "crm-settings")
     axe_check(page, "CRM settings (dark, en)")
+    assert not page.js_errors
+
+
+def test_the_campaign_composer_keeps_its_draft(context: Any, page: Any, demo_app: DemoApp) -> None:
+    """The wizard's message is saved as it is typed (htmx) and is there again after leaving the page."""
+    set_theme_and_language(context, "light", "ro", demo_app.url)
+    tag = uuid.uuid4().hex[:6]
+    page.goto("/crm/campaigns/new")
+    page.locator("#f-name").fill(f"Ciornă {tag}")
+    page.get_by_role("button", name="Înainte: mesajul").click()
+    page.wait_for_url(re.compile(r"/crm/campaigns/[0-9a-f-]{36}/compose$"))
+    compose_url = page.url
+    expect(page.locator("#wizard-draft")).to_contain_text("salvat ca ciornă")
+    with page.expect_response(lambda r: r.url.endswith("/compose/draft")):
+        page.locator("#f-subject").fill(f"Oferta de primăvară {tag}")
+    expect(page.locator("#wizard-draft")).to_contain_text("Ciornă salvată la")
+    page.locator("#f-html").fill("<p>Încă scriu la ofertă…</p>")
+    with page.expect_response(lambda r: r.url.endswith("/compose/draft")):
+        page.get_by_role("button", name="Salvează ciorna").click()
+    page.goto("/crm/campaigns")
+    page.goto(compose_url)
+    expect(page.locator("#f-subject")).to_have_value(f"Oferta de primăvară {tag}")
+    expect(page.locator("#f-html")).to_have_value("<p>Încă scriu la ofertă…</p>")
+    expect(page.locator("#wizard-draft")).to_contain_text("Ciornă restaurată")
+    shot(page, "campaign-wizard-draft")
+    axe_check(page, "wizard: draft restored")
+    set_theme_and_language(context, "dark", "en", demo_app.url)
+    page.goto(compose_url)
+    expect(page.locator("#wizard-draft")).to_contain_text("Draft restored")
+    shot(page, "campaign-wizard-draft")
+    axe_check(page, "wizard: draft restored (dark, en)")
     assert not page.js_errors
