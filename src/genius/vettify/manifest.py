@@ -66,6 +66,7 @@ MANIFEST = Module(
         NavEntry(N_("Sequences"), "/crm/sequences", Scope.CRM_READ, icon="list-ordered", section=N_("CRM")),
         NavEntry(N_("Segments"), "/crm/segments", Scope.CRM_READ, icon="funnel", section=N_("CRM")),
         NavEntry(N_("Imports"), "/crm/imports", Scope.CRM_WRITE, icon="upload", section=N_("CRM"), key="i"),
+        NavEntry(N_("CRM settings"), "/crm/settings", Scope.TENANT_ADMIN, icon="settings", section=N_("CRM")),
     ),
     web="genius.vettify",
     search="genius.vettify.pages:command_search",

@@ -82,7 +82,7 @@ def test_create_validates_steps_and_templates(crm: Crm) -> None:
     assert [i["id"] for i in listed["items"]] == [made["id"]] and listed["items"][0]["steps"] == 2
 
     refused = crm.call("POST", f"/email-sequences/{made['id']}/pause")
-    assert refused.status_code == 409 and refused.json()["allowed"] == ["active"]
+    assert refused.status_code == 409 and refused.json()["allowed"] == ["active", "archived"]
     assert crm.call("POST", f"/email-sequences/{made['id']}/activate").json()["status"] == "active"
     assert crm.call("POST", f"/email-sequences/{made['id']}/pause").json()["status"] == "paused"
     assert crm.call("GET", f"/email-sequences/{uuid.uuid4()}").status_code == 404

@@ -14,10 +14,12 @@ from genius.core.kit.pagination import CursorParam, LimitParam, Page
 from genius.core.kit.ratelimit import Limit
 from genius.core.storage import tenant_files_from_settings
 from genius.vettify.api import PROBLEMS, CorrId, actor
-from genius.vettify.campaigns import lifecycle, marketing, report
+from genius.vettify.campaigns import drafts, lifecycle, marketing, report
 from genius.vettify.campaigns.schemas import (
     ConsentIn,
     ConsentOut,
+    DraftIn,
+    DraftOut,
     LifecycleOut,
     MetricsOut,
     PreviewIn,
@@ -349,3 +351,30 @@ def report_pdf(campaign_id: uuid.UUID, principal: CrmRead, db: TenantDB, platfor
     return Response(
         pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
+
+
+@router.get(
+    "/campaigns/{campaign_id}/draft",
+    response_model=DraftOut | None,
+    responses=PROBLEMS,
+    summary="The composer's saved draft of the message (null: none)",
+)
+def get_draft(campaign_id: uuid.UUID, principal: CrmRead, db: TenantDB) -> Any:
+    return drafts.draft_of(db, campaign_id)
+
+
+@router.put(
+    "/campaigns/{campaign_id}/draft",
+    response_model=DraftOut,
+    responses=PROBLEMS,
+    summary="Keep the message typed so far (subject, format, body; may be incomplete) until it is sent",
+)
+def save_draft(
+    campaign_id: uuid.UUID,
+    body: DraftIn,
+    principal: CrmWrite,
+    db: TenantDB,
+    request: Request,
+    corr: CorrId = None,
+) -> Any:
+    return drafts.save(db, actor(principal, request, corr), campaign_id, body)

@@ -43,6 +43,8 @@ class Campaign(CrmRecord):
     target_segment: Mapped[str | None] = mapped_column(Text)
     segment_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("crm.segments.id"))  # migration 0034
     description: Mapped[str | None] = mapped_column(Text)
+    # The composer's unsent message (subject, format, html, saved_at), migration 0048
+    draft: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
 
 
 class Consent(Base):

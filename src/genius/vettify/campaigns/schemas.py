@@ -220,6 +220,20 @@ class SendIn(s.Input):
     )
 
 
+class DraftIn(s.Input):
+    """The composer's message as typed so far: kept on the campaign until it is sent or scheduled. A draft
+    may be incomplete (an empty subject, a placeholder half written): it is checked only when sent."""
+
+    subject: Annotated[str, StringConstraints(max_length=998, pattern=s.NO_NUL)] = ""
+    html: Annotated[str, StringConstraints(max_length=200_000, pattern=s.NO_NUL)] = ""
+    format: Literal["html", "mjml"] = "html"
+
+
+class DraftOut(DraftIn):
+    saved_at: datetime
+    saved_by: str
+
+
 class ScheduleIn(SendIn):
     at: AwareDatetime = Field(
         description="When to start the send (with its offset); a time already past starts it at the next "

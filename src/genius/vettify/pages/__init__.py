@@ -18,6 +18,7 @@ from genius.vettify.pages import (
     pipeline,
     segments,
     sequences,
+    settings,
     summaries,
 )
 from genius.vettify.pages.search import command_search
@@ -35,6 +36,7 @@ for area in (
     sequences,
     segments,
     summaries,
+    settings,
 ):
     router.include_router(area.router)
 

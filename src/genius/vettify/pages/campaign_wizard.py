@@ -4,7 +4,8 @@
    live count of who would get it and who is left out, and why (htmx, as the segment changes).
 2. ``/crm/campaigns/{id}/compose``: the template editor (subject, HTML or MJML body) beside its live,
    sanitised preview for a chosen recipient (htmx as you type), a test send to one address, and the send
-   time for a schedule.
+   time for a schedule. What is typed is saved on the campaign as a draft (htmx, a moment after the
+   typing stops, or "Save draft") and restored on return (``campaigns.drafts``).
 3. Send now or schedule, behind a confirmation that states the recipient count and the number excluded,
    with the reasons; nothing is queued before it is confirmed.
 
@@ -25,9 +26,16 @@ from genius.core.kit.errors import NotFound, Problem, TooManyRequests
 from genius.core.kit.manifest import N_
 from genius.core.kit.ratelimit import Limit
 from genius.vettify import service
-from genius.vettify.campaigns import audience, lifecycle, marketing
+from genius.vettify.campaigns import audience, drafts, lifecycle, marketing
 from genius.vettify.campaigns.repository import CAMPAIGNS
-from genius.vettify.campaigns.schemas import CampaignCreate, PreviewIn, ScheduleIn, SendIn, TestSendIn
+from genius.vettify.campaigns.schemas import (
+    CampaignCreate,
+    DraftIn,
+    PreviewIn,
+    ScheduleIn,
+    SendIn,
+    TestSendIn,
+)
 from genius.vettify.campaigns.service import create_campaign
 from genius.vettify.pages.campaigns import REASON_LABELS, _labels
 from genius.vettify.pages.common import CrmWriter, actor, form_values, validation_errors
@@ -169,14 +177,18 @@ def _compose_context(
     campaign = service.get_record(db, CAMPAIGNS, campaign_id)
     planned = marketing.schedule_of(db, campaign_id)
     body = planned.body if planned is not None and planned.state == "scheduled" else {}
+    draft = drafts.draft_of(db, campaign_id)
+    if draft is not None:  # what was typed last time wins over the planned message
+        body = draft.model_dump()
     values = extra.pop("values", None) or {  # a scheduled campaign opens with its planned message
-        "subject": body.get("subject") or campaign.name,
+        "subject": body.get("subject") or ("" if draft is not None else campaign.name),
         "format": body.get("format") or "html",
-        "html": body.get("html") or STARTER,
+        "html": body.get("html") or ("" if draft is not None else STARTER),
         "contact_id": "",
         "test_to": user.account.email,
         "at": "",
     }
+    extra.setdefault("draft", draft)
     figures = marketing.metrics_many(db, [campaign_id])[campaign_id]
     enabled = platform_of(request).settings.feature_campaign_send_v2
     return context(
@@ -295,6 +307,31 @@ def compose_preview(
     return render(request, "vettify/campaign_wizard_preview.html", ctx)
 
 
+@router.post("/crm/campaigns/{campaign_id}/compose/draft", dependencies=[CsrfChecked])
+def compose_draft(
+    request: Request, campaign_id: uuid.UUID, user: CrmWriter, db: PageDB, form: PageForm
+) -> Response:
+    """Keep the message typed so far: htmx (as the user types, or "Save draft") gets the status line;
+    without JavaScript, back to the composer with the draft restored."""
+    values = form_values(form, COMPOSE_FIELDS)
+    htmx = bool(request.headers.get("hx-request"))
+    try:
+        body = DraftIn.model_validate({k: values[k] for k in ("subject", "html", "format") if values[k]})
+        saved = drafts.save(db, actor(request, user), campaign_id, body)
+    except NotFound:
+        return error_page(request, 404)
+    except (ValidationError, Problem):
+        if not htmx:
+            raise
+        ctx = context(request, account=user.account, campaign_id=campaign_id, draft=None, draft_failed=True)
+        return render(request, "vettify/campaign_wizard_draft.html", ctx)
+    if htmx:
+        ctx = context(request, account=user.account, campaign_id=campaign_id, draft=saved, just_saved=True)
+        return render(request, "vettify/campaign_wizard_draft.html", ctx)
+    back = RedirectResponse(f"/crm/campaigns/{campaign_id}/compose", status_code=303)
+    return flash(back, _("Draft saved: it is here when you come back."))
+
+
 @router.post("/crm/campaigns/{campaign_id}/compose/test", dependencies=[CsrfChecked])
 def compose_test(
     request: Request, campaign_id: uuid.UUID, user: CrmWriter, db: PageDB, form: PageForm
@@ -401,9 +438,11 @@ def compose_submit(
     try:
         if isinstance(body, ScheduleIn):
             out = lifecycle.schedule(db, who, settings, campaign_id, body)
+            drafts.clear(db, campaign_id)  # the schedule holds the message now
             done = _("Scheduled for %(when)s.", when=moment(out.run_at))
         else:
             sent = marketing.start_send(db, who, settings, campaign_id, body)
+            drafts.clear(db, campaign_id)
             done = _(
                 "Sending to %(num)s recipients; %(excluded)s excluded (see the reasons below).",
                 num=sent.recipients,

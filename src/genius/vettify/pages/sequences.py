@@ -1,6 +1,8 @@
 """Vettify pages: e-mail sequences — the list with the builder (a name, the sending hours and the steps:
-delay, subject, message, condition; inline errors per step), and one sequence with its steps as a
-timeline, its enrolments and their state, activate / pause and enrolment from a segment.
+delay, subject, message, condition; inline errors per step), one sequence with its steps as a timeline,
+its enrolments and their state (each with "mark as replied"), activate / pause / archive and enrolment
+from a segment, and its edit form (rename; add, remove, move and change steps; a clear message when
+someone else saved it first: the form carries the version it was opened at, the service's ``If-Match``).
 
 The pages call the same services as ``/v1/crm/email-sequences…`` under the same scopes."""
 
@@ -14,12 +16,20 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from genius.core.kit.errors import Conflict, NotFound, Problem
+from genius.core.kit import etag as kit_etag
+from genius.core.kit.errors import Conflict, NotFound, PreconditionFailed, Problem
 from genius.core.kit.manifest import N_
 from genius.vettify.pages.common import CrmReader, CrmWriter, actor, can_write
 from genius.vettify.segments import service as segments
 from genius.vettify.sequences import service
-from genius.vettify.sequences.schemas import EnrolIn, SequenceCreate, SequenceStatus
+from genius.vettify.sequences.schemas import (
+    EnrolIn,
+    ReplyIn,
+    SequenceCreate,
+    SequenceOut,
+    SequenceStatus,
+    SequenceUpdate,
+)
 from genius.web.kit import (
     CsrfChecked,
     PageDB,
@@ -35,8 +45,13 @@ from genius.web.kit import (
 
 router = APIRouter(include_in_schema=False)
 
-STATUS_LABELS = {"draft": N_("Draft"), "active": N_("Active"), "paused": N_("Paused")}
-STATUS_KINDS = {"draft": "", "active": "ok", "paused": "warn"}
+STATUS_LABELS = {
+    "draft": N_("Draft"),
+    "active": N_("Active"),
+    "paused": N_("Paused"),
+    "archived": N_("Archived"),
+}
+STATUS_KINDS = {"draft": "", "active": "ok", "paused": "warn", "archived": ""}
 STATE_LABELS = {"active": N_("In progress"), "completed": N_("Completed"), "stopped": N_("Stopped")}
 STATE_KINDS = {"active": "brand", "completed": "ok", "stopped": "warn"}
 CONDITION_LABELS = {
@@ -56,7 +71,7 @@ STOP_LABELS = {
 }
 UNITS = {"minutes": 1, "hours": 60, "days": 1440}
 UNIT_LABELS = {"minutes": N_("minutes"), "hours": N_("hours"), "days": N_("days")}
-STEP_FIELDS = ("delay", "unit", "subject", "html", "condition")
+STEP_FIELDS = ("id", "delay", "unit", "subject", "html", "condition")
 DEFAULT_ROWS = 3
 MAX_ROWS = 20
 
@@ -88,7 +103,11 @@ def delay_label(minutes: int) -> str:
 def choices_for_contact(db: PageDB, contact_id: uuid.UUID) -> list[tuple[str, str]]:
     """The sequences a contact can be enrolled in by hand from its page (those it is not in yet)."""
     taken = {e.sequence_id for e in service.contact_enrolments(db, contact_id)}
-    return [(str(q.id), q.name) for q in service.list_sequences(db) if q.id not in taken]
+    return [
+        (str(q.id), q.name)
+        for q in service.list_sequences(db)
+        if q.id not in taken and q.status != SequenceStatus.archived
+    ]
 
 
 # --- the builder ----------------------------------------------------------------------------------------
@@ -130,14 +149,15 @@ def _body(values: dict[str, str], rows: int) -> tuple[dict[str, Any], list[int],
         except ValueError:
             errors[f"steps-{i}-delay"] = _("Enter a whole number of minutes, hours or days.")
             delay = 0
-        steps.append(
-            {
-                "delay_minutes": delay,
-                "subject": get("subject"),
-                "html": values.get(f"steps-{i}-html", ""),
-                "condition": get("condition") or "none",
-            }
-        )
+        step: dict[str, Any] = {
+            "delay_minutes": delay,
+            "subject": get("subject"),
+            "html": values.get(f"steps-{i}-html", ""),
+            "condition": get("condition") or "none",
+        }
+        if get("id"):
+            step["id"] = get("id")
+        steps.append(step)
         used.append(i)
     if not steps:
         errors["steps-0-subject"] = _("A sequence needs at least one step: write its subject and message.")
@@ -283,6 +303,8 @@ def _move(
     done = _("The sequence is active: due steps go out within its sending hours.")
     if target == SequenceStatus.paused:
         done = _("The sequence is paused: nothing is sent until you activate it again.")
+    elif target == SequenceStatus.archived:
+        done = _("The sequence is archived: nothing more is sent and it can no longer be changed.")
     return flash(RedirectResponse(f"/crm/sequences/{sequence_id}", status_code=303), done)
 
 
@@ -294,6 +316,195 @@ def sequence_activate(request: Request, sequence_id: uuid.UUID, user: CrmWriter,
 @router.post("/crm/sequences/{sequence_id}/pause", dependencies=[CsrfChecked])
 def sequence_pause(request: Request, sequence_id: uuid.UUID, user: CrmWriter, db: PageDB) -> Response:
     return _move(request, sequence_id, SequenceStatus.paused, user, db)
+
+
+@router.post("/crm/sequences/{sequence_id}/archive", dependencies=[CsrfChecked])
+def sequence_archive(request: Request, sequence_id: uuid.UUID, user: CrmWriter, db: PageDB) -> Response:
+    return _move(request, sequence_id, SequenceStatus.archived, user, db)
+
+
+# --- replies from the pages -------------------------------------------------------------------------------
+def _reply(request: Request, user: PageUser, db: PageDB, contact_id: uuid.UUID, back: str) -> Response:
+    """The contact replied (read in the user's own mailbox): its active enrolments stop, as through
+    ``POST /v1/crm/email-sequences/replies``."""
+    try:
+        out = service.record_reply(db, actor(request, user), ReplyIn(contact_id=contact_id))
+    except NotFound:
+        return error_page(request, 404)
+    response = RedirectResponse(back, status_code=303)
+    if not out.stopped:
+        return flash(response, _("The contact is in no sequence in progress: nothing to stop."), "error")
+    return flash(
+        response,
+        ngettext(
+            "Reply recorded: %(num)s sequence stopped for this contact.",
+            "Reply recorded: %(num)s sequences stopped for this contact.",
+            out.stopped,
+        ),
+    )
+
+
+@router.post("/crm/sequences/{sequence_id}/contacts/{contact_id}/reply", dependencies=[CsrfChecked])
+def sequence_reply(
+    request: Request, sequence_id: uuid.UUID, contact_id: uuid.UUID, user: CrmWriter, db: PageDB
+) -> Response:
+    return _reply(request, user, db, contact_id, f"/crm/sequences/{sequence_id}")
+
+
+@router.post("/crm/contacts/{contact_id}/sequences/reply", dependencies=[CsrfChecked])
+def contact_reply(request: Request, contact_id: uuid.UUID, user: CrmWriter, db: PageDB) -> Response:
+    return _reply(request, user, db, contact_id, f"/crm/contacts/{contact_id}")
+
+
+# --- the edit form ----------------------------------------------------------------------------------------
+def _delay_parts(minutes: int) -> tuple[str, str]:
+    """A delay in the largest unit it is a whole number of (the form's number and unit)."""
+    for unit in ("days", "hours"):
+        if minutes and minutes % UNITS[unit] == 0:
+            return str(minutes // UNITS[unit]), unit
+    return str(minutes), "minutes" if minutes else "days"
+
+
+def _edit_values(out: SequenceOut) -> dict[str, str]:
+    values = {
+        "name": out.name,
+        "start_hour": str(out.window.get("start_hour", 9)),
+        "end_hour": str(out.window.get("end_hour", 18)),
+        "version": str(out.version),
+    }
+    for i, st in enumerate(out.steps):
+        delay, unit = _delay_parts(st.delay_minutes)
+        values.update(
+            {
+                f"steps-{i}-id": str(st.id),
+                f"steps-{i}-delay": delay,
+                f"steps-{i}-unit": unit,
+                f"steps-{i}-condition": st.condition.value,
+                f"steps-{i}-subject": st.subject,
+                f"steps-{i}-html": st.html,
+            }
+        )
+    return values
+
+
+def _edit_context(
+    request: Request,
+    user: PageUser,
+    db: PageDB,
+    out: SequenceOut,
+    values: dict[str, str],
+    rows: int,
+    **extra: Any,
+) -> Any:
+    return context(
+        request,
+        account=user.account,
+        tenant=user.tenant,
+        sequence=out,
+        values=values,
+        rows=rows,
+        errors=extra.pop("errors", {}),
+        unit_labels={k: _(v) for k, v in UNIT_LABELS.items()},
+        html_hint=_("Placeholders: %(names)s.", names="{{ prenume }}, {{ nume }}, {{ firma }}, {{ email }}"),
+        **labels(),
+        **extra,
+    )
+
+
+def _shift(values: dict[str, str], rows: int, action: str, index: int) -> tuple[dict[str, str], int]:
+    """The form's rows with row ``index`` moved up or down, or removed (nothing saved yet)."""
+    order = list(range(rows))
+    if action == "up" and 0 < index < rows:
+        order[index - 1], order[index] = order[index], order[index - 1]
+    elif action == "down" and 0 <= index < rows - 1:
+        order[index], order[index + 1] = order[index + 1], order[index]
+    elif action == "remove" and 0 <= index < rows and rows > 1:
+        order.pop(index)
+    moved = {k: v for k, v in values.items() if not k.startswith("steps-")}
+    for new, old in enumerate(order):
+        for f in STEP_FIELDS:
+            moved[f"steps-{new}-{f}"] = values.get(f"steps-{old}-{f}", "")
+    return moved, len(order)
+
+
+@router.get("/crm/sequences/{sequence_id}/edit", response_class=HTMLResponse)
+def sequence_edit(request: Request, sequence_id: uuid.UUID, user: CrmWriter, db: PageDB) -> Response:
+    try:
+        out = service.sequence_out(db, service.get_sequence(db, sequence_id))
+    except NotFound:
+        return error_page(request, 404)
+    if out.status == SequenceStatus.archived:
+        return flash(
+            RedirectResponse(f"/crm/sequences/{sequence_id}", status_code=303),
+            _("An archived sequence cannot be changed."),
+            "error",
+        )
+    ctx = _edit_context(request, user, db, out, _edit_values(out), len(out.steps))
+    return render(request, "vettify/sequence_edit.html", ctx)
+
+
+@router.post("/crm/sequences/{sequence_id}/edit", dependencies=[CsrfChecked])
+def sequence_update(
+    request: Request, sequence_id: uuid.UUID, user: CrmWriter, db: PageDB, form: PageForm
+) -> Response:
+    try:
+        out = service.sequence_out(db, service.get_sequence(db, sequence_id))
+    except NotFound:
+        return error_page(request, 404)
+    rows = _rows(form)
+    values = _form_values(form)
+    version = form.get("version")
+    values["version"] = version if isinstance(version, str) else ""
+    for action in ("up", "down", "remove"):
+        raw = form.get(action)
+        if isinstance(raw, str) and raw.isdigit():
+            values, rows = _shift(values, rows, action, int(raw))
+            return render(
+                request, "vettify/sequence_edit.html", _edit_context(request, user, db, out, values, rows)
+            )
+    if form.get("add_step"):
+        rows = min(MAX_ROWS, rows + 1)
+        values.update({f"steps-{rows - 1}-unit": "days", f"steps-{rows - 1}-delay": "2"})
+        return render(
+            request, "vettify/sequence_edit.html", _edit_context(request, user, db, out, values, rows)
+        )
+    body, used, errors = _body(values, rows)
+    if "window" in body:  # the form edits the hours; the weekdays (set through the API) stay
+        body["window"]["weekdays"] = out.window.get("weekdays", [1, 2, 3, 4, 5])
+    try:
+        parsed = SequenceUpdate.model_validate(body)
+    except ValidationError as exc:
+        errors = {**_pydantic_errors(exc, used), **errors}
+        parsed = None
+    if errors or parsed is None:
+        ctx = _edit_context(request, user, db, out, values, rows, errors=errors)
+        return render(request, "vettify/sequence_edit.html", ctx, 422)
+    tag = kit_etag.etag(int(values["version"])) if values["version"].isdigit() else None
+    try:
+        service.update_sequence(db, actor(request, user), sequence_id, parsed, tag)
+    except PreconditionFailed:
+        # Someone saved it first: show their version, say so; what this user typed is not written over it
+        ctx = _edit_context(
+            request,
+            user,
+            db,
+            out,
+            _edit_values(out),
+            len(out.steps),
+            refusal=_(
+                "Someone else changed this sequence while you were editing it, so your changes were not "
+                "saved. This is the sequence as it is now: make your changes again."
+            ),
+        )
+        return render(request, "vettify/sequence_edit.html", ctx, 409)
+    except Conflict as exc:
+        ctx = _edit_context(request, user, db, out, values, rows, refusal=exc.detail or exc.title)
+        return render(request, "vettify/sequence_edit.html", ctx, 409)
+    except Problem as exc:
+        ctx = _edit_context(request, user, db, out, values, rows, errors=_problem_errors(exc, used))
+        return render(request, "vettify/sequence_edit.html", ctx, 422)
+    done = _("Sequence saved. Contacts already past a step do not get it again.")
+    return flash(RedirectResponse(f"/crm/sequences/{sequence_id}", status_code=303), done)
 
 
 @router.post("/crm/contacts/{contact_id}/sequences", dependencies=[CsrfChecked])
@@ -312,6 +523,8 @@ def contact_enrol(
         out = service.enrol(db, actor(request, user), sequence_id, EnrolIn(contact_ids=[contact_id]))
     except NotFound:
         return error_page(request, 404)
+    except Conflict:
+        return flash(back, _("An archived sequence takes no new enrolments."), "error")
     if not out.enrolled:
         return flash(back, _("The contact is already in this sequence."), "error")
     return flash(back, _("Enrolled: the first step goes out at its time."))
@@ -337,6 +550,10 @@ def sequence_enrol(
         out = service.enrol(db, actor(request, user), sequence_id, body)
     except NotFound:
         return error_page(request, 404)
+    except Conflict:
+        refusal = _("An archived sequence takes no new enrolments.")
+        ctx = _sequence_context(request, user, db, sequence_id, refusal=refusal)
+        return render(request, "vettify/sequence.html", ctx, 409)
     except Problem:
         ctx = _sequence_context(request, user, db, sequence_id, errors={"segment_id": _("Choose a segment.")})
         return render(request, "vettify/sequence.html", ctx, 422)

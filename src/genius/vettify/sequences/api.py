@@ -1,13 +1,14 @@
-"""E-mail sequence routes under ``/v1/crm/email-sequences``: create (with steps), list, one, activate /
-pause, enrol (by hand or from a segment), the enrolments, and a contact's reply (which stops its
-sequences). Reads need ``crm:read``, changes ``crm:write``, like the campaigns."""
+"""E-mail sequence routes under ``/v1/crm/email-sequences``: create (with steps), list, one (with its
+``ETag``), edit (``PUT``, ``If-Match`` required: 428 without, 412 stale), activate / pause / archive,
+enrol (by hand or from a segment), the enrolments, and a contact's reply (which stops its sequences).
+Reads need ``crm:read``, changes ``crm:write``, like the campaigns."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 
 from genius.core.auth.deps import TenantDB
 from genius.core.kit.pagination import Page
@@ -24,10 +25,18 @@ from genius.vettify.sequences.schemas import (
     SequenceOut,
     SequenceStatus,
     SequenceSummary,
+    SequenceUpdate,
     StopOut,
 )
 
 router = APIRouter(prefix="/v1/crm/email-sequences", tags=["crm"])
+
+IfMatch = Annotated[str | None, Header(max_length=400, description="The ETag of a GET")]
+EDIT_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    **PROBLEMS,
+    412: {"description": "If-Match does not match the current ETag: someone changed the sequence"},
+    428: {"description": "If-Match is missing"},
+}
 
 EnrolmentLimit = Annotated[int, Query(ge=1, le=500, description="How many enrolments, newest first")]
 
@@ -76,8 +85,34 @@ def contact_enrolments(contact_id: uuid.UUID, principal: CrmRead, db: TenantDB) 
 
 
 @router.get("/{sequence_id}", response_model=SequenceOut, responses=PROBLEMS, summary="One e-mail sequence")
-def get_sequence(sequence_id: uuid.UUID, principal: CrmRead, db: TenantDB) -> Any:
-    return service.sequence_out(db, service.get_sequence(db, sequence_id))
+def get_sequence(sequence_id: uuid.UUID, principal: CrmRead, db: TenantDB, response: Response) -> Any:
+    row = service.get_sequence(db, sequence_id)
+    response.headers["ETag"] = service.etag(row)
+    return service.sequence_out(db, row)
+
+
+@router.put(
+    "/{sequence_id}",
+    response_model=SequenceOut,
+    responses=EDIT_PROBLEMS,
+    summary="Edit a sequence: its name, window and steps in their new order (If-Match required)",
+    description="A step with its id is kept (moved, changed); one without is new; a step left out is "
+    "removed. Enrolments already past a step never get it (again); one waiting on a removed step moves "
+    "to the step that follows, or completes. A change reaches only the sends not made yet.",
+)
+def update_sequence(
+    sequence_id: uuid.UUID,
+    body: SequenceUpdate,
+    principal: CrmWrite,
+    db: TenantDB,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
+    corr: CorrId = None,
+) -> Any:
+    row = service.update_sequence(db, actor(principal, request, corr), sequence_id, body, if_match)
+    response.headers["ETag"] = service.etag(row)
+    return service.sequence_out(db, row)
 
 
 def _move(
@@ -86,9 +121,12 @@ def _move(
     principal: Any,
     db: Any,
     request: Request,
+    response: Response,
+    if_match: str | None,
     corr: str | None,
 ) -> SequenceOut:
-    row = service.set_status(db, actor(principal, request, corr), sequence_id, target)
+    row = service.set_status(db, actor(principal, request, corr), sequence_id, target, if_match)
+    response.headers["ETag"] = service.etag(row)
     return service.sequence_out(db, row)
 
 
@@ -99,9 +137,15 @@ def _move(
     summary="Activate a draft or paused sequence: its due steps go out",
 )
 def activate(
-    sequence_id: uuid.UUID, principal: CrmWrite, db: TenantDB, request: Request, corr: CorrId = None
+    sequence_id: uuid.UUID,
+    principal: CrmWrite,
+    db: TenantDB,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
+    corr: CorrId = None,
 ) -> Any:
-    return _move(sequence_id, SequenceStatus.active, principal, db, request, corr)
+    return _move(sequence_id, SequenceStatus.active, principal, db, request, response, if_match, corr)
 
 
 @router.post(
@@ -111,9 +155,33 @@ def activate(
     summary="Pause an active sequence: nothing is sent until it is activated again",
 )
 def pause(
-    sequence_id: uuid.UUID, principal: CrmWrite, db: TenantDB, request: Request, corr: CorrId = None
+    sequence_id: uuid.UUID,
+    principal: CrmWrite,
+    db: TenantDB,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
+    corr: CorrId = None,
 ) -> Any:
-    return _move(sequence_id, SequenceStatus.paused, principal, db, request, corr)
+    return _move(sequence_id, SequenceStatus.paused, principal, db, request, response, if_match, corr)
+
+
+@router.post(
+    "/{sequence_id}/archive",
+    response_model=SequenceOut,
+    responses=EDIT_PROBLEMS,
+    summary="Archive a sequence: nothing more is sent, it takes no enrolments and cannot be edited",
+)
+def archive(
+    sequence_id: uuid.UUID,
+    principal: CrmWrite,
+    db: TenantDB,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
+    corr: CorrId = None,
+) -> Any:
+    return _move(sequence_id, SequenceStatus.archived, principal, db, request, response, if_match, corr)
 
 
 @router.post(

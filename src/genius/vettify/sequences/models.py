@@ -17,7 +17,8 @@ DEFAULT_WINDOW: dict[str, Any] = {"start_hour": 9, "end_hour": 18, "weekdays": [
 
 
 class EmailSequence(Base):
-    """A sequence (draft → active ⇄ paused) and its sending window in the tenant's time zone."""
+    """A sequence (draft → active ⇄ paused, any → archived) and its sending window in the tenant's time
+    zone; ``version`` (migration 0048) moves on with every change and is its ETag."""
 
     __tablename__ = "email_sequences"
     __table_args__ = {"schema": SCHEMA}
@@ -26,6 +27,7 @@ class EmailSequence(Base):
     tid: Mapped[uuid.UUID] = mapped_column()
     name: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(8), default="draft")
+    version: Mapped[int] = mapped_column(Integer, default=1)
     # start_hour, end_hour, weekdays (``campaigns.window.Window``)
     window: Mapped[dict[str, Any]] = mapped_column("send_window", JSONB, default=lambda: dict(DEFAULT_WINDOW))
     created_by: Mapped[str] = mapped_column(String(200), default="")
@@ -35,13 +37,12 @@ class EmailSequence(Base):
 
 class EmailSequenceStep(Base):
     """One step: the delay after the previous step (the first: after the enrolment), the template as
-    written and as compiled (``campaigns.templates.compile_message``), and the condition to send it."""
+    written and as compiled (``campaigns.templates.compile_message``), and the condition to send it.
+    A removed step keeps its row (``removed_at``, migration 0048) for its sends' history; the position
+    is unique among the live steps (a partial unique index)."""
 
     __tablename__ = "email_sequence_steps"
-    __table_args__ = (
-        UniqueConstraint("sequence_id", "position", name="uq_email_sequence_steps_position"),
-        {"schema": SCHEMA},
-    )
+    __table_args__ = {"schema": SCHEMA}
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     tid: Mapped[uuid.UUID] = mapped_column()
@@ -54,6 +55,7 @@ class EmailSequenceStep(Base):
     format: Mapped[str] = mapped_column(String(4), default="html")
     html: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class EmailSequenceEnrolment(Base):

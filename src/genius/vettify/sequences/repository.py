@@ -41,9 +41,10 @@ def sequences(session: Session, limit: int = 200) -> Sequence[EmailSequence]:
 
 
 def steps_of(session: Session, sequence_id: uuid.UUID) -> Sequence[EmailSequenceStep]:
+    """The sequence's live steps in order (a removed step is kept for its sends' history only)."""
     stmt = (
         select(EmailSequenceStep)
-        .where(EmailSequenceStep.sequence_id == sequence_id)
+        .where(EmailSequenceStep.sequence_id == sequence_id, EmailSequenceStep.removed_at.is_(None))
         .order_by(EmailSequenceStep.position)
     )
     return session.scalars(stmt).all()
@@ -54,7 +55,7 @@ def step_counts(session: Session, sequence_ids: Sequence[uuid.UUID]) -> dict[uui
         return {}
     rows = session.execute(
         select(EmailSequenceStep.sequence_id, func.count())
-        .where(EmailSequenceStep.sequence_id.in_(sequence_ids))
+        .where(EmailSequenceStep.sequence_id.in_(sequence_ids), EmailSequenceStep.removed_at.is_(None))
         .group_by(EmailSequenceStep.sequence_id)
     ).all()
     return {sid: int(n) for sid, n in rows}
@@ -184,6 +185,29 @@ def active_enrolments_of_contacts(
         .with_for_update()
     )
     return session.scalars(stmt).all()
+
+
+def active_enrolments_of_sequence(
+    session: Session, sequence_id: uuid.UUID
+) -> Sequence[EmailSequenceEnrolment]:
+    """The sequence's active enrolments, locked: an edit of its steps waits for a scheduler pass that
+    holds one of them, so the pass advances it on the steps as they were and the edit then re-reads it."""
+    e = EmailSequenceEnrolment
+    stmt = select(e).where(e.sequence_id == sequence_id, e.state == "active").order_by(e.id).with_for_update()
+    return session.scalars(stmt).all()
+
+
+def last_send_at(session: Session, enrolment_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, datetime]:
+    """When each enrolment's latest step was done (queued or skipped): the start of its next delay."""
+    if not enrolment_ids:
+        return {}
+    s = EmailSequenceSend
+    rows = session.execute(
+        select(s.enrolment_id, func.max(s.created_at))
+        .where(s.enrolment_id.in_(list(enrolment_ids)))
+        .group_by(s.enrolment_id)
+    ).all()
+    return {eid: at for eid, at in rows}
 
 
 def claim_due(session: Session, now: datetime, limit: int) -> Sequence[EmailSequenceEnrolment]:

@@ -20,6 +20,7 @@ class SequenceStatus(StrEnum):
     draft = "draft"
     active = "active"
     paused = "paused"
+    archived = "archived"
 
 
 class Condition(StrEnum):
@@ -87,6 +88,25 @@ class SequenceCreate(s.Input):
     )
 
 
+class StepEdit(StepIn):
+    """A step of an edited sequence: ``id`` keeps (and changes) an existing step; without it, a new one."""
+
+    id: uuid.UUID | None = Field(
+        None, description="An existing step's id (GET the sequence); leave it out for a new step"
+    )
+
+
+class SequenceUpdate(s.Input):
+    """The whole sequence as it should be (``PUT``): its name, window and live steps in their new order.
+    An existing step left out is removed; one named by ``id`` is moved and changed in place."""
+
+    name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=s.TEXT)
+    ]
+    steps: list[StepEdit] = Field(min_length=1, max_length=MAX_STEPS)
+    window: WindowIn | None = Field(None, description="Left out: the window stays as it is")
+
+
 class StepOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -118,6 +138,7 @@ class SequenceOut(BaseModel):
     window: dict[str, Any]
     steps: list[StepOut]
     enrolments: dict[str, int] = Field(description="Enrolments per state")
+    version: int = Field(description="Moves on with every change; the ETag is its quoted value")
     created_by: str
     created_at: datetime
     updated_at: datetime

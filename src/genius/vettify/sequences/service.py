@@ -1,5 +1,6 @@
-"""E-mail sequence rules: build a sequence (its steps compiled once, like a campaign's message), move it
-draft → active ⇄ paused, enrol contacts (by hand or from a segment), stop enrolments (reply,
+"""E-mail sequence rules: build a sequence (its steps compiled once, like a campaign's message), edit it
+(``update_sequence``: rename, add, remove, reorder and change steps, under ``If-Match``), move it
+draft → active ⇄ paused → archived, enrol contacts (by hand or from a segment), stop enrolments (reply,
 unsubscribe, conversion) and show a contact's enrolments. Services flush and never commit; the step
 sends are the scheduler's (``scheduler``)."""
 
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from genius.core.audit import service as audit
 from genius.core.db.base import utcnow
 from genius.core.events.schemas import Envelope
+from genius.core.kit import etag as kit_etag
 from genius.core.kit.errors import Conflict, field_error
 from genius.vettify import service
 from genius.vettify.campaigns import marketing, templates
@@ -32,6 +34,8 @@ from genius.vettify.sequences.schemas import (
     SequenceOut,
     SequenceStatus,
     SequenceSummary,
+    SequenceUpdate,
+    StepIn,
     StepOut,
     StopOut,
     StopReason,
@@ -39,10 +43,19 @@ from genius.vettify.sequences.schemas import (
 from genius.vettify.sequences.timing import due_after
 
 MOVES: dict[SequenceStatus, frozenset[SequenceStatus]] = {
-    SequenceStatus.draft: frozenset({SequenceStatus.active}),
-    SequenceStatus.active: frozenset({SequenceStatus.paused}),
-    SequenceStatus.paused: frozenset({SequenceStatus.active}),
+    SequenceStatus.draft: frozenset({SequenceStatus.active, SequenceStatus.archived}),
+    SequenceStatus.active: frozenset({SequenceStatus.paused, SequenceStatus.archived}),
+    SequenceStatus.paused: frozenset({SequenceStatus.active, SequenceStatus.archived}),
+    SequenceStatus.archived: frozenset(),
 }
+MOVE_ACTIONS = {
+    SequenceStatus.active: "activated",
+    SequenceStatus.paused: "paused",
+    SequenceStatus.archived: "archived",
+}
+# Offset the live steps' positions pass through while they are renumbered (the partial unique index on
+# position is checked per statement; MAX_STEPS is far below it)
+RENUMBER_OFFSET = 100
 
 
 def _audit(session: Session, who: service.Actor, action: str, sequence_id: uuid.UUID, **data: Any) -> None:
@@ -66,12 +79,7 @@ def window_of(session: Session, tid: uuid.UUID, row: EmailSequence) -> Window:
 def create_sequence(session: Session, who: service.Actor, body: SequenceCreate) -> EmailSequence:
     """A draft sequence with its steps; each step's template is compiled now, so a bad placeholder or
     MJML is a 422 on ``steps.<i>.<field>`` today, not a failure at its send."""
-    compiled: list[templates.Message] = []
-    for i, step in enumerate(body.steps):
-        try:
-            compiled.append(templates.compile_message(step.subject, step.html, step.format, None))
-        except templates.TemplateRefused as exc:
-            raise field_error(f"steps.{i}.{exc.field}", str(exc)) from exc
+    compiled = _compile(body.steps)
     now = utcnow()
     row = EmailSequence(
         id=uuid.uuid4(),
@@ -105,6 +113,176 @@ def create_sequence(session: Session, who: service.Actor, body: SequenceCreate) 
     return row
 
 
+def _compile(steps: list[StepIn] | list[Any]) -> list[templates.Message]:
+    compiled: list[templates.Message] = []
+    for i, step in enumerate(steps):
+        try:
+            compiled.append(templates.compile_message(step.subject, step.html, step.format, None))
+        except templates.TemplateRefused as exc:
+            raise field_error(f"steps.{i}.{exc.field}", str(exc)) from exc
+    return compiled
+
+
+def etag(row: EmailSequence) -> str:
+    return kit_etag.etag(row.version)
+
+
+def _touch(row: EmailSequence, now: datetime) -> None:
+    row.version += 1
+    row.updated_at = now
+
+
+# --- editing --------------------------------------------------------------------------------------------
+def update_sequence(
+    session: Session,
+    who: service.Actor,
+    sequence_id: uuid.UUID,
+    body: SequenceUpdate,
+    if_match: str | None,
+    *,
+    now: datetime | None = None,
+) -> EmailSequence:
+    """The sequence as ``body`` says (name, window, steps in order), if nobody changed it since the
+    version ``if_match`` names (428 without it, 412 when stale); an archived one is a 409.
+
+    A kept step is changed in place: its id, and so the ledger row of every enrolment it was already
+    sent to, stays, so nobody gets it twice and a change reaches only the sends not yet made. A removed
+    step keeps its row (``removed_at``) for its sends' history. Each active enrolment then waits on the
+    same step at its new position; when its step was removed, on the step that now follows the last
+    kept step before it (or it completes, when none does). A step inserted before the one an enrolment
+    waits on is behind it: it is not sent to it. The wait is recounted from the enrolment's latest step
+    when the step it waits on, its delay or the window changed."""
+    now = now or utcnow()
+    row = get_sequence(session, sequence_id, lock=True)
+    kit_etag.check_if_match(row.version, if_match, required=True)
+    if row.status == SequenceStatus.archived.value:
+        raise Conflict("An archived sequence cannot be changed.", code="sequence-archived")
+    old = list(repo.steps_of(session, sequence_id))
+    by_id = {st.id: st for st in old}
+    seen: set[uuid.UUID] = set()
+    for i, step in enumerate(body.steps):
+        if step.id is None:
+            continue
+        if step.id not in by_id:
+            raise field_error(f"steps.{i}.id", "no live step of this sequence has this id")
+        if step.id in seen:
+            raise field_error(f"steps.{i}.id", "this step is given twice")
+        seen.add(step.id)
+    compiled = _compile(body.steps)
+    changes: dict[str, Any] = {}
+    if body.name != row.name:
+        changes["name"] = {"from": row.name, "to": body.name}
+        row.name = body.name
+    window_changed = body.window is not None and body.window.model_dump() != row.window
+    if body.window is not None and window_changed:
+        changes["window"] = {"from": row.window, "to": body.window.model_dump()}
+        row.window = body.window.model_dump()
+    old_position = {st.id: st.position for st in old}
+    old_delay = {st.id: st.delay_minutes for st in old}
+    removed = [st for st in old if st.id not in seen]
+    for st in removed:
+        st.removed_at = now
+    session.flush()  # the removed steps leave the live positions before the kept ones move
+    kept = [(i, by_id[step.id]) for i, step in enumerate(body.steps, start=1) if step.id is not None]
+    for i, st in kept:
+        st.position = RENUMBER_OFFSET + i
+    session.flush()
+    new_order: list[EmailSequenceStep] = []
+    edited: list[str] = []
+    for i, (step, message) in enumerate(zip(body.steps, compiled, strict=True), start=1):
+        if step.id is None:
+            new = EmailSequenceStep(id=uuid.uuid4(), tid=who.tid, sequence_id=row.id, position=i)
+            _write_step(new, step, message)
+            session.add(new)
+            new_order.append(new)
+            continue
+        st = by_id[step.id]
+        st.position = i
+        if (st.subject, st.body, st.format, st.condition, st.delay_minutes) != (
+            step.subject,
+            step.html,
+            step.format,
+            step.condition.value,
+            step.delay_minutes,
+        ):
+            edited.append(str(st.id))
+            _write_step(st, step, message)
+        new_order.append(st)
+    session.flush()
+    added = [str(st.id) for st in new_order if st.id not in old_position]
+    moved = [str(st.id) for st in new_order if st.id in old_position and old_position[st.id] != st.position]
+    for key, value in (
+        ("added", added),
+        ("removed", [str(st.id) for st in removed]),
+        ("moved", moved),
+        ("edited", edited),
+    ):
+        if value:
+            changes[key] = value
+    if not changes:
+        return row
+    moves = _follow(session, row, old, new_order, old_delay, window_changed=window_changed, now=now)
+    _touch(row, now)
+    session.flush()
+    _audit(session, who, "updated", sequence_id, version=row.version, enrolments=moves, **changes)
+    return row
+
+
+def _write_step(st: EmailSequenceStep, step: StepIn, message: templates.Message) -> None:
+    st.delay_minutes = step.delay_minutes
+    st.condition = step.condition.value
+    st.subject = step.subject
+    st.body = step.html
+    st.format = step.format
+    st.html = message.html
+    st.text = message.text
+
+
+def _follow(
+    session: Session,
+    row: EmailSequence,
+    old: list[EmailSequenceStep],
+    new_order: list[EmailSequenceStep],
+    old_delay: dict[uuid.UUID, int],
+    *,
+    window_changed: bool,
+    now: datetime,
+) -> dict[str, int]:
+    """Each active enrolment onto the edited steps (see ``update_sequence``); how many moved, completed
+    and were re-timed."""
+    new_position = {st.id: st.position for st in new_order}
+    counts = {"moved": 0, "completed": 0, "retimed": 0}
+    enrolments = repo.active_enrolments_of_sequence(session, row.id)
+    if not enrolments:
+        return counts
+    window = window_of(session, row.tid, row)
+    last = repo.last_send_at(session, [e.id for e in enrolments])
+    for e in enrolments:
+        waited = old[e.step - 1] if 1 <= e.step <= len(old) else None
+        if waited is not None and waited.id in new_position:
+            target = new_position[waited.id]
+        else:
+            before = [st for st in old[: max(0, e.step - 1)] if st.id in new_position]
+            target = new_position[before[-1].id] + 1 if before else 1
+        if target > len(new_order):
+            e.state = "completed"
+            e.next_due_at = None
+            e.ended_at = now
+            e.updated_at = now
+            counts["completed"] += 1
+            continue
+        step = new_order[target - 1]
+        if target != e.step:
+            counts["moved"] += 1
+        e.step = target
+        same_wait = waited is not None and waited.id == step.id and old_delay[step.id] == step.delay_minutes
+        if not same_wait or window_changed:
+            e.next_due_at = due_after(last.get(e.id, e.enrolled_at), step.delay_minutes, window)
+            counts["retimed"] += 1
+        e.updated_at = now
+    return counts
+
+
 def get_sequence(session: Session, sequence_id: uuid.UUID, *, lock: bool = False) -> EmailSequence:
     row = repo.sequence(session, sequence_id, lock=lock)
     if row is None:
@@ -120,6 +298,7 @@ def sequence_out(session: Session, row: EmailSequence) -> SequenceOut:
         window=row.window,
         steps=[StepOut.of(s) for s in repo.steps_of(session, row.id)],
         enrolments=repo.enrolment_counts(session, [row.id]).get(row.id, {}),
+        version=row.version,
         created_by=row.created_by,
         created_at=row.created_at,
         updated_at=row.updated_at,
@@ -145,11 +324,18 @@ def list_sequences(session: Session) -> list[SequenceSummary]:
 
 
 def set_status(
-    session: Session, who: service.Actor, sequence_id: uuid.UUID, target: SequenceStatus
+    session: Session,
+    who: service.Actor,
+    sequence_id: uuid.UUID,
+    target: SequenceStatus,
+    if_match: str | None = None,
 ) -> EmailSequence:
-    """Activate (draft or paused) or pause (active); anything else is a 409 naming the allowed moves.
-    A paused sequence keeps its enrolments; the scheduler claims none of them until it is active."""
+    """Activate (draft or paused), pause (active) or archive (any but archived); anything else is a 409
+    naming the allowed moves. A paused or archived sequence keeps its enrolments where they are; the
+    scheduler claims none of them until it is active (an archived one never is again). ``If-Match`` is
+    checked when given (412 when stale)."""
     row = get_sequence(session, sequence_id, lock=True)
+    kit_etag.check_if_match(row.version, if_match, required=False)
     current = SequenceStatus(row.status)
     if target == current:
         return row
@@ -160,9 +346,9 @@ def set_status(
             allowed=sorted(m.value for m in MOVES[current]),
         )
     row.status = target.value
-    row.updated_at = utcnow()
+    _touch(row, utcnow())
     session.flush()
-    _audit(session, who, "activated" if target == SequenceStatus.active else "paused", sequence_id)
+    _audit(session, who, MOVE_ACTIONS[target], sequence_id, version=row.version)
     return row
 
 
@@ -179,6 +365,8 @@ def enrol(
     the next opening of the window. A contact already in the sequence (in any state) stays as it is."""
     now = now or utcnow()
     row = get_sequence(session, sequence_id, lock=True)
+    if row.status == SequenceStatus.archived.value:
+        raise Conflict("An archived sequence takes no new enrolments.", code="sequence-archived")
     if body.segment_id is not None:
         try:
             given = segments.audience(session, body.segment_id)
