@@ -177,6 +177,7 @@ def run(started: Any, rows: int) -> None:
     sink = SinkProcess(port)
     redis_url = started.runtime.redis_url
     broker = os.environ.get("GENIUS_BENCH_BROKER", redis_url)
+    connections = platform.settings.campaign_smtp_connections  # GENIUS_CAMPAIGN_SMTP_CONNECTIONS
     data_dir = Path(platform.settings.data_dir)
     env = env_for(
         data_dir,
@@ -186,6 +187,7 @@ def run(started: Any, rows: int) -> None:
         GENIUS_SECRET_KEY=platform.settings.secret_key or "",
         GENIUS_SMTP_PORT=str(port),
         GENIUS_METRICS_PORT_WORKER="0",
+        GENIUS_CAMPAIGN_SMTP_CONNECTIONS=str(connections),
     )
     worker = Worker("email.send,registry", env, data_dir / "bench-marketing-worker.log")
     try:
@@ -221,7 +223,10 @@ def run(started: Any, rows: int) -> None:
         assert sink.count - before == 2 * rows
 
         full_rate, raw_rate, pre_rate = rows / t_full, rows / t_raw, rows / t_pre
-        print(f"# marketing: {rows:,} recipients, {batches} batches, worker -c 2 on {broker.split(':')[0]}")
+        print(
+            f"# marketing: {rows:,} recipients, {batches} batches, worker -c 2 on {broker.split(':')[0]}, "
+            f"{connections} SMTP connections per batch"
+        )
         print(f"  send endpoint (snapshot + outbox rows)  {t_send:8.2f} s")
         print(f"  full path to the sink                   {t_full:8.2f} s  {full_rate:>10,.0f} msgs/s")
         print(f"  raw aiosmtplib loop (one connection)    {t_raw:8.2f} s  {raw_rate:>10,.0f} msgs/s")

@@ -94,9 +94,9 @@ class Settings(BaseSettings):
     campaign_send_rate_limit: str = Field(default="10/s", description="Per user, on the campaign send")
     campaign_batch_size: int = Field(default=100, ge=1, le=100, description="Recipients per send task")
     campaign_smtp_connections: int = Field(
-        default=4,
+        default=10,
         ge=1,
-        le=16,
+        le=32,
         description="SMTP connections per campaign batch, one message in flight on each (a worker killed "
         "mid-batch leaves at most this many recipients of the batch 'interrupted', never sent twice)",
     )

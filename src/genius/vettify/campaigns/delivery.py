@@ -1,9 +1,9 @@
 """One batch of a campaign's send, as the ``email.send.campaign`` task runs it (queue ``email.send``).
 
 The batch keeps one message in flight on each of its SMTP connections (``GENIUS_CAMPAIGN_SMTP_CONNECTIONS``,
-default 4): it claims a chunk of that many recipients, sends them concurrently, and stores their outcomes
-in the transaction that claims the next chunk. The server's round trips overlap and a commit serves four
-messages (``bench --suite marketing``).
+default 10): it claims a chunk of that many recipients, sends them concurrently, and stores their outcomes
+in the transaction that claims the next chunk. The server's round trips overlap and a commit serves the
+whole chunk (``bench --suite marketing``: 2 connections 403 msgs/s, 4: 694, 8: 853, 12: 980).
 
 Exactly once per recipient, whatever happens to the task:
 
