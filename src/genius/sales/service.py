@@ -514,6 +514,13 @@ def _customer(session: Session, account_id: uuid.UUID) -> Party:
     )
 
 
+def individual_buyer(customer: Party) -> bool:
+    """B2C: the buyer is a person, identified on the invoice by a CNP or ANAF's thirteen zeros (BR-RO-120)
+    and by no VAT id. Such an invoice goes to ANAF's ``uploadb2c`` (a CUI never has 13 digits)."""
+    legal = customer.legal_id.value if customer.legal_id else ""
+    return customer.vat_id is None and len(legal) == 13 and legal.isdigit()
+
+
 def _ef_category(category: str) -> EfVatCategory:
     return EfVatCategory(category)
 
@@ -717,6 +724,7 @@ def resend(
         actor.tid,
         xml,
         supplier.cui or "",
+        b2c=individual_buyer(customer),
         idempotency_key=f"sales-document:{doc.id}:v{doc.version}",
         correlation_id=actor.correlation_id,
     )
@@ -766,6 +774,7 @@ def issue(
         actor.tid,
         xml,
         supplier.cui or "",
+        b2c=individual_buyer(customer),
         idempotency_key=f"sales-document:{doc.id}",
         correlation_id=actor.correlation_id,
     )
