@@ -91,6 +91,21 @@ ALLOWED: tuple[Allowed, ...] = (
         _has("not a valid Romanian CUI/CIF", "not a valid CUI"),
     ),
     Allowed(
+        "eu-vat-id-check-digits",
+        "*",
+        422,
+        "an EU VAT id's number follows its member state's format and check digits (stdnum.eu.vat); the "
+        "schema declares the prefix and the characters, not each state's rule",
+        _has("not a valid EU VAT id"),
+    ),
+    Allowed(
+        "eu-vat-id-of-the-account-country",
+        "*",
+        422,
+        "cross-field rule stated in the schema's description: an account's VAT id is of its country",
+        _has("but the account's country is"),
+    ),
+    Allowed(
         "oauth-credentials",
         "POST /v1/auth/token",
         400,

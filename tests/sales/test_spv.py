@@ -29,7 +29,7 @@ from genius.sales.consumers import consumers
 from tests.compliance.conftest import FakeAnaf
 from tests.compliance.efactura.test_client import fake_settings
 from tests.conftest import LiveServer, free_port
-from tests.sales.conftest import Sales, relay, set_up_company
+from tests.sales.conftest import Sales, add_customer, relay, set_up_company
 
 
 @pytest.fixture
@@ -110,6 +110,10 @@ def test_demo_tenant_connects_to_the_fake_spv_and_its_documents_end_accepted(
     # three invoices, the credit note and the invoice to a person (B2C)
     assert [r["state"] for r in results] == ["ok"] * 5
     assert len(fake_anaf.states.efactura.uploads) == 5  # each document uploaded once
+    # the invoice to Ionescu Maria (a person, by her CNP) went to ANAF's B2C endpoint, the rest to upload
+    b2c = [m for m in fake_anaf.states.efactura.uploads if m.endpoint == "uploadb2c"]
+    assert len(b2c) == 1 and b"Ionescu Maria" in b2c[0].xml and sales_demo.PERSON_CNP.encode() in b2c[0].xml
+    assert sum(m.endpoint == "upload" for m in fake_anaf.states.efactura.uploads) == 4
     topics = relay_to_sales(platform, tenant.id)
     assert topics.count("anaf.efactura.submitted") == 5 and topics.count("anaf.efactura.accepted") == 5
 
@@ -172,6 +176,57 @@ def test_a_rejected_invoice_shows_anafs_errors_on_its_fields(
     assert event["invoice_id"] == draft["id"] and event["errors"][0]["field"] == "supplier"
     r = sales.call("GET", f"/invoices/{draft['id']}/efactura.zip")
     assert r.status_code == 409 and r.json()["type"].endswith("efactura-not-accepted")
+
+
+def test_an_invoice_to_a_person_goes_to_uploadb2c_and_one_to_a_company_to_upload(
+    spv_platform: Platform,
+    fake_anaf: FakeAnaf,
+    tenant: Any,
+    client: TestClient,
+    sales: Sales,
+    customer_id: Any,
+) -> None:
+    platform = spv_platform
+    assert compliance_demo.seed_demo(platform, tenant.id) is True
+    with platform.db.tenant_session(tenant.id) as s:
+        person = add_customer(s, tenant.id, name="Popescu Ion", cui=None, city="Brașov", county="Brașov")
+        anonymous = add_customer(
+            s, tenant.id, name="Client anonim", cui=None, city="Cluj-Napoca", county="Cluj"
+        )
+    sales.ok("PUT", f"/customers/{person}/cnp", {"cnp": "1800101080016"})
+    submissions, drafts = {}, {}
+    for name, customer in (("company", customer_id), ("person", person), ("anonymous", anonymous)):
+        draft = sales.ok(
+            "POST",
+            "/invoices",
+            {
+                "type": "invoice",
+                "customer_id": str(customer),
+                "lines": [{"description": "Servicii", "quantity": 1, "unit_price": "100"}],
+            },
+            status=201,
+        )
+        drafts[name] = draft["id"]
+        submissions[name] = sales.issue(draft["id"])["efactura_submission_id"]
+    sales.issue(drafts["person"])  # issued again: nothing is queued again
+    results = run_uploads(platform, tenant.id)
+    assert [r["state"] for r in results] == ["ok"] * 3
+    assert len(fake_anaf.states.efactura.uploads) == 3  # one upload per invoice, whichever endpoint
+    by_index = {m.index: m for m in fake_anaf.states.efactura.uploads}
+    sent = {
+        name: by_index[next(r["index_incarcare"] for r in results if r["id"] == sid)]
+        for name, sid in submissions.items()
+    }
+    # BR-RO-120: a person by their CNP, or by ANAF's thirteen zeros without one: both are B2C
+    assert {name: m.endpoint for name, m in sent.items()} == {
+        "company": "upload",
+        "person": "uploadb2c",
+        "anonymous": "uploadb2c",
+    }
+    assert b"1800101080016" in sent["person"].xml and b"0000000000000" in sent["anonymous"].xml
+    assert relay_to_sales(platform, tenant.id).count("anaf.efactura.accepted") == 3
+    for draft_id in drafts.values():
+        assert sales.ok("GET", f"/invoices/{draft_id}")["efactura"]["state"] == "accepted"
 
 
 def test_anaf_messages_map_to_fields() -> None:

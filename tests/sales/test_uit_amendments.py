@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from genius.compliance.etransport import service as etransport
 from genius.core.events.models import OutboxEvent
@@ -168,3 +168,124 @@ def test_an_order_without_a_valid_uit_has_nothing_to_amend(
         client.post(f"/sales/orders/{uuid.uuid4()}/etransport/cancel", data={"csrf_token": csrf}).status_code
         == 404
     )
+
+
+def _audited(platform: Platform, tid: uuid.UUID) -> list[tuple[str, str, dict[str, Any]]]:
+    with platform.db.tenant_session(tid) as s:
+        rows = s.execute(
+            text(
+                "SELECT action, target, data FROM core.audit_log"
+                " WHERE action LIKE 'sales.order.etransport%' ORDER BY seq"
+            )
+        ).all()
+    return [(r.action, r.target, r.data) for r in rows]
+
+
+def test_the_api_corrects_then_cancels_the_uit(
+    spv_platform: Platform,  # noqa: F811 (the fixture imported above)
+    fake_anaf: FakeAnaf,  # noqa: F811
+    tenant: Any,
+    client: TestClient,
+) -> None:
+    platform = spv_platform
+    with platform.db.tenant_session(tenant.id) as s:
+        set_up_company(s, tenant.id)
+        customer = add_customer(s, tenant.id)
+    connect_to_anaf(platform, tenant.id)
+    sales = Sales(client, tenant.headers)
+    order = risky_order(sales, customer)
+    oid, today = order["id"], date.today().isoformat()
+    path = f"/orders/{oid}/etransport"
+    body = {"vehicle": "CJ12ABC", "transport_date": today}
+
+    # nothing declared yet: a 409 naming why, as problem+json
+    none = sales.call("POST", f"{path}/cancel")
+    assert none.status_code == 409 and none.headers["content-type"].startswith("application/problem+json")
+    assert none.json()["type"].endswith("etransport-none")
+    sales.ok("POST", path, body, status=202)
+    pending = sales.call("POST", f"{path}/correct", body)
+    assert pending.status_code == 409 and pending.json()["type"].endswith(
+        "etransport-not-valid"
+    )  # no UIT yet
+    [first] = run_etransport_worker(platform, tenant.id)
+    uit = first["uit"]
+    relay_etransport(platform, tenant.id)
+
+    # --- correct: schema errors on the fields, a stale If-Match, then the same UIT with the new vehicle
+    bad = sales.call("POST", f"{path}/correct", {**body, "vehicle": "?"})
+    assert bad.status_code == 422 and [e["field"] for e in bad.json()["errors"]] == ["vehicle"]
+    stale = sales.call("POST", f"{path}/correct", {**body, "vehicle": "B77NEW"}, **{"If-Match": 'W/"0"'})
+    assert stale.status_code == 412
+    etag = sales.call("GET", f"/orders/{oid}").headers["ETag"]
+    queued = sales.ok(
+        "POST", f"{path}/correct", {**body, "vehicle": "B 77 NEW"}, status=202, **{"If-Match": etag}
+    )
+    assert queued["queued"] is True and queued["uit"] == uit and queued["state"] == "valid"
+    assert queued["amendment"] == {"kind": "corectie", "state": "queued", "messages": []}
+    again = sales.ok("POST", f"{path}/correct", {**body, "vehicle": "B 77 NEW"}, status=200)
+    assert again["queued"] is False and again["amendment"]["state"] == "queued"
+    other = sales.call("POST", f"{path}/cancel")
+    assert other.status_code == 409 and other.json()["type"].endswith("etransport-amendment-pending")
+    assert len(outbox(platform, tenant.id, "anaf.etransport.submit")) == 2
+    [corrected] = run_etransport_worker(platform, tenant.id)
+    assert corrected["state"] == "valid" and corrected["uit"] == uit
+    relay_etransport(platform, tenant.id)
+    shown = sales.ok("GET", path)
+    assert shown["vehicle"] == "B77NEW" and shown["amendment"] == {
+        "kind": "corectie",
+        "state": "valid",
+        "messages": [],
+    }
+
+    # --- cancel: queued once, then the UIT is deleted; nothing left to cancel afterwards
+    cancelled = sales.ok("POST", f"{path}/cancel", status=202)
+    assert cancelled["amendment"] == {"kind": "stergere", "state": "queued", "messages": []}
+    assert sales.ok("POST", f"{path}/cancel", status=200)["queued"] is False
+    assert len(outbox(platform, tenant.id, "anaf.etransport.submit")) == 3
+    [deleted] = run_etransport_worker(platform, tenant.id)
+    assert deleted["state"] == "valid" and deleted["target_uit"] == uit
+    assert relay_etransport(platform, tenant.id) == [TOPICS[2]]
+    assert sales.ok("GET", path)["state"] == "deleted" and uit in fake_anaf.states.etransport.deleted
+    gone = sales.call("POST", f"{path}/cancel")
+    assert gone.status_code == 409 and gone.json()["type"].endswith("etransport-not-valid")
+    key = f"sales-order:{oid}:etransport:1"
+    assert _keys(platform, tenant.id) == sorted([key, f"{key}:corectie:1", f"{key}:stergere:2"])
+    # audited, each asked-for amendment once (the repeated requests queued nothing)
+    assert [(a, t, d["uit"]) for a, t, d in _audited(platform, tenant.id)] == [
+        ("sales.order.etransport_corrected", f"sales.order:{oid}", uit),
+        ("sales.order.etransport_cancelled", f"sales.order:{oid}", uit),
+    ]
+    assert sales.call("POST", f"/orders/{uuid.uuid4()}/etransport/cancel").status_code == 404
+
+
+def test_an_expired_uit_can_no_longer_be_amended(
+    spv_platform: Platform,  # noqa: F811
+    fake_anaf: FakeAnaf,  # noqa: F811
+    tenant: Any,
+    client: TestClient,
+) -> None:
+    platform = spv_platform
+    with platform.db.tenant_session(tenant.id) as s:
+        set_up_company(s, tenant.id)
+        customer = add_customer(s, tenant.id)
+    connect_to_anaf(platform, tenant.id)
+    sales = Sales(client, tenant.headers)
+    oid = risky_order(sales, customer)["id"]
+    sales.ok("POST", f"/orders/{oid}/etransport", {"vehicle": "CJ12ABC"}, status=202)
+    [valid] = run_etransport_worker(platform, tenant.id)
+    relay_etransport(platform, tenant.id)
+    # the transport was long ago: its UIT's validity ended yesterday (compliance's record and sales')
+    yesterday = date.today() - timedelta(days=1)
+    with platform.db.tenant_session(tenant.id) as s:
+        declaration = s.get(etransport.repository.declarations.model, uuid.UUID(valid["id"]))
+        assert declaration is not None
+        declaration.uit_valid_from, declaration.uit_valid_until = yesterday - timedelta(days=5), yesterday
+        row = transport.get(s, uuid.UUID(oid))
+        assert row is not None
+        row.valid_until = yesterday
+    for action, body in (("cancel", None), ("correct", {"vehicle": "B77NEW"})):
+        r = sales.call("POST", f"/orders/{oid}/etransport/{action}", body)
+        assert r.status_code == 409 and r.json()["type"].endswith("etransport-expired")
+        assert yesterday.isoformat() in r.json()["detail"]
+    assert len(outbox(platform, tenant.id, "anaf.etransport.submit")) == 1
+    assert _audited(platform, tenant.id) == []

@@ -10,6 +10,10 @@
   risk, validated and queued to the ``anaf.etransport`` worker through the outbox (202; 200 with the
   declaration it has already, unless ANAF rejected it; 422 naming the fields when it cannot be built,
   e.g. no line carries a high-risk tariff code); ``GET`` the same path: its state, UIT and validity;
+* ``POST /orders/{id}/etransport/cancel`` (the UIT deleted at ANAF) and ``…/etransport/correct`` (the
+  same UIT, the corrected transport data as the body): queued like the notification (202; 200 when the
+  same amendment is under way), audited, ``If-Match`` optional; 409 with the reason's ``code`` when there
+  is nothing to amend (no UIT ANAF confirmed, deleted, the other amendment pending, the UIT expired);
 * ``GET /orders/{id}/delivery-note.pdf``: the delivery note (aviz de însoțire) with the UIT and its QR.
 
 A state change that the document's state forbids is a 409.
@@ -18,18 +22,19 @@ A state change that the document's state forbids is a 409.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import Response as RawResponse
 
 from genius.core.auth.deps import PlatformDep, TenantDB
+from genius.core.auth.tokens import Principal
 from genius.core.kit.errors import NotFound
 from genius.core.kit.pagination import CursorParam, LimitParam, Page
 from genius.sales import delivery_note, orders, repository, service, transport
 from genius.sales import schemas as s
 from genius.sales.api import PROBLEMS, CorrId, IfMatch, SalesRead, SalesWrite, actor, one_document_out
-from genius.sales.models import Order
+from genius.sales.models import Order, OrderTransport
 
 router = APIRouter(prefix="/v1/sales", tags=["sales"])
 CustomerFilter = Annotated[uuid.UUID | None, Query(description="Only this customer's (a CRM account)")]
@@ -358,8 +363,85 @@ def start_etransport(
     row, created = transport.start(db, who, order_id, body, settings=platform.settings)
     if not created:
         response.status_code = 200
-    live = transport.live_states(db, principal.tid, [row]).get(row.declaration_id)
-    return transport.view(row, live, queued=created)
+    return transport.view_one(db, principal.tid, row, queued=created)
+
+
+AMEND_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    **PROBLEMS,
+    409: {
+        "description": "Nothing to amend (problem+json, its `code`): `etransport-none` (no transport "
+        "declared), `etransport-not-valid` (no UIT ANAF confirmed, or it is deleted), "
+        "`etransport-amendment-pending` (the other amendment is under way), `etransport-expired` (the "
+        "UIT's validity is over)"
+    },
+}
+
+
+def _amended(
+    db: TenantDB, principal: Principal, row: OrderTransport, created: bool, response: Response
+) -> s.OrderTransportOut:
+    if not created:
+        response.status_code = 200
+    return transport.view_one(db, principal.tid, row, queued=created)
+
+
+@router.post(
+    "/orders/{order_id}/etransport/cancel",
+    status_code=202,
+    response_model=s.OrderTransportOut,
+    responses={
+        **AMEND_PROBLEMS,
+        200: {"model": s.OrderTransportOut, "description": "The same cancellation is already under way"},
+    },
+    summary="Cancel the order's UIT at ANAF (an e-Transport deletion, queued to the worker)",
+    description="A `stergere` of the UIT, queued through the outbox (202, `amendment.state` `queued`); the "
+    "order's declaration shows `deleted` once ANAF took it, or `amendment.state` `rejected` with ANAF's "
+    "messages. Asked again while it is under way: 200 with it, nothing queued. `If-Match` (the order's "
+    "ETag) is optional.",
+)
+def cancel_etransport(
+    order_id: uuid.UUID,
+    principal: SalesWrite,
+    db: TenantDB,
+    platform: PlatformDep,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
+    corr: CorrId = None,
+) -> s.OrderTransportOut:
+    who = actor(principal, request, corr)
+    row, created = transport.cancel(db, who, order_id, settings=platform.settings, if_match=if_match)
+    return _amended(db, principal, row, created, response)
+
+
+@router.post(
+    "/orders/{order_id}/etransport/correct",
+    status_code=202,
+    response_model=s.OrderTransportOut,
+    responses={
+        **AMEND_PROBLEMS,
+        200: {"model": s.OrderTransportOut, "description": "A correction is already under way"},
+    },
+    summary="Correct the order's notification under the same UIT (an e-Transport correction)",
+    description="The notification built again from the order and the corrected transport data (vehicle, "
+    "date, route, weights), carrying the UIT it corrects, which ANAF keeps; queued like the cancellation. "
+    "The corrected data becomes the declaration's once ANAF confirmed it. 422 names the fields the "
+    "correction cannot be built or validated with.",
+)
+def correct_etransport(
+    order_id: uuid.UUID,
+    body: s.OrderTransportIn,
+    principal: SalesWrite,
+    db: TenantDB,
+    platform: PlatformDep,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
+    corr: CorrId = None,
+) -> s.OrderTransportOut:
+    who = actor(principal, request, corr)
+    row, created = transport.correct(db, who, order_id, body, settings=platform.settings, if_match=if_match)
+    return _amended(db, principal, row, created, response)
 
 
 @router.get(

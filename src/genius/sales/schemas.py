@@ -563,6 +563,18 @@ OrderTransportState = Literal[
 ]  # fmt: skip
 
 
+class OrderTransportAmendmentOut(BaseModel):
+    """The UIT's last cancellation (``stergere``) or correction (``corectie``) and how it went."""
+
+    kind: Literal["stergere", "corectie"] = Field(
+        description="stergere: the UIT is cancelled at ANAF; corectie: the same UIT, corrected data"
+    )
+    state: Literal["queued", "valid", "rejected"] = Field(
+        description="queued until ANAF answers; valid once it took effect; rejected with ANAF's messages"
+    )
+    messages: list[str] = Field(default=[], description="ANAF's messages when it refused the amendment")
+
+
 class OrderTransportOut(BaseModel):
     declaration_id: uuid.UUID
     attempt: int = Field(description="1, then one more each time a rejected declaration is made again")
@@ -586,6 +598,9 @@ class OrderTransportOut(BaseModel):
     )
     reasons: list[str] = []
     queued: bool | None = Field(default=None, description="True when this request queued the upload")
+    amendment: OrderTransportAmendmentOut | None = Field(
+        default=None, description="The UIT's last cancellation or correction, if any"
+    )
     created_at: datetime
     updated_at: datetime
 

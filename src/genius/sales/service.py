@@ -26,6 +26,7 @@ from stdnum.ro import cnp as ro_cnp
 from genius.compliance.efactura import service as efactura
 from genius.compliance.efactura.schemas import (
     Address,
+    Delivery,
     DocumentReference,
     Finding,
     Identifier,
@@ -497,13 +498,16 @@ def _customer(session: Session, account_id: uuid.UUID) -> Party:
         except ValueError as exc:
             raise field_error("customer.address", f"the CRM account's address: {exc}") from None
     else:
-        address = Address(street=account.address, city=account.city, country=country)
+        address = Address(street=account.address, city=account.city, county=account.county, country=country)
     cui = (account.cui or "").upper().removeprefix("RO")
     vat_registered = (account.official or {}).get("vat_registered", True) is not False
     person = repository.buyer_identity(session, account_id) if not cui and country == "RO" else None
+    # A company elsewhere in the EU: the VAT id the CRM keeps for it (checked there, its country the
+    # account's), e.g. the buyer of an intra-community supply (BR-IC-02).
+    foreign_vat_id = account.vat_id if not cui and country != "RO" else None
     return Party(
         name=account.name,
-        vat_id=f"RO{cui}" if cui and vat_registered else None,
+        vat_id=f"RO{cui}" if cui and vat_registered else foreign_vat_id,
         # BR-RO-120: a buyer without a CUI (an individual) carries the CNP, or ANAF's 13 zeros without one
         legal_id=Identifier(value=cui)
         if cui and not vat_registered
@@ -512,6 +516,13 @@ def _customer(session: Session, account_id: uuid.UUID) -> Party:
         else None,
         address=address,
     )
+
+
+def individual_buyer(customer: Party) -> bool:
+    """B2C: the buyer is a person, identified on the invoice by a CNP or ANAF's thirteen zeros (BR-RO-120)
+    and by no VAT id. Such an invoice goes to ANAF's ``uploadb2c`` (a CUI never has 13 digits)."""
+    legal = customer.legal_id.value if customer.legal_id else ""
+    return customer.vat_id is None and len(legal) == 13 and legal.isdigit()
 
 
 def _ef_category(category: str) -> EfVatCategory:
@@ -562,6 +573,26 @@ def build_invoice(
         payable=result.gross,
     )
     eur = doc.currency != "RON"
+    # An intra-community supply names when and to which country the goods went (BR-IC-11, BR-IC-12): the
+    # issue date (the document carries no separate supply date) and the buyer's address. CIUS-RO asks every
+    # delivery address for its line, city and subdivision (BR-RO-180/201/211): a foreign account without
+    # a region (its CRM "county") gives its city there.
+    intra_community = any(part.category == VatCategory.INTRA_COMMUNITY for part in result.breakdown)
+    buyer_address = customer.address
+    delivery = (
+        Delivery(
+            actual_date=on,
+            address=Address(
+                street=buyer_address.street,
+                city=buyer_address.city,
+                county=buyer_address.county or buyer_address.city,
+                postal_code=buyer_address.postal_code,
+                country=buyer_address.country,
+            ),
+        )
+        if intra_community
+        else None
+    )
     return Invoice(
         number=number,
         issue_date=on,
@@ -578,6 +609,7 @@ def build_invoice(
         else [],
         seller=supplier,
         buyer=customer,
+        delivery=delivery,
         lines=lines,
         vat_breakdown=breakdown,
         totals=totals,
@@ -717,6 +749,7 @@ def resend(
         actor.tid,
         xml,
         supplier.cui or "",
+        b2c=individual_buyer(customer),
         idempotency_key=f"sales-document:{doc.id}:v{doc.version}",
         correlation_id=actor.correlation_id,
     )
@@ -766,6 +799,7 @@ def issue(
         actor.tid,
         xml,
         supplier.cui or "",
+        b2c=individual_buyer(customer),
         idempotency_key=f"sales-document:{doc.id}",
         correlation_id=actor.correlation_id,
     )

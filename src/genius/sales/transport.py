@@ -15,6 +15,9 @@ notification built from its lines, uploaded by the existing ``anaf.etransport`` 
   ``wms.shipment.etransport_code`` → ``valid`` with the UIT and its validity window;
   ``anaf.etransport.rejected`` → ``rejected`` with ANAF's messages. The pages and the API show the
   declaration's live state through compliance's service (``summaries``) over that record.
+* ``cancel`` / ``correct``: the UIT deleted (``stergere``) or corrected (``corectie``), from the order's
+  page or ``POST /v1/sales/orders/{id}/etransport/cancel|correct``; audited; 409 when there is no UIT
+  ANAF confirmed, when it was deleted, when the other amendment is under way, or once the UIT expired.
 * ``countdown``: what is left of a UIT's validity (it ends at the end of ``valid_until``, Romanian time).
 
 Never commits.
@@ -47,6 +50,7 @@ from genius.compliance.etransport.schemas import (
     TransportDocument,
 )
 from genius.config import Settings
+from genius.core.audit import service as audit
 from genius.core.events.schemas import Envelope
 from genius.core.kit.errors import Conflict, Unprocessable
 from genius.core.tenancy import service as tenancy
@@ -481,13 +485,14 @@ AMEND_KINDS = ("stergere", "corectie")
 
 
 def _amendable(
-    session: Session, actor: Actor, order_id: uuid.UUID, kind: str
+    session: Session, actor: Actor, order_id: uuid.UUID, kind: str, if_match: str | None = None
 ) -> tuple[Order, OrderTransport, str, str] | OrderTransport:
     """The order, its transport row, the CIF and the UIT an amendment acts on; or the row itself when
     the same amendment is already under way (a second click). 409 when the UIT cannot be amended: none
     yet, not valid at ANAF, deleted, or the other amendment under way. The order is not required to be
     open: cancelling an order is when its UIT is deleted."""
     order = orders.get(session, "order", order_id, lock=True)
+    service.check_if_match(order, if_match, required=False)  # the API's If-Match: the order's ETag
     row = repository.order_transport(session, order.id, lock=True)
     if row is None:
         raise Conflict("This order has declared no transport.", code="etransport-none")
@@ -509,6 +514,14 @@ def _amendable(
     if state != "valid" or not uit or row.state == "deleted":
         raise Conflict(
             "Only a UIT that ANAF confirmed can be cancelled or corrected.", code="etransport-not-valid"
+        )
+    valid_until = (_day(current.get("uit_valid_until")) if current else None) or row.valid_until
+    if valid_until is not None and _expired(valid_until):
+        # the transport the UIT covered is over: there is nothing left to cancel or correct
+        raise Conflict(
+            f"The UIT expired at the end of {valid_until.isoformat()}: it can no longer be cancelled or "
+            "corrected.",
+            code="etransport-expired",
         )
     cif = str(current["cif"]) if current else _digits(tenancy.company_profile(session, order.tid).cui)
     return order, row, cif, uit
@@ -552,12 +565,13 @@ def cancel(
     *,
     settings: Settings | None = None,
     queue: bool = True,
+    if_match: str | None = None,
 ) -> tuple[OrderTransport, bool]:
     """Delete the order's UIT at ANAF (``stergere``): recorded at compliance under the key
     ``sales-order:<id>:etransport:<attempt>:stergere:<n>``, its upload an outbox task of the same
     transaction; ``(row, created)``. A second call while it is under way returns it. The order shows
     ``deleted`` once compliance's ``anaf.etransport.deleted`` arrives (a new notification can follow)."""
-    found = _amendable(session, actor, order_id, "stergere")
+    found = _amendable(session, actor, order_id, "stergere", if_match)
     if isinstance(found, OrderTransport):
         return found, False
     order, row, cif, uit = found
@@ -565,7 +579,9 @@ def cancel(
         declarant_code=cif, declarant_ref=(order.number or "")[:50] or None, deletion=Deletion(uit=uit)
     )
     row.amend_transport = None
-    return _amend(session, actor, order, row, "stergere", declaration, settings=settings, queue=queue), True
+    row = _amend(session, actor, order, row, "stergere", declaration, settings=settings, queue=queue)
+    _audit(session, actor, order, row, "sales.order.etransport_cancelled", uit)
+    return row, True
 
 
 def correct(
@@ -576,12 +592,13 @@ def correct(
     *,
     settings: Settings | None = None,
     queue: bool = True,
+    if_match: str | None = None,
 ) -> tuple[OrderTransport, bool]:
     """Declare the order's transport again as a correction of its UIT (``corectie``): the notification
     built from the order and the corrected data (vehicle, date, route, weights) carries the UIT it
     corrects, which ANAF keeps. Queued like ``cancel``; the corrected data becomes the order's once
     compliance's ``wms.shipment.etransport_code`` for the correction arrives."""
-    found = _amendable(session, actor, order_id, "corectie")
+    found = _amendable(session, actor, order_id, "corectie", if_match)
     if isinstance(found, OrderTransport):
         return found, False
     order, row, _cif, uit = found
@@ -593,9 +610,22 @@ def correct(
         "operation_type": body.operation_type,
         "transport_date": (body.transport_date or service.today()).isoformat(),
     }
-    return _amend(
-        session, actor, order, row, "corectie", built.declaration, settings=settings, queue=queue
-    ), True
+    row = _amend(session, actor, order, row, "corectie", built.declaration, settings=settings, queue=queue)
+    _audit(session, actor, order, row, "sales.order.etransport_corrected", uit)
+    return row, True
+
+
+def _audit(session: Session, actor: Actor, order: Order, row: OrderTransport, action: str, uit: str) -> None:
+    """An amendment asked for (from the page or the API), in the same transaction as its queueing."""
+    audit.record(
+        session,
+        actor.tid,
+        action,
+        actor=actor.name,
+        target=f"sales.order:{order.id}",
+        data={"uit": uit, "number": order.number, "declaration_id": str(row.amend_declaration_id)},
+        request_id=actor.correlation_id or "",
+    )
 
 
 def amendment(row: OrderTransport, live: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -618,8 +648,10 @@ def get(session: Session, order_id: uuid.UUID) -> OrderTransport | None:
 def live_states(
     session: Session, tid: uuid.UUID, rows: list[OrderTransport]
 ) -> dict[uuid.UUID, dict[str, Any]]:
-    """Compliance's summary of each row's declaration (its live state), by declaration id."""
-    return etransport.summaries(session, tid, [r.declaration_id for r in rows])
+    """Compliance's summary of each row's declaration and of its amendment (their live state), by
+    declaration id."""
+    ids = [d for r in rows for d in (r.declaration_id, r.amend_declaration_id) if d is not None]
+    return etransport.summaries(session, tid, ids)
 
 
 def _day(value: Any) -> date | None:
@@ -629,9 +661,14 @@ def _day(value: Any) -> date | None:
 
 
 def view(
-    row: OrderTransport, live: dict[str, Any] | None, *, queued: bool | None = None
+    row: OrderTransport,
+    live: dict[str, Any] | None,
+    *,
+    queued: bool | None = None,
+    amend_live: dict[str, Any] | None = None,
 ) -> OrderTransportOut:
-    """What the API and the pages show: sales' record, the declaration's live state over it."""
+    """What the API and the pages show: sales' record, the declaration's live state over it (and its
+    amendment's, ``amend_live``)."""
     snap = row.transport or {}
     messages = [str(m) for m in (row.messages or [])]
     state, uit, valid_from, valid_until = row.state, row.uit, row.valid_from, row.valid_until
@@ -660,6 +697,7 @@ def view(
         required=snap.get("required"),
         reasons=list(snap.get("reasons") or []),
         queued=queued,
+        amendment=amendment(row, amend_live),
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
@@ -668,7 +706,21 @@ def view(
 def views(session: Session, tid: uuid.UUID, order_ids: list[uuid.UUID]) -> dict[uuid.UUID, OrderTransportOut]:
     rows = repository.order_transports(session, order_ids)
     live = live_states(session, tid, list(rows.values()))
-    return {oid: view(row, live.get(row.declaration_id)) for oid, row in rows.items()}
+    return {oid: _view_live(row, live) for oid, row in rows.items()}
+
+
+def _view_live(
+    row: OrderTransport, live: dict[uuid.UUID, dict[str, Any]], *, queued: bool | None = None
+) -> OrderTransportOut:
+    amend_live = live.get(row.amend_declaration_id) if row.amend_declaration_id else None
+    return view(row, live.get(row.declaration_id), queued=queued, amend_live=amend_live)
+
+
+def view_one(
+    session: Session, tid: uuid.UUID, row: OrderTransport, *, queued: bool | None = None
+) -> OrderTransportOut:
+    """One row as the API shows it, with its live state and its amendment's."""
+    return _view_live(row, live_states(session, tid, [row]), queued=queued)
 
 
 def page(
@@ -677,7 +729,7 @@ def page(
     """The desk's list: orders' declarations, the most recently started first, with their live state."""
     got = repository.order_transport_page(session, cursor=cursor, limit=limit)
     live = live_states(session, tid, [t for t, _o in got.items])
-    return [(o, view(t, live.get(t.declaration_id))) for t, o in got.items], got.next
+    return [(o, _view_live(t, live)) for t, o in got.items], got.next
 
 
 # --- the UIT's validity ----------------------------------------------------------------------------
@@ -687,6 +739,12 @@ class Countdown:
     days: int = 0
     hours: int = 0
     starts: date | None = None
+
+
+def _expired(valid_until: date, now: datetime | None = None) -> bool:
+    """The UIT is valid through the end of ``valid_until``, Romanian time."""
+    end = datetime.combine(valid_until + timedelta(days=1), time(0), tzinfo=ROMANIA)
+    return (now or datetime.now(UTC)) >= end
 
 
 def countdown(out: OrderTransportOut, now: datetime | None = None) -> Countdown:

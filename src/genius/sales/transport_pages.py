@@ -48,6 +48,7 @@ AMEND_PROBLEMS = {
     "etransport-amendment-pending": N_(
         "A cancellation or correction of this UIT is under way: wait for ANAF's answer."
     ),
+    "etransport-expired": N_("This UIT has expired: it can no longer be cancelled or corrected."),
     "order-not-confirmed": N_("Confirm the order first."),
 }
 

@@ -71,6 +71,8 @@ class Account(Imported, CrmRecord):
 
     name: Mapped[str] = mapped_column(String(300))
     cui: Mapped[str | None] = mapped_column(String(10))
+    # a company outside Romania: its EU VAT id, country prefix first (migration 0046)
+    vat_id: Mapped[str | None] = mapped_column(String(16))
     registration_number: Mapped[str | None] = mapped_column(String(40))
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(16))

@@ -34,6 +34,7 @@ from pydantic import (
 )
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
+from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.ro import cui as ro_cui
 
@@ -190,6 +191,28 @@ def normalise_cui(value: str) -> str:
         raise ValueError(f"is not a valid Romanian CUI/CIF: {exc}") from exc
 
 
+# The VAT id's prefix is its country's ISO code but for Greece (EL) and Northern Ireland (XI).
+VAT_PREFIX_COUNTRY = {"EL": "GR", "XI": "GB"}
+
+
+def normalise_eu_vat(value: str) -> str:
+    """An EU VAT id, its country prefix first (``DE136695976``), checked by python-stdnum (``stdnum.eu.vat``:
+    the member state's format and check digits). A Romanian company is identified by its CUI instead."""
+    compact = eu_vat.compact(value)
+    if compact[:2].upper() == "RO":
+        raise ValueError("is Romanian: a Romanian company is identified by its CUI (the cui field)")
+    try:
+        return str(eu_vat.validate(compact)).upper()
+    except StdnumError as exc:
+        raise ValueError(f"is not a valid EU VAT id: {exc}") from exc
+
+
+def vat_id_country(vat_id: str) -> str:
+    """The ISO 3166 country of an EU VAT id (``EL…`` → ``GR``)."""
+    prefix = vat_id[:2].upper()
+    return VAT_PREFIX_COUNTRY.get(prefix, prefix)
+
+
 def _lower_email(value: str) -> str:
     return value.lower()
 
@@ -219,6 +242,24 @@ Cui = Annotated[
             pattern=CUI_PATTERN,
             description="Romanian CUI/CIF: 2-10 digits, optional RO prefix; the last digit is a check "
             "digit (a wrong one is a 422)",
+        ),
+    ]
+    | None,
+    BeforeValidator(_blank_to_none),
+]
+# The member states but Romania (a Romanian company has its CUI), by their VAT prefixes.
+EU_VAT_PREFIXES = "AT BE BG CY CZ DE DK EE EL ES FI FR HR HU IE IT LT LU LV MT NL PL PT SE SI SK XI".split()
+VAT_ID_PATTERN = rf"^(?:{'|'.join(EU_VAT_PREFIXES)})[0-9A-Za-z+*]{{2,14}}$"
+VatId = Annotated[
+    Annotated[
+        str,
+        StringConstraints(max_length=24),
+        AfterValidator(normalise_eu_vat),
+        Declared(
+            pattern=VAT_ID_PATTERN,
+            description="EU VAT id of a company outside Romania, its country prefix first (DE136695976, "
+            "EL094259216; spaces, dots and dashes dropped), checked with the member state's format and "
+            "check digits (a wrong one is a 422); its country must be the account's",
         ),
     ]
     | None,
@@ -427,6 +468,7 @@ class AccountCreate(AccountFields):
     name: Str300
     custom_fields: CustomFields = Field(default_factory=dict)
     cui: Cui = None
+    vat_id: VatId = None
     country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = "RO"
 
 
@@ -435,6 +477,7 @@ class AccountUpdate(AccountFields, Patch):
 
     name: Str300 | None = None
     cui: Cui = None
+    vat_id: VatId = None
     country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
     custom_fields: CustomFields | None = None
 
@@ -454,6 +497,7 @@ class Timestamps(BaseModel):
 class AccountOut(Timestamps):
     name: str
     cui: str | None
+    vat_id: str | None = None
     registration_number: str | None
     email: str | None
     phone: str | None

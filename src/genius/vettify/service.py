@@ -57,6 +57,7 @@ from genius.vettify.schemas import (
     Patch,
     Stage,
     normalise_phone,
+    vat_id_country,
 )
 
 __all__ = [
@@ -199,6 +200,8 @@ def update_record(
     _check_references(session, spec, changes)
     if isinstance(row, Lead):
         _lead_changes(row, changes)
+    if isinstance(row, Account) and ("vat_id" in changes or "country" in changes):
+        _check_vat_id(changes.get("vat_id", row.vat_id), changes.get("country", row.country))
     cui_changed = isinstance(row, Account) and "cui" in changes and changes["cui"] != row.cui
     if cui_changed:
         _unique_cui(session, changes["cui"], exclude=row.id)
@@ -269,8 +272,22 @@ def _unique_cui(session: Session, cui: str | None, *, exclude: uuid.UUID | None 
         )
 
 
+def _check_vat_id(vat_id: str | None, country: str | None) -> None:
+    """A foreign company's EU VAT id (checked by the schema) belongs to the account's country: it is the
+    buyer's VAT identifier on an invoice, beside the buyer's country (EN 16931 BT-48, BT-55)."""
+    if vat_id is None:
+        return
+    of = vat_id_country(vat_id)
+    if of != (country or "RO"):
+        raise field_error(
+            "vat_id",
+            f"is a VAT id of {of} but the account's country is {country or 'RO'}: set the country to {of}",
+        )
+
+
 def create_account(session: Session, actor: Actor, body: AccountCreate) -> Account:
     values = body.model_dump()
+    _check_vat_id(values.get("vat_id"), values.get("country"))
     _unique_cui(session, values.get("cui"))
     account = create_record(session, ACCOUNTS, actor, values)
     verification.request_verification(

@@ -183,6 +183,52 @@ def test_rejected_with_anaf_messages(env: Env, db: Connection) -> None:
         assert row is not None and row.kind == "error_report"
 
 
+def test_b2c_invoice_goes_to_uploadb2c_with_the_same_parameters(env: Env, db: Connection) -> None:
+    sid = submit(env, invoice("F-150"), b2c=True)
+    result = service.upload(env.ctx, env.tid, sid)
+    assert result["state"] == "uploaded" and result["b2c"] is True
+    (message,) = env.state.uploads
+    assert message.endpoint == "uploadb2c" and message.index == result["index_incarcare"]
+    method, path, params = env.state.requests[0]
+    assert (method, path) == ("POST", "/test/FCTEL/rest/uploadb2c")
+    assert params == {"standard": "UBL", "cif": CIF}
+    # the reply is read like upload's, and the message is followed the same way
+    assert service.follow(env.ctx, env.tid, sid, initial=0.0)["state"] == "ok"
+    (submitted,) = events(db, env.tid, "anaf.efactura.submitted")
+    assert submitted["index_incarcare"] == result["index_incarcare"]
+
+
+def test_b2c_is_part_of_the_default_idempotency_key(env: Env) -> None:
+    business = submit(env, invoice("F-151"))
+    with env.ctx.db.tenant_session(env.tid) as session:
+        again, created = service.submit(session, env.tid, invoice("F-151"), CIF)
+        assert not created and again.id == business and again.b2c is False
+        person, created = service.submit(session, env.tid, invoice("F-151"), CIF, b2c=True)
+        assert created and person.b2c is True
+
+
+def test_b2c_upload_timeout_reconciles_without_a_second_upload(env: Env) -> None:
+    env.ctx.timeout = 0.5
+    env.state.slow_seconds = 1.5
+    env.state.faults.append("slow")
+    sid = submit(env, invoice("F-152"), b2c=True)
+    assert service.upload(env.ctx, env.tid, sid)["state"] == "unknown"
+    second = service.upload(env.ctx, env.tid, sid)
+    assert second["state"] == "uploaded" and second["index_incarcare"] == env.state.uploads[0].index
+    assert [m.endpoint for m in env.state.uploads] == ["uploadb2c"]
+
+
+def test_the_fake_refuses_uploadb2c_like_upload(env: Env) -> None:
+    """The fake's uploadb2c checks its parameters as ANAF documents them (standard, numeric cif, DA)."""
+    client = env.client()
+    not_numeric = client.upload(invoice("F-153"), "RO123", b2c=True)
+    assert not not_numeric.ok and "nu este un numar" in not_numeric.errors[0]
+    not_an_invoice = client.upload(b"<NotAnInvoice/>", CIF, b2c=True)
+    assert not not_an_invoice.ok and "nu este valid" in not_an_invoice.errors[0]
+    assert [path for _, path, _ in env.state.requests] == ["/test/FCTEL/rest/uploadb2c"] * 2
+    assert env.state.uploads == []
+
+
 def test_refused_at_upload(env: Env, db: Connection) -> None:
     sid = submit(env, b"<NotAnInvoice/>")
     result = service.upload(env.ctx, env.tid, sid)

@@ -4,9 +4,9 @@
 * ``GET  …/oauth/callback?code=&state=``: ANAF redirects the browser here (no API token: the
   encrypted ``state`` names the tenant); exchanges the code and stores the tokens encrypted;
 * ``GET  …/oauth`` (compliance:read): whether the tenant is connected, until when;
-* ``POST …/submissions?cif=&standard=UBL[&extern=true][&autofactura=true]`` (compliance:write): the raw
-  invoice XML as body (``Idempotency-Key`` header optional); 202 and the submission, queued on
-  ``anaf.efactura.upload``;
+* ``POST …/submissions?cif=&standard=UBL[&extern=true][&autofactura=true][&b2c=true]`` (compliance:write):
+  the raw invoice XML as body (``Idempotency-Key`` header optional); 202 and the submission, queued on
+  ``anaf.efactura.upload`` (``b2c``: an invoice to an individual, sent to ANAF's ``uploadb2c``);
 * ``GET  …/submissions/{id}`` (compliance:read): its state and ANAF's messages;
 * ``GET  …/messages?zile=&cif=[&filtru=]`` (compliance:read): ANAF's message list;
 * ``GET  …/archive/{id_descarcare}`` (compliance:read): the signed ZIP (archived on first access);
@@ -49,6 +49,9 @@ class SubmissionOut(BaseModel):
     state: str
     cif: str
     standard: str
+    b2c: bool = Field(
+        default=False, description="An invoice to an individual, uploaded through ANAF's uploadb2c"
+    )
     index_incarcare: str | None = None
     id_descarcare: str | None = None
     errors: list[str] = []
@@ -128,6 +131,10 @@ def submit(
     standard: Annotated[Literal["UBL", "CN", "CII", "RASP"], Query()] = "UBL",
     extern: bool = False,
     autofactura: bool = False,
+    b2c: Annotated[
+        bool,
+        Query(description="An invoice to an individual (CNP or 0000000000000): ANAF's uploadb2c"),
+    ] = False,
     idempotency_key: IdempotencyKey = None,
     x_correlation_id: CorrelationId = None,
 ) -> SubmissionOut:
@@ -140,6 +147,7 @@ def submit(
         standard,
         extern=extern,
         autofactura=autofactura,
+        b2c=b2c,
         idempotency_key=idempotency_key,
         correlation_id=x_correlation_id,
     )

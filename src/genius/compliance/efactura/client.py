@@ -1,7 +1,8 @@
 """The e-Factura REST client: ``{anaf_api_base}/{anaf_env}/FCTEL/rest/…`` with a Bearer token.
 
 * ``upload`` (``POST upload?standard=UBL|CN|CII|RASP&cif=…[&extern=DA][&autofactura=DA]``, the raw
-  XML as body) → ``UploadReply``;
+  XML as body) → ``UploadReply``; with ``b2c=True`` the same call goes to ``POST uploadb2c`` (ANAF's
+  endpoint for invoices to individuals: the same parameters and the same reply, per the swagger);
 * ``status`` (``GET stareMesaj?id_incarcare=``) and ``poll`` (the same with exponential backoff);
 * ``messages`` (``GET listaMesajeFactura?zile=&cif=[&filtru=]``) and ``messages_page`` /
   ``all_messages`` (``GET listaMesajePaginatieFactura?startTime=&endTime=&cif=&pagina=[&filtru=]``);
@@ -15,7 +16,8 @@ timeout is never retried here (``AnafTimeout``): for an upload only the caller's
 can tell whether ANAF got it.
 
 ANAF's limits (limiteApeluriAPI.txt) are enforced before calling, in Redis across all workers:
-1000 calls/minute overall; upload of RASP files 1000/day per CUI; stareMesaj 100/day per message;
+1000 calls/minute overall; upload of RASP files 1000/day per CUI (the file names no separate limit
+for ``uploadb2c``: a RASP sent there counts against the same daily bucket); stareMesaj 100/day per message;
 the simple list 1500/day per CUI, the paginated one 100 000/day per CUI; 10 downloads/day per message.
 """
 
@@ -105,7 +107,9 @@ class EFacturaClient(AnafClient):
         *,
         extern: bool = False,
         autofactura: bool = False,
+        b2c: bool = False,
     ) -> UploadReply:
+        """``upload``, or ``uploadb2c`` for an invoice to an individual (``b2c``)."""
         if standard not in STANDARDS:
             raise ValueError(f"standard must be one of {', '.join(STANDARDS)}")
         params = {"standard": standard, "cif": cif}
@@ -118,7 +122,8 @@ class EFacturaClient(AnafClient):
             if standard == "RASP"
             else []
         )
-        reply = self._request("POST", "upload", "upload", params, content=xml, quotas=quotas)
+        path = "uploadb2c" if b2c else "upload"
+        reply = self._request("POST", path, "upload", params, content=xml, quotas=quotas)
         assert isinstance(reply, UploadReply)
         return reply
 

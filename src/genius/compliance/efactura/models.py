@@ -52,6 +52,7 @@ class Submission(SubmissionRow, Base):
     standard: Mapped[str] = mapped_column(String(4), default="UBL")
     extern: Mapped[bool] = mapped_column(default=False)
     autofactura: Mapped[bool] = mapped_column(default=False)
+    b2c: Mapped[bool] = mapped_column(default=False)  # an invoice to an individual: ``uploadb2c``
     index_incarcare: Mapped[str | None] = mapped_column(String(32))
     id_descarcare: Mapped[str | None] = mapped_column(String(32))
     upload_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -8,6 +8,7 @@ from genius.compliance.common.codes import UNECE_REC20_21
 from genius.compliance.common.findings import Finding
 from genius.compliance.efactura.invoice import (
     Address,
+    Delivery,
     DocumentReference,
     Identifier,
     Invoice,
@@ -29,6 +30,7 @@ UNIT_CODES = UNECE_REC20_21
 __all__ = [
     "UNIT_CODES",
     "Address",
+    "Delivery",
     "DocumentReference",
     "Finding",
     "Identifier",

@@ -148,6 +148,7 @@ def summary(sub: Submission) -> dict[str, Any]:
         "state": sub.state,
         "cif": sub.cif,
         "standard": sub.standard,
+        "b2c": sub.b2c,
         "index_incarcare": sub.index_incarcare,
         "id_descarcare": sub.id_descarcare,
         "errors": list(sub.errors or []),
@@ -169,10 +170,13 @@ def submit(
     *,
     extern: bool = False,
     autofactura: bool = False,
+    b2c: bool = False,
     idempotency_key: str | None = None,
     correlation_id: str | None = None,
 ) -> tuple[Submission, bool]:
-    """Record an invoice to upload; the same key again returns the first row (``created`` False)."""
+    """Record an invoice to upload; the same key again returns the first row (``created`` False).
+    ``b2c``: an invoice to an individual (buyer identified by CNP or ANAF's thirteen zeros), uploaded
+    through ANAF's ``uploadb2c`` instead of ``upload``."""
     if standard not in STANDARDS:
         raise InvalidSubmission(f"standard must be one of {', '.join(STANDARDS)}")
     cif = cif.strip().upper().removeprefix("RO")
@@ -187,8 +191,9 @@ def submit(
     except (etree.XMLSyntaxError, ValueError) as exc:
         raise InvalidSubmission(f"the body is not well-formed XML: {exc}") from None
     xml_hash = sha256_hex(xml)
+    # "|b2c" only when set: the keys of the submissions made before the flag existed stay the same
     key = idempotency_key or sha256_hex(
-        f"{xml_hash}|{cif}|{standard}|{int(extern)}|{int(autofactura)}".encode()
+        f"{xml_hash}|{cif}|{standard}|{int(extern)}|{int(autofactura)}{'|b2c' if b2c else ''}".encode()
     )
     if len(key) > 128:
         raise InvalidSubmission("the idempotency key is longer than 128 characters")
@@ -211,6 +216,7 @@ def submit(
         standard=standard,
         extern=extern,
         autofactura=autofactura,
+        b2c=b2c,
         state="pending",
         errors=[],
         attempts=0,
@@ -339,7 +345,7 @@ def upload(ctx: Context, tid: uuid.UUID, submission_id: uuid.UUID) -> dict[str, 
         sub.upload_started_at = _now()
         touch(sub, "uploading")
         xml, cif, standard = sub.xml.encode(), sub.cif, sub.standard
-        extern, autofactura = sub.extern, sub.autofactura
+        extern, autofactura, b2c = sub.extern, sub.autofactura, sub.b2c
 
     # 2. The call, outside any transaction.
     try:
@@ -349,6 +355,7 @@ def upload(ctx: Context, tid: uuid.UUID, submission_id: uuid.UUID) -> dict[str, 
             standard,  # type: ignore[arg-type]
             extern=extern,
             autofactura=autofactura,
+            b2c=b2c,
         )
     except AnafTimeout:
         with ctx.db.tenant_session(tid) as session:

@@ -1,6 +1,8 @@
 """Fake ANAF e-Factura and OAuth: the real paths, reply shapes and status codes.
 
-Paths (``/{test|prod}/FCTEL/rest/…``): ``POST upload``, ``GET stareMesaj``, ``GET listaMesajeFactura``,
+Paths (``/{test|prod}/FCTEL/rest/…``): ``POST upload`` and ``POST uploadb2c`` (invoices to individuals:
+the same parameters and reply; each message records which of the two got it, ``FakeMessage.endpoint``,
+and a B2C invoice is delivered to no buyer's SPV), ``GET stareMesaj``, ``GET listaMesajeFactura``,
 ``GET listaMesajePaginatieFactura``, ``GET descarcare``; OAuth at ``/anaf-oauth2/v1/authorize`` (auto-
 approves and redirects back with ``code`` and ``state``) and ``/anaf-oauth2/v1/token``
 (``authorization_code`` and ``refresh_token`` grants, client credentials as HTTP Basic).
@@ -59,6 +61,7 @@ class FakeMessage:
     id_descarcare: str
     errors: list[str] = field(default_factory=list)
     buyer_cif: str | None = None  # an accepted invoice is listed in the buyer's SPV as received
+    endpoint: str = "upload"  # upload | uploadb2c: the path the file was sent to
     tampered: bool = False  # the ZIP's invoice is altered after signing (its signature check fails)
     polls: int = 0
     downloads: dict[str, int] = field(default_factory=dict)  # day → count
@@ -376,6 +379,13 @@ def make_router(state: State) -> APIRouter:
 
     @router.post("/{env}/FCTEL/rest/upload")
     async def upload(env: str, request: Request) -> Response:
+        return await receive_upload(request, "upload")
+
+    @router.post("/{env}/FCTEL/rest/uploadb2c")
+    async def upload_b2c(env: str, request: Request) -> Response:
+        return await receive_upload(request, "uploadb2c")
+
+    async def receive_upload(request: Request, endpoint: str) -> Response:
         refused = await gate(request)
         if refused is not None:
             return refused
@@ -385,7 +395,7 @@ def make_router(state: State) -> APIRouter:
             return _upload_error("Valorile acceptate pentru parametrul standard sunt UBL, CN, CII sau RASP")
         if not cif.isdigit():
             return _upload_error(f"CIF introdus= {cif} nu este un numar")
-        for flag in ("extern", "autofactura"):
+        for flag in ("extern", "autofactura", "executare"):
             if flag in q and q[flag] != "DA":
                 return _upload_error(f"Valoarea acceptata pentru parametrul {flag} este DA")
         body = await request.body()
@@ -420,7 +430,9 @@ def make_router(state: State) -> APIRouter:
             ]
             if rejected
             else [],
-            buyer_cif=buyer_cif_of(body),
+            # an individual has no SPV inbox: a B2C invoice is listed to no buyer
+            buyer_cif=None if endpoint == "uploadb2c" else buyer_cif_of(body),
+            endpoint=endpoint,
         )
         state.messages[index] = message
         state.uploads.append(message)

@@ -8,7 +8,7 @@
   scheduled, restored when the user comes back.
 
 Revision ID: 0048_crm_sequence_edits
-Revises: 0045_sales_buyer_identities
+Revises: 0046_b2c_uploads_foreign_vat_ids
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0048_crm_sequence_edits"
-down_revision: str | None = "0045_sales_buyer_identities"
+down_revision: str | None = "0046_b2c_uploads_foreign_vat_ids"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

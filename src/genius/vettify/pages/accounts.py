@@ -115,6 +115,7 @@ TABS: dict[str, str] = {
 ACCOUNT_FIELDS: dict[str, str] = {
     "name": N_("Name"),
     "cui": N_("CUI"),
+    "vat_id": N_("EU VAT id"),
     "registration_number": N_("Trade register no."),
     "email": N_("E-mail"),
     "phone": N_("Phone"),
@@ -629,6 +630,51 @@ def account_recheck(request: Request, user: CrmWriter, db: PageDB, account_id: s
         return flash(RedirectResponse(f"/crm/accounts/{row.id}", status_code=303), message, kind)
     ctx = _base(request, user, row=row, flags=_flags(row))
     return toast(render(request, "vettify/account360_badge.html", ctx, status), message, kind)
+
+
+@router.post("/crm/accounts/{account_id}/vat-id", response_class=HTMLResponse, dependencies=[CsrfChecked])
+def account_vat_id(
+    request: Request,
+    user: CrmWriter,
+    db: PageDB,
+    account_id: str,
+    vat_id: Annotated[str, Form(max_length=40)] = "",
+    version: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Keep (or, blank, remove) the EU VAT id of a company outside Romania: the account's country becomes
+    the VAT id's, so its invoices name the buyer by it (BT-48) in its country (BT-55)."""
+    row = _account_or_none(db, account_id)
+    if row is None:
+        return error_page(request, 404)
+    given = vat_id.strip()
+    try:
+        normalised = s.normalise_eu_vat(given) if given else None
+        changes: dict[str, Any] = {"vat_id": normalised}
+        if normalised is not None:
+            changes["country"] = s.vat_id_country(normalised)
+        with db.begin_nested():
+            service.update_record(
+                db,
+                service.ACCOUNTS,
+                actor(request, user),
+                row.id,
+                s.AccountUpdate.model_validate(changes),
+                f'"{version}"' if version else service.etag(row),
+            )
+    except (ValueError, Problem) as exc:
+        db.expire_all()
+        row = service.get_record(db, service.ACCOUNTS, row.id)
+        status = 409 if isinstance(exc, Problem) and exc.status in (409, 412, 428) else 422
+        if status == 409:
+            message = _("The account changed meanwhile: check its VAT id again.")
+        elif given[:2].upper() == "RO":
+            message = _("A Romanian company is identified by its CUI, not by a VAT id here.")
+        else:
+            message = _("Not a valid EU VAT id: its country prefix, then the number (e.g. DE136695976).")
+        ctx = _account_ctx(request, user, db, row, "overview", None, vat_error=message, vat_value=given)
+        return render(request, "vettify/account360.html", ctx, status)
+    done = _("The VAT id is saved.") if given else _("The VAT id is removed.")
+    return flash(RedirectResponse(f"/crm/accounts/{row.id}", status_code=303), done)
 
 
 @router.get("/crm/accounts/{account_id}/compliance-badge", response_class=HTMLResponse)
