@@ -5,15 +5,18 @@ model that beats it on held-out synthetic data, scores stored on the account and
 
 from __future__ import annotations
 
+import math
+import pickle
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
 from sqlalchemy import text
 
 from genius.core.platform import Platform
 from genius.vettify.churn import heuristic, model, repository, service, synthetic, tasks
-from genius.vettify.churn.features import FEATURES, vector
+from genius.vettify.churn.features import FEATURES, row, vector
 from genius.vettify.churn.store import FeatureStore, key
 from genius.vettify.demo import seed_demo_churn, seed_demo_crm
 from genius.workers.celery_app import route_by_name
@@ -39,7 +42,7 @@ def test_model_beats_the_heuristic_on_held_out_synthetic_data() -> None:
     features, labels = synthetic.dataset(3000, AS_OF, seed=1)
     assert 0.2 < sum(labels) / len(labels) < 0.7
     assert model.enough(labels)
-    trained, model_auc, heuristic_auc = model.evaluate(features, labels, "hgb-test", seed=1)
+    trained, model_auc, heuristic_auc = model.evaluate(features, labels, "xgb-test", seed=1)
     print(f"held-out ROC AUC: model {model_auc:.4f}, heuristic {heuristic_auc:.4f}")
     assert model_auc is not None and heuristic_auc is not None
     assert model_auc > heuristic_auc > 0.5
@@ -49,11 +52,30 @@ def test_model_beats_the_heuristic_on_held_out_synthetic_data() -> None:
     fresh_heuristic = model.auc(fresh_labels, model.heuristic_scores(fresh))
     print(f"fresh population ROC AUC: model {fresh_model:.4f}, heuristic {fresh_heuristic:.4f}")
     assert fresh_model is not None and fresh_heuristic is not None and fresh_model > fresh_heuristic
-    # Contributions by occlusion: one per feature, in log-odds; the payload round-trips.
-    score, parts = trained.score(fresh[:1])[0]
-    assert 0 <= score <= 1 and set(parts) == set(FEATURES)
+    # XGBoost's TreeSHAP contributions: one per feature, in log-odds, adding up (with the model's base
+    # value) to the account's log-odds; the payload round-trips.
+    assert model.ALGORITHM == "xgboost.XGBClassifier" and type(trained.estimator).__name__ == "XGBClassifier"
+    scored = trained.score(fresh[:50])
+    spread = []
+    for score, parts in scored:
+        assert 0 <= score <= 1 and set(parts) == set(FEATURES)
+        spread.append(math.log(score / (1 - score)) - sum(parts.values()))
+    assert max(spread) - min(spread) < 1e-4  # the same base value for every account
     again = model.loads(trained.dumps())
-    assert again.score(fresh[:1])[0][0] == score and again.version == "hgb-test"
+    assert again.score(fresh[:1])[0][0] == scored[0][0] and again.version == "xgb-test"
+
+
+def test_a_payload_of_the_earlier_scikit_learn_model_still_scores() -> None:
+    """Tenants trained before XGBoost keep a scikit-learn payload until the next retrain: it scores, with
+    contributions by occlusion."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    features, labels = synthetic.dataset(600, AS_OF, seed=3)
+    x = np.array([row(f) for f in features], dtype=float)
+    earlier = HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(x, np.array(labels))
+    payload = pickle.dumps({"estimator": earlier, "medians": list(np.median(x, axis=0)), "version": "old"})
+    score, parts = model.loads(payload).score(features[:1])[0]
+    assert 0 <= score <= 1 and set(parts) == set(FEATURES)
 
 
 def test_heuristic_is_the_documented_formula() -> None:

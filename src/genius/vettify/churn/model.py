@@ -1,10 +1,12 @@
-"""The per-tenant churn model: scikit-learn's ``HistGradientBoostingClassifier`` on ``FEATURES``.
+"""The per-tenant churn model: XGBoost (gradient-boosted trees, ``xgboost-cpu``) on ``FEATURES``.
 
-Top contributing features are per account and in log-odds, by occlusion: each feature in turn is set
-to the training median and the change of the model's log-odds is that feature's contribution (the
-heuristic's contributions are its terms, also in log-odds). The fitted model, its medians and version
-are pickled into ``crm.churn_models.payload``: only payloads this code wrote in the tenant's own row
-are ever loaded.
+Top contributing features are per account and in log-odds: XGBoost's own TreeSHAP values
+(``pred_contribs``), which add up with the base value to the model's log-odds exactly (the heuristic's
+contributions are its terms, also in log-odds). The fitted model, its medians and version are pickled
+into ``crm.churn_models.payload``: only payloads this code wrote in the tenant's own row are ever
+loaded. A payload of the model this module fitted before XGBoost (scikit-learn's
+``HistGradientBoostingClassifier``) still scores, its contributions by occlusion against the training
+medians, until the next retrain replaces it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from threadpoolctl import threadpool_limits
 from genius.vettify.churn import heuristic
 from genius.vettify.churn.features import FEATURES, row
 
-ALGORITHM = "sklearn.HistGradientBoostingClassifier"
+ALGORITHM = "xgboost.XGBClassifier"
 # A tenant trains a model once it has this much labelled history (accounts that were customers at the
 # label cut-off), with at least MIN_CLASS of each outcome; until then the heuristic scores it.
 MIN_LABELLED = 200
@@ -37,9 +39,25 @@ class Trained:
     version: str
 
     def log_odds(self, x: np.ndarray) -> np.ndarray:
+        if _is_xgboost(self.estimator):
+            return np.asarray(self.estimator.predict(x, output_margin=True), dtype=float)
         with threadpool_limits(THREADS):
             p = np.clip(self.estimator.predict_proba(x)[:, 1], 1e-6, 1 - 1e-6)
         return np.log(p / (1 - p))
+
+    def contributions(self, x: np.ndarray, base: np.ndarray) -> np.ndarray:
+        """Per account and feature, in log-odds: TreeSHAP for XGBoost, occlusion otherwise."""
+        if _is_xgboost(self.estimator):
+            import xgboost
+
+            shap = self.estimator.get_booster().predict(xgboost.DMatrix(x), pred_contribs=True)
+            return np.asarray(shap, dtype=float)[:, : x.shape[1]]  # the last column is the bias
+        contributions = np.zeros_like(x)
+        for j in range(x.shape[1]):
+            occluded = x.copy()
+            occluded[:, j] = self.medians[j]
+            contributions[:, j] = base - self.log_odds(occluded)
+        return contributions
 
     def score(self, features: list[dict[str, float]]) -> list[tuple[float, dict[str, float]]]:
         """(score, contributions) per account."""
@@ -47,11 +65,7 @@ class Trained:
             return []
         x = np.array([row(f) for f in features], dtype=float)
         base = self.log_odds(x)
-        contributions = np.zeros_like(x)
-        for j in range(x.shape[1]):
-            occluded = x.copy()
-            occluded[:, j] = self.medians[j]
-            contributions[:, j] = base - self.log_odds(occluded)
+        contributions = self.contributions(x, base)
         return [
             (
                 1.0 / (1.0 + math.exp(-float(base[i]))),
@@ -74,20 +88,27 @@ def enough(labels: list[int]) -> bool:
     return len(labels) >= MIN_LABELLED and positives >= MIN_CLASS and len(labels) - positives >= MIN_CLASS
 
 
+def _is_xgboost(estimator: Any) -> bool:
+    return type(estimator).__module__.startswith("xgboost")
+
+
 def fit(features: list[dict[str, float]], labels: list[int], version: str, *, seed: int = 0) -> Trained:
-    from sklearn.ensemble import HistGradientBoostingClassifier  # imported when used: ~1 s
+    import xgboost  # imported when used
 
     x = np.array([row(f) for f in features], dtype=float)
-    estimator = HistGradientBoostingClassifier(
-        max_iter=150,
+    estimator = xgboost.XGBClassifier(
+        n_estimators=150,
         learning_rate=0.05,
-        max_leaf_nodes=8,
-        min_samples_leaf=40,
-        l2_regularization=1.0,
+        max_depth=3,
+        min_child_weight=5,
+        reg_lambda=1.0,
+        subsample=0.9,
+        tree_method="hist",
+        n_jobs=THREADS,
         random_state=seed,
+        eval_metric="logloss",
     )
-    with threadpool_limits(THREADS):
-        estimator.fit(x, np.array(labels))
+    estimator.fit(x, np.array(labels))
     return Trained(estimator, [float(v) for v in np.median(x, axis=0)], version)
 
 
