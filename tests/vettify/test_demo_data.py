@@ -34,7 +34,7 @@ EXPECTED = {"accounts": 10, "contacts": 31, "leads": 40, "opportunities": 20, "c
 # marketing demo's "Demo newsletter" one more campaign, and the outreach demo adds 260 prospects
 # (through the CRM service) for its journeys, and converts its 12 CONVERTED journeys' leads in the CRM:
 # 12 more accounts, contacts and opportunities.
-EXPECTED_DEMO = EXPECTED | {"accounts": 24, "contacts": 43, "opportunities": 32, "campaigns": 3, "leads": 300}
+EXPECTED_DEMO = EXPECTED | {"accounts": 24, "contacts": 43, "opportunities": 32, "campaigns": 4, "leads": 300}
 
 
 def counts(platform: Platform, tid: Any) -> dict[str, int]:
@@ -187,3 +187,42 @@ def test_the_demo_sequence_is_active_with_three_steps_and_enrolments(platform: P
     assert shown.status == "active" and len(shown.steps) == 3
     assert [st.condition for st in shown.steps] == ["none", "opened", "not_replied"]
     assert shown.enrolments == {"active": 6}
+
+
+def test_the_demo_has_a_finished_campaign_with_tracked_results(platform: Platform, tenant: Any) -> None:
+    """Sent through the send path eight days ago and completed: its metrics, its opens and clicks over
+    time and its top links are real rows, and a second start adds nothing."""
+    from genius.vettify.campaigns import marketing
+    from genius.vettify.campaigns import repository as campaign_repo
+    from genius.vettify.demo import (
+        DEMO_FINISHED_CAMPAIGN,
+        DEMO_FINISHED_LINKS,
+        seed_demo_finished_campaign,
+        seed_demo_marketing,
+    )
+
+    seed_demo_crm(platform.db, tenant.id)
+    seed_demo_marketing(platform.db, tenant.id)
+    assert seed_demo_finished_campaign(platform.db, tenant.id, platform.settings) is True
+    assert seed_demo_finished_campaign(platform.db, tenant.id, platform.settings) is False
+    with platform.db.tenant_session(tenant.id) as s:
+        found = service.list_records(
+            s, CAMPAIGNS, service.ListQuery(search=DEMO_FINISHED_CAMPAIGN, limit=5)
+        ).items
+        finished = next(c for c in found if c.name == DEMO_FINISHED_CAMPAIGN)
+        assert finished.status == "completed"
+        m = marketing.metrics(s, finished.id)
+        series = campaign_repo.series(s, finished.id, "hour", "Europe/Bucharest")
+        links = campaign_repo.top_links(s, finished.id)
+        # the newsletter's audience is untouched: its one unsubscribed address is still the only one
+        newsletter = next(
+            c
+            for c in service.list_records(s, CAMPAIGNS, service.ListQuery(search="Demo newsletter")).items
+            if c.name == "Demo newsletter"
+        )
+        preview = marketing.preview_audience(s, tenant.id, newsletter.id, None)
+    assert m.status == "completed" and m.sent >= 15 and m.pending == 0 and m.failed == 0
+    assert 0 < m.clicked.count < m.opened.count < m.sent and m.delivered.count == m.sent
+    assert len(series) > 10 and sum(b["opened"] for b in series) == m.opened.count
+    assert {link["url"] for link in links} == set(DEMO_FINISHED_LINKS)
+    assert preview["suppressed"] == 1

@@ -29,6 +29,8 @@ from sqlalchemy.orm import Session
 from stdnum.ro import cui as ro_cui
 
 from genius.compliance.fakes import taxpayer as fake_anaf
+from genius.config import Settings
+from genius.core.db.base import utcnow
 from genius.core.db.session import Database
 from genius.core.platform import Platform
 from genius.vettify import schemas as s
@@ -529,6 +531,63 @@ def seed_demo_marketing(db: Database, tid: uuid.UUID, *, actor: str = DEMO_ACTOR
         return True
 
 
+DEMO_FINISHED_CAMPAIGN = "Newsletter noiembrie"
+DEMO_FINISHED_LINKS = ("https://genius.example/ghid-efactura", "https://genius.example/webinar-saft")
+
+
+def seed_demo_finished_campaign(
+    db: Database, tid: uuid.UUID, settings: Settings, *, actor: str = DEMO_ACTOR
+) -> bool:
+    """A campaign sent eight days ago and completed, with tracked results: the same send path as the
+    Send button (audience snapshot, exclusions with their reasons, the audit entry and
+    ``crm.campaign.sent`` / ``crm.campaign.completed``), then its recipients marked delivered, three in
+    five opened and one in five clicked over the following 30 hours (``repository.demo_delivery``), so
+    the campaigns list, the campaign page's funnel, chart and top links, and its PDF report show real
+    figures. Once per tenant (found by name); returns whether it seeded."""
+    from genius.vettify.campaigns import marketing
+    from genius.vettify.campaigns import repository as campaign_repo
+    from genius.vettify.campaigns.schemas import SendIn
+
+    who = service.Actor(tid=tid, name=actor, request_id="demo-seed")
+    with db.tenant_session(tid) as session:
+        records.transaction_lock(session, f"genius-demo-finished-campaign:{tid}")
+        found = service.list_records(
+            session, CAMPAIGNS_SPEC, service.ListQuery(search=DEMO_FINISHED_CAMPAIGN, limit=5)
+        ).items
+        if any(c.name == DEMO_FINISHED_CAMPAIGN for c in found):
+            return False
+        campaign = create_campaign(
+            session,
+            who,
+            CampaignCreate(
+                name=DEMO_FINISHED_CAMPAIGN,
+                channel=Channel.email,
+                status=CampaignStatus.draft,
+                description="Ghidul e-Factura 2026 și invitația la webinarul SAF-T.",
+                custom_fields={"demo": True},
+            ),
+        )
+        body = SendIn(
+            subject="{{ prenume or 'Bună ziua' }}, ghidul e-Factura 2026 e aici",
+            html=(
+                "<h1>Ce se schimbă în e-Factura în 2026</h1>"
+                "<p>Termenul de transmitere este acum de 5 zile lucrătoare. Am pregătit un "
+                f'<a href="{DEMO_FINISHED_LINKS[0]}">ghid pas cu pas</a> și vă invităm la '
+                f'<a href="{DEMO_FINISHED_LINKS[1]}">webinarul gratuit despre SAF-T</a>.</p>'
+            ),
+        )
+        live = settings.model_copy(update={"feature_campaign_send_v2": True})
+        marketing.start_send(session, who, live, campaign.id, body)
+        sent_at = utcnow().replace(hour=8, minute=30, second=0, microsecond=0) - timedelta(days=8)
+        campaign_repo.demo_delivery(session, campaign.id, sent_at, DEMO_FINISHED_LINKS)
+        marketing.complete_if_done(session, tid, campaign.id)
+        send = campaign_repo.send_of(session, campaign.id)
+        if send is not None:  # its times as they would have been
+            send.started_at = sent_at
+            send.completed_at = sent_at + timedelta(minutes=2)
+        return True
+
+
 # Meeting notes and an e-mail thread on two qualified leads and one opportunity, summarised offline at
 # seeding (the extractive summariser: no network); "Rezumă din nou" on their pages goes through ai.summary.
 SUMMARY_THREADS: tuple[tuple[tuple[str, str, str, int], ...], ...] = (
@@ -735,6 +794,7 @@ def seed_demo(platform: Platform, tid: uuid.UUID) -> None:
     if platform.settings.demo_crm_data:
         seed_demo_crm(platform.db, tid)
         seed_demo_marketing(platform.db, tid)
+        seed_demo_finished_campaign(platform.db, tid, platform.settings)
         seed_demo_segment(platform.db, tid)
         seed_demo_sequence(platform.db, tid)
         seed_demo_summaries(platform.db, tid)

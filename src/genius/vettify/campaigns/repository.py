@@ -407,6 +407,46 @@ def track(session: Session, recipient_id: uuid.UUID, kind: str, url: str | None 
     return True
 
 
+_DEMO_DELIVERY = text(
+    """
+    WITH numbered AS (
+        SELECT id, row_number() OVER (ORDER BY address) AS n
+        FROM crm.campaign_recipients WHERE campaign_id = :campaign AND state = 'pending'
+    )
+    UPDATE crm.campaign_recipients r
+    SET state = 'sent', claimed_by = 'demo-seed', claimed_at = :sent_at, attempts = 1,
+        sent_at = :sent_at + n.n * interval '2 seconds',
+        delivered_at = :sent_at + n.n * interval '2 seconds' + interval '4 seconds', delivery = 'delivered',
+        opened_at = CASE WHEN n.n % 5 < 3 THEN :sent_at + ((n.n * 37) % 1800 + 12) * interval '1 minute' END,
+        opens = CASE WHEN n.n % 5 < 3 THEN 1 + n.n % 3 ELSE 0 END,
+        clicked_at = CASE WHEN n.n % 5 = 0 THEN :sent_at + ((n.n * 37) % 1800 + 15) * interval '1 minute' END,
+        clicks = CASE WHEN n.n % 5 = 0 THEN 1 + n.n % 2 ELSE 0 END
+    FROM numbered n
+    WHERE r.id = n.id
+    RETURNING r.id, r.tid, r.clicked_at
+    """
+)
+
+
+def demo_delivery(session: Session, campaign_id: uuid.UUID, sent_at: datetime, links: Sequence[str]) -> int:
+    """The demo's finished campaign: its pending recipients as sent at ``sent_at`` (two seconds apart)
+    and delivered; three in five opened and one in five clicked (one of ``links``) over the next 30
+    hours, with their top-link rows. Only ``genius demo`` calls this; returns the recipients marked."""
+    rows = session.execute(_DEMO_DELIVERY, {"campaign": campaign_id, "sent_at": sent_at}).all()
+    for i, (recipient_id, tid, clicked_at) in enumerate(r for r in rows if r.clicked_at is not None):
+        session.add(
+            LinkClick(
+                tid=tid,
+                campaign_id=campaign_id,
+                recipient_id=recipient_id,
+                url=links[i % len(links)] if i % 3 else links[0],
+                clicked_at=clicked_at,
+            )
+        )
+    session.flush()
+    return len(rows)
+
+
 def top_links(session: Session, campaign_id: uuid.UUID, limit: int = 10) -> list[dict[str, Any]]:
     """The most clicked URLs of a campaign: clicks and unique clickers, most clicked first."""
     c = LinkClick
