@@ -19,6 +19,7 @@ from __future__ import annotations
 import random
 import unicodedata
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -480,6 +481,9 @@ def seed_demo_crm(db: Database, tid: uuid.UUID, *, seed: int = SEED, actor: str 
 
 
 DEMO_NEWSLETTER = "Demo newsletter"
+# An address no mail reaches (RFC 2606's .example): the demo's mail catcher answers its mail with a DSN
+# (genius.mailbox.bounces.DEMO_UNDELIVERABLE, the same address; the catcher owns the rule).
+DEMO_UNDELIVERABLE = "nimeni@invalid.example"
 CONSENT_PROOF = "Bifă „Doresc să primesc noutăți” pe formularul de contact"
 
 
@@ -526,7 +530,38 @@ def seed_demo_marketing(db: Database, tid: uuid.UUID, *, actor: str = DEMO_ACTOR
             if n == 1:
                 reason = SuppressionReason.unsubscribed
                 marketing.add_suppression(session, who, SuppressionIn(address=contact.email, reason=reason))
+        _seed_undeliverable(session, who, contacts)
         return True
+
+
+def _seed_undeliverable(session: Session, who: service.Actor, contacts: Sequence[Any]) -> None:
+    """One contact of the newsletter's audience (București, with consent) at the demo's undeliverable
+    address: the demo's mail catcher returns its mail as a DSN into the bounce mailbox, whose poll
+    suppresses the address as bounced and counts the bounce on the campaign."""
+    from genius.vettify.campaigns import marketing
+    from genius.vettify.campaigns.schemas import ConsentIn, LawfulBasis
+
+    colleague = next((c for c in contacts if c.city == "București" and c.account_id), None)
+    created = service.create_contact(
+        session,
+        who,
+        s.ContactCreate(
+            account_id=colleague.account_id if colleague else None,
+            first_name="Nimeni",
+            last_name="Nelivrabil",
+            email=DEMO_UNDELIVERABLE,
+            job_title="Adresă de test: e-mailul ei se întoarce (demo)",
+            city="București",
+            county="București",
+            custom_fields={"demo": True},
+        ),
+    )
+    marketing.add_consent(
+        session,
+        who,
+        created.id,
+        ConsentIn(basis=LawfulBasis.consent, source="formular web", proof=CONSENT_PROOF),
+    )
 
 
 # Meeting notes and an e-mail thread on two qualified leads and one opportunity, summarised offline at
