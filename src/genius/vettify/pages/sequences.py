@@ -68,6 +68,7 @@ STOP_LABELS = {
     "converted": N_("converted"),
     "no_email": N_("no e-mail address"),
     "no_basis": N_("no consent or other lawful basis"),
+    "archived": N_("the sequence was archived"),
 }
 UNITS = {"minutes": 1, "hours": 60, "days": 1440}
 UNIT_LABELS = {"minutes": N_("minutes"), "hours": N_("hours"), "days": N_("days")}
@@ -304,7 +305,10 @@ def _move(
     if target == SequenceStatus.paused:
         done = _("The sequence is paused: nothing is sent until you activate it again.")
     elif target == SequenceStatus.archived:
-        done = _("The sequence is archived: nothing more is sent and it can no longer be changed.")
+        done = _(
+            "The sequence is archived: the contacts still in it are stopped, nothing more is sent and it "
+            "can no longer be changed."
+        )
     return flash(RedirectResponse(f"/crm/sequences/{sequence_id}", status_code=303), done)
 
 
