@@ -152,3 +152,51 @@ def test_the_demo_seeds_the_undeliverable_address_into_the_newsletters_audience(
         # With consent and not suppressed: the newsletter's send writes it a recipient row.
         alone = marketing.preview_audience(s, tenant.id, newsletter.id, [nimeni.id])
     assert alone["pending"] == 1, alone
+
+
+@pytest.mark.slow
+def test_genius_demo_bounces_the_newsletters_undeliverable_address(tmp_path: Path) -> None:
+    """``genius demo`` as a user runs it: the Demo newsletter sent through the API reaches the demo's
+    catcher, whose DSN for nimeni@invalid.example the demo's worker polls from the fake IMAP mailbox:
+    the address ends up suppressed as bounced and the campaign's metrics count the bounce."""
+    import re
+    import time
+
+    import httpx
+
+    from tests.core.test_demo import _start, _stop
+
+    port = free_port()
+    proc, output, _ = _start(tmp_path / "genius", port, free_port())
+    try:
+        assert f"mail to {DEMO_UNDELIVERABLE} comes back as a DSN" in output, output
+        password = re.search(r"Password:\s+(\S+)", output).group(1)  # type: ignore[union-attr]
+        base = f"http://127.0.0.1:{port}"
+        form = {
+            "grant_type": "password",
+            "tenant": "demo",
+            "username": "admin@demo.local",
+            "password": password,
+        }
+        tok = httpx.post(f"{base}/v1/auth/token", data=form, timeout=30)
+        assert tok.status_code == 200, tok.text
+        api = httpx.Client(
+            base_url=f"{base}/v1/crm",
+            headers={"Authorization": f"Bearer {tok.json()['access_token']}"},
+            timeout=60,
+        )
+        found = api.get("/campaigns", params={"search": "Demo newsletter"}).json()["items"]
+        newsletter = next(c for c in found if c["name"] == "Demo newsletter")
+        sent = api.post(f"/campaigns/{newsletter['id']}/send", json=SEND_BODY)
+        assert sent.status_code == 202, sent.text
+        deadline, m = time.monotonic() + 240, {}
+        while time.monotonic() < deadline:  # the relay, a worker's batch, the catcher, then a poll (30 s)
+            m = api.get(f"/campaigns/{newsletter['id']}/metrics").json()
+            if m["bounced"]["count"]:
+                break
+            time.sleep(2)
+        assert m["bounced"]["count"] == 1, m
+        suppressed = {s["address"]: s["reason"] for s in api.get("/suppressions").json()["items"]}
+        assert suppressed[DEMO_UNDELIVERABLE] == "bounced"
+    finally:
+        _stop(proc)
