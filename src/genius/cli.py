@@ -142,6 +142,7 @@ def demo() -> None:
     settings = _settings()
     fakes_url = _use_demo_fakes(settings)
     catcher_port = _use_demo_mailbox(settings)
+    imap_port = _use_demo_bounce_mailbox(catcher_port)
     if fakes_url or catcher_port:
         settings = _settings()
     from genius.core.observability.logging import configure_logging
@@ -200,11 +201,20 @@ def demo() -> None:
     supervisor.add("worker", "worker", "--concurrency", "2")
     supervisor.add("beat", "beat")
     if catcher_port:
-        supervisor.add("mail-catcher", "mail-catcher", "--port", str(catcher_port))
+        imap_args = ("--imap-port", str(imap_port)) if imap_port else ()
+        supervisor.add("mail-catcher", "mail-catcher", "--port", str(catcher_port), *imap_args)
         banner.insert(
             -2,
             f"  Mail:      a local mail catcher on 127.0.0.1:{catcher_port}, read at {url}/mailbox"
             " (GENIUS_SMTP_HOST for a real server)",
+        )
+    if imap_port:
+        from genius.mailbox.bounces import DEMO_UNDELIVERABLE
+
+        banner.insert(
+            -2,
+            f"  Bounces:   mail to {DEMO_UNDELIVERABLE} comes back as a DSN into the bounce mailbox "
+            f"(IMAP 127.0.0.1:{imap_port}, polled every 30 s; GENIUS_BOUNCE_IMAP_HOST for a real one)",
         )
     supervisor.start()
     if fakes_url:
@@ -316,17 +326,58 @@ def _use_demo_mailbox(settings: Settings) -> int | None:
     return port
 
 
+DEMO_BOUNCE_USER = "bounces@genius.local"
+DEMO_IMAP_PORT = 1143  # a local IMAP server's usual unprivileged port
+
+
+def _use_demo_bounce_mailbox(catcher_port: int | None) -> int | None:
+    """Unless ``GENIUS_BOUNCE_IMAP_HOST`` is set, the demo's bounce mailbox is a fake IMAP server the
+    mail catcher runs beside it (the DSNs of mail to ``nimeni@invalid.example`` land there), polled by
+    the worker every 30 s; returns its port (None: no catcher, or a mailbox of the user's own).
+
+    Set in the environment (a fresh password per start), so the worker and the catcher agree."""
+    if catcher_port is None or os.environ.get("GENIUS_BOUNCE_IMAP_HOST"):
+        return None
+    import socket
+
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", DEMO_IMAP_PORT))
+        except OSError:  # taken (another demo): any free port will do
+            probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    os.environ["GENIUS_BOUNCE_IMAP_HOST"] = "127.0.0.1"
+    os.environ["GENIUS_BOUNCE_IMAP_PORT"] = str(port)
+    os.environ["GENIUS_BOUNCE_IMAP_SECURITY"] = "none"  # a local server on the loopback interface
+    os.environ["GENIUS_BOUNCE_IMAP_USERNAME"] = DEMO_BOUNCE_USER
+    os.environ["GENIUS_BOUNCE_IMAP_PASSWORD"] = secrets.token_urlsafe(18)
+    os.environ.setdefault("GENIUS_BOUNCE_IMAP_POLL_SECONDS", "30")
+    return port
+
+
 @app.command("mail-catcher")
 def mail_catcher(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port")] = 1025,
+    imap_port: Annotated[
+        int | None,
+        typer.Option(help="Also serve the bounce mailbox (fake IMAP, GENIUS_BOUNCE_IMAP_USERNAME/PASSWORD)"),
+    ] = None,
 ) -> None:
-    """Run the local SMTP sink: every message is kept in GENIUS_MAILBOX_DIR (the Shell's Demo mailbox)."""
+    """Run the local SMTP sink: every message is kept in GENIUS_MAILBOX_DIR (the Shell's Demo mailbox);
+    mail to the undeliverable demo domain (invalid.example) comes back as a DSN into the bounce mailbox."""
     from genius.mailbox.catcher import run
 
     settings = _settings()
     folder = settings.mailbox_dir or settings.data_dir / "mailbox"
-    run(folder, host, port)
+    run(
+        folder,
+        host,
+        port,
+        imap_port=imap_port,
+        imap_user=settings.bounce_imap_username or DEMO_BOUNCE_USER,
+        imap_password=settings.bounce_imap_password or "",
+    )
 
 
 def _implemented() -> list[str]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import random
 import unicodedata
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -482,6 +483,9 @@ def seed_demo_crm(db: Database, tid: uuid.UUID, *, seed: int = SEED, actor: str 
 
 
 DEMO_NEWSLETTER = "Demo newsletter"
+# An address no mail reaches (RFC 2606's .example): the demo's mail catcher answers its mail with a DSN
+# (genius.mailbox.bounces.DEMO_UNDELIVERABLE, the same address; the catcher owns the rule).
+DEMO_UNDELIVERABLE = "nimeni@invalid.example"
 CONSENT_PROOF = "Bifă „Doresc să primesc noutăți” pe formularul de contact"
 
 
@@ -528,6 +532,7 @@ def seed_demo_marketing(db: Database, tid: uuid.UUID, *, actor: str = DEMO_ACTOR
             if n == 1:
                 reason = SuppressionReason.unsubscribed
                 marketing.add_suppression(session, who, SuppressionIn(address=contact.email, reason=reason))
+        _seed_undeliverable(session, who, contacts)
         return True
 
 
@@ -576,8 +581,13 @@ def seed_demo_finished_campaign(
                 f'<a href="{DEMO_FINISHED_LINKS[1]}">webinarul gratuit despre SAF-T</a>.</p>'
             ),
         )
+        # Every contact but the undeliverable one (added for the Demo newsletter's bounce, after this
+        # campaign went out): its results here are all delivered.
+        contacts = service.list_records(session, service.CONTACTS, service.ListQuery(limit=200)).items
+        audience = [c.id for c in contacts if c.email != DEMO_UNDELIVERABLE]
         live = settings.model_copy(update={"feature_campaign_send_v2": True})
-        marketing.start_send(session, who, live, campaign.id, body)
+        audience_body = body.model_copy(update={"contact_ids": audience})
+        marketing.start_send(session, who, live, campaign.id, audience_body)
         sent_at = utcnow().replace(hour=8, minute=30, second=0, microsecond=0) - timedelta(days=8)
         campaign_repo.demo_delivery(session, campaign.id, sent_at, DEMO_FINISHED_LINKS)
         marketing.complete_if_done(session, tid, campaign.id)
@@ -586,6 +596,36 @@ def seed_demo_finished_campaign(
             send.started_at = sent_at
             send.completed_at = sent_at + timedelta(minutes=2)
         return True
+
+
+def _seed_undeliverable(session: Session, who: service.Actor, contacts: Sequence[Any]) -> None:
+    """One contact of the newsletter's audience (București, with consent) at the demo's undeliverable
+    address: the demo's mail catcher returns its mail as a DSN into the bounce mailbox, whose poll
+    suppresses the address as bounced and counts the bounce on the campaign."""
+    from genius.vettify.campaigns import marketing
+    from genius.vettify.campaigns.schemas import ConsentIn, LawfulBasis
+
+    colleague = next((c for c in contacts if c.city == "București" and c.account_id), None)
+    created = service.create_contact(
+        session,
+        who,
+        s.ContactCreate(
+            account_id=colleague.account_id if colleague else None,
+            first_name="Nimeni",
+            last_name="Nelivrabil",
+            email=DEMO_UNDELIVERABLE,
+            job_title="Adresă de test: e-mailul ei se întoarce (demo)",
+            city="București",
+            county="București",
+            custom_fields={"demo": True},
+        ),
+    )
+    marketing.add_consent(
+        session,
+        who,
+        created.id,
+        ConsentIn(basis=LawfulBasis.consent, source="formular web", proof=CONSENT_PROOF),
+    )
 
 
 # Meeting notes and an e-mail thread on two qualified leads and one opportunity, summarised offline at

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from genius.core.platform import Platform
 from tests.core.test_admin_pages import login
 from tests.vettify.conftest import Crm
-from tests.vettify.marketing.conftest import campaign, contact
+from tests.vettify.marketing.conftest import SEND_BODY, campaign, contact
 from tests.vettify.marketing.test_wizard import _csrf
 
 BODY = "<p>Bună ziua, {{ prenume }}! Oferta de iarnă.</p>"
@@ -64,3 +64,23 @@ def test_the_draft_is_kept_and_restored(client: TestClient, tenant: Any, crm: Cr
     assert late.status_code == 409 and late.headers["content-type"].startswith("application/problem+json")
     refused = client.post(f"{url}/draft", data=full, headers={"HX-Request": "true"})
     assert refused.status_code == 200 and "Ciorna nu a putut fi salvată" in refused.text
+
+
+def test_a_send_or_schedule_through_the_api_drops_the_draft(crm: Crm, send_on: Platform) -> None:
+    """The draft is spent in the service both paths use: a schedule or a send made through the API (or by
+    a script) drops it as the composer's own does, so nobody comes back to an old draft over a sent one."""
+    contact(crm, "ana@client.ro")
+    c = campaign(crm)
+    typed = {"subject": "Oferta de iarnă", "html": BODY}
+    assert crm.call("PUT", f"/campaigns/{c['id']}/draft", typed).status_code == 200
+    at = {**SEND_BODY, "at": "2031-03-02T11:30:00+02:00"}
+    scheduled = crm.call("POST", f"/campaigns/{c['id']}/schedule", at)
+    assert scheduled.status_code == 200, scheduled.text
+    assert crm.call("GET", f"/campaigns/{c['id']}/draft").json() is None
+    # A scheduled campaign's message may be drafted again; sending it now spends that draft too.
+    assert crm.call("PUT", f"/campaigns/{c['id']}/draft", typed).status_code == 200
+    assert crm.call("GET", f"/campaigns/{c['id']}/draft").json()["subject"] == "Oferta de iarnă"
+    sent = crm.call("POST", f"/campaigns/{c['id']}/send", SEND_BODY)
+    assert sent.status_code == 202, sent.text
+    assert crm.call("GET", f"/campaigns/{c['id']}/draft").json() is None
+    assert crm.call("PUT", f"/campaigns/{c['id']}/draft", typed).status_code == 409

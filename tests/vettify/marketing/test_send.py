@@ -201,7 +201,8 @@ def test_failure_in_the_middle_of_a_batch_then_rerun_sends_no_duplicate(
     c = _sent_campaign(crm, 8)
     inbox.drop_at = 4  # the 4th message: the connection breaks before the server accepts it
     with pytest.raises(CONNECTION_ERRORS):  # the lost connection, as the task sees it (it then retries)
-        run_batch(send_on, port, tenant.id, c["id"], 0, "task-1")
+        # one connection, so the break comes at an exact message (with several, others are in flight)
+        run_batch(send_on, port, tenant.id, c["id"], 0, "task-1", connections=1)
     assert len(inbox.messages) == 3
     m = crm.call("GET", f"/campaigns/{c['id']}/metrics").json()
     assert (m["sent"], m["pending"], m["status"]) == (3, 5, "sending")

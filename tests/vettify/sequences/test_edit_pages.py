@@ -94,11 +94,49 @@ def test_edit_form_moves_removes_adds_and_saves(client: TestClient, tenant: Any,
     assert [s["id"] for s in got["steps"][:2]] == [made["steps"][2]["id"], made["steps"][1]["id"]]
     assert got["steps"][0]["delay_minutes"] == 120
 
-    # a second tab still holds the version before the save: told, nothing written over
-    stale = client.post(f"{url}/edit", data={**form, "name": "Din alt tab"})
-    assert stale.status_code == 409 and "Altcineva a modificat secvența" in stale.text
-    assert 'value="Bun venit 2"' in stale.text  # the current version, to edit again
+    # a second tab still holds the version before the save: told, nothing written over, nothing it typed
+    # lost: its values come back on top of the version saved meanwhile, summarised beside them
+    typed = {**form, "name": "Din alt tab", "steps-2-subject": "Altul", "steps-2-html": "<p>Alt.</p>"}
+    stale = client.post(f"{url}/edit", data=typed)
+    assert stale.status_code == 409 and "Altcineva a salvat secvența" in stale.text
     assert crm.call("GET", f"/email-sequences/{made['id']}").json()["name"] == "Bun venit 2"
+    kept = _fields(stale.text)
+    assert (kept["name"], kept["steps-2-subject"], kept["steps-2-html"]) == (
+        "Din alt tab",
+        "Altul",
+        "<p>Alt.</p>",
+    )
+    assert kept["version"] == str(got["version"]) != form["version"]  # the form now carries the new version
+    summary = stale.text.split('id="conflict-h"', 1)[1].split("</section>", 1)[0]
+    assert "Versiunea salvată între timp" in stale.text and "Bun venit 2" in summary and "Ultimul" in summary
+    again = client.post(f"{url}/edit", data=kept, follow_redirects=False)  # saved on top of the new one
+    assert again.status_code == 303, again.text
+    got = crm.call("GET", f"/email-sequences/{made['id']}").json()
+    assert got["name"] == "Din alt tab"
+    assert [s["subject"] for s in got["steps"]] == ["Al treilea", "Al doilea", "Altul"]
+
+    # a step this tab keeps was removed meanwhile (through the API): it comes back as a new step
+    tab = _fields(client.get(f"{url}/edit").text)
+    current = crm.call("GET", f"/email-sequences/{made['id']}")
+    without = {
+        "name": got["name"],
+        "steps": [
+            {k: st[k] for k in ("id", "delay_minutes", "subject", "html", "format", "condition")}
+            for st in got["steps"]
+            if st["subject"] != "Al doilea"
+        ],
+    }
+    put = crm.call("PUT", f"/email-sequences/{made['id']}", without, If_Match=current.headers["ETag"])
+    assert put.status_code == 200, put.text
+    stale = client.post(f"{url}/edit", data={**tab, "steps-1-subject": "Al doilea (nou)"})
+    assert stale.status_code == 409 and "1 pas păstrat de dumneavoastră a fost șters" in stale.text
+    kept = _fields(stale.text)
+    assert kept["steps-1-id"] == "" and kept["steps-1-subject"] == "Al doilea (nou)"
+    assert kept["steps-0-id"] == tab["steps-0-id"]
+    again = client.post(f"{url}/edit", data=kept, follow_redirects=False)
+    assert again.status_code == 303, again.text
+    got = crm.call("GET", f"/email-sequences/{made['id']}").json()
+    assert [s["subject"] for s in got["steps"]] == ["Al treilea", "Al doilea (nou)", "Altul"]
 
     archived = client.post(f"{url}/archive", data={"csrf_token": _csrf(shown.text)}, follow_redirects=False)
     assert archived.status_code == 303

@@ -206,3 +206,37 @@ def test_reordered_step_already_sent_is_not_sent_again_and_removing_the_last_com
     run(platform, tid, datetime(2026, 4, 2, 6, 0, tzinfo=UTC))
     assert sorted(m["subject"] for m in mails(db, tid)) == ["A", "B", "X"]
     assert _enrolments(crm, made["id"])[ana["id"]]["state"] == "completed"
+
+
+def test_archiving_stops_the_active_enrolments(
+    crm: Crm, platform: Platform, tenant: Any, db: Connection
+) -> None:
+    """Archive as a user expects it: the contacts in progress stop (``archived``), the finished ones keep
+    their state, nothing more is sent, and the audit says how many stopped."""
+    tid = tenant.id
+    made = sequence(crm, {"subject": "A"}, {"subject": "B", "delay_minutes": DAY})
+    ana = contact(crm, "ana@client.ro", first_name="Ana")
+    ion = contact(crm, "ion@client.ro", first_name="Ion")
+    eva = contact(crm, "eva@client.ro", first_name="Eva")
+    crm.call("POST", f"/email-sequences/{made['id']}/activate")
+    _enrol(platform, tid, made["id"], [ana["id"], ion["id"], eva["id"]], MONDAY_09)
+    assert run(platform, tid, MONDAY_09).sent == 3  # A to all three
+    replied = crm.call("POST", "/email-sequences/replies", {"contact_id": eva["id"]})
+    assert replied.status_code == 200 and replied.json()["stopped"] == 1
+    sent_before = len(mails(db, tid))
+
+    archived = crm.call("POST", f"/email-sequences/{made['id']}/archive")
+    assert archived.status_code == 200 and archived.json()["status"] == "archived"
+    assert archived.json()["enrolments"] == {"stopped": 3}
+    enrolments = _enrolments(crm, made["id"])
+    assert {c: (e["state"], e["stop_reason"]) for c, e in enrolments.items()} == {
+        ana["id"]: ("stopped", "archived"),
+        ion["id"]: ("stopped", "archived"),
+        eva["id"]: ("stopped", "replied"),  # already stopped: its reason stays
+    }
+    assert all(e["next_due_at"] is None and e["ended_at"] for e in enrolments.values())
+    assert run(platform, tid, WEDNESDAY_09).sent == 0 and len(mails(db, tid)) == sent_before
+    shown = crm.call("GET", f"/email-sequences/contacts/{ana['id']}")  # the contact's sequence card
+    assert [(e["state"], e["stop_reason"]) for e in shown.json()] == [("stopped", "archived")]
+    action, data = _audited(db, tid, made["id"])[-1]
+    assert action == "crm.email_sequence.archived" and data["enrolments_stopped"] == 2

@@ -1,7 +1,8 @@
 """The campaign composer's draft: the subject, format and body typed so far, kept on the campaign
 (``crm.campaigns.draft``, migration 0048) so that leaving the composer loses nothing; it is restored when
-the user comes back and dropped once the campaign is sent or scheduled (the message then lives with the
-send or the schedule). A draft is not the campaign's record: saving it moves neither its version (its
+the user comes back and dropped once the campaign is sent or scheduled (``marketing.start_send`` and
+``lifecycle.schedule`` clear it, so the API, the pages and the scheduler alike: the message then lives
+with the send or the schedule). A draft is not the campaign's record: saving it moves neither its version (its
 ETag) nor the audit log — it is saved as the user types. Services flush and never commit."""
 
 from __future__ import annotations
@@ -49,11 +50,3 @@ def save(
     row.draft = out.model_dump(mode="json")
     session.flush()
     return out
-
-
-def clear(session: Session, campaign_id: uuid.UUID) -> None:
-    """The draft is spent: the campaign was sent or scheduled with its message."""
-    row = _campaign(session, campaign_id)
-    if row.draft is not None:
-        row.draft = None
-        session.flush()

@@ -82,6 +82,7 @@ def schedule(
     row.scheduled_by = who.name
     row.updated_at = now
     campaign.status = CampaignStatus.scheduled.value
+    campaign.draft = None  # the composer's draft is spent: the schedule holds the message (API or page)
     campaign.touch()
     _audit(session, who, "scheduled", campaign_id, at=body.at.isoformat())
     session.flush()

@@ -146,6 +146,7 @@ def start_send(
     send.excluded = sum(excluded.values())
     send.batches = len(batches)
     campaign.status = CampaignStatus.running.value
+    campaign.draft = None  # the composer's draft is spent: the send holds the message (API or page alike)
     campaign.touch()
     defer_batches(session, who, campaign_id, batches)
     publish(

@@ -437,12 +437,10 @@ def compose_submit(
     who, settings = actor(request, user), platform_of(request).settings
     try:
         if isinstance(body, ScheduleIn):
-            out = lifecycle.schedule(db, who, settings, campaign_id, body)
-            drafts.clear(db, campaign_id)  # the schedule holds the message now
+            out = lifecycle.schedule(db, who, settings, campaign_id, body)  # drops the draft too
             done = _("Scheduled for %(when)s.", when=moment(out.run_at))
         else:
-            sent = marketing.start_send(db, who, settings, campaign_id, body)
-            drafts.clear(db, campaign_id)
+            sent = marketing.start_send(db, who, settings, campaign_id, body)  # drops the draft too
             done = _(
                 "Sending to %(num)s recipients; %(excluded)s excluded (see the reasons below).",
                 num=sent.recipients,

@@ -68,6 +68,7 @@ STOP_LABELS = {
     "converted": N_("converted"),
     "no_email": N_("no e-mail address"),
     "no_basis": N_("no consent or other lawful basis"),
+    "archived": N_("the sequence was archived"),
 }
 UNITS = {"minutes": 1, "hours": 60, "days": 1440}
 UNIT_LABELS = {"minutes": N_("minutes"), "hours": N_("hours"), "days": N_("days")}
@@ -304,7 +305,10 @@ def _move(
     if target == SequenceStatus.paused:
         done = _("The sequence is paused: nothing is sent until you activate it again.")
     elif target == SequenceStatus.archived:
-        done = _("The sequence is archived: nothing more is sent and it can no longer be changed.")
+        done = _(
+            "The sequence is archived: the contacts still in it are stopped, nothing more is sent and it "
+            "can no longer be changed."
+        )
     return flash(RedirectResponse(f"/crm/sequences/{sequence_id}", status_code=303), done)
 
 
@@ -483,20 +487,7 @@ def sequence_update(
     try:
         service.update_sequence(db, actor(request, user), sequence_id, parsed, tag)
     except PreconditionFailed:
-        # Someone saved it first: show their version, say so; what this user typed is not written over it
-        ctx = _edit_context(
-            request,
-            user,
-            db,
-            out,
-            _edit_values(out),
-            len(out.steps),
-            refusal=_(
-                "Someone else changed this sequence while you were editing it, so your changes were not "
-                "saved. This is the sequence as it is now: make your changes again."
-            ),
-        )
-        return render(request, "vettify/sequence_edit.html", ctx, 409)
+        return _edit_conflict(request, user, db, sequence_id, values, rows)
     except Conflict as exc:
         ctx = _edit_context(request, user, db, out, values, rows, refusal=exc.detail or exc.title)
         return render(request, "vettify/sequence_edit.html", ctx, 409)
@@ -505,6 +496,55 @@ def sequence_update(
         return render(request, "vettify/sequence_edit.html", ctx, 422)
     done = _("Sequence saved. Contacts already past a step do not get it again.")
     return flash(RedirectResponse(f"/crm/sequences/{sequence_id}", status_code=303), done)
+
+
+def _edit_conflict(
+    request: Request, user: PageUser, db: PageDB, sequence_id: uuid.UUID, values: dict[str, str], rows: int
+) -> Response:
+    """Someone saved the sequence first: nothing of this user's is written over their version, and
+    nothing this user typed is lost either. The form comes back with the user's values on top of the
+    version saved meanwhile (it now carries that version, so saving again applies them to it), beside a
+    summary of that version. A step the user kept but the other one removed comes back as a new step."""
+    current = service.sequence_out(db, service.get_sequence(db, sequence_id))
+    back = RedirectResponse(f"/crm/sequences/{sequence_id}", status_code=303)
+    if current.status == SequenceStatus.archived:
+        return flash(back, _("An archived sequence cannot be changed."), "error")
+    live = {str(st.id) for st in current.steps}
+    resubmit = {**values, "version": str(current.version)}
+    gone = 0
+    for i in range(rows):
+        step_id = resubmit.get(f"steps-{i}-id", "")
+        if step_id and step_id not in live:
+            resubmit[f"steps-{i}-id"] = ""  # removed meanwhile: saved again, it is added as a new step
+            gone += 1
+    refusal = _(
+        "Someone else saved this sequence while you were editing it, so your changes were not saved yet. "
+        "They are still in the form below, now on top of the version saved meanwhile (summarised above "
+        "the form): check them and save again."
+    )
+    if gone:
+        refusal += " " + ngettext(
+            "%(num)s step you kept was removed meanwhile: saving again adds it back as a new step.",
+            "%(num)s steps you kept were removed meanwhile: saving again adds them back as new steps.",
+            gone,
+        )
+    summary = {
+        "version": current.version,
+        "updated_at": current.updated_at,
+        "name": current.name,
+        "start_hour": current.window.get("start_hour", 9),
+        "end_hour": current.window.get("end_hour", 18),
+        "steps": [
+            {
+                "subject": st.subject,
+                "delay": delay_label(st.delay_minutes),
+                "condition": _(CONDITION_LABELS[st.condition.value]),
+            }
+            for st in current.steps
+        ],
+    }
+    ctx = _edit_context(request, user, db, current, resubmit, rows, refusal=refusal, conflict=summary)
+    return render(request, "vettify/sequence_edit.html", ctx, 409)
 
 
 @router.post("/crm/contacts/{contact_id}/sequences", dependencies=[CsrfChecked])

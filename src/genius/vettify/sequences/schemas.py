@@ -47,6 +47,7 @@ class StopReason(StrEnum):
     converted = "converted"
     no_email = "no_email"
     no_basis = "no_basis"
+    archived = "archived"  # the sequence was archived
 
 
 def _exactly_one(first: str, first_type: str, second: str, second_type: str) -> dict[str, Any]:

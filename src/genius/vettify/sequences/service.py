@@ -331,9 +331,10 @@ def set_status(
     if_match: str | None = None,
 ) -> EmailSequence:
     """Activate (draft or paused), pause (active) or archive (any but archived); anything else is a 409
-    naming the allowed moves. A paused or archived sequence keeps its enrolments where they are; the
-    scheduler claims none of them until it is active (an archived one never is again). ``If-Match`` is
-    checked when given (412 when stale)."""
+    naming the allowed moves. A paused sequence keeps its enrolments where they are; the scheduler
+    claims none of them until it is active again. Archiving is final: its active enrolments stop now
+    (``archived``; locked, so a scheduler pass holding one finishes that step first), audited with their
+    count. ``If-Match`` is checked when given (412 when stale)."""
     row = get_sequence(session, sequence_id, lock=True)
     kit_etag.check_if_match(row.version, if_match, required=False)
     current = SequenceStatus(row.status)
@@ -345,10 +346,17 @@ def set_status(
             code="sequence-status",
             allowed=sorted(m.value for m in MOVES[current]),
         )
+    now = utcnow()
     row.status = target.value
-    _touch(row, utcnow())
+    stopped = 0
+    if target == SequenceStatus.archived:
+        for e in repo.active_enrolments_of_sequence(session, sequence_id):
+            stop(e, StopReason.archived, now)
+            stopped += 1
+    _touch(row, now)
     session.flush()
-    _audit(session, who, MOVE_ACTIONS[target], sequence_id, version=row.version)
+    extra = {"enrolments_stopped": stopped} if target == SequenceStatus.archived else {}
+    _audit(session, who, MOVE_ACTIONS[target], sequence_id, version=row.version, **extra)
     return row
 
 
