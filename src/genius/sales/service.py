@@ -513,9 +513,19 @@ def _customer(session: Session, account_id: uuid.UUID) -> Party:
         if cui and not vat_registered
         else Identifier(value=person.cnp if person else ANONYMOUS_CNP)
         if not cui and country == "RO"
+        # A private person outside Romania has neither CNP nor VAT id: BR-RO-120 still wants BT-47 or
+        # BT-48, and ANAF's code for a buyer without a personal code is the thirteen zeros.
+        else Identifier(value=ANONYMOUS_CNP)
+        if not cui and not foreign_vat_id
         else None,
         address=address,
     )
+
+
+def foreign_buyer(customer: Party) -> bool:
+    """The buyer is not in Romania: ANAF's upload (and ``uploadb2c``) takes ``extern=DA`` for it ("Folosit
+    doar daca cumparatorul nu este din ROMANIA", the upload swagger)."""
+    return customer.address is not None and (customer.address.country or "RO").upper() != "RO"
 
 
 def individual_buyer(customer: Party) -> bool:
@@ -749,6 +759,7 @@ def resend(
         actor.tid,
         xml,
         supplier.cui or "",
+        extern=foreign_buyer(customer),
         b2c=individual_buyer(customer),
         idempotency_key=f"sales-document:{doc.id}:v{doc.version}",
         correlation_id=actor.correlation_id,
@@ -799,6 +810,7 @@ def issue(
         actor.tid,
         xml,
         supplier.cui or "",
+        extern=foreign_buyer(customer),
         b2c=individual_buyer(customer),
         idempotency_key=f"sales-document:{doc.id}",
         correlation_id=actor.correlation_id,
