@@ -10,6 +10,8 @@ through ``genius.vettify.service``; the supplier is the tenant's company profile
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 import uuid
 from collections.abc import Callable, Sequence
@@ -42,6 +44,7 @@ from genius.compliance.efactura.schemas import (
 from genius.compliance.efactura.schemas import VatCategory as EfVatCategory
 from genius.core.audit import service as audit
 from genius.core.db.base import new_id, utcnow
+from genius.core.directory import repository as directory
 from genius.core.events.service import defer, publish
 from genius.core.kit import etag as kit_etag
 from genius.core.kit.errors import (
@@ -52,6 +55,7 @@ from genius.core.kit.errors import (
     Unprocessable,
     field_error,
 )
+from genius.core.storage import TenantFiles
 from genius.core.tenancy import service as tenancy
 from genius.sales import bnr, repository, vat
 from genius.sales.events import InvoiceIssued
@@ -851,25 +855,53 @@ def issue(
 
 
 # --- PDF ---------------------------------------------------------------------------------------------
+# Issuing queues only the document's id and version: the HTML and the PDF are both made by this task, on
+# the pdf.render worker's queue (its name routes there), off the issuing transaction.
+PDF_TASK = "pdf.render.sales_document"
+
+
 def pdf_key(doc: Document) -> str:
-    """Where ``pdf.render`` stores an issued document's PDF (under the tenant's key)."""
-    return f"pdf/{doc.tid}/sales-{doc.id}.pdf"
+    """Where the issued document's PDF is stored (under the tenant's key), named by the XML it prints: a
+    resend's corrected XML gets its own PDF, and a redelivered render task finds its PDF already there."""
+    assert doc.ubl_xml is not None
+    digest = hashlib.sha256(doc.ubl_xml.encode()).hexdigest()[:16]
+    return f"pdf/{doc.tid}/sales-{doc.id}-{digest}.pdf"
 
 
 def queue_pdf(session: Session, doc: Document) -> None:
-    """The issued document's PDF, rendered by the ``pdf.render`` worker from the exact XML sent to SPV
-    (Romanian layout), as an outbox task of the issuing transaction."""
-    assert doc.ubl_xml is not None
+    """The issued document's PDF, as an outbox task of the issuing transaction carrying only the
+    document's id and version (``pdf_source`` builds the HTML in the worker)."""
     defer(
         session,
-        "pdf.render",
+        PDF_TASK,
         tid=doc.tid,
-        kwargs={
-            "html": efactura.document_html(doc.ubl_xml.encode()),
-            "key": pdf_key(doc).rsplit("/", 1)[1],
-            "tid": str(doc.tid),
-        },
+        kwargs={"document_id": str(doc.id), "version": doc.version, "tid": str(doc.tid)},
     )
+
+
+@dataclass(frozen=True)
+class PdfSource:
+    key: str  # the object's key under the tenant's store (``pdf_key``)
+    html: str  # the Romanian layout of the exact XML sent to SPV, with the tenant's logo
+
+
+def logo_uri(session: Session, files: TenantFiles, tid: uuid.UUID) -> str | None:
+    """The tenant's logo (tenant settings) as a ``data:`` URI, the only kind of image the PDF engine loads."""
+    tenant = directory.get(session, tid)
+    found = tenancy.logo(session, files, tenant) if tenant is not None else None
+    if found is None:
+        return None
+    data, content_type = found
+    return f"data:{content_type};base64,{base64.b64encode(data).decode()}"
+
+
+def pdf_source(session: Session, files: TenantFiles, tid: uuid.UUID, doc: Document) -> PdfSource:
+    """What the render task prints: the issued (immutable) document's XML, as the Romanian layout with the
+    tenant's logo. The document as it is now: a resend since the task was queued changed its XML and
+    queued its own render, which writes the same key."""
+    assert doc.ubl_xml is not None
+    logo = logo_uri(session, files, tid)
+    return PdfSource(key=pdf_key(doc), html=efactura.document_html(doc.ubl_xml.encode(), logo=logo))
 
 
 def preview_html(session: Session, tid: uuid.UUID, document_id: uuid.UUID) -> str:
