@@ -6,7 +6,8 @@ and a B2C invoice is delivered to no buyer's SPV; ``extern=DA``, for a buyer out
 as ``FakeMessage.extern`` and such an invoice is delivered to no buyer's SPV either), ``GET stareMesaj``,
 ``GET listaMesajeFactura``, ``GET listaMesajePaginatieFactura``, ``GET descarcare``; OAuth at
 ``/anaf-oauth2/v1/authorize`` (auto-approves and redirects back with ``code`` and ``state``) and
-``/anaf-oauth2/v1/token`` (``authorization_code`` and ``refresh_token`` grants, client credentials as HTTP Basic).
+``/anaf-oauth2/v1/token`` (``authorization_code`` and ``refresh_token`` grants, client credentials
+as HTTP Basic).
 
 Replies copy the structure of ANAF's (see ``anaf-responses``): the upload ``header`` with
 ``ExecutionStatus``/``index_incarcare``/``Errors``; ``stareMesaj`` ``stare`` values (``in prelucrare``
