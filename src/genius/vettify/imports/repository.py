@@ -498,7 +498,8 @@ def apply_batch(
             for f in fields
         )
         if "vat_id" in fields:
-            sets += f", country = CASE WHEN p.vat_id IS NULL THEN t.country ELSE {vat_country_sql('p.vat_id')} END"
+            vat_country = vat_country_sql("p.vat_id")
+            sets += f", country = CASE WHEN p.vat_id IS NULL THEN t.country ELSE {vat_country} END"
         if checks_cui:
             sets += (
                 ", compliance_status = CASE WHEN t.cui IS NULL AND p.cui IS NOT NULL THEN 'pending' "
