@@ -151,3 +151,21 @@ def test_buyers_outside_romania_are_uploaded_with_extern_da(
     }
     # a buyer outside Romania has no SPV inbox: the fake lists the invoice to no buyer
     assert sent["company"].buyer_cif is None and sent["romanian"].buyer_cif == "14399840"
+
+
+def test_a_private_person_abroad_is_never_reverse_charged(
+    sales: Sales, platform: Platform, tenant: Any
+) -> None:
+    """The thirteen zeros would satisfy BR-AE-02/BR-IC-02 (BT-47 "and/or" BT-48), yet reverse charge and an
+    intra-community supply need a VAT-registered buyer: such a document is refused naming the customer."""
+    with platform.db.tenant_session(tenant.id) as s:
+        person = add_customer(
+            s, tenant.id, name="Jean Dupont", cui=None, country="FR", address="12 rue de Rivoli", city="Paris"
+        )
+    for category in ("AE", "K"):
+        line = [{"description": "Montaj", "quantity": 1, "unit_price": "10", "vat_category": category}]
+        doc = draft(sales, person, line)
+        r = sales.call("POST", f"/invoices/{doc['id']}/issue")
+        assert r.status_code == 422, r.text
+        assert any(e["field"] == "customer" for e in r.json()["errors"]), r.json()["errors"]
+        assert sales.ok("GET", f"/invoices/{doc['id']}")["status"] == "draft"

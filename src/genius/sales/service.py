@@ -526,6 +526,22 @@ def _customer(session: Session, account_id: uuid.UUID) -> Party:
     )
 
 
+# Reverse charge (AE) and an intra-community supply (K) are made to a VAT-registered buyer only.
+NEEDS_BUYER_VAT_ID = frozenset({"AE", "K"})
+
+
+def _buyer(session: Session, doc: Document) -> Party:
+    """The document's buyer. ANAF's thirteen zeros name a private person abroad, but BR-AE-02 and
+    BR-IC-02 accept BT-47 in place of the VAT id: on an AE or K document they are left out, so our
+    validator refuses the issue naming the customer instead of reverse-charging a person."""
+    customer = _customer(session, doc.customer_id)
+    anonymous = customer.legal_id is not None and customer.legal_id.value == ANONYMOUS_CNP
+    if foreign_buyer(customer) and customer.vat_id is None and anonymous:
+        if any(line.vat_category in NEEDS_BUYER_VAT_ID for line in doc.lines):
+            return customer.model_copy(update={"legal_id": None})
+    return customer
+
+
 def foreign_buyer(customer: Party) -> bool:
     """The buyer is not in Romania: ANAF's upload (and ``uploadb2c``) takes ``extern=DA`` for it ("Folosit
     doar daca cumparatorul nu este din ROMANIA", the upload swagger)."""
@@ -751,7 +767,7 @@ def resend(
         )
     settle_exchange_rate(session, doc, doc.issue_date, rates)
     compute(doc, doc.issue_date)
-    supplier, customer = _supplier(session, actor.tid), _customer(session, doc.customer_id)
+    supplier, customer = _supplier(session, actor.tid), _buyer(session, doc)
     corrected = None
     if doc.corrected_id:
         corrected = repository.documents_locked(session, [doc.corrected_id]).get(doc.corrected_id)
@@ -799,7 +815,7 @@ def issue(
     on = doc.issue_date or today()
     settle_exchange_rate(session, doc, on, rates)
     compute(doc, on)
-    supplier, customer = _supplier(session, actor.tid), _customer(session, doc.customer_id)
+    supplier, customer = _supplier(session, actor.tid), _buyer(session, doc)
     # A credit note locks the invoice it corrects before reading what is left to correct.
     corrected = (
         repository.documents_locked(session, [doc.corrected_id]).get(doc.corrected_id)
@@ -919,7 +935,7 @@ def preview_html(session: Session, tid: uuid.UUID, document_id: uuid.UUID) -> st
         f"{doc.series}-{on.year}-??????",
         on,
         _supplier(session, tid),
-        _customer(session, doc.customer_id),
+        _buyer(session, doc),
         corrected,
     )
     try:
