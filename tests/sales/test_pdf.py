@@ -108,3 +108,18 @@ def test_a_task_for_a_document_never_issued_renders_nothing(platform: Platform, 
     missing = uuid.uuid4()
     out = render_issued_pdf(platform.db, files, tenant.id, missing, 3)
     assert out == {"document_id": str(missing), "version": 3, "rendered": False}
+
+
+def test_a_pdf_rendered_under_the_former_key_is_still_served(
+    sales: Sales, customer_id: uuid.UUID, platform: Platform, tenant: Any
+) -> None:
+    lines = [{"description": "Servicii", "quantity": 1, "unit_price": "100"}]
+    draft = sales.ok(
+        "POST", "/invoices", {"type": "invoice", "customer_id": str(customer_id), "lines": lines}, status=201
+    )
+    sales.issue(draft["id"])
+    assert sales.call("GET", f"/invoices/{draft['id']}/pdf").status_code == 202
+    files = tenant_files_from_settings(platform.settings).for_tenant(tenant.id)
+    files.put(f"pdf/{tenant.id}/sales-{draft['id']}.pdf", b"%PDF-1.7 former", "application/pdf")
+    r = sales.call("GET", f"/invoices/{draft['id']}/pdf")
+    assert r.status_code == 200 and r.content == b"%PDF-1.7 former"

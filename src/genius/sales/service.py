@@ -55,7 +55,7 @@ from genius.core.kit.errors import (
     Unprocessable,
     field_error,
 )
-from genius.core.storage import TenantFiles
+from genius.core.storage import TenantFiles, TenantStorage
 from genius.core.tenancy import service as tenancy
 from genius.sales import bnr, repository, vat
 from genius.sales.events import InvoiceIssued
@@ -882,6 +882,17 @@ def pdf_key(doc: Document) -> str:
     assert doc.ubl_xml is not None
     digest = hashlib.sha256(doc.ubl_xml.encode()).hexdigest()[:16]
     return f"pdf/{doc.tid}/sales-{doc.id}-{digest}.pdf"
+
+
+def stored_pdf(store: TenantStorage, doc: Document) -> bytes | None:
+    """The issued document's stored PDF (``store``: the tenant's files), or None while it is rendered. A
+    PDF rendered before its key named the XML (``sales-<id>.pdf``) is still served when it is the only one."""
+    if doc.ubl_xml is None:
+        return None
+    for key in (pdf_key(doc), f"pdf/{doc.tid}/sales-{doc.id}.pdf"):
+        if store.exists(key):
+            return store.get(key)
+    return None
 
 
 def queue_pdf(session: Session, doc: Document) -> None:
