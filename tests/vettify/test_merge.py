@@ -150,3 +150,29 @@ def test_converted_lead_cannot_be_merged_away(crm: Crm) -> None:
     other = crm.create("leads", first_name="Ion", last_name="Pop")
     r = crm.call("POST", "/leads/merge", {"survivor_id": other["id"], "merged_ids": [lead["id"]]})
     assert r.status_code == 409
+
+
+def test_a_merge_offers_the_vat_id_and_brings_its_country(crm: Crm) -> None:
+    survivor = crm.create("accounts", name="Muster Handel", city="Berlin")
+    dup = crm.create("accounts", name="Muster Handel GmbH", vat_id="DE136695976", country="DE")
+    other = crm.create("accounts", name="Muster Wien", vat_id="ATU13585627", country="AT")
+    r = crm.call(
+        "POST",
+        "/accounts/merge",
+        {"survivor_id": survivor["id"], "merged_ids": [dup["id"]], "fields": {"vat_id": dup["id"]}},
+    )
+    assert r.status_code == 200, r.text
+    merged = r.json()["survivor"]
+    assert (merged["vat_id"], merged["country"]) == ("DE136695976", "DE")  # the pair moves together
+    # a VAT id of one country with a country taken from another account: 422 naming the choice
+    clash = crm.call(
+        "POST",
+        "/accounts/merge",
+        {
+            "survivor_id": other["id"],
+            "merged_ids": [survivor["id"]],
+            "fields": {"vat_id": other["id"], "country": survivor["id"]},
+        },
+    )
+    assert clash.status_code == 422 and clash.json()["errors"][0]["field"] == "fields.vat_id"
+    assert crm.call("GET", f"/accounts/{survivor['id']}").status_code == 200  # nothing was merged

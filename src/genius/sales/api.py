@@ -334,7 +334,7 @@ def accepted_download(db: TenantDB, invoice_id: uuid.UUID) -> tuple[str, str]:
         202: {"description": "The PDF is being rendered: ask again after Retry-After seconds"},
     },
     response_class=RawResponse,
-    summary="The PDF of an issued document (rendered by the pdf.render worker when it was issued)",
+    summary="The PDF of an issued document (rendered on the pdf.render queue after it was issued)",
 )
 def invoice_pdf(
     invoice_id: uuid.UUID, principal: SalesRead, db: TenantDB, platform: PlatformDep
@@ -342,8 +342,8 @@ def invoice_pdf(
     doc = service.get_document(db, invoice_id)
     service.ubl(db, invoice_id)  # a draft has no PDF: 409
     files = tenant_files_from_settings(platform.settings).for_tenant(principal.tid)
-    key = service.pdf_key(doc)
-    if not files.exists(key):
+    pdf = service.stored_pdf(files, doc)
+    if pdf is None:
         return RawResponse(
             b'{"status":"rendering"}',
             status_code=202,
@@ -352,7 +352,7 @@ def invoice_pdf(
         )
     name = doc.number or str(doc.id)
     return RawResponse(
-        files.get(key),
+        pdf,
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
     )

@@ -443,11 +443,12 @@ def invoice_pdf(request: Request, document_id: uuid.UUID, user: SalesReader, db:
     except NotFound:
         return error_page(request, 404)
     files = tenant_files_from_settings(platform_of(request).settings).for_tenant(user.account.tid)
-    if doc.status != "issued" or not files.exists(service.pdf_key(doc)):
+    pdf = service.stored_pdf(files, doc) if doc.status == "issued" else None
+    if pdf is None:
         response = RedirectResponse(f"/sales/invoices/{doc.id}", status_code=303)
         return flash(response, _("The PDF is still being rendered; try again in a few seconds."), "info")
     return Response(
-        files.get(service.pdf_key(doc)),
+        pdf,
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{doc.number or doc.id}.pdf"'},
     )

@@ -10,6 +10,8 @@ through ``genius.vettify.service``; the supplier is the tenant's company profile
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 import uuid
 from collections.abc import Callable, Sequence
@@ -42,6 +44,7 @@ from genius.compliance.efactura.schemas import (
 from genius.compliance.efactura.schemas import VatCategory as EfVatCategory
 from genius.core.audit import service as audit
 from genius.core.db.base import new_id, utcnow
+from genius.core.directory import repository as directory
 from genius.core.events.service import defer, publish
 from genius.core.kit import etag as kit_etag
 from genius.core.kit.errors import (
@@ -52,6 +55,7 @@ from genius.core.kit.errors import (
     Unprocessable,
     field_error,
 )
+from genius.core.storage import TenantFiles, TenantStorage
 from genius.core.tenancy import service as tenancy
 from genius.sales import bnr, repository, vat
 from genius.sales.events import InvoiceIssued
@@ -513,9 +517,35 @@ def _customer(session: Session, account_id: uuid.UUID) -> Party:
         if cui and not vat_registered
         else Identifier(value=person.cnp if person else ANONYMOUS_CNP)
         if not cui and country == "RO"
+        # A private person outside Romania has neither CNP nor VAT id: BR-RO-120 still wants BT-47 or
+        # BT-48, and ANAF's code for a buyer without a personal code is the thirteen zeros.
+        else Identifier(value=ANONYMOUS_CNP)
+        if not cui and not foreign_vat_id
         else None,
         address=address,
     )
+
+
+# Reverse charge (AE) and an intra-community supply (K) are made to a VAT-registered buyer only.
+NEEDS_BUYER_VAT_ID = frozenset({"AE", "K"})
+
+
+def _buyer(session: Session, doc: Document) -> Party:
+    """The document's buyer. ANAF's thirteen zeros name a private person abroad, but BR-AE-02 and
+    BR-IC-02 accept BT-47 in place of the VAT id: on an AE or K document they are left out, so our
+    validator refuses the issue naming the customer instead of reverse-charging a person."""
+    customer = _customer(session, doc.customer_id)
+    anonymous = customer.legal_id is not None and customer.legal_id.value == ANONYMOUS_CNP
+    if foreign_buyer(customer) and customer.vat_id is None and anonymous:
+        if any(line.vat_category in NEEDS_BUYER_VAT_ID for line in doc.lines):
+            return customer.model_copy(update={"legal_id": None})
+    return customer
+
+
+def foreign_buyer(customer: Party) -> bool:
+    """The buyer is not in Romania: ANAF's upload (and ``uploadb2c``) takes ``extern=DA`` for it ("Folosit
+    doar daca cumparatorul nu este din ROMANIA", the upload swagger)."""
+    return customer.address is not None and (customer.address.country or "RO").upper() != "RO"
 
 
 def individual_buyer(customer: Party) -> bool:
@@ -737,7 +767,7 @@ def resend(
         )
     settle_exchange_rate(session, doc, doc.issue_date, rates)
     compute(doc, doc.issue_date)
-    supplier, customer = _supplier(session, actor.tid), _customer(session, doc.customer_id)
+    supplier, customer = _supplier(session, actor.tid), _buyer(session, doc)
     corrected = None
     if doc.corrected_id:
         corrected = repository.documents_locked(session, [doc.corrected_id]).get(doc.corrected_id)
@@ -749,6 +779,7 @@ def resend(
         actor.tid,
         xml,
         supplier.cui or "",
+        extern=foreign_buyer(customer),
         b2c=individual_buyer(customer),
         idempotency_key=f"sales-document:{doc.id}:v{doc.version}",
         correlation_id=actor.correlation_id,
@@ -784,7 +815,7 @@ def issue(
     on = doc.issue_date or today()
     settle_exchange_rate(session, doc, on, rates)
     compute(doc, on)
-    supplier, customer = _supplier(session, actor.tid), _customer(session, doc.customer_id)
+    supplier, customer = _supplier(session, actor.tid), _buyer(session, doc)
     # A credit note locks the invoice it corrects before reading what is left to correct.
     corrected = (
         repository.documents_locked(session, [doc.corrected_id]).get(doc.corrected_id)
@@ -799,6 +830,7 @@ def issue(
         actor.tid,
         xml,
         supplier.cui or "",
+        extern=foreign_buyer(customer),
         b2c=individual_buyer(customer),
         idempotency_key=f"sales-document:{doc.id}",
         correlation_id=actor.correlation_id,
@@ -839,25 +871,64 @@ def issue(
 
 
 # --- PDF ---------------------------------------------------------------------------------------------
+# Issuing queues only the document's id and version: the HTML and the PDF are both made by this task, on
+# the pdf.render worker's queue (its name routes there), off the issuing transaction.
+PDF_TASK = "pdf.render.sales_document"
+
+
 def pdf_key(doc: Document) -> str:
-    """Where ``pdf.render`` stores an issued document's PDF (under the tenant's key)."""
-    return f"pdf/{doc.tid}/sales-{doc.id}.pdf"
+    """Where the issued document's PDF is stored (under the tenant's key), named by the XML it prints: a
+    resend's corrected XML gets its own PDF, and a redelivered render task finds its PDF already there."""
+    assert doc.ubl_xml is not None
+    digest = hashlib.sha256(doc.ubl_xml.encode()).hexdigest()[:16]
+    return f"pdf/{doc.tid}/sales-{doc.id}-{digest}.pdf"
+
+
+def stored_pdf(store: TenantStorage, doc: Document) -> bytes | None:
+    """The issued document's stored PDF (``store``: the tenant's files), or None while it is rendered. A
+    PDF rendered before its key named the XML (``sales-<id>.pdf``) is still served when it is the only one."""
+    if doc.ubl_xml is None:
+        return None
+    for key in (pdf_key(doc), f"pdf/{doc.tid}/sales-{doc.id}.pdf"):
+        if store.exists(key):
+            return store.get(key)
+    return None
 
 
 def queue_pdf(session: Session, doc: Document) -> None:
-    """The issued document's PDF, rendered by the ``pdf.render`` worker from the exact XML sent to SPV
-    (Romanian layout), as an outbox task of the issuing transaction."""
-    assert doc.ubl_xml is not None
+    """The issued document's PDF, as an outbox task of the issuing transaction carrying only the
+    document's id and version (``pdf_source`` builds the HTML in the worker)."""
     defer(
         session,
-        "pdf.render",
+        PDF_TASK,
         tid=doc.tid,
-        kwargs={
-            "html": efactura.document_html(doc.ubl_xml.encode()),
-            "key": pdf_key(doc).rsplit("/", 1)[1],
-            "tid": str(doc.tid),
-        },
+        kwargs={"document_id": str(doc.id), "version": doc.version, "tid": str(doc.tid)},
     )
+
+
+@dataclass(frozen=True)
+class PdfSource:
+    key: str  # the object's key under the tenant's store (``pdf_key``)
+    html: str  # the Romanian layout of the exact XML sent to SPV, with the tenant's logo
+
+
+def logo_uri(session: Session, files: TenantFiles, tid: uuid.UUID) -> str | None:
+    """The tenant's logo (tenant settings) as a ``data:`` URI, the only kind of image the PDF engine loads."""
+    tenant = directory.get(session, tid)
+    found = tenancy.logo(session, files, tenant) if tenant is not None else None
+    if found is None:
+        return None
+    data, content_type = found
+    return f"data:{content_type};base64,{base64.b64encode(data).decode()}"
+
+
+def pdf_source(session: Session, files: TenantFiles, tid: uuid.UUID, doc: Document) -> PdfSource:
+    """What the render task prints: the issued (immutable) document's XML, as the Romanian layout with the
+    tenant's logo. The document as it is now: a resend since the task was queued changed its XML and
+    queued its own render, which writes the same key."""
+    assert doc.ubl_xml is not None
+    logo = logo_uri(session, files, tid)
+    return PdfSource(key=pdf_key(doc), html=efactura.document_html(doc.ubl_xml.encode(), logo=logo))
 
 
 def preview_html(session: Session, tid: uuid.UUID, document_id: uuid.UUID) -> str:
@@ -875,7 +946,7 @@ def preview_html(session: Session, tid: uuid.UUID, document_id: uuid.UUID) -> st
         f"{doc.series}-{on.year}-??????",
         on,
         _supplier(session, tid),
-        _customer(session, doc.customer_id),
+        _buyer(session, doc),
         corrected,
     )
     try:

@@ -54,6 +54,7 @@ MERGE_FIELDS: dict[str, tuple[str, ...]] = {
     "accounts": (
         "name",
         "cui",
+        "vat_id",
         "registration_number",
         "email",
         "phone",
@@ -108,6 +109,22 @@ def _label(entity: str, row: Any) -> str:
     person = " ".join(p for p in (row.first_name, row.last_name) if p)
     company = getattr(row, "company_name", None)
     return " / ".join(p for p in (person, company) if p) or (row.email or str(row.id))
+
+
+def _vat_id_with_its_country(survivor: Account, *, chosen_country: bool) -> None:
+    """The survivor's EU VAT id belongs to its country, as the API requires (``service._check_vat_id``):
+    a VAT id taken from a merged account brings its country along, unless a country was taken from another
+    account too and they disagree (422 naming both choices)."""
+    assert survivor.vat_id is not None
+    of = s.vat_id_country(survivor.vat_id)
+    if survivor.country == of:
+        return
+    if chosen_country:
+        raise field_error(
+            "fields.vat_id",
+            f"is a VAT id of {of} but the chosen country is {survivor.country}: choose both from one account",
+        )
+    survivor.country = of
 
 
 def find_duplicates(
@@ -202,6 +219,9 @@ def merge(
             if value not in (None, ""):
                 setattr(survivor, name, value)
                 break
+    if isinstance(survivor, Account) and survivor.vat_id:
+        # the survivor's own country is the page's default choice: only one taken from another account binds
+        _vat_id_with_its_country(survivor, chosen_country=fields.get("country", survivor_id) != survivor_id)
     custom: dict[str, Any] = {}
     for merged_id in reversed(merged_ids):
         custom.update(rows[merged_id].custom_fields or {})

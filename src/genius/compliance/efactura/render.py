@@ -72,11 +72,18 @@ def _env() -> Environment:
     return env
 
 
-def render_html(invoice: Invoice) -> str:
-    """The invoice as an HTML page (totals computed where the document does not state them)."""
+def render_html(invoice: Invoice, *, logo: str | None = None) -> str:
+    """The invoice as an HTML page (totals computed where the document does not state them); ``logo``: the
+    issuer's logo as a ``data:`` URI (the PDF renderer fetches nothing else), printed at the top."""
+    if logo is not None and not logo.startswith("data:image/"):
+        raise ValueError("the logo must be a data:image/… URI")
     inv = invoice.with_computed()
     title = "Notă de creditare" if inv.is_credit_note else INVOICE_TYPE_CODES.get(inv.type_code, "Factură")
-    return _env().get_template("invoice.html.j2").render(inv=inv, title=title, vat_labels=VAT_CATEGORY_LABELS)
+    return (
+        _env()
+        .get_template("invoice.html.j2")
+        .render(inv=inv, title=title, vat_labels=VAT_CATEGORY_LABELS, logo=logo)
+    )
 
 
 def render_pdf(invoice: Invoice) -> bytes:

@@ -537,12 +537,13 @@ def document_xml(invoice: Invoice) -> bytes:
     return to_ubl_xml(invoice)
 
 
-def document_html(xml: bytes) -> str:
-    """The printable Romanian layout of a UBL invoice or credit note, as HTML for ``pdf.render``."""
+def document_html(xml: bytes, *, logo: str | None = None) -> str:
+    """The printable Romanian layout of a UBL invoice or credit note, as HTML for ``pdf.render``
+    (``logo``: the issuer's, as a ``data:image/…`` URI)."""
     from genius.compliance.efactura.parse import parse_invoice
     from genius.compliance.efactura.render import render_html
 
-    return render_html(parse_invoice(xml))
+    return render_html(parse_invoice(xml), logo=logo)
 
 
 def check_document(xml: bytes, *, artefacts_dir: Path | None = None) -> list[Finding]:

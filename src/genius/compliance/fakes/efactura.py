@@ -2,10 +2,12 @@
 
 Paths (``/{test|prod}/FCTEL/rest/…``): ``POST upload`` and ``POST uploadb2c`` (invoices to individuals:
 the same parameters and reply; each message records which of the two got it, ``FakeMessage.endpoint``,
-and a B2C invoice is delivered to no buyer's SPV), ``GET stareMesaj``, ``GET listaMesajeFactura``,
-``GET listaMesajePaginatieFactura``, ``GET descarcare``; OAuth at ``/anaf-oauth2/v1/authorize`` (auto-
-approves and redirects back with ``code`` and ``state``) and ``/anaf-oauth2/v1/token``
-(``authorization_code`` and ``refresh_token`` grants, client credentials as HTTP Basic).
+and a B2C invoice is delivered to no buyer's SPV; ``extern=DA``, for a buyer outside Romania, is recorded
+as ``FakeMessage.extern`` and such an invoice is delivered to no buyer's SPV either), ``GET stareMesaj``,
+``GET listaMesajeFactura``, ``GET listaMesajePaginatieFactura``, ``GET descarcare``; OAuth at
+``/anaf-oauth2/v1/authorize`` (auto-approves and redirects back with ``code`` and ``state``) and
+``/anaf-oauth2/v1/token`` (``authorization_code`` and ``refresh_token`` grants, client credentials
+as HTTP Basic).
 
 Replies copy the structure of ANAF's (see ``anaf-responses``): the upload ``header`` with
 ``ExecutionStatus``/``index_incarcare``/``Errors``; ``stareMesaj`` ``stare`` values (``in prelucrare``
@@ -62,6 +64,7 @@ class FakeMessage:
     errors: list[str] = field(default_factory=list)
     buyer_cif: str | None = None  # an accepted invoice is listed in the buyer's SPV as received
     endpoint: str = "upload"  # upload | uploadb2c: the path the file was sent to
+    extern: bool = False  # sent with extern=DA: the buyer is not Romanian
     tampered: bool = False  # the ZIP's invoice is altered after signing (its signature check fails)
     polls: int = 0
     downloads: dict[str, int] = field(default_factory=dict)  # day → count
@@ -430,9 +433,10 @@ def make_router(state: State) -> APIRouter:
             ]
             if rejected
             else [],
-            # an individual has no SPV inbox: a B2C invoice is listed to no buyer
-            buyer_cif=None if endpoint == "uploadb2c" else buyer_cif_of(body),
+            # an individual, or a buyer outside Romania (extern=DA), has no SPV inbox: listed to no buyer
+            buyer_cif=None if endpoint == "uploadb2c" or "extern" in q else buyer_cif_of(body),
             endpoint=endpoint,
+            extern="extern" in q,
         )
         state.messages[index] = message
         state.uploads.append(message)

@@ -215,10 +215,31 @@ COMPANY_WORDS = (
 )
 
 
+VAT_ID_WORDS = (
+    "vat",
+    "vat id",
+    "vat number",
+    "vat no",
+    "eu vat",
+    "eu vat id",
+    "eu vat number",
+    "cod tva",
+    "cod tva intracomunitar",
+    "cod intracomunitar",
+    "cod de tva",
+    "nr tva",
+    "numar tva",
+    "cod vies",
+)
+
+
 def synonyms_for(entity: str) -> dict[str, tuple[str, ...]]:
     table = dict(COMMON_SYNONYMS)
     if entity == "accounts":
         table["name"] = (*COMPANY_WORDS, "nume")
+        # An account has both: "VAT"/"cod TVA" name the EU VAT id of a company abroad, not the CUI.
+        table["cui"] = tuple(w for w in table["cui"] if w not in VAT_ID_WORDS)
+        table["vat_id"] = VAT_ID_WORDS
     else:
         table["last_name"] = table["last_name"] + ("nume",)
         if entity == "leads":

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,6 +24,7 @@ from genius.core.kit.errors import Unprocessable
 from genius.core.kit.pagination import Page, cursor_after, decode_cursor, page_of
 from genius.vettify.imports import parsing
 from genius.vettify.imports.models import ImportBatch, ImportJob, ImportMapping, RejectedRow
+from genius.vettify.schemas import VAT_PREFIX_COUNTRY, normalise_eu_vat
 
 SAMPLE_ERRORS = 20
 
@@ -31,7 +32,7 @@ SAMPLE_ERRORS = 20
 # --- what each entity's columns are -----------------------------------------------------------------
 @dataclass(frozen=True)
 class Field:
-    kind: str  # text | email | phone | cui
+    kind: str  # text | email | phone | cui (checked in SQL) | vat_id (checked in Python, ``PYTHON_CHECKS``)
     max_length: int
 
 
@@ -93,6 +94,7 @@ TARGETS: dict[str, Target] = {
         {
             "name": Field("text", 300),
             "cui": Field("cui", 10),
+            "vat_id": Field("vat_id", 16),
             "registration_number": Field("text", 40),
             "email": Field("email", 320),
             "phone": Field("phone", 16),
@@ -108,6 +110,18 @@ TARGETS: dict[str, Target] = {
     ),
 }
 IMPORT_SOURCE = "import"
+# Kinds checked by Python while the file is parsed (no SQL mirror): python-stdnum knows every member
+# state's VAT id format and check digits, as the API's schema (``vettify.schemas.normalise_eu_vat``).
+PYTHON_CHECKS: dict[str, Callable[[str], str]] = {"vat_id": normalise_eu_vat}
+# An imported account's country is its EU VAT id's, as the API requires (``service._check_vat_id``).
+_VAT_COUNTRY_CASES = "".join(f" WHEN '{p}' THEN '{c}'" for p, c in VAT_PREFIX_COUNTRY.items())
+
+
+def vat_country_sql(column: str) -> str:
+    """The ISO country of the EU VAT id in ``column`` (``vettify.schemas.vat_id_country`` in SQL)."""
+    return f"CASE left({column}, 2){_VAT_COUNTRY_CASES} ELSE left({column}, 2) END"
+
+
 INVALID = {
     "email": "not a valid e-mail address",
     "phone": "not a phone number in E.164 format (a Romanian 07xx/02x/03x number gets +40)",
@@ -132,11 +146,32 @@ def _mapped_fields(job: ImportJob) -> dict[str, int]:
 
 
 def _validated(job: ImportJob) -> dict[str, tuple[str, int]]:
-    """The mapped fields with a SQL validator (e-mail, phone, CUI): ``field → (kind, column index)``."""
+    """The mapped fields with a validator (e-mail, phone, CUI in SQL; EU VAT id in Python):
+    ``field → (kind, column index)``."""
     spec = TARGETS[job.entity]
     return {
         f: (spec.fields[f].kind, i) for f, i in _mapped_fields(job).items() if spec.fields[f].kind != "text"
     }
+
+
+def _checked_in_python(job: ImportJob) -> dict[str, tuple[str, int]]:
+    return {f: (kind, i) for f, (kind, i) in _validated(job).items() if kind in PYTHON_CHECKS}
+
+
+def _python_cells(checks: list[tuple[str, int]], cells: list[str]) -> list[str]:
+    """For each Python-checked field, its normalised value and the reason it is refused (one of the two
+    is empty, i.e. NULL in the COPY; both for a blank cell)."""
+    out: list[str] = []
+    for kind, i in checks:
+        value = cells[i].strip() if i < len(cells) else ""
+        if not value:
+            out += ["", ""]
+            continue
+        try:
+            out += [PYTHON_CHECKS[kind](value), ""]
+        except ValueError as exc:
+            out += ["", str(exc)]
+    return out
 
 
 def copy_rows(session: Session, job: ImportJob, text_data: str, table: str) -> int:
@@ -147,14 +182,19 @@ def copy_rows(session: Session, job: ImportJob, text_data: str, table: str) -> i
     parses the next rows, instead of afterwards while this process waits."""
     width = len(job.columns)
     cols = ", ".join(f"c{i} text" for i in range(width))
+    in_python = _checked_in_python(job)
+    # Written by this process beside the cells (COPY leaves generated columns out of its column list).
+    python_cols = "".join(f", n_{f} text, e_{f} text" for f in in_python)
+    checks = list(in_python.values())
     generated = "".join(
         f", n_{f} text GENERATED ALWAYS AS (crm.import_{kind}(nullif(btrim(c{i}), ''))) STORED"
         for f, (kind, i) in _validated(job).items()
+        if f not in in_python
     )
     session.execute(
         text(
             f"CREATE TEMP TABLE {table} (seq integer, row_no integer, problem text, extra text, {cols}"
-            f"{generated})"
+            f"{python_cols}{generated})"
         )
     )
     raw = session.connection().connection.driver_connection
@@ -173,17 +213,20 @@ def copy_rows(session: Session, job: ImportJob, text_data: str, table: str) -> i
             for row_no, cells in parsing.records(text_data, job.delimiter):
                 seq += 1
                 n = len(cells)
+                checked = _python_cells(checks, cells) if checks else []
                 if n == width:
-                    writer.writerow((seq, row_no, "", "", *cells))
+                    writer.writerow((seq, row_no, "", "", *cells, *checked))
                 elif n < width:
-                    writer.writerow((seq, row_no, "", "", *cells, *pad[n:]))
+                    writer.writerow((seq, row_no, "", "", *cells, *pad[n:], *checked))
                 else:
                     extra = cells[width:]
                     if any(x.strip() for x in extra):
                         problem = f"has {n} cells but the header has {width} columns"
-                        writer.writerow((seq, row_no, problem, job.delimiter.join(extra), *cells[:width]))
+                        writer.writerow(
+                            (seq, row_no, problem, job.delimiter.join(extra), *cells[:width], *checked)
+                        )
                     else:
-                        writer.writerow((seq, row_no, "", "", *cells[:width]))
+                        writer.writerow((seq, row_no, "", "", *cells[:width], *checked))
                 if seq % 20_000 == 0:
                     copy.write(buffer.getvalue())
                     buffer.seek(0)
@@ -215,9 +258,12 @@ def plan_sql(job: ImportJob, tables: Tables, *, lookups: frozenset[str] = frozen
     spec = TARGETS[job.entity]
     fields = _mapped_fields(job)
     validated = _validated(job)
+    in_python = _checked_in_python(job)
     blank = " AND ".join(f"coalesce(btrim(c{i}), '') = ''" for i in range(len(job.columns)))
     raw_cols = ", ".join(
-        [f"nullif(btrim(c{i}), '') AS r_{f}" for f, i in fields.items()] + [f"n_{f}" for f in validated]
+        [f"nullif(btrim(c{i}), '') AS r_{f}" for f, i in fields.items()]
+        + [f"n_{f}" for f in validated]
+        + [f"e_{f}" for f in in_python]
     )
     normalised: list[str] = []
     reasons = ["problem"]
@@ -229,6 +275,9 @@ def plan_sql(job: ImportJob, tables: Tables, *, lookups: frozenset[str] = frozen
                 f"CASE WHEN length(r_{f}) > {rule.max_length} "
                 f"THEN '{f}: longer than {rule.max_length} characters' END"
             )
+        elif f in in_python:  # the checker's own reason, e.g. stdnum's "checksum does not match"
+            normalised += [f"n_{f} AS {f}", f"e_{f}"]
+            reasons.append(f"CASE WHEN r_{f} IS NOT NULL AND {f} IS NULL THEN '{f}: ' || e_{f} END")
         else:
             normalised.append(f"n_{f} AS {f}")  # computed by the staging table (``copy_rows``)
             reasons.append(
@@ -416,6 +465,9 @@ def apply_batch(
     # Accounts with a CUI are checked at ANAF like those created through the API (pending, then a
     # batched request through the outbox with this batch's commit).
     checks_cui = spec.entity == "accounts" and "cui" in fields
+    if "vat_id" in fields:  # an account's VAT id and its country go together (the API's rule)
+        columns.append("country")
+        values.append(f"coalesce({vat_country_sql('vat_id')}, 'RO')")
     if checks_cui:
         columns.append("compliance_status")
         values.append("CASE WHEN cui IS NOT NULL THEN 'pending' ELSE 'unchecked' END")
@@ -445,6 +497,9 @@ def apply_batch(
             f"{f} = coalesce(t.{f}, p.{f})" if f in spec.keys else f"{f} = coalesce(p.{f}, t.{f})"
             for f in fields
         )
+        if "vat_id" in fields:
+            vat_country = vat_country_sql("p.vat_id")
+            sets += f", country = CASE WHEN p.vat_id IS NULL THEN t.country ELSE {vat_country} END"
         if checks_cui:
             sets += (
                 ", compliance_status = CASE WHEN t.cui IS NULL AND p.cui IS NOT NULL THEN 'pending' "

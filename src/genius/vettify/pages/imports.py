@@ -59,6 +59,7 @@ FIELD_LABELS = {
     "owner": N_("Owner"),
     "name": N_("Company name"),
     "registration_number": N_("Trade register number"),
+    "vat_id": N_("EU VAT id"),
     "website": N_("Website"),
     "industry": N_("Industry"),
     "address": N_("Address"),
