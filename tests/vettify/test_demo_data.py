@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -212,6 +213,7 @@ def test_the_demo_has_a_finished_campaign_with_tracked_results(platform: Platfor
         ).items
         finished = next(c for c in found if c.name == DEMO_FINISHED_CAMPAIGN)
         assert finished.status == "completed"
+        assert finished.created_at < datetime.now(UTC) - timedelta(days=9)  # written before it went out
         m = marketing.metrics(s, finished.id)
         series = campaign_repo.series(s, finished.id, "hour", "Europe/Bucharest")
         links = campaign_repo.top_links(s, finished.id)

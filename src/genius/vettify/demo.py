@@ -591,6 +591,7 @@ def seed_demo_finished_campaign(
         sent_at = utcnow().replace(hour=8, minute=30, second=0, microsecond=0) - timedelta(days=8)
         campaign_repo.demo_delivery(session, campaign.id, sent_at, DEMO_FINISHED_LINKS)
         marketing.complete_if_done(session, tid, campaign.id)
+        campaign.created_at = sent_at - timedelta(days=2)  # written before it went out
         send = campaign_repo.send_of(session, campaign.id)
         if send is not None:  # its times as they would have been
             send.started_at = sent_at
