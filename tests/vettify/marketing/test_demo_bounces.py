@@ -115,7 +115,11 @@ def test_a_notification_to_the_undeliverable_address_gets_no_dsn(
 
 def test_the_demo_points_the_bounce_mailbox_at_the_catcher(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("HOST", "PORT", "SECURITY", "USERNAME", "PASSWORD", "POLL_SECONDS"):
-        monkeypatch.delenv(f"GENIUS_BOUNCE_IMAP_{name}", raising=False)
+        # set, then removed: monkeypatch restores the variables as they were, so what the demo writes
+        # into os.environ here never reaches a later test of this process (a `genius demo` it starts
+        # would take the leftover host for the user's own mailbox and run no fake one)
+        monkeypatch.setenv(f"GENIUS_BOUNCE_IMAP_{name}", "")
+        monkeypatch.delenv(f"GENIUS_BOUNCE_IMAP_{name}")
     assert cli._use_demo_bounce_mailbox(None) is None  # a real SMTP server: no catcher, no fake mailbox
     port = cli._use_demo_bounce_mailbox(free_port())
     assert port is not None
