@@ -133,6 +133,10 @@
   else focusAuto();
   doc.addEventListener("htmx:afterSwap", function (e) {
     if (e.target.id === "command-results") select(0);
+    // A request that swaps nothing of its own (hx-swap="none", out-of-band parts only) fires this on an
+    // element that may still hold an earlier swap's [data-autofocus]: refocusing it would pull the user
+    // out of the field they are typing in (the invoice editor's totals).
+    if (e.target.hasAttribute && e.target.hasAttribute("data-keep-focus")) return;
     var auto = e.target.querySelector && e.target.querySelector("[data-autofocus]");
     if (auto) auto.focus();
   });
