@@ -21,7 +21,8 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -163,10 +164,11 @@ def check_document(data: bytes, settings: Settings | None = None) -> list[dict[s
 
 
 # --- create ------------------------------------------------------------------------------------------------
-def to_message(data: Any) -> schema.Message:
-    """A JSON message (``$type`` salariat/contract) → its model; 422 with field errors otherwise."""
+@contextmanager
+def _refused_as_invalid() -> Iterator[None]:
+    """A document that cannot be read, or does not fit the REGES model: 422 with its field errors."""
     try:
-        doc = parse_json(data)
+        yield
     except DocumentError as exc:
         raise InvalidMessage(
             str(exc), errors=[{"field": exc.location, "rule": "REGES-PARSE", "message": str(exc)}]
@@ -176,6 +178,12 @@ def to_message(data: Any) -> schema.Message:
         raise InvalidMessage(
             "the message does not fit the REGES model", errors=field_errors(findings)
         ) from None
+
+
+def to_message(data: Any) -> schema.Message:
+    """A JSON message (``$type`` salariat/contract) → its model; 422 with field errors otherwise."""
+    with _refused_as_invalid():
+        doc = parse_json(data)
     if not isinstance(doc, (schema.Salariat, schema.Contract)):
         raise InvalidMessage(
             "only employee (salariat) and contract messages are sent here",
@@ -188,18 +196,10 @@ def parse_message(data: bytes) -> schema.Message:
     """An employee or contract message as a file holds it (JSON as the REGES API takes it, or XML per
     the XSD) → its model; 422 with field errors otherwise (the desk's "send" form)."""
     try:
-        if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
-            return to_message(json.loads(data.decode("utf-8-sig")))
-        doc = parse_xml(data)
-    except DocumentError as exc:
-        raise InvalidMessage(
-            str(exc), errors=[{"field": exc.location, "rule": "REGES-PARSE", "message": str(exc)}]
-        ) from None
-    except ValidationError as exc:
-        findings = [f.as_dict() for f in model_findings(exc)]
-        raise InvalidMessage(
-            "the message does not fit the REGES model", errors=field_errors(findings)
-        ) from None
+        with _refused_as_invalid():
+            if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
+                return to_message(json.loads(data.decode("utf-8-sig")))
+            doc = parse_xml(data)
     except (ValueError, RecursionError) as exc:
         raise InvalidMessage(f"unreadable message: {exc}") from None
     return to_message(doc.model_dump(mode="json", by_alias=True, exclude_none=True))
