@@ -101,6 +101,12 @@ def _outcome(status: str, code: int | None, text: str, attempts: int) -> tuple[s
     return "failed", reason
 
 
+def pending_count(db: Database, tid: uuid.UUID, campaign_id: uuid.UUID, batch: int) -> int:
+    """How many of the batch's recipients are still to send (the worker opens no more connections)."""
+    with db.tenant_session(tid) as s:
+        return len(repo.pending_ids(s, campaign_id, batch))
+
+
 async def deliver_batch(
     db: Database,
     settings: Settings,

@@ -176,7 +176,10 @@ async def run_campaign_batch(
         if settings.campaign_tenant_rate_limit
         else None
     )
-    async with smtp.connections(settings, settings.campaign_smtp_connections) as sends:
+    # One connection per message in flight, never more than the batch still has to send (the last,
+    # short batch of a campaign, or a retry); at least one, for the batch's bookkeeping.
+    pending = delivery.pending_count(db, uuid.UUID(tid), uuid.UUID(campaign_id), batch)
+    async with smtp.connections(settings, max(1, min(settings.campaign_smtp_connections, pending))) as sends:
         return await delivery.deliver_batch(
             db,
             settings,
