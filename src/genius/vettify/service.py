@@ -138,6 +138,11 @@ def get_record(session: Session, spec: EntitySpec[R], record_id: uuid.UUID, *, l
     return row
 
 
+def merged_into(session: Session, spec: EntitySpec[Any], record_id: uuid.UUID) -> uuid.UUID | None:
+    """Where a merged-away record lives now (its survivor), so old links still lead somewhere."""
+    return records.merged_into(session, spec, record_id)
+
+
 def etag(row: CrmRecord) -> str:
     return f'"{row.version}"'
 

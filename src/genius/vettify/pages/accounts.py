@@ -33,7 +33,7 @@ from genius.vettify.attachments.service import ParentType, Upload
 from genius.vettify.campaigns import marketing
 from genius.vettify.pages import sequences as sequence_pages
 from genius.vettify.pages.churn import badge as churn_badge
-from genius.vettify.pages.common import CrmReader, CrmWriter, actor, can_write
+from genius.vettify.pages.common import CrmReader, CrmWriter, actor, can_write, survivor_redirect
 from genius.vettify.sequences import service as sequences
 from genius.web.kit import (
     LIST_COUNT_CAP,
@@ -556,7 +556,8 @@ def account_page(
 ) -> Response:
     row = _account_or_none(db, account_id)
     if row is None:
-        return error_page(request, 404)
+        moved = survivor_redirect(db, service.ACCOUNTS, account_id, "/crm/accounts")
+        return moved or error_page(request, 404)
     tab = tab if tab in TABS else "overview"
     ctx = _account_ctx(request, user, db, row, tab, kind)
     if tab == "timeline" and cursor:  # the next page without JavaScript
@@ -841,7 +842,8 @@ def _contact_ctx(request: Request, user: PageUser, db: PageDB, row: Any, **extra
 def contact_page(request: Request, user: CrmReader, db: PageDB, contact_id: str) -> Response:
     row = _contact_or_none(db, contact_id)
     if row is None:
-        return error_page(request, 404)
+        moved = survivor_redirect(db, service.CONTACTS, contact_id, "/crm/contacts")
+        return moved or error_page(request, 404)
     return render(request, "vettify/contact.html", _contact_ctx(request, user, db, row))
 
 

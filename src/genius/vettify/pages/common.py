@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from genius.core.auth.scopes import Scope
 from genius.core.kit.errors import Problem
 from genius.vettify import service
-from genius.web.kit import PageUser, _, page_requires
+from genius.web.kit import PageUser, _, flash, page_requires
 
 CrmReader = Annotated[PageUser, Depends(page_requires(Scope.CRM_READ))]
 CrmWriter = Annotated[PageUser, Depends(page_requires(Scope.CRM_WRITE))]
@@ -22,6 +25,19 @@ CrmAdmin = Annotated[PageUser, Depends(page_requires(Scope.CRM_ADMIN))]
 def can_write(user: PageUser) -> bool:
     """Templates hide edit controls from users without crm:write (the routes answer 403 anyway)."""
     return Scope.CRM_WRITE in user.account.scopes
+
+
+def survivor_redirect(db: Session, spec: service.EntitySpec[Any], raw_id: str, base: str) -> Response | None:
+    """A merged-away record's page sends its old links (bookmarks, e-mails, history) on to the survivor."""
+    try:
+        record_id = uuid.UUID(raw_id)
+    except ValueError:
+        return None
+    survivor = service.merged_into(db, spec, record_id)
+    if survivor is None:
+        return None
+    response = RedirectResponse(f"{base}/{survivor}", status_code=303)
+    return flash(response, _("The record you opened was merged into this one."))
 
 
 # --- errors: Pydantic's and the services', as inline field messages in the user's language ----------

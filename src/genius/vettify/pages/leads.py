@@ -42,6 +42,7 @@ from genius.vettify.pages.common import (
     can_write,
     form_values,
     problem_errors,
+    survivor_redirect,
     validation_errors,
 )
 from genius.vettify.pages.summaries import panel as summary_panel
@@ -642,6 +643,9 @@ def _record_ctx(request: Request, user: PageUser, db: Session, lead: Lead, **ext
 
 @router.get("/crm/leads/{lead_id}")
 def lead_record(request: Request, lead_id: uuid.UUID, user: CrmReader, db: PageDB) -> Response:
+    moved = survivor_redirect(db, service.LEADS, str(lead_id), "/crm/leads")
+    if moved is not None:
+        return moved
     lead = _get_lead(db, lead_id)
     return render(request, "vettify/lead.html", _record_ctx(request, user, db, lead))
 

@@ -69,6 +69,7 @@ STOP_LABELS = {
     "no_email": N_("no e-mail address"),
     "no_basis": N_("no consent or other lawful basis"),
     "archived": N_("the sequence was archived"),
+    "merged": N_("merged into a contact already in the sequence"),
 }
 UNITS = {"minutes": 1, "hours": 60, "days": 1440}
 UNIT_LABELS = {"minutes": N_("minutes"), "hours": N_("hours"), "days": N_("days")}

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Row, Select, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
+from genius.core.db.base import utcnow
 from genius.core.kit.pagination import Page, cursor_after, decode_cursor, page_of
 from genius.vettify import fuzzy
 from genius.vettify.models import (
@@ -126,6 +127,7 @@ def move_related(
         _move(session, Activity.contact_id, merged, survivor, "activities", moved)
         _move(session, Opportunity.contact_id, merged, survivor, "opportunities", moved)
         _move(session, Lead.converted_contact_id, merged, survivor, "converted_leads", moved)
+        moved.update(_move_sequence_enrolments(session, merged, survivor))
     else:
         _move(session, Activity.lead_id, merged, survivor, "activities", moved)
         # One opportunity per lead (unique): move a merged lead's only when the survivor has none.
@@ -142,6 +144,40 @@ def move_related(
                 moved["opportunities"] = 1
     moved.update(_move_attachments(session, entity, merged, survivor))
     return moved
+
+
+def _move_sequence_enrolments(
+    session: Session, merged: list[uuid.UUID], survivor: uuid.UUID
+) -> dict[str, int]:
+    """A merged contact's e-mail sequence enrolments follow it to the survivor, one per sequence (the
+    sequence's unique key): the survivor's own comes first, then an active one, then the newest. The
+    ones left behind stay with the merged contact as history; those still running stop ("merged"), so
+    the person is never mailed twice by one sequence."""
+    from genius.vettify.sequences.models import EmailSequenceEnrolment as E
+
+    rows = session.scalars(select(E).where(E.contact_id.in_([survivor, *merged])).with_for_update()).all()
+    taken = {r.sequence_id for r in rows if r.contact_id == survivor}
+    candidates = sorted(
+        (r for r in rows if r.contact_id != survivor),
+        key=lambda r: (r.state != "active", -r.enrolled_at.timestamp(), str(r.id)),
+    )
+    moved = stopped = 0
+    now = utcnow()
+    for row in candidates:
+        if row.sequence_id not in taken:
+            taken.add(row.sequence_id)
+            row.contact_id = survivor
+            row.updated_at = now
+            moved += 1
+        elif row.state == "active":
+            row.state, row.stop_reason, row.next_due_at = "stopped", "merged", None
+            row.ended_at = row.updated_at = now
+            stopped += 1
+    session.flush()
+    out = {"sequence_enrolments": moved} if moved else {}
+    if stopped:
+        out["sequence_enrolments_stopped"] = stopped
+    return out
 
 
 def _move_attachments(

@@ -381,6 +381,25 @@ def find(session: Session, spec: EntitySpec[R], record_id: uuid.UUID, *, lock: b
     return session.scalars(query).first()
 
 
+def merged_into(session: Session, spec: EntitySpec[Any], record_id: uuid.UUID) -> uuid.UUID | None:
+    """The live record a merged-away one now lives in, following later merges of the survivor too."""
+    column = getattr(spec.model, "merged_into_id", None)
+    if column is None:
+        return None
+    current, seen = record_id, {record_id}
+    while True:
+        row = session.execute(select(column, spec.model.deleted_at).where(spec.model.id == current)).first()
+        if row is None:
+            return None
+        target, deleted_at = row
+        if deleted_at is None:
+            return current if current != record_id else None
+        if target is None or target in seen:
+            return None
+        seen.add(target)
+        current = target
+
+
 def exists(session: Session, spec: EntitySpec[Any], record_id: uuid.UUID) -> bool:
     found = session.scalar(
         select(spec.model.id).where(spec.model.id == record_id, spec.model.deleted_at.is_(None))

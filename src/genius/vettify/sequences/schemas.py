@@ -48,6 +48,7 @@ class StopReason(StrEnum):
     no_email = "no_email"
     no_basis = "no_basis"
     archived = "archived"  # the sequence was archived
+    merged = "merged"  # the contact was merged into one already in the sequence
 
 
 def _exactly_one(first: str, first_type: str, second: str, second_type: str) -> dict[str, Any]:
