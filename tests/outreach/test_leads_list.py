@@ -8,6 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, text
 
+from genius.outreach.models import STATE_CODES
 from tests.core.test_rls import as_tenant
 
 COMPANIES = ["Brutăria Ionescu SRL", "Construcții Vest SA", "Farmacia Lotus SRL", "Transport Rapid SRL"]
@@ -101,3 +102,39 @@ def test_tenants_see_only_their_journeys(client: TestClient, make_tenant: Any, d
     assert get(client, b)["meta"]["total"] == 0
     assert get(client, a)["meta"]["total"] == 3
     assert client.get("/v1/outreach/leads").status_code == 401
+
+
+def test_state_code_follows_every_state(client: TestClient, tenant: Any, db: Connection) -> None:
+    """``state_code`` (what the state filter reads, leakproof under RLS) is PostgreSQL's, generated from
+    ``current_state`` by the migration's own CASE: it must agree with the Python mapping for every state."""
+    journeys = seed(client, db, tenant, n=len(STATE_CODES))
+    as_tenant(db, tenant.id)
+    for j, state in zip(journeys, STATE_CODES, strict=True):
+        db.execute(
+            text(
+                "UPDATE outreach.gold_lead_journey"
+                " SET current_state = CAST(:s AS outreach.current_state_enum),"
+                " previous_state = 'COLD'"  # PAUSED remembers where it came from
+                " WHERE id = :id"
+            ),
+            {"s": state, "id": j["id"]},
+        )
+    found = dict(
+        db.execute(text("SELECT current_state::text, state_code FROM outreach.gold_lead_journey")).all()
+    )
+    assert found == STATE_CODES
+    for state in STATE_CODES:
+        listed = get(client, tenant, stage=state)
+        assert listed["meta"]["total"] == 1 and listed["items"][0]["current_state"] == state
+
+
+def test_search_pages_count_in_one_statement(client: TestClient, tenant: Any, db: Connection) -> None:
+    seed(client, db, tenant)
+    first = get(client, tenant, search="srl", limit=5)  # 3 of the 4 companies: 19 journeys
+    assert first["meta"]["total"] == 19 and first["meta"]["pages"] == 4 and len(first["items"]) == 5
+    last = get(client, tenant, search="srl", limit=5, page=4)
+    assert last["meta"]["total"] == 19 and len(last["items"]) == 4
+    beyond = get(client, tenant, search="srl", limit=5, page=9)
+    assert beyond["meta"]["total"] == 19 and beyond["items"] == []
+    ids = {j["id"] for p in range(1, 5) for j in get(client, tenant, search="srl", limit=5, page=p)["items"]}
+    assert len(ids) == 19

@@ -5,11 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Row, Text, any_, bindparam, cast, func, select
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import Session
 
 from genius.outreach.models import (
+    STATE_CODES,
     CommunicationLog,
     LeadJourney,
     MessageDirection,
@@ -102,7 +105,7 @@ class JourneyFilter:
     assigned_to: uuid.UUID | None = None
     has_reply: bool | None = None
     needs_review: bool | None = None
-    lead_ids: Sequence[uuid.UUID] | None = None  # None: any lead
+    lead_ids: Sequence[uuid.UUID | str] | None = None  # None: any lead; str: a UUID's canonical text
 
 
 SORTS = {
@@ -115,7 +118,7 @@ SORTS = {
 def _where(f: JourneyFilter) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = []
     if f.state is not None:
-        conds.append(LeadJourney.current_state == f.state)
+        conds.append(LeadJourney.state_code == STATE_CODES[f.state])  # leakproof: an index condition
     if f.channel is not None:
         conds.append(LeadJourney.last_channel_used == f.channel)
     if f.assigned_to is not None:
@@ -125,7 +128,11 @@ def _where(f: JourneyFilter) -> list[ColumnElement[bool]]:
     if f.needs_review is not None:
         conds.append(LeadJourney.requires_human_review.is_(f.needs_review))
     if f.lead_ids is not None:
-        conds.append(LeadJourney.lead_id.in_(list(f.lead_ids)))
+        # One array literal, cast by PostgreSQL: an IN of up to 1,000 binds, or psycopg's dump of a list
+        # of 1,000 UUIDs, cost more than the query (4.8 and 3.6 ms against 2.1 at 1,000 ids).
+        literal_ids = "{" + ",".join(str(i) for i in f.lead_ids) + "}"
+        ids = cast(bindparam("lead_ids", literal_ids, type_=Text), ARRAY(UUID(as_uuid=True)))
+        conds.append(LeadJourney.lead_id == any_(ids))
     return conds
 
 
@@ -133,16 +140,59 @@ def journey_page(
     session: Session, f: JourneyFilter, *, sort: str, descending: bool, offset: int, limit: int
 ) -> tuple[Sequence[LeadJourney], int]:
     """One page of journeys (empty sort values last) and the number of journeys matching."""
+    rows, total = _page(
+        session, f, [LeadJourney], sort=sort, descending=descending, offset=offset, limit=limit
+    )
+    return [row[0] for row in rows], total
+
+
+def journey_list_page(
+    session: Session,
+    f: JourneyFilter,
+    columns: Sequence[str],
+    *,
+    sort: str,
+    descending: bool,
+    offset: int,
+    limit: int,
+) -> tuple[list[dict[str, Any]], int]:
+    """``journey_page`` for a read-only list: only ``columns``, as plain mappings (no ORM object to
+    build and track: a third of the leads list's Python time)."""
+    table = LeadJourney.__table__
+    selected = [table.c[name] for name in columns]
+    rows, total = _page(session, f, selected, sort=sort, descending=descending, offset=offset, limit=limit)
+    return [dict(zip(columns, row, strict=False)) for row in rows], total
+
+
+def _page(
+    session: Session,
+    f: JourneyFilter,
+    selected: Sequence[Any],
+    *,
+    sort: str,
+    descending: bool,
+    offset: int,
+    limit: int,
+) -> tuple[Sequence[Row[Any]], int]:
     if f.lead_ids is not None and not f.lead_ids:
         return [], 0
     conds = _where(f)
     column, _ = SORTS[sort]
     order = column.desc().nulls_last() if descending else column.asc().nulls_last()
     tie = LeadJourney.id.desc() if descending else LeadJourney.id.asc()
-    rows = session.scalars(
-        select(LeadJourney).where(*conds).order_by(order, tie).offset(offset).limit(limit)
-    ).all()
+    stmt = select(*selected).where(*conds).order_by(order, tie).offset(offset).limit(limit)
+    if f.lead_ids is not None:
+        # at most the search's 1,000 journeys: the page and their number in one statement (the count is
+        # the rows' last column, after the selected ones)
+        counted = session.execute(stmt.add_columns(func.count().over())).all()
+        if counted:
+            return counted, int(counted[0][-1])
+        return [], (0 if offset == 0 else _count(session, conds))
+    rows = session.execute(stmt).all()
     if offset == 0 and len(rows) < limit:  # the first page holds every match: no count to run
         return rows, len(rows)
-    total = session.scalar(select(func.count()).select_from(LeadJourney).where(*conds)) or 0
-    return rows, int(total)
+    return rows, _count(session, conds)
+
+
+def _count(session: Session, conds: list[ColumnElement[bool]]) -> int:
+    return int(session.scalar(select(func.count()).select_from(LeadJourney).where(*conds)) or 0)

@@ -143,6 +143,9 @@ def crm_records(session: Session, journey_id: uuid.UUID) -> CrmConversion | None
     )
 
 
+JOURNEY_COLUMNS = tuple(JourneyOut.model_fields)  # what a list item shows of its journey
+
+
 def list_leads(
     session: Session,
     f: repository.JourneyFilter,
@@ -157,13 +160,19 @@ def list_leads(
     if search and search.strip():
         f = replace(f, lead_ids=crm.search_lead_ids(session, search.strip(), limit=SEARCH_MATCHES))
     key = sort.lstrip("-")
-    rows, total = repository.journey_page(
-        session, f, sort=key, descending=sort.startswith("-"), offset=(page - 1) * limit, limit=limit
+    rows, total = repository.journey_list_page(
+        session,
+        f,
+        JOURNEY_COLUMNS,
+        sort=key,
+        descending=sort.startswith("-"),
+        offset=(page - 1) * limit,
+        limit=limit,
     )
-    leads = crm.leads_by_id(session, [r.lead_id for r in rows])
+    leads = crm.leads_by_id(session, [r["lead_id"] for r in rows])
     items = []
     for row in rows:
-        lead = leads.get(row.lead_id)
+        lead = leads.get(row["lead_id"])
         company = None
         if lead is not None:
             person = " ".join(p for p in (lead.first_name, lead.last_name) if p) or None
@@ -176,9 +185,7 @@ def list_leads(
                 city=lead.city,
                 crm_status=str(lead.status),
             )
-        items.append(
-            OutreachLead.model_validate({**JourneyOut.model_validate(row).model_dump(), "company": company})
-        )
+        items.append(OutreachLead.model_validate({**row, "company": company}))
     meta = ListMeta(total=total, page=page, limit=limit, pages=(total + limit - 1) // limit, sort=sort)
     return OutreachLeadPage(items=items, meta=meta)
 

@@ -648,9 +648,10 @@ def leads_by_id(session: Session, lead_ids: Sequence[uuid.UUID]) -> dict[uuid.UU
     return {lead.id: LeadOut.model_validate(lead) for lead in records.live_by_ids(session, LEADS, lead_ids)}
 
 
-def search_lead_ids(session: Session, term: str, limit: int = 1000) -> list[uuid.UUID]:
+def search_lead_ids(session: Session, term: str, limit: int = 1000) -> list[str]:
     """Ids of up to ``limit`` live leads matching ``term`` (the CRM's own full-text search), newest
-    first; only the ids are read (outreach filters its journeys by them)."""
+    first, as canonical UUID text; only the ids are read (outreach filters its journeys by them, sent
+    back as one array literal)."""
     return records.matching_ids(session, LEADS, term, limit)
 
 

@@ -24,7 +24,7 @@ script and style. Behaviour comes from ``static/js/shell.js`` and htmx attribute
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, NamedTuple
 from urllib.parse import quote, unquote
@@ -182,8 +182,8 @@ def web_user(request: Request, db: PageDB) -> PageUser:
 WebUser = Annotated[PageUser, Depends(web_user)]
 
 
-def page_requires(scope: Scope) -> Callable[[PageUser], PageUser]:
-    def check(user: WebUser) -> PageUser:
+def page_requires(scope: Scope) -> Callable[[PageUser], Awaitable[PageUser]]:
+    async def check(user: WebUser) -> PageUser:  # a coroutine: no thread hop for a set lookup
         if scope not in user.account.scopes:
             raise PageForbidden(user, scope)
         return user

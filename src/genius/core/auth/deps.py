@@ -10,11 +10,12 @@ Modules declare typed dependencies with the scopes they need, once per module, e
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 import structlog
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import Counter
 from sqlalchemy.orm import Session
@@ -30,9 +31,16 @@ AUTH_FAILURES = Counter("genius_auth_failures_total", "Rejected credentials", ["
 _bearer = HTTPBearer(auto_error=False, description="An access token from POST /v1/auth/token")
 
 
-def get_platform(request: Request) -> Platform:
+def platform_of(request: Request) -> Platform:
     platform: Platform = request.app.state.platform
     return platform
+
+
+# The cheap dependencies are coroutines: a plain ``def`` dependency runs in the thread pool, and every
+# request paid one thread hop per such step (the platform, the route limit, the scope check) before any
+# real work. Only those that block (a Redis or database round trip) stay plain functions.
+async def get_platform(request: Request) -> Platform:
+    return platform_of(request)
 
 
 PlatformDep = Annotated[Platform, Depends(get_platform)]
@@ -43,14 +51,16 @@ def route_key(request: Request) -> str:
     return f"{request.method} {getattr(route, 'path', request.url.path)}"
 
 
-def enforce_route_limit(request: Request, platform: PlatformDep) -> None:
-    """Per-route limits (GENIUS_RATE_LIMIT_ROUTES), keyed by route and client address."""
+async def enforce_route_limit(request: Request, platform: PlatformDep) -> None:
+    """Per-route limits (GENIUS_RATE_LIMIT_ROUTES), keyed by route and client address. Every request
+    passes here: the common case (no limit on the route) returns on the event loop; the limiter's Redis
+    round trip runs in the thread pool."""
     key = route_key(request)
     limit = platform.route_limits.get(key)
     if limit is None:
         return
     client = request.client.host if request.client else "unknown"
-    decision = platform.limiter.hit(f"route:{key}:{client}", limit, "route")
+    decision = await run_in_threadpool(platform.limiter.hit, f"route:{key}:{client}", limit, "route")
     if not decision.allowed:
         raise TooManyRequests(
             f"Rate limit for {key} exceeded.", headers={"Retry-After": str(decision.retry_after)}
@@ -91,8 +101,8 @@ def current_principal(
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def requires(*scopes: Scope | str) -> Callable[[Principal], Principal]:
-    def check(principal: CurrentPrincipal) -> Principal:
+def requires(*scopes: Scope | str) -> Callable[[Principal], Awaitable[Principal]]:
+    async def check(principal: CurrentPrincipal) -> Principal:
         missing = [s for s in scopes if s not in principal.scopes]
         if missing:
             AUTH_FAILURES.labels("scope").inc()

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 
-from genius.core.auth.deps import TenantDB, get_platform
+from genius.core.auth.deps import TenantDB, platform_of
 from genius.core.auth.tokens import Principal
 from genius.core.kit.pagination import CursorParam, LimitParam, Page
 from genius.core.storage import tenant_files_from_settings
@@ -39,7 +39,7 @@ def reviewer(request: Request, principal: Principal) -> service.Reviewer:
     return service.Reviewer(
         tid=principal.tid,
         name=principal.email or principal.sub,
-        files=tenant_files_from_settings(get_platform(request).settings).for_tenant(principal.tid),
+        files=tenant_files_from_settings(platform_of(request).settings).for_tenant(principal.tid),
         user_id=user_id,
         request_id=str(getattr(request.state, "request_id", "") or ""),
     )
