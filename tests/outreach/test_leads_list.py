@@ -138,3 +138,16 @@ def test_search_pages_count_in_one_statement(client: TestClient, tenant: Any, db
     assert beyond["meta"]["total"] == 19 and beyond["items"] == []
     ids = {j["id"] for p in range(1, 5) for j in get(client, tenant, search="srl", limit=5, page=p)["items"]}
     assert len(ids) == 19
+    for sort, key, reverse in (
+        ("-sentimentScore", "sentiment_score", True),
+        ("nextActionAt", "next_action_at", False),
+    ):
+        seen = [
+            j
+            for p in range(1, 5)
+            for j in get(client, tenant, search="srl", limit=5, page=p, sort=sort)["items"]
+        ]
+        assert len({j["id"] for j in seen}) == 19
+        values = [j[key] for j in seen if j[key] is not None]
+        assert values == sorted(values, reverse=reverse)
+        assert all(j[key] is None for j in seen[len(values) :])  # empty values last
