@@ -8,16 +8,19 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Connection, text
 from typer.testing import CliRunner
 
 from genius.cli import app as cli_app
 from genius.compliance.reges import api
-from genius.compliance.reges.messages import loads, to_xml
+from genius.compliance.reges.messages import loads, to_json, to_xml
 from genius.compliance.reges.service import Context
+from genius.core.kit.crypto import sha256_hex
 from genius.core.platform import Platform
 from tests.compliance.conftest import FakeAnaf, shared_data
 from tests.compliance.reges.conftest import BAD_CNP, salariat, suspendare
 from tests.conftest import TenantCtx
+from tests.core.test_rls import as_tenant
 
 BASE = "/v1/compliance/reges"
 
@@ -67,6 +70,54 @@ def test_submission_is_accepted_read_and_listed(client: TestClient, tenant: Tena
         headers={**tenant.headers, "Content-Type": "application/xml"},
     )
     assert r.status_code == 202 and r.json()["entity"] == "contract"
+
+
+def test_one_message_as_json_or_xml_is_recorded_once(client: TestClient, tenant: TenantCtx) -> None:
+    """Without an Idempotency-Key the key is the message's digest: the same contract sent as JSON (its
+    ``$type`` tags in any casing) and as XML (which has none) is one submission."""
+    message = suspendare()
+    first = client.post(f"{BASE}/submissions?submit=false", json=message, headers=tenant.headers)
+    assert first.status_code == 202, first.text
+
+    def shout(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: (v.upper() if k == "$type" else shout(v)) for k, v in value.items()}
+        return [shout(v) for v in value] if isinstance(value, list) else value
+
+    for content, content_type in (
+        (to_xml(loads(json.dumps(message))), "application/xml"),
+        (json.dumps(shout(message)).encode(), "application/json"),
+    ):
+        again = client.post(
+            f"{BASE}/submissions?submit=false",
+            content=content,
+            headers={**tenant.headers, "Content-Type": content_type},
+        )
+        assert again.status_code in (200, 202), again.text
+        assert again.json()["id"] == first.json()["id"]
+    listed = client.get(f"{BASE}/submissions", headers=tenant.headers).json()["items"]
+    assert [x["id"] for x in listed] == [first.json()["id"]]
+
+
+def test_a_row_recorded_under_the_older_digest_is_still_found(
+    client: TestClient, tenant: TenantCtx, db: Connection
+) -> None:
+    """Before the digest left ``$type`` out it hashed the JSON as given: a message recorded then and
+    sent again without a key is the same submission, not a second one."""
+    message = salariat()
+    first = client.post(f"{BASE}/submissions?submit=false", json=message, headers=tenant.headers)
+    assert first.status_code == 202, first.text
+    payload = to_json(loads(json.dumps(message)))
+    legacy = sha256_hex(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode())
+    as_tenant(db, tenant.id)
+    db.execute(
+        text(
+            "UPDATE compliance.reges_submissions SET idempotency_key = :k, payload_sha256 = :k WHERE id = :id"
+        ),
+        {"k": legacy, "id": first.json()["id"]},
+    )
+    again = client.post(f"{BASE}/submissions?submit=false", json=message, headers=tenant.headers)
+    assert again.json()["id"] == first.json()["id"]
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,8 @@ DAY = 1440
 def _enrol(platform: Platform, tid: uuid.UUID, sequence_id: str, ids: list[str], now: datetime) -> None:
     with platform.db.tenant_session(tid) as s:
         who = crm_service.Actor(tid=tid, name="test")
-        service.enrol(s, who, uuid.UUID(sequence_id), EnrolIn(contact_ids=[uuid.UUID(i) for i in ids]), now=now)
+        body = EnrolIn(contact_ids=[uuid.UUID(i) for i in ids])
+        service.enrol(s, who, uuid.UUID(sequence_id), body, now=now)
 
 
 def _card(crm: Crm, contact_id: str) -> dict[str, tuple[str, str | None]]:

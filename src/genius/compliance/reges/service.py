@@ -1,8 +1,8 @@
 """Sending employee and contract operations to REGES: validate, record, send once, read the result.
 
 * ``create`` checks a message (our model and checks — CNP checksum included — plus the XSD when
-  ``GENIUS_REGES_XSD`` points at it) and records it under an idempotency key (default: the SHA-256 of
-  the canonical JSON): the same key again returns the first row; a key reused for another message is a
+  ``GENIUS_REGES_XSD`` points at it) and records it under an idempotency key (default: ``message_digest``,
+  the same for a message sent as JSON or as XML): the same key again returns the first row; a key reused for another message is a
   409. A message with fatal findings is refused (422, field-level ``errors``) and nothing is recorded.
 * ``submit`` is the idempotency guard: under a row lock it moves ``pending`` → ``submitted`` and commits
   *before* calling REGES, so a retried task never sends twice. The receipt (``responseId``) is stored.
@@ -32,12 +32,14 @@ import httpx
 import redis
 import structlog
 from pydantic import ValidationError
+from pydantic_core import to_jsonable_python
 from sqlalchemy.orm import Session
 
 from genius.compliance.common.backoff import poll_until
 from genius.compliance.common.lifecycle import touch
 from genius.compliance.reges import events as _events  # noqa: F401  (registers the topics)
 from genius.compliance.reges import repository, schema
+from genius.compliance.reges.base import RegesModel
 from genius.compliance.reges.client import KeycloakTokens, RegesClient, RegesError, RegesTimeout
 from genius.compliance.reges.findings import TEMPLATES
 from genius.compliance.reges.messages import DocumentError, parse_json, parse_xml, to_json
@@ -205,6 +207,26 @@ def parse_message(data: bytes) -> schema.Message:
     return to_message(doc.model_dump(mode="json", by_alias=True, exclude_none=True))
 
 
+def message_digest(message: schema.Message) -> str:
+    """SHA-256 of what a message says, the same whether it came as JSON or as XML: the JSON ``$type``
+    tags (kept as given for the round trip, in any casing, and absent from XML) are left out; the
+    model's class, which they decided, stands in their place."""
+    return sha256_hex(json.dumps(_content(message), sort_keys=True, ensure_ascii=False).encode())
+
+
+def _content(value: Any) -> Any:
+    if isinstance(value, RegesModel):
+        out: dict[str, Any] = {"@": type(value).__name__}
+        for name in type(value).model_fields:
+            item = getattr(value, name)
+            if name != "type_tag" and item is not None:
+                out[name] = _content(item)
+        return out
+    if isinstance(value, (list, tuple)):
+        return [_content(item) for item in value]
+    return to_jsonable_python(value)
+
+
 def create(
     session: Session,
     tid: uuid.UUID,
@@ -222,13 +244,17 @@ def create(
     if fatal:
         raise InvalidMessage("the message has errors; nothing was sent", errors=fatal)
     payload = to_json(message)
-    digest = sha256_hex(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode())
+    digest = message_digest(message)
+    # rows recorded before the digest ignored ``$type``: their key and digest are the JSON's own
+    legacy = sha256_hex(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode())
     key = idempotency_key or digest
     if len(key) > 128:
         raise InvalidMessage("the idempotency key is longer than 128 characters")
     existing = repository.submissions.by_key(session, tid, key)
+    if existing is None and idempotency_key is None:
+        existing = repository.submissions.by_key(session, tid, legacy)
     if existing is not None:
-        if existing.payload_sha256 != digest:
+        if existing.payload_sha256 not in (digest, legacy):
             raise Conflict("This idempotency key was used for a different REGES message.")
         return existing, False
     row = RegesSubmission(
