@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -108,6 +109,8 @@ class JourneyFilter:
     lead_ids: Sequence[uuid.UUID | str] | None = None  # None: any lead; str: a UUID's canonical text
 
 
+_UUID_LIST = re.compile(r"[0-9a-fA-F-]{36}(,[0-9a-fA-F-]{36})*")
+
 SORTS = {
     "nextActionAt": (LeadJourney.next_action_at, False),
     "lastContactAt": (LeadJourney.last_contact_at, True),
@@ -130,7 +133,10 @@ def _where(f: JourneyFilter) -> list[ColumnElement[bool]]:
     if f.lead_ids is not None:
         # One array literal, cast by PostgreSQL: an IN of up to 1,000 binds, or psycopg's dump of a list
         # of 1,000 UUIDs, cost more than the query (4.8 and 3.6 ms against 2.1 at 1,000 ids).
-        literal_ids = "{" + ",".join(str(i) for i in f.lead_ids) + "}"
+        joined = ",".join(str(i) for i in f.lead_ids)
+        if not _UUID_LIST.fullmatch(joined):  # text ids go into the literal as they are: only UUIDs
+            raise ValueError("lead_ids holds something other than UUIDs")
+        literal_ids = "{" + joined + "}"
         ids = cast(bindparam("lead_ids", literal_ids, type_=Text), ARRAY(UUID(as_uuid=True)))
         conds.append(LeadJourney.lead_id == any_(ids))
     return conds
