@@ -1,9 +1,10 @@
 """Sending employee and contract operations to REGES: validate, record, send once, read the result.
 
 * ``create`` checks a message (our model and checks — CNP checksum included — plus the XSD when
-  ``GENIUS_REGES_XSD`` points at it) and records it under an idempotency key (default: ``message_digest``,
-  the same for a message sent as JSON or as XML): the same key again returns the first row; a key reused for another message is a
-  409. A message with fatal findings is refused (422, field-level ``errors``) and nothing is recorded.
+  ``GENIUS_REGES_XSD`` points at it) and records it under an idempotency key (default:
+  ``message_digest``, the same for a message sent as JSON or as XML): the same key again returns the
+  first row; a key reused for another message is a 409. A message with fatal findings is refused
+  (422, field-level ``errors``) and nothing is recorded.
 * ``submit`` is the idempotency guard: under a row lock it moves ``pending`` → ``submitted`` and commits
   *before* calling REGES, so a retried task never sends twice. The receipt (``responseId``) is stored.
   When the call times out the row stays ``submitted`` without a receipt: the result is recognised by
