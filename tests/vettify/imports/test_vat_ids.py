@@ -70,3 +70,29 @@ def test_an_update_import_sets_the_vat_id_and_its_country(
     assert (again["created"], again["updated"], again["rejected"]) == (0, 1, 0)
     rows = tenant_rows(db, tenant.id, "SELECT vat_id, country FROM crm.accounts WHERE deleted_at IS NULL")
     assert [tuple(r) for r in rows] == [("ATU13585627", "AT")]
+
+
+def test_the_vat_id_matches_an_existing_account_and_a_row_above(
+    imports: Imports, tenant: Any, db: Connection
+) -> None:
+    """A foreign company has no CUI: its EU VAT id is what says it is already in the CRM (written in
+    any form stdnum accepts), and a second row with it in the same file is the same company."""
+    first = imports.import_file(b"Denumire;Cod TVA\nMuster Handel GmbH;DE136695976\n", entity="accounts")
+    assert first["created"] == 1
+    data = (
+        "Denumire;Cod TVA;Oraș\n"
+        "Muster Handel GmbH & Co;de 136 695 976;Berlin\n"  # the same company, another spelling of its id
+        "Elliniki AE;EL094259216;Atena\n"
+        "Elliniki A.E.;el094259216;Pireu\n"  # the row above again
+    ).encode()
+    skipped = imports.import_file(data, "skip", entity="accounts")
+    assert (skipped["created"], skipped["skipped"], skipped["rejected"]) == (1, 2, 0)
+    updated = imports.import_file(data, "update", entity="accounts")
+    assert (updated["created"], updated["updated"], updated["skipped"]) == (0, 2, 1)
+    rows = tenant_rows(
+        db, tenant.id, "SELECT name, vat_id, city FROM crm.accounts WHERE deleted_at IS NULL ORDER BY vat_id"
+    )
+    assert [tuple(r) for r in rows] == [
+        ("Muster Handel GmbH & Co", "DE136695976", "Berlin"),
+        ("Elliniki AE", "EL094259216", "Atena"),
+    ]

@@ -106,7 +106,7 @@ TARGETS: dict[str, Target] = {
             "owner": Field("text", 200),
         },
         needs_one_of=("name",),
-        keys=("cui", "email", "phone"),
+        keys=("cui", "vat_id", "email", "phone"),  # a foreign company: its EU VAT id
     ),
 }
 IMPORT_SOURCE = "import"
