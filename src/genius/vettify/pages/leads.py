@@ -643,10 +643,13 @@ def _record_ctx(request: Request, user: PageUser, db: Session, lead: Lead, **ext
 
 @router.get("/crm/leads/{lead_id}")
 def lead_record(request: Request, lead_id: uuid.UUID, user: CrmReader, db: PageDB) -> Response:
-    moved = survivor_redirect(db, service.LEADS, str(lead_id), "/crm/leads")
-    if moved is not None:
-        return moved
-    lead = _get_lead(db, lead_id)
+    try:
+        lead = service.get_record(db, service.LEADS, lead_id)
+    except NotFound:  # only then look for a survivor: a live lead's page pays no extra query
+        moved = survivor_redirect(db, service.LEADS, str(lead_id), "/crm/leads")
+        if moved is not None:
+            return moved
+        raise HTTPException(404) from None
     return render(request, "vettify/lead.html", _record_ctx(request, user, db, lead))
 
 
