@@ -18,6 +18,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Identity,
     Integer,
     LargeBinary,
     Numeric,
@@ -233,6 +234,24 @@ class LeadJourney(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
+
+
+class JourneyCount(Base):
+    """A signed number of journeys with one combination of the leads list's filters (migration 0055):
+    triggers append +1/-1 rows as journeys enter and leave a combination, so a total is a sum of a few
+    rows instead of a count of every journey; the stats roll-up folds them to one row per combination."""
+
+    __tablename__ = "journey_counts"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    tid: Mapped[uuid.UUID] = mapped_column()
+    state_code: Mapped[int] = mapped_column(SmallInteger)
+    last_channel_used: Mapped[str | None] = mapped_column(CHANNEL)
+    assigned_to_user: Mapped[uuid.UUID | None] = mapped_column()
+    has_reply: Mapped[bool] = mapped_column(Boolean)
+    requires_human_review: Mapped[bool] = mapped_column(Boolean)
+    journeys: Mapped[int] = mapped_column(BigInteger)
 
 
 class StateTransition(Base):

@@ -158,8 +158,9 @@ def rollup(
     days: int = 2,
     now: datetime | None = None,
 ) -> date:
-    """Rebuild the last ``days`` days' statistics (tenant-local days, today included), and copy the
-    quota guardian's counters into the ``wa_quota_usage`` audit table. Returns today's date.
+    """Rebuild the last ``days`` days' statistics (tenant-local days, today included), copy the
+    quota guardian's counters into the ``wa_quota_usage`` audit table, and fold the leads list's
+    running counts (``journey_counts``: one row per change until then). Returns today's date.
 
     The periodic run redoes yesterday too, because events of its last minutes (a late delivery
     receipt, a reply) may arrive after its last roll-up."""
@@ -179,6 +180,7 @@ def rollup(
         repository.save_day(session, tid, day, figures)
         if client is not None:
             _copy_usage(session, tid, client, day)
+    outreach_repository.fold_journey_counts(session)
     return today
 
 

@@ -1,7 +1,7 @@
 """``outreach.stats.rollup`` (``genius beat``, every five minutes, queue ``outreach``): per tenant, rebuild
 yesterday's and today's ``outreach_daily_stats`` rows from the communication log and copy the quota
-guardian's Redis counters into the ``wa_quota_usage`` audit table; then it sets the outreach gauges the
-alert rules read (``overview/metrics.py``).
+guardian's Redis counters into the ``wa_quota_usage`` audit table, fold the leads list's running counts;
+then it sets the outreach gauges the alert rules read (``overview/metrics.py``).
 
 Each tenant is one short transaction; a run that overlaps another only writes the same figures again
 (upserts keyed by day, counters merged with ``GREATEST``)."""
