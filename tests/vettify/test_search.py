@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy import text
@@ -128,3 +129,41 @@ def test_search_pages_are_the_same_through_the_recent_window_and_the_index(
         assert walk("/leads?search=sibiu+popescu&limit=2&sort=updated_at") == expected[::-1], window
         by_name = walk("/leads?search=popescu&limit=3&sort=last_name")  # an expression: the index path
         assert sorted(by_name) == sorted(expected) and len(by_name) == len(expected), window
+
+
+def test_other_modules_search_leads_by_ids_and_read_their_cards(crm: Crm, db: Any, tenant: Any) -> None:
+    """``search_lead_ids`` (outreach's search filter): at most ``limit`` ids, the same on every call,
+    with the list's corrections; the planner settings it turns off are back afterwards. ``lead_cards``
+    reads the list fields of live leads only."""
+    from sqlalchemy.orm import Session
+
+    from genius.vettify import service
+    from tests.core.test_rls import as_tenant
+
+    made = [
+        crm.create("leads", first_name=f"Ana{i}", last_name="Popescu", company_name="Agro Vest")
+        for i in range(7)
+    ]
+    gone = crm.create("leads", first_name="Dan", last_name="Popescu")
+    assert crm.call("DELETE", f"/leads/{gone['id']}").status_code == 204
+    as_tenant(db, tenant.id)
+    with Session(db) as session:
+        session.execute(text("SET LOCAL enable_indexscan = on"))
+        every = service.search_lead_ids(session, "Popesku")  # misspelt: corrected
+        assert sorted(every) == sorted(m["id"] for m in made)
+        first = service.search_lead_ids(session, "popescu", limit=3)
+        assert len(first) == 3 and first == service.search_lead_ids(session, "popescu", limit=3)
+        assert set(first) <= set(every)
+        assert service.search_lead_ids(session, "zzzzqqq") == []
+        settings = "SELECT current_setting('enable_seqscan'), current_setting('enable_indexscan')"
+        assert tuple(session.execute(text(settings)).one()) == ("on", "on")
+        ids = [uuid.UUID(m["id"]) for m in made[:2]] + [uuid.UUID(gone["id"])]
+        cards = service.lead_cards(session, ids)
+        assert set(cards) == set(ids[:2])
+        card = cards[ids[0]]
+        assert (card.first_name, card.last_name, card.company_name, card.status) == (
+            "Ana0",
+            "Popescu",
+            "Agro Vest",
+            "new",
+        )

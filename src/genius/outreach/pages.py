@@ -158,7 +158,7 @@ def _labels() -> dict[str, Any]:
 def _lead_names(db: PageDB, lead_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[str, str]]:
     """Lead id → (person, company) through the CRM's service."""
     out = {}
-    for lead_id, lead in crm.leads_by_id(db, lead_ids).items():
+    for lead_id, lead in crm.lead_cards(db, lead_ids).items():
         person = " ".join(p for p in (lead.first_name, lead.last_name) if p)
         out[lead_id] = (person or lead.company_name or "—", lead.company_name or "")
     return out

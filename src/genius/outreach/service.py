@@ -169,7 +169,7 @@ def list_leads(
         offset=(page - 1) * limit,
         limit=limit,
     )
-    leads = crm.leads_by_id(session, [r["lead_id"] for r in rows])
+    leads = crm.lead_cards(session, [r["lead_id"] for r in rows])
     items = []
     for row in rows:
         lead = leads.get(row["lead_id"])
@@ -183,7 +183,7 @@ def list_leads(
                 email=lead.email,
                 phone=lead.phone,
                 city=lead.city,
-                crm_status=str(lead.status),
+                crm_status=lead.status,
             )
         items.append(OutreachLead.model_validate({**row, "company": company}))
     meta = ListMeta(total=total, page=page, limit=limit, pages=(total + limit - 1) // limit, sort=sort)

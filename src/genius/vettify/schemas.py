@@ -17,7 +17,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, NamedTuple
 
 from pydantic import (
     AfterValidator,
@@ -609,6 +609,21 @@ class LeadUpdate(LeadFields, Patch):
             }
         ),
     ] = None
+
+
+class LeadCard(NamedTuple):
+    """What other modules' lists show of a lead (outreach: each journey's company), read as one narrow
+    row: no ORM object and no validation per row (a third of the leads list's lookup)."""
+
+    id: uuid.UUID
+    first_name: str | None
+    last_name: str | None
+    company_name: str | None
+    cui: str | None
+    email: str | None
+    phone: str | None
+    city: str | None
+    status: str
 
 
 class LeadOut(Timestamps):

@@ -50,6 +50,7 @@ from genius.vettify.schemas import (
     ActivityCreate,
     ContactCreate,
     ConvertIn,
+    LeadCard,
     LeadCreate,
     LeadOut,
     LeadStatus,
@@ -648,10 +649,18 @@ def leads_by_id(session: Session, lead_ids: Sequence[uuid.UUID]) -> dict[uuid.UU
     return {lead.id: LeadOut.model_validate(lead) for lead in records.live_by_ids(session, LEADS, lead_ids)}
 
 
+def lead_cards(session: Session, lead_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, LeadCard]:
+    """The list fields of live leads by id (outreach's leads list shows each journey's company)."""
+    return {
+        row[0]: LeadCard._make(row)
+        for row in records.live_rows_by_ids(session, LEADS, lead_ids, LeadCard._fields)
+    }
+
+
 def search_lead_ids(session: Session, term: str, limit: int = 1000) -> list[str]:
-    """Ids of up to ``limit`` live leads matching ``term`` (the CRM's own full-text search), newest
-    first, as canonical UUID text; only the ids are read (outreach filters its journeys by them, sent
-    back as one array literal)."""
+    """Ids of up to ``limit`` live leads matching ``term`` (the CRM's own full-text search), the same
+    ones on every call while the leads do not change, as canonical UUID text; only the ids are read
+    (outreach filters its journeys by them, sent back as one array literal)."""
     return records.matching_ids(session, LEADS, term, limit)
 
 

@@ -14,7 +14,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, Text, and_, cast, func, literal, literal_column, select
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    Text,
+    and_,
+    cast,
+    func,
+    literal,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.sql.util import ClauseAdapter
 
@@ -192,16 +204,27 @@ def _prefix_tsquery(q: str, size: int) -> str | None:
     return " | ".join(prefixes) or None
 
 
+_PLANNER = ("enable_seqscan", "enable_indexscan", "enable_indexonlyscan")
+# The settings as they were and turned off, in one round trip: the materialised CTE is read before the
+# outer target list sets them. Built once: each search used to build and run three statements (1 ms).
+_PLANS_OFF = text(
+    "WITH before AS MATERIALIZED (SELECT current_setting('enable_seqscan') AS seq,"
+    " current_setting('enable_indexscan') AS idx, current_setting('enable_indexonlyscan') AS ios)"
+    " SELECT seq, idx, ios, set_config('enable_seqscan', 'off', true),"
+    " set_config('enable_indexscan', 'off', true), set_config('enable_indexonlyscan', 'off', true)"
+    " FROM before"
+)
+_PLANS_BACK = text("SELECT " + ", ".join(f"set_config('{n}', :{n}, true)" for n in _PLANNER))
+
+
 @contextmanager
 def bitmap_plans(session: Session) -> Iterator[None]:
     """Planner settings for one statement: index bitmaps only (no sort-index walk, no full scan)."""
-    names = ("enable_seqscan", "enable_indexscan", "enable_indexonlyscan")
-    before = session.execute(select(*[func.current_setting(n) for n in names])).one()
-    session.execute(select(*[func.set_config(n, "off", True) for n in names]))
+    before = session.execute(_PLANS_OFF).one()
     try:
         yield
     finally:
-        session.execute(select(*[func.set_config(n, v, True) for n, v in zip(names, before, strict=True)]))
+        session.execute(_PLANS_BACK, dict(zip(_PLANNER, before[: len(_PLANNER)], strict=True)))
 
 
 def fuzzy_candidates(
@@ -301,8 +324,12 @@ def list_page(session: Session, spec: EntitySpec[R], listing: Listing) -> Page[R
 
 def matching_ids(session: Session, spec: EntitySpec[Any], search: str, limit: int) -> list[str]:
     """Ids of up to ``limit`` live records matching ``search`` (the list's own full-text search, with
-    the same corrections), newest first: ids only, as their canonical text, for other modules' filters
-    (no row is loaded; building and printing 1,000 UUID objects cost more than the query's 3 ms)."""
+    the same corrections), as their canonical text, for other modules' filters: no row is loaded, and
+    building and printing 1,000 UUID objects cost more than the query.
+
+    The first ``limit`` matches in the index bitmap's order (the table's physical order: the same
+    rows on every call until they change), not the newest: ordering needs every match's row read,
+    5.2 ms instead of 2.2 for a surname with 3,275 matches among 100,000 leads."""
     model = spec.model
     corrected = vocabulary.correct(session, model.__tablename__, search_terms(search))
     if corrected.impossible:
@@ -311,10 +338,7 @@ def matching_ids(session: Session, spec: EntitySpec[Any], search: str, limit: in
     with bitmap_plans(session):
         return list(
             session.scalars(
-                select(cast(model.id, Text))
-                .where(model.deleted_at.is_(None), condition)
-                .order_by(model.created_at.desc(), model.id.desc())
-                .limit(limit)
+                select(cast(model.id, Text)).where(model.deleted_at.is_(None), condition).limit(limit)
             )
         )
 
@@ -461,6 +485,17 @@ def with_phone(session: Session, spec: EntitySpec[R], phone: str, limit: int) ->
         .order_by(model.created_at.desc(), model.id.desc())
         .limit(limit)
     ).all()
+
+
+def live_rows_by_ids(
+    session: Session, spec: EntitySpec[Any], ids: Sequence[uuid.UUID], columns: Sequence[str]
+) -> Sequence[Row[Any]]:
+    """``columns`` of the live records among ``ids``, as plain rows in no particular order."""
+    if not ids:
+        return []
+    table = spec.model.__table__
+    stmt = select(*[table.c[name] for name in columns])
+    return session.execute(stmt.where(table.c.id.in_(list(ids)), table.c.deleted_at.is_(None))).all()
 
 
 def live_by_ids(session: Session, spec: EntitySpec[R], ids: Sequence[uuid.UUID]) -> Sequence[R]:
