@@ -151,3 +151,20 @@ def test_search_pages_count_in_one_statement(client: TestClient, tenant: Any, db
         values = [j[key] for j in seen if j[key] is not None]
         assert values == sorted(values, reverse=reverse)
         assert all(j[key] is None for j in seen[len(values) :])  # empty values last
+
+
+def test_the_page_is_written_as_fastapi_writes_its_response_model(
+    client: TestClient, tenant: Any, db: Connection
+) -> None:
+    """The list returns its page already validated (``kit.responses.model_json``): the bytes are the
+    ones FastAPI's own serialisation of the response model gives."""
+    from fastapi.encoders import jsonable_encoder
+    from fastapi.responses import JSONResponse
+
+    from genius.outreach.schemas import OutreachLeadPage
+
+    seed(client, db, tenant, n=3)
+    r = client.get("/v1/outreach/leads", headers=tenant.headers)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    page = OutreachLeadPage.model_validate_json(r.content)
+    assert r.content == JSONResponse(jsonable_encoder(page, by_alias=True)).body

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from genius.core.auth.deps import PlatformDep, TenantDB
 from genius.core.kit.errors import NotFound
+from genius.core.kit.responses import model_json
 from genius.core.storage import tenant_files_from_settings
 from genius.outreach import content, credentials, repository, service
 from genius.outreach.deps import OutreachAdmin, OutreachRead, OutreachWrite
@@ -171,7 +172,7 @@ def list_leads(
         has_reply=has_reply,
         needs_review=needs_review,
     )
-    return service.list_leads(db, f, search=search, sort=sort, page=page, limit=limit)
+    return model_json(service.list_leads(db, f, search=search, sort=sort, page=page, limit=limit))
 
 
 @router.get(
