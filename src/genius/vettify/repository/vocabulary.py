@@ -63,7 +63,8 @@ def correct(session: Session, entity: str, terms: Sequence[str]) -> Corrected:
     if not checked:
         return Corrected({}, False)
     ends = [term + "{" for term in checked]
-    unknown = set(session.scalars(_UNKNOWN, {"terms": checked, "ends": ends, "entity": entity}))
+    params = {"terms": checked, "ends": ends, "entity": entity}
+    unknown = set(session.connection().execute(_UNKNOWN, params).scalars())
     replacements: dict[str, list[str]] = {}
     impossible = False
     for term, f in folded.items():
