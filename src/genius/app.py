@@ -11,6 +11,7 @@ from genius import modules
 from genius.config import Settings
 from genius.core.auth.deps import enforce_route_limit
 from genius.core.kit.errors import install_error_handlers
+from genius.core.kit.routing import guarded
 from genius.core.kit.security_headers import install_security_headers
 from genius.core.observability.logging import configure_logging
 from genius.core.observability.middleware import RequestContextMiddleware
@@ -39,9 +40,9 @@ def create_app(platform: Platform, *, configure_observability: bool = True) -> F
     app.state.platform = platform
     install_error_handlers(app)
 
-    # Every module's API, in the order of genius/modules.py.
+    # Every module's API, in the order of genius/modules.py, each tried only for its own paths.
     for router in modules.routers():
-        app.include_router(router)
+        app.include_router(guarded(router))
     if platform.redis is not None:
         from genius.registry import metrics as fleet_metrics
         from genius.registry.queues import queue_depth_reader

@@ -26,6 +26,7 @@ from genius.core.auth import throttle
 from genius.core.auth.scopes import Scope
 from genius.core.auth.service import OAuthError
 from genius.core.kit.manifest import N_, HealthSignal, NavEntry, SearchHit
+from genius.core.kit.routing import guarded
 from genius.core.platform import Platform
 from genius.web import i18n
 from genius.web.admin import router as admin_router
@@ -407,7 +408,7 @@ def install_web(
     app.include_router(router)
     app.include_router(admin_router)
     for pages in module_pages:
-        app.include_router(pages)
+        app.include_router(guarded(pages))
     app.add_middleware(i18n.LocaleMiddleware)
 
     @app.exception_handler(LoginRequired)
