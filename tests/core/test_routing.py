@@ -1,5 +1,6 @@
 """Module routers behind ``kit.routing.PrefixGuard``: every path reaches the same route as without the
-guards, and a guard never tries its routes for a path outside its prefix."""
+guards, the OpenAPI document is the same, and a guard never tries its routes for a path outside its
+prefix."""
 
 from __future__ import annotations
 
@@ -82,6 +83,7 @@ def test_every_path_reaches_the_same_route_with_and_without_the_guards(
     assert len(requests) > 400  # every route of every module, the Shell's and the admin pages'
     for method, path in requests:
         assert _resolve(with_guards, method, path) == _resolve(without, method, path), (method, path)
+    assert with_guards.openapi() == without.openapi()  # the same operations, documented the same
 
 
 def test_the_prefix_is_what_every_route_starts_with() -> None:
